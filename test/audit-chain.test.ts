@@ -1,0 +1,100 @@
+import { Client } from 'pg';
+import { recordChange, type Actor } from '../lib/audit';
+import { verifyAuditChain } from '../lib/audit-verify';
+import { createTestDatabase, type TestDatabase } from './helpers/db';
+
+const actor: Actor = { id: 'user-1', role: 'csr', requestId: 'req-1' };
+let t: TestDatabase;
+
+beforeEach(async () => {
+  t = await createTestDatabase();
+  for (let i = 1; i <= 5; i++) {
+    await t.db.$transaction((tx) =>
+      recordChange(tx, actor, {
+        action: 'customer.update',
+        entityType: 'customer',
+        entityId: `C${i}`,
+        before: { email: null },
+        after: { email: `c${i}@example.org` },
+        reason: 'customer called',
+      }),
+    );
+  }
+});
+afterEach(() => t.close());
+
+async function asSuperuser(sql: string): Promise<void> {
+  const c = new Client({ connectionString: t.adminUrl });
+  await c.connect();
+  try {
+    await c.query('ALTER TABLE audit_event DISABLE TRIGGER USER');
+    await c.query(sql);
+    await c.query('ALTER TABLE audit_event ENABLE TRIGGER USER');
+  } finally {
+    await c.end();
+  }
+}
+
+test('an untouched chain verifies and reports its head', async () => {
+  const r = await verifyAuditChain(t.db);
+  expect(r).toMatchObject({ ok: true, rowsChecked: 5 });
+  expect(r.headHash).toMatch(/^[0-9a-f]{64}$/);
+});
+
+test('each row chains to the one before it', async () => {
+  const rows = await t.db.auditEvent.findMany({ orderBy: { seq: 'asc' } });
+  expect(rows[0]!.prevHash).toBe('0'.repeat(64));
+  for (let i = 1; i < rows.length; i++) expect(rows[i]!.prevHash).toBe(rows[i - 1]!.hash);
+});
+
+test('a row altered behind the triggers is named', async () => {
+  const rows = await t.db.auditEvent.findMany({ orderBy: { seq: 'asc' } });
+  const victim = rows[2]!.seq;
+  await asSuperuser(`UPDATE audit_event SET reason = 'nothing to see' WHERE seq = ${victim}`);
+  const r = await verifyAuditChain(t.db);
+  expect(r.ok).toBe(false);
+  expect(r.firstBreak).toMatchObject({ kind: 'altered', seq: victim.toString() });
+  expect(r.rowsChecked).toBe(2);
+});
+
+test('a deleted row is named by the row after the gap', async () => {
+  const rows = await t.db.auditEvent.findMany({ orderBy: { seq: 'asc' } });
+  await asSuperuser(`DELETE FROM audit_event WHERE seq = ${rows[1]!.seq}`);
+  const r = await verifyAuditChain(t.db);
+  expect(r.firstBreak).toMatchObject({ kind: 'deleted', seq: rows[2]!.seq.toString(), afterSeq: rows[0]!.seq.toString() });
+});
+
+test('rows swapped in order are caught', async () => {
+  const rows = await t.db.auditEvent.findMany({ orderBy: { seq: 'asc' } });
+  const [a, b] = [rows[1]!.seq, rows[2]!.seq];
+  await asSuperuser(`UPDATE audit_event SET seq = -1 WHERE seq = ${a};
+    UPDATE audit_event SET seq = ${a} WHERE seq = ${b};
+    UPDATE audit_event SET seq = ${b} WHERE seq = -1;`);
+  const r = await verifyAuditChain(t.db);
+  expect(r.ok).toBe(false);
+  expect(r.firstBreak?.seq).toBe(a.toString());
+});
+
+test('the application role cannot update, delete or truncate audit rows', async () => {
+  const c = new Client({ connectionString: t.appUrl });
+  await c.connect();
+  try {
+    await expect(c.query(`UPDATE audit_event SET reason = 'x'`)).rejects.toThrow(/permission denied|append-only/);
+    await expect(c.query(`DELETE FROM audit_event`)).rejects.toThrow(/permission denied|append-only/);
+    await expect(c.query(`TRUNCATE audit_event`)).rejects.toThrow(/permission denied|append-only/);
+  } finally {
+    await c.end();
+  }
+  expect((await verifyAuditChain(t.db)).rowsChecked).toBe(5);
+});
+
+test('even the owner is refused UPDATE and DELETE while the triggers stand', async () => {
+  const c = new Client({ connectionString: t.adminUrl });
+  await c.connect();
+  try {
+    await expect(c.query(`UPDATE audit_event SET reason = 'x'`)).rejects.toThrow(/append-only/);
+    await expect(c.query(`DELETE FROM audit_event`)).rejects.toThrow(/append-only/);
+  } finally {
+    await c.end();
+  }
+});
