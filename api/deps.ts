@@ -1,0 +1,23 @@
+// What the API is built from. Everything is injected, so tests run the real app in-process
+// against a test database and a Temporal test server.
+import type { Client as TemporalClient } from '@temporalio/client';
+import type { Db } from '../lib/db/prisma';
+import type { Logger } from '../lib/logger';
+
+export interface HealthPart {
+  ok: boolean;
+  detail: string;
+}
+
+export interface ApiDeps {
+  db: Db;
+  temporal: TemporalClient;
+  taskQueue: string;
+  logger: Logger;
+  /** 32-byte key for personal fields at rest (lib/field-crypto.ts). */
+  encryptionKey: Buffer;
+  /** Where the embedded SMTP catcher keeps mail; absent when an external SMTP server is used. */
+  mailDir?: string;
+  /** Reports on each part of the system for GET /health. */
+  health: () => Promise<Record<string, HealthPart>>;
+}

@@ -1,0 +1,95 @@
+// Routes are declared once, with their permission and schemas; the same declaration mounts the
+// Express handler (auth, authorization, validation) and feeds the OpenAPI document, so the
+// document cannot drift from what the server enforces.
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import { can, type Permission } from '../domain/authorization';
+import { AppError } from '../lib/errors';
+import type { RequestActor } from './auth';
+import { parse } from './validate';
+
+type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
+
+export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
+  method: Method;
+  path: string;
+  summary: string;
+  tag: string;
+  /** Omit for public routes. */
+  permission?: Permission;
+  body?: B;
+  query?: Q;
+  params?: P;
+  /** Status of a success response (200 by default). */
+  status?: number;
+  /** Response description for the document; the body is JSON unless `produces` says otherwise. */
+  produces?: string[];
+  handler: (ctx: {
+    req: Request;
+    res: Response;
+    actor: RequestActor;
+    body: z.infer<B>;
+    query: z.infer<Q>;
+    params: z.infer<P>;
+  }) => Promise<unknown>;
+}
+
+export interface RegisteredRoute {
+  method: Method;
+  path: string;
+  summary: string;
+  tag: string;
+  permission?: Permission;
+  status: number;
+  body?: z.ZodType;
+  query?: z.ZodType;
+  params?: z.ZodType;
+  produces?: string[];
+}
+
+export class RouteTable {
+  readonly routes: RegisteredRoute[] = [];
+
+  constructor(
+    private readonly router: Router,
+    private readonly authenticate: (req: Request) => Promise<RequestActor>,
+  ) {}
+
+  add<B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodObject, P extends z.ZodType = z.ZodObject>(
+    spec: RouteSpec<B, Q, P>,
+  ): void {
+    const status = spec.status ?? 200;
+    this.routes.push({
+      method: spec.method,
+      path: spec.path,
+      summary: spec.summary,
+      tag: spec.tag,
+      status,
+      ...(spec.permission ? { permission: spec.permission } : {}),
+      ...(spec.body ? { body: spec.body } : {}),
+      ...(spec.query ? { query: spec.query } : {}),
+      ...(spec.params ? { params: spec.params } : {}),
+      ...(spec.produces ? { produces: spec.produces } : {}),
+    });
+    this.router[spec.method](spec.path, async (req, res, next) => {
+      try {
+        let actor: RequestActor | undefined;
+        if (spec.permission) {
+          actor = req.actor = await this.authenticate(req);
+          if (!can(actor.role, spec.permission)) {
+            req.log.warn({ actor: actor.id, role: actor.role, permission: spec.permission }, 'authorization refused');
+            throw new AppError('forbidden', `The ${actor.role} role may not ${spec.permission.replace(':', ' ')}`);
+          }
+        }
+        const body = spec.body ? parse(spec.body, req.body ?? {}, 'body') : undefined;
+        const query = parse(spec.query ?? z.object({}).strict(), { ...(req.query as object) }, 'query');
+        const params = parse(spec.params ?? z.object({}).passthrough(), req.params, 'params');
+        const result = await spec.handler({ req, res, actor: actor!, body, query, params } as never);
+        if (res.headersSent) return;
+        res.status(status).json(result);
+      } catch (err) {
+        next(err);
+      }
+    });
+  }
+}

@@ -1,0 +1,202 @@
+// Request schemas for the API (zod, strict: unknown fields are refused). Named ZXxx as in the
+// codebases we learn from; response shapes are plain objects built in services/.
+import { z } from 'zod';
+import { ROLES } from '../domain/authorization';
+import { OUTCOME_CODES, PRIORITIES, SERVICE_ORDER_TYPES } from '../domain/service-order';
+
+const text = (max = 200) => z.string().trim().min(1).max(max);
+const isoDate = z.iso.date({ message: 'must be a date as YYYY-MM-DD' });
+const id = z.string().trim().min(1).max(40).regex(/^[A-Za-z0-9._-]+$/, 'may hold only letters, digits, . _ -');
+export const ZPhone = z
+  .string()
+  .trim()
+  .regex(/^\+?1?[\s.-]?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}$/, 'must be a 10-digit North American phone number');
+const language = z.string().regex(/^[a-z]{2}$/, 'must be a two-letter language code such as en or es');
+const cents = z.number().int('must be whole cents').min(0).max(100_000_000);
+const serviceLine = z.enum(['LEAD', 'GALVANIZED_REQUIRING_REPLACEMENT', 'NON_LEAD', 'LEAD_STATUS_UNKNOWN']);
+
+export const ZIdParams = z.object({ id }).strict();
+export const ZPage = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+    q: z.string().trim().max(100).optional(),
+  })
+  .strict();
+
+export const ZCustomerCreate = z
+  .object({
+    id: id.optional(),
+    name: text(),
+    mailingAddress: text(300),
+    email: z.email().max(254).nullable().optional(),
+    phone: ZPhone.nullable().optional(),
+    language: language.default('en'),
+    paperless: z.boolean().default(false),
+    dateOfBirth: isoDate.nullable().optional(),
+    reason: text(500).optional(),
+  })
+  .strict();
+export const ZCustomerUpdate = ZCustomerCreate.omit({ id: true })
+  .partial()
+  .extend({ language: language.optional(), paperless: z.boolean().optional() })
+  .strict();
+
+export const ZPremiseCreate = z
+  .object({
+    id: id.optional(),
+    serviceAddress: text(300),
+    zip: z.string().regex(/^\d{5}(-\d{4})?$/, 'must be a 5- or 9-digit ZIP code'),
+    serviceArea: text(60),
+    state: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter state code'),
+    jurisdictionProfile: text(40).optional(),
+    premiseType: z.enum(['RESIDENTIAL', 'COMMERCIAL']),
+    heating: z.enum(['GAS', 'ELECTRIC', 'OIL', 'PROPANE', 'OTHER', 'NONE']).nullable().optional(),
+    serviceLinePublic: serviceLine.default('LEAD_STATUS_UNKNOWN'),
+    serviceLinePrivate: serviceLine.default('LEAD_STATUS_UNKNOWN'),
+    reason: text(500).optional(),
+  })
+  .strict();
+export const ZPremiseUpdate = ZPremiseCreate.omit({ id: true })
+  .partial()
+  .extend({ serviceLinePublic: serviceLine.optional(), serviceLinePrivate: serviceLine.optional() })
+  .strict();
+
+export const ZAccountCreate = z
+  .object({
+    id: id.optional(),
+    customerId: id,
+    premiseId: id,
+    class: z.enum(['RES', 'COM']),
+    billCycle: z.number().int().min(1).max(31),
+    status: z.enum(['PENDING', 'ACTIVE', 'FINAL', 'CLOSED']).default('ACTIVE'),
+    startDate: isoDate,
+    endDate: isoDate.nullable().optional(),
+    depositHeldCents: cents.default(0),
+    autopay: z.boolean().default(false),
+    reason: text(500).optional(),
+  })
+  .strict();
+export const ZAccountUpdate = z
+  .object({
+    class: z.enum(['RES', 'COM']),
+    billCycle: z.number().int().min(1).max(31),
+    status: z.enum(['PENDING', 'ACTIVE', 'FINAL', 'CLOSED']),
+    endDate: isoDate.nullable(),
+    autopay: z.boolean(),
+    reason: text(500),
+  })
+  .partial()
+  .strict();
+
+export const ZMeterCreate = z
+  .object({
+    id,
+    premiseId: id,
+    service: z.enum(['WATER', 'ELECTRIC', 'GAS', 'SEWER']),
+    readUnit: z.enum(['GAL', 'CUBIC_FEET', 'KWH', 'THERM']),
+    dials: z.number().int().min(1).max(12),
+    multiplier: z.number().int().min(1).max(100_000),
+    size: z.string().trim().max(10).nullable().optional(),
+    amiEndpoint: z.string().trim().max(40).nullable().optional(),
+    installedOn: isoDate.nullable().optional(),
+    reason: text(500).optional(),
+  })
+  .strict()
+  .refine((m) => m.service !== 'WATER' || !!m.size, { message: 'a water meter needs its size', path: ['size'] });
+export const ZMeterUpdate = z
+  .object({
+    dials: z.number().int().min(1).max(12),
+    multiplier: z.number().int().min(1).max(100_000),
+    size: z.string().trim().max(10).nullable(),
+    amiEndpoint: z.string().trim().max(40).nullable(),
+    removedOn: isoDate.nullable(),
+    reason: text(500),
+  })
+  .partial()
+  .strict();
+
+export const ZCrewCreate = z.object({ id, name: text(100) }).strict();
+
+export const ZUserCreate = z
+  .object({
+    id,
+    name: text(100),
+    email: z.email().max(254).optional(),
+    role: z.enum(ROLES),
+    crewId: id.optional(),
+  })
+  .strict()
+  .refine((u) => u.role !== 'field' || !!u.crewId, { message: 'a field user belongs to a crew', path: ['crewId'] });
+export const ZApiKeyCreate = z.object({ label: text(100).optional() }).strict();
+
+export const ZInteractionCreate = z
+  .object({
+    channel: z.enum(['CALL', 'VISIT', 'EMAIL', 'LETTER']),
+    direction: z.enum(['INBOUND', 'OUTBOUND']).default('INBOUND'),
+    subject: text(200),
+    notes: z.string().max(10_000).optional(),
+    occurredAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict();
+
+export const ZTimelineQuery = z
+  .object({
+    kind: z.string().max(500).optional(),
+    from: z.iso.datetime({ offset: true }).or(isoDate).optional(),
+    to: z.iso.datetime({ offset: true }).or(isoDate).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
+
+export const ZServiceOrderCreate = z
+  .object({
+    accountId: id,
+    type: z.enum(SERVICE_ORDER_TYPES),
+    priority: z.enum(PRIORITIES).default('NORMAL'),
+    meterId: id.optional(),
+    reason: text(500),
+  })
+  .strict();
+export const ZServiceOrderList = z
+  .object({
+    status: z.enum(['OPEN', 'ASSIGNED', 'COMPLETED', 'CANCELLED']).optional(),
+    accountId: id.optional(),
+    crewId: id.optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+export const ZAssign = z.object({ crewId: id }).strict();
+export const ZCancel = z.object({ reason: text(500) }).strict();
+export const ZFieldComplete = z
+  .object({
+    outcome: z.enum(OUTCOME_CODES),
+    readValue: z.number().int('must be a whole register reading').min(0).max(999_999_999_999).optional(),
+    notes: z.string().trim().max(2000).optional(),
+    photoRefs: z.array(z.string().trim().min(1).max(300)).max(20).optional(),
+  })
+  .strict();
+
+export const ZAuditQuery = z
+  .object({
+    entity: z.string().max(40).optional(),
+    entityId: z.string().max(60).optional(),
+    accountId: z.string().max(40).optional(),
+    from: z.iso.datetime({ offset: true }).or(isoDate).optional(),
+    to: z.iso.datetime({ offset: true }).or(isoDate).optional(),
+    format: z.enum(['json', 'csv']).default('json'),
+    limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+    afterSeq: z.coerce.number().int().min(0).optional(),
+  })
+  .strict();
+
+export const ZLegacyImport = z
+  .object({
+    files: z
+      .object({ customers: z.string().max(50_000_000), premises: z.string().max(50_000_000), accounts: z.string().max(50_000_000), meters: z.string().max(50_000_000) })
+      .strict(),
+    validOnly: z.boolean().default(false),
+  })
+  .strict();

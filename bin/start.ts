@@ -1,0 +1,102 @@
+// `npm start`: the whole system in one process tree on embedded defaults — Postgres, the Temporal
+// dev server, an SMTP catcher, the worker and the API — or the external ones named by
+// DATABASE_URL, TEMPORAL_ADDRESS and SMTP_URL. `npm start -- --demo` loads the Millbrook demo
+// utility on first start. SIGINT/SIGTERM stop every part; data stays under DATA_DIR.
+import { writeFileSync, existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Server } from 'node:http';
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../lib/config';
+import { startSystem, type System } from '../lib/system';
+import { createWorker } from '../lib/worker';
+import { healthCheck } from '../lib/health';
+import { createApp } from '../api/app';
+import { SYSTEM_ACTOR } from '../lib/audit';
+import { loadDemo, ensureAdminKey } from '../services/demo';
+
+async function main() {
+  const started = Date.now();
+  const demo = process.argv.includes('--demo');
+  const config = loadConfig();
+  const sys = await startSystem(config, { embedded: true });
+  try {
+    await run(sys, started, demo);
+  } catch (err) {
+    await sys.stop();
+    throw err;
+  }
+}
+
+async function run(sys: System, started: number, demo: boolean) {
+  const { logger, config } = sys;
+
+  const workerConnection = await NativeConnection.connect({ address: sys.temporalAddress });
+  const worker = await createWorker({
+    connection: workerConnection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    deps: { db: sys.db },
+  });
+  const workerRun = worker.run();
+
+  const credentialsFile = path.join(path.resolve(config.DATA_DIR), demo ? 'demo-keys.json' : 'admin-key.json');
+  let keys: Record<string, string> | null = existsSync(credentialsFile) ? (JSON.parse(readFileSync(credentialsFile, 'utf8')) as Record<string, string>) : null;
+  if (demo) {
+    const loaded = await loadDemo(sys.db, SYSTEM_ACTOR, sys.encryptionKey);
+    if (loaded.keys) keys = loaded.keys;
+  } else {
+    const admin = await ensureAdminKey(sys.db, SYSTEM_ACTOR);
+    if (admin) keys = { admin };
+  }
+  if (keys) writeFileSync(credentialsFile, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+
+  const app = createApp({
+    db: sys.db,
+    temporal: sys.temporal,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    logger,
+    encryptionKey: sys.encryptionKey,
+    ...(sys.mailDir ? { mailDir: sys.mailDir } : {}),
+    health: healthCheck({ db: sys.db, temporal: sys.temporalConnection, mailer: sys.mailer, smtpUrl: sys.smtpUrl, temporalAddress: sys.temporalAddress }),
+  });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.API_PORT, config.API_HOST, () => resolve(s));
+    s.once('error', (err) => reject(new Error(`The API cannot listen on ${config.API_HOST}:${config.API_PORT}: ${err.message} (set API_PORT)`)));
+  });
+
+  const api = `http://${config.API_HOST}:${config.API_PORT}`;
+  const lines = [
+    '',
+    `OpenCIS is up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    `  API          ${api}   (docs ${api}/api/docs, health ${api}/health)`,
+    `  Postgres     ${sys.database.embedded ? `embedded, data in ${path.join(config.DATA_DIR, 'postgres')}` : 'external (DATABASE_URL)'}${sys.database.migrationsApplied.length ? `, applied ${sys.database.migrationsApplied.length} migration(s)` : ''}`,
+    `  Temporal     ${sys.temporalAddress}${sys.temporalUiUrl ? `   (Web UI ${sys.temporalUiUrl})` : ' (TEMPORAL_ADDRESS)'}`,
+    `  Mail         ${sys.mailDir ? `SMTP catcher ${sys.smtpUrl}, messages in ${path.relative(process.cwd(), sys.mailDir)} and ${api}/mail` : 'external (SMTP_URL)'}`,
+    `  Worker       task queue ${config.TEMPORAL_TASK_QUEUE}`,
+    keys ? `  API keys     ${path.relative(process.cwd(), credentialsFile)}${demo ? ' (one per demo role)' : ''}` : `  API keys     issued earlier (see README: "API keys")`,
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping OpenCIS…\n`);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    worker.shutdown();
+    await workerRun.catch((err: unknown) => logger.error({ err }, 'worker stopped with an error'));
+    await workerConnection.close();
+    await sys.stop();
+    process.stdout.write('stopped\n');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`\nOpenCIS could not start: ${(err as Error).message}\n`);
+  process.exit(1);
+});

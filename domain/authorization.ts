@@ -1,0 +1,43 @@
+// Who may do what: the role × permission matrix, as data. Routes name the permission they need;
+// per-object rules (a crew sees only its own orders) are checked where the object is loaded.
+// Pure: safe anywhere, unit-tested as a table.
+
+export const ROLES = ['csr', 'supervisor', 'field', 'auditor', 'admin', 'system'] as const;
+export type RoleName = (typeof ROLES)[number];
+
+export const PERMISSIONS = {
+  'customer:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
+  'customer:write': ['csr', 'supervisor', 'admin', 'system'],
+  'premise:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
+  'premise:write': ['csr', 'supervisor', 'admin', 'system'],
+  'account:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
+  'account:write': ['csr', 'supervisor', 'admin', 'system'],
+  'meter:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
+  'meter:write': ['supervisor', 'admin', 'system'],
+  'interaction:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
+  'interaction:write': ['csr', 'supervisor', 'admin'],
+  'timeline:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
+  'service-order:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
+  'service-order:create': ['csr', 'supervisor', 'admin', 'system'],
+  'service-order:dispatch': ['supervisor', 'admin', 'system'],
+  'service-order:cancel': ['supervisor', 'admin', 'system'],
+  'field:work': ['field'],
+  'crew:read': ['csr', 'supervisor', 'auditor', 'admin'],
+  'crew:write': ['supervisor', 'admin'],
+  'audit:read': ['auditor', 'admin'],
+  'audit:verify': ['auditor', 'admin', 'supervisor'],
+  'import:run': ['admin'],
+  'import:read': ['admin', 'auditor', 'supervisor'],
+  'mail:read': ['admin', 'supervisor', 'auditor'],
+  'user:admin': ['admin'],
+} as const satisfies Record<string, readonly RoleName[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export function isRole(value: string): value is RoleName {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+export function can(role: RoleName, permission: Permission): boolean {
+  return (PERMISSIONS[permission] as readonly RoleName[]).includes(role);
+}

@@ -1,0 +1,102 @@
+// Connects the parts of a running system — database, Temporal, mail, encryption key — from the
+// configuration, starting the embedded ones where no external one is configured. Used by
+// `npm start` (everything embedded by default) and by the separate worker and API entry points.
+import path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { Connection, Client } from '@temporalio/client';
+import type { Config } from './config';
+import { createPrisma, type Db } from './db/prisma';
+import { createLogger, type Logger } from './logger';
+import { createMailer, type Mailer } from './mailer';
+import { loadEncryptionKey } from './field-crypto';
+import { openDatabase, type DatabaseHandle } from './runtime/database';
+import { resolveTemporalCli, startTemporalDevServer, type DevServer } from './runtime/temporal-dev-server';
+import { startSmtpCatcher, type SmtpCatcher } from './runtime/smtp-catcher';
+
+export interface System {
+  config: Config;
+  logger: Logger;
+  database: DatabaseHandle;
+  db: Db;
+  temporalAddress: string;
+  temporalUiUrl: string | null;
+  temporalConnection: Connection;
+  temporal: Client;
+  smtpUrl: string;
+  mailDir: string | undefined;
+  mailer: Mailer;
+  encryptionKey: Buffer;
+  /** Stops what this process started, in reverse order. */
+  stop(): Promise<void>;
+}
+
+export async function startSystem(config: Config, opts: { embedded: boolean }): Promise<System> {
+  const logger = createLogger(config.LOG_LEVEL);
+  const dataDir = path.resolve(config.DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch((err: unknown) => logger.error({ err }, 'stopping a part failed'));
+  };
+  try {
+    const database = await openDatabase(config, { log: (l) => logger.debug({ part: 'postgres' }, l) });
+    stops.push(() => database.stop());
+
+    let temporalAddress = config.TEMPORAL_ADDRESS;
+    let dev: DevServer | null = null;
+    if (!temporalAddress) {
+      if (!opts.embedded) throw new Error('TEMPORAL_ADDRESS is not set');
+      dev = await startTemporalDevServer({
+        cliPath: resolveTemporalCli(config.TEMPORAL_CLI_PATH),
+        dataDir: path.join(dataDir, 'temporal'),
+        port: config.TEMPORAL_DEV_PORT,
+        uiPort: config.TEMPORAL_UI_PORT,
+        namespace: config.TEMPORAL_NAMESPACE,
+        log: (l) => logger.debug({ part: 'temporal' }, l.trim()),
+      });
+      stops.push(() => dev!.stop());
+      temporalAddress = dev.address;
+    }
+
+    let smtpUrl = config.SMTP_URL;
+    let catcher: SmtpCatcher | null = null;
+    const mailDir = smtpUrl ? undefined : path.join(dataDir, 'mail');
+    if (!smtpUrl) {
+      catcher = await startSmtpCatcher({ mailDir: mailDir!, port: config.SMTP_CATCHER_PORT });
+      stops.push(() => catcher!.stop());
+      smtpUrl = catcher.url;
+    }
+    const mailer = createMailer(smtpUrl, config.MAIL_FROM);
+    stops.push(async () => mailer.close());
+
+    const encryptionKey = loadEncryptionKey(config.DATA_ENCRYPTION_KEY, {
+      dataDir,
+      allowGenerate: config.NODE_ENV !== 'production',
+    });
+
+    const db = createPrisma(database.appUrl);
+    stops.push(() => db.$disconnect());
+    const temporalConnection = await Connection.connect({ address: temporalAddress });
+    stops.push(() => temporalConnection.close());
+    const temporal = new Client({ connection: temporalConnection, namespace: config.TEMPORAL_NAMESPACE });
+
+    return {
+      config,
+      logger,
+      database,
+      db,
+      temporalAddress,
+      temporalUiUrl: dev?.uiUrl ?? null,
+      temporalConnection,
+      temporal,
+      smtpUrl,
+      mailDir,
+      mailer,
+      encryptionKey,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

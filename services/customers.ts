@@ -1,0 +1,273 @@
+// Customers, premises, accounts and meters: the customer record. Personal data (date of birth)
+// is encrypted at rest and masked in every response and audit row.
+import type { Account, Customer, Meter, Premise } from '@prisma/client';
+import type { z } from 'zod';
+import type { Db } from '../lib/db/prisma';
+import type { Actor } from '../lib/audit';
+import { encryptField, decryptField, maskLast } from '../lib/field-crypto';
+import { invalid, notFound } from '../lib/errors';
+import type {
+  ZAccountCreate,
+  ZAccountUpdate,
+  ZCustomerCreate,
+  ZCustomerUpdate,
+  ZMeterCreate,
+  ZMeterUpdate,
+  ZPremiseCreate,
+  ZPremiseUpdate,
+} from '../api/schemas';
+import { createRecord, nextNumber, updateRecord, type RecordKind } from './records';
+
+const day = (d: string | null | undefined) => (d ? new Date(`${d}T00:00:00Z`) : d === null ? null : undefined);
+const isoDay = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : null);
+
+// ---- customers -------------------------------------------------------------------------------
+
+export function customerView(c: Customer, key: Buffer) {
+  const { dateOfBirthEnc, ...rest } = c;
+  return { ...rest, dateOfBirth: dateOfBirthEnc ? maskLast(decryptField(dateOfBirthEnc, key), 2) : null };
+}
+
+const customerKind = (key: Buffer): RecordKind<Customer> => ({
+  entityType: 'customer',
+  label: 'Customer',
+  auditView: (c) => customerView(c, key),
+});
+
+export async function createCustomer(db: Db, actor: Actor, key: Buffer, input: z.infer<typeof ZCustomerCreate>) {
+  const { reason, dateOfBirth, ...fields } = input;
+  const row = await createRecord(
+    db,
+    actor,
+    customerKind(key),
+    async (tx) =>
+      tx.customer.create({
+        data: {
+          ...fields,
+          id: fields.id ?? `C${await nextNumber(tx, 'customer')}`,
+          dateOfBirthEnc: dateOfBirth ? encryptField(dateOfBirth, key) : null,
+        },
+      }),
+    reason,
+  );
+  return customerView(row, key);
+}
+
+export async function updateCustomer(db: Db, actor: Actor, key: Buffer, id: string, input: z.infer<typeof ZCustomerUpdate>) {
+  const { reason, dateOfBirth, ...fields } = input;
+  const row = await updateRecord(
+    db,
+    actor,
+    customerKind(key),
+    id,
+    (tx) => tx.customer.findUnique({ where: { id } }),
+    (tx) =>
+      tx.customer.update({
+        where: { id },
+        data: {
+          ...fields,
+          ...(dateOfBirth !== undefined ? { dateOfBirthEnc: dateOfBirth ? encryptField(dateOfBirth, key) : null } : {}),
+        },
+      }),
+    reason,
+  );
+  return customerView(row, key);
+}
+
+export async function getCustomer(db: Db, key: Buffer, id: string) {
+  const c = await db.customer.findUnique({ where: { id }, include: { accounts: { select: { id: true, status: true, premiseId: true } } } });
+  if (!c) throw notFound('Customer', id);
+  const { accounts, ...rest } = c;
+  return { ...customerView(rest, key), accounts };
+}
+
+export async function listCustomers(db: Db, key: Buffer, p: { limit: number; offset: number; q?: string | undefined }) {
+  const where = p.q
+    ? { OR: [{ name: { contains: p.q, mode: 'insensitive' as const } }, { id: p.q }, { email: { contains: p.q, mode: 'insensitive' as const } }] }
+    : {};
+  const [items, total] = await Promise.all([
+    db.customer.findMany({ where, orderBy: { id: 'asc' }, take: p.limit, skip: p.offset }),
+    db.customer.count({ where }),
+  ]);
+  return { items: items.map((c) => customerView(c, key)), total, limit: p.limit, offset: p.offset };
+}
+
+// ---- premises --------------------------------------------------------------------------------
+
+const premiseKind: RecordKind<Premise> = { entityType: 'premise', label: 'Premise' };
+
+export async function createPremise(db: Db, actor: Actor, input: z.infer<typeof ZPremiseCreate>) {
+  const { reason, ...fields } = input;
+  return createRecord(
+    db,
+    actor,
+    premiseKind,
+    async (tx) =>
+      tx.premise.create({
+        data: {
+          ...fields,
+          id: fields.id ?? `P${await nextNumber(tx, 'premise')}`,
+          // Until a utility chooses otherwise, a premise follows its state's preset.
+          jurisdictionProfile: fields.jurisdictionProfile ?? fields.state,
+        },
+      }),
+    reason,
+  );
+}
+
+export async function updatePremise(db: Db, actor: Actor, id: string, input: z.infer<typeof ZPremiseUpdate>) {
+  const { reason, ...fields } = input;
+  return updateRecord(db, actor, premiseKind, id, (tx) => tx.premise.findUnique({ where: { id } }), (tx) => tx.premise.update({ where: { id }, data: fields }), reason);
+}
+
+export async function getPremise(db: Db, id: string) {
+  const p = await db.premise.findUnique({
+    where: { id },
+    include: { servicePoints: { include: { meters: true } }, accounts: { select: { id: true, status: true, customerId: true } } },
+  });
+  if (!p) throw notFound('Premise', id);
+  return p;
+}
+
+export async function listPremises(db: Db, p: { limit: number; offset: number; q?: string | undefined }) {
+  const where = p.q ? { OR: [{ serviceAddress: { contains: p.q, mode: 'insensitive' as const } }, { id: p.q }, { zip: p.q }] } : {};
+  const [items, total] = await Promise.all([
+    db.premise.findMany({ where, orderBy: { id: 'asc' }, take: p.limit, skip: p.offset }),
+    db.premise.count({ where }),
+  ]);
+  return { items, total, limit: p.limit, offset: p.offset };
+}
+
+// ---- accounts --------------------------------------------------------------------------------
+
+export const accountView = (a: Account) => ({ ...a, startDate: isoDay(a.startDate), endDate: isoDay(a.endDate) });
+
+const accountKind: RecordKind<Account> = {
+  entityType: 'account',
+  label: 'Account',
+  accountIdOf: (a) => a.id,
+  auditView: accountView,
+  timeline: {
+    created: (a) => `Account opened for customer ${a.customerId} at premise ${a.premiseId}`,
+    updated: (_a, changed) => `Account updated: ${changed.join(', ')}`,
+  },
+};
+
+export async function createAccount(db: Db, actor: Actor, input: z.infer<typeof ZAccountCreate>) {
+  const { reason, startDate, endDate, ...fields } = input;
+  if (endDate && endDate < startDate) throw invalid('endDate', 'endDate: must not be before startDate');
+  const row = await createRecord(
+    db,
+    actor,
+    accountKind,
+    async (tx) => {
+      await mustExist(await tx.customer.findUnique({ where: { id: fields.customerId }, select: { id: true } }), 'customerId', 'Customer', fields.customerId);
+      await mustExist(await tx.premise.findUnique({ where: { id: fields.premiseId }, select: { id: true } }), 'premiseId', 'Premise', fields.premiseId);
+      return tx.account.create({
+        data: { ...fields, id: fields.id ?? String(await nextNumber(tx, 'account')), startDate: day(startDate)!, endDate: day(endDate) ?? null },
+      });
+    },
+    reason,
+  );
+  return accountView(row);
+}
+
+export async function updateAccount(db: Db, actor: Actor, id: string, input: z.infer<typeof ZAccountUpdate>) {
+  const { reason, endDate, ...fields } = input;
+  const row = await updateRecord(
+    db,
+    actor,
+    accountKind,
+    id,
+    (tx) => tx.account.findUnique({ where: { id } }),
+    (tx, before) => {
+      const end = day(endDate);
+      if (end && end < before.startDate) throw invalid('endDate', 'endDate: must not be before the account start date');
+      return tx.account.update({ where: { id }, data: { ...fields, ...(end !== undefined ? { endDate: end } : {}) } });
+    },
+    reason,
+  );
+  return accountView(row);
+}
+
+export async function getAccount(db: Db, key: Buffer, id: string) {
+  const a = await db.account.findUnique({
+    where: { id },
+    include: { customer: true, premise: { include: { servicePoints: { include: { meters: true } } } } },
+  });
+  if (!a) throw notFound('Account', id);
+  const { customer, premise, ...account } = a;
+  return { ...accountView(account), customer: customerView(customer, key), premise };
+}
+
+export async function listAccounts(db: Db, p: { limit: number; offset: number; q?: string | undefined }) {
+  const where = p.q ? { OR: [{ id: p.q }, { customerId: p.q }, { premiseId: p.q }] } : {};
+  const [items, total] = await Promise.all([
+    db.account.findMany({ where, orderBy: { id: 'asc' }, take: p.limit, skip: p.offset }),
+    db.account.count({ where }),
+  ]);
+  return { items: items.map(accountView), total, limit: p.limit, offset: p.offset };
+}
+
+// ---- meters ----------------------------------------------------------------------------------
+
+export const meterView = (m: Meter) => ({ ...m, installedOn: isoDay(m.installedOn), removedOn: isoDay(m.removedOn) });
+const meterKind: RecordKind<Meter> = { entityType: 'meter', label: 'Meter', auditView: meterView };
+
+export async function createMeter(db: Db, actor: Actor, input: z.infer<typeof ZMeterCreate>) {
+  const { reason, premiseId, installedOn, ...fields } = input;
+  const row = await createRecord(
+    db,
+    actor,
+    meterKind,
+    async (tx) => {
+      await mustExist(await tx.premise.findUnique({ where: { id: premiseId }, select: { id: true } }), 'premiseId', 'Premise', premiseId);
+      // A meter hangs off the premise's service point for its service; the first meter creates it.
+      const sp = await tx.servicePoint.upsert({
+        where: { premiseId_service: { premiseId, service: fields.service } },
+        create: { id: `SP-${premiseId}-${fields.service}`, premiseId, service: fields.service },
+        update: {},
+      });
+      return tx.meter.create({ data: { ...fields, servicePointId: sp.id, installedOn: day(installedOn) ?? null } });
+    },
+    reason,
+  );
+  return meterView(row);
+}
+
+export async function updateMeter(db: Db, actor: Actor, id: string, input: z.infer<typeof ZMeterUpdate>) {
+  const { reason, removedOn, ...fields } = input;
+  const row = await updateRecord(
+    db,
+    actor,
+    meterKind,
+    id,
+    (tx) => tx.meter.findUnique({ where: { id } }),
+    (tx, before) => {
+      if (before.service === 'WATER' && fields.size === null) throw invalid('size', 'size: a water meter needs its size');
+      const removed = day(removedOn);
+      return tx.meter.update({ where: { id }, data: { ...fields, ...(removed !== undefined ? { removedOn: removed } : {}) } });
+    },
+    reason,
+  );
+  return meterView(row);
+}
+
+export async function getMeter(db: Db, id: string) {
+  const m = await db.meter.findUnique({ where: { id }, include: { servicePoint: true } });
+  if (!m) throw notFound('Meter', id);
+  return { ...meterView(m), premiseId: m.servicePoint.premiseId };
+}
+
+export async function listMeters(db: Db, p: { limit: number; offset: number; q?: string | undefined }) {
+  const where = p.q ? { OR: [{ id: p.q }, { amiEndpoint: p.q }, { servicePoint: { premiseId: p.q } }] } : {};
+  const [items, total] = await Promise.all([
+    db.meter.findMany({ where, orderBy: { id: 'asc' }, take: p.limit, skip: p.offset }),
+    db.meter.count({ where }),
+  ]);
+  return { items: items.map(meterView), total, limit: p.limit, offset: p.offset };
+}
+
+async function mustExist(row: unknown, field: string, label: string, id: string): Promise<void> {
+  if (!row) throw invalid(field, `${field}: ${label} ${id} does not exist`);
+}

@@ -1,0 +1,160 @@
+// serviceOrder: one durable workflow per field order, `service-order:<orderId>`. It records the
+// order, waits for dispatch and for the crew's completion (or a cancellation), and writes every
+// step through activities. Transitions are decided by the pure rules in domain/service-order.ts;
+// update validators refuse a bad transition before it enters history, so callers get a clear
+// answer and history stays clean. (Types, SLA timers and effects per type come with the service
+// order capability.)
+import {
+  condition,
+  defineQuery,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  allHandlersFinished,
+  ApplicationFailure,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ServiceOrderActivities } from '../activities/service-orders';
+import {
+  canAssign,
+  canCancel,
+  canComplete,
+  type Completion,
+  type Decision,
+  type OrderStatus,
+  type Priority,
+  type ServiceOrderType,
+} from '../domain/service-order';
+
+export interface ActorRef {
+  id: string;
+  role: string;
+  requestId?: string;
+}
+
+export interface ServiceOrderInput {
+  orderId: string;
+  accountId: string;
+  premiseId: string;
+  meterId: string | null;
+  type: ServiceOrderType;
+  priority: Priority;
+  reason: string;
+  createdBy: ActorRef;
+}
+
+export interface HistoryEntry {
+  at: string;
+  event: 'created' | 'assigned' | 'completed' | 'cancelled';
+  by: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface ServiceOrderStatus {
+  orderId: string;
+  type: ServiceOrderType;
+  priority: Priority;
+  status: OrderStatus;
+  crewId: string | null;
+  history: HistoryEntry[];
+}
+
+export interface AssignInput {
+  crewId: string;
+  by: ActorRef;
+}
+export interface CompleteInput extends Completion {
+  by: ActorRef;
+}
+export interface CancelInput {
+  reason: string;
+  by: ActorRef;
+}
+
+export const statusQuery = defineQuery<ServiceOrderStatus>('status');
+export const assignUpdate = defineUpdate<ServiceOrderStatus, [AssignInput]>('assign');
+export const completeUpdate = defineUpdate<ServiceOrderStatus, [CompleteInput]>('complete');
+export const cancelUpdate = defineUpdate<ServiceOrderStatus, [CancelInput]>('cancel');
+
+export const serviceOrderWorkflowId = (orderId: string) => `service-order:${orderId}`;
+
+const db = proxyActivities<ServiceOrderActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['not_found'] },
+});
+
+/** Turns a refusal into the failure an update caller receives (type = the error code). */
+function refuse(d: Decision): void {
+  if (!d.ok) throw ApplicationFailure.create({ type: d.code, message: d.message, details: d.field ? [d.field] : [], nonRetryable: true });
+}
+
+export async function serviceOrder(input: ServiceOrderInput): Promise<ServiceOrderStatus> {
+  const { workflowId } = workflowInfo();
+  const state: ServiceOrderStatus = {
+    orderId: input.orderId,
+    type: input.type,
+    priority: input.priority,
+    status: 'OPEN',
+    crewId: null,
+    history: [],
+  };
+  const stepKey = (step: string) => `${workflowId}:${step}:${state.history.length}`;
+  const now = () => new Date().toISOString(); // workflow time: deterministic on replay
+
+  let opened = false;
+  setHandler(statusQuery, () => state);
+
+  // State changes happen synchronously, before the activity runs, so a second message arriving
+  // while the first is being written is validated against the new state, never the old one.
+  setHandler(
+    assignUpdate,
+    async ({ crewId, by }) => {
+      const key = stepKey('assign');
+      const entry: HistoryEntry = { at: now(), event: 'assigned', by: by.id, detail: { crewId, from: state.crewId } };
+      state.status = 'ASSIGNED';
+      state.crewId = crewId;
+      state.history.push(entry);
+      await condition(() => opened); // the order row must exist first
+      await db.recordAssignment({ key, orderId: input.orderId, accountId: input.accountId, crewId, at: entry.at, by });
+      return state;
+    },
+    { validator: ({ crewId }) => refuse(canAssign(state, crewId)) },
+  );
+
+  setHandler(
+    completeUpdate,
+    async ({ by, ...completion }) => {
+      const key = stepKey('complete');
+      const entry: HistoryEntry = { at: now(), event: 'completed', by: by.id, detail: { ...completion } };
+      state.status = 'COMPLETED';
+      state.history.push(entry);
+      await condition(() => opened); // the order row must exist first
+      await db.recordCompletion({ key, orderId: input.orderId, accountId: input.accountId, completion, at: entry.at, by });
+      return state;
+    },
+    { validator: (c) => refuse(canComplete(input.type, state, c)) },
+  );
+
+  setHandler(
+    cancelUpdate,
+    async ({ reason, by }) => {
+      const key = stepKey('cancel');
+      const entry: HistoryEntry = { at: now(), event: 'cancelled', by: by.id, detail: { reason } };
+      state.status = 'CANCELLED';
+      state.history.push(entry);
+      await condition(() => opened); // the order row must exist first
+      await db.recordCancellation({ key, orderId: input.orderId, accountId: input.accountId, reason, at: entry.at, by });
+      return state;
+    },
+    { validator: (_input: CancelInput) => refuse(canCancel(state)) },
+  );
+
+  const created: HistoryEntry = { at: now(), event: 'created', by: input.createdBy.id };
+  state.history.push(created);
+  await db.openOrder({ ...input, workflowId, at: created.at });
+  opened = true;
+
+  await condition(() => state.status === 'COMPLETED' || state.status === 'CANCELLED');
+  await condition(allHandlersFinished);
+  return state;
+}
