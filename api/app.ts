@@ -149,7 +149,7 @@ export function createApp(deps: ApiDeps): express.Express {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'opencis-import-'));
       try {
         for (const [name, content] of Object.entries(body.files)) writeFileSync(path.join(dir, `${name}.csv`), content);
-        const result = await importLegacyExport(deps.db, { dir, validOnly: body.validOnly, actor });
+        const result = await importLegacyExport(deps.db, { dir, validOnly: body.validOnly, actor, encryptionKey: key });
         res.status(result.status === 'rejected' ? 422 : 200);
         return result;
       } finally {

@@ -39,7 +39,10 @@ export async function startSystem(config: Config, opts: { embedded: boolean }): 
     for (const s of stops.reverse()) await s().catch((err: unknown) => logger.error({ err }, 'stopping a part failed'));
   };
   try {
-    const database = await openDatabase(config, { log: (l) => logger.debug({ part: 'postgres' }, l) });
+    const database = await openDatabase(config, {
+      log: (l) => logger.debug({ part: 'postgres' }, l),
+      migrations: opts.embedded ? 'apply' : 'require',
+    });
     stops.push(() => database.stop());
 
     let temporalAddress = config.TEMPORAL_ADDRESS;

@@ -19,6 +19,7 @@ import {
   type ServiceOrderStatus,
 } from '../workflows/service-order';
 import { nextNumber } from './records';
+import { canComplete } from '../domain/service-order';
 
 export interface OrderDeps {
   db: Db;
@@ -186,6 +187,11 @@ export async function completeCrewOrder(d: OrderDeps, actor: Actor, orderId: str
   // An offline crew retrying the completion it already made gets the same answer, not an error.
   if (order.status === 'COMPLETED' && sameCompletion(order.completion, completion)) {
     return { ...(await getCrewOrder(d.db, actor, orderId)), replayed: true };
+  }
+  // A closed order's workflow has finished and takes no more updates: judge from the record.
+  if (order.status === 'COMPLETED' || order.status === 'CANCELLED') {
+    const d0 = canComplete(order.type, { status: order.status, crewId: order.crewId }, completion);
+    if (!d0.ok) throw new AppError(d0.code, d0.message, d0.field);
   }
   await update(d, orderId, completeUpdate, { ...completion, by: ref(actor) });
   return { ...(await getCrewOrder(d.db, actor, orderId)), replayed: false };

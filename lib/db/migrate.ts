@@ -67,3 +67,18 @@ export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promis
     await client.end();
   }
 }
+
+/** Names of migrations in the folder that the database has not applied (read-only check). */
+export async function pendingMigrations(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<string[]> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const exists = await client.query(`SELECT to_regclass('opencis_migration') IS NOT NULL AS e`);
+    const done = exists.rows[0]?.e
+      ? new Set((await client.query<{ name: string }>('SELECT name FROM opencis_migration')).rows.map((r) => r.name))
+      : new Set<string>();
+    return listMigrations(dir).map((m) => m.name).filter((n) => !done.has(n));
+  } finally {
+    await client.end();
+  }
+}

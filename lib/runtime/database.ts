@@ -4,7 +4,7 @@
 import { Client } from 'pg';
 import path from 'node:path';
 import type { Config } from '../config';
-import { migrate } from '../db/migrate';
+import { migrate, pendingMigrations } from '../db/migrate';
 import { isPortFree } from './ports';
 import { startEmbeddedPostgres } from './embedded-postgres';
 
@@ -22,9 +22,22 @@ export interface DatabaseHandle {
   stop(): Promise<void>;
 }
 
-export async function openDatabase(config: Config, opts: { log?: (l: string) => void } = {}): Promise<DatabaseHandle> {
+/**
+ * `migrations: 'apply'` (npm start, db:migrate, CLI scripts) brings the schema up to date;
+ * `'require'` (the production API) only checks, because its login may not change the schema
+ * and a deployment runs `db:migrate` as its own step.
+ */
+export async function openDatabase(
+  config: Config,
+  opts: { log?: (l: string) => void; migrations?: 'apply' | 'require' } = {},
+): Promise<DatabaseHandle> {
   if (config.DATABASE_URL) {
     const adminUrl = config.DATABASE_ADMIN_URL ?? config.DATABASE_URL;
+    if (opts.migrations === 'require') {
+      const pending = await pendingMigrations(config.DATABASE_URL);
+      if (pending.length) throw new Error(`The database lacks migrations ${pending.join(', ')}: run \`npm run db:migrate\` first`);
+      return { appUrl: config.DATABASE_URL, adminUrl, embedded: false, migrationsApplied: [], stop: async () => undefined };
+    }
     const { applied } = await migrate(adminUrl);
     return { appUrl: config.DATABASE_URL, adminUrl, embedded: false, migrationsApplied: applied, stop: async () => undefined };
   }

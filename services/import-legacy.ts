@@ -1,0 +1,537 @@
+// Conversion of a legacy export into OpenCIS: all or nothing by default. The four CSV files are
+// checked as a whole (domain/legacy-export.ts) and against what the database already holds; with
+// any problem, nothing is written but the run and its rejection report, so a go-live never starts
+// from half a conversion. `validOnly` loads the referentially whole valid subset instead.
+//
+// Re-running is safe: an export already imported is recognised by its hash and answered from the
+// earlier run, and a row whose id already exists with the same values is left alone.
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Prisma } from '@prisma/client';
+import { parse } from 'csv-parse/sync';
+import type { Info } from 'csv-parse/sync';
+import {
+  LEGACY_FILES,
+  convertLegacyExport,
+  sortRejections,
+  withdrawRows,
+  type AccountRow,
+  type CustomerRow,
+  type LegacyExport,
+  type LegacyExportRows,
+  type LegacyFile,
+  type MeterRow,
+  type PremiseRow,
+  type Rejection,
+  type ServicePointRow,
+  type SourceRow,
+} from '../domain/legacy-export';
+import { toJson, type Actor } from '../lib/audit';
+import type { Db, Tx } from '../lib/db/prisma';
+import { AppError, invalid } from '../lib/errors';
+import { decryptField, encryptField, maskLast } from '../lib/field-crypto';
+
+export type { Rejection } from '../domain/legacy-export';
+
+export const IMPORT_KIND = 'legacy-export';
+const ENTITIES = ['customers', 'premises', 'accounts', 'meters', 'servicePoints'] as const;
+type Entity = (typeof ENTITIES)[number];
+type FileEntity = Exclude<Entity, 'servicePoints'>;
+
+export interface EntityCounts {
+  created: number;
+  unchanged: number;
+  rejected: number;
+}
+export type ImportCounts = Record<Entity, EntityCounts>;
+
+export interface ImportResult {
+  status: 'completed' | 'rejected' | 'unchanged';
+  runId: string;
+  counts: ImportCounts;
+  rejections: Rejection[];
+}
+
+export interface ImportOptions {
+  /** Directory holding customers.csv, premises.csv, accounts.csv and meters.csv. */
+  dir: string;
+  /** Load the valid rows and report the rest, instead of refusing the whole export. */
+  validOnly?: boolean;
+  actor: Actor;
+  /** Data encryption key (lib/field-crypto.ts): dates of birth are stored encrypted. */
+  encryptionKey: Buffer;
+}
+
+const FILE_OF: Record<FileEntity, LegacyFile> = {
+  customers: 'customers.csv',
+  premises: 'premises.csv',
+  accounts: 'accounts.csv',
+  meters: 'meters.csv',
+};
+const ID_COLUMN: Record<FileEntity, string> = {
+  customers: 'customer_id',
+  premises: 'premise_id',
+  accounts: 'account_id',
+  meters: 'meter_id',
+};
+const ENTITY_TYPE: Record<Entity, string> = {
+  customers: 'customer',
+  premises: 'premise',
+  accounts: 'account',
+  meters: 'meter',
+  servicePoints: 'service_point',
+};
+/** Records created in OpenCIS are numbered from these; converted ids must never be handed out again. */
+const NUMBER_SEQUENCES: [Entity, string][] = [
+  ['customers', 'customer_number_seq'],
+  ['premises', 'premise_number_seq'],
+  ['accounts', 'account_number_seq'],
+];
+/** Serialises imports: two at once would each see the other's rows as missing. */
+const IMPORT_LOCK = 7_240_119;
+const DIFFERENT = 'already exists with different values';
+
+export async function importLegacyExport(db: Db, opts: ImportOptions): Promise<ImportResult> {
+  const source = readExport(opts.dir);
+  const earlier = await completedRun(db, source.hash, opts.validOnly ?? false);
+  if (earlier) return earlier;
+  const converted = convertLegacyExport(source.rows);
+  const exp = { ...converted, rejections: sortRejections([...source.rejections, ...converted.rejections]) };
+  if (exp.rejections.length > 0 && !opts.validOnly)
+    return recordRejected(db, opts, source.hash, exp.rejections);
+  const outcome = await db.$transaction((tx) => load(tx, exp, source.hash, opts), { timeout: 120_000 });
+  return 'result' in outcome ? outcome.result : recordRejected(db, opts, source.hash, outcome.rejections);
+}
+
+// ---- reading the files --------------------------------------------------------------------------
+
+interface ExportSource {
+  hash: string;
+  rows: LegacyExportRows;
+  /** Records the CSV layout itself makes unusable (wrong number of fields). */
+  rejections: Rejection[];
+}
+
+function readExport(dir: string): ExportSource {
+  const hash = createHash('sha256');
+  const rejections: Rejection[] = [];
+  const parsed = LEGACY_FILES.map((file) => {
+    const bytes = readSourceFile(dir, file);
+    // Name and length delimit each file, so bytes moved between files change the hash.
+    hash.update(`${file}\0${bytes.length}\0`).update(bytes);
+    const { rows, problems } = parseCsv(file, bytes);
+    rejections.push(...problems);
+    return rows;
+  });
+  const [customers, premises, accounts, meters] = parsed as [
+    SourceRow[],
+    SourceRow[],
+    SourceRow[],
+    SourceRow[],
+  ];
+  return { hash: hash.digest('hex'), rows: { customers, premises, accounts, meters }, rejections };
+}
+
+function readSourceFile(dir: string, file: LegacyFile): Buffer {
+  try {
+    return readFileSync(path.join(dir, file));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw invalid('dir', `${file} is missing from ${dir}`);
+    throw err;
+  }
+}
+
+function parseCsv(file: LegacyFile, bytes: Buffer): { rows: SourceRow[]; problems: Rejection[] } {
+  let records: { record: string[]; info: Info }[];
+  try {
+    const options = { bom: true, info: true, skip_empty_lines: true, relax_column_count: true };
+    records = parse(bytes, options) as unknown as typeof records;
+  } catch (err) {
+    throw invalid('dir', `${file} is not readable as CSV: ${(err as Error).message}`);
+  }
+  const [header, ...data] = records;
+  const columns = (header?.record ?? []).map((c) => c.trim());
+  const rows: SourceRow[] = [];
+  const problems: Rejection[] = [];
+  for (const { record, info } of data) {
+    const line = startLine(record, info);
+    if (record.length !== columns.length) {
+      const problem = `has ${record.length} fields where the header has ${columns.length}`;
+      problems.push({ file, line, field: '(row)', value: '', problem });
+      continue;
+    }
+    rows.push({ line, values: Object.fromEntries(columns.map((c, i) => [c, record[i]])) });
+  }
+  return { rows, problems };
+}
+
+/**
+ * csv-parse reports the line a record ends on, counting every CR or LF inside quoted fields as a
+ * line; taking those back off gives the line the record starts on, which is what people look up.
+ */
+function startLine(record: string[], info: Info): number {
+  const breaks = record.reduce((n, field) => n + (field.match(/[\r\n]/g)?.length ?? 0), 0);
+  return info.lines - breaks;
+}
+
+// ---- earlier runs and rejected runs -------------------------------------------------------------
+
+/**
+ * The answer of an earlier completed import of the very same files. A run that loaded only the
+ * valid rows does not answer a request to load all or nothing: that one must be refused again.
+ */
+async function completedRun(db: Db, hash: string, validOnly: boolean): Promise<ImportResult | null> {
+  const run = await db.importRun.findFirst({
+    where: { kind: IMPORT_KIND, sourceHash: hash, status: 'completed' },
+    orderBy: { createdAt: 'desc' },
+  });
+  const rejections = (run?.rejections ?? []) as unknown as Rejection[];
+  if (!run || (rejections.length > 0 && !validOnly)) return null;
+  const before = run.counts as unknown as ImportCounts;
+  // Everything that run created is, as of this request, simply there.
+  const counts = mapCounts((e) => ({
+    created: 0,
+    unchanged: before[e].created + before[e].unchanged,
+    rejected: before[e].rejected,
+  }));
+  return { status: 'unchanged', runId: run.id, counts, rejections };
+}
+
+async function recordRejected(
+  db: Db,
+  opts: ImportOptions,
+  hash: string,
+  rejections: Rejection[],
+): Promise<ImportResult> {
+  const counts = mapCounts((e) => ({ created: 0, unchanged: 0, rejected: rejectedRows(rejections, e) }));
+  const runId = await db.$transaction(async (tx) => {
+    const id = await createRun(tx, opts, hash, 'rejected', counts, rejections);
+    // The list itself stays in import_run: the audit row records the decision, not the data.
+    const after = {
+      sourceHash: hash,
+      validOnly: opts.validOnly ?? false,
+      counts,
+      rejections: rejections.length,
+    };
+    await tx.auditEvent.create({
+      data: auditRow(opts.actor, 'import.rejected', 'import_run', id, { after }),
+    });
+    return id;
+  });
+  return { status: 'rejected', runId, counts, rejections };
+}
+
+async function createRun(
+  tx: Tx,
+  opts: ImportOptions,
+  hash: string,
+  status: ImportResult['status'],
+  counts: ImportCounts,
+  rejections: Rejection[],
+): Promise<string> {
+  const run = await tx.importRun.create({
+    data: {
+      kind: IMPORT_KIND,
+      sourceHash: hash,
+      status,
+      validOnly: opts.validOnly ?? false,
+      counts: toJson(counts) as Prisma.InputJsonValue,
+      rejections: toJson(rejections) as Prisma.InputJsonValue,
+      actor: opts.actor.id,
+    },
+  });
+  return run.id;
+}
+
+function mapCounts(f: (e: Entity) => EntityCounts): ImportCounts {
+  return Object.fromEntries(ENTITIES.map((e) => [e, f(e)])) as ImportCounts;
+}
+
+/** Rows, not problems: one row with three problems is one rejected row. */
+function rejectedRows(rejections: Rejection[], e: Entity): number {
+  if (e === 'servicePoints') return 0; // derived from meters: a problem there is reported on the meter
+  return new Set(rejections.filter((r) => r.file === FILE_OF[e]).map((r) => r.line)).size;
+}
+
+// ---- loading ------------------------------------------------------------------------------------
+
+type Outcome = { result: ImportResult } | { rejections: Rejection[] };
+
+async function load(tx: Tx, converted: LegacyExport, hash: string, opts: ImportOptions): Promise<Outcome> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${IMPORT_LOCK})`;
+  const existing = await existingRows(tx, converted, opts.encryptionKey);
+  const conflicts = findConflicts(converted, existing);
+  const exp = conflicts.length > 0 ? withdrawRows(converted, conflicts) : converted;
+  if (conflicts.length > 0 && !opts.validOnly) return { rejections: exp.rejections }; // nothing written yet
+  const fresh = freshRows(exp, existing);
+  await advanceNumberSequences(tx, exp);
+  await insertRows(tx, fresh, opts.encryptionKey);
+  const counts = mapCounts((e) => ({
+    created: fresh[e].length,
+    unchanged: exp[e].length - fresh[e].length,
+    rejected: rejectedRows(exp.rejections, e),
+  }));
+  const created = ENTITIES.some((e) => fresh[e].length > 0);
+  // Nothing new is not an event: no audit rows, so a repeated import leaves the trail as it was.
+  const status = created ? 'completed' : 'unchanged';
+  const runId = await createRun(tx, opts, hash, status, counts, exp.rejections);
+  if (created) await recordCreation(tx, opts.actor, runId, fresh, counts);
+  return { result: { status, runId, counts, rejections: exp.rejections } };
+}
+
+interface Rows {
+  customers: CustomerRow[];
+  premises: PremiseRow[];
+  accounts: AccountRow[];
+  meters: MeterRow[];
+  servicePoints: ServicePointRow[];
+}
+type Existing = { [E in Entity]: Map<string, Rows[E][number]> };
+
+const day = (d: string | null) => (d ? new Date(`${d}T00:00:00Z`) : null);
+const isoDay = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : null);
+const ids = (rows: { id: string }[]) => rows.map((r) => r.id);
+
+/** What the database holds under the export's ids, in the export's own shape, to compare. */
+async function existingRows(tx: Tx, exp: LegacyExport, key: Buffer): Promise<Existing> {
+  const byId = <T extends { id: string }>(rows: T[]) => new Map(rows.map((r) => [r.id, r]));
+  const [customers, premises, accounts, meters, servicePoints] = await Promise.all([
+    tx.customer.findMany({ where: { id: { in: ids(exp.customers) } } }),
+    tx.premise.findMany({ where: { id: { in: ids(exp.premises) } } }),
+    tx.account.findMany({ where: { id: { in: ids(exp.accounts) } } }),
+    tx.meter.findMany({ where: { id: { in: ids(exp.meters) } } }),
+    tx.servicePoint.findMany({ where: { id: { in: ids(exp.servicePoints) } } }),
+  ]);
+  return {
+    customers: byId(
+      customers.map(({ dateOfBirthEnc, ...c }) => ({
+        ...c,
+        dateOfBirth: dateOfBirthEnc ? readDateOfBirth(dateOfBirthEnc, key) : null,
+      })),
+    ),
+    premises: byId(premises),
+    accounts: byId(accounts.map((a) => ({ ...a, startDate: isoDay(a.startDate)! }))),
+    meters: byId(meters.map((m) => ({ ...m, installedOn: isoDay(m.installedOn) }))),
+    servicePoints: byId(servicePoints),
+  };
+}
+
+/** A date of birth under another key cannot be shown equal, so it compares as different. */
+function readDateOfBirth(token: string, key: Buffer): string {
+  try {
+    return decryptField(token, key);
+  } catch {
+    return '(unreadable)';
+  }
+}
+
+/**
+ * Rows whose id exists with other values (compared on the fields the export sets), and meters
+ * whose AMI endpoint or service point is already taken in a different way.
+ */
+function findConflicts(exp: LegacyExport, existing: Existing): Rejection[] {
+  const found: Rejection[] = [];
+  for (const e of ['customers', 'premises', 'accounts', 'meters'] as const) {
+    for (const row of exp[e]) {
+      const before = existing[e].get(row.id);
+      const differ = before ? differingFields(row, before) : [];
+      if (differ.length === 0) continue;
+      const line = exp.sourceLines[e].get(row.id)!;
+      found.push({
+        file: FILE_OF[e],
+        line,
+        field: ID_COLUMN[e],
+        value: row.id,
+        problem: `${DIFFERENT} (${differ.join(', ')})`,
+      });
+    }
+  }
+  // A service point's id names its premise and service, so a different one means it was made by hand.
+  const takenPoints = new Set(
+    exp.servicePoints.filter((sp) => differs(sp, existing.servicePoints.get(sp.id))).map((sp) => sp.id),
+  );
+  for (const m of exp.meters.filter((m) => takenPoints.has(m.servicePointId))) {
+    const line = exp.sourceLines.meters.get(m.id)!;
+    found.push({
+      file: 'meters.csv',
+      line,
+      field: 'premise_id',
+      value: m.servicePointId,
+      problem: `service point ${m.servicePointId} ${DIFFERENT}`,
+    });
+  }
+  return found;
+}
+
+const differs = <T extends object>(row: T, before: T | undefined) =>
+  !!before && differingFields(row, before).length > 0;
+
+/** Column names (snake_case, as in the database) of the fields that differ. */
+function differingFields<T extends object>(row: T, before: T): string[] {
+  return (Object.keys(row) as (keyof T)[])
+    .filter((k) => JSON.stringify(row[k]) !== JSON.stringify(before[k] ?? null))
+    .map((k) => String(k).replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+}
+
+function freshRows(exp: LegacyExport, existing: Existing): Rows {
+  const fresh = <E extends Entity>(e: E) =>
+    (exp[e] as Rows[E][number][]).filter((r) => !existing[e].has(r.id));
+  return {
+    customers: fresh('customers'),
+    premises: fresh('premises'),
+    accounts: fresh('accounts'),
+    meters: fresh('meters'),
+    servicePoints: fresh('servicePoints'),
+  } as Rows;
+}
+
+/** Parents before children, so every foreign key finds its row. */
+async function insertRows(tx: Tx, r: Rows, key: Buffer): Promise<void> {
+  await tx.customer.createMany({
+    data: r.customers.map(({ dateOfBirth, ...c }) => ({
+      ...c,
+      dateOfBirthEnc: dateOfBirth ? encryptField(dateOfBirth, key) : null,
+    })),
+  });
+  await tx.premise.createMany({ data: r.premises });
+  await tx.servicePoint.createMany({ data: r.servicePoints });
+  await tx.meter.createMany({ data: r.meters.map((m) => ({ ...m, installedOn: day(m.installedOn) })) });
+  await tx.account.createMany({ data: r.accounts.map((a) => ({ ...a, startDate: day(a.startDate)! })) });
+}
+
+/** Numbers of the converted ids: the trailing digits (C00123 → 123, 100045 → 100045). */
+function largestNumber(idList: string[]): bigint | null {
+  let top: bigint | null = null;
+  for (const id of idList) {
+    const digits = /(\d+)$/.exec(id)?.[1];
+    if (digits && (top === null || BigInt(digits) > top)) top = BigInt(digits);
+  }
+  return top;
+}
+
+/**
+ * Moves each numbering sequence past the largest converted number, if it is not already, so
+ * records created later in OpenCIS never take a converted id.
+ */
+async function advanceNumberSequences(tx: Tx, exp: LegacyExport): Promise<void> {
+  for (const [e, seq] of NUMBER_SEQUENCES) {
+    const top = largestNumber(ids(exp[e]));
+    if (top === null) continue;
+    const [state] = await tx.$queryRawUnsafe<{ next: bigint; may: boolean }[]>(
+      `SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END AS next,
+              has_sequence_privilege('${seq}', 'UPDATE') AS may FROM ${seq}`,
+    );
+    if (top < state!.next) continue;
+    if (!state!.may) {
+      throw new AppError(
+        'internal',
+        `Converted ids go up to ${top}, past where ${seq} stands, and this database role may not advance it. ` +
+          `Grant it: GRANT UPDATE ON SEQUENCE ${seq} TO opencis_app`,
+      );
+    }
+    await tx.$queryRawUnsafe(
+      `SELECT setval('${seq}', GREATEST($1::bigint, last_value)) FROM ${seq}`,
+      top.toString(),
+    );
+  }
+}
+
+// ---- audit trail and timelines ------------------------------------------------------------------
+
+type AuditRow = Prisma.AuditEventCreateManyInput;
+
+/** The same row recordAudit (lib/audit.ts) writes, built for createMany. */
+function auditRow(
+  actor: Actor,
+  action: string,
+  entityType: string,
+  entityId: string,
+  e: { accountId?: string; after: unknown; reason?: string },
+): AuditRow {
+  return {
+    actor: actor.id,
+    actorRole: actor.role,
+    action,
+    entityType,
+    entityId,
+    accountId: e.accountId ?? null,
+    before: Prisma.JsonNull,
+    after: toJson(e.after),
+    reason: e.reason ?? null,
+    requestId: actor.requestId ?? null,
+  };
+}
+
+/** What the audit trail keeps of a created row: the date of birth only as its last 2 characters. */
+function auditView(e: Entity, row: Rows[Entity][number]): unknown {
+  if (e !== 'customers') return row;
+  const { dateOfBirth, ...c } = row as CustomerRow;
+  return { ...c, dateOfBirth: dateOfBirth ? maskLast(dateOfBirth, 2) : null };
+}
+
+async function recordCreation(
+  tx: Tx,
+  actor: Actor,
+  runId: string,
+  fresh: Rows,
+  counts: ImportCounts,
+): Promise<void> {
+  const reason = `Converted from the legacy system (import run ${runId})`;
+  const perRow = ENTITIES.flatMap((e) =>
+    fresh[e].map((row) =>
+      auditRow(actor, `${ENTITY_TYPE[e]}.create`, ENTITY_TYPE[e], row.id, {
+        accountId: e === 'accounts' ? row.id : undefined,
+        after: auditView(e, row),
+        reason,
+      }),
+    ),
+  );
+  const summary = auditRow(actor, 'import.completed', 'import_run', runId, { after: { counts } });
+  await tx.auditEvent.createMany({ data: [...perRow, summary] });
+  const occurredAt = new Date();
+  await tx.timelineEvent.createMany({
+    data: fresh.accounts.map((a) => ({
+      accountId: a.id,
+      occurredAt,
+      kind: 'account.converted',
+      entityType: 'account',
+      entityId: a.id,
+      summary: 'Account converted from the legacy system',
+      actor: actor.id,
+      data: toJson({ customerId: a.customerId, premiseId: a.premiseId, importRunId: runId }),
+    })),
+  });
+}
+
+// ---- report -------------------------------------------------------------------------------------
+
+const csvCell = (v: string | number) => {
+  const s = String(v);
+  return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/** The rejections as CSV (file,line,field,value,problem), for the utility to fix its export. */
+export function rejectionReportCsv(result: Pick<ImportResult, 'rejections'>): string {
+  const lines = [
+    ['file', 'line', 'field', 'value', 'problem'],
+    ...result.rejections.map((r) => [r.file, r.line, r.field, r.value, r.problem]),
+  ];
+  return lines.map((cells) => cells.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
+export function writeRejectionReport(result: Pick<ImportResult, 'rejections'>, file: string): void {
+  writeFileSync(file, rejectionReportCsv(result));
+}
+
+/** A fixed-width summary for terminals: one line per entity. */
+export function formatImportSummary(result: ImportResult): string {
+  const head = `Legacy import ${result.status} (run ${result.runId})`;
+  const row = (cells: (string | number)[]) =>
+    cells.map((c, i) => String(c)[i === 0 ? 'padEnd' : 'padStart'](i === 0 ? 14 : 10)).join('');
+  const table = [row(['', 'created', 'unchanged', 'rejected'])];
+  for (const e of ENTITIES)
+    table.push(row([e, result.counts[e].created, result.counts[e].unchanged, result.counts[e].rejected]));
+  return [head, ...table].join('\n');
+}
