@@ -116,6 +116,9 @@ switch (command) {
     ensureTemporal({ testServer: false });
     tsx('start.ts');
     break;
+  case 'prepare': // install everything the tests and the stack need, run nothing
+    ensureTemporal({ testServer: true });
+    break;
   case 'test':
     ensureTemporal({ testServer: true });
     exec(bin('jest'), args);
