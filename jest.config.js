@@ -1,6 +1,9 @@
 // Two projects: `unit` (pure code, no infrastructure, beside the code it tests or in test/unit)
 // and `integration` (real Postgres, a real Temporal server, a real SMTP listener; under test/).
-const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }];
+const swc = [
+  '@swc/jest',
+  { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
+];
 const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': swc },

@@ -36,14 +36,33 @@ export function createServiceOrderActivities({ db }: ServiceOrderActivityDeps) {
           await recordChange(
             tx,
             asActor(input.createdBy),
-            { action: 'service-order.create', entityType: 'service_order', entityId: row.id, accountId: row.accountId, after: row, reason: input.reason },
-            { kind: 'service-order.created', occurredAt: row.createdAt, summary: `${TYPE_LABEL(row.type)} order ${row.id} opened: ${input.reason}`, data: { orderId: row.id, type: row.type, priority: row.priority } },
+            {
+              action: 'service-order.create',
+              entityType: 'service_order',
+              entityId: row.id,
+              accountId: row.accountId,
+              after: row,
+              reason: input.reason,
+            },
+            {
+              kind: 'service-order.created',
+              occurredAt: row.createdAt,
+              summary: `${TYPE_LABEL(row.type)} order ${row.id} opened: ${input.reason}`,
+              data: { orderId: row.id, type: row.type, priority: row.priority },
+            },
           );
         });
       });
     },
 
-    async recordAssignment(a: { key: string; orderId: string; accountId: string; crewId: string; at: string; by: ActorRef }): Promise<void> {
+    async recordAssignment(a: {
+      key: string;
+      orderId: string;
+      accountId: string;
+      crewId: string;
+      at: string;
+      by: ActorRef;
+    }): Promise<void> {
       await db.$transaction(async (tx) => {
         await once(tx, a.key, 'service-order', async () => {
           const before = await tx.serviceOrder.findUniqueOrThrow({ where: { id: a.orderId } });
@@ -54,14 +73,33 @@ export function createServiceOrderActivities({ db }: ServiceOrderActivityDeps) {
           await recordChange(
             tx,
             asActor(a.by),
-            { action: 'service-order.assign', entityType: 'service_order', entityId: a.orderId, accountId: a.accountId, before: pick(before), after: pick(after) },
-            { kind: 'service-order.assigned', occurredAt: new Date(a.at), summary: `Order ${a.orderId} assigned to crew ${a.crewId}`, data: { orderId: a.orderId, crewId: a.crewId, previousCrewId: before.crewId } },
+            {
+              action: 'service-order.assign',
+              entityType: 'service_order',
+              entityId: a.orderId,
+              accountId: a.accountId,
+              before: pick(before),
+              after: pick(after),
+            },
+            {
+              kind: 'service-order.assigned',
+              occurredAt: new Date(a.at),
+              summary: `Order ${a.orderId} assigned to crew ${a.crewId}`,
+              data: { orderId: a.orderId, crewId: a.crewId, previousCrewId: before.crewId },
+            },
           );
         });
       });
     },
 
-    async recordCompletion(c: { key: string; orderId: string; accountId: string; completion: Completion; at: string; by: ActorRef }): Promise<void> {
+    async recordCompletion(c: {
+      key: string;
+      orderId: string;
+      accountId: string;
+      completion: Completion;
+      at: string;
+      by: ActorRef;
+    }): Promise<void> {
       await db.$transaction(async (tx) => {
         await once(tx, c.key, 'service-order', async () => {
           const before = await tx.serviceOrder.findUniqueOrThrow({ where: { id: c.orderId } });
@@ -73,23 +111,58 @@ export function createServiceOrderActivities({ db }: ServiceOrderActivityDeps) {
           await recordChange(
             tx,
             asActor(c.by),
-            { action: 'service-order.complete', entityType: 'service_order', entityId: c.orderId, accountId: c.accountId, before: pick(before), after: pick(after) },
-            { kind: 'service-order.completed', occurredAt: new Date(c.at), summary: `Order ${c.orderId} completed by crew ${c.completion.crewId}: ${c.completion.outcome}${read}`, data: { orderId: c.orderId, ...c.completion } },
+            {
+              action: 'service-order.complete',
+              entityType: 'service_order',
+              entityId: c.orderId,
+              accountId: c.accountId,
+              before: pick(before),
+              after: pick(after),
+            },
+            {
+              kind: 'service-order.completed',
+              occurredAt: new Date(c.at),
+              summary: `Order ${c.orderId} completed by crew ${c.completion.crewId}: ${c.completion.outcome}${read}`,
+              data: { orderId: c.orderId, ...c.completion },
+            },
           );
         });
       });
     },
 
-    async recordCancellation(c: { key: string; orderId: string; accountId: string; reason: string; at: string; by: ActorRef }): Promise<void> {
+    async recordCancellation(c: {
+      key: string;
+      orderId: string;
+      accountId: string;
+      reason: string;
+      at: string;
+      by: ActorRef;
+    }): Promise<void> {
       await db.$transaction(async (tx) => {
         await once(tx, c.key, 'service-order', async () => {
           const before = await tx.serviceOrder.findUniqueOrThrow({ where: { id: c.orderId } });
-          const after = await tx.serviceOrder.update({ where: { id: c.orderId }, data: { status: 'CANCELLED', cancelledAt: new Date(c.at) } });
+          const after = await tx.serviceOrder.update({
+            where: { id: c.orderId },
+            data: { status: 'CANCELLED', cancelledAt: new Date(c.at) },
+          });
           await recordChange(
             tx,
             asActor(c.by),
-            { action: 'service-order.cancel', entityType: 'service_order', entityId: c.orderId, accountId: c.accountId, before: pick(before), after: pick(after), reason: c.reason },
-            { kind: 'service-order.cancelled', occurredAt: new Date(c.at), summary: `Order ${c.orderId} cancelled: ${c.reason}`, data: { orderId: c.orderId, reason: c.reason } },
+            {
+              action: 'service-order.cancel',
+              entityType: 'service_order',
+              entityId: c.orderId,
+              accountId: c.accountId,
+              before: pick(before),
+              after: pick(after),
+              reason: c.reason,
+            },
+            {
+              kind: 'service-order.cancelled',
+              occurredAt: new Date(c.at),
+              summary: `Order ${c.orderId} cancelled: ${c.reason}`,
+              data: { orderId: c.orderId, reason: c.reason },
+            },
           );
         });
       });
@@ -100,6 +173,20 @@ export function createServiceOrderActivities({ db }: ServiceOrderActivityDeps) {
 export type ServiceOrderActivities = ReturnType<typeof createServiceOrderActivities>;
 
 /** The fields an order's audit before/after shows. */
-function pick(o: { status: string; crewId: string | null; assignedAt: Date | null; completedAt: Date | null; cancelledAt: Date | null; completion: unknown }) {
-  return { status: o.status, crewId: o.crewId, assignedAt: o.assignedAt, completedAt: o.completedAt, cancelledAt: o.cancelledAt, completion: o.completion };
+function pick(o: {
+  status: string;
+  crewId: string | null;
+  assignedAt: Date | null;
+  completedAt: Date | null;
+  cancelledAt: Date | null;
+  completion: unknown;
+}) {
+  return {
+    status: o.status,
+    crewId: o.crewId,
+    assignedAt: o.assignedAt,
+    completedAt: o.completedAt,
+    cancelledAt: o.cancelledAt,
+    completion: o.completion,
+  };
 }

@@ -38,7 +38,16 @@ export function createApp(deps: ApiDeps): express.Express {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      req.log.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10, actor: req.actor?.id }, 'request');
+      req.log.info(
+        {
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          ms: Math.round(ms * 10) / 10,
+          actor: req.actor?.id,
+        },
+        'request',
+      );
     });
     next();
   });
@@ -51,7 +60,10 @@ export function createApp(deps: ApiDeps): express.Express {
 
   // ---- public ------------------------------------------------------------------------------------
   t.add({
-    method: 'get', path: '/health', tag: 'system', summary: 'Health of each part: database, Temporal, mail',
+    method: 'get',
+    path: '/health',
+    tag: 'system',
+    summary: 'Health of each part: database, Temporal, mail',
     handler: async ({ res }) => {
       const parts = await deps.health();
       const ok = Object.values(parts).every((p) => p.ok);
@@ -59,123 +71,409 @@ export function createApp(deps: ApiDeps): express.Express {
     },
   });
   t.add({
-    method: 'get', path: '/api/openapi.json', tag: 'system', summary: 'This API as an OpenAPI 3.1 document',
+    method: 'get',
+    path: '/api/openapi.json',
+    tag: 'system',
+    summary: 'This API as an OpenAPI 3.1 document',
     handler: async () => buildOpenApi(t.routes, VERSION),
   });
   t.add({
-    method: 'get', path: '/api/docs', tag: 'system', summary: 'Browsable API documentation', produces: ['text/html'],
+    method: 'get',
+    path: '/api/docs',
+    tag: 'system',
+    summary: 'Browsable API documentation',
+    produces: ['text/html'],
     handler: async ({ res }) => void res.type('html').send(docsPage(t.routes)),
   });
 
   // ---- customers, premises, accounts, meters -----------------------------------------------------
-  t.add({ method: 'get', path: '/customers', tag: 'customers', summary: 'List or search customers', permission: 'customer:read', query: S.ZPage,
-    handler: ({ query }) => customers.listCustomers(deps.db, key, query) });
-  t.add({ method: 'post', path: '/customers', tag: 'customers', summary: 'Create a customer', permission: 'customer:write', body: S.ZCustomerCreate, status: 201,
-    handler: ({ actor, body }) => customers.createCustomer(deps.db, actor, key, body) });
-  t.add({ method: 'get', path: '/customers/:id', tag: 'customers', summary: 'A customer and their accounts', permission: 'customer:read', params: S.ZIdParams,
-    handler: ({ params }) => customers.getCustomer(deps.db, key, params.id) });
-  t.add({ method: 'patch', path: '/customers/:id', tag: 'customers', summary: 'Change a customer', permission: 'customer:write', params: S.ZIdParams, body: S.ZCustomerUpdate,
-    handler: ({ actor, params, body }) => customers.updateCustomer(deps.db, actor, key, params.id, body) });
+  t.add({
+    method: 'get',
+    path: '/customers',
+    tag: 'customers',
+    summary: 'List or search customers',
+    permission: 'customer:read',
+    query: S.ZPage,
+    handler: ({ query }) => customers.listCustomers(deps.db, key, query),
+  });
+  t.add({
+    method: 'post',
+    path: '/customers',
+    tag: 'customers',
+    summary: 'Create a customer',
+    permission: 'customer:write',
+    body: S.ZCustomerCreate,
+    status: 201,
+    handler: ({ actor, body }) => customers.createCustomer(deps.db, actor, key, body),
+  });
+  t.add({
+    method: 'get',
+    path: '/customers/:id',
+    tag: 'customers',
+    summary: 'A customer and their accounts',
+    permission: 'customer:read',
+    params: S.ZIdParams,
+    handler: ({ params }) => customers.getCustomer(deps.db, key, params.id),
+  });
+  t.add({
+    method: 'patch',
+    path: '/customers/:id',
+    tag: 'customers',
+    summary: 'Change a customer',
+    permission: 'customer:write',
+    params: S.ZIdParams,
+    body: S.ZCustomerUpdate,
+    handler: ({ actor, params, body }) => customers.updateCustomer(deps.db, actor, key, params.id, body),
+  });
 
-  t.add({ method: 'get', path: '/premises', tag: 'premises', summary: 'List or search premises', permission: 'premise:read', query: S.ZPage,
-    handler: ({ query }) => customers.listPremises(deps.db, query) });
-  t.add({ method: 'post', path: '/premises', tag: 'premises', summary: 'Create a premise', permission: 'premise:write', body: S.ZPremiseCreate, status: 201,
-    handler: ({ actor, body }) => customers.createPremise(deps.db, actor, body) });
-  t.add({ method: 'get', path: '/premises/:id', tag: 'premises', summary: 'A premise with its service points and meters', permission: 'premise:read', params: S.ZIdParams,
-    handler: ({ params }) => customers.getPremise(deps.db, params.id) });
-  t.add({ method: 'patch', path: '/premises/:id', tag: 'premises', summary: 'Change a premise', permission: 'premise:write', params: S.ZIdParams, body: S.ZPremiseUpdate,
-    handler: ({ actor, params, body }) => customers.updatePremise(deps.db, actor, params.id, body) });
+  t.add({
+    method: 'get',
+    path: '/premises',
+    tag: 'premises',
+    summary: 'List or search premises',
+    permission: 'premise:read',
+    query: S.ZPage,
+    handler: ({ query }) => customers.listPremises(deps.db, query),
+  });
+  t.add({
+    method: 'post',
+    path: '/premises',
+    tag: 'premises',
+    summary: 'Create a premise',
+    permission: 'premise:write',
+    body: S.ZPremiseCreate,
+    status: 201,
+    handler: ({ actor, body }) => customers.createPremise(deps.db, actor, body),
+  });
+  t.add({
+    method: 'get',
+    path: '/premises/:id',
+    tag: 'premises',
+    summary: 'A premise with its service points and meters',
+    permission: 'premise:read',
+    params: S.ZIdParams,
+    handler: ({ params }) => customers.getPremise(deps.db, params.id),
+  });
+  t.add({
+    method: 'patch',
+    path: '/premises/:id',
+    tag: 'premises',
+    summary: 'Change a premise',
+    permission: 'premise:write',
+    params: S.ZIdParams,
+    body: S.ZPremiseUpdate,
+    handler: ({ actor, params, body }) => customers.updatePremise(deps.db, actor, params.id, body),
+  });
 
-  t.add({ method: 'get', path: '/accounts', tag: 'accounts', summary: 'List or search accounts', permission: 'account:read', query: S.ZPage,
-    handler: ({ query }) => customers.listAccounts(deps.db, query) });
-  t.add({ method: 'post', path: '/accounts', tag: 'accounts', summary: 'Open an account', permission: 'account:write', body: S.ZAccountCreate, status: 201,
-    handler: ({ actor, body }) => customers.createAccount(deps.db, actor, body) });
-  t.add({ method: 'get', path: '/accounts/:id', tag: 'accounts', summary: 'An account with its customer, premise and meters', permission: 'account:read', params: S.ZIdParams,
-    handler: ({ params }) => customers.getAccount(deps.db, key, params.id) });
-  t.add({ method: 'patch', path: '/accounts/:id', tag: 'accounts', summary: 'Change an account', permission: 'account:write', params: S.ZIdParams, body: S.ZAccountUpdate,
-    handler: ({ actor, params, body }) => customers.updateAccount(deps.db, actor, params.id, body) });
-  t.add({ method: 'get', path: '/accounts/:id/timeline', tag: 'accounts', summary: 'Everything that happened on the account, newest first', permission: 'timeline:read', params: S.ZIdParams, query: S.ZTimelineQuery,
-    handler: ({ params, query }) => accountTimeline(deps.db, params.id, query) });
-  t.add({ method: 'post', path: '/accounts/:id/interactions', tag: 'accounts', summary: 'Log a call, visit, email or letter', permission: 'interaction:write', params: S.ZIdParams, body: S.ZInteractionCreate, status: 201,
-    handler: ({ actor, params, body }) => logInteraction(deps.db, actor, params.id, body) });
+  t.add({
+    method: 'get',
+    path: '/accounts',
+    tag: 'accounts',
+    summary: 'List or search accounts',
+    permission: 'account:read',
+    query: S.ZPage,
+    handler: ({ query }) => customers.listAccounts(deps.db, query),
+  });
+  t.add({
+    method: 'post',
+    path: '/accounts',
+    tag: 'accounts',
+    summary: 'Open an account',
+    permission: 'account:write',
+    body: S.ZAccountCreate,
+    status: 201,
+    handler: ({ actor, body }) => customers.createAccount(deps.db, actor, body),
+  });
+  t.add({
+    method: 'get',
+    path: '/accounts/:id',
+    tag: 'accounts',
+    summary: 'An account with its customer, premise and meters',
+    permission: 'account:read',
+    params: S.ZIdParams,
+    handler: ({ params }) => customers.getAccount(deps.db, key, params.id),
+  });
+  t.add({
+    method: 'patch',
+    path: '/accounts/:id',
+    tag: 'accounts',
+    summary: 'Change an account',
+    permission: 'account:write',
+    params: S.ZIdParams,
+    body: S.ZAccountUpdate,
+    handler: ({ actor, params, body }) => customers.updateAccount(deps.db, actor, params.id, body),
+  });
+  t.add({
+    method: 'get',
+    path: '/accounts/:id/timeline',
+    tag: 'accounts',
+    summary: 'Everything that happened on the account, newest first',
+    permission: 'timeline:read',
+    params: S.ZIdParams,
+    query: S.ZTimelineQuery,
+    handler: ({ params, query }) => accountTimeline(deps.db, params.id, query),
+  });
+  t.add({
+    method: 'post',
+    path: '/accounts/:id/interactions',
+    tag: 'accounts',
+    summary: 'Log a call, visit, email or letter',
+    permission: 'interaction:write',
+    params: S.ZIdParams,
+    body: S.ZInteractionCreate,
+    status: 201,
+    handler: ({ actor, params, body }) => logInteraction(deps.db, actor, params.id, body),
+  });
 
-  t.add({ method: 'get', path: '/meters', tag: 'meters', summary: 'List or search meters', permission: 'meter:read', query: S.ZPage,
-    handler: ({ query }) => customers.listMeters(deps.db, query) });
-  t.add({ method: 'post', path: '/meters', tag: 'meters', summary: 'Set a meter at a premise', permission: 'meter:write', body: S.ZMeterCreate, status: 201,
-    handler: ({ actor, body }) => customers.createMeter(deps.db, actor, body) });
-  t.add({ method: 'get', path: '/meters/:id', tag: 'meters', summary: 'A meter', permission: 'meter:read', params: S.ZIdParams,
-    handler: ({ params }) => customers.getMeter(deps.db, params.id) });
-  t.add({ method: 'patch', path: '/meters/:id', tag: 'meters', summary: 'Change a meter', permission: 'meter:write', params: S.ZIdParams, body: S.ZMeterUpdate,
-    handler: ({ actor, params, body }) => customers.updateMeter(deps.db, actor, params.id, body) });
+  t.add({
+    method: 'get',
+    path: '/meters',
+    tag: 'meters',
+    summary: 'List or search meters',
+    permission: 'meter:read',
+    query: S.ZPage,
+    handler: ({ query }) => customers.listMeters(deps.db, query),
+  });
+  t.add({
+    method: 'post',
+    path: '/meters',
+    tag: 'meters',
+    summary: 'Set a meter at a premise',
+    permission: 'meter:write',
+    body: S.ZMeterCreate,
+    status: 201,
+    handler: ({ actor, body }) => customers.createMeter(deps.db, actor, body),
+  });
+  t.add({
+    method: 'get',
+    path: '/meters/:id',
+    tag: 'meters',
+    summary: 'A meter',
+    permission: 'meter:read',
+    params: S.ZIdParams,
+    handler: ({ params }) => customers.getMeter(deps.db, params.id),
+  });
+  t.add({
+    method: 'patch',
+    path: '/meters/:id',
+    tag: 'meters',
+    summary: 'Change a meter',
+    permission: 'meter:write',
+    params: S.ZIdParams,
+    body: S.ZMeterUpdate,
+    handler: ({ actor, params, body }) => customers.updateMeter(deps.db, actor, params.id, body),
+  });
 
   // ---- service orders and field crews ------------------------------------------------------------
-  t.add({ method: 'post', path: '/service-orders', tag: 'service orders', summary: 'Open a service order (starts its workflow)', permission: 'service-order:create', body: S.ZServiceOrderCreate, status: 202,
+  t.add({
+    method: 'post',
+    path: '/service-orders',
+    tag: 'service orders',
+    summary: 'Open a service order (starts its workflow)',
+    permission: 'service-order:create',
+    body: S.ZServiceOrderCreate,
+    status: 202,
     handler: async ({ actor, body, res }) => {
       const o = await orders.openServiceOrder(orderDeps, actor, body);
       res.setHeader('Location', `/service-orders/${o.id}`);
       return o;
-    } });
-  t.add({ method: 'get', path: '/service-orders', tag: 'service orders', summary: 'List service orders', permission: 'service-order:read', query: S.ZServiceOrderList,
-    handler: ({ query }) => orders.listServiceOrders(deps.db, query) });
-  t.add({ method: 'get', path: '/service-orders/:id', tag: 'service orders', summary: 'A service order, live from its workflow', permission: 'service-order:read', params: S.ZIdParams,
-    handler: ({ params }) => orders.getServiceOrder(orderDeps, params.id) });
-  t.add({ method: 'post', path: '/service-orders/:id/assign', tag: 'service orders', summary: 'Assign or reassign a crew', permission: 'service-order:dispatch', params: S.ZIdParams, body: S.ZAssign,
-    handler: ({ actor, params, body }) => orders.assignServiceOrder(orderDeps, actor, params.id, body.crewId) });
-  t.add({ method: 'post', path: '/service-orders/:id/cancel', tag: 'service orders', summary: 'Cancel with a reason', permission: 'service-order:cancel', params: S.ZIdParams, body: S.ZCancel,
-    handler: ({ actor, params, body }) => orders.cancelServiceOrder(orderDeps, actor, params.id, body.reason) });
-  t.add({ method: 'get', path: '/field/orders', tag: 'field', summary: "The calling crew's open orders", permission: 'field:work',
-    handler: ({ actor }) => orders.listCrewOrders(deps.db, actor) });
-  t.add({ method: 'get', path: '/field/orders/:id', tag: 'field', summary: 'One of the calling crew\'s orders', permission: 'field:work', params: S.ZIdParams,
-    handler: ({ actor, params }) => orders.getCrewOrder(deps.db, actor, params.id) });
-  t.add({ method: 'post', path: '/field/orders/:id/complete', tag: 'field', summary: 'Complete an order with the reading, outcome and notes (safe to retry)', permission: 'field:work', params: S.ZIdParams, body: S.ZFieldComplete,
-    handler: ({ actor, params, body }) => orders.completeCrewOrder(orderDeps, actor, params.id, body) });
+    },
+  });
+  t.add({
+    method: 'get',
+    path: '/service-orders',
+    tag: 'service orders',
+    summary: 'List service orders',
+    permission: 'service-order:read',
+    query: S.ZServiceOrderList,
+    handler: ({ query }) => orders.listServiceOrders(deps.db, query),
+  });
+  t.add({
+    method: 'get',
+    path: '/service-orders/:id',
+    tag: 'service orders',
+    summary: 'A service order, live from its workflow',
+    permission: 'service-order:read',
+    params: S.ZIdParams,
+    handler: ({ params }) => orders.getServiceOrder(orderDeps, params.id),
+  });
+  t.add({
+    method: 'post',
+    path: '/service-orders/:id/assign',
+    tag: 'service orders',
+    summary: 'Assign or reassign a crew',
+    permission: 'service-order:dispatch',
+    params: S.ZIdParams,
+    body: S.ZAssign,
+    handler: ({ actor, params, body }) => orders.assignServiceOrder(orderDeps, actor, params.id, body.crewId),
+  });
+  t.add({
+    method: 'post',
+    path: '/service-orders/:id/cancel',
+    tag: 'service orders',
+    summary: 'Cancel with a reason',
+    permission: 'service-order:cancel',
+    params: S.ZIdParams,
+    body: S.ZCancel,
+    handler: ({ actor, params, body }) => orders.cancelServiceOrder(orderDeps, actor, params.id, body.reason),
+  });
+  t.add({
+    method: 'get',
+    path: '/field/orders',
+    tag: 'field',
+    summary: "The calling crew's open orders",
+    permission: 'field:work',
+    handler: ({ actor }) => orders.listCrewOrders(deps.db, actor),
+  });
+  t.add({
+    method: 'get',
+    path: '/field/orders/:id',
+    tag: 'field',
+    summary: "One of the calling crew's orders",
+    permission: 'field:work',
+    params: S.ZIdParams,
+    handler: ({ actor, params }) => orders.getCrewOrder(deps.db, actor, params.id),
+  });
+  t.add({
+    method: 'post',
+    path: '/field/orders/:id/complete',
+    tag: 'field',
+    summary: 'Complete an order with the reading, outcome and notes (safe to retry)',
+    permission: 'field:work',
+    params: S.ZIdParams,
+    body: S.ZFieldComplete,
+    handler: ({ actor, params, body }) => orders.completeCrewOrder(orderDeps, actor, params.id, body),
+  });
 
   // ---- crews, users, keys ------------------------------------------------------------------------
-  t.add({ method: 'get', path: '/crews', tag: 'admin', summary: 'Field crews', permission: 'crew:read',
-    handler: async () => ({ items: await users.listCrews(deps.db) }) });
-  t.add({ method: 'post', path: '/crews', tag: 'admin', summary: 'Add a crew', permission: 'crew:write', body: S.ZCrewCreate, status: 201,
-    handler: ({ actor, body }) => users.createCrew(deps.db, actor, body) });
-  t.add({ method: 'post', path: '/users', tag: 'admin', summary: 'Add a user with a role', permission: 'user:admin', body: S.ZUserCreate, status: 201,
-    handler: ({ actor, body }) => users.createUser(deps.db, actor, body) });
-  t.add({ method: 'post', path: '/users/:id/api-keys', tag: 'admin', summary: 'Issue an API key (shown once)', permission: 'user:admin', params: S.ZIdParams, body: S.ZApiKeyCreate, status: 201,
-    handler: ({ actor, params, body }) => users.issueApiKey(deps.db, actor, params.id, body) });
-  t.add({ method: 'post', path: '/api-keys/:id/revoke', tag: 'admin', summary: 'Revoke an API key', permission: 'user:admin', params: S.ZIdParams,
-    handler: ({ actor, params }) => users.revokeApiKey(deps.db, actor, params.id) });
+  t.add({
+    method: 'get',
+    path: '/crews',
+    tag: 'admin',
+    summary: 'Field crews',
+    permission: 'crew:read',
+    handler: async () => ({ items: await users.listCrews(deps.db) }),
+  });
+  t.add({
+    method: 'post',
+    path: '/crews',
+    tag: 'admin',
+    summary: 'Add a crew',
+    permission: 'crew:write',
+    body: S.ZCrewCreate,
+    status: 201,
+    handler: ({ actor, body }) => users.createCrew(deps.db, actor, body),
+  });
+  t.add({
+    method: 'post',
+    path: '/users',
+    tag: 'admin',
+    summary: 'Add a user with a role',
+    permission: 'user:admin',
+    body: S.ZUserCreate,
+    status: 201,
+    handler: ({ actor, body }) => users.createUser(deps.db, actor, body),
+  });
+  t.add({
+    method: 'post',
+    path: '/users/:id/api-keys',
+    tag: 'admin',
+    summary: 'Issue an API key (shown once)',
+    permission: 'user:admin',
+    params: S.ZIdParams,
+    body: S.ZApiKeyCreate,
+    status: 201,
+    handler: ({ actor, params, body }) => users.issueApiKey(deps.db, actor, params.id, body),
+  });
+  t.add({
+    method: 'post',
+    path: '/api-keys/:id/revoke',
+    tag: 'admin',
+    summary: 'Revoke an API key',
+    permission: 'user:admin',
+    params: S.ZIdParams,
+    handler: ({ actor, params }) => users.revokeApiKey(deps.db, actor, params.id),
+  });
 
   // ---- conversion --------------------------------------------------------------------------------
-  t.add({ method: 'post', path: '/imports/legacy', tag: 'conversion', summary: 'Import a legacy export (the four CSV files as text)', permission: 'import:run', body: S.ZLegacyImport,
+  t.add({
+    method: 'post',
+    path: '/imports/legacy',
+    tag: 'conversion',
+    summary: 'Import a legacy export (the four CSV files as text)',
+    permission: 'import:run',
+    body: S.ZLegacyImport,
     handler: async ({ actor, body, res }) => {
       // Fixed file names in a private temp dir: nothing the caller sends becomes a path.
       const dir = mkdtempSync(path.join(os.tmpdir(), 'opencis-import-'));
       try {
-        for (const [name, content] of Object.entries(body.files)) writeFileSync(path.join(dir, `${name}.csv`), content);
-        const result = await importLegacyExport(deps.db, { dir, validOnly: body.validOnly, actor, encryptionKey: key });
+        for (const [name, content] of Object.entries(body.files))
+          writeFileSync(path.join(dir, `${name}.csv`), content);
+        const result = await importLegacyExport(deps.db, {
+          dir,
+          validOnly: body.validOnly,
+          actor,
+          encryptionKey: key,
+        });
         res.status(result.status === 'rejected' ? 422 : 200);
         return result;
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
-    } });
-  t.add({ method: 'get', path: '/imports', tag: 'conversion', summary: 'Past conversion runs and their rejection reports', permission: 'import:read',
-    handler: async () => ({ items: await deps.db.importRun.findMany({ orderBy: { createdAt: 'desc' }, take: 50 }) }) });
+    },
+  });
+  t.add({
+    method: 'get',
+    path: '/imports',
+    tag: 'conversion',
+    summary: 'Past conversion runs and their rejection reports',
+    permission: 'import:read',
+    handler: async () => ({
+      items: await deps.db.importRun.findMany({ orderBy: { createdAt: 'desc' }, take: 50 }),
+    }),
+  });
 
   // ---- audit -------------------------------------------------------------------------------------
-  t.add({ method: 'get', path: '/audit', tag: 'audit', summary: 'Export audit events (JSON pages or CSV)', permission: 'audit:read', query: S.ZAuditQuery, produces: ['application/json', 'text/csv'],
+  t.add({
+    method: 'get',
+    path: '/audit',
+    tag: 'audit',
+    summary: 'Export audit events (JSON pages or CSV)',
+    permission: 'audit:read',
+    query: S.ZAuditQuery,
+    produces: ['application/json', 'text/csv'],
     handler: async ({ query, res }) => {
       if (query.format === 'json') return auditPage(deps.db, query);
       res.type('text/csv').setHeader('Content-Disposition', 'attachment; filename="audit.csv"');
       await writeAuditCsv(deps.db, query, (chunk) => res.write(chunk));
       res.end();
-    } });
-  t.add({ method: 'get', path: '/audit/verify', tag: 'audit', summary: 'Walk the hash chain; name the first altered, deleted or reordered row', permission: 'audit:verify',
-    handler: () => verifyAuditChain(deps.db) });
+    },
+  });
+  t.add({
+    method: 'get',
+    path: '/audit/verify',
+    tag: 'audit',
+    summary: 'Walk the hash chain; name the first altered, deleted or reordered row',
+    permission: 'audit:verify',
+    handler: () => verifyAuditChain(deps.db),
+  });
 
   // ---- mail catcher ------------------------------------------------------------------------------
-  t.add({ method: 'get', path: '/mail', tag: 'system', summary: 'Messages kept by the development mail catcher', permission: 'mail:read',
+  t.add({
+    method: 'get',
+    path: '/mail',
+    tag: 'system',
+    summary: 'Messages kept by the development mail catcher',
+    permission: 'mail:read',
     handler: async () => {
-      if (!deps.mailDir) throw new AppError('not_found', 'Mail goes to an external SMTP server (SMTP_URL); there is no local outbox');
+      if (!deps.mailDir)
+        throw new AppError(
+          'not_found',
+          'Mail goes to an external SMTP server (SMTP_URL); there is no local outbox',
+        );
       return { items: await listCaughtMail(deps.mailDir) };
-    } });
+    },
+  });
 
   app.use(router);
   app.use((req, _res, next) => next(new AppError('not_found', `No route for ${req.method} ${req.path}`)));

@@ -21,14 +21,24 @@ export function statusFor(code: ErrorCode): number {
 /** Maps what libraries throw (body parser, Prisma) onto AppError. */
 function normalize(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  const e = err as { type?: string; status?: number; code?: string; meta?: { target?: unknown }; message?: string };
-  if (e?.type === 'entity.parse.failed') return new AppError('validation_failed', 'The request body is not valid JSON', 'body');
-  if (e?.type === 'entity.too.large') return new AppError('validation_failed', 'The request body is too large', 'body');
+  const e = err as {
+    type?: string;
+    status?: number;
+    code?: string;
+    meta?: { target?: unknown };
+    message?: string;
+  };
+  if (e?.type === 'entity.parse.failed')
+    return new AppError('validation_failed', 'The request body is not valid JSON', 'body');
+  if (e?.type === 'entity.too.large')
+    return new AppError('validation_failed', 'The request body is too large', 'body');
   if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') {
     return new AppError('validation_failed', 'Unsupported body encoding', 'body');
   }
   if (e?.code === 'P2002') {
-    const target = Array.isArray(e.meta?.target) ? (e.meta.target as string[]).join(',') : String(e.meta?.target ?? 'id');
+    const target = Array.isArray(e.meta?.target)
+      ? (e.meta.target as string[]).join(',')
+      : String(e.meta?.target ?? 'id');
     return new AppError('conflict', `A record with this ${target} already exists`, target);
   }
   if (e?.code === 'P2025') return new AppError('not_found', 'The record was not found');

@@ -37,11 +37,20 @@ export function buildOpenApi(routes: RegisteredRoute[], version: string): object
         ? { security: [{ apiKey: [] }], description: `Requires the \`${r.permission}\` permission.` }
         : { security: [] }),
       parameters,
-      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } } } : {}),
+      ...(r.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } } }
+        : {}),
       responses: {
-        [String(r.status)]: { description: 'Success', content: Object.fromEntries(produces.map((p) => [p, {}])) },
-        ...(r.body || r.query ? { 400: errorResponse('The input is invalid; `field` names the problem') } : {}),
-        ...(r.permission ? { 401: errorResponse('No valid API key'), 403: errorResponse('The role may not do this') } : {}),
+        [String(r.status)]: {
+          description: 'Success',
+          content: Object.fromEntries(produces.map((p) => [p, {}])),
+        },
+        ...(r.body || r.query
+          ? { 400: errorResponse('The input is invalid; `field` names the problem') }
+          : {}),
+        ...(r.permission
+          ? { 401: errorResponse('No valid API key'), 403: errorResponse('The role may not do this') }
+          : {}),
         ...(r.path.includes(':') ? { 404: errorResponse('Not found') } : {}),
       },
     };

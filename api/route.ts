@@ -55,9 +55,11 @@ export class RouteTable {
     private readonly authenticate: (req: Request) => Promise<RequestActor>,
   ) {}
 
-  add<B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodObject, P extends z.ZodType = z.ZodObject>(
-    spec: RouteSpec<B, Q, P>,
-  ): void {
+  add<
+    B extends z.ZodType = z.ZodUndefined,
+    Q extends z.ZodType = z.ZodObject,
+    P extends z.ZodType = z.ZodObject,
+  >(spec: RouteSpec<B, Q, P>): void {
     const status = spec.status ?? 200;
     this.routes.push({
       method: spec.method,
@@ -77,8 +79,14 @@ export class RouteTable {
         if (spec.permission) {
           actor = req.actor = await this.authenticate(req);
           if (!can(actor.role, spec.permission)) {
-            req.log.warn({ actor: actor.id, role: actor.role, permission: spec.permission }, 'authorization refused');
-            throw new AppError('forbidden', `The ${actor.role} role may not ${spec.permission.replace(':', ' ')}`);
+            req.log.warn(
+              { actor: actor.id, role: actor.role, permission: spec.permission },
+              'authorization refused',
+            );
+            throw new AppError(
+              'forbidden',
+              `The ${actor.role} role may not ${spec.permission.replace(':', ' ')}`,
+            );
           }
         }
         const body = spec.body ? parse(spec.body, req.body ?? {}, 'body') : undefined;

@@ -6,11 +6,19 @@ import { OUTCOME_CODES, PRIORITIES, SERVICE_ORDER_TYPES } from '../domain/servic
 
 const text = (max = 200) => z.string().trim().min(1).max(max);
 const isoDate = z.iso.date({ message: 'must be a date as YYYY-MM-DD' });
-const id = z.string().trim().min(1).max(40).regex(/^[A-Za-z0-9._-]+$/, 'may hold only letters, digits, . _ -');
+const id = z
+  .string()
+  .trim()
+  .min(1)
+  .max(40)
+  .regex(/^[A-Za-z0-9._-]+$/, 'may hold only letters, digits, . _ -');
 export const ZPhone = z
   .string()
   .trim()
-  .regex(/^\+?1?[\s.-]?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}$/, 'must be a 10-digit North American phone number');
+  .regex(
+    /^\+?1?[\s.-]?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}$/,
+    'must be a 10-digit North American phone number',
+  );
 const language = z.string().regex(/^[a-z]{2}$/, 'must be a two-letter language code such as en or es');
 const cents = z.number().int('must be whole cents').min(0).max(100_000_000);
 const serviceLine = z.enum(['LEAD', 'GALVANIZED_REQUIRING_REPLACEMENT', 'NON_LEAD', 'LEAD_STATUS_UNKNOWN']);
@@ -103,7 +111,10 @@ export const ZMeterCreate = z
     reason: text(500).optional(),
   })
   .strict()
-  .refine((m) => m.service !== 'WATER' || !!m.size, { message: 'a water meter needs its size', path: ['size'] });
+  .refine((m) => m.service !== 'WATER' || !!m.size, {
+    message: 'a water meter needs its size',
+    path: ['size'],
+  });
 export const ZMeterUpdate = z
   .object({
     dials: z.number().int().min(1).max(12),
@@ -127,7 +138,10 @@ export const ZUserCreate = z
     crewId: id.optional(),
   })
   .strict()
-  .refine((u) => u.role !== 'field' || !!u.crewId, { message: 'a field user belongs to a crew', path: ['crewId'] });
+  .refine((u) => u.role !== 'field' || !!u.crewId, {
+    message: 'a field user belongs to a crew',
+    path: ['crewId'],
+  });
 export const ZApiKeyCreate = z.object({ label: text(100).optional() }).strict();
 
 export const ZInteractionCreate = z
@@ -195,7 +209,12 @@ export const ZAuditQuery = z
 export const ZLegacyImport = z
   .object({
     files: z
-      .object({ customers: z.string().max(50_000_000), premises: z.string().max(50_000_000), accounts: z.string().max(50_000_000), meters: z.string().max(50_000_000) })
+      .object({
+        customers: z.string().max(50_000_000),
+        premises: z.string().max(50_000_000),
+        accounts: z.string().max(50_000_000),
+        meters: z.string().max(50_000_000),
+      })
       .strict(),
     validOnly: z.boolean().default(false),
   })

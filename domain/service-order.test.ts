@@ -19,11 +19,15 @@ test('cancel only while open or assigned', () => {
 });
 
 test('completion by the assigned crew with a reading is allowed', () => {
-  expect(canComplete('METER_INVESTIGATION', assigned, { crewId: 'A', outcome: 'READ_VERIFIED', readValue: 1234 })).toEqual({ ok: true });
+  expect(
+    canComplete('METER_INVESTIGATION', assigned, { crewId: 'A', outcome: 'READ_VERIFIED', readValue: 1234 }),
+  ).toEqual({ ok: true });
 });
 
 test('another crew is told the order is not theirs', () => {
-  expect(canComplete('METER_INVESTIGATION', assigned, { crewId: 'B', outcome: 'READ_VERIFIED', readValue: 1 })).toMatchObject({
+  expect(
+    canComplete('METER_INVESTIGATION', assigned, { crewId: 'B', outcome: 'READ_VERIFIED', readValue: 1 }),
+  ).toMatchObject({
     ok: false,
     code: 'not_found',
   });
@@ -31,13 +35,23 @@ test('another crew is told the order is not theirs', () => {
 
 test('a cancelled or completed order refuses completion as a conflict', () => {
   const c = { crewId: 'A', outcome: 'READ_VERIFIED', readValue: 1 } as const;
-  expect(canComplete('LEAK_CHECK', { status: 'CANCELLED', crewId: 'A' }, c)).toMatchObject({ code: 'conflict' });
-  expect(canComplete('LEAK_CHECK', { status: 'COMPLETED', crewId: 'A' }, c)).toMatchObject({ code: 'conflict' });
+  expect(canComplete('LEAK_CHECK', { status: 'CANCELLED', crewId: 'A' }, c)).toMatchObject({
+    code: 'conflict',
+  });
+  expect(canComplete('LEAK_CHECK', { status: 'COMPLETED', crewId: 'A' }, c)).toMatchObject({
+    code: 'conflict',
+  });
 });
 
 test('a reading is required where the order type needs one, unless there was no access', () => {
-  expect(canComplete('METER_EXCHANGE', assigned, { crewId: 'A', outcome: 'COMPLETED_OK' })).toMatchObject({ field: 'readValue' });
+  expect(canComplete('METER_EXCHANGE', assigned, { crewId: 'A', outcome: 'COMPLETED_OK' })).toMatchObject({
+    field: 'readValue',
+  });
   expect(canComplete('LEAK_CHECK', assigned, { crewId: 'A', outcome: 'LEAK_FOUND' }).ok).toBe(true);
-  expect(canComplete('METER_EXCHANGE', assigned, { crewId: 'A', outcome: 'NO_ACCESS', notes: 'dog in yard' }).ok).toBe(true);
-  expect(canComplete('METER_EXCHANGE', assigned, { crewId: 'A', outcome: 'NO_ACCESS' })).toMatchObject({ field: 'notes' });
+  expect(
+    canComplete('METER_EXCHANGE', assigned, { crewId: 'A', outcome: 'NO_ACCESS', notes: 'dog in yard' }).ok,
+  ).toBe(true);
+  expect(canComplete('METER_EXCHANGE', assigned, { crewId: 'A', outcome: 'NO_ACCESS' })).toMatchObject({
+    field: 'notes',
+  });
 });

@@ -47,22 +47,36 @@ export interface OrderState {
   crewId: string | null;
 }
 
-export type Refusal = { ok: false; code: 'conflict' | 'not_found' | 'validation_failed'; message: string; field?: string };
+export type Refusal = {
+  ok: false;
+  code: 'conflict' | 'not_found' | 'validation_failed';
+  message: string;
+  field?: string;
+};
 export type Decision = { ok: true } | Refusal;
 
 const ok: Decision = { ok: true };
 
 export function canAssign(s: OrderState, crewId: string): Decision {
   if (s.status === 'COMPLETED' || s.status === 'CANCELLED') {
-    return { ok: false, code: 'conflict', message: `The order is ${s.status.toLowerCase()} and cannot be assigned` };
+    return {
+      ok: false,
+      code: 'conflict',
+      message: `The order is ${s.status.toLowerCase()} and cannot be assigned`,
+    };
   }
-  if (s.crewId === crewId) return { ok: false, code: 'conflict', message: `The order is already assigned to crew ${crewId}` };
+  if (s.crewId === crewId)
+    return { ok: false, code: 'conflict', message: `The order is already assigned to crew ${crewId}` };
   return ok;
 }
 
 export function canCancel(s: OrderState): Decision {
   if (s.status === 'COMPLETED' || s.status === 'CANCELLED') {
-    return { ok: false, code: 'conflict', message: `The order is ${s.status.toLowerCase()} and cannot be cancelled` };
+    return {
+      ok: false,
+      code: 'conflict',
+      message: `The order is ${s.status.toLowerCase()} and cannot be cancelled`,
+    };
   }
   return ok;
 }
@@ -78,14 +92,20 @@ export interface Completion {
 /** Whether `completion` may close an order of `type` in state `s`. */
 export function canComplete(type: ServiceOrderType, s: OrderState, c: Completion): Decision {
   if (s.status === 'CANCELLED') return { ok: false, code: 'conflict', message: 'The order was cancelled' };
-  if (s.status === 'COMPLETED') return { ok: false, code: 'conflict', message: 'The order is already completed' };
+  if (s.status === 'COMPLETED')
+    return { ok: false, code: 'conflict', message: 'The order is already completed' };
   // A crew that no longer holds the order gets the same answer as for an order it never had.
   if (s.status !== 'ASSIGNED' || s.crewId !== c.crewId) {
     return { ok: false, code: 'not_found', message: 'The order is not assigned to your crew' };
   }
   const needsRead = READ_REQUIRED.has(type) && c.outcome !== 'NO_ACCESS';
   if (needsRead && (c.readValue === undefined || c.readValue === null)) {
-    return { ok: false, code: 'validation_failed', field: 'readValue', message: `A ${type} order needs a meter reading to complete` };
+    return {
+      ok: false,
+      code: 'validation_failed',
+      field: 'readValue',
+      message: `A ${type} order needs a meter reading to complete`,
+    };
   }
   if (c.outcome === 'NO_ACCESS' && !c.notes) {
     return { ok: false, code: 'validation_failed', field: 'notes', message: 'Say why there was no access' };

@@ -49,7 +49,11 @@ export async function verifyAuditChain(db: Db): Promise<AuditVerifyResult> {
       }
       if (r.prev_hash !== prevHash) {
         const brk: AuditBreak = seen.has(r.prev_hash)
-          ? { kind: 'reordered', seq, message: `audit row ${seq} is out of order: it chains to an earlier row than ${prevSeq}` }
+          ? {
+              kind: 'reordered',
+              seq,
+              message: `audit row ${seq} is out of order: it chains to an earlier row than ${prevSeq}`,
+            }
           : {
               kind: 'deleted',
               seq,

@@ -58,7 +58,11 @@ export async function recordAudit(tx: Tx, actor: Actor, e: AuditInput): Promise<
   });
 }
 
-export async function recordTimeline(tx: Tx, actor: Actor, t: TimelineInput & { entityType: string; entityId: string }): Promise<void> {
+export async function recordTimeline(
+  tx: Tx,
+  actor: Actor,
+  t: TimelineInput & { entityType: string; entityId: string },
+): Promise<void> {
   await tx.timelineEvent.create({
     data: {
       accountId: t.accountId,
@@ -83,6 +87,11 @@ export async function recordChange(
   await recordAudit(tx, actor, e);
   const accountId = timeline?.accountId ?? e.accountId;
   if (timeline && accountId) {
-    await recordTimeline(tx, actor, { ...timeline, accountId, entityType: e.entityType, entityId: e.entityId });
+    await recordTimeline(tx, actor, {
+      ...timeline,
+      accountId,
+      entityType: e.entityType,
+      entityId: e.entityId,
+    });
   }
 }

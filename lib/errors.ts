@@ -24,7 +24,8 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (what: string, id: string) => new AppError('not_found', `${what} ${id} was not found`);
+export const notFound = (what: string, id: string) =>
+  new AppError('not_found', `${what} ${id} was not found`);
 export const invalid = (field: string, message: string) => new AppError('validation_failed', message, field);
 export const conflict = (message: string, field?: string) => new AppError('conflict', message, field);
 export const forbidden = (message = 'Your role may not do this') => new AppError('forbidden', message);

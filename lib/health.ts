@@ -13,15 +13,26 @@ async function check(name: string, fn: () => Promise<string>): Promise<[string, 
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms).unref())]);
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms).unref()),
+  ]);
 }
 
-export function healthCheck(parts: { db: Db; temporal: Connection; mailer: Mailer; smtpUrl: string; temporalAddress: string }) {
+export function healthCheck(parts: {
+  db: Db;
+  temporal: Connection;
+  mailer: Mailer;
+  smtpUrl: string;
+  temporalAddress: string;
+}) {
   return async (): Promise<Record<string, HealthPart>> =>
     Object.fromEntries(
       await Promise.all([
         check('postgres', async () => {
-          const [r] = await parts.db.$queryRaw<{ v: string }[]>`SELECT current_setting('server_version') AS v`;
+          const [r] = await parts.db.$queryRaw<
+            { v: string }[]
+          >`SELECT current_setting('server_version') AS v`;
           return `PostgreSQL ${r?.v}`;
         }),
         check('temporal', async () => {

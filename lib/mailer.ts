@@ -2,7 +2,13 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 
 export interface Mailer {
-  send(msg: { to: string; subject: string; text: string; html?: string; headers?: Record<string, string> }): Promise<{ messageId: string }>;
+  send(msg: {
+    to: string;
+    subject: string;
+    text: string;
+    html?: string;
+    headers?: Record<string, string>;
+  }): Promise<{ messageId: string }>;
   verify(): Promise<boolean>;
   close(): void;
 }

@@ -36,7 +36,8 @@ export async function startSystem(config: Config, opts: { embedded: boolean }): 
   mkdirSync(dataDir, { recursive: true });
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
-    for (const s of stops.reverse()) await s().catch((err: unknown) => logger.error({ err }, 'stopping a part failed'));
+    for (const s of stops.reverse())
+      await s().catch((err: unknown) => logger.error({ err }, 'stopping a part failed'));
   };
   try {
     const database = await openDatabase(config, {

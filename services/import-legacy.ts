@@ -288,7 +288,12 @@ interface Rows {
   meters: MeterRow[];
   servicePoints: ServicePointRow[];
 }
-type Existing = { [E in Entity]: Map<string, Rows[E][number]> };
+type Existing = { [E in Entity]: Map<string, Rows[E][number]> } & {
+  /** Unique elsewhere in the database: AMI endpoint → meter id, and premise + service → service point id. */
+  endpointOwner: Map<string, string>;
+  pointAt: Map<string, string>;
+};
+const pointKey = (sp: { premiseId: string; service: string }) => `${sp.premiseId}/${sp.service}`;
 
 const day = (d: string | null) => (d ? new Date(`${d}T00:00:00Z`) : null);
 const isoDay = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : null);
@@ -297,12 +302,16 @@ const ids = (rows: { id: string }[]) => rows.map((r) => r.id);
 /** What the database holds under the export's ids, in the export's own shape, to compare. */
 async function existingRows(tx: Tx, exp: LegacyExport, key: Buffer): Promise<Existing> {
   const byId = <T extends { id: string }>(rows: T[]) => new Map(rows.map((r) => [r.id, r]));
-  const [customers, premises, accounts, meters, servicePoints] = await Promise.all([
+  const endpoints = exp.meters.flatMap((m) => (m.amiEndpoint ? [m.amiEndpoint] : []));
+  const [customers, premises, accounts, meters, servicePoints, endpointMeters] = await Promise.all([
     tx.customer.findMany({ where: { id: { in: ids(exp.customers) } } }),
     tx.premise.findMany({ where: { id: { in: ids(exp.premises) } } }),
     tx.account.findMany({ where: { id: { in: ids(exp.accounts) } } }),
     tx.meter.findMany({ where: { id: { in: ids(exp.meters) } } }),
-    tx.servicePoint.findMany({ where: { id: { in: ids(exp.servicePoints) } } }),
+    tx.servicePoint.findMany({
+      where: { OR: [{ id: { in: ids(exp.servicePoints) } }, { premiseId: { in: ids(exp.premises) } }] },
+    }),
+    tx.meter.findMany({ where: { amiEndpoint: { in: endpoints } }, select: { id: true, amiEndpoint: true } }),
   ]);
   return {
     customers: byId(
@@ -315,6 +324,8 @@ async function existingRows(tx: Tx, exp: LegacyExport, key: Buffer): Promise<Exi
     accounts: byId(accounts.map((a) => ({ ...a, startDate: isoDay(a.startDate)! }))),
     meters: byId(meters.map((m) => ({ ...m, installedOn: isoDay(m.installedOn) }))),
     servicePoints: byId(servicePoints),
+    endpointOwner: new Map(endpointMeters.map((m) => [m.amiEndpoint!, m.id])),
+    pointAt: new Map(servicePoints.map((sp) => [pointKey(sp), sp.id])),
   };
 }
 
@@ -329,7 +340,7 @@ function readDateOfBirth(token: string, key: Buffer): string {
 
 /**
  * Rows whose id exists with other values (compared on the fields the export sets), and meters
- * whose AMI endpoint or service point is already taken in a different way.
+ * that would take an AMI endpoint or a premise's service point already used otherwise.
  */
 function findConflicts(exp: LegacyExport, existing: Existing): Rejection[] {
   const found: Rejection[] = [];
@@ -338,35 +349,33 @@ function findConflicts(exp: LegacyExport, existing: Existing): Rejection[] {
       const before = existing[e].get(row.id);
       const differ = before ? differingFields(row, before) : [];
       if (differ.length === 0) continue;
-      const line = exp.sourceLines[e].get(row.id)!;
+      const problem = `${DIFFERENT} (${differ.join(', ')})`;
       found.push({
         file: FILE_OF[e],
-        line,
+        line: exp.sourceLines[e].get(row.id)!,
         field: ID_COLUMN[e],
         value: row.id,
-        problem: `${DIFFERENT} (${differ.join(', ')})`,
+        problem,
       });
     }
   }
-  // A service point's id names its premise and service, so a different one means it was made by hand.
-  const takenPoints = new Set(
-    exp.servicePoints.filter((sp) => differs(sp, existing.servicePoints.get(sp.id))).map((sp) => sp.id),
-  );
-  for (const m of exp.meters.filter((m) => takenPoints.has(m.servicePointId))) {
-    const line = exp.sourceLines.meters.get(m.id)!;
-    found.push({
-      file: 'meters.csv',
-      line,
-      field: 'premise_id',
-      value: m.servicePointId,
-      problem: `service point ${m.servicePointId} ${DIFFERENT}`,
-    });
+  const points = new Map(exp.servicePoints.map((sp) => [sp.id, sp]));
+  for (const m of exp.meters) {
+    const reject = (field: string, value: string, problem: string) =>
+      found.push({ file: 'meters.csv', line: exp.sourceLines.meters.get(m.id)!, field, value, problem });
+    const owner = m.amiEndpoint ? existing.endpointOwner.get(m.amiEndpoint) : undefined;
+    if (owner && owner !== m.id) reject('endpoint_sn', m.amiEndpoint!, `already belongs to meter ${owner}`);
+    // A premise has one service point per service, whatever its id (one made in OpenCIS may differ).
+    const sp = points.get(m.servicePointId)!;
+    const before = existing.servicePoints.get(sp.id);
+    const taken = existing.pointAt.get(pointKey(sp));
+    if (before && differingFields(sp, before).length > 0)
+      reject('premise_id', sp.premiseId, `service point ${sp.id} ${DIFFERENT}`);
+    else if (taken && taken !== sp.id)
+      reject('premise_id', sp.premiseId, `already has a ${sp.service} service point, ${taken}`);
   }
   return found;
 }
-
-const differs = <T extends object>(row: T, before: T | undefined) =>
-  !!before && differingFields(row, before).length > 0;
 
 /** Column names (snake_case, as in the database) of the fields that differ. */
 function differingFields<T extends object>(row: T, before: T): string[] {

@@ -29,8 +29,17 @@ export async function createRecord<T extends { id: string }>(
     await recordChange(
       tx,
       actor,
-      { action: `${kind.entityType}.create`, entityType: kind.entityType, entityId: row.id, accountId, after: view(row), reason },
-      kind.timeline?.created && accountId ? { kind: `${kind.entityType}.created`, summary: kind.timeline.created(row) } : undefined,
+      {
+        action: `${kind.entityType}.create`,
+        entityType: kind.entityType,
+        entityId: row.id,
+        accountId,
+        after: view(row),
+        reason,
+      },
+      kind.timeline?.created && accountId
+        ? { kind: `${kind.entityType}.created`, summary: kind.timeline.created(row) }
+        : undefined,
     );
     return row;
   });
@@ -56,8 +65,18 @@ export async function updateRecord<T extends { id: string }>(
     await recordChange(
       tx,
       actor,
-      { action: `${kind.entityType}.update`, entityType: kind.entityType, entityId: id, accountId, before: view(before), after: view(after), reason },
-      kind.timeline?.updated && accountId ? { kind: `${kind.entityType}.updated`, summary: kind.timeline.updated(after, changed) } : undefined,
+      {
+        action: `${kind.entityType}.update`,
+        entityType: kind.entityType,
+        entityId: id,
+        accountId,
+        before: view(before),
+        after: view(after),
+        reason,
+      },
+      kind.timeline?.updated && accountId
+        ? { kind: `${kind.entityType}.updated`, summary: kind.timeline.updated(after, changed) }
+        : undefined,
     );
     return after;
   });
@@ -66,11 +85,16 @@ export async function updateRecord<T extends { id: string }>(
 function changedFields(a: unknown, b: unknown): string[] {
   const x = JSON.parse(JSON.stringify(a)) as Record<string, unknown>;
   const y = JSON.parse(JSON.stringify(b)) as Record<string, unknown>;
-  return Object.keys({ ...x, ...y }).filter((k) => k !== 'updatedAt' && JSON.stringify(x[k]) !== JSON.stringify(y[k]));
+  return Object.keys({ ...x, ...y }).filter(
+    (k) => k !== 'updatedAt' && JSON.stringify(x[k]) !== JSON.stringify(y[k]),
+  );
 }
 
 /** Next number for a record created in OpenCIS, e.g. C500001 (see the *_number_seq sequences). */
-export async function nextNumber(tx: Tx, sequence: 'customer' | 'premise' | 'account' | 'service_order'): Promise<number> {
+export async function nextNumber(
+  tx: Tx,
+  sequence: 'customer' | 'premise' | 'account' | 'service_order',
+): Promise<number> {
   const rows = await tx.$queryRawUnsafe<{ n: bigint }[]>(`SELECT nextval('${sequence}_number_seq') AS n`);
   return Number(rows[0]!.n);
 }

@@ -27,13 +27,27 @@ export interface OrderDeps {
   taskQueue: string;
 }
 
-const ref = (a: Actor): ActorRef => ({ id: a.id, role: a.role, ...(a.requestId ? { requestId: a.requestId } : {}) });
+const ref = (a: Actor): ActorRef => ({
+  id: a.id,
+  role: a.role,
+  ...(a.requestId ? { requestId: a.requestId } : {}),
+});
 
-export async function openServiceOrder(d: OrderDeps, actor: Actor, input: z.infer<typeof ZServiceOrderCreate>) {
-  const account = await d.db.account.findUnique({ where: { id: input.accountId }, select: { id: true, premiseId: true } });
+export async function openServiceOrder(
+  d: OrderDeps,
+  actor: Actor,
+  input: z.infer<typeof ZServiceOrderCreate>,
+) {
+  const account = await d.db.account.findUnique({
+    where: { id: input.accountId },
+    select: { id: true, premiseId: true },
+  });
   if (!account) throw invalid('accountId', `accountId: Account ${input.accountId} does not exist`);
   if (input.meterId) {
-    const meter = await d.db.meter.findUnique({ where: { id: input.meterId }, include: { servicePoint: true } });
+    const meter = await d.db.meter.findUnique({
+      where: { id: input.meterId },
+      include: { servicePoint: true },
+    });
     if (!meter || meter.servicePoint.premiseId !== account.premiseId) {
       throw invalid('meterId', `meterId: Meter ${input.meterId} is not at this account's premise`);
     }
@@ -84,7 +98,10 @@ function toAppError(err: unknown, orderId: string): Error {
     return new AppError(code ?? 'conflict', field ? `${field}: ${message}` : message, field);
   }
   const name = (err as Error)?.name;
-  if (name === 'WorkflowUpdateFailedError' || /workflow execution already completed/i.test(String((err as Error)?.message))) {
+  if (
+    name === 'WorkflowUpdateFailedError' ||
+    /workflow execution already completed/i.test(String((err as Error)?.message))
+  ) {
     return new AppError('conflict', `Service order ${orderId} is closed`);
   }
   return err as Error;
@@ -139,7 +156,11 @@ export async function getServiceOrder(d: OrderDeps, orderId: string) {
 }
 
 export async function listServiceOrders(db: Db, q: z.infer<typeof ZServiceOrderList>) {
-  const where = { ...(q.status ? { status: q.status } : {}), ...(q.accountId ? { accountId: q.accountId } : {}), ...(q.crewId ? { crewId: q.crewId } : {}) };
+  const where = {
+    ...(q.status ? { status: q.status } : {}),
+    ...(q.accountId ? { accountId: q.accountId } : {}),
+    ...(q.crewId ? { crewId: q.crewId } : {}),
+  };
   const [items, total] = await Promise.all([
     db.serviceOrder.findMany({ where, orderBy: { createdAt: 'desc' }, take: q.limit, skip: q.offset }),
     db.serviceOrder.count({ where }),
@@ -150,12 +171,41 @@ export async function listServiceOrders(db: Db, q: z.infer<typeof ZServiceOrderL
 // ---- field crews -------------------------------------------------------------------------------
 
 /** What a crew needs to do the job — location, meter, reason — and nothing of the customer's account. */
-async function fieldView(db: Db, o: { id: string; type: string; priority: string; status: string; reason: string; premiseId: string; meterId: string | null; assignedAt: Date | null; completedAt: Date | null }) {
-  const premise = await db.premise.findUnique({ where: { id: o.premiseId }, select: { serviceAddress: true, zip: true, serviceArea: true } });
+async function fieldView(
+  db: Db,
+  o: {
+    id: string;
+    type: string;
+    priority: string;
+    status: string;
+    reason: string;
+    premiseId: string;
+    meterId: string | null;
+    assignedAt: Date | null;
+    completedAt: Date | null;
+  },
+) {
+  const premise = await db.premise.findUnique({
+    where: { id: o.premiseId },
+    select: { serviceAddress: true, zip: true, serviceArea: true },
+  });
   const meter = o.meterId
-    ? await db.meter.findUnique({ where: { id: o.meterId }, select: { id: true, service: true, size: true, amiEndpoint: true, dials: true, readUnit: true } })
+    ? await db.meter.findUnique({
+        where: { id: o.meterId },
+        select: { id: true, service: true, size: true, amiEndpoint: true, dials: true, readUnit: true },
+      })
     : null;
-  return { id: o.id, type: o.type, priority: o.priority, status: o.status, reason: o.reason, assignedAt: o.assignedAt, completedAt: o.completedAt, premise, meter };
+  return {
+    id: o.id,
+    type: o.type,
+    priority: o.priority,
+    status: o.status,
+    reason: o.reason,
+    assignedAt: o.assignedAt,
+    completedAt: o.completedAt,
+    premise,
+    meter,
+  };
 }
 
 function crewOf(actor: Actor): string {
@@ -165,7 +215,10 @@ function crewOf(actor: Actor): string {
 
 export async function listCrewOrders(db: Db, actor: Actor) {
   const crewId = crewOf(actor);
-  const orders = await db.serviceOrder.findMany({ where: { crewId, status: 'ASSIGNED' }, orderBy: [{ priority: 'asc' }, { assignedAt: 'asc' }] });
+  const orders = await db.serviceOrder.findMany({
+    where: { crewId, status: 'ASSIGNED' },
+    orderBy: [{ priority: 'asc' }, { assignedAt: 'asc' }],
+  });
   return { crewId, items: await Promise.all(orders.map((o) => fieldView(db, o))) };
 }
 
@@ -181,9 +234,20 @@ export async function getCrewOrder(db: Db, actor: Actor, orderId: string) {
   return fieldView(db, await crewOrder(db, actor, orderId));
 }
 
-export async function completeCrewOrder(d: OrderDeps, actor: Actor, orderId: string, input: z.infer<typeof ZFieldComplete>) {
+export async function completeCrewOrder(
+  d: OrderDeps,
+  actor: Actor,
+  orderId: string,
+  input: z.infer<typeof ZFieldComplete>,
+) {
   const order = await crewOrder(d.db, actor, orderId);
-  const completion = { crewId: crewOf(actor), outcome: input.outcome, readValue: input.readValue ?? null, notes: input.notes ?? null, photoRefs: input.photoRefs ?? [] };
+  const completion = {
+    crewId: crewOf(actor),
+    outcome: input.outcome,
+    readValue: input.readValue ?? null,
+    notes: input.notes ?? null,
+    photoRefs: input.photoRefs ?? [],
+  };
   // An offline crew retrying the completion it already made gets the same answer, not an error.
   if (order.status === 'COMPLETED' && sameCompletion(order.completion, completion)) {
     return { ...(await getCrewOrder(d.db, actor, orderId)), replayed: true };
@@ -200,6 +264,9 @@ export async function completeCrewOrder(d: OrderDeps, actor: Actor, orderId: str
 function sameCompletion(stored: unknown, c: Record<string, unknown>): boolean {
   if (!stored || typeof stored !== 'object') return false;
   const s = stored as Record<string, unknown>;
-  return ['crewId', 'outcome', 'readValue', 'notes'].every((k) => JSON.stringify(s[k] ?? null) === JSON.stringify(c[k] ?? null)) &&
-    JSON.stringify(s.photoRefs ?? []) === JSON.stringify(c.photoRefs ?? []);
+  return (
+    ['crewId', 'outcome', 'readValue', 'notes'].every(
+      (k) => JSON.stringify(s[k] ?? null) === JSON.stringify(c[k] ?? null),
+    ) && JSON.stringify(s.photoRefs ?? []) === JSON.stringify(c.photoRefs ?? [])
+  );
 }

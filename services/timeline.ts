@@ -7,13 +7,26 @@ import { recordChange, type Actor } from '../lib/audit';
 import { invalid, notFound } from '../lib/errors';
 import type { ZInteractionCreate, ZTimelineQuery } from '../api/schemas';
 
-export async function logInteraction(db: Db, actor: Actor, accountId: string, input: z.infer<typeof ZInteractionCreate>) {
+export async function logInteraction(
+  db: Db,
+  actor: Actor,
+  accountId: string,
+  input: z.infer<typeof ZInteractionCreate>,
+) {
   return db.$transaction(async (tx) => {
     const account = await tx.account.findUnique({ where: { id: accountId }, select: { id: true } });
     if (!account) throw notFound('Account', accountId);
     const occurredAt = input.occurredAt ? new Date(input.occurredAt) : new Date();
     const row = await tx.interaction.create({
-      data: { accountId, channel: input.channel, direction: input.direction, subject: input.subject, notes: input.notes ?? null, occurredAt, createdBy: actor.id },
+      data: {
+        accountId,
+        channel: input.channel,
+        direction: input.direction,
+        subject: input.subject,
+        notes: input.notes ?? null,
+        occurredAt,
+        createdBy: actor.id,
+      },
     });
     await recordChange(
       tx,
@@ -34,21 +47,38 @@ const encodeCursor = (at: Date, id: bigint) => Buffer.from(`${at.toISOString()}|
 function decodeCursor(cursor: string): { at: Date; id: bigint } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   const date = new Date(at ?? '');
-  if (!id || !/^\d+$/.test(id) || Number.isNaN(date.getTime())) throw invalid('cursor', 'cursor: not a cursor this API returned');
+  if (!id || !/^\d+$/.test(id) || Number.isNaN(date.getTime()))
+    throw invalid('cursor', 'cursor: not a cursor this API returned');
   return { at: date, id: BigInt(id) };
 }
 
 export async function accountTimeline(db: Db, accountId: string, q: z.infer<typeof ZTimelineQuery>) {
   const account = await db.account.findUnique({ where: { id: accountId }, select: { id: true } });
   if (!account) throw notFound('Account', accountId);
-  const kinds = q.kind?.split(',').map((k) => k.trim()).filter(Boolean);
+  const kinds = q.kind
+    ?.split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
   const after = q.cursor ? decodeCursor(q.cursor) : null;
   const rows = await db.timelineEvent.findMany({
     where: {
       accountId,
-      ...(kinds?.length ? { OR: kinds.map((k) => (k.endsWith('*') ? { kind: { startsWith: k.slice(0, -1) } } : { kind: k })) } : {}),
-      ...(q.from || q.to ? { occurredAt: { ...(q.from ? { gte: new Date(q.from) } : {}), ...(q.to ? { lte: new Date(q.to) } : {}) } } : {}),
-      ...(after ? { AND: [{ OR: [{ occurredAt: { lt: after.at } }, { occurredAt: after.at, id: { lt: after.id } }] }] } : {}),
+      ...(kinds?.length
+        ? { OR: kinds.map((k) => (k.endsWith('*') ? { kind: { startsWith: k.slice(0, -1) } } : { kind: k })) }
+        : {}),
+      ...(q.from || q.to
+        ? {
+            occurredAt: {
+              ...(q.from ? { gte: new Date(q.from) } : {}),
+              ...(q.to ? { lte: new Date(q.to) } : {}),
+            },
+          }
+        : {}),
+      ...(after
+        ? {
+            AND: [{ OR: [{ occurredAt: { lt: after.at } }, { occurredAt: after.at, id: { lt: after.id } }] }],
+          }
+        : {}),
     },
     orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }],
     take: q.limit + 1,

@@ -8,7 +8,9 @@ import type { ZApiKeyCreate, ZCrewCreate, ZUserCreate } from '../api/schemas';
 import { createRecord } from './records';
 
 export async function createCrew(db: Db, actor: Actor, input: z.infer<typeof ZCrewCreate>) {
-  return createRecord(db, actor, { entityType: 'crew', label: 'Crew' }, (tx) => tx.crew.create({ data: input }));
+  return createRecord(db, actor, { entityType: 'crew', label: 'Crew' }, (tx) =>
+    tx.crew.create({ data: input }),
+  );
 }
 
 export const listCrews = (db: Db) => db.crew.findMany({ orderBy: { id: 'asc' } });
@@ -17,16 +19,31 @@ export async function createUser(db: Db, actor: Actor, input: z.infer<typeof ZUs
   if (input.crewId && !(await db.crew.findUnique({ where: { id: input.crewId } }))) {
     throw invalid('crewId', `crewId: Crew ${input.crewId} does not exist`);
   }
-  return createRecord(db, actor, { entityType: 'user', label: 'User' }, (tx) => tx.appUser.create({ data: input }));
+  return createRecord(db, actor, { entityType: 'user', label: 'User' }, (tx) =>
+    tx.appUser.create({ data: input }),
+  );
 }
 
-export async function issueApiKey(db: Db, actor: Actor, userId: string, input: z.infer<typeof ZApiKeyCreate>) {
+export async function issueApiKey(
+  db: Db,
+  actor: Actor,
+  userId: string,
+  input: z.infer<typeof ZApiKeyCreate>,
+) {
   return db.$transaction(async (tx) => {
     const user = await tx.appUser.findUnique({ where: { id: userId } });
     if (!user) throw notFound('User', userId);
     const { key, prefix, keyHash } = generateApiKey();
     const row = await tx.apiKey.create({
-      data: { id: `key_${prefix}`, userId, prefix, keyHash, role: user.role, crewId: user.crewId, label: input.label ?? null },
+      data: {
+        id: `key_${prefix}`,
+        userId,
+        prefix,
+        keyHash,
+        role: user.role,
+        crewId: user.crewId,
+        label: input.label ?? null,
+      },
     });
     await recordChange(tx, actor, {
       action: 'api-key.issue',
@@ -42,7 +59,10 @@ export async function revokeApiKey(db: Db, actor: Actor, keyId: string) {
   return db.$transaction(async (tx) => {
     const before = await tx.apiKey.findUnique({ where: { id: keyId } });
     if (!before) throw notFound('API key', keyId);
-    const after = await tx.apiKey.update({ where: { id: keyId }, data: { revokedAt: before.revokedAt ?? new Date() } });
+    const after = await tx.apiKey.update({
+      where: { id: keyId },
+      data: { revokedAt: before.revokedAt ?? new Date() },
+    });
     await recordChange(tx, actor, {
       action: 'api-key.revoke',
       entityType: 'api_key',

@@ -61,7 +61,11 @@ test('a deleted row is named by the row after the gap', async () => {
   const rows = await t.db.auditEvent.findMany({ orderBy: { seq: 'asc' } });
   await asSuperuser(`DELETE FROM audit_event WHERE seq = ${rows[1]!.seq}`);
   const r = await verifyAuditChain(t.db);
-  expect(r.firstBreak).toMatchObject({ kind: 'deleted', seq: rows[2]!.seq.toString(), afterSeq: rows[0]!.seq.toString() });
+  expect(r.firstBreak).toMatchObject({
+    kind: 'deleted',
+    seq: rows[2]!.seq.toString(),
+    afterSeq: rows[0]!.seq.toString(),
+  });
 });
 
 test('rows swapped in order are caught', async () => {
@@ -79,7 +83,9 @@ test('the application role cannot update, delete or truncate audit rows', async 
   const c = new Client({ connectionString: t.appUrl });
   await c.connect();
   try {
-    await expect(c.query(`UPDATE audit_event SET reason = 'x'`)).rejects.toThrow(/permission denied|append-only/);
+    await expect(c.query(`UPDATE audit_event SET reason = 'x'`)).rejects.toThrow(
+      /permission denied|append-only/,
+    );
     await expect(c.query(`DELETE FROM audit_event`)).rejects.toThrow(/permission denied|append-only/);
     await expect(c.query(`TRUNCATE audit_event`)).rejects.toThrow(/permission denied|append-only/);
   } finally {

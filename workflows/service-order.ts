@@ -85,7 +85,13 @@ const db = proxyActivities<ServiceOrderActivities>({
 
 /** Turns a refusal into the failure an update caller receives (type = the error code). */
 function refuse(d: Decision): void {
-  if (!d.ok) throw ApplicationFailure.create({ type: d.code, message: d.message, details: d.field ? [d.field] : [], nonRetryable: true });
+  if (!d.ok)
+    throw ApplicationFailure.create({
+      type: d.code,
+      message: d.message,
+      details: d.field ? [d.field] : [],
+      nonRetryable: true,
+    });
 }
 
 export async function serviceOrder(input: ServiceOrderInput): Promise<ServiceOrderStatus> {
@@ -110,12 +116,24 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<ServiceOrd
     assignUpdate,
     async ({ crewId, by }) => {
       const key = stepKey('assign');
-      const entry: HistoryEntry = { at: now(), event: 'assigned', by: by.id, detail: { crewId, from: state.crewId } };
+      const entry: HistoryEntry = {
+        at: now(),
+        event: 'assigned',
+        by: by.id,
+        detail: { crewId, from: state.crewId },
+      };
       state.status = 'ASSIGNED';
       state.crewId = crewId;
       state.history.push(entry);
       await condition(() => opened); // the order row must exist first
-      await db.recordAssignment({ key, orderId: input.orderId, accountId: input.accountId, crewId, at: entry.at, by });
+      await db.recordAssignment({
+        key,
+        orderId: input.orderId,
+        accountId: input.accountId,
+        crewId,
+        at: entry.at,
+        by,
+      });
       return state;
     },
     { validator: ({ crewId }) => refuse(canAssign(state, crewId)) },
@@ -129,7 +147,14 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<ServiceOrd
       state.status = 'COMPLETED';
       state.history.push(entry);
       await condition(() => opened); // the order row must exist first
-      await db.recordCompletion({ key, orderId: input.orderId, accountId: input.accountId, completion, at: entry.at, by });
+      await db.recordCompletion({
+        key,
+        orderId: input.orderId,
+        accountId: input.accountId,
+        completion,
+        at: entry.at,
+        by,
+      });
       return state;
     },
     { validator: (c) => refuse(canComplete(input.type, state, c)) },
@@ -143,7 +168,14 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<ServiceOrd
       state.status = 'CANCELLED';
       state.history.push(entry);
       await condition(() => opened); // the order row must exist first
-      await db.recordCancellation({ key, orderId: input.orderId, accountId: input.accountId, reason, at: entry.at, by });
+      await db.recordCancellation({
+        key,
+        orderId: input.orderId,
+        accountId: input.accountId,
+        reason,
+        at: entry.at,
+        by,
+      });
       return state;
     },
     { validator: (_input: CancelInput) => refuse(canCancel(state)) },

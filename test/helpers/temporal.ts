@@ -8,19 +8,28 @@ import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporali
 import { WORKFLOWS_PATH } from '../../lib/worker';
 
 export function testServerPath(): string {
-  const candidates = [process.env.TEMPORAL_TEST_SERVER_PATH, path.resolve(__dirname, '../../.tools/venv/bin/temporal-test-server')];
+  const candidates = [
+    process.env.TEMPORAL_TEST_SERVER_PATH,
+    path.resolve(__dirname, '../../.tools/venv/bin/temporal-test-server'),
+  ];
   const found = candidates.find((c): c is string => !!c && existsSync(c));
-  if (!found) throw new Error('temporal-test-server not found: run the tests through `npm test`, which installs it');
+  if (!found)
+    throw new Error('temporal-test-server not found: run the tests through `npm test`, which installs it');
   return found;
 }
 
 export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServerPath() } } });
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: testServerPath() } },
+  });
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | null = null;
 /** The workflows bundle, built once per test file. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } as never });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } as never,
+  });
   return bundle;
 }
