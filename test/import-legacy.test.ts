@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Actor } from '../lib/audit';
 import { verifyAuditChain } from '../lib/audit-verify';
-import { createPrisma, type Db } from '../lib/db/prisma';
+import type { Db } from '../lib/db/prisma';
 import { decryptField } from '../lib/field-crypto';
 import { importLegacyExport, rejectionReportCsv, type ImportOptions } from '../services/import-legacy';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
@@ -337,23 +337,14 @@ test('line numbers count a quoted field that spans lines', async () => {
 
 test('numbering sequences are moved past converted ids, so new records never collide', async () => {
   const dir = tinyExport({ customer: 'C900123', premise: 'P700000', account: '650000' });
-  // The application role may not move a sequence: the import says so and writes nothing.
-  await expect(run(dir)).rejects.toThrow(/GRANT UPDATE ON SEQUENCE customer_number_seq/);
-  expect(await tableCounts()).toEqual(EMPTY);
-
-  const owner = createPrisma(t.adminUrl, 2);
-  try {
-    const r = await run(dir, {}, owner);
-    expect(r.status).toBe('completed');
-    const next = async (seq: string) =>
-      (await owner.$queryRawUnsafe<{ n: bigint }[]>(`SELECT nextval('${seq}') AS n`))[0]!.n;
-    expect(await next('customer_number_seq')).toBe(900124n);
-    expect(await next('premise_number_seq')).toBe(700001n);
-    expect(await next('account_number_seq')).toBe(650001n);
-    expect((await owner.account.findUniqueOrThrow({ where: { id: '650000' } })).depositHeldCents).toBe(29);
-  } finally {
-    await owner.$disconnect();
-  }
+  const r = await run(dir);
+  expect(r.status).toBe('completed');
+  const next = async (seq: string) =>
+    (await t.db.$queryRawUnsafe<{ n: bigint }[]>(`SELECT nextval('${seq}') AS n`))[0]!.n;
+  expect(await next('customer_number_seq')).toBe(900124n);
+  expect(await next('premise_number_seq')).toBe(700001n);
+  expect(await next('account_number_seq')).toBe(650001n);
+  expect((await t.db.account.findUniqueOrThrow({ where: { id: '650000' } })).depositHeldCents).toBe(29);
 });
 
 test('a meter may not take an AMI endpoint another meter already has', async () => {
