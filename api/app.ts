@@ -476,6 +476,7 @@ export function createApp(deps: ApiDeps): express.Express {
   });
 
   app.use(router);
+  app.locals.routes = t.routes; // the route table, for the OpenAPI document and authorization tests
   app.use((req, _res, next) => next(new AppError('not_found', `No route for ${req.method} ${req.path}`)));
   app.use(errorHandler);
   return app;

