@@ -28,8 +28,9 @@ module.exports = {
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/unit/'],
       globalSetup: '<rootDir>/test/helpers/global-setup.ts',
       globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
-      testTimeout: 60_000,
     },
   ],
+  // Per-project testTimeout is ignored by Jest 30; workflow and stack tests need more than 5 s.
+  testTimeout: 60_000,
   maxWorkers: 2,
 };

@@ -1,6 +1,7 @@
 // Activities of the serviceOrder workflow. Each writes the order row, its audit event and its
 // timeline entry in one transaction, under an idempotency key from the workflow id and step, so a
 // retried activity never records a step twice.
+import type { Prisma, ServiceOrder } from '@prisma/client';
 import type { Db } from '../lib/db/prisma';
 import { recordChange, toJson, type Actor } from '../lib/audit';
 import { once } from '../lib/idempotency';
@@ -14,7 +15,53 @@ export interface ServiceOrderActivityDeps {
 const asActor = (by: ActorRef): Actor => ({ id: by.id, role: by.role, requestId: by.requestId });
 const TYPE_LABEL = (t: string) => t.toLowerCase().replace(/_/g, ' ');
 
+/** What every workflow step hands its activity: the idempotency key, the order, when and who. */
+interface Step {
+  key: string;
+  orderId: string;
+  accountId: string;
+  at: string;
+  by: ActorRef;
+}
+
+const PAST_TENSE = { assign: 'assigned', complete: 'completed', cancel: 'cancelled' } as const;
+
 export function createServiceOrderActivities({ db }: ServiceOrderActivityDeps) {
+  /** One status change of an order: the row, its audit event and its timeline entry, once. */
+  async function transition(
+    step: Step,
+    verb: keyof typeof PAST_TENSE,
+    change: Prisma.ServiceOrderUncheckedUpdateInput,
+    describe: (before: ServiceOrder) => { summary: string; data: unknown; reason?: string },
+  ): Promise<void> {
+    await db.$transaction(async (tx) => {
+      await once(tx, step.key, 'service-order', async () => {
+        const before = await tx.serviceOrder.findUniqueOrThrow({ where: { id: step.orderId } });
+        const after = await tx.serviceOrder.update({ where: { id: step.orderId }, data: change });
+        const d = describe(before);
+        await recordChange(
+          tx,
+          asActor(step.by),
+          {
+            action: `service-order.${verb}`,
+            entityType: 'service_order',
+            entityId: step.orderId,
+            accountId: step.accountId,
+            before: pick(before),
+            after: pick(after),
+            reason: d.reason ?? null,
+          },
+          {
+            kind: `service-order.${PAST_TENSE[verb]}`,
+            occurredAt: new Date(step.at),
+            summary: d.summary,
+            data: d.data,
+          },
+        );
+      });
+    });
+  }
+
   return {
     async openOrder(input: ServiceOrderInput & { workflowId: string; at: string }): Promise<void> {
       await db.$transaction(async (tx) => {
@@ -55,117 +102,38 @@ export function createServiceOrderActivities({ db }: ServiceOrderActivityDeps) {
       });
     },
 
-    async recordAssignment(a: {
-      key: string;
-      orderId: string;
-      accountId: string;
-      crewId: string;
-      at: string;
-      by: ActorRef;
-    }): Promise<void> {
-      await db.$transaction(async (tx) => {
-        await once(tx, a.key, 'service-order', async () => {
-          const before = await tx.serviceOrder.findUniqueOrThrow({ where: { id: a.orderId } });
-          const after = await tx.serviceOrder.update({
-            where: { id: a.orderId },
-            data: { status: 'ASSIGNED', crewId: a.crewId, assignedAt: new Date(a.at) },
-          });
-          await recordChange(
-            tx,
-            asActor(a.by),
-            {
-              action: 'service-order.assign',
-              entityType: 'service_order',
-              entityId: a.orderId,
-              accountId: a.accountId,
-              before: pick(before),
-              after: pick(after),
-            },
-            {
-              kind: 'service-order.assigned',
-              occurredAt: new Date(a.at),
-              summary: `Order ${a.orderId} assigned to crew ${a.crewId}`,
-              data: { orderId: a.orderId, crewId: a.crewId, previousCrewId: before.crewId },
-            },
-          );
-        });
-      });
+    async recordAssignment(a: Step & { crewId: string }): Promise<void> {
+      await transition(
+        a,
+        'assign',
+        { status: 'ASSIGNED', crewId: a.crewId, assignedAt: new Date(a.at) },
+        (before) => ({
+          summary: `Order ${a.orderId} assigned to crew ${a.crewId}`,
+          data: { orderId: a.orderId, crewId: a.crewId, previousCrewId: before.crewId },
+        }),
+      );
     },
 
-    async recordCompletion(c: {
-      key: string;
-      orderId: string;
-      accountId: string;
-      completion: Completion;
-      at: string;
-      by: ActorRef;
-    }): Promise<void> {
-      await db.$transaction(async (tx) => {
-        await once(tx, c.key, 'service-order', async () => {
-          const before = await tx.serviceOrder.findUniqueOrThrow({ where: { id: c.orderId } });
-          const after = await tx.serviceOrder.update({
-            where: { id: c.orderId },
-            data: { status: 'COMPLETED', completedAt: new Date(c.at), completion: toJson(c.completion) },
-          });
-          const read = c.completion.readValue != null ? `, read ${c.completion.readValue}` : '';
-          await recordChange(
-            tx,
-            asActor(c.by),
-            {
-              action: 'service-order.complete',
-              entityType: 'service_order',
-              entityId: c.orderId,
-              accountId: c.accountId,
-              before: pick(before),
-              after: pick(after),
-            },
-            {
-              kind: 'service-order.completed',
-              occurredAt: new Date(c.at),
-              summary: `Order ${c.orderId} completed by crew ${c.completion.crewId}: ${c.completion.outcome}${read}`,
-              data: { orderId: c.orderId, ...c.completion },
-            },
-          );
-        });
-      });
+    async recordCompletion(c: Step & { completion: Completion }): Promise<void> {
+      const { completion } = c;
+      const read = completion.readValue != null ? `, read ${completion.readValue}` : '';
+      await transition(
+        c,
+        'complete',
+        { status: 'COMPLETED', completedAt: new Date(c.at), completion: toJson(completion) },
+        () => ({
+          summary: `Order ${c.orderId} completed by crew ${completion.crewId}: ${completion.outcome}${read}`,
+          data: { orderId: c.orderId, ...completion },
+        }),
+      );
     },
 
-    async recordCancellation(c: {
-      key: string;
-      orderId: string;
-      accountId: string;
-      reason: string;
-      at: string;
-      by: ActorRef;
-    }): Promise<void> {
-      await db.$transaction(async (tx) => {
-        await once(tx, c.key, 'service-order', async () => {
-          const before = await tx.serviceOrder.findUniqueOrThrow({ where: { id: c.orderId } });
-          const after = await tx.serviceOrder.update({
-            where: { id: c.orderId },
-            data: { status: 'CANCELLED', cancelledAt: new Date(c.at) },
-          });
-          await recordChange(
-            tx,
-            asActor(c.by),
-            {
-              action: 'service-order.cancel',
-              entityType: 'service_order',
-              entityId: c.orderId,
-              accountId: c.accountId,
-              before: pick(before),
-              after: pick(after),
-              reason: c.reason,
-            },
-            {
-              kind: 'service-order.cancelled',
-              occurredAt: new Date(c.at),
-              summary: `Order ${c.orderId} cancelled: ${c.reason}`,
-              data: { orderId: c.orderId, reason: c.reason },
-            },
-          );
-        });
-      });
+    async recordCancellation(c: Step & { reason: string }): Promise<void> {
+      await transition(c, 'cancel', { status: 'CANCELLED', cancelledAt: new Date(c.at) }, () => ({
+        summary: `Order ${c.orderId} cancelled: ${c.reason}`,
+        data: { orderId: c.orderId, reason: c.reason },
+        reason: c.reason,
+      }));
     },
   };
 }

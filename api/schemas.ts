@@ -5,7 +5,18 @@ import { ROLES } from '../domain/authorization';
 import { OUTCOME_CODES, PRIORITIES, SERVICE_ORDER_TYPES } from '../domain/service-order';
 
 const text = (max = 200) => z.string().trim().min(1).max(max);
-const isoDate = z.iso.date({ message: 'must be a date as YYYY-MM-DD' });
+// Dates a utility's records can hold. Outside this window a date is a typo or a placeholder
+// (9999-12-31), and some (year 0000) are not dates Postgres can store at all: refuse them here,
+// naming the field, instead of storing nonsense or failing with a 500.
+const MIN_YEAR = 1800;
+const MAX_YEAR = 2100;
+const inYearRange = (s: string) => {
+  const year = Number(s.slice(0, 4));
+  return year >= MIN_YEAR && year <= MAX_YEAR;
+};
+const yearRange = { message: `must be between ${MIN_YEAR}-01-01 and ${MAX_YEAR}-12-31` };
+const isoDate = z.iso.date({ message: 'must be a date as YYYY-MM-DD' }).refine(inYearRange, yearRange);
+const isoDateTime = z.iso.datetime({ offset: true }).refine(inYearRange, yearRange);
 const id = z
   .string()
   .trim()
@@ -150,15 +161,15 @@ export const ZInteractionCreate = z
     direction: z.enum(['INBOUND', 'OUTBOUND']).default('INBOUND'),
     subject: text(200),
     notes: z.string().max(10_000).optional(),
-    occurredAt: z.iso.datetime({ offset: true }).optional(),
+    occurredAt: isoDateTime.optional(),
   })
   .strict();
 
 export const ZTimelineQuery = z
   .object({
     kind: z.string().max(500).optional(),
-    from: z.iso.datetime({ offset: true }).or(isoDate).optional(),
-    to: z.iso.datetime({ offset: true }).or(isoDate).optional(),
+    from: isoDateTime.or(isoDate).optional(),
+    to: isoDateTime.or(isoDate).optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().max(200).optional(),
   })
@@ -198,8 +209,8 @@ export const ZAuditQuery = z
     entity: z.string().max(40).optional(),
     entityId: z.string().max(60).optional(),
     accountId: z.string().max(40).optional(),
-    from: z.iso.datetime({ offset: true }).or(isoDate).optional(),
-    to: z.iso.datetime({ offset: true }).or(isoDate).optional(),
+    from: isoDateTime.or(isoDate).optional(),
+    to: isoDateTime.or(isoDate).optional(),
     format: z.enum(['json', 'csv']).default('json'),
     limit: z.coerce.number().int().min(1).max(10_000).default(1000),
     afterSeq: z.coerce.number().int().min(0).optional(),

@@ -12,6 +12,11 @@ export interface RecordKind<T> {
   accountIdOf?: (row: T) => string | null;
   /** what the audit trail keeps of a row (mask personal data here) */
   auditView?: (row: T) => unknown;
+  /**
+   * what an update compares to decide whether anything changed, when the audit view would hide a
+   * change (two masked values can look alike); kept in memory only, never stored
+   */
+  diffView?: (row: T) => unknown;
   timeline?: { created?: (row: T) => string; updated?: (row: T, changed: string[]) => string };
 }
 
@@ -59,7 +64,8 @@ export async function updateRecord<T extends { id: string }>(
     if (!before) throw notFound(kind.label, id);
     const after = await apply(tx, before);
     const view = kind.auditView ?? ((r: T) => r);
-    const changed = changedFields(view(before), view(after));
+    const compared = kind.diffView ?? view;
+    const changed = changedFields(compared(before), compared(after));
     if (changed.length === 0) return after; // nothing changed: nothing to audit
     const accountId = kind.accountIdOf?.(after) ?? null;
     await recordChange(

@@ -43,12 +43,24 @@ export async function logInteraction(
   });
 }
 
+/** A bare date as `to` means "through the end of that day" (as in the audit export). */
+const endOf = (to: string) => (to.length === 10 ? new Date(`${to}T23:59:59.999Z`) : new Date(to));
+
 const encodeCursor = (at: Date, id: bigint) => Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
+const MAX_BIGINT = 9223372036854775807n; // timeline_event.id is a Postgres bigint
 function decodeCursor(cursor: string): { at: Date; id: bigint } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   const date = new Date(at ?? '');
-  if (!id || !/^\d+$/.test(id) || Number.isNaN(date.getTime()))
-    throw invalid('cursor', 'cursor: not a cursor this API returned');
+  // encodeCursor wrote a stored timestamp with toISOString() and a bigint id; anything else
+  // (year 0000, an id past bigint) would only fail in the database, as a 500.
+  const valid =
+    !!id &&
+    /^\d{1,19}$/.test(id) &&
+    BigInt(id) <= MAX_BIGINT &&
+    !Number.isNaN(date.getTime()) &&
+    date.toISOString() === at &&
+    date.getUTCFullYear() >= 1;
+  if (!valid) throw invalid('cursor', 'cursor: not a cursor this API returned');
   return { at: date, id: BigInt(id) };
 }
 
@@ -70,7 +82,7 @@ export async function accountTimeline(db: Db, accountId: string, q: z.infer<type
         ? {
             occurredAt: {
               ...(q.from ? { gte: new Date(q.from) } : {}),
-              ...(q.to ? { lte: new Date(q.to) } : {}),
+              ...(q.to ? { lte: endOf(q.to) } : {}),
             },
           }
         : {}),

@@ -110,30 +110,33 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<ServiceOrd
   let opened = false;
   setHandler(statusQuery, () => state);
 
-  // State changes happen synchronously, before the activity runs, so a second message arriving
-  // while the first is being written is validated against the new state, never the old one.
+  /**
+   * Applies a transition to the workflow state at once — so a second message arriving while the
+   * first is being written is validated against the new state, never the old one — then waits
+   * until the order row exists and returns what the recording activity needs.
+   */
+  async function begin(
+    event: HistoryEntry['event'],
+    by: ActorRef,
+    detail: Record<string, unknown>,
+    apply: () => void,
+  ) {
+    const key = stepKey(event);
+    const at = now();
+    apply();
+    state.history.push({ at, event, by: by.id, detail });
+    await condition(() => opened);
+    return { key, orderId: input.orderId, accountId: input.accountId, at, by };
+  }
+
   setHandler(
     assignUpdate,
     async ({ crewId, by }) => {
-      const key = stepKey('assign');
-      const entry: HistoryEntry = {
-        at: now(),
-        event: 'assigned',
-        by: by.id,
-        detail: { crewId, from: state.crewId },
-      };
-      state.status = 'ASSIGNED';
-      state.crewId = crewId;
-      state.history.push(entry);
-      await condition(() => opened); // the order row must exist first
-      await db.recordAssignment({
-        key,
-        orderId: input.orderId,
-        accountId: input.accountId,
-        crewId,
-        at: entry.at,
-        by,
+      const step = await begin('assigned', by, { crewId, from: state.crewId }, () => {
+        state.status = 'ASSIGNED';
+        state.crewId = crewId;
       });
+      await db.recordAssignment({ ...step, crewId });
       return state;
     },
     { validator: ({ crewId }) => refuse(canAssign(state, crewId)) },
@@ -142,19 +145,8 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<ServiceOrd
   setHandler(
     completeUpdate,
     async ({ by, ...completion }) => {
-      const key = stepKey('complete');
-      const entry: HistoryEntry = { at: now(), event: 'completed', by: by.id, detail: { ...completion } };
-      state.status = 'COMPLETED';
-      state.history.push(entry);
-      await condition(() => opened); // the order row must exist first
-      await db.recordCompletion({
-        key,
-        orderId: input.orderId,
-        accountId: input.accountId,
-        completion,
-        at: entry.at,
-        by,
-      });
+      const step = await begin('completed', by, { ...completion }, () => (state.status = 'COMPLETED'));
+      await db.recordCompletion({ ...step, completion });
       return state;
     },
     { validator: (c) => refuse(canComplete(input.type, state, c)) },
@@ -163,19 +155,8 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<ServiceOrd
   setHandler(
     cancelUpdate,
     async ({ reason, by }) => {
-      const key = stepKey('cancel');
-      const entry: HistoryEntry = { at: now(), event: 'cancelled', by: by.id, detail: { reason } };
-      state.status = 'CANCELLED';
-      state.history.push(entry);
-      await condition(() => opened); // the order row must exist first
-      await db.recordCancellation({
-        key,
-        orderId: input.orderId,
-        accountId: input.accountId,
-        reason,
-        at: entry.at,
-        by,
-      });
+      const step = await begin('cancelled', by, { reason }, () => (state.status = 'CANCELLED'));
+      await db.recordCancellation({ ...step, reason });
       return state;
     },
     { validator: (_input: CancelInput) => refuse(canCancel(state)) },

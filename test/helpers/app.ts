@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app';
+import type { RegisteredRoute } from '../../api/route';
 import { createActivities } from '../../activities';
 import { createLogger } from '../../lib/logger';
 import { SYSTEM_ACTOR } from '../../lib/audit';
@@ -18,6 +19,8 @@ export interface TestApp {
   baseUrl: string;
   keys: Record<string, string>;
   encryptionKey: Buffer;
+  /** The app's route table (method, path, permission, schemas), as `app.locals.routes` holds it. */
+  routes: RegisteredRoute[];
   /** fetch against the app with the named demo key (or none) */
   call(
     key: string | null,
@@ -66,6 +69,7 @@ export async function startTestApp(): Promise<TestApp> {
     baseUrl,
     keys,
     encryptionKey,
+    routes: app.locals.routes as RegisteredRoute[],
     async call(key, method, path, body, headers = {}) {
       const res = await fetch(baseUrl + path, {
         method,
