@@ -1,7 +1,6 @@
 // The API on its own (production). Needs DATABASE_URL, TEMPORAL_ADDRESS and SMTP_URL.
 import { loadConfig } from '../lib/config';
-import { startSystem } from '../lib/system';
-import { healthCheck } from '../lib/health';
+import { apiDeps, startSystem } from '../lib/system';
 import { createApp } from '../api/app';
 
 async function main() {
@@ -11,20 +10,7 @@ async function main() {
       throw new Error(`${name} must be set for a stand-alone API (npm start runs everything embedded)`);
   }
   const sys = await startSystem(config, { embedded: false });
-  const app = createApp({
-    db: sys.db,
-    temporal: sys.temporal,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    logger: sys.logger,
-    encryptionKey: sys.encryptionKey,
-    health: healthCheck({
-      db: sys.db,
-      temporal: sys.temporalConnection,
-      mailer: sys.mailer,
-      smtpUrl: sys.smtpUrl,
-      temporalAddress: sys.temporalAddress,
-    }),
-  });
+  const app = createApp(apiDeps(sys));
   const server = app.listen(config.API_PORT, config.API_HOST, () =>
     sys.logger.info({ port: config.API_PORT }, 'API listening'),
   );

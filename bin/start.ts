@@ -7,9 +7,8 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../lib/config';
-import { startSystem, type System } from '../lib/system';
+import { apiDeps, startSystem, type System } from '../lib/system';
 import { createWorker } from '../lib/worker';
-import { healthCheck } from '../lib/health';
 import { createApp } from '../api/app';
 import { SYSTEM_ACTOR } from '../lib/audit';
 import { loadDemo, ensureAdminKey } from '../services/demo';
@@ -58,21 +57,7 @@ async function run(sys: System, started: number, demo: boolean) {
   }
   if (keys) writeFileSync(credentialsFile, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
 
-  const app = createApp({
-    db: sys.db,
-    temporal: sys.temporal,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    logger,
-    encryptionKey: sys.encryptionKey,
-    ...(sys.mailDir ? { mailDir: sys.mailDir } : {}),
-    health: healthCheck({
-      db: sys.db,
-      temporal: sys.temporalConnection,
-      mailer: sys.mailer,
-      smtpUrl: sys.smtpUrl,
-      temporalAddress: sys.temporalAddress,
-    }),
-  });
+  const app = createApp(apiDeps(sys));
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.API_PORT, config.API_HOST, () => resolve(s));
     s.once('error', (err) =>

@@ -12,6 +12,8 @@ import { loadEncryptionKey } from './field-crypto';
 import { openDatabase, type DatabaseHandle } from './runtime/database';
 import { resolveTemporalCli, startTemporalDevServer, type DevServer } from './runtime/temporal-dev-server';
 import { startSmtpCatcher, type SmtpCatcher } from './runtime/smtp-catcher';
+import { healthCheck } from './health';
+import type { ApiDeps } from '../api/deps';
 
 export interface System {
   config: Config;
@@ -103,4 +105,23 @@ export async function startSystem(config: Config, opts: { embedded: boolean }): 
     await stop();
     throw err;
   }
+}
+
+/** What the API needs from a running system. */
+export function apiDeps(sys: System): ApiDeps {
+  return {
+    db: sys.db,
+    temporal: sys.temporal,
+    taskQueue: sys.config.TEMPORAL_TASK_QUEUE,
+    logger: sys.logger,
+    encryptionKey: sys.encryptionKey,
+    ...(sys.mailDir ? { mailDir: sys.mailDir } : {}),
+    health: healthCheck({
+      db: sys.db,
+      temporal: sys.temporalConnection,
+      mailer: sys.mailer,
+      smtpUrl: sys.smtpUrl,
+      temporalAddress: sys.temporalAddress,
+    }),
+  };
 }
