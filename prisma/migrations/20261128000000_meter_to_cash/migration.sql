@@ -14,7 +14,7 @@ CREATE TYPE "CycleRunStatus" AS ENUM ('OPEN', 'VALIDATING', 'RATING', 'HELD_FOR_
 CREATE TYPE "BillKind" AS ENUM ('REGULAR', 'FINAL', 'REBILL');
 
 -- CreateEnum
-CREATE TYPE "BillStatus" AS ENUM ('ISSUED', 'CANCELLED');
+CREATE TYPE "BillStatus" AS ENUM ('DRAFT', 'ISSUED', 'CANCELLED');
 
 -- CreateEnum
 CREATE TYPE "LedgerKind" AS ENUM ('CHARGE', 'ADJUSTMENT', 'PAYMENT', 'PAYMENT_REVERSAL', 'LATE_FEE', 'RETURNED_PAYMENT_FEE', 'DEPOSIT_BILLED', 'DEPOSIT_APPLIED', 'DEPOSIT_REFUND', 'DEPOSIT_INTEREST');
@@ -144,7 +144,8 @@ CREATE TABLE "bill" (
     "account_id" TEXT NOT NULL,
     "cycle_run_id" TEXT,
     "kind" "BillKind" NOT NULL DEFAULT 'REGULAR',
-    "status" "BillStatus" NOT NULL DEFAULT 'ISSUED',
+    "status" "BillStatus" NOT NULL DEFAULT 'DRAFT',
+    "issued_at" TIMESTAMPTZ(3),
     "period_from" DATE NOT NULL,
     "period_to" DATE NOT NULL,
     "bill_date" DATE NOT NULL,
@@ -349,18 +350,32 @@ BEGIN
 END
 $$;
 
--- Ledger entries and bill lines are never changed or removed; corrections are new rows.
+-- Ledger entries are never changed or removed; corrections are new rows.
 CREATE TRIGGER ledger_entry_immutable BEFORE UPDATE OR DELETE ON ledger_entry
   FOR EACH ROW EXECUTE FUNCTION refuse_change('post a reversing or adjusting entry instead');
-CREATE TRIGGER bill_line_immutable BEFORE UPDATE OR DELETE ON bill_line
-  FOR EACH ROW EXECUTE FUNCTION refuse_change('add an adjustment line instead');
 
--- An issued bill may only be cancelled (for a rebill); nothing else about it changes.
+-- A draft bill (rated, not issued) may be replaced when a read is corrected; once issued, a bill
+-- and its lines never change except ISSUED -> CANCELLED for a rebill.
+CREATE FUNCTION bill_line_guard() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' OR (SELECT status FROM bill WHERE id = OLD.bill_id) <> 'DRAFT' THEN
+    RAISE EXCEPTION 'bill_line is immutable once its bill is issued: % refused (add an adjustment line instead)', TG_OP
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN OLD;
+END
+$$;
+CREATE TRIGGER bill_line_immutable BEFORE UPDATE OR DELETE ON bill_line FOR EACH ROW EXECUTE FUNCTION bill_line_guard();
+
 CREATE FUNCTION bill_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+  IF OLD.status = 'DRAFT' THEN
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  END IF;
   IF TG_OP = 'DELETE' THEN
-    RAISE EXCEPTION 'bill is immutable: DELETE refused (cancel and rebill instead)' USING ERRCODE = 'insufficient_privilege';
+    RAISE EXCEPTION 'bill % is immutable: DELETE refused (cancel and rebill instead)', OLD.id USING ERRCODE = 'insufficient_privilege';
   END IF;
   IF (to_jsonb(NEW) - 'status' - 'cancelled_at') <> (to_jsonb(OLD) - 'status' - 'cancelled_at')
      OR OLD.status = 'CANCELLED' THEN
