@@ -253,6 +253,20 @@ CREATE TABLE "notice" (
     CONSTRAINT "notice_pkey" PRIMARY KEY ("id")
 );
 
+-- CreateTable
+CREATE TABLE "collections_episode" (
+    "account_id" TEXT NOT NULL,
+    "episode" INTEGER NOT NULL,
+    "workflow_id" TEXT NOT NULL,
+    "opened_by_run" TEXT,
+    "past_due_cents" BIGINT NOT NULL,
+    "opened_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "closed_at" TIMESTAMPTZ(3),
+    "close_reason" TEXT,
+
+    CONSTRAINT "collections_episode_pkey" PRIMARY KEY ("account_id","episode")
+);
+
 -- CreateIndex
 CREATE UNIQUE INDEX "bill_cycle_run_workflow_id_key" ON "bill_cycle_run"("workflow_id");
 
@@ -318,6 +332,9 @@ CREATE INDEX "notice_account_id_sent_at_idx" ON "notice"("account_id", "sent_at"
 
 -- CreateIndex
 CREATE INDEX "notice_bill_id_idx" ON "notice"("bill_id");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "collections_episode_workflow_id_key" ON "collections_episode"("workflow_id");
 
 -- AddForeignKey
 ALTER TABLE "bill_cycle_run" ADD CONSTRAINT "bill_cycle_run_cycle_id_fkey" FOREIGN KEY ("cycle_id") REFERENCES "bill_cycle"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
@@ -407,3 +424,6 @@ CREATE TRIGGER payment_immutable BEFORE UPDATE OR DELETE ON payment FOR EACH ROW
 
 -- The utility's bill cycles (Millbrook reads cycle 1 around the 2nd and cycle 2 around the 16th).
 INSERT INTO bill_cycle (id, name, read_day) VALUES (1, 'Cycle 1', 2), (2, 'Cycle 2', 16) ON CONFLICT DO NOTHING;
+
+-- At most one open delinquency episode per account.
+CREATE UNIQUE INDEX collections_episode_one_open ON collections_episode (account_id) WHERE closed_at IS NULL;
