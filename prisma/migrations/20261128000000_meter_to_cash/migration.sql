@@ -267,6 +267,23 @@ CREATE TABLE "collections_episode" (
     CONSTRAINT "collections_episode_pkey" PRIMARY KEY ("account_id","episode")
 );
 
+-- CreateTable
+CREATE TABLE "cycle_meter_result" (
+    "cycle_run_id" TEXT NOT NULL,
+    "meter_id" TEXT NOT NULL,
+    "account_id" TEXT,
+    "status" TEXT NOT NULL,
+    "read_id" BIGINT,
+    "previous_read_at" TIMESTAMPTZ(3),
+    "read_at" TIMESTAMPTZ(3),
+    "register_delta" BIGINT,
+    "estimated_usage" TEXT,
+    "basis" TEXT,
+    "updated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "cycle_meter_result_pkey" PRIMARY KEY ("cycle_run_id","meter_id")
+);
+
 -- CreateIndex
 CREATE UNIQUE INDEX "bill_cycle_run_workflow_id_key" ON "bill_cycle_run"("workflow_id");
 
@@ -283,7 +300,7 @@ CREATE INDEX "meter_read_meter_id_read_at_idx" ON "meter_read"("meter_id", "read
 CREATE INDEX "meter_read_account_id_read_at_idx" ON "meter_read"("account_id", "read_at");
 
 -- CreateIndex
-CREATE UNIQUE INDEX "meter_read_meter_id_read_at_source_quality_key" ON "meter_read"("meter_id", "read_at", "source", "quality");
+CREATE UNIQUE INDEX "meter_read_import_id_source_line_key" ON "meter_read"("import_id", "source_line");
 
 -- CreateIndex
 CREATE INDEX "read_exception_status_idx" ON "read_exception"("status");
@@ -335,6 +352,9 @@ CREATE INDEX "notice_bill_id_idx" ON "notice"("bill_id");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "collections_episode_workflow_id_key" ON "collections_episode"("workflow_id");
+
+-- CreateIndex
+CREATE INDEX "cycle_meter_result_cycle_run_id_account_id_idx" ON "cycle_meter_result"("cycle_run_id", "account_id");
 
 -- AddForeignKey
 ALTER TABLE "bill_cycle_run" ADD CONSTRAINT "bill_cycle_run_cycle_id_fkey" FOREIGN KEY ("cycle_id") REFERENCES "bill_cycle"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
