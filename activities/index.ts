@@ -1,11 +1,15 @@
 // All activities, built from injected dependencies. Workflows import only the types.
-import { createServiceOrderActivities, type ServiceOrderActivityDeps } from './service-orders';
+import { createBillingActivities, type BillingActivityDeps } from './billing';
+import { createCollectionsActivities } from './collections';
+import { createServiceOrderActivities } from './service-orders';
 
-export type ActivityDeps = ServiceOrderActivityDeps;
+export type ActivityDeps = BillingActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createServiceOrderActivities(deps),
+    ...createBillingActivities(deps),
+    ...createCollectionsActivities(deps),
   };
 }
 

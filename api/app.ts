@@ -21,6 +21,8 @@ import { verifyAuditChain } from '../lib/audit-verify';
 import { listCaughtMail } from '../lib/runtime/smtp-catcher';
 import { importLegacyExport } from '../services/import-legacy';
 import { AppError } from '../lib/errors';
+import { registerPaymentRoutes } from './routes/payments';
+import { registerBillingRoutes } from './routes/billing';
 
 const VERSION = '0.1.0';
 
@@ -344,6 +346,10 @@ export function createApp(deps: ApiDeps): express.Express {
     body: S.ZFieldComplete,
     handler: ({ actor, params, body }) => orders.completeCrewOrder(orderDeps, actor, params.id, body),
   });
+
+  // ---- payments, ledger, deposits, bank files ---------------------------------------------------
+  registerPaymentRoutes(t, deps);
+  registerBillingRoutes(t, deps);
 
   // ---- crews, users, keys ------------------------------------------------------------------------
   t.add({

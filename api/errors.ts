@@ -8,7 +8,7 @@ const STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
-  idempotency_mismatch: 422,
+  idempotency_mismatch: 409,
   rate_limited: 429,
   unavailable: 503,
   internal: 500,

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { ROLES } from '../domain/authorization';
 import { OUTCOME_CODES, PRIORITIES, SERVICE_ORDER_TYPES } from '../domain/service-order';
+import { RETURN_CODES } from '../domain/ledger/returns';
 
 const text = (max = 200) => z.string().trim().min(1).max(max);
 // Dates a utility's records can hold. Outside this window a date is a typo or a placeholder
@@ -228,5 +229,38 @@ export const ZLegacyImport = z
       })
       .strict(),
     validOnly: z.boolean().default(false),
+  })
+  .strict();
+
+// ---- payments, ledger, deposits, bank files ----------------------------------------------------
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const ZPaymentParams = z
+  .object({ id: z.string().regex(UUID, 'must be a payment id (a UUID)') })
+  .strict();
+export const ZPaymentCreate = z
+  .object({
+    accountId: id,
+    amountCents: z
+      .number({ message: 'must be a whole number of cents' })
+      .int('must be whole cents')
+      .positive('must be more than zero')
+      .max(100_000_000, 'must be at most 100000000 ($1,000,000.00)'),
+    channel: z.enum(['CASH', 'CHECK', 'CARD', 'ACH', 'LOCKBOX']),
+    externalRef: text(100).optional(),
+    receivedAt: isoDateTime.optional(),
+  })
+  .strict();
+export const ZPaymentReturn = z
+  .object({
+    code: z.enum(RETURN_CODES),
+    reason: text(500).optional(),
+  })
+  .strict();
+export const ZLedgerQuery = z.object({ asOf: isoDate.optional() }).strict();
+export const ZBankFile = z
+  .object({
+    content: z.string().min(1, 'the file is empty').max(20_000_000),
+    fileName: text(200).optional(),
   })
   .strict();

@@ -6,7 +6,14 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as auditAppend from '../bench/audit-append';
 import * as conversionImport from '../bench/conversion-import';
-import { fmt, formatTable, stopAllServers, writeResult, type BenchOptions, type Result } from '../bench/harness';
+import {
+  fmt,
+  formatTable,
+  stopAllServers,
+  writeResult,
+  type BenchOptions,
+  type Result,
+} from '../bench/harness';
 import * as timeline from '../bench/timeline';
 
 interface Benchmark {
@@ -47,7 +54,10 @@ async function main(): Promise<number> {
     console.error(`--scale must be a positive number, not ${values.scale}\n\n${USAGE}`);
     return 2;
   }
-  const wanted = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = values.only
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = wanted?.filter((n) => !BENCHMARKS.some((b) => b.name === n)) ?? [];
   if (unknown.length) {
     console.error(`unknown benchmark ${unknown.join(', ')}\n\n${USAGE}`);
@@ -71,10 +81,18 @@ async function main(): Promise<number> {
         const result = await b.run({ scale, log });
         const ms = performance.now() - t0;
         const file = writeResult(result, startedAt, ms);
-        console.log(`${formatTable(result)}\n  (${fmt(ms / 1000, 1)} s; written to ${file})\n`);
+        const load = os
+          .loadavg()
+          .map((x) => fmt(x, 2))
+          .join(' / ');
+        console.log(
+          `${formatTable(result)}\n  (${fmt(ms / 1000, 1)} s; load average 1/5/15 min at the end: ${load}; written to ${file})\n`,
+        );
       } catch (err) {
         failed++;
-        console.error(`${b.name} could not run: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+        console.error(
+          `${b.name} could not run: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+        );
       }
     }
   } finally {

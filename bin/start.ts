@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../lib/config';
-import { apiDeps, startSystem, type System } from '../lib/system';
+import { apiDeps, startSystem, workerDeps, type System } from '../lib/system';
 import { createWorker } from '../lib/worker';
 import { createApp } from '../api/app';
 import { SYSTEM_ACTOR } from '../lib/audit';
@@ -37,7 +37,7 @@ async function run(sys: System, started: number, demo: boolean) {
     connection: workerConnection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    deps: { db: sys.db },
+    deps: workerDeps(sys),
   });
   const workerRun = worker.run();
 

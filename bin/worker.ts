@@ -1,30 +1,28 @@
 // A worker process on its own (production: run as many as the load needs, on the same task queue).
+// Needs DATABASE_URL, TEMPORAL_ADDRESS and SMTP_URL (npm start runs an embedded worker instead).
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../lib/config';
-import { createLogger } from '../lib/logger';
-import { createPrisma } from '../lib/db/prisma';
+import { startSystem, workerDeps } from '../lib/system';
 import { createWorker } from '../lib/worker';
 
 async function main() {
   const config = loadConfig();
-  const logger = createLogger(config.LOG_LEVEL, 'opencis-worker');
-  if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) {
-    throw new Error(
-      'DATABASE_URL and TEMPORAL_ADDRESS must be set for a stand-alone worker (npm start runs an embedded one)',
-    );
+  for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'SMTP_URL'] as const) {
+    if (!config[name])
+      throw new Error(`${name} must be set for a stand-alone worker (npm start runs an embedded one)`);
   }
-  const db = createPrisma(config.DATABASE_URL);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const sys = await startSystem(config, { embedded: false });
+  const connection = await NativeConnection.connect({ address: sys.temporalAddress });
   const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    deps: { db },
+    deps: workerDeps(sys),
   });
-  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker running');
+  sys.logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: sys.temporalAddress }, 'worker running');
   await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM
   await connection.close();
-  await db.$disconnect();
+  await sys.stop();
 }
 
 main().catch((err: unknown) => {

@@ -30,6 +30,19 @@ export const PERMISSIONS = {
   'import:read': ['admin', 'auditor', 'supervisor'],
   'mail:read': ['admin', 'supervisor', 'auditor'],
   'user:admin': ['admin'],
+  'payment:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
+  'payment:write': ['csr', 'supervisor', 'admin', 'system'],
+  'payment:return': ['supervisor', 'admin', 'system'],
+  'ledger:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
+  'bank-file:import': ['supervisor', 'admin'],
+  'read:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
+  'read:import': ['csr', 'supervisor', 'admin', 'system'],
+  'read-exception:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
+  'read-exception:work': ['csr', 'supervisor', 'admin'],
+  'bill:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
+  'bill-cycle:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
+  'bill-cycle:run': ['csr', 'supervisor', 'admin', 'system'],
+  'bill-cycle:approve': ['supervisor', 'admin'],
 } as const satisfies Record<string, readonly RoleName[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

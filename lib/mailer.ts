@@ -8,6 +8,7 @@ export interface Mailer {
     text: string;
     html?: string;
     headers?: Record<string, string>;
+    attachments?: { filename: string; content: Buffer; contentType: string }[];
   }): Promise<{ messageId: string }>;
   verify(): Promise<boolean>;
   close(): void;

@@ -14,6 +14,7 @@ import { resolveTemporalCli, startTemporalDevServer, type DevServer } from './ru
 import { startSmtpCatcher, type SmtpCatcher } from './runtime/smtp-catcher';
 import { healthCheck } from './health';
 import type { ApiDeps } from '../api/deps';
+import type { ActivityDeps } from '../activities';
 
 export interface System {
   config: Config;
@@ -123,5 +124,16 @@ export function apiDeps(sys: System): ApiDeps {
       smtpUrl: sys.smtpUrl,
       temporalAddress: sys.temporalAddress,
     }),
+  };
+}
+
+/** What the worker's activities need from a running system. */
+export function workerDeps(sys: System): ActivityDeps {
+  return {
+    db: sys.db,
+    temporal: sys.temporal,
+    taskQueue: sys.config.TEMPORAL_TASK_QUEUE,
+    mailer: sys.mailer,
+    outDir: path.join(path.resolve(sys.config.DATA_DIR), 'out'),
   };
 }

@@ -81,6 +81,16 @@ beforeAll(async () => {
     201,
   );
   const key = await ok(app.call('admin', 'POST', '/users/matrix-user/api-keys', { label: 'matrix' }), 201);
+  const payment = await ok(
+    app.call(
+      'csr',
+      'POST',
+      '/payments',
+      { accountId: acct.accountId, amountCents: 100, channel: 'CHECK' },
+      { 'idempotency-key': 'matrix-payment' },
+    ),
+    201,
+  );
   existing = {
     customers: acct.customerId,
     premises: acct.premiseId,
@@ -90,6 +100,12 @@ beforeAll(async () => {
     field: order.id,
     users: 'matrix-user',
     'api-keys': key.id,
+    payments: payment.payment.id,
+    bills: 'B-1-2026-11-none',
+    // Authorization is decided before any lookup, so a well-formed id is enough here.
+    'read-exceptions': '00000000-0000-4000-8000-000000000000',
+    cycleId: '1',
+    period: '2026-11',
   };
 });
 afterAll(() => app?.close());

@@ -1,2 +1,4 @@
 // Every workflow this worker runs. Workflow function names are durable: never rename one.
 export { serviceOrder } from './service-order';
+export { billCycle } from './bill-cycle';
+export { collectionsCase } from './collections-case';

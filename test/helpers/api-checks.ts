@@ -78,8 +78,9 @@ export function isErrorShape(body: unknown, code: string): boolean {
 export function concretePath(route: RegisteredRoute, idBySegment: Record<string, string>): string {
   const segment = route.path.split('/')[1]!;
   return route.path.replace(/:(\w+)/g, (_m, name: string) => {
-    const id = idBySegment[segment];
-    if (name !== 'id' || !id) throw new Error(`No existing object to put into ${route.path} (:${name})`);
+    // `:id` takes the object for the route's first segment; any other parameter is named itself.
+    const id = name === 'id' ? idBySegment[segment] : idBySegment[name];
+    if (!id) throw new Error(`No existing object to put into ${route.path} (:${name})`);
     return encodeURIComponent(id);
   });
 }

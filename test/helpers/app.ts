@@ -2,6 +2,11 @@
 // time-skipping server. Requests go over HTTP on loopback.
 import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startSmtpCatcher } from '../../lib/runtime/smtp-catcher';
+import { createMailer } from '../../lib/mailer';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app';
@@ -14,6 +19,9 @@ import { createTestDatabase, type TestDatabase } from './db';
 import { createTimeSkippingEnv, workflowBundle } from './temporal';
 
 export interface TestApp {
+  /** Where the SMTP catcher keeps mail and where print batches go. */
+  mailDir: string;
+  outDir: string;
   t: TestDatabase;
   env: TestWorkflowEnvironment;
   baseUrl: string;
@@ -36,11 +44,22 @@ export async function startTestApp(): Promise<TestApp> {
   const t = await createTestDatabase();
   const env = await createTimeSkippingEnv();
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
+  // A real SMTP listener for the mail the system sends, and a private folder for print batches.
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'opencis-app-'));
+  const mailDir = path.join(scratch, 'mail');
+  const catcher = await startSmtpCatcher({ mailDir, port: 0 });
+  const mailer = createMailer(catcher.url, 'Millbrook Water & Light <billing@millbrook.example>');
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ db: t.db }),
+    activities: createActivities({
+      db: t.db,
+      temporal: env.client,
+      taskQueue,
+      mailer,
+      outDir: path.join(scratch, 'out'),
+    }),
   });
   const running = worker.run();
   const encryptionKey = randomBytes(32);
@@ -48,8 +67,9 @@ export async function startTestApp(): Promise<TestApp> {
     db: t.db,
     temporal: env.client,
     taskQueue,
-    logger: createLogger('silent'),
+    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     encryptionKey,
+    mailDir,
     health: async () => ({
       postgres: { ok: true, detail: 'test' },
       temporal: { ok: true, detail: 'test' },
@@ -66,6 +86,8 @@ export async function startTestApp(): Promise<TestApp> {
   return {
     t,
     env,
+    mailDir,
+    outDir: path.join(scratch, 'out'),
     baseUrl,
     keys,
     encryptionKey,
@@ -95,7 +117,10 @@ export async function startTestApp(): Promise<TestApp> {
       worker.shutdown();
       await running;
       await env.teardown();
+      mailer.close();
+      await catcher.stop();
       await t.close();
+      rmSync(scratch, { recursive: true, force: true });
     },
   };
 }

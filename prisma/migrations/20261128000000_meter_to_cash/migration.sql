@@ -171,6 +171,7 @@ CREATE TABLE "bill_line" (
     "quantity" DECIMAL(20,6) NOT NULL,
     "unit" TEXT NOT NULL,
     "rate" DECIMAL(20,8) NOT NULL,
+    "rate_per" DECIMAL(20,6) NOT NULL DEFAULT 1,
     "amount_cents" BIGINT NOT NULL,
     "tariff_schedule" TEXT,
     "tariff_version" TEXT,

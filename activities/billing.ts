@@ -1,0 +1,701 @@
+// Activities of the billCycle workflow. Each is one or a few set-based transactions over a batch of
+// accounts, idempotent per (cycle run, account): a retried or re-run batch finds its work done.
+//   validate → cycle_meter_result + read_exception rows (the exception queue)
+//   rate     → DRAFT bills with their lines (replaced while still drafts)
+//   issue    → ISSUED bills + CHARGE ledger entries + timeline
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import type { Prisma } from '@prisma/client';
+import type { Db, Tx } from '../lib/db/prisma';
+import { recordAudit, recordTimeline, SYSTEM_ACTOR, type Actor } from '../lib/audit';
+import { cycleCalendar, type CycleCalendar } from '../domain/billing/cycle-calendar';
+import {
+  validateReads,
+  type IncomingRead,
+  type MeterMaster,
+  type MeterResult,
+  type PreviousRead,
+} from '../domain/reads/validate';
+import type { DailyRate } from '../domain/reads/ratio';
+import type { PeriodUse } from '../domain/reads/baseline';
+import { meterUsage, rateService, RatingError } from '../domain/rating/rate';
+import { schedulesFor, type Tariff } from '../domain/rating/tariff';
+import { MILLBROOK_TARIFF } from '../domain/rating/millbrook';
+import type { Stage } from '../workflows/bill-cycle';
+import {
+  collectionsCase,
+  collectionsHandoffSignal,
+  collectionsWorkflowId,
+} from '../workflows/collections-case';
+import { postCharge, postLateFee, pastDueBalances } from '../services/ledger';
+import type { Mailer } from '../lib/mailer';
+import { deliverBills } from '../services/bill-delivery';
+
+export interface BillingActivityDeps {
+  db: Db;
+  /** For the hand-off to collections (signal-with-start). */
+  temporal?: Client;
+  taskQueue?: string;
+  mailer?: Mailer;
+  /** Where print mail-merge batches are written. */
+  outDir?: string;
+  tariff?: Tariff;
+}
+
+const STATUS: Record<Stage, Prisma.BillCycleRunUpdateInput['status']> = {
+  opening: 'OPEN',
+  'waiting-for-reads': 'OPEN',
+  validating: 'VALIDATING',
+  rating: 'RATING',
+  'held-for-review': 'HELD_FOR_REVIEW',
+  issuing: 'ISSUING',
+  delivering: 'ISSUED',
+  'waiting-for-due-date': 'ISSUED',
+  'late-charges': 'DUE',
+  'handing-off': 'DUE',
+  closed: 'CLOSED',
+};
+
+/** Utility-local wall clock, stored as the same clock reading in UTC (see ARCHITECTURE). */
+export const localText = (d: Date) => d.toISOString().slice(0, 19);
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+export const billId = (runId: string, accountId: string) => `B-${runId.replace(':', '-')}-${accountId}`;
+
+export function createBillingActivities(deps: BillingActivityDeps) {
+  const { db } = deps;
+  const tariff = deps.tariff ?? MILLBROOK_TARIFF;
+
+  async function loadRun(runId: string) {
+    const run = await db.billCycleRun.findUnique({ where: { id: runId }, include: { cycle: true } });
+    if (!run) throw new Error(`Bill cycle run ${runId} does not exist`);
+    return { run, calendar: cycleCalendar(run.period, run.cycle.readDay) };
+  }
+
+  return {
+    async openCycleRun(i: {
+      cycleId: number;
+      period: string;
+      workflowId: string;
+    }): Promise<{ runId: string; calendar: CycleCalendar }> {
+      const cycle = await db.billCycle.findUnique({ where: { id: i.cycleId } });
+      if (!cycle) throw new Error(`Bill cycle ${i.cycleId} does not exist`);
+      const calendar = cycleCalendar(i.period, cycle.readDay);
+      const runId = `${i.cycleId}:${i.period}`;
+      await db.$transaction(async (tx) => {
+        const existing = await tx.billCycleRun.findUnique({ where: { id: runId } });
+        if (existing) return;
+        await tx.billCycleRun.create({
+          data: {
+            id: runId,
+            cycleId: i.cycleId,
+            period: i.period,
+            workflowId: i.workflowId,
+            readWindowFrom: new Date(calendar.readWindowFrom),
+            readWindowTo: new Date(calendar.readWindowTo),
+            billDate: new Date(calendar.billDate),
+            dueDate: new Date(calendar.dueDate),
+          },
+        });
+        await recordAudit(tx, SYSTEM_ACTOR, {
+          action: 'bill-cycle.open',
+          entityType: 'bill_cycle_run',
+          entityId: runId,
+          after: calendar,
+        });
+      });
+      return { runId, calendar };
+    },
+
+    async recordCycleStage(i: { runId: string; stage: Stage; progress: unknown }): Promise<void> {
+      await db.billCycleRun.update({
+        where: { id: i.runId },
+        data: {
+          status: STATUS[i.stage],
+          counts: JSON.parse(JSON.stringify(i.progress)) as Prisma.InputJsonValue,
+        },
+      });
+    },
+
+    /** Validates every read of the cycle's meters in the window; writes results and exceptions. */
+    async validateCycleReads(i: {
+      runId: string;
+    }): Promise<{ meters: number; valid: number; exceptions: number }> {
+      const { run, calendar } = await loadRun(i.runId);
+      const windowFrom = new Date(calendar.readWindowFrom);
+      const windowTo = new Date(calendar.readWindowTo);
+      const meters = await cycleMeters(db, run.cycleId);
+      const masters: MeterMaster[] = meters.map((m) => ({
+        meterId: m.meterId,
+        accountId: m.accountId,
+        cycle: String(run.cycleId),
+        service: m.service,
+        readUnit: m.readUnit,
+        dials: m.dials,
+        multiplier: m.multiplier,
+        active: true,
+        usageClass: `${m.accountClass}-${m.service}-${m.readUnit}`,
+      }));
+      const accountIds = [...new Set(meters.map((m) => m.accountId))];
+      const known = new Set(meters.map((m) => m.meterId));
+      const rows = await readsForRun(db, [...known], accountIds, windowFrom, windowTo);
+      const reads: IncomingRead[] = rows.map((r) => ({
+        line: r.sourceLine ?? Number(r.id),
+        accountId: r.accountId ?? '',
+        meterId: r.meterId,
+        readUnit: r.unit,
+        read: r.rawValue ?? (r.value ?? '').toString(),
+        readTime: localText(r.readAt),
+        flags: r.flags.join(' '),
+      }));
+      const previousReads = await lastGoodReads(db, [...known], windowFrom);
+      const history = await meterHistory(db, [...known], run.id);
+      const results = validateReads({
+        history,
+        windows: [
+          {
+            cycle: String(run.cycleId),
+            period: run.period,
+            from: localText(windowFrom),
+            to: localText(new Date(windowTo.getTime() - 1000)),
+          },
+        ],
+        meters: masters,
+        reads,
+        previousReads,
+        classAverages: classAverages(masters, rows, previousReads),
+      });
+      const byLine = new Map(rows.map((r) => [r.sourceLine ?? Number(r.id), r]));
+      await db.$transaction(
+        async (tx) => {
+          await tx.cycleMeterResult.deleteMany({
+            where: { cycleRunId: run.id, status: { in: ['VALID', 'EXCEPTION'] } },
+          });
+          await tx.cycleMeterResult.createMany({
+            data: results.map((r) => resultRow(run.id, r, byLine)),
+            skipDuplicates: true, // an estimated result written by a clerk stands
+          });
+          const exceptions = results.flatMap((r) =>
+            r.reasons
+              .filter((x) => x.severity === 'exception')
+              .map((x) => ({
+                cycleRunId: run.id,
+                meterId: r.meterId,
+                accountId: r.accountId,
+                readId: r.read ? (byLine.get(r.read.line)?.id ?? null) : null,
+                code: x.code,
+                message: x.message,
+                details: JSON.parse(
+                  JSON.stringify({
+                    lines: x.lines ?? [],
+                    baseline: r.baseline,
+                    days: r.days,
+                    consumption: r.consumption,
+                  }),
+                ) as Prisma.InputJsonValue,
+              })),
+          );
+          const created = await tx.readException.createMany({ data: exceptions, skipDuplicates: true });
+          if (created.count > 0) {
+            await recordAudit(tx, SYSTEM_ACTOR, {
+              action: 'read-exceptions.open',
+              entityType: 'bill_cycle_run',
+              entityId: run.id,
+              after: { exceptions: created.count },
+            });
+          }
+          for (const e of exceptions) {
+            if (!e.accountId) continue;
+            await recordTimeline(tx, SYSTEM_ACTOR, {
+              accountId: e.accountId,
+              kind: 'read.exception',
+              entityType: 'meter',
+              entityId: e.meterId,
+              summary: `Read exception ${e.code} on meter ${e.meterId}: ${e.message}`,
+              data: { cycleRunId: run.id, code: e.code },
+            });
+          }
+        },
+        { timeout: 300_000 },
+      );
+      const exceptionMeters = results.filter((r) => r.status === 'exception').length;
+      return { meters: results.length, valid: results.length - exceptionMeters, exceptions: exceptionMeters };
+    },
+
+    async countOpenExceptions(i: { runId: string }): Promise<number> {
+      return db.readException.count({ where: { cycleRunId: i.runId, status: 'OPEN' } });
+    },
+
+    /** Rates the next `limit` accounts after `afterAccountId` into DRAFT bills. */
+    async rateBatch(i: { runId: string; afterAccountId: string | null; limit: number }) {
+      const { run, calendar } = await loadRun(i.runId);
+      const accounts = await db.account.findMany({
+        where: {
+          billCycle: run.cycleId,
+          status: 'ACTIVE',
+          ...(i.afterAccountId ? { id: { gt: i.afterAccountId } } : {}),
+        },
+        orderBy: { id: 'asc' },
+        take: i.limit,
+        select: { id: true, class: true, customer: { select: { language: true } } },
+      });
+      if (accounts.length === 0) return { lastAccountId: null, drafted: 0, skipped: 0 };
+      const ids = accounts.map((a) => a.id);
+      const [results, meters, bills] = await Promise.all([
+        db.cycleMeterResult.findMany({ where: { cycleRunId: run.id, accountId: { in: ids } } }),
+        db.meter.findMany({
+          where: { servicePoint: { premise: { accounts: { some: { id: { in: ids } } } } } },
+        }),
+        db.bill.findMany({
+          where: { cycleRunId: run.id, accountId: { in: ids }, kind: 'REGULAR' },
+          select: { id: true, accountId: true, status: true },
+        }),
+      ]);
+      const meterById = new Map(meters.map((m) => [m.id, m]));
+      const billByAccount = new Map(bills.map((b) => [b.accountId, b]));
+      let drafted = 0;
+      let skipped = 0;
+      for (const a of accounts) {
+        Context.current().heartbeat(a.id);
+        const existing = billByAccount.get(a.id);
+        if (existing && existing.status !== 'DRAFT') continue; // issued: never touched again
+        const mine = results.filter((r) => r.accountId === a.id);
+        if (mine.length === 0 || mine.some((r) => r.status === 'EXCEPTION')) {
+          skipped++;
+          continue;
+        }
+        const lines: Omit<Prisma.BillLineCreateManyInput, 'billId'>[] = [];
+        let total = 0n;
+        let estimated = false;
+        let periodFrom = null as Date | null;
+        let periodTo = null as Date | null;
+        try {
+          for (const r of mine) {
+            const meter = meterById.get(r.meterId);
+            if (!meter || !r.previousReadAt || !r.readAt)
+              throw new RangeError(`Meter ${r.meterId} has no read period`);
+            // An estimate is in the meter's own units after its multiplier (ft³, gal, kWh).
+            const usage =
+              r.status === 'ESTIMATED'
+                ? meterUsage({
+                    registerDelta: BigInt(r.estimatedUsage!),
+                    multiplier: 1,
+                    readUnit: meter.readUnit,
+                  })
+                : meterUsage({
+                    registerDelta: r.registerDelta!,
+                    multiplier: meter.multiplier,
+                    readUnit: meter.readUnit,
+                  });
+            estimated ||= r.status === 'ESTIMATED';
+            const from = isoDay(r.previousReadAt);
+            const to = isoDay(r.readAt);
+            periodFrom = !periodFrom || r.previousReadAt < periodFrom ? r.previousReadAt : periodFrom;
+            periodTo = !periodTo || r.readAt > periodTo ? r.readAt : periodTo;
+            for (const schedule of schedulesFor(tariff, a.class, meter.service)) {
+              const rated = rateService({
+                schedule,
+                riders: tariff.riders,
+                accountClass: a.class,
+                period: { from, to },
+                meterSize: meter.size,
+                usage,
+              });
+              for (const l of rated.lines) {
+                lines.push({
+                  lineNo: lines.length + 1,
+                  service: meter.service,
+                  component: l.componentCode,
+                  description: l.description,
+                  quantity: l.quantity,
+                  unit: l.unit,
+                  rate: l.rate,
+                  ratePer: l.ratePer,
+                  amountCents: BigInt(l.amountCents),
+                  tariffSchedule: l.tariffSchedule,
+                  tariffVersion: l.tariffVersion,
+                  periodFrom: new Date(l.periodFrom),
+                  periodTo: new Date(l.periodTo),
+                  meterId: meter.id,
+                });
+              }
+              total += BigInt(rated.totalCents);
+            }
+          }
+        } catch (err) {
+          if (err instanceof RatingError || err instanceof RangeError) {
+            await openRatingException(db, run.id, a.id, mine[0]!.meterId, (err as Error).message);
+            skipped++;
+            continue;
+          }
+          throw err;
+        }
+        const id = billId(run.id, a.id);
+        await db.$transaction(async (tx) => {
+          if (existing) {
+            await tx.billLine.deleteMany({ where: { billId: id } });
+            await tx.bill.delete({ where: { id } });
+          }
+          await tx.bill.create({
+            data: {
+              id,
+              accountId: a.id,
+              cycleRunId: run.id,
+              kind: 'REGULAR',
+              status: 'DRAFT',
+              periodFrom: periodFrom!,
+              periodTo: periodTo!,
+              billDate: new Date(calendar.billDate),
+              dueDate: new Date(calendar.dueDate),
+              estimated,
+              totalCents: total,
+              language: a.customer.language,
+            },
+          });
+          await tx.billLine.createMany({ data: lines.map((l) => ({ ...l, billId: id })) });
+        });
+        drafted++;
+      }
+      return { lastAccountId: accounts[accounts.length - 1]!.id, drafted, skipped };
+    },
+
+    /** DRAFT → ISSUED for a batch: the bill becomes immutable and its charge is posted. */
+    async issueBatch(i: { runId: string; afterAccountId: string | null; limit: number }) {
+      const drafts = await db.bill.findMany({
+        where: {
+          cycleRunId: i.runId,
+          kind: 'REGULAR',
+          status: 'DRAFT',
+          ...(i.afterAccountId ? { accountId: { gt: i.afterAccountId } } : {}),
+        },
+        orderBy: { accountId: 'asc' },
+        take: i.limit,
+      });
+      if (drafts.length === 0) return { lastAccountId: null, issued: 0, totalCents: '0' };
+      let total = 0n;
+      await db.$transaction(
+        async (tx) => {
+          const now = new Date();
+          for (const b of drafts) {
+            await tx.bill.update({ where: { id: b.id }, data: { status: 'ISSUED', issuedAt: now } });
+            await postCharge(tx, {
+              accountId: b.accountId,
+              amountCents: b.totalCents,
+              billId: b.id,
+              effectiveDate: b.billDate,
+              dueDate: b.dueDate,
+              idempotencyKey: `bill:${b.id}:charge`,
+              memo: `Bill ${b.id} for ${isoDay(b.periodFrom)} to ${isoDay(b.periodTo)}`,
+            });
+            await recordTimeline(tx, SYSTEM_ACTOR, {
+              accountId: b.accountId,
+              kind: 'bill.issued',
+              entityType: 'bill',
+              entityId: b.id,
+              summary: `Bill ${b.id} issued: ${formatCents(b.totalCents)} due ${isoDay(b.dueDate)}${b.estimated ? ' (ESTIMATED)' : ''}`,
+              data: {
+                billId: b.id,
+                totalCents: b.totalCents.toString(),
+                dueDate: isoDay(b.dueDate),
+                estimated: b.estimated,
+              },
+            });
+            total += b.totalCents;
+          }
+          await recordAudit(tx, SYSTEM_ACTOR, {
+            action: 'bills.issue',
+            entityType: 'bill_cycle_run',
+            entityId: i.runId,
+            after: { bills: drafts.map((b) => b.id), totalCents: total.toString() },
+          });
+        },
+        { timeout: 120_000 },
+      );
+      return {
+        lastAccountId: drafts[drafts.length - 1]!.accountId,
+        issued: drafts.length,
+        totalCents: total.toString(),
+      };
+    },
+
+    async deliverCycleBills(i: { runId: string }): Promise<{ emailed: number; printed: number }> {
+      if (!deps.mailer || !deps.outDir) throw new Error('Bill delivery needs a mailer and an output folder');
+      const r = await deliverBills(
+        { db, mailer: deps.mailer, outDir: deps.outDir },
+        { runId: i.runId, actor: SYSTEM_ACTOR },
+      );
+      return { emailed: r.emailed, printed: r.printed };
+    },
+
+    /** Late payment charges the day after the due date, and the accounts still past due. */
+    async assessLateCharges(i: { runId: string; asOf: string }) {
+      const bills = await db.bill.findMany({
+        where: { cycleRunId: i.runId, status: 'ISSUED' },
+        select: { id: true, accountId: true },
+      });
+      const pastDue = await pastDueBalances(
+        db,
+        bills.map((b) => b.accountId),
+        new Date(i.asOf),
+      );
+      let assessed = 0;
+      let total = 0n;
+      const accounts: string[] = [];
+      for (const [accountId, pastDueCents] of pastDue) {
+        if (pastDueCents <= 0n) continue;
+        accounts.push(accountId);
+        const bill = bills.find((b) => b.accountId === accountId)!;
+        const fee = await db.$transaction((tx) =>
+          postLateFee(tx, {
+            accountId,
+            pastDueCents,
+            asOf: new Date(i.asOf),
+            billId: bill.id,
+            idempotencyKey: `bill:${bill.id}:late-fee`,
+          }),
+        );
+        if (fee) {
+          assessed++;
+          total += fee.amountCents;
+        }
+      }
+      return { assessed, totalCents: total.toString(), pastDueAccounts: accounts };
+    },
+
+    async handOffToCollections(i: { runId: string; accountIds: string[]; asOf: string }) {
+      if (!deps.temporal || !deps.taskQueue)
+        throw new Error('The hand-off to collections needs a Temporal client');
+      let handedOff = 0;
+      for (const accountId of i.accountIds) {
+        const balances = await pastDueBalances(db, [accountId], new Date(i.asOf));
+        const pastDueCents = balances.get(accountId) ?? 0n;
+        if (pastDueCents <= 0n) continue; // paid since
+        const episode = await openEpisode(db, accountId, i.runId, pastDueCents);
+        await deps.temporal.workflow.signalWithStart(collectionsCase, {
+          workflowId: collectionsWorkflowId(accountId, episode),
+          taskQueue: deps.taskQueue,
+          args: [{ accountId, episode }],
+          signal: collectionsHandoffSignal,
+          signalArgs: [{ runId: i.runId, asOf: i.asOf, pastDueCents: pastDueCents.toString() }],
+        });
+        handedOff++;
+      }
+      return { handedOff };
+    },
+  };
+}
+
+export type BillingActivities = ReturnType<typeof createBillingActivities>;
+
+function formatCents(c: bigint): string {
+  const neg = c < 0n;
+  const a = neg ? -c : c;
+  return `${neg ? '-' : ''}$${(a / 100n).toLocaleString('en-US')}.${(a % 100n).toString().padStart(2, '0')}`;
+}
+
+/** The meters of a cycle's active accounts. */
+async function cycleMeters(db: Db, cycleId: number) {
+  const rows = await db.account.findMany({
+    where: { billCycle: cycleId, status: 'ACTIVE' },
+    select: {
+      id: true,
+      class: true,
+      premise: {
+        select: {
+          servicePoints: { where: { active: true }, select: { meters: { where: { removedOn: null } } } },
+        },
+      },
+    },
+    orderBy: { id: 'asc' },
+  });
+  return rows.flatMap((a) =>
+    a.premise.servicePoints.flatMap((sp) =>
+      sp.meters.map((m) => ({
+        meterId: m.id,
+        accountId: a.id,
+        accountClass: a.class,
+        service: m.service,
+        readUnit: m.readUnit,
+        dials: m.dials,
+        multiplier: m.multiplier,
+      })),
+    ),
+  );
+}
+
+/**
+ * Each meter's billed periods before this run (actual reads only), as validation and estimation
+ * want them: from, to and use in the meter's units after its multiplier.
+ */
+export async function meterHistory(
+  db: Db,
+  meterIds: string[],
+  exceptRunId: string,
+): Promise<Record<string, PeriodUse[]>> {
+  const rows = await db.$queryRaw<{ meter_id: string; from: Date; to: Date; usage: bigint }[]>`
+    SELECT r.meter_id, r.previous_read_at AS "from", r.read_at AS "to", r.register_delta * m.multiplier AS usage
+    FROM cycle_meter_result r JOIN meter m ON m.id = r.meter_id
+    WHERE r.meter_id = ANY(${meterIds}) AND r.cycle_run_id <> ${exceptRunId} AND r.status = 'VALID'
+      AND r.register_delta IS NOT NULL AND r.previous_read_at IS NOT NULL AND r.read_at IS NOT NULL
+    ORDER BY r.read_at DESC`;
+  const out: Record<string, PeriodUse[]> = {};
+  for (const r of rows)
+    (out[r.meter_id] ??= []).push({ from: localText(r.from), to: localText(r.to), usage: Number(r.usage) });
+  return out;
+}
+
+/**
+ * The reads a run judges: every read in the window for the cycle's meters or accounts, and every
+ * other row of the files that delivered them — so a read dated outside the window, or for a meter
+ * the master does not know, is reported as such instead of silently missing.
+ */
+async function readsForRun(db: Db, meterIds: string[], accountIds: string[], from: Date, to: Date) {
+  const ours = { OR: [{ meterId: { in: meterIds } }, { accountId: { in: accountIds } }] };
+  const inWindow = await db.meterRead.findMany({
+    where: { readAt: { gte: from, lt: to }, quality: 'ACTUAL', ...ours },
+  });
+  const files = [...new Set(inWindow.map((r) => r.importId).filter((x): x is string => !!x))];
+  const fromFiles = files.length
+    ? await db.meterRead.findMany({
+        where: { importId: { in: files }, quality: 'ACTUAL', NOT: { readAt: { gte: from, lt: to } } },
+      })
+    : [];
+  const known = new Set(
+    (
+      await db.meter.findMany({
+        where: { id: { in: [...new Set(fromFiles.map((r) => r.meterId))] } },
+        select: { id: true },
+      })
+    ).map((m) => m.id),
+  );
+  const mine = new Set(meterIds);
+  const accounts = new Set(accountIds);
+  const extra = fromFiles.filter(
+    (r) => mine.has(r.meterId) || (r.accountId && accounts.has(r.accountId)) || !known.has(r.meterId),
+  );
+  // Unknown meters dated inside the window are in `inWindow` only when they name our account.
+  const unknownInWindow = files.length
+    ? await db.meterRead.findMany({
+        where: { importId: { in: files }, readAt: { gte: from, lt: to }, quality: 'ACTUAL', NOT: ours },
+      })
+    : [];
+  const unknownIds = new Set(
+    (
+      await db.meter.findMany({
+        where: { id: { in: unknownInWindow.map((r) => r.meterId) } },
+        select: { id: true },
+      })
+    ).map((m) => m.id),
+  );
+  const strays = unknownInWindow.filter((r) => !unknownIds.has(r.meterId));
+  return [...inWindow, ...extra, ...strays].sort(
+    (a, b) => a.readAt.getTime() - b.readAt.getTime() || Number(a.id - b.id),
+  );
+}
+
+/** Each meter's last usable actual read before the window: the start of the period. */
+async function lastGoodReads(
+  db: Db,
+  meterIds: string[],
+  before: Date,
+): Promise<Record<string, PreviousRead>> {
+  const rows = await db.$queryRaw<{ meter_id: string; value: bigint; read_at: Date }[]>`
+    SELECT DISTINCT ON (meter_id) meter_id, value, read_at
+    FROM meter_read
+    WHERE meter_id = ANY(${meterIds}) AND read_at < ${before} AND value IS NOT NULL
+      AND NOT ('NO_READ' = ANY(flags)) AND NOT ('TAMPER' = ANY(flags))
+    ORDER BY meter_id, read_at DESC, quality DESC, id DESC`;
+  return Object.fromEntries(
+    rows.map((r) => [r.meter_id, { read: Number(r.value), readTime: localText(r.read_at) }]),
+  );
+}
+
+/**
+ * The class average daily use when a premise has no history of its own: the median of this
+ * cycle's plausible register advances per class.
+ */
+export function classAverages(
+  masters: MeterMaster[],
+  rows: { meterId: string; value: bigint | null; readAt: Date }[],
+  previous: Record<string, PreviousRead>,
+): Record<string, DailyRate> {
+  const byClass = new Map<string, number[]>();
+  const master = new Map(masters.map((m) => [m.meterId, m]));
+  for (const r of rows) {
+    const m = master.get(r.meterId);
+    const p = previous[r.meterId];
+    if (!m || !p || r.value === null) continue;
+    const delta = Number(r.value) - p.read;
+    const days = (r.readAt.getTime() - Date.parse(`${p.readTime}Z`)) / 86_400_000;
+    if (delta <= 0 || days < 1) continue;
+    const list = byClass.get(m.usageClass!) ?? [];
+    list.push((delta * m.multiplier) / days);
+    byClass.set(m.usageClass!, list);
+  }
+  const out: Record<string, DailyRate> = {};
+  for (const [cls, list] of byClass) {
+    // The median, not the mean: a handful of broken or tampered meters must not move it.
+    list.sort((a, b) => a - b);
+    const mid = list.length >> 1;
+    const median = list.length % 2 ? list[mid]! : (list[mid - 1]! + list[mid]!) / 2;
+    // Whole billing units per 1,000 days keeps the rate an exact ratio of integers.
+    out[cls] = { usage: Math.round(median * 1000), days: 1000 };
+  }
+  return out;
+}
+
+function resultRow(
+  runId: string,
+  r: MeterResult,
+  byLine: Map<number, { id: bigint; readAt: Date }>,
+): Prisma.CycleMeterResultCreateManyInput {
+  const stored = r.read ? byLine.get(r.read.line) : undefined;
+  return {
+    cycleRunId: runId,
+    meterId: r.meterId,
+    accountId: r.accountId,
+    status: r.status === 'valid' ? 'VALID' : 'EXCEPTION',
+    readId: stored?.id ?? null,
+    previousReadAt: r.previousRead ? new Date(`${r.previousRead.readTime}Z`) : null,
+    readAt: stored?.readAt ?? (r.read ? new Date(`${r.read.readTime}Z`) : null),
+    registerDelta: r.consumption !== null && r.consumption >= 0 ? BigInt(r.consumption) : null,
+    basis: r.baseline,
+  };
+}
+
+async function openRatingException(
+  db: Db,
+  runId: string,
+  accountId: string,
+  meterId: string,
+  message: string,
+) {
+  await db.readException.createMany({
+    data: [{ cycleRunId: runId, meterId, accountId, code: 'RATING_FAILED', message }],
+    skipDuplicates: true,
+  });
+}
+
+/** The account's open delinquency episode, or a new one. */
+async function openEpisode(db: Db, accountId: string, runId: string, pastDueCents: bigint): Promise<number> {
+  return db.$transaction(async (tx: Tx) => {
+    const open = await tx.collectionsEpisode.findFirst({ where: { accountId, closedAt: null } });
+    if (open) return open.episode;
+    const last = await tx.collectionsEpisode.findFirst({
+      where: { accountId },
+      orderBy: { episode: 'desc' },
+    });
+    const episode = (last?.episode ?? 0) + 1;
+    await tx.collectionsEpisode.create({
+      data: {
+        accountId,
+        episode,
+        workflowId: collectionsWorkflowId(accountId, episode),
+        openedByRun: runId,
+        pastDueCents,
+      },
+    });
+    return episode;
+  });
+}
+
+export type { Actor };

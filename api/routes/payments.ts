@@ -1,0 +1,107 @@
+// Payments, returns, the account ledger, deposits and the bank files, as routes of the one route
+// table (api/route.ts): each declares its permission and schemas.
+import type { Request } from 'express';
+import type { ApiDeps } from '../deps';
+import type { RouteTable } from '../route';
+import * as S from '../schemas';
+import { AppError } from '../../lib/errors';
+import * as payments from '../../services/payments';
+import { ledgerView } from '../../services/ledger';
+import { depositStatus } from '../../services/deposits';
+
+export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
+
+/** The client's Idempotency-Key: required, 1–200 visible ASCII characters. */
+function idempotencyKeyOf(req: Request): string {
+  const key = req.header(IDEMPOTENCY_HEADER);
+  if (key === undefined || key.trim() === '')
+    throw new AppError(
+      'validation_failed',
+      `${IDEMPOTENCY_HEADER}: this header is required — a unique value per payment (a UUID), sent again unchanged only to retry the same payment`,
+      IDEMPOTENCY_HEADER,
+    );
+  if (!/^[\x21-\x7e]{1,200}$/.test(key))
+    throw new AppError(
+      'validation_failed',
+      `${IDEMPOTENCY_HEADER}: must be 1–200 visible ASCII characters`,
+      IDEMPOTENCY_HEADER,
+    );
+  return key;
+}
+
+export function registerPaymentRoutes(t: RouteTable, deps: ApiDeps): void {
+  t.add({
+    method: 'post',
+    path: '/payments',
+    tag: 'payments',
+    summary:
+      'Post a payment (Idempotency-Key header required: a retry with the same key and body returns the first answer)',
+    permission: 'payment:write',
+    body: S.ZPaymentCreate,
+    status: 201,
+    handler: async ({ req, res, actor, body }) => {
+      const key = idempotencyKeyOf(req);
+      const r = await payments.postPayment(deps.db, actor, body, key);
+      res.setHeader('Location', `/payments/${r.body.payment.id}`);
+      if (r.replayed) res.setHeader('Idempotent-Replayed', 'true');
+      return r.body;
+    },
+  });
+  t.add({
+    method: 'get',
+    path: '/payments/:id',
+    tag: 'payments',
+    summary: 'A payment, its ledger entries and what it pays',
+    permission: 'payment:read',
+    params: S.ZPaymentParams,
+    handler: ({ params }) => payments.getPayment(deps.db, params.id),
+  });
+  t.add({
+    method: 'post',
+    path: '/payments/:id/return',
+    tag: 'payments',
+    summary: 'Return a payment (ACH return or dishonored check): reverse it and add the $25.00 charge',
+    permission: 'payment:return',
+    params: S.ZPaymentParams,
+    body: S.ZPaymentReturn,
+    handler: ({ actor, params, body }) => payments.returnPayment(deps.db, actor, params.id, body),
+  });
+  t.add({
+    method: 'get',
+    path: '/accounts/:id/ledger',
+    tag: 'accounts',
+    summary: 'The account ledger: entries, balance, past due and aging (as of today or ?asOf=)',
+    permission: 'ledger:read',
+    params: S.ZIdParams,
+    query: S.ZLedgerQuery,
+    handler: ({ params, query }) => ledgerView(deps.db, params.id, query.asOf),
+  });
+  t.add({
+    method: 'get',
+    path: '/accounts/:id/deposit',
+    tag: 'accounts',
+    summary: 'Security deposits on the account: status, interest to date, refund due or when',
+    permission: 'ledger:read',
+    params: S.ZIdParams,
+    query: S.ZLedgerQuery,
+    handler: ({ params, query }) => depositStatus(deps.db, params.id, query.asOf),
+  });
+  t.add({
+    method: 'post',
+    path: '/bank-files/ach-returns',
+    tag: 'bank files',
+    summary: 'Import a NACHA returns file: return each matched ACH payment (re-importing changes nothing)',
+    permission: 'bank-file:import',
+    body: S.ZBankFile,
+    handler: ({ actor, body }) => payments.importAchReturns(deps.db, actor, body.content),
+  });
+  t.add({
+    method: 'post',
+    path: '/bank-files/lockbox',
+    tag: 'bank files',
+    summary: 'Import a lockbox file: post each check as a LOCKBOX payment, rejecting bad lines',
+    permission: 'bank-file:import',
+    body: S.ZBankFile,
+    handler: ({ actor, body }) => payments.importLockbox(deps.db, actor, body.content),
+  });
+}

@@ -1,0 +1,167 @@
+// HTTP load for the timeline benchmark, run in a worker thread so the client's event loop does not
+// share the server's (they still share the machine's cores with Postgres). Node's own fetch
+// (undici) with keep-alive; a bounded loop per client; no external tool. The worker body is plain
+// JavaScript evaluated by the worker, so it needs no TypeScript loader.
+import { Worker } from 'node:worker_threads';
+
+export interface LoadPlan {
+  baseUrl: string;
+  apiKey: string;
+  /** The account with many events: page 1, then page 2 through the cursor page 1 returned. */
+  bigAccountId: string;
+  /** Random accounts are `${randomPrefix}${n}` for n in 1..randomCount, zero-padded to randomPad. */
+  randomPrefix: string;
+  randomCount: number;
+  randomPad: number;
+  concurrency: number;
+  warmupMs: number;
+  durationMs: number;
+  seed: number;
+}
+
+export interface LoadResult {
+  /** Latencies in ms per request kind ('random p1', 'big p1', 'big p2'). */
+  latencies: Record<string, number[]>;
+  errors: number;
+  firstError: string | null;
+  /** Wall time from the start of the measured phase until every client finished. */
+  wallMs: number;
+}
+
+export interface WalkResult {
+  /** Per page of the big account, walking every cursor to the end: the median latency (ms). */
+  pageMedians: number[];
+  randomP1Median: number;
+  errors: number;
+  firstError: string | null;
+}
+
+const WORKER_JS = String.raw`
+const { parentPort, workerData } = require('node:worker_threads');
+const p = workerData.plan;
+const headers = { authorization: 'Bearer ' + p.apiKey };
+
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rnd = prng(p.seed);
+const randomAccount = () =>
+  p.randomPrefix + String(1 + Math.floor(rnd() * p.randomCount)).padStart(p.randomPad, '0');
+const timelineUrl = (id, cursor) =>
+  p.baseUrl + '/accounts/' + encodeURIComponent(id) + '/timeline' + (cursor ? '?cursor=' + encodeURIComponent(cursor) : '');
+
+let errors = 0;
+let firstError = null;
+async function get(url, wantBody) {
+  const t0 = performance.now();
+  try {
+    const res = await fetch(url, { headers });
+    const text = await res.text();
+    const ms = performance.now() - t0;
+    if (res.status !== 200) {
+      errors++;
+      firstError = firstError || res.status + ' ' + text.slice(0, 200);
+      return { ms, body: null };
+    }
+    return { ms, body: wantBody ? JSON.parse(text) : null };
+  } catch (err) {
+    errors++;
+    firstError = firstError || String(err);
+    return { ms: performance.now() - t0, body: null };
+  }
+}
+
+async function load() {
+  const lat = { 'random p1': [], 'big p1': [], 'big p2': [] };
+  let record = false;
+  let until = performance.now() + p.warmupMs;
+  // Each client repeats: random account, random account, big account page 1 then page 2; so half
+  // of the requests are on the big account and half on random ones.
+  async function client(offset) {
+    for (let i = offset; performance.now() < until; i++) {
+      if (i % 3 !== 2) {
+        const r = await get(timelineUrl(randomAccount()), false);
+        if (record) lat['random p1'].push(r.ms);
+      } else {
+        const first = await get(timelineUrl(p.bigAccountId), true);
+        if (record) lat['big p1'].push(first.ms);
+        const cursor = first.body && first.body.nextCursor;
+        if (cursor) {
+          const second = await get(timelineUrl(p.bigAccountId, cursor), false);
+          if (record) lat['big p2'].push(second.ms);
+        }
+      }
+    }
+  }
+  const clients = () => Array.from({ length: p.concurrency }, (_, k) => client(k));
+  if (p.warmupMs > 0) await Promise.all(clients());
+  errors = 0;
+  firstError = null;
+  record = true;
+  const t0 = performance.now();
+  until = t0 + p.durationMs;
+  await Promise.all(clients());
+  return { latencies: lat, errors, firstError, wallMs: performance.now() - t0 };
+}
+
+async function walk() {
+  const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+  const rounds = 5;
+  const perPage = [];
+  // Round 0 and the first 20 random requests warm up (JIT, connections) and are not kept.
+  for (let r = -1; r < rounds; r++) {
+    let cursor = null;
+    let page = 0;
+    do {
+      const res = await get(timelineUrl(p.bigAccountId, cursor), true);
+      if (r >= 0) (perPage[page] = perPage[page] || []).push(res.ms);
+      cursor = res.body && res.body.nextCursor;
+      page++;
+    } while (cursor && page < 1000);
+  }
+  const random = [];
+  for (let i = 0; i < 70; i++) {
+    const ms = (await get(timelineUrl(randomAccount()), false)).ms;
+    if (i >= 20) random.push(ms);
+  }
+  return { pageMedians: perPage.map(median), randomP1Median: median(random), errors, firstError };
+}
+
+(workerData.mode === 'walk' ? walk() : load()).then(
+  (r) => parentPort.postMessage({ ok: true, r }),
+  (err) => parentPort.postMessage({ ok: false, error: String(err && err.stack || err) }),
+);
+`;
+
+function runWorker<T>(mode: 'load' | 'walk', plan: LoadPlan): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(WORKER_JS, { eval: true, workerData: { mode, plan } });
+    let settled = false;
+    w.once('message', (m: { ok: boolean; r?: T; error?: string }) => {
+      settled = true;
+      void w.terminate();
+      if (m.ok) resolve(m.r as T);
+      else reject(new Error(`load client failed: ${m.error}`));
+    });
+    w.once('error', (err) => {
+      settled = true;
+      reject(err);
+    });
+    w.once('exit', (code) => {
+      if (!settled) reject(new Error(`load client exited with code ${code}`));
+    });
+  });
+}
+
+/** `concurrency` clients in a bounded loop: a warm-up, then `durationMs` measured. */
+export const runLoad = (plan: LoadPlan) => runWorker<LoadResult>('load', plan);
+
+/** One client, sequentially, after a warm-up: every page of the big account (5 times), then 50 random accounts. */
+export const walkPages = (plan: LoadPlan) => runWorker<WalkResult>('walk', plan);

@@ -1,0 +1,140 @@
+import {
+  depositAmountCents,
+  depositApplication,
+  depositInterestCents,
+  depositRefundDue,
+  depositRequirement,
+  type HeldDeposit,
+} from './deposits';
+import type { Entry } from './ledger';
+
+const newRes = { accountClass: 'RES' as const, newCustomer: true, satisfactoryHistory: false };
+
+describe('required or waived', () => {
+  test('a new residential customer with no history: 1/6 of the estimated annual billing', () => {
+    const d = depositRequirement({ ...newRes, estimatedAnnualBillingCents: 90_000n });
+    expect(d).toMatchObject({ required: true, amountCents: 15_000n, code: 'NEW_RESIDENTIAL_NO_HISTORY' });
+    expect(d.reason).toContain('$900.00');
+    expect(d.reason).toContain('$150.00');
+  });
+
+  test('rounded half-up to the cent', () => {
+    expect(depositAmountCents(100_001n)).toBe(16_667n); // 16,666.83
+    expect(depositAmountCents(100_003n)).toBe(16_667n); // 16,667.17
+    expect(depositAmountCents(3n)).toBe(1n); // 0.5 → 1
+    expect(depositAmountCents(2n)).toBe(0n); // 0.33 → 0
+  });
+
+  test.each([
+    [{ accountClass: 'COM' as const }, 'NOT_RESIDENTIAL'],
+    [{ newCustomer: false }, 'EXISTING_CUSTOMER'],
+    [{ satisfactoryHistory: true }, 'SATISFACTORY_HISTORY'],
+    [{ estimatedAnnualBillingCents: 0n }, 'NO_ESTIMATED_BILLING'],
+  ])('waived with its reason: %o → %s', (change, code) => {
+    const d = depositRequirement({ ...newRes, estimatedAnnualBillingCents: 90_000n, ...change });
+    expect(d).toMatchObject({ required: false, amountCents: 0n, code });
+    expect(d.reason).toMatch(/^Waived: /);
+  });
+});
+
+describe('interest: 4.0% simple per year', () => {
+  test('worked by hand', () => {
+    expect(depositInterestCents(15_000n, 12)).toBe(600n); // $150.00 × 4% = $6.00
+    expect(depositInterestCents(15_000n, 18)).toBe(900n); // × 1.5 years = $9.00
+    expect(depositInterestCents(15_000n, 1)).toBe(50n); // $0.50 a month
+    expect(depositInterestCents(12_345n, 12)).toBe(494n); // 493.8 → 494
+    expect(depositInterestCents(12_345n, 7)).toBe(288n); // 288.05 → 288
+    expect(depositInterestCents(15_000n, 0)).toBe(0n);
+  });
+});
+
+const held = (heldSince: string, amountCents = 15_000n): HeldDeposit => ({
+  status: 'HELD',
+  amountCents,
+  heldSince,
+});
+let id = 0n;
+const entry = (
+  kind: Entry['kind'],
+  amountCents: bigint,
+  effectiveDate: string,
+  extra: Partial<Entry> = {},
+): Entry => ({
+  id: ++id,
+  kind,
+  amountCents,
+  effectiveDate,
+  ...extra,
+});
+
+describe('refund after 12 consecutive months of timely payment', () => {
+  const bills = ['2025-12-01', '2026-01-01', '2026-02-01', '2026-03-01'].flatMap((d) => [
+    entry('CHARGE', 7_500n, d, { dueDate: d.replace(/-01$/, '-21') }),
+    entry('PAYMENT', -7_500n, d.replace(/-01$/, '-15')),
+  ]);
+
+  test('held 12 months with no late fee or returned payment: refund with $6.00 interest', () => {
+    const r = depositRefundDue({ deposit: held('2025-11-15'), entries: bills }, '2026-11-15');
+    expect(r).toMatchObject({ due: true, refundCents: 15_000n, interestCents: 600n, monthsHeld: 12 });
+  });
+
+  test('not before 12 months held', () => {
+    const r = depositRefundDue({ deposit: held('2025-11-16'), entries: bills }, '2026-11-15');
+    expect(r).toMatchObject({ due: false, code: 'HELD_UNDER_12_MONTHS', eligibleOn: '2026-11-16' });
+  });
+
+  test('a late fee in the last 12 months puts it off until 12 months after the fee', () => {
+    const late = entry('LATE_FEE', 113n, '2026-02-22');
+    const r = depositRefundDue({ deposit: held('2025-01-10'), entries: [...bills, late] }, '2026-11-15');
+    expect(r).toMatchObject({ due: false, code: 'LATE_PAYMENT', eligibleOn: '2027-02-22' });
+    expect(r.reason).toContain('2026-02-22');
+    expect(
+      depositRefundDue({ deposit: held('2025-01-10'), entries: [...bills, late] }, '2027-02-22'),
+    ).toMatchObject({
+      due: true,
+      monthsHeld: 25,
+      interestCents: 1_250n,
+    });
+  });
+
+  test('a waived (reversed) late fee does not count; an older one does not either', () => {
+    const late = entry('LATE_FEE', 113n, '2026-02-22');
+    const waived = entry('ADJUSTMENT', -113n, '2026-02-25', { reversesEntryId: late.id });
+    const old = entry('LATE_FEE', 100n, '2025-10-22');
+    const r = depositRefundDue(
+      { deposit: held('2025-01-10'), entries: [...bills, late, waived, old] },
+      '2026-11-15',
+    );
+    expect(r).toMatchObject({ due: true });
+  });
+
+  test('a returned payment counts against it even though the reversal cancels the payment', () => {
+    const pay = entry('PAYMENT', -7_500n, '2026-04-15');
+    const rev = entry('PAYMENT_REVERSAL', 7_500n, '2026-04-20', { reversesEntryId: pay.id });
+    const r = depositRefundDue({ deposit: held('2025-01-10'), entries: [...bills, pay, rev] }, '2026-11-15');
+    expect(r).toMatchObject({ due: false, code: 'RETURNED_PAYMENT', eligibleOn: '2027-04-20' });
+  });
+
+  test('only a held deposit is refunded', () => {
+    for (const status of ['REQUIRED', 'WAIVED', 'APPLIED', 'REFUNDED'] as const) {
+      const r = depositRefundDue(
+        { deposit: { status, amountCents: 15_000n, heldSince: '2020-01-01' }, entries: [] },
+        '2026-11-15',
+      );
+      expect(r).toMatchObject({ due: false, code: 'NOT_HELD', eligibleOn: null });
+    }
+  });
+});
+
+describe('applied on a final bill', () => {
+  test('the deposit and its interest to date', () => {
+    expect(depositApplication(held('2026-02-10'), '2026-11-20')).toEqual({
+      appliedCents: 15_000n,
+      interestCents: 450n, // 9 whole months × $0.50
+      monthsHeld: 9,
+    });
+    expect(
+      depositApplication({ status: 'REFUNDED', amountCents: 1n, heldSince: '2026-01-01' }, '2026-11-20'),
+    ).toBeNull();
+  });
+});

@@ -1,0 +1,474 @@
+// A bill as the customer reads it: `loadBillView` gathers an issued (or draft) bill, its lines, the
+// customer and the premise into a plain view with every amount already formatted, and `renderBill`
+// turns the view into an email (subject, text, HTML) from the Handlebars templates under
+// notices/bill/<language>/. The view carries the bill's wording in its language (`texts`), so
+// lib/pdf/bill-pdf.ts lays out the same content as the PDF bill without templates of its own.
+//
+// - Money is integer cents, formatted by string arithmetic on the digits (never a float): 123456n →
+//   '1234.56' → '$1,234.56'. Rates and quantities are the exact decimals stored on the line.
+// - Languages: English and Spanish. Any other preference (vi, ...) gets the English bill, with a
+//   sentence saying so (notices/bill/en/parts/language-fallback.hbs); `language` is the language
+//   actually rendered, `preferredLanguage` what the customer asked for.
+// - Escaping: the HTML templates are compiled with Handlebars' HTML escaping on and use no
+//   triple-stash, so a customer name like `<script>` arrives as text. The subject, the plain-text
+//   body and the wording snippets (parts/*.hbs) are plain text, not markup, so they are compiled
+//   with `noEscape` (an HTML entity there would be a visible `&amp;`); snippets reach the HTML body
+//   only as data, through an escaping `{{...}}`.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import Handlebars from 'handlebars';
+import type { BillKind, BillStatus, Prisma } from '@prisma/client';
+import type { Db, Tx } from '../lib/db/prisma';
+import { notFound } from '../lib/errors';
+
+export const BILL_LANGUAGES = ['en', 'es'] as const;
+export type BillLanguage = (typeof BILL_LANGUAGES)[number];
+
+/** The customer's language preference (a BCP 47 tag: 'es', 'es-MX') to a language bills exist in. */
+export function billLanguage(preferred: string | null | undefined): BillLanguage {
+  const primary = (preferred ?? '').trim().toLowerCase().split(/[-_]/)[0] ?? '';
+  return (BILL_LANGUAGES as readonly string[]).includes(primary) ? (primary as BillLanguage) : 'en';
+}
+
+export interface UtilityInfo {
+  name: string;
+  addressLines: string[];
+  /** addressLines on one line. */
+  address: string;
+  phone: string;
+  payUrl: string;
+  payByMailLines: string[];
+  payByMail: string;
+}
+
+/** A mailing address split for the print vendor; `parsed: false` leaves it all in `lines`. */
+export interface PostalAddress {
+  lines: string[];
+  city: string;
+  state: string;
+  zip: string;
+  parsed: boolean;
+}
+
+export interface BillLineView {
+  lineNo: number;
+  description: string;
+  /** Exact, as stored, without trailing zeros: '4500', '1548.387'. */
+  quantity: string;
+  unit: string;
+  /** '4,500 gal', '31 days', '$111.84' (a tax base). */
+  quantityText: string;
+  /** Exact, as stored: '5.25', '0.1125', '6' (a percentage on a tax line). */
+  rate: string;
+  /** '$5.25 / 1,000 gal', '$18.50 / 30 days', '$0.1125', '6%' (see ratePer). */
+  rateText: string;
+  amountCents: string;
+  /** '12.34', '-1.00'. */
+  amount: string;
+  /** '$12.34', '-$1.00'. */
+  amountText: string;
+}
+
+export interface BillView {
+  billId: string;
+  accountId: string;
+  kind: BillKind;
+  status: BillStatus;
+  estimated: boolean;
+  autopay: boolean;
+  /** The language rendered. */
+  language: BillLanguage;
+  /** The customer's preference, as stored. */
+  preferredLanguage: string;
+  /** True when the preference is a language bills are not offered in (the bill is in English). */
+  languageFallback: boolean;
+  /** ISO dates (YYYY-MM-DD) and the same dates written out in `language`. */
+  billDate: string;
+  dueDate: string;
+  periodFrom: string;
+  periodTo: string;
+  billDateText: string;
+  dueDateText: string;
+  periodFromText: string;
+  periodToText: string;
+  customer: {
+    id: string;
+    name: string;
+    email: string | null;
+    paperless: boolean;
+    mailingAddress: string;
+    postal: PostalAddress;
+  };
+  premise: { id: string; serviceAddress: string; zip: string };
+  lines: BillLineView[];
+  totalCents: string;
+  /** '1234.56' */
+  total: string;
+  /** '$1,234.56' */
+  totalText: string;
+  utility: UtilityInfo;
+  /** The wording in `language`, as plain text: what the email and the PDF both print. */
+  texts: BillTexts;
+}
+
+export interface RenderedBill {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface BillLabels {
+  title: string;
+  accountNumber: string;
+  customer: string;
+  serviceAddress: string;
+  billDate: string;
+  dueDate: string;
+  servicePeriod: string;
+  periodTo: string;
+  description: string;
+  quantity: string;
+  rate: string;
+  amount: string;
+  totalDue: string;
+  estimatedBanner: string;
+  howToPay: string;
+  latePayment: string;
+  page: string;
+  months: string[];
+  dateFormat: string;
+  units: Record<string, string>;
+}
+
+/** The bill's wording in its language, as plain text: what the email and the PDF both print. */
+export interface BillTexts {
+  labels: BillLabels;
+  lateCharge: string;
+  /** Null unless the bill is estimated. */
+  estimated: string | null;
+  howToPay: string[];
+  /** Null unless the customer's language is not offered. */
+  languageFallback: string | null;
+}
+
+// ---- money and numbers, by string arithmetic ---------------------------------------------------
+
+function toBigInt(cents: bigint | number | string): bigint {
+  if (typeof cents === 'number' && !Number.isSafeInteger(cents)) {
+    throw new RangeError(`cents must be a safe integer, got ${cents}`);
+  }
+  if (typeof cents === 'string' && !/^-?\d+$/.test(cents)) {
+    throw new RangeError(`cents must be an integer, got ${JSON.stringify(cents)}`);
+  }
+  return BigInt(cents);
+}
+
+function groupThousands(digits: string): string {
+  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** Integer cents as dollars with two decimals, from the digits: 123456n → '1234.56', -5 → '-0.05'. */
+export function formatCents(cents: bigint | number | string): string {
+  const c = toBigInt(cents);
+  const digits = (c < 0n ? -c : c).toString().padStart(3, '0');
+  return `${c < 0n ? '-' : ''}${digits.slice(0, -2)}.${digits.slice(-2)}`;
+}
+
+/** Integer cents as money for people: 123456n → '$1,234.56', -100n → '-$1.00'. */
+export function moneyText(cents: bigint | number | string): string {
+  const plain = formatCents(cents);
+  const negative = plain.startsWith('-');
+  const [whole = '0', frac = '00'] = (negative ? plain.slice(1) : plain).split('.');
+  return `${negative ? '-' : ''}$${groupThousands(whole)}.${frac}`;
+}
+
+/** A plain decimal string without trailing zeros: '4500.000000' → '4500', '-0.50' → '-0.5'. */
+export function trimDecimal(plain: string): string {
+  const m = /^(-?)(\d+)(?:\.(\d*))?$/.exec(plain.trim());
+  if (!m) throw new RangeError(`not a plain decimal: ${JSON.stringify(plain)}`);
+  const whole = (m[2] ?? '0').replace(/^0+(?=\d)/, '');
+  const frac = (m[3] ?? '').replace(/0+$/, '');
+  const sign = m[1] && /[1-9]/.test(whole + frac) ? '-' : '';
+  return `${sign}${whole}${frac ? `.${frac}` : ''}`;
+}
+
+/** A decimal for people: digits grouped, at least `minFraction` decimals: ('1548.387') → '1,548.387'. */
+export function decimalText(plain: string, minFraction = 0): string {
+  const t = trimDecimal(plain);
+  const negative = t.startsWith('-');
+  const [whole = '0', frac = ''] = (negative ? t.slice(1) : t).split('.');
+  const f = frac.padEnd(minFraction, '0');
+  return `${negative ? '-' : ''}${groupThousands(whole)}${f ? `.${f}` : ''}`;
+}
+
+function dollarsText(plain: string, minFraction = 2): string {
+  const d = decimalText(plain, minFraction);
+  return d.startsWith('-') ? `-$${d.slice(1)}` : `$${d}`;
+}
+
+// ---- dates and addresses -----------------------------------------------------------------------
+
+/** A `@db.Date` column (midnight UTC) as YYYY-MM-DD. */
+export function isoDay(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+export function dateText(iso: string, labels: Pick<BillLabels, 'months' | 'dateFormat'>): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  if (!m) throw new RangeError(`not an ISO date: ${iso}`);
+  const month = labels.months[Number(m[2]) - 1];
+  if (!month) throw new RangeError(`not an ISO date: ${iso}`);
+  return labels.dateFormat
+    .replace('{month}', month)
+    .replace('{day}', String(Number(m[3])))
+    .replace('{year}', m[1] ?? '');
+}
+
+/**
+ * 'Street, [more lines, ]City, ST 12345[-6789]' (the legacy export's layout) split for the print
+ * vendor. Anything else is kept whole in `lines` with `parsed: false`, for a person to look at.
+ */
+export function parseMailingAddress(address: string): PostalAddress {
+  const parts = address
+    .split(/\s*[,\n]\s*/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const last = parts[parts.length - 1] ?? '';
+  const m = /^([A-Za-z]{2})\s+(\d{5}(?:-\d{4})?)$/.exec(last);
+  if (m && parts.length >= 3) {
+    return {
+      lines: parts.slice(0, -2),
+      city: parts[parts.length - 2] ?? '',
+      state: (m[1] ?? '').toUpperCase(),
+      zip: m[2] ?? '',
+      parsed: true,
+    };
+  }
+  return { lines: [address.replace(/\s*\n\s*/g, ', ').trim()], city: '', state: '', zip: '', parsed: false };
+}
+
+// ---- templates ---------------------------------------------------------------------------------
+
+const NOTICES_DIR = path.resolve(__dirname, '..', 'notices');
+const BILL_DIR = path.join(NOTICES_DIR, 'bill');
+
+type Template = Handlebars.TemplateDelegate;
+interface LanguageTemplates {
+  labels: BillLabels;
+  subject: Template;
+  text: Template;
+  html: Template;
+  lateCharge: Template;
+  estimated: Template;
+  howToPay: Template;
+  languageFallback: Template | null;
+}
+
+const read = (...p: string[]) => readFileSync(path.join(BILL_DIR, ...p), 'utf8');
+
+let utilityCache: UtilityInfo | null = null;
+function utilityInfo(): UtilityInfo {
+  if (!utilityCache) {
+    const u = JSON.parse(readFileSync(path.join(NOTICES_DIR, 'utility.json'), 'utf8')) as Omit<
+      UtilityInfo,
+      'address' | 'payByMail'
+    >;
+    utilityCache = { ...u, address: u.addressLines.join(', '), payByMail: u.payByMailLines.join(', ') };
+  }
+  return utilityCache;
+}
+
+const templates = new Map<BillLanguage, LanguageTemplates>();
+function templatesFor(language: BillLanguage): LanguageTemplates {
+  const cached = templates.get(language);
+  if (cached) return cached;
+  // Plain text: no HTML escaping (see the header). HTML: escaping on, strict (a misspelt field is
+  // an error, not an empty string).
+  const textEnv = Handlebars.create();
+  const htmlEnv = Handlebars.create();
+  const plain = (src: string) => textEnv.compile(src, { noEscape: true, strict: true });
+  const html = (src: string) => htmlEnv.compile(src, { strict: true });
+  htmlEnv.registerPartial('header', html(read('shared', 'header.html.hbs')));
+  htmlEnv.registerPartial('details', html(read('shared', 'details.html.hbs')));
+  // Only the fallback language (English) needs the sentence saying a bill is not in the
+  // customer's language.
+  const fallbackFile = path.join(BILL_DIR, language, 'parts', 'language-fallback.hbs');
+  const fallback = existsSync(fallbackFile) ? plain(readFileSync(fallbackFile, 'utf8')) : null;
+  const t: LanguageTemplates = {
+    labels: JSON.parse(read(language, 'labels.json')) as BillLabels,
+    subject: plain(read(language, 'subject.hbs')),
+    text: plain(read(language, 'text.hbs')),
+    html: html(read(language, 'html.hbs')),
+    lateCharge: plain(read(language, 'parts', 'late-charge.hbs')),
+    estimated: plain(read(language, 'parts', 'estimated.hbs')),
+    howToPay: plain(read(language, 'parts', 'how-to-pay.hbs')),
+    languageFallback: fallback,
+  };
+  templates.set(language, t);
+  return t;
+}
+
+const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
+
+/** The bill's wording in its language, rendered as plain text. */
+function billTexts(view: Omit<BillView, 'texts'>): BillTexts {
+  const t = templatesFor(view.language);
+  return {
+    labels: t.labels,
+    lateCharge: oneLine(t.lateCharge(view)),
+    estimated: view.estimated ? oneLine(t.estimated(view)) : null,
+    howToPay: t
+      .howToPay(view)
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean),
+    languageFallback: view.languageFallback && t.languageFallback ? oneLine(t.languageFallback(view)) : null,
+  };
+}
+
+/** The email of a bill: subject, plain-text and HTML bodies, in the view's language. */
+export function renderBill(view: BillView): RenderedBill {
+  const t = templatesFor(view.language);
+  const context = { ...view, t: view.texts.labels, notes: view.texts };
+  return {
+    subject: oneLine(t.subject(context)),
+    text: t.text(context).replace(/\n{3,}/g, '\n\n'),
+    html: t.html(context),
+  };
+}
+
+// ---- loading -----------------------------------------------------------------------------------
+
+type Reader = Db | Tx;
+type BillWithLines = Prisma.BillGetPayload<{ include: { lines: true } }>;
+type AccountWithParties = Prisma.AccountGetPayload<{ include: { customer: true; premise: true } }>;
+
+/** A plain decimal as an integer over a power of ten: '5.25' → [525n, 100n]. */
+function ratio(plain: string): [bigint, bigint] {
+  const t = trimDecimal(plain);
+  const [whole = '0', frac = ''] = t.replace('-', '').split('.');
+  const n = BigInt(whole + frac) * (t.startsWith('-') ? -1n : 1n);
+  return [n, 10n ** BigInt(frac.length)];
+}
+
+/** n ÷ d rounded half away from zero (d > 0). */
+function roundDiv(n: bigint, d: bigint): bigint {
+  const q = ((n < 0n ? -n : n) * 2n + d) / (2n * d);
+  return n < 0n ? -q : q;
+}
+
+/**
+ * What the line's rate is per, for lines stored before bill_line.rate_per existed (or made by hand
+ * with its default of 1): recovered exactly from the line's own figures — the one candidate P with
+ * amount = roundHalfUp(quantity × rate ÷ P) to the cent. None or several leave the rate as stored.
+ */
+export function ratePer(quantity: string, rate: string, amountCents: bigint, unit: string): bigint | null {
+  const [qn, qd] = ratio(quantity);
+  const [rn, rd] = ratio(rate);
+  const candidates = [1n, 10n, 100n, 1000n, 10000n];
+  if (unit === 'day') candidates.push(28n, 29n, 30n, 31n);
+  const fits = candidates.filter((p) => roundDiv(qn * rn * 100n, qd * rd * p) === amountCents);
+  return fits.length === 1 ? (fits[0] ?? null) : null;
+}
+
+function lineView(l: BillWithLines['lines'][number], labels: BillLabels): BillLineView {
+  const quantity = trimDecimal(l.quantity.toFixed());
+  const rate = trimDecimal(l.rate.toFixed());
+  const isTaxBase = l.unit === 'USD';
+  const unitLabel = labels.units[l.unit] ?? l.unit;
+  const stored =
+    l.ratePer && !l.ratePer.equals(1) && l.ratePer.isInteger() ? BigInt(l.ratePer.toFixed(0)) : null;
+  const per = isTaxBase ? null : (stored ?? ratePer(quantity, rate, l.amountCents, l.unit));
+  const perText =
+    per && per !== 1n ? ` / ${decimalText(per.toString())}${unitLabel ? ` ${unitLabel}` : ''}` : '';
+  return {
+    lineNo: l.lineNo,
+    description: l.description,
+    quantity,
+    unit: l.unit,
+    quantityText: isTaxBase
+      ? dollarsText(quantity)
+      : `${decimalText(quantity)}${unitLabel ? ` ${unitLabel}` : ''}`,
+    rate,
+    rateText: isTaxBase ? `${decimalText(rate)}%` : `${dollarsText(rate)}${perText}`,
+    amountCents: l.amountCents.toString(),
+    amount: formatCents(l.amountCents),
+    amountText: moneyText(l.amountCents),
+  };
+}
+
+/** The view of a bill already loaded with its account (customer and premise). */
+export function toBillView(bill: BillWithLines, account: AccountWithParties): BillView {
+  const language = billLanguage(account.customer.language);
+  const labels = templatesFor(language).labels;
+  const iso = {
+    billDate: isoDay(bill.billDate),
+    dueDate: isoDay(bill.dueDate),
+    periodFrom: isoDay(bill.periodFrom),
+    periodTo: isoDay(bill.periodTo),
+  };
+  const primary = account.customer.language.trim().toLowerCase().split(/[-_]/)[0] ?? '';
+  const view: Omit<BillView, 'texts'> = {
+    billId: bill.id,
+    accountId: bill.accountId,
+    kind: bill.kind,
+    status: bill.status,
+    estimated: bill.estimated,
+    autopay: account.autopay,
+    language,
+    preferredLanguage: account.customer.language,
+    languageFallback: primary !== language,
+    ...iso,
+    billDateText: dateText(iso.billDate, labels),
+    dueDateText: dateText(iso.dueDate, labels),
+    periodFromText: dateText(iso.periodFrom, labels),
+    periodToText: dateText(iso.periodTo, labels),
+    customer: {
+      id: account.customer.id,
+      name: account.customer.name,
+      email: account.customer.email,
+      paperless: account.customer.paperless,
+      mailingAddress: account.customer.mailingAddress,
+      postal: parseMailingAddress(account.customer.mailingAddress),
+    },
+    premise: {
+      id: account.premise.id,
+      serviceAddress: account.premise.serviceAddress,
+      zip: account.premise.zip,
+    },
+    lines: [...bill.lines].sort((a, b) => a.lineNo - b.lineNo).map((l) => lineView(l, labels)),
+    totalCents: bill.totalCents.toString(),
+    total: formatCents(bill.totalCents),
+    totalText: moneyText(bill.totalCents),
+    utility: utilityInfo(),
+  };
+  return { ...view, texts: billTexts(view) };
+}
+
+/** Views of many bills, by bill id; a missing bill or account is an error naming it. */
+export async function loadBillViews(db: Reader, billIds: readonly string[]): Promise<Map<string, BillView>> {
+  const out = new Map<string, BillView>();
+  if (billIds.length === 0) return out;
+  const bills = await db.bill.findMany({ where: { id: { in: [...billIds] } }, include: { lines: true } });
+  const accounts = await db.account.findMany({
+    where: { id: { in: [...new Set(bills.map((b) => b.accountId))] } },
+    include: { customer: true, premise: true },
+  });
+  const byAccount = new Map(accounts.map((a) => [a.id, a]));
+  const byId = new Map(bills.map((b) => [b.id, b]));
+  for (const id of billIds) {
+    const bill = byId.get(id);
+    if (!bill) throw notFound('Bill', id);
+    const account = byAccount.get(bill.accountId);
+    if (!account) throw notFound('Account', bill.accountId);
+    out.set(id, toBillView(bill, account));
+  }
+  return out;
+}
+
+/** The view of one bill: the bill, its lines, the customer and the premise, amounts formatted. */
+export async function loadBillView(db: Reader, billId: string): Promise<BillView> {
+  const view = (await loadBillViews(db, [billId])).get(billId);
+  if (!view) throw notFound('Bill', billId);
+  return view;
+}

@@ -1,0 +1,475 @@
+// Security deposits on the books (rules in domain/deposits.ts):
+//   assessDeposit          decide required or waived for a new account; a required deposit is
+//                          billed as a DEPOSIT_BILLED charge and becomes HELD once payments cover it
+//   recordDepositHeld      a deposit paid outside the bill (or converted) is recorded as HELD
+//   syncDepositStatus      REQUIRED → HELD when the billed deposit is paid, back when a payment
+//                          that paid it is returned (called by payments in their transaction)
+//   applyDepositToFinalBill  DEPOSIT_APPLIED (+ DEPOSIT_INTEREST) credits on the final bill
+//   refundDepositIfDue     after 12 timely months: DEPOSIT_REFUND + DEPOSIT_INTEREST bill credits
+// Each takes the caller's transaction and is safe to retry. account.deposit_held_cents follows
+// the HELD deposits.
+import { randomUUID } from 'node:crypto';
+import type { Deposit } from '@prisma/client';
+import type { Db, Tx } from '../lib/db/prisma';
+import { recordChange, SYSTEM_ACTOR, type Actor } from '../lib/audit';
+import { invalid, notFound } from '../lib/errors';
+import { once } from '../lib/idempotency';
+import {
+  depositApplication,
+  depositInterestCents,
+  depositRefundDue,
+  depositRequirement,
+  type RefundDecision,
+} from '../domain/deposits';
+import {
+  addDays,
+  allocate,
+  DUE_DAYS_AFTER_BILL,
+  formatCents,
+  fullMonthsBetween,
+  isIsoDate,
+} from '../domain/ledger';
+import { isoDay, jsonCents, loadEntries, postEntry, toDomainEntry, utilityDate, dbDate } from './ledger';
+
+export function depositView(d: Deposit) {
+  return {
+    id: d.id,
+    accountId: d.accountId,
+    status: d.status,
+    amountCents: jsonCents(d.amountCents),
+    heldSince: d.heldSince ? isoDay(d.heldSince) : null,
+    reason: d.reason,
+    closedAt: d.closedAt?.toISOString() ?? null,
+    createdAt: d.createdAt.toISOString(),
+  };
+}
+
+const billedKey = (depositId: string) => `deposit:${depositId}:billed`;
+
+async function adjustHeld(tx: Tx, accountId: string, deltaCents: bigint): Promise<number> {
+  const a = await tx.account.findUniqueOrThrow({
+    where: { id: accountId },
+    select: { depositHeldCents: true },
+  });
+  const next = Math.max(0, a.depositHeldCents + Number(deltaCents));
+  await tx.account.update({ where: { id: accountId }, data: { depositHeldCents: next } });
+  return next;
+}
+
+async function audit(
+  tx: Tx,
+  actor: Actor,
+  verb: string,
+  before: Deposit | null,
+  after: Deposit,
+  timeline: { kind: string; summary: string; data?: unknown },
+  accountDepositHeldCents?: number,
+) {
+  await recordChange(
+    tx,
+    actor,
+    {
+      action: `deposit.${verb}`,
+      entityType: 'deposit',
+      entityId: after.id,
+      accountId: after.accountId,
+      before: before ? depositView(before) : null,
+      after: {
+        ...depositView(after),
+        ...(accountDepositHeldCents !== undefined ? { accountDepositHeldCents } : {}),
+      },
+      reason: after.reason,
+    },
+    timeline,
+  );
+}
+
+// ---- assess -----------------------------------------------------------------------------------
+
+export interface AssessDepositInput {
+  accountId: string;
+  estimatedAnnualBillingCents: bigint;
+  newCustomer: boolean;
+  satisfactoryHistory: boolean;
+  /** The day of the decision (and of the DEPOSIT_BILLED charge), YYYY-MM-DD. */
+  effectiveDate: string;
+  /** When the deposit is due; 20 days after the effective date by default. */
+  dueDate?: string;
+  /** e.g. `account:<id>:deposit` */
+  idempotencyKey: string;
+  actor?: Actor;
+}
+
+export interface DepositAssessmentResult {
+  depositId: string;
+  required: boolean;
+  amountCents: number;
+  code: string;
+  reason: string;
+  ledgerEntryId: string | null;
+}
+
+export async function assessDeposit(tx: Tx, input: AssessDepositInput): Promise<DepositAssessmentResult> {
+  if (!isIsoDate(input.effectiveDate))
+    throw invalid('effectiveDate', 'effectiveDate: must be a date as YYYY-MM-DD');
+  const actor = input.actor ?? SYSTEM_ACTOR;
+  const { result } = await once(tx, `deposit-assessment:${input.idempotencyKey}`, 'deposit', async () => {
+    const account = await tx.account.findUnique({ where: { id: input.accountId } });
+    if (!account) throw notFound('Account', input.accountId);
+    const decision = depositRequirement({
+      accountClass: account.class,
+      newCustomer: input.newCustomer,
+      satisfactoryHistory: input.satisfactoryHistory,
+      estimatedAnnualBillingCents: input.estimatedAnnualBillingCents,
+    });
+    const deposit = await tx.deposit.create({
+      data: {
+        id: randomUUID(),
+        accountId: account.id,
+        status: decision.required ? 'REQUIRED' : 'WAIVED',
+        amountCents: decision.amountCents,
+        reason: decision.reason,
+        ...(decision.required ? {} : { closedAt: new Date() }),
+      },
+    });
+    let ledgerEntryId: string | null = null;
+    if (decision.required) {
+      const { entry } = await postEntry(
+        tx,
+        {
+          accountId: account.id,
+          kind: 'DEPOSIT_BILLED',
+          amountCents: decision.amountCents,
+          effectiveDate: input.effectiveDate,
+          dueDate: input.dueDate ?? addDays(input.effectiveDate, DUE_DAYS_AFTER_BILL),
+          idempotencyKey: billedKey(deposit.id),
+          memo: 'Security deposit (1/6 of estimated annual billing)',
+        },
+        { actor, audit: false },
+      );
+      ledgerEntryId = entry.id.toString();
+    }
+    await audit(tx, actor, 'create', null, deposit, {
+      kind: decision.required ? 'deposit.required' : 'deposit.waived',
+      summary: decision.required
+        ? `Deposit of ${formatCents(decision.amountCents)} required and billed`
+        : `Deposit waived: ${decision.reason.replace(/^Waived: /, '')}`,
+      data: { depositId: deposit.id, code: decision.code },
+    });
+    return {
+      depositId: deposit.id,
+      required: decision.required,
+      amountCents: jsonCents(decision.amountCents),
+      code: decision.code,
+      reason: decision.reason,
+      ledgerEntryId,
+    };
+  });
+  return result;
+}
+
+// ---- held -------------------------------------------------------------------------------------
+
+export interface RecordDepositHeldInput {
+  accountId: string;
+  amountCents: bigint;
+  heldSince: string;
+  reason: string;
+  idempotencyKey: string;
+  actor?: Actor;
+}
+
+/** A deposit paid outside the bill (over the counter, or converted from the legacy system). */
+export async function recordDepositHeld(
+  tx: Tx,
+  input: RecordDepositHeldInput,
+): Promise<{ depositId: string }> {
+  if (input.amountCents <= 0n) throw invalid('amountCents', 'amountCents: a held deposit is more than zero');
+  if (!isIsoDate(input.heldSince)) throw invalid('heldSince', 'heldSince: must be a date as YYYY-MM-DD');
+  const actor = input.actor ?? SYSTEM_ACTOR;
+  const { result } = await once(tx, `deposit-held:${input.idempotencyKey}`, 'deposit', async () => {
+    const account = await tx.account.findUnique({ where: { id: input.accountId }, select: { id: true } });
+    if (!account) throw notFound('Account', input.accountId);
+    const deposit = await tx.deposit.create({
+      data: {
+        id: randomUUID(),
+        accountId: input.accountId,
+        status: 'HELD',
+        amountCents: input.amountCents,
+        heldSince: dbDate(input.heldSince),
+        reason: input.reason,
+      },
+    });
+    const held = await adjustHeld(tx, input.accountId, input.amountCents);
+    await audit(
+      tx,
+      actor,
+      'hold',
+      null,
+      deposit,
+      {
+        kind: 'deposit.held',
+        summary: `Deposit of ${formatCents(input.amountCents)} held since ${input.heldSince}`,
+      },
+      held,
+    );
+    return { depositId: deposit.id };
+  });
+  return result;
+}
+
+/**
+ * A billed deposit is HELD from the day payments cover its DEPOSIT_BILLED charge (oldest-first
+ * allocation), and REQUIRED again if a returned payment reopens it. Call in the transaction that
+ * moved money on the account (payments do).
+ */
+export async function syncDepositStatus(
+  tx: Tx,
+  accountId: string,
+  asOf: string,
+  actor: Actor = SYSTEM_ACTOR,
+) {
+  const deposits = await tx.deposit.findMany({ where: { accountId, status: { in: ['REQUIRED', 'HELD'] } } });
+  if (deposits.length === 0) return;
+  const rows = await loadEntries(tx, accountId);
+  const a = allocate(rows.map(toDomainEntry));
+  const open = new Map(a.charges.map((c) => [c.entry.id, c.openCents]));
+  for (const d of deposits) {
+    const billed = rows.find((r) => r.idempotencyKey === billedKey(d.id));
+    if (!billed || a.cancelled.has(billed.id)) continue;
+    const openCents = open.get(billed.id) ?? 0n;
+    if (d.status === 'REQUIRED' && openCents === 0n) {
+      const after = await tx.deposit.update({
+        where: { id: d.id },
+        data: { status: 'HELD', heldSince: dbDate(asOf) },
+      });
+      const held = await adjustHeld(tx, accountId, d.amountCents);
+      await audit(
+        tx,
+        actor,
+        'hold',
+        d,
+        after,
+        { kind: 'deposit.held', summary: `Deposit of ${formatCents(d.amountCents)} paid and held` },
+        held,
+      );
+    } else if (d.status === 'HELD' && openCents > 0n) {
+      const after = await tx.deposit.update({
+        where: { id: d.id },
+        data: { status: 'REQUIRED', heldSince: null },
+      });
+      const held = await adjustHeld(tx, accountId, -d.amountCents);
+      await audit(
+        tx,
+        actor,
+        'unhold',
+        d,
+        after,
+        {
+          kind: 'deposit.required',
+          summary: `Deposit of ${formatCents(d.amountCents)} unpaid again: the payment that covered it was returned`,
+        },
+        held,
+      );
+    }
+  }
+}
+
+// ---- final bill and refund --------------------------------------------------------------------
+
+export interface DepositCredit {
+  depositId: string;
+  creditedCents: number;
+  interestCents: number;
+  monthsHeld: number;
+}
+
+/** On a final bill: each held deposit and its interest to date become credits on the account. */
+export async function applyDepositToFinalBill(
+  tx: Tx,
+  input: { accountId: string; billId?: string | null; effectiveDate: string; actor?: Actor },
+): Promise<DepositCredit[]> {
+  const actor = input.actor ?? SYSTEM_ACTOR;
+  const held = await tx.deposit.findMany({
+    where: { accountId: input.accountId, status: 'HELD' },
+    orderBy: { createdAt: 'asc' },
+  });
+  const out: DepositCredit[] = [];
+  for (const d of held) {
+    const app = depositApplication(
+      { status: d.status, amountCents: d.amountCents, heldSince: d.heldSince ? isoDay(d.heldSince) : null },
+      input.effectiveDate,
+    );
+    if (!app) continue;
+    await postEntry(
+      tx,
+      {
+        accountId: d.accountId,
+        kind: 'DEPOSIT_APPLIED',
+        amountCents: -app.appliedCents,
+        effectiveDate: input.effectiveDate,
+        billId: input.billId ?? null,
+        idempotencyKey: `deposit:${d.id}:applied`,
+        memo: 'Security deposit applied to the final bill',
+      },
+      { actor, audit: false },
+    );
+    if (app.interestCents > 0n)
+      await postEntry(
+        tx,
+        {
+          accountId: d.accountId,
+          kind: 'DEPOSIT_INTEREST',
+          amountCents: -app.interestCents,
+          effectiveDate: input.effectiveDate,
+          billId: input.billId ?? null,
+          idempotencyKey: `deposit:${d.id}:interest`,
+          memo: `Interest on the security deposit, ${app.monthsHeld} months at 4.0%`,
+        },
+        { actor, audit: false },
+      );
+    const after = await tx.deposit.update({
+      where: { id: d.id },
+      data: { status: 'APPLIED', closedAt: new Date() },
+    });
+    const heldCents = await adjustHeld(tx, d.accountId, -d.amountCents);
+    await audit(
+      tx,
+      actor,
+      'apply',
+      d,
+      after,
+      {
+        kind: 'deposit.applied',
+        summary: `Deposit of ${formatCents(app.appliedCents)} and ${formatCents(app.interestCents)} interest applied to the final bill`,
+        data: { depositId: d.id, billId: input.billId ?? null },
+      },
+      heldCents,
+    );
+    out.push({
+      depositId: d.id,
+      creditedCents: jsonCents(app.appliedCents),
+      interestCents: jsonCents(app.interestCents),
+      monthsHeld: app.monthsHeld,
+    });
+  }
+  return out;
+}
+
+/** At billing: refunds each held deposit that is due (12 timely months) as bill credits. */
+export async function refundDepositIfDue(
+  tx: Tx,
+  input: { accountId: string; asOf: string; billId?: string | null; actor?: Actor },
+): Promise<{ depositId: string; decision: RefundDecision }[]> {
+  const actor = input.actor ?? SYSTEM_ACTOR;
+  const held = await tx.deposit.findMany({
+    where: { accountId: input.accountId, status: 'HELD' },
+    orderBy: { createdAt: 'asc' },
+  });
+  if (held.length === 0) return [];
+  const entries = (await loadEntries(tx, input.accountId)).map(toDomainEntry);
+  const out: { depositId: string; decision: RefundDecision }[] = [];
+  for (const d of held) {
+    const decision = depositRefundDue(
+      {
+        deposit: {
+          status: d.status,
+          amountCents: d.amountCents,
+          heldSince: d.heldSince ? isoDay(d.heldSince) : null,
+        },
+        entries,
+      },
+      input.asOf,
+    );
+    out.push({ depositId: d.id, decision });
+    if (!decision.due) continue;
+    await postEntry(
+      tx,
+      {
+        accountId: d.accountId,
+        kind: 'DEPOSIT_REFUND',
+        amountCents: -decision.refundCents,
+        effectiveDate: input.asOf,
+        billId: input.billId ?? null,
+        idempotencyKey: `deposit:${d.id}:refund`,
+        memo: 'Security deposit refunded after 12 months of timely payment',
+      },
+      { actor, audit: false },
+    );
+    if (decision.interestCents > 0n)
+      await postEntry(
+        tx,
+        {
+          accountId: d.accountId,
+          kind: 'DEPOSIT_INTEREST',
+          amountCents: -decision.interestCents,
+          effectiveDate: input.asOf,
+          billId: input.billId ?? null,
+          idempotencyKey: `deposit:${d.id}:interest`,
+          memo: `Interest on the security deposit, ${decision.monthsHeld} months at 4.0%`,
+        },
+        { actor, audit: false },
+      );
+    const after = await tx.deposit.update({
+      where: { id: d.id },
+      data: { status: 'REFUNDED', closedAt: new Date() },
+    });
+    const heldCents = await adjustHeld(tx, d.accountId, -d.amountCents);
+    await audit(
+      tx,
+      actor,
+      'refund',
+      d,
+      after,
+      {
+        kind: 'deposit.refunded',
+        summary: `Deposit of ${formatCents(decision.refundCents)} and ${formatCents(decision.interestCents)} interest refunded as a bill credit`,
+        data: { depositId: d.id, billId: input.billId ?? null, monthsHeld: decision.monthsHeld },
+      },
+      heldCents,
+    );
+  }
+  return out;
+}
+
+// ---- read -------------------------------------------------------------------------------------
+
+/** GET /accounts/:id/deposit: the account's deposits, interest to date and whether a refund is due. */
+export async function depositStatus(db: Db, accountId: string, asOf: string = utilityDate()) {
+  const account = await db.account.findUnique({
+    where: { id: accountId },
+    select: { id: true, depositHeldCents: true },
+  });
+  if (!account) throw notFound('Account', accountId);
+  const deposits = await db.deposit.findMany({ where: { accountId }, orderBy: { createdAt: 'asc' } });
+  const entries = (await loadEntries(db, accountId)).map(toDomainEntry);
+  return {
+    accountId,
+    asOf,
+    depositHeldCents: account.depositHeldCents,
+    deposits: deposits.map((d) => {
+      const view = depositView(d);
+      if (d.status !== 'HELD' || !d.heldSince) return view;
+      const heldSince = isoDay(d.heldSince);
+      const monthsHeld = fullMonthsBetween(heldSince, asOf);
+      const refund = depositRefundDue(
+        { deposit: { status: d.status, amountCents: d.amountCents, heldSince }, entries },
+        asOf,
+      );
+      return {
+        ...view,
+        monthsHeld,
+        interestToDateCents: jsonCents(depositInterestCents(d.amountCents, monthsHeld)),
+        refund: refund.due
+          ? {
+              due: true,
+              code: refund.code,
+              reason: refund.reason,
+              refundCents: jsonCents(refund.refundCents),
+              interestCents: jsonCents(refund.interestCents),
+            }
+          : { due: false, code: refund.code, reason: refund.reason, eligibleOn: refund.eligibleOn },
+      };
+    }),
+  };
+}

@@ -1,0 +1,377 @@
+// The customer ledger in the database: posting entries (exactly once, by idempotency key), and
+// reading an account's position. Every money movement is a ledger_entry row; rows are immutable
+// (a database trigger refuses UPDATE and DELETE), so a correction is always a new entry.
+//
+// For other parts of the system (the bill cycle, collections):
+//   postCharge(tx, { accountId, billId, amountCents, effectiveDate, dueDate, idempotencyKey })
+//   postLateFee(tx, { accountId, pastDueCents | amountCents, asOf, idempotencyKey, billId? })
+//   pastDueBalances(db, accountIds, asOf)  → Map<accountId, past-due cents>
+//   accountPosition(db, accountId, asOf)   → balance, past due, aging
+// All take the caller's transaction, so the entry commits with the bill (or not at all), and are
+// safe to retry: the same key returns the entry already posted, a different entry under the same
+// key is refused (idempotency_mismatch).
+import type { LedgerEntry, LedgerKind } from '@prisma/client';
+import type { Db, Tx } from '../lib/db/prisma';
+import { recordChange, SYSTEM_ACTOR, type Actor } from '../lib/audit';
+import { AppError, invalid, notFound } from '../lib/errors';
+import {
+  addDays,
+  aging,
+  allocate,
+  amountProblem,
+  DUE_DAYS_AFTER_BILL,
+  formatCents,
+  isIsoDate,
+  isoDateIn,
+  lateFeeCents,
+  type Entry,
+} from '../domain/ledger';
+
+/** Millbrook is in Pennsylvania: ledger dates are civil days there. */
+export const UTILITY_TIME_ZONE = 'America/New_York';
+
+/** Today (or the day of `at`) in the utility's time zone, as YYYY-MM-DD. */
+export const utilityDate = (at: Date = new Date()) => isoDateIn(at, UTILITY_TIME_ZONE);
+/** A YYYY-MM-DD day as Prisma wants a `@db.Date`. */
+export const dbDate = (iso: string) => new Date(`${iso}T00:00:00Z`);
+export const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+/** Cents for a JSON response: a number (exact up to $90 trillion; beyond that, refuse). */
+export function jsonCents(c: bigint): number {
+  const n = Number(c);
+  if (!Number.isSafeInteger(n)) throw new AppError('internal', 'an amount is too large to report');
+  return n;
+}
+
+export const TX_OPTIONS = { maxWait: 10_000, timeout: 60_000 } as const;
+
+// ---- views --------------------------------------------------------------------------------------
+
+export function toDomainEntry(e: LedgerEntry): Entry & { row: LedgerEntry } {
+  return {
+    id: e.id,
+    kind: e.kind,
+    amountCents: e.amountCents,
+    effectiveDate: isoDay(e.effectiveDate),
+    dueDate: e.dueDate ? isoDay(e.dueDate) : null,
+    reversesEntryId: e.reversesEntryId,
+    row: e,
+  };
+}
+
+export function entryView(e: LedgerEntry) {
+  return {
+    id: e.id.toString(),
+    accountId: e.accountId,
+    kind: e.kind,
+    amountCents: jsonCents(e.amountCents),
+    effectiveDate: isoDay(e.effectiveDate),
+    dueDate: e.dueDate ? isoDay(e.dueDate) : null,
+    billId: e.billId,
+    paymentId: e.paymentId,
+    reversesEntryId: e.reversesEntryId?.toString() ?? null,
+    memo: e.memo,
+    createdAt: e.createdAt.toISOString(),
+  };
+}
+
+// ---- reading ------------------------------------------------------------------------------------
+
+export async function loadEntries(tx: Tx | Db, accountId: string): Promise<LedgerEntry[]> {
+  return tx.ledgerEntry.findMany({
+    where: { accountId },
+    orderBy: [{ effectiveDate: 'asc' }, { id: 'asc' }],
+  });
+}
+
+/** Balance, past due and aging on a day (entries effective that day or before). */
+export async function accountPosition(tx: Tx | Db, accountId: string, asOf: DateLike = utilityDate()) {
+  const rows = await loadEntries(tx, accountId);
+  return aging(rows.map(toDomainEntry), day(asOf));
+}
+
+/**
+ * Past-due cents per account on a day (charges open after their due date, oldest-first
+ * allocation), for many accounts in one query. Every account asked about is in the map.
+ */
+export async function pastDueBalances(
+  tx: Tx | Db,
+  accountIds: readonly string[],
+  asOf: DateLike = utilityDate(),
+): Promise<Map<string, bigint>> {
+  const on = day(asOf);
+  const ids = [...new Set(accountIds)];
+  const rows = ids.length
+    ? await tx.ledgerEntry.findMany({ where: { accountId: { in: ids }, effectiveDate: { lte: dbDate(on) } } })
+    : [];
+  const byAccount = new Map<string, Entry[]>(ids.map((id) => [id, []]));
+  for (const r of rows) byAccount.get(r.accountId)!.push(toDomainEntry(r));
+  return new Map([...byAccount].map(([id, entries]) => [id, aging(entries, on).pastDueCents]));
+}
+
+/** Locks the account row for the rest of the transaction: money on one account moves in turn. */
+export async function lockAccounts(tx: Tx, accountIds: readonly string[]): Promise<Set<string>> {
+  if (accountIds.length === 0) return new Set();
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id FROM account WHERE id = ANY(${[...accountIds]}::text[]) ORDER BY id FOR UPDATE`;
+  return new Set(rows.map((r) => r.id));
+}
+
+export async function lockAccount(tx: Tx, accountId: string): Promise<void> {
+  if (!(await lockAccounts(tx, [accountId])).has(accountId)) throw notFound('Account', accountId);
+}
+
+/** GET /accounts/:id/ledger: the entries, each charge's open amount, the balance and aging. */
+export async function ledgerView(db: Db, accountId: string, asOf: string = utilityDate()) {
+  const account = await db.account.findUnique({ where: { id: accountId }, select: { id: true } });
+  if (!account) throw notFound('Account', accountId);
+  const rows = (await loadEntries(db, accountId)).filter((r) => isoDay(r.effectiveDate) <= asOf);
+  const entries = rows.map(toDomainEntry);
+  const a = allocate(entries);
+  const open = new Map(a.charges.map((c) => [c.entry.id, c.openCents]));
+  const unapplied = new Map(a.credits.map((c) => [c.entry.id, c.unappliedCents]));
+  const position = aging(entries, asOf);
+  return {
+    accountId,
+    asOf,
+    balanceCents: jsonCents(position.balanceCents),
+    owedCents: jsonCents(position.owedCents),
+    creditBalanceCents: jsonCents(position.creditCents),
+    pastDueCents: jsonCents(position.pastDueCents),
+    aging: Object.fromEntries(Object.entries(position.buckets).map(([k, v]) => [k, jsonCents(v)])),
+    entries: rows.map((r) => ({
+      ...entryView(r),
+      /** charges: what is still unpaid; null for credits and reversed entries */
+      openCents: open.has(r.id) ? jsonCents(open.get(r.id)!) : null,
+      /** credits: what is not yet applied to a charge (a credit balance) */
+      unappliedCents: unapplied.has(r.id) ? jsonCents(unapplied.get(r.id)!) : null,
+      reversed: a.cancelled.has(r.id),
+    })),
+  };
+}
+
+// ---- posting ------------------------------------------------------------------------------------
+
+export interface PostEntryInput {
+  accountId: string;
+  kind: LedgerKind;
+  /** Integer cents; positive increases what the customer owes. */
+  amountCents: bigint;
+  /** YYYY-MM-DD */
+  effectiveDate: string;
+  /** YYYY-MM-DD; for charges. */
+  dueDate?: string | null;
+  billId?: string | null;
+  paymentId?: string | null;
+  reversesEntryId?: bigint | null;
+  /** Unique across the whole ledger, e.g. `bill:<billId>:charge`. */
+  idempotencyKey: string;
+  memo: string;
+}
+
+export interface PostOptions {
+  actor?: Actor;
+  /** Write an audit event for the entry (default true). */
+  audit?: boolean;
+  /** Put the entry on the account timeline with this kind and summary (default: not). */
+  timeline?: { kind: string; summary: string; occurredAt?: Date; data?: unknown } | null;
+  reason?: string | null;
+}
+
+const sameEntry = (row: LedgerEntry, i: PostEntryInput) =>
+  row.accountId === i.accountId &&
+  row.kind === i.kind &&
+  row.amountCents === i.amountCents &&
+  isoDay(row.effectiveDate) === i.effectiveDate &&
+  (row.dueDate ? isoDay(row.dueDate) : null) === (i.dueDate ?? null) &&
+  row.billId === (i.billId ?? null) &&
+  row.paymentId === (i.paymentId ?? null) &&
+  row.reversesEntryId === (i.reversesEntryId ?? null);
+
+/**
+ * Posts one entry exactly once. A retry with the same key and the same entry returns the row
+ * already posted (`created: false`, nothing written); the same key for a different entry is an
+ * idempotency_mismatch. Safe under concurrency: the insert is ON CONFLICT DO NOTHING on the
+ * unique key, so the second writer waits for the first and then finds its row.
+ */
+export async function postEntry(
+  tx: Tx,
+  input: PostEntryInput,
+  opts: PostOptions = {},
+): Promise<{ entry: LedgerEntry; created: boolean }> {
+  const problem = amountProblem(input.kind, input.amountCents);
+  if (problem) throw invalid('amountCents', `amountCents: ${problem}`);
+  for (const [field, value] of [
+    ['effectiveDate', input.effectiveDate],
+    ['dueDate', input.dueDate],
+  ] as const)
+    if (value != null && !isIsoDate(value)) throw invalid(field, `${field}: must be a date as YYYY-MM-DD`);
+  if (!input.idempotencyKey.trim()) throw invalid('idempotencyKey', 'idempotencyKey: required');
+  const account = await tx.account.findUnique({ where: { id: input.accountId }, select: { id: true } });
+  if (!account) throw notFound('Account', input.accountId);
+
+  const [row] = await tx.ledgerEntry.createManyAndReturn({
+    data: [
+      {
+        accountId: input.accountId,
+        kind: input.kind,
+        amountCents: input.amountCents,
+        effectiveDate: dbDate(input.effectiveDate),
+        dueDate: input.dueDate ? dbDate(input.dueDate) : null,
+        billId: input.billId ?? null,
+        paymentId: input.paymentId ?? null,
+        reversesEntryId: input.reversesEntryId ?? null,
+        idempotencyKey: input.idempotencyKey,
+        memo: input.memo,
+      },
+    ],
+    skipDuplicates: true,
+  });
+  if (!row) {
+    const prior = await tx.ledgerEntry.findUniqueOrThrow({ where: { idempotencyKey: input.idempotencyKey } });
+    if (!sameEntry(prior, input))
+      throw new AppError(
+        'idempotency_mismatch',
+        `Ledger key ${input.idempotencyKey} was already used for a different entry (${prior.id})`,
+        'idempotencyKey',
+      );
+    return { entry: prior, created: false };
+  }
+  if (opts.audit !== false) {
+    await recordChange(
+      tx,
+      opts.actor ?? SYSTEM_ACTOR,
+      {
+        action: 'ledger-entry.create',
+        entityType: 'ledger_entry',
+        entityId: row.id.toString(),
+        accountId: row.accountId,
+        after: entryView(row),
+        reason: opts.reason ?? null,
+      },
+      opts.timeline
+        ? {
+            kind: opts.timeline.kind,
+            summary: opts.timeline.summary,
+            occurredAt: opts.timeline.occurredAt ?? new Date(),
+            data: opts.timeline.data ?? {
+              entryId: row.id.toString(),
+              kind: row.kind,
+              amountCents: jsonCents(row.amountCents),
+            },
+          }
+        : undefined,
+    );
+  }
+  return { entry: row, created: true };
+}
+
+/** A calendar day: 'YYYY-MM-DD', or a Date read as its UTC day (as Prisma returns `@db.Date`). */
+export type DateLike = string | Date;
+const day = (d: DateLike): string => (typeof d === 'string' ? d : isoDay(d));
+
+/** A posted entry; `created` is false when the key had already posted it (nothing was written). */
+export type PostedEntry = LedgerEntry & { created: boolean };
+
+export interface PostChargeInput {
+  accountId: string;
+  /** The bill's total in cents (a bill that nets to a credit posts a negative CHARGE). */
+  amountCents: bigint;
+  billId: string;
+  /** The bill date: the entry's effective date. */
+  effectiveDate: DateLike;
+  /** 20 days after the bill date under the ordinance. */
+  dueDate: DateLike;
+  /** e.g. `bill:<billId>:charge` */
+  idempotencyKey: string;
+  memo?: string;
+  actor?: Actor;
+  /** Also put the charge on the timeline (the bill's own 'bill issued' event usually covers it). */
+  timeline?: boolean;
+}
+
+/**
+ * Posts a bill's CHARGE entry in the caller's transaction (the bill cycle's issue step). Audited;
+ * on the timeline only when asked. Retry-safe by key. A zero total is refused: skip the call.
+ */
+export async function postCharge(tx: Tx, input: PostChargeInput): Promise<PostedEntry> {
+  const memo = input.memo ?? `Bill ${input.billId}`;
+  const dueDate = day(input.dueDate);
+  const { entry, created } = await postEntry(
+    tx,
+    {
+      accountId: input.accountId,
+      kind: 'CHARGE',
+      amountCents: input.amountCents,
+      effectiveDate: day(input.effectiveDate),
+      dueDate,
+      billId: input.billId,
+      idempotencyKey: input.idempotencyKey,
+      memo,
+    },
+    {
+      actor: input.actor ?? SYSTEM_ACTOR,
+      timeline: input.timeline
+        ? { kind: 'ledger.charge', summary: `${memo}: ${formatCents(input.amountCents)} due ${dueDate}` }
+        : null,
+    },
+  );
+  return { ...entry, created };
+}
+
+export interface PostLateFeeInput {
+  accountId: string;
+  /** The unpaid past-due balance: the fee is the ordinance's 1.5%, minimum $1.00 (lateFeeCents). */
+  pastDueCents?: bigint;
+  /** Or the fee itself, in positive cents, when the caller has computed it. */
+  amountCents?: bigint;
+  /** The day the fee is assessed (the day after the due date): the entry's effective date. */
+  asOf: DateLike;
+  /** Defaults to 20 days after `asOf`; pass the next bill's due date if the fee rides on it. */
+  dueDate?: DateLike;
+  /** The bill whose unpaid balance the fee is on. */
+  billId?: string | null;
+  /** e.g. `bill:<billId>:late-fee` — one late fee per bill ("assessed once"). */
+  idempotencyKey: string;
+  memo?: string;
+  actor?: Actor;
+}
+
+/**
+ * Posts a LATE_FEE charge in the caller's transaction; audited and on the account timeline.
+ * Returns null when there is no fee (nothing past due). Retry-safe by key.
+ */
+export async function postLateFee(tx: Tx, input: PostLateFeeInput): Promise<PostedEntry | null> {
+  if ((input.amountCents === undefined) === (input.pastDueCents === undefined))
+    throw new AppError('internal', 'postLateFee needs exactly one of amountCents and pastDueCents');
+  const amountCents = input.amountCents ?? lateFeeCents(input.pastDueCents!);
+  if (amountCents === 0n) return null;
+  const effectiveDate = day(input.asOf);
+  const dueDate = input.dueDate ? day(input.dueDate) : addDays(effectiveDate, DUE_DAYS_AFTER_BILL);
+  const memo = input.memo ?? `Late payment charge${input.billId ? ` on bill ${input.billId}` : ''}`;
+  const { entry, created } = await postEntry(
+    tx,
+    {
+      accountId: input.accountId,
+      kind: 'LATE_FEE',
+      amountCents,
+      effectiveDate,
+      dueDate,
+      billId: input.billId ?? null,
+      idempotencyKey: input.idempotencyKey,
+      memo,
+    },
+    {
+      actor: input.actor ?? SYSTEM_ACTOR,
+      timeline: {
+        kind: 'ledger.fee',
+        summary:
+          `${memo}: ${formatCents(amountCents)}` +
+          (input.pastDueCents !== undefined
+            ? ` (1.5% of ${formatCents(input.pastDueCents)} past due, minimum $1.00)`
+            : ''),
+      },
+    },
+  );
+  return { ...entry, created };
+}

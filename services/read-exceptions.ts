@@ -1,0 +1,239 @@
+// The read-exception work queue: list what failed validation, and resolve each exception —
+// accept the read as it is, correct it (with a reason), estimate the period, or send a crew (a
+// meter-investigation service order). Every resolution is audited and goes on the account
+// timeline; the meter's validated use for the cycle changes with it, so rating bills what the
+// clerk decided.
+import type { Prisma } from '@prisma/client';
+import type { Db } from '../lib/db/prisma';
+import { recordChange, type Actor } from '../lib/audit';
+import { AppError, invalid, notFound } from '../lib/errors';
+import { registerDelta } from '../domain/reads/validate';
+import { estimateUsage } from '../domain/reads/estimate';
+import { cycleCalendar } from '../domain/billing/cycle-calendar';
+import { classAverages, localText, meterHistory } from '../activities/billing';
+import { openServiceOrder, type OrderDeps } from './service-orders';
+
+export type Resolution =
+  | { action: 'accept'; reason: string }
+  | { action: 'correct'; value: number; reason: string }
+  | { action: 'estimate'; reason: string }
+  | { action: 'send-crew'; reason: string };
+
+export async function listReadExceptions(
+  db: Db,
+  q: {
+    status?: string | undefined;
+    cycleRunId?: string | undefined;
+    code?: string | undefined;
+    accountId?: string | undefined;
+    limit: number;
+    offset: number;
+  },
+) {
+  const where: Prisma.ReadExceptionWhereInput = {
+    ...(q.status ? { status: q.status as Prisma.EnumReadExceptionStatusFilter['equals'] } : {}),
+    ...(q.cycleRunId ? { cycleRunId: q.cycleRunId } : {}),
+    ...(q.code ? { code: q.code } : {}),
+    ...(q.accountId ? { accountId: q.accountId } : {}),
+  };
+  const [items, total] = await Promise.all([
+    db.readException.findMany({
+      where,
+      orderBy: [{ createdAt: 'asc' }, { meterId: 'asc' }],
+      take: q.limit,
+      skip: q.offset,
+    }),
+    db.readException.count({ where }),
+  ]);
+  return {
+    items: items.map((e) => ({ ...e, readId: e.readId?.toString() ?? null })),
+    total,
+    limit: q.limit,
+    offset: q.offset,
+  };
+}
+
+export async function resolveReadException(d: OrderDeps, actor: Actor, id: string, r: Resolution) {
+  const e = await d.db.readException.findUnique({
+    where: { id },
+    include: { cycleRun: { include: { cycle: true } } },
+  });
+  if (!e) throw notFound('Read exception', id);
+  if (e.status !== 'OPEN')
+    throw new AppError('conflict', `Read exception ${id} is already ${e.status.toLowerCase()}`);
+  const meter = await d.db.meter.findUnique({ where: { id: e.meterId } });
+  const result = await d.db.cycleMeterResult.findUnique({
+    where: { cycleRunId_meterId: { cycleRunId: e.cycleRunId, meterId: e.meterId } },
+  });
+
+  let resultChange: Prisma.CycleMeterResultUpdateInput | null = null;
+  let serviceOrderId: string | null = null;
+  let correctedRead: Prisma.MeterReadCreateInput | null = null;
+  const detail: Record<string, unknown> = { action: r.action, reason: r.reason };
+
+  if (r.action === 'accept') {
+    if (!result || result.registerDelta === null) {
+      throw new AppError(
+        'conflict',
+        'There is no usable consumption to accept on this read: correct it or estimate instead',
+      );
+    }
+    resultChange = { status: 'VALID' };
+  } else if (r.action === 'correct') {
+    if (!meter)
+      throw new AppError(
+        'conflict',
+        `Meter ${e.meterId} is not in the meter master: it cannot be corrected, only investigated`,
+      );
+    if (!Number.isSafeInteger(r.value) || r.value < 0 || r.value >= 10 ** meter.dials) {
+      throw invalid('value', `value: must be a whole register reading below 10^${meter.dials}`);
+    }
+    const prev = result?.previousReadAt ? await previousValue(d.db, e.meterId, result.previousReadAt) : null;
+    if (prev === null)
+      throw new AppError('conflict', 'No previous read to measure the corrected read against');
+    const { delta, rolloverDelta } = registerDelta(prev, r.value, meter.dials);
+    const consumption = delta >= 0 ? delta : rolloverDelta!;
+    const readAt =
+      result?.readAt ??
+      new Date(`${cycleCalendar(e.cycleRun.period, e.cycleRun.cycle.readDay).readDay}T12:00:00Z`);
+    correctedRead = {
+      meterId: e.meterId,
+      accountId: e.accountId,
+      readAt,
+      value: BigInt(r.value),
+      rawValue: String(r.value),
+      unit: meter.readUnit,
+      source: 'API',
+      quality: 'CORRECTED',
+      correctsId: e.readId,
+      reason: r.reason,
+    };
+    resultChange = { status: 'VALID', registerDelta: BigInt(consumption), readAt };
+    Object.assign(detail, { value: r.value, consumption });
+  } else if (r.action === 'estimate') {
+    if (!meter || !result?.previousReadAt)
+      throw new AppError('conflict', 'An estimate needs a known meter with a previous read');
+    const to =
+      result.readAt ??
+      new Date(`${cycleCalendar(e.cycleRun.period, e.cycleRun.cycle.readDay).readDay}T00:00:00Z`);
+    const history = (await meterHistory(d.db, [e.meterId], e.cycleRunId))[e.meterId] ?? [];
+    const est = estimateUsage({
+      meterId: e.meterId,
+      readUnit: meter.readUnit,
+      period: { from: localText(result.previousReadAt), to: localText(to) },
+      history,
+      classAverage: await classAverageFor(d.db, e.cycleRunId, e.meterId),
+    });
+    if (!est.ok) throw new AppError('conflict', est.reason);
+    resultChange = {
+      status: 'ESTIMATED',
+      estimatedUsage: String(est.estimate.usage),
+      basis: est.estimate.description,
+      readAt: to,
+    };
+    Object.assign(detail, { usage: est.estimate.usage, basis: est.estimate.description });
+  } else {
+    const account = e.accountId ?? result?.accountId;
+    if (!account) throw new AppError('conflict', 'The read names no account to send a crew to');
+    const order = await openServiceOrder(d, actor, {
+      accountId: account,
+      type: 'METER_INVESTIGATION',
+      priority: 'NORMAL',
+      ...(meter ? { meterId: meter.id } : {}),
+      reason: `Read exception ${e.code} on meter ${e.meterId}: ${r.reason}`,
+    });
+    serviceOrderId = order.id;
+    detail.serviceOrderId = order.id;
+  }
+
+  const status = {
+    accept: 'ACCEPTED',
+    correct: 'CORRECTED',
+    estimate: 'ESTIMATED',
+    'send-crew': 'CREW_SENT',
+  } as const;
+  return d.db.$transaction(async (tx) => {
+    // The other exceptions of the same meter and run are settled by the same decision.
+    const settled = await tx.readException.updateMany({
+      where: { cycleRunId: e.cycleRunId, meterId: e.meterId, status: 'OPEN' },
+      data: {
+        status: status[r.action],
+        resolution: detail as Prisma.InputJsonValue,
+        resolvedBy: actor.id,
+        resolvedAt: new Date(),
+        serviceOrderId,
+      },
+    });
+    if (correctedRead) await tx.meterRead.create({ data: correctedRead });
+    if (resultChange) {
+      await tx.cycleMeterResult.update({
+        where: { cycleRunId_meterId: { cycleRunId: e.cycleRunId, meterId: e.meterId } },
+        data: resultChange,
+      });
+    }
+    await recordChange(
+      tx,
+      actor,
+      {
+        action: `read-exception.${r.action}`,
+        entityType: 'read_exception',
+        entityId: id,
+        accountId: e.accountId,
+        before: { status: 'OPEN', code: e.code },
+        after: { status: status[r.action], ...detail },
+        reason: r.reason,
+      },
+      e.accountId
+        ? {
+            kind: 'read.exception.resolved',
+            summary: `Read exception ${e.code} on meter ${e.meterId}: ${r.action} — ${r.reason}`,
+            data: detail,
+          }
+        : undefined,
+    );
+    return { id, status: status[r.action], settled: settled.count, ...detail };
+  });
+}
+
+async function previousValue(db: Db, meterId: string, at: Date): Promise<number | null> {
+  const r = await db.meterRead.findFirst({
+    where: { meterId, readAt: at, value: { not: null } },
+    orderBy: { quality: 'desc' },
+  });
+  return r?.value !== undefined && r?.value !== null ? Number(r.value) : null;
+}
+
+/** The class average of the meter's class in this run, from the run's valid results. */
+async function classAverageFor(db: Db, runId: string, meterId: string) {
+  const meter = await db.meter.findUnique({
+    where: { id: meterId },
+    include: { servicePoint: { include: { premise: { include: { accounts: true } } } } },
+  });
+  const account = meter?.servicePoint.premise.accounts[0];
+  if (!meter || !account) return undefined;
+  const usageClass = `${account.class}-${meter.service}-${meter.readUnit}`;
+  const peers = await db.$queryRaw<
+    { meter_id: string; value: bigint; read_at: Date; prev_at: Date; delta: bigint }[]
+  >`
+    SELECT r.meter_id, 0::bigint AS value, r.read_at, r.previous_read_at AS prev_at, r.register_delta AS delta
+    FROM cycle_meter_result r JOIN meter m ON m.id = r.meter_id JOIN account a ON a.id = r.account_id
+    WHERE r.cycle_run_id = ${runId} AND r.status = 'VALID' AND r.register_delta IS NOT NULL
+      AND m.service::text = ${meter.service} AND m.read_unit::text = ${meter.readUnit} AND a.class::text = ${account.class}`;
+  const masters = peers.map((p) => ({
+    meterId: p.meter_id,
+    accountId: '',
+    cycle: '',
+    service: meter.service,
+    readUnit: meter.readUnit,
+    dials: 15,
+    multiplier: meter.multiplier,
+    active: true,
+    usageClass,
+  }));
+  const prev = Object.fromEntries(
+    peers.map((p) => [p.meter_id, { read: 0, readTime: localText(p.prev_at) }]),
+  );
+  const rows = peers.map((p) => ({ meterId: p.meter_id, value: p.delta, readAt: p.read_at }));
+  const rate = classAverages(masters, rows, prev)[usageClass];
+  return rate ? { usageClass, rate } : undefined;
+}

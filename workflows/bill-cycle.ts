@@ -1,0 +1,225 @@
+// billCycle: one bill cycle for one billing period, `bill-cycle:<cycleId>:<period>`, end to end:
+// open → wait for the read window to close (or readsComplete) → validate reads → rate in batches
+// → hold for review when exceptions exceed the threshold (approve) → issue → deliver → sleep to
+// the due date + 1 → late payment charges → hand past-due accounts to collections → close.
+//
+// Money never lives here: every amount is written by activities to Postgres, in batches that are
+// idempotent per (cycle run, account), so a retry or a worker crash after a commit never bills an
+// account twice. The workflow keeps only progress counters for the `progress` query.
+import {
+  condition,
+  defineQuery,
+  defineSignal,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { BillingActivities } from '../activities/billing';
+import { cyclePeriodFor, type CycleCalendar } from '../domain/billing/cycle-calendar';
+
+export interface BillCycleInput {
+  cycleId: number;
+  /** YYYY-MM; when absent (a scheduled run), the month the workflow started in. */
+  period?: string;
+  /** Issue without a clerk's approval even when exceptions exceed the threshold. */
+  autoApprove?: boolean;
+  /** Hold for review when open exceptions exceed this share of meters (0..1). Default 0.05. */
+  reviewThreshold?: number;
+  /** Accounts per rating/issuing activity. */
+  batchSize?: number;
+}
+
+export type Stage =
+  | 'opening'
+  | 'waiting-for-reads'
+  | 'validating'
+  | 'rating'
+  | 'held-for-review'
+  | 'issuing'
+  | 'delivering'
+  | 'waiting-for-due-date'
+  | 'late-charges'
+  | 'handing-off'
+  | 'closed';
+
+export interface CycleProgress {
+  runId: string | null;
+  cycleId: number;
+  period: string;
+  stage: Stage;
+  calendar: CycleCalendar | null;
+  meters: number;
+  validReads: number;
+  exceptions: number;
+  openExceptions: number;
+  drafted: number;
+  skipped: number;
+  issued: number;
+  issuedCents: string;
+  emailed: number;
+  printed: number;
+  lateFees: number;
+  lateFeeCents: string;
+  handedOff: number;
+  held: boolean;
+  approvedBy: string | null;
+}
+
+export const readsCompleteSignal = defineSignal<[{ by: string }]>('readsComplete');
+export const approveSignal = defineSignal<[{ by: string }]>('approve');
+export const holdSignal = defineSignal<[{ by: string; reason: string }]>('hold');
+export const releaseSignal = defineSignal<[{ by: string }]>('release');
+export const progressQuery = defineQuery<CycleProgress>('progress');
+
+export const billCycleWorkflowId = (cycleId: number, period: string) => `bill-cycle:${cycleId}:${period}`;
+
+const db = proxyActivities<BillingActivities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
+});
+
+export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
+  const info = workflowInfo();
+  const period = input.period ?? cyclePeriodFor(info.startTime);
+  const batchSize = input.batchSize ?? 500;
+  const p: CycleProgress = {
+    runId: null,
+    cycleId: input.cycleId,
+    period,
+    stage: 'opening',
+    calendar: null,
+    meters: 0,
+    validReads: 0,
+    exceptions: 0,
+    openExceptions: 0,
+    drafted: 0,
+    skipped: 0,
+    issued: 0,
+    issuedCents: '0',
+    emailed: 0,
+    printed: 0,
+    lateFees: 0,
+    lateFeeCents: '0',
+    handedOff: 0,
+    held: false,
+    approvedBy: null,
+  };
+  let readsComplete = false;
+  let approved = false;
+  let supervisorHold = false;
+  setHandler(progressQuery, () => p);
+  setHandler(readsCompleteSignal, () => void (readsComplete = true));
+  setHandler(approveSignal, ({ by }) => {
+    approved = true;
+    p.approvedBy = by;
+  });
+  setHandler(holdSignal, () => void (supervisorHold = true));
+  setHandler(releaseSignal, () => void (supervisorHold = false));
+
+  const stage = async (s: Stage) => {
+    p.stage = s;
+    if (p.runId) await db.recordCycleStage({ runId: p.runId, stage: s, progress: { ...p } });
+  };
+
+  // 1. Open the run (idempotent): its calendar — read window, bill date, due date.
+  const opened = await db.openCycleRun({ cycleId: input.cycleId, period, workflowId: info.workflowId });
+  p.runId = opened.runId;
+  p.calendar = opened.calendar;
+
+  // 2. Wait for the read window to close, or for the clerk to say the reads are in.
+  await stage('waiting-for-reads');
+  const untilClose = Date.parse(opened.calendar.readWindowTo) - Date.now();
+  if (untilClose > 0) await condition(() => readsComplete, untilClose);
+
+  // 3. Validate every read of the cycle; exceptions go to the work queue.
+  await stage('validating');
+  const v = await db.validateCycleReads({ runId: opened.runId });
+  Object.assign(p, {
+    meters: v.meters,
+    validReads: v.valid,
+    exceptions: v.exceptions,
+    openExceptions: v.exceptions,
+  });
+
+  // 4. Rate in batches (draft bills). Accounts with open exceptions wait.
+  await stage('rating');
+  await rateAll();
+
+  // 5. Hold for review when exceptions exceed the threshold, or a supervisor holds the cycle.
+  const threshold = input.reviewThreshold ?? 0.05;
+  const needsReview = () => p.meters > 0 && p.openExceptions / p.meters > threshold;
+  if ((needsReview() && !input.autoApprove) || supervisorHold) {
+    p.held = true;
+    await stage('held-for-review');
+    await condition(() => approved && !supervisorHold);
+    p.held = false;
+    // Exceptions resolved during review (accepted, corrected, estimated) can now be rated.
+    await stage('rating');
+    await rateAll();
+  }
+
+  // 6. Issue: drafts become immutable bills and post their charges to the ledger.
+  await stage('issuing');
+  p.issued = 0;
+  p.issuedCents = '0';
+  for (let after: string | null = null; ; ) {
+    const r: Awaited<ReturnType<BillingActivities['issueBatch']>> = await db.issueBatch({
+      runId: opened.runId,
+      afterAccountId: after,
+      limit: batchSize,
+    });
+    p.issued += r.issued;
+    p.issuedCents = (BigInt(p.issuedCents) + BigInt(r.totalCents)).toString();
+    if (!r.lastAccountId) break;
+    after = r.lastAccountId;
+  }
+
+  // 7. Deliver: email to paperless customers, the print mail-merge batch for the rest.
+  await stage('delivering');
+  const d = await db.deliverCycleBills({ runId: opened.runId });
+  p.emailed = d.emailed;
+  p.printed = d.printed;
+
+  // 8. Sleep to the day after the due date, then assess late payment charges.
+  await stage('waiting-for-due-date');
+  const lateChargeDay = Date.parse(`${opened.calendar.lateChargeDate}T05:00:00Z`);
+  if (lateChargeDay > Date.now()) await sleep(lateChargeDay - Date.now());
+  await stage('late-charges');
+  const fees = await db.assessLateCharges({ runId: opened.runId, asOf: opened.calendar.lateChargeDate });
+  p.lateFees = fees.assessed;
+  p.lateFeeCents = fees.totalCents;
+
+  // 9. Hand every past-due account to its collections case: signal-with-start from an activity
+  // (a workflow cannot signal-with-start), in batches; the case dedupes repeated hand-offs.
+  await stage('handing-off');
+  for (let i = 0; i < fees.pastDueAccounts.length; i += batchSize) {
+    const h = await db.handOffToCollections({
+      runId: opened.runId,
+      accountIds: fees.pastDueAccounts.slice(i, i + batchSize),
+      asOf: opened.calendar.lateChargeDate,
+    });
+    p.handedOff += h.handedOff;
+  }
+
+  await stage('closed');
+  return p;
+
+  async function rateAll(): Promise<void> {
+    p.drafted = 0;
+    p.skipped = 0;
+    for (let after: string | null = null; ; ) {
+      const r: Awaited<ReturnType<BillingActivities['rateBatch']>> = await db.rateBatch({
+        runId: opened.runId,
+        afterAccountId: after,
+        limit: batchSize,
+      });
+      p.drafted += r.drafted;
+      p.skipped += r.skipped;
+      if (!r.lastAccountId) break;
+      after = r.lastAccountId;
+    }
+    p.openExceptions = await db.countOpenExceptions({ runId: opened.runId });
+  }
+}
