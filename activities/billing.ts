@@ -593,7 +593,7 @@ async function readsForRun(db: Db, meterIds: string[], accountIds: string[], fro
 }
 
 /** Each meter's last usable actual read before the window: the start of the period. */
-async function lastGoodReads(
+export async function lastGoodReads(
   db: Db,
   meterIds: string[],
   before: Date,

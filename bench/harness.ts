@@ -32,6 +32,8 @@ export interface Result {
   figures: Figure[];
   /** What the figures mean and how they were obtained: printed under the table, kept in the file. */
   notes: string[];
+  /** Set when the code under measurement failed (the figures then cover what could be measured). */
+  failed?: string;
 }
 
 // ---- throwaway Postgres -------------------------------------------------------------------------
@@ -200,7 +202,7 @@ export function formatTable(r: Result): string {
   const line = (cells: string[]) =>
     cells.map((c, i) => (i === 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-  const out = [`== ${r.name}`, line(head), rule, ...rows.map(line)];
+  const out = [`== ${r.name}`, ...(r.failed ? [`!! ${r.failed}`] : []), line(head), rule, ...rows.map(line)];
   if (r.notes.length) out.push('', ...r.notes.map((n) => `  * ${n}`));
   return out.join('\n');
 }
@@ -230,6 +232,7 @@ export function writeResult(r: Result, startedAt: Date, durationMs: number): str
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(durationMs),
     machine: machineInfo(),
+    ...(r.failed ? { failed: r.failed } : {}),
     params: r.params,
     figures: r.figures.map((f) => ({ ...f, value: round(f.value) })),
     notes: r.notes,

@@ -12,6 +12,7 @@ import { createWorker } from '../lib/worker';
 import { createApp } from '../api/app';
 import { SYSTEM_ACTOR } from '../lib/audit';
 import { loadDemo, ensureAdminKey } from '../services/demo';
+import { ensureCycleSchedules } from '../services/bill-cycles';
 
 async function main() {
   const started = Date.now();
@@ -40,6 +41,8 @@ async function run(sys: System, started: number, demo: boolean) {
     deps: workerDeps(sys),
   });
   const workerRun = worker.run();
+  // A monthly Temporal Schedule per bill cycle starts its run on the cycle's read day.
+  await ensureCycleSchedules({ db: sys.db, temporal: sys.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE });
 
   const credentialsFile = path.join(
     path.resolve(config.DATA_DIR),
@@ -77,7 +80,7 @@ async function run(sys: System, started: number, demo: boolean) {
     `  Postgres     ${sys.database.embedded ? `embedded, data in ${path.join(config.DATA_DIR, 'postgres')}` : 'external (DATABASE_URL)'}${sys.database.migrationsApplied.length ? `, applied ${sys.database.migrationsApplied.length} migration(s)` : ''}`,
     `  Temporal     ${sys.temporalAddress}${sys.temporalUiUrl ? `   (Web UI ${sys.temporalUiUrl})` : ' (TEMPORAL_ADDRESS)'}`,
     `  Mail         ${sys.mailDir ? `SMTP catcher ${sys.smtpUrl}, messages in ${path.relative(process.cwd(), sys.mailDir)} and ${api}/mail` : 'external (SMTP_URL)'}`,
-    `  Worker       task queue ${config.TEMPORAL_TASK_QUEUE}`,
+    `  Worker       task queue ${config.TEMPORAL_TASK_QUEUE}; bill cycles scheduled monthly (bill-cycle-schedule:<cycle>)`,
     keys
       ? `  API keys     ${path.relative(process.cwd(), credentialsFile)}${demo ? ' (one per demo role)' : ''}`
       : `  API keys     issued earlier (see README: "API keys")`,

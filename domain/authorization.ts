@@ -40,6 +40,8 @@ export const PERMISSIONS = {
   'read-exception:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
   'read-exception:work': ['csr', 'supervisor', 'admin'],
   'bill:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
+  'bill:adjust': ['supervisor', 'admin'],
+  'bill:rebill': ['supervisor', 'admin'],
   'bill-cycle:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
   'bill-cycle:run': ['csr', 'supervisor', 'admin', 'system'],
   'bill-cycle:approve': ['supervisor', 'admin'],

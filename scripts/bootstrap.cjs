@@ -112,6 +112,21 @@ function venvBin(name) {
   return existsSync(p) && statSync(p).isFile() ? p : null;
 }
 
+/** System tools the tests use: pdftotext reads bill PDFs back (Debian package poppler-utils). */
+function ensureTestTools() {
+  if (which('pdftotext')) return;
+  const apt = which('apt-get');
+  if (apt && process.getuid && process.getuid() === 0) {
+    say('installing poppler-utils (pdftotext) for the bill PDF tests…');
+    run(apt, ['update', '-qq'], { quiet: true });
+    const r = run(apt, ['install', '-y', '-qq', 'poppler-utils'], { quiet: true });
+    if (r.status === 0 && which('pdftotext')) return;
+  }
+  fail(
+    'the tests need `pdftotext` to read bill PDFs back: install poppler-utils (apt-get install poppler-utils, brew install poppler).',
+  );
+}
+
 function exec(bin, args) {
   const child = spawn(bin, args, { cwd: ROOT, stdio: 'inherit', env: process.env });
   // Forward termination to the child; it owns the shutdown of everything it started.
@@ -133,9 +148,11 @@ switch (command) {
     break;
   case 'prepare': // install everything the tests and the stack need, run nothing
     ensureTemporal({ testServer: true });
+    ensureTestTools();
     break;
   case 'test':
     ensureTemporal({ testServer: true });
+    ensureTestTools();
     exec(bin('jest'), args);
     break;
   case 'bench':

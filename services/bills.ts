@@ -34,7 +34,8 @@ export function billView(b: Bill & { lines?: BillLine[] }) {
 export async function getBill(db: Db, id: string) {
   const b = await db.bill.findUnique({ where: { id }, include: { lines: { orderBy: { lineNo: 'asc' } } } });
   if (!b) throw notFound('Bill', id);
-  return billView(b);
+  const next = await db.bill.findFirst({ where: { replacesId: id, kind: 'REBILL' }, select: { id: true } });
+  return { ...billView(b), replacedBy: next?.id ?? null };
 }
 
 export async function listAccountBills(db: Db, accountId: string) {

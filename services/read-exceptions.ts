@@ -10,7 +10,7 @@ import { AppError, invalid, notFound } from '../lib/errors';
 import { registerDelta } from '../domain/reads/validate';
 import { estimateUsage } from '../domain/reads/estimate';
 import { cycleCalendar } from '../domain/billing/cycle-calendar';
-import { classAverages, localText, meterHistory } from '../activities/billing';
+import { classAverages, lastGoodReads, localText, meterHistory } from '../activities/billing';
 import { openServiceOrder, type OrderDeps } from './service-orders';
 
 export type Resolution =
@@ -65,6 +65,13 @@ export async function resolveReadException(d: OrderDeps, actor: Actor, id: strin
   const result = await d.db.cycleMeterResult.findUnique({
     where: { cycleRunId_meterId: { cycleRunId: e.cycleRunId, meterId: e.meterId } },
   });
+  // Where validation found no usable read (NO_READ, NON_NUMERIC), the period still starts at the
+  // meter's last good read before the window.
+  const previousReadAt = (async () => {
+    if (result?.previousReadAt) return result.previousReadAt;
+    const p = (await lastGoodReads(d.db, [e.meterId], e.cycleRun.readWindowFrom))[e.meterId];
+    return p ? new Date(`${p.readTime}Z`) : null;
+  })();
 
   let resultChange: Prisma.CycleMeterResultUpdateInput | null = null;
   let serviceOrderId: string | null = null;
@@ -88,7 +95,8 @@ export async function resolveReadException(d: OrderDeps, actor: Actor, id: strin
     if (!Number.isSafeInteger(r.value) || r.value < 0 || r.value >= 10 ** meter.dials) {
       throw invalid('value', `value: must be a whole register reading below 10^${meter.dials}`);
     }
-    const prev = result?.previousReadAt ? await previousValue(d.db, e.meterId, result.previousReadAt) : null;
+    const from = await previousReadAt;
+    const prev = from ? await previousValue(d.db, e.meterId, from) : null;
     if (prev === null)
       throw new AppError('conflict', 'No previous read to measure the corrected read against');
     const { delta, rolloverDelta } = registerDelta(prev, r.value, meter.dials);
@@ -108,19 +116,20 @@ export async function resolveReadException(d: OrderDeps, actor: Actor, id: strin
       correctsId: e.readId,
       reason: r.reason,
     };
-    resultChange = { status: 'VALID', registerDelta: BigInt(consumption), readAt };
+    resultChange = { status: 'VALID', registerDelta: BigInt(consumption), readAt, previousReadAt: from };
     Object.assign(detail, { value: r.value, consumption });
   } else if (r.action === 'estimate') {
-    if (!meter || !result?.previousReadAt)
+    const from = await previousReadAt;
+    if (!meter || !from)
       throw new AppError('conflict', 'An estimate needs a known meter with a previous read');
     const to =
-      result.readAt ??
+      result?.readAt ??
       new Date(`${cycleCalendar(e.cycleRun.period, e.cycleRun.cycle.readDay).readDay}T00:00:00Z`);
     const history = (await meterHistory(d.db, [e.meterId], e.cycleRunId))[e.meterId] ?? [];
     const est = estimateUsage({
       meterId: e.meterId,
       readUnit: meter.readUnit,
-      period: { from: localText(result.previousReadAt), to: localText(to) },
+      period: { from: localText(from), to: localText(to) },
       history,
       classAverage: await classAverageFor(d.db, e.cycleRunId, e.meterId),
     });
@@ -130,6 +139,7 @@ export async function resolveReadException(d: OrderDeps, actor: Actor, id: strin
       estimatedUsage: String(est.estimate.usage),
       basis: est.estimate.description,
       readAt: to,
+      previousReadAt: from,
     };
     Object.assign(detail, { usage: est.estimate.usage, basis: est.estimate.description });
   } else {

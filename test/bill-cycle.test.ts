@@ -87,6 +87,60 @@ test('cycle 1, November 2026: held for review, approved, billed to the cent, del
   ]);
   expect(held.exceptions).toBeGreaterThan(0);
   expect(held.stage).toBe('held-for-review');
+  // Every anomaly of the November file is in the work queue under its own name.
+  const queue = await app.call('csr', 'GET', '/read-exceptions?cycleRunId=1:2026-11&status=OPEN&limit=100');
+  const found = new Set(
+    queue.body.items.map((e: { meterId: string; code: string }) => `${e.meterId} ${e.code}`),
+  );
+  for (const expected of [
+    'W000008 NO_READ', // flagged NO_READ, empty value
+    'E000029 NO_READ',
+    'E000083 NO_READ',
+    'W000077 NON_NUMERIC', // "ERR"
+    'W000065 TAMPER', // head-end tamper flag
+    'E000089 OUTSIDE_WINDOW', // dated 2026-12-12
+    'W999999 UNKNOWN_METER', // not in the meter master
+    'W000039 NEGATIVE_CONSUMPTION', // 794970 → 793236, not a plausible rollover
+    'E000051 HIGH_USE', // 6,205 kWh in 31 days
+    'W000096 HIGH_USE', // 38,745 ft³ in 31 days
+    'W000061 ZERO_USE_ACTIVE', // no use on an active account
+  ]) {
+    expect(found).toContain(expected);
+  }
+  expect(found.size).toBe(11); // and nothing else: rollovers and the identical duplicate are valid
+
+  // The clerk works the queue: estimate, correct, accept, send a crew.
+  const byMeter = (m: string) =>
+    queue.body.items.find((e: { meterId: string }) => e.meterId === m).id as string;
+  const resolve = (m: string, body: object) =>
+    app.call('csr', 'POST', `/read-exceptions/${byMeter(m)}/resolve`, body);
+  const est = await resolve('W000008', { action: 'estimate', reason: 'No read from the endpoint' });
+  expect(est.body).toMatchObject({
+    status: 'ESTIMATED',
+    basis: expect.stringMatching(/ESTIMATED: .*class RES-WATER-GAL/),
+  });
+  expect(
+    (await resolve('W000077', { action: 'correct', value: 346863, reason: 'Read at the premise by phone' }))
+      .body.status,
+  ).toBe('CORRECTED');
+  expect(
+    (await resolve('W000061', { action: 'accept', reason: 'Premise vacant for the month, owner confirmed' }))
+      .body.status,
+  ).toBe('ACCEPTED');
+  const crew = await resolve('W000065', { action: 'send-crew', reason: 'Tamper flag' });
+  expect(crew.body).toMatchObject({ status: 'CREW_SENT' });
+  // The order's record is written by its workflow's first step.
+  let order = await app.call('supervisor', 'GET', `/service-orders/${crew.body.serviceOrderId}`);
+  for (let i = 0; i < 50 && order.status === 404; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    order = await app.call('supervisor', 'GET', `/service-orders/${crew.body.serviceOrderId}`);
+  }
+  expect(order.body.type).toBe('METER_INVESTIGATION');
+  expect((await resolve('W000061', { action: 'accept', reason: 'again' })).status).toBe(409);
+  const bad = await resolve('W000039', { action: 'correct', value: -5, reason: 'x' });
+  expect(bad.status).toBe(400);
+  expect(bad.body.error.field).toBe('value');
+
   // A CSR may not approve; a supervisor may.
   expect((await app.call('csr', 'POST', '/bill-cycles/1/runs/2026-11/approve', {})).status).toBe(403);
   expect((await app.call('supervisor', 'POST', '/bill-cycles/1/runs/2026-11/approve', {})).status).toBe(200);
@@ -114,6 +168,24 @@ test('cycle 1, November 2026: held for review, approved, billed to the cent, del
   // 100024 W-2 1", a cubic-foot meter: 2,318 ft³ × 7.48052 = 17,339.84536 gal. Base 31.00;
   //   17,339.84536 × 5.60/1000 = 97.1031 → 97.10; sewer × 6.20/1000 = 107.5070 → 107.51. Total 235.61.
   expect(await serviceCents('100024', 'WATER')).toBe(23561);
+
+  // The resolved exceptions were billed after approval: corrected, accepted and estimated.
+  // 100077 corrected to 346863: 600 counts × 10 = 6,000 gal. 18.50 + 12.30 + 3,000 × 5.25/1000
+  //   = 15.75 + sewer 6,000 × 6.20/1000 = 37.20. Total 83.75.
+  expect(await serviceCents('100077', 'WATER')).toBe(8375);
+  // 100061 accepted at zero use: the base charge only.
+  expect(await serviceCents('100061', 'WATER')).toBe(1850);
+  const estimated = await app.t.db.bill.findFirstOrThrow({
+    where: { accountId: '100008', cycleRunId: '1:2026-11' },
+  });
+  expect(estimated.estimated).toBe(true);
+  // The crew is out on 100065: no bill until the meter is investigated.
+  expect(await app.t.db.bill.count({ where: { accountId: '100065', cycleRunId: '1:2026-11' } })).toBe(0);
+  const tl77 = await app.call('csr', 'GET', '/accounts/100077/timeline?kind=read.*');
+  expect(tl77.body.items.map((e: { kind: string }) => e.kind).sort()).toEqual([
+    'read.exception',
+    'read.exception.resolved',
+  ]);
 
   // Exactly one bill per billed account; each bill's charge is on the ledger.
   const bills = await app.t.db.bill.findMany({ where: { cycleRunId: '1:2026-11' } });
