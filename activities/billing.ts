@@ -27,7 +27,7 @@ import {
   collectionsHandoffSignal,
   collectionsWorkflowId,
 } from '../workflows/collections-case';
-import { postCharge, postLateFee, pastDueBalances } from '../services/ledger';
+import { postLateFee, pastDueBalances } from '../services/ledger';
 import type { Mailer } from '../lib/mailer';
 import { deliverBills } from '../services/bill-delivery';
 
@@ -254,8 +254,11 @@ export function createBillingActivities(deps: BillingActivityDeps) {
       const billByAccount = new Map(bills.map((b) => [b.accountId, b]));
       let drafted = 0;
       let skipped = 0;
+      const newBills: Prisma.BillCreateManyInput[] = [];
+      const newLines: Prisma.BillLineCreateManyInput[] = [];
+      const replaced: string[] = [];
+      Context.current().heartbeat(i.afterAccountId);
       for (const a of accounts) {
-        Context.current().heartbeat(a.id);
         const existing = billByAccount.get(a.id);
         if (existing && existing.status !== 'DRAFT') continue; // issued: never touched again
         const mine = results.filter((r) => r.accountId === a.id);
@@ -330,31 +333,36 @@ export function createBillingActivities(deps: BillingActivityDeps) {
           throw err;
         }
         const id = billId(run.id, a.id);
-        await db.$transaction(async (tx) => {
-          if (existing) {
-            await tx.billLine.deleteMany({ where: { billId: id } });
-            await tx.bill.delete({ where: { id } });
-          }
-          await tx.bill.create({
-            data: {
-              id,
-              accountId: a.id,
-              cycleRunId: run.id,
-              kind: 'REGULAR',
-              status: 'DRAFT',
-              periodFrom: periodFrom!,
-              periodTo: periodTo!,
-              billDate: new Date(calendar.billDate),
-              dueDate: new Date(calendar.dueDate),
-              estimated,
-              totalCents: total,
-              language: a.customer.language,
-            },
-          });
-          await tx.billLine.createMany({ data: lines.map((l) => ({ ...l, billId: id })) });
+        if (existing) replaced.push(id);
+        newBills.push({
+          id,
+          accountId: a.id,
+          cycleRunId: run.id,
+          kind: 'REGULAR',
+          status: 'DRAFT',
+          periodFrom: periodFrom!,
+          periodTo: periodTo!,
+          billDate: new Date(calendar.billDate),
+          dueDate: new Date(calendar.dueDate),
+          estimated,
+          totalCents: total,
+          language: a.customer.language,
         });
+        newLines.push(...lines.map((l) => ({ ...l, billId: id })));
         drafted++;
       }
+      // The whole batch in one transaction, set-based: a retry replaces drafts, never adds bills.
+      await db.$transaction(
+        async (tx) => {
+          if (replaced.length) {
+            await tx.billLine.deleteMany({ where: { billId: { in: replaced } } });
+            await tx.bill.deleteMany({ where: { id: { in: replaced }, status: 'DRAFT' } });
+          }
+          await tx.bill.createMany({ data: newBills });
+          await tx.billLine.createMany({ data: newLines });
+        },
+        { timeout: 120_000 },
+      );
       return { lastAccountId: accounts[accounts.length - 1]!.id, drafted, skipped };
     },
 
@@ -371,41 +379,53 @@ export function createBillingActivities(deps: BillingActivityDeps) {
         take: i.limit,
       });
       if (drafts.length === 0) return { lastAccountId: null, issued: 0, totalCents: '0' };
-      let total = 0n;
+      const total = drafts.reduce((t, b) => t + b.totalCents, 0n);
+      const ids = drafts.map((b) => b.id);
       await db.$transaction(
         async (tx) => {
-          const now = new Date();
-          for (const b of drafts) {
-            await tx.bill.update({ where: { id: b.id }, data: { status: 'ISSUED', issuedAt: now } });
-            await postCharge(tx, {
+          // DRAFT → ISSUED only: a bill issued by an earlier attempt is not touched again.
+          await tx.bill.updateMany({
+            where: { id: { in: ids }, status: 'DRAFT' },
+            data: { status: 'ISSUED', issuedAt: new Date() },
+          });
+          // Each bill's charge, keyed by the bill: a retried batch cannot post it twice.
+          await tx.ledgerEntry.createMany({
+            data: drafts
+              .filter((b) => b.totalCents !== 0n)
+              .map((b) => ({
+                accountId: b.accountId,
+                kind: 'CHARGE' as const,
+                amountCents: b.totalCents,
+                effectiveDate: b.billDate,
+                dueDate: b.dueDate,
+                billId: b.id,
+                idempotencyKey: `bill:${b.id}:charge`,
+                memo: `Bill ${b.id} for ${isoDay(b.periodFrom)} to ${isoDay(b.periodTo)}`,
+              })),
+            skipDuplicates: true,
+          });
+          await tx.timelineEvent.createMany({
+            data: drafts.map((b) => ({
               accountId: b.accountId,
-              amountCents: b.totalCents,
-              billId: b.id,
-              effectiveDate: b.billDate,
-              dueDate: b.dueDate,
-              idempotencyKey: `bill:${b.id}:charge`,
-              memo: `Bill ${b.id} for ${isoDay(b.periodFrom)} to ${isoDay(b.periodTo)}`,
-            });
-            await recordTimeline(tx, SYSTEM_ACTOR, {
-              accountId: b.accountId,
+              occurredAt: new Date(),
               kind: 'bill.issued',
               entityType: 'bill',
               entityId: b.id,
               summary: `Bill ${b.id} issued: ${formatCents(b.totalCents)} due ${isoDay(b.dueDate)}${b.estimated ? ' (ESTIMATED)' : ''}`,
+              actor: SYSTEM_ACTOR.id,
               data: {
                 billId: b.id,
                 totalCents: b.totalCents.toString(),
                 dueDate: isoDay(b.dueDate),
                 estimated: b.estimated,
               },
-            });
-            total += b.totalCents;
-          }
+            })),
+          });
           await recordAudit(tx, SYSTEM_ACTOR, {
             action: 'bills.issue',
             entityType: 'bill_cycle_run',
             entityId: i.runId,
-            after: { bills: drafts.map((b) => b.id), totalCents: total.toString() },
+            after: { bills: ids, totalCents: total.toString() },
           });
         },
         { timeout: 120_000 },
