@@ -7,6 +7,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as auditAppend from '../bench/audit-append';
+import * as billing from '../bench/billing';
 import * as conversionImport from '../bench/conversion-import';
 import {
   fmt,
@@ -24,7 +25,7 @@ interface Benchmark {
   run(opts: BenchOptions): Promise<Result>;
 }
 
-const BENCHMARKS: Benchmark[] = [conversionImport, auditAppend, timeline];
+const BENCHMARKS: Benchmark[] = [conversionImport, auditAppend, timeline, billing];
 
 const USAGE = `usage: npm run bench -- [--only=<name>[,<name>...]] [--scale=<n>]
 
