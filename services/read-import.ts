@@ -24,7 +24,7 @@ export interface ReadRejection {
 export interface ReadImportResult {
   status: 'completed' | 'unchanged';
   importId: string;
-  kind: 'ami-csv' | 'green-button';
+  kind: 'ami-csv' | 'green-button' | 'json';
   counts: { rows: number; stored: number; rejected: number; meters: number };
   rejections: ReadRejection[];
 }
@@ -249,4 +249,99 @@ export async function intervalUsage(db: Db, meterId: string, from: Date, to: Dat
     kwh: `${wh / 1000n}.${(wh % 1000n).toString().padStart(3, '0')}`,
     complete: (r?.covered ?? 0n) === seconds,
   };
+}
+
+export interface JsonRead {
+  meterId: string;
+  /** The utility's local time, YYYY-MM-DDTHH:MM:SS. */
+  readAt: string;
+  value: number;
+  flags?: string[] | undefined;
+  accountId?: string | undefined;
+}
+
+/**
+ * Reads through the API, one or a batch. The batch is stored whole or not at all, and the same
+ * batch sent again (same content) is recognised and not stored twice.
+ */
+export async function importJsonReads(
+  db: Db,
+  opts: { reads: JsonRead[]; source: 'API' | 'FIELD'; actor: Actor },
+): Promise<ReadImportResult> {
+  const canonical = JSON.stringify(
+    opts.reads.map((r) => [r.meterId, r.readAt, r.value, [...(r.flags ?? [])].sort(), r.accountId ?? null]),
+  );
+  const hash = sha256(`json:${opts.source}:${canonical}`);
+  const prior = await already(db, hash);
+  if (prior) return prior;
+  const meters = await db.meter.findMany({
+    where: { id: { in: [...new Set(opts.reads.map((r) => r.meterId))] } },
+  });
+  const byId = new Map(meters.map((m) => [m.id, m]));
+  const rejections: ReadRejection[] = [];
+  opts.reads.forEach((r, i) => {
+    const m = byId.get(r.meterId);
+    if (!m)
+      rejections.push({
+        line: i + 1,
+        field: 'meterId',
+        value: r.meterId,
+        problem: 'is not in the meter master',
+      });
+    else if (r.value >= 10 ** m.dials)
+      rejections.push({
+        line: i + 1,
+        field: 'value',
+        value: String(r.value),
+        problem: `has more digits than the meter's ${m.dials} dials`,
+      });
+    if (!localTimeToDate(r.readAt))
+      rejections.push({
+        line: i + 1,
+        field: 'readAt',
+        value: r.readAt,
+        problem: 'is not a local timestamp YYYY-MM-DDTHH:MM:SS',
+      });
+  });
+  if (rejections.length) {
+    const first = rejections[0]!;
+    throw invalid(
+      `reads.${first.line - 1}.${first.field}`,
+      `reads[${first.line - 1}].${first.field} ${first.problem}`,
+    );
+  }
+  return db.$transaction(async (tx) => {
+    const run = await tx.readImport.create({
+      data: {
+        kind: 'json',
+        fileName: `${opts.source.toLowerCase()}-batch`,
+        sourceHash: hash,
+        counts: {},
+        rejections: [],
+        actor: opts.actor.id,
+      },
+    });
+    const data = opts.reads.map((r, i) => ({
+      meterId: r.meterId,
+      accountId: r.accountId ?? null,
+      readAt: localTimeToDate(r.readAt)!,
+      value: BigInt(r.value),
+      rawValue: String(r.value),
+      unit: byId.get(r.meterId)!.readUnit,
+      source: opts.source,
+      flags: (r.flags ?? []).map((f) => f.toUpperCase()),
+      importId: run.id,
+      sourceLine: i + 1,
+    }));
+    const stored = (await tx.meterRead.createMany({ data })).count;
+    const counts = { rows: data.length, stored, rejected: 0, meters: byId.size };
+    await tx.readImport.update({ where: { id: run.id }, data: { counts } });
+    await recordAudit(tx, opts.actor, {
+      action: 'reads.import',
+      entityType: 'read_import',
+      entityId: run.id,
+      after: { kind: 'json', source: opts.source, counts },
+    });
+    return { status: 'completed' as const, importId: run.id, kind: 'json' as const, counts, rejections: [] };
+  });
 }

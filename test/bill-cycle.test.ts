@@ -203,3 +203,26 @@ test('cycle 1, November 2026: held for review, approved, billed to the cent, del
   expect(tl.body.items.map((e: { kind: string }) => e.kind)).toContain('bill.issued');
   expect((await verifyAuditChain(app.t.db)).ok).toBe(true);
 });
+
+test('single reads and batches through the JSON API: stored once, bad ones refused by field', async () => {
+  const batch = { reads: [{ meterId: 'W000002', readAt: '2026-09-15T09:30:00', value: 470000 }] };
+  const first = await app.call('csr', 'POST', '/reads', batch);
+  expect(first.status).toBe(200);
+  expect(first.body).toMatchObject({ status: 'completed', counts: { stored: 1 } });
+  expect((await app.call('csr', 'POST', '/reads', batch)).body.status).toBe('unchanged');
+  const unknown = await app.call('csr', 'POST', '/reads', {
+    reads: [{ meterId: 'NOPE1', readAt: '2026-09-15T09:30:00', value: 1 }],
+  });
+  expect(unknown.status).toBe(400);
+  expect(unknown.body.error.field).toBe('reads.0.meterId');
+  const tooWide = await app.call('csr', 'POST', '/reads', {
+    reads: [{ meterId: 'W000002', readAt: '2026-09-15T09:30:00', value: 1_000_000 }],
+  });
+  expect(tooWide.body.error.field).toBe('reads.0.value');
+  expect((await app.call('auditor', 'POST', '/reads', batch)).status).toBe(403);
+  expect(
+    await app.t.db.meterRead.count({
+      where: { meterId: 'W000002', readAt: new Date('2026-09-15T09:30:00Z') },
+    }),
+  ).toBe(1);
+});

@@ -2,7 +2,12 @@
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
 import type { RouteTable } from '../route';
-import { importAmiReads, importGreenButton, intervalUsage } from '../../services/read-import';
+import {
+  importAmiReads,
+  importGreenButton,
+  importJsonReads,
+  intervalUsage,
+} from '../../services/read-import';
 import { listReadExceptions, resolveReadException } from '../../services/read-exceptions';
 import { cycleProgress, signalCycle, startCycleRun } from '../../services/bill-cycles';
 import { getBill, listAccountBills } from '../../services/bills';
@@ -55,6 +60,38 @@ export function registerBillingRoutes(t: RouteTable, deps: ApiDeps): void {
       const opts = { content: Buffer.from(body.content, 'utf8'), fileName: body.fileName, actor };
       return body.format === 'ami-csv' ? importAmiReads(deps.db, opts) : importGreenButton(deps.db, opts);
     },
+  });
+  t.add({
+    method: 'post',
+    path: '/reads',
+    tag: 'reads',
+    summary: 'Record one read or a batch (JSON); the same batch again is a no-op',
+    permission: 'read:import',
+    body: z
+      .object({
+        source: z.enum(['API', 'FIELD']).default('API'),
+        reads: z
+          .array(
+            z
+              .object({
+                meterId: z.string().trim().min(1).max(40),
+                accountId: z.string().trim().min(1).max(40).optional(),
+                readAt: z
+                  .string()
+                  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/, 'must be a local time YYYY-MM-DDTHH:MM:SS'),
+                value: z.number().int('must be a whole register reading').min(0).max(999_999_999_999),
+                flags: z
+                  .array(z.enum(['NO_READ', 'TAMPER']))
+                  .max(2)
+                  .optional(),
+              })
+              .strict(),
+          )
+          .min(1)
+          .max(10_000),
+      })
+      .strict(),
+    handler: ({ actor, body }) => importJsonReads(deps.db, { reads: body.reads, source: body.source, actor }),
   });
   t.add({
     method: 'get',
