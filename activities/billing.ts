@@ -9,15 +9,15 @@ import type { Prisma } from '@prisma/client';
 import type { Db, Tx } from '../lib/db/prisma';
 import { recordAudit, recordTimeline, SYSTEM_ACTOR, type Actor } from '../lib/audit';
 import { cycleCalendar, type CycleCalendar } from '../domain/billing/cycle-calendar';
+import { resolveReadException } from '../services/read-exceptions';
+import { AppError } from '../lib/errors';
+import { classAverages, lastGoodReads, localText, meterHistory } from '../services/read-history';
 import {
   validateReads,
   type IncomingRead,
   type MeterMaster,
   type MeterResult,
-  type PreviousRead,
 } from '../domain/reads/validate';
-import type { DailyRate } from '../domain/reads/ratio';
-import type { PeriodUse } from '../domain/reads/baseline';
 import { meterUsage, rateService, RatingError } from '../domain/rating/rate';
 import { schedulesFor, type Tariff } from '../domain/rating/tariff';
 import { MILLBROOK_TARIFF } from '../domain/rating/millbrook';
@@ -46,6 +46,7 @@ const STATUS: Record<Stage, Prisma.BillCycleRunUpdateInput['status']> = {
   opening: 'OPEN',
   'waiting-for-reads': 'OPEN',
   validating: 'VALIDATING',
+  estimating: 'VALIDATING',
   rating: 'RATING',
   'held-for-review': 'HELD_FOR_REVIEW',
   issuing: 'ISSUING',
@@ -56,8 +57,6 @@ const STATUS: Record<Stage, Prisma.BillCycleRunUpdateInput['status']> = {
   closed: 'CLOSED',
 };
 
-/** Utility-local wall clock, stored as the same clock reading in UTC (see ARCHITECTURE). */
-export const localText = (d: Date) => d.toISOString().slice(0, 19);
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 export const billId = (runId: string, accountId: string) => `B-${runId.replace(':', '-')}-${accountId}`;
 
@@ -219,6 +218,40 @@ export function createBillingActivities(deps: BillingActivityDeps) {
       );
       const exceptionMeters = results.filter((r) => r.status === 'exception').length;
       return { meters: results.length, valid: results.length - exceptionMeters, exceptions: exceptionMeters };
+    },
+
+    /**
+     * The ordinance's estimate for every meter that simply has no read (NO_READ and nothing else):
+     * no clerk needs to decide those. Anything else stays in the queue.
+     */
+    async estimateMissingReads(i: { runId: string }): Promise<{ estimated: number; notEstimable: number }> {
+      if (!deps.temporal || !deps.taskQueue)
+        throw new Error('Estimation needs the Temporal client (a crew may be sent)');
+      const open = await db.readException.findMany({ where: { cycleRunId: i.runId, status: 'OPEN' } });
+      const codes = new Map<string, Set<string>>();
+      for (const e of open) codes.set(e.meterId, (codes.get(e.meterId) ?? new Set()).add(e.code));
+      let estimated = 0;
+      let notEstimable = 0;
+      for (const e of open) {
+        if (e.code !== 'NO_READ' || codes.get(e.meterId)!.size !== 1) continue;
+        Context.current().heartbeat(e.meterId);
+        try {
+          await resolveReadException(
+            { db, temporal: deps.temporal, taskQueue: deps.taskQueue },
+            SYSTEM_ACTOR,
+            e.id,
+            {
+              action: 'estimate',
+              reason: 'No read in the window: estimated per the ordinance (average daily use)',
+            },
+          );
+          estimated++;
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          notEstimable++; // no history and no class average: a clerk decides
+        }
+      }
+      return { estimated, notEstimable };
     },
 
     async countOpenExceptions(i: { runId: string }): Promise<number> {
@@ -543,27 +576,6 @@ async function cycleMeters(db: Db, cycleId: number) {
 }
 
 /**
- * Each meter's billed periods before this run (actual reads only), as validation and estimation
- * want them: from, to and use in the meter's units after its multiplier.
- */
-export async function meterHistory(
-  db: Db,
-  meterIds: string[],
-  exceptRunId: string,
-): Promise<Record<string, PeriodUse[]>> {
-  const rows = await db.$queryRaw<{ meter_id: string; from: Date; to: Date; usage: bigint }[]>`
-    SELECT r.meter_id, r.previous_read_at AS "from", r.read_at AS "to", r.register_delta * m.multiplier AS usage
-    FROM cycle_meter_result r JOIN meter m ON m.id = r.meter_id
-    WHERE r.meter_id = ANY(${meterIds}) AND r.cycle_run_id <> ${exceptRunId} AND r.status = 'VALID'
-      AND r.register_delta IS NOT NULL AND r.previous_read_at IS NOT NULL AND r.read_at IS NOT NULL
-    ORDER BY r.read_at DESC`;
-  const out: Record<string, PeriodUse[]> = {};
-  for (const r of rows)
-    (out[r.meter_id] ??= []).push({ from: localText(r.from), to: localText(r.to), usage: Number(r.usage) });
-  return out;
-}
-
-/**
  * The reads a run judges: every read in the window for the cycle's meters or accounts, and every
  * other row of the files that delivered them — so a read dated outside the window, or for a meter
  * the master does not know, is reported as such instead of silently missing.
@@ -610,57 +622,6 @@ async function readsForRun(db: Db, meterIds: string[], accountIds: string[], fro
   return [...inWindow, ...extra, ...strays].sort(
     (a, b) => a.readAt.getTime() - b.readAt.getTime() || Number(a.id - b.id),
   );
-}
-
-/** Each meter's last usable actual read before the window: the start of the period. */
-export async function lastGoodReads(
-  db: Db,
-  meterIds: string[],
-  before: Date,
-): Promise<Record<string, PreviousRead>> {
-  const rows = await db.$queryRaw<{ meter_id: string; value: bigint; read_at: Date }[]>`
-    SELECT DISTINCT ON (meter_id) meter_id, value, read_at
-    FROM meter_read
-    WHERE meter_id = ANY(${meterIds}) AND read_at < ${before} AND value IS NOT NULL
-      AND NOT ('NO_READ' = ANY(flags)) AND NOT ('TAMPER' = ANY(flags))
-    ORDER BY meter_id, read_at DESC, quality DESC, id DESC`;
-  return Object.fromEntries(
-    rows.map((r) => [r.meter_id, { read: Number(r.value), readTime: localText(r.read_at) }]),
-  );
-}
-
-/**
- * The class average daily use when a premise has no history of its own: the median of this
- * cycle's plausible register advances per class.
- */
-export function classAverages(
-  masters: MeterMaster[],
-  rows: { meterId: string; value: bigint | null; readAt: Date }[],
-  previous: Record<string, PreviousRead>,
-): Record<string, DailyRate> {
-  const byClass = new Map<string, number[]>();
-  const master = new Map(masters.map((m) => [m.meterId, m]));
-  for (const r of rows) {
-    const m = master.get(r.meterId);
-    const p = previous[r.meterId];
-    if (!m || !p || r.value === null) continue;
-    const delta = Number(r.value) - p.read;
-    const days = (r.readAt.getTime() - Date.parse(`${p.readTime}Z`)) / 86_400_000;
-    if (delta <= 0 || days < 1) continue;
-    const list = byClass.get(m.usageClass!) ?? [];
-    list.push((delta * m.multiplier) / days);
-    byClass.set(m.usageClass!, list);
-  }
-  const out: Record<string, DailyRate> = {};
-  for (const [cls, list] of byClass) {
-    // The median, not the mean: a handful of broken or tampered meters must not move it.
-    list.sort((a, b) => a - b);
-    const mid = list.length >> 1;
-    const median = list.length % 2 ? list[mid]! : (list[mid - 1]! + list[mid]!) / 2;
-    // Whole billing units per 1,000 days keeps the rate an exact ratio of integers.
-    out[cls] = { usage: Math.round(median * 1000), days: 1000 };
-  }
-  return out;
 }
 
 function resultRow(

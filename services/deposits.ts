@@ -277,6 +277,66 @@ export async function syncDepositStatus(
 
 // ---- final bill and refund --------------------------------------------------------------------
 
+/**
+ * Closes one held deposit as bill credits: the principal credit, the interest credit when there is
+ * any, the deposit's closing status, the account's held total and the audit/timeline record.
+ * Applying on a final bill and refunding after 12 timely months are the same steps with different
+ * entry kinds, keys, memos and wording, so both go through here to keep them in step.
+ */
+async function creditHeldDeposit(
+  tx: Tx,
+  actor: Actor,
+  d: Deposit,
+  c: {
+    kind: 'DEPOSIT_APPLIED' | 'DEPOSIT_REFUND';
+    /** Last part of the principal entry's idempotency key (`deposit:<id>:<keySuffix>`). */
+    keySuffix: 'applied' | 'refund';
+    memo: string;
+    principalCents: bigint;
+    interestCents: bigint;
+    monthsHeld: number;
+    effectiveDate: string;
+    billId: string | null;
+    status: 'APPLIED' | 'REFUNDED';
+    verb: 'apply' | 'refund';
+    timeline: { kind: string; summary: string; data: unknown };
+  },
+): Promise<void> {
+  await postEntry(
+    tx,
+    {
+      accountId: d.accountId,
+      kind: c.kind,
+      amountCents: -c.principalCents,
+      effectiveDate: c.effectiveDate,
+      billId: c.billId,
+      idempotencyKey: `deposit:${d.id}:${c.keySuffix}`,
+      memo: c.memo,
+    },
+    { actor, audit: false },
+  );
+  if (c.interestCents > 0n)
+    await postEntry(
+      tx,
+      {
+        accountId: d.accountId,
+        kind: 'DEPOSIT_INTEREST',
+        amountCents: -c.interestCents,
+        effectiveDate: c.effectiveDate,
+        billId: c.billId,
+        idempotencyKey: `deposit:${d.id}:interest`,
+        memo: `Interest on the security deposit, ${c.monthsHeld} months at 4.0%`,
+      },
+      { actor, audit: false },
+    );
+  const after = await tx.deposit.update({
+    where: { id: d.id },
+    data: { status: c.status, closedAt: new Date() },
+  });
+  const heldCents = await adjustHeld(tx, d.accountId, -d.amountCents);
+  await audit(tx, actor, c.verb, d, after, c.timeline, heldCents);
+}
+
 export interface DepositCredit {
   depositId: string;
   creditedCents: number;
@@ -301,51 +361,23 @@ export async function applyDepositToFinalBill(
       input.effectiveDate,
     );
     if (!app) continue;
-    await postEntry(
-      tx,
-      {
-        accountId: d.accountId,
-        kind: 'DEPOSIT_APPLIED',
-        amountCents: -app.appliedCents,
-        effectiveDate: input.effectiveDate,
-        billId: input.billId ?? null,
-        idempotencyKey: `deposit:${d.id}:applied`,
-        memo: 'Security deposit applied to the final bill',
-      },
-      { actor, audit: false },
-    );
-    if (app.interestCents > 0n)
-      await postEntry(
-        tx,
-        {
-          accountId: d.accountId,
-          kind: 'DEPOSIT_INTEREST',
-          amountCents: -app.interestCents,
-          effectiveDate: input.effectiveDate,
-          billId: input.billId ?? null,
-          idempotencyKey: `deposit:${d.id}:interest`,
-          memo: `Interest on the security deposit, ${app.monthsHeld} months at 4.0%`,
-        },
-        { actor, audit: false },
-      );
-    const after = await tx.deposit.update({
-      where: { id: d.id },
-      data: { status: 'APPLIED', closedAt: new Date() },
-    });
-    const heldCents = await adjustHeld(tx, d.accountId, -d.amountCents);
-    await audit(
-      tx,
-      actor,
-      'apply',
-      d,
-      after,
-      {
+    await creditHeldDeposit(tx, actor, d, {
+      kind: 'DEPOSIT_APPLIED',
+      keySuffix: 'applied',
+      memo: 'Security deposit applied to the final bill',
+      principalCents: app.appliedCents,
+      interestCents: app.interestCents,
+      monthsHeld: app.monthsHeld,
+      effectiveDate: input.effectiveDate,
+      billId: input.billId ?? null,
+      status: 'APPLIED',
+      verb: 'apply',
+      timeline: {
         kind: 'deposit.applied',
         summary: `Deposit of ${formatCents(app.appliedCents)} and ${formatCents(app.interestCents)} interest applied to the final bill`,
         data: { depositId: d.id, billId: input.billId ?? null },
       },
-      heldCents,
-    );
+    });
     out.push({
       depositId: d.id,
       creditedCents: jsonCents(app.appliedCents),
@@ -383,51 +415,23 @@ export async function refundDepositIfDue(
     );
     out.push({ depositId: d.id, decision });
     if (!decision.due) continue;
-    await postEntry(
-      tx,
-      {
-        accountId: d.accountId,
-        kind: 'DEPOSIT_REFUND',
-        amountCents: -decision.refundCents,
-        effectiveDate: input.asOf,
-        billId: input.billId ?? null,
-        idempotencyKey: `deposit:${d.id}:refund`,
-        memo: 'Security deposit refunded after 12 months of timely payment',
-      },
-      { actor, audit: false },
-    );
-    if (decision.interestCents > 0n)
-      await postEntry(
-        tx,
-        {
-          accountId: d.accountId,
-          kind: 'DEPOSIT_INTEREST',
-          amountCents: -decision.interestCents,
-          effectiveDate: input.asOf,
-          billId: input.billId ?? null,
-          idempotencyKey: `deposit:${d.id}:interest`,
-          memo: `Interest on the security deposit, ${decision.monthsHeld} months at 4.0%`,
-        },
-        { actor, audit: false },
-      );
-    const after = await tx.deposit.update({
-      where: { id: d.id },
-      data: { status: 'REFUNDED', closedAt: new Date() },
-    });
-    const heldCents = await adjustHeld(tx, d.accountId, -d.amountCents);
-    await audit(
-      tx,
-      actor,
-      'refund',
-      d,
-      after,
-      {
+    await creditHeldDeposit(tx, actor, d, {
+      kind: 'DEPOSIT_REFUND',
+      keySuffix: 'refund',
+      memo: 'Security deposit refunded after 12 months of timely payment',
+      principalCents: decision.refundCents,
+      interestCents: decision.interestCents,
+      monthsHeld: decision.monthsHeld,
+      effectiveDate: input.asOf,
+      billId: input.billId ?? null,
+      status: 'REFUNDED',
+      verb: 'refund',
+      timeline: {
         kind: 'deposit.refunded',
         summary: `Deposit of ${formatCents(decision.refundCents)} and ${formatCents(decision.interestCents)} interest refunded as a bill credit`,
         data: { depositId: d.id, billId: input.billId ?? null, monthsHeld: decision.monthsHeld },
       },
-      heldCents,
-    );
+    });
   }
   return out;
 }

@@ -20,6 +20,7 @@ import { once } from '../lib/idempotency';
 import {
   addDays,
   allocationOf,
+  type AppliedTo,
   balance,
   describeReturnCode,
   DUE_DAYS_AFTER_BILL,
@@ -105,6 +106,22 @@ export interface PostedPayment {
   balanceCents: number;
 }
 
+/** What a payment paid, charge by charge, as the answer shows it (fresh post and later reads alike). */
+function allocationView(
+  appliedTo: readonly AppliedTo<ReturnType<typeof toDomainEntry>>[],
+): PostedPayment['allocation'] {
+  return appliedTo.map((a) => ({
+    entryId: a.charge.id.toString(),
+    kind: a.charge.kind,
+    memo: a.charge.row.memo,
+    billId: a.charge.row.billId,
+    effectiveDate: a.charge.effectiveDate,
+    dueDate: a.dueDate,
+    appliedCents: jsonCents(a.appliedCents),
+    openCents: jsonCents(a.openCents),
+  }));
+}
+
 /**
  * Posts one payment in the caller's transaction: the payment row, its PAYMENT ledger entry, the
  * deposit status it may settle, and its audit and timeline entries. A payment already posted
@@ -162,16 +179,7 @@ async function postPaymentTx(
     payment: paymentView(payment),
     ledgerEntryId: entry.id.toString(),
     effectiveDate: p.effectiveDate,
-    allocation: appliedTo.map((a) => ({
-      entryId: a.charge.id.toString(),
-      kind: a.charge.kind,
-      memo: a.charge.row.memo,
-      billId: a.charge.row.billId,
-      effectiveDate: a.charge.effectiveDate,
-      dueDate: a.dueDate,
-      appliedCents: jsonCents(a.appliedCents),
-      openCents: jsonCents(a.openCents),
-    })),
+    allocation: allocationView(appliedTo),
     unappliedCents: jsonCents(unappliedCents),
     balanceCents: jsonCents(balance(entries)),
   };
@@ -280,16 +288,7 @@ async function answerFor(tx: Tx | Db, payment: Payment): Promise<PostedPayment> 
     payment: paymentView(payment),
     ledgerEntryId: posted?.id.toString() ?? '',
     effectiveDate: posted ? entryView(posted).effectiveDate : utilityDate(payment.receivedAt),
-    allocation: appliedTo.map((a) => ({
-      entryId: a.charge.id.toString(),
-      kind: a.charge.kind,
-      memo: a.charge.row.memo,
-      billId: a.charge.row.billId,
-      effectiveDate: a.charge.effectiveDate,
-      dueDate: a.dueDate,
-      appliedCents: jsonCents(a.appliedCents),
-      openCents: jsonCents(a.openCents),
-    })),
+    allocation: allocationView(appliedTo),
     unappliedCents: jsonCents(unappliedCents),
     balanceCents: jsonCents(balance(entries)),
   };

@@ -10,7 +10,7 @@ import { AppError, invalid, notFound } from '../lib/errors';
 import { registerDelta } from '../domain/reads/validate';
 import { estimateUsage } from '../domain/reads/estimate';
 import { cycleCalendar } from '../domain/billing/cycle-calendar';
-import { classAverages, lastGoodReads, localText, meterHistory } from '../activities/billing';
+import { classAverages, lastGoodReads, localText, meterHistory } from './read-history';
 import { openServiceOrder, type OrderDeps } from './service-orders';
 
 export type Resolution =

@@ -4,6 +4,7 @@
 // waived, held when paid, refunded after 12 timely months with interest, applied on a final bill).
 import { Client } from 'pg';
 import { startTestApp, type TestApp } from './helpers/app';
+import { ledgerFixtures } from './helpers/ledger-fixtures';
 import { expectError } from './helpers/api-checks';
 import { accountPosition, pastDueBalances, postCharge, postEntry, postLateFee } from '../services/ledger';
 import {
@@ -24,47 +25,11 @@ afterAll(() => app?.close());
 
 // ---- helpers -------------------------------------------------------------------------------------
 
-let seq = 0;
-async function newAccount(cls: 'RES' | 'COM' = 'RES'): Promise<string> {
-  seq++;
-  const c = await app.call('csr', 'POST', '/customers', {
-    name: `Ledger ${seq}`,
-    mailingAddress: `${seq} Ledger Ln, Millbrook, PA 16801`,
-  });
-  const p = await app.call('csr', 'POST', '/premises', {
-    serviceAddress: `${seq} Ledger Ln, Millbrook, PA 16801`,
-    zip: '16801',
-    serviceArea: 'North',
-    state: 'PA',
-    premiseType: cls === 'RES' ? 'RESIDENTIAL' : 'COMMERCIAL',
-  });
-  const a = await app.call('csr', 'POST', '/accounts', {
-    customerId: c.body.id,
-    premiseId: p.body.id,
-    class: cls,
-    billCycle: 1,
-    startDate: '2025-01-01',
-  });
-  for (const r of [c, p, a])
-    if (r.status !== 201) throw new Error(`seed: ${r.status} ${JSON.stringify(r.body)}`);
-  return a.body.id as string;
-}
-
-let chargeSeq = 0;
-async function charge(accountId: string, cents: number, effectiveDate: string, dueDate: string) {
-  const row = await app.t.db.ledgerEntry.create({
-    data: {
-      accountId,
-      kind: 'CHARGE',
-      amountCents: BigInt(cents),
-      effectiveDate: new Date(`${effectiveDate}T00:00:00Z`),
-      dueDate: new Date(`${dueDate}T00:00:00Z`),
-      idempotencyKey: `ledger-test-charge:${++chargeSeq}`,
-      memo: `Test bill ${chargeSeq}`,
-    },
-  });
-  return row.id.toString();
-}
+const { newAccount, charge } = ledgerFixtures(() => app, {
+  customer: 'Ledger',
+  street: 'Ledger Ln',
+  chargeKeyPrefix: 'ledger-test-charge',
+});
 
 let keySeq = 0;
 async function pay(accountId: string, cents: number, receivedAt: string, channel = 'CHECK') {

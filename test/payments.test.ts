@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestApp, type TestApp } from './helpers/app';
+import { ledgerFixtures } from './helpers/ledger-fixtures';
 import { expectError, type ApiResponse } from './helpers/api-checks';
 
 jest.setTimeout(120_000);
@@ -25,50 +26,11 @@ afterAll(() => app?.close());
 
 // ---- helpers -------------------------------------------------------------------------------------
 
-let seq = 0;
-/** A customer, premise and account through the API (no meter); `id` sets the account number. */
-async function newAccount(id?: string, cls: 'RES' | 'COM' = 'RES'): Promise<string> {
-  seq++;
-  const c = await app.call('csr', 'POST', '/customers', {
-    name: `Payer ${seq}`,
-    mailingAddress: `${seq} Mill St, Millbrook, PA 16801`,
-  });
-  const p = await app.call('csr', 'POST', '/premises', {
-    serviceAddress: `${seq} Mill St, Millbrook, PA 16801`,
-    zip: '16801',
-    serviceArea: 'North',
-    state: 'PA',
-    premiseType: cls === 'RES' ? 'RESIDENTIAL' : 'COMMERCIAL',
-  });
-  const a = await app.call('csr', 'POST', '/accounts', {
-    ...(id ? { id } : {}),
-    customerId: c.body.id,
-    premiseId: p.body.id,
-    class: cls,
-    billCycle: 1,
-    startDate: '2025-01-01',
-  });
-  for (const r of [c, p, a])
-    if (r.status !== 201) throw new Error(`seed: ${r.status} ${JSON.stringify(r.body)}`);
-  return a.body.id as string;
-}
-
-let chargeSeq = 0;
-/** A CHARGE entry inserted directly, as the bill cycle would post it. */
-async function charge(accountId: string, cents: number, effectiveDate: string, dueDate: string) {
-  const row = await app.t.db.ledgerEntry.create({
-    data: {
-      accountId,
-      kind: 'CHARGE',
-      amountCents: BigInt(cents),
-      effectiveDate: new Date(`${effectiveDate}T00:00:00Z`),
-      dueDate: new Date(`${dueDate}T00:00:00Z`),
-      idempotencyKey: `test-charge:${++chargeSeq}`,
-      memo: `Test bill ${chargeSeq}`,
-    },
-  });
-  return row.id.toString();
-}
+const { newAccount, charge } = ledgerFixtures(() => app, {
+  customer: 'Payer',
+  street: 'Mill St',
+  chargeKeyPrefix: 'test-charge',
+});
 
 let keySeq = 0;
 const newKey = () => `test-key-${Date.now()}-${++keySeq}`;
@@ -539,7 +501,7 @@ describe('POST /bank-files/ach-returns with the Millbrook file', () => {
 
   beforeAll(async () => {
     for (const r of FILE_RETURNS) {
-      await newAccount(r.accountId);
+      await newAccount('RES', r.accountId);
       await charge(r.accountId, r.cents, '2026-10-31', '2026-11-20');
     }
   });

@@ -1,5 +1,6 @@
 // billCycle: one bill cycle for one billing period, `bill-cycle:<cycleId>:<period>`, end to end:
-// open → wait for the read window to close (or readsComplete) → validate reads → rate in batches
+// open → wait for the read window to close (or readsComplete) → validate reads → estimate the
+// missing ones → rate in batches
 // → hold for review when exceptions exceed the threshold (approve) → issue → deliver → sleep to
 // the due date + 1 → late payment charges → hand past-due accounts to collections → close.
 //
@@ -34,6 +35,7 @@ export type Stage =
   | 'opening'
   | 'waiting-for-reads'
   | 'validating'
+  | 'estimating'
   | 'rating'
   | 'held-for-review'
   | 'issuing'
@@ -53,6 +55,7 @@ export interface CycleProgress {
   validReads: number;
   exceptions: number;
   openExceptions: number;
+  estimated: number;
   drafted: number;
   skipped: number;
   issued: number;
@@ -94,6 +97,7 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
     validReads: 0,
     exceptions: 0,
     openExceptions: 0,
+    estimated: 0,
     drafted: 0,
     skipped: 0,
     issued: 0,
@@ -143,11 +147,16 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
     openExceptions: v.exceptions,
   });
 
-  // 4. Rate in batches (draft bills). Accounts with open exceptions wait.
+  // 4. Estimate the meters that simply have no read, per the ordinance.
+  await stage('estimating');
+  const est = await db.estimateMissingReads({ runId: opened.runId });
+  p.estimated = est.estimated;
+
+  // 5. Rate in batches (draft bills). Accounts with open exceptions wait.
   await stage('rating');
   await rateAll();
 
-  // 5. Hold for review when exceptions exceed the threshold, or a supervisor holds the cycle.
+  // 6. Hold for review when exceptions exceed the threshold, or a supervisor holds the cycle.
   const threshold = input.reviewThreshold ?? 0.05;
   const needsReview = () => p.meters > 0 && p.openExceptions / p.meters > threshold;
   if ((needsReview() && !input.autoApprove) || supervisorHold) {
@@ -160,7 +169,7 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
     await rateAll();
   }
 
-  // 6. Issue: drafts become immutable bills and post their charges to the ledger.
+  // 7. Issue: drafts become immutable bills and post their charges to the ledger.
   await stage('issuing');
   p.issued = 0;
   p.issuedCents = '0';
@@ -176,13 +185,13 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
     after = r.lastAccountId;
   }
 
-  // 7. Deliver: email to paperless customers, the print mail-merge batch for the rest.
+  // 8. Deliver: email to paperless customers, the print mail-merge batch for the rest.
   await stage('delivering');
   const d = await db.deliverCycleBills({ runId: opened.runId });
   p.emailed = d.emailed;
   p.printed = d.printed;
 
-  // 8. Sleep to the day after the due date, then assess late payment charges.
+  // 9. Sleep to the day after the due date, then assess late payment charges.
   await stage('waiting-for-due-date');
   const lateChargeDay = Date.parse(`${opened.calendar.lateChargeDate}T05:00:00Z`);
   if (lateChargeDay > Date.now()) await sleep(lateChargeDay - Date.now());
@@ -191,7 +200,7 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
   p.lateFees = fees.assessed;
   p.lateFeeCents = fees.totalCents;
 
-  // 9. Hand every past-due account to its collections case: signal-with-start from an activity
+  // 10. Hand every past-due account to its collections case: signal-with-start from an activity
   // (a workflow cannot signal-with-start), in batches; the case dedupes repeated hand-offs.
   await stage('handing-off');
   for (let i = 0; i < fees.pastDueAccounts.length; i += batchSize) {

@@ -1,33 +1,14 @@
 // Bill corrections: adjustment memos and cancel/rebill of issued bills (services/bill-corrections.ts).
 // Both writes need an Idempotency-Key header: a retry with the same key and body returns the first
 // answer (Idempotent-Replayed: true) and never adjusts, cancels or rebills twice.
-import type { Request } from 'express';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
 import type { RouteTable } from '../route';
-import { AppError } from '../../lib/errors';
+import { idempotencyKeyOf } from '../idempotency-key';
 import { adjustBill, billCorrections, rebillBill } from '../../services/bill-corrections';
 
-export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
-
-/** The client's Idempotency-Key: required, 1–200 visible ASCII characters. */
-function idempotencyKeyOf(req: Request): string {
-  const key = req.header(IDEMPOTENCY_HEADER);
-  if (key === undefined || key.trim() === '')
-    throw new AppError(
-      'validation_failed',
-      `${IDEMPOTENCY_HEADER}: this header is required — a unique value per correction (a UUID), ` +
-        'sent again unchanged only to retry the same correction',
-      IDEMPOTENCY_HEADER,
-    );
-  if (!/^[\x21-\x7e]{1,200}$/.test(key))
-    throw new AppError(
-      'validation_failed',
-      `${IDEMPOTENCY_HEADER}: must be 1–200 visible ASCII characters`,
-      IDEMPOTENCY_HEADER,
-    );
-  return key;
-}
+// Still exported from here, where it used to be defined.
+export { IDEMPOTENCY_HEADER } from '../idempotency-key';
 
 /** $100 million either way: beyond that an amount is a typo. */
 const MAX_CENTS = 10_000_000_000;
@@ -63,7 +44,7 @@ export function registerBillCorrectionRoutes(t: RouteTable, deps: ApiDeps): void
     body: ZAdjustment,
     status: 201,
     handler: async ({ req, res, actor, params, body }) => {
-      const r = await adjustBill(deps.db, actor, params.id, body, idempotencyKeyOf(req));
+      const r = await adjustBill(deps.db, actor, params.id, body, idempotencyKeyOf(req, 'correction'));
       res.setHeader('Location', `/bills/${encodeURIComponent(r.body.adjustment.id)}`);
       if (r.replayed) res.setHeader('Idempotent-Replayed', 'true');
       return r.body;
@@ -81,7 +62,7 @@ export function registerBillCorrectionRoutes(t: RouteTable, deps: ApiDeps): void
     body: ZRebill,
     status: 201,
     handler: async ({ req, res, actor, params, body }) => {
-      const r = await rebillBill(deps.db, actor, params.id, body, idempotencyKeyOf(req));
+      const r = await rebillBill(deps.db, actor, params.id, body, idempotencyKeyOf(req, 'correction'));
       res.setHeader('Location', `/bills/${encodeURIComponent(r.body.replacement.id)}`);
       if (r.replayed) res.setHeader('Idempotent-Replayed', 'true');
       return r.body;

@@ -1,33 +1,15 @@
 // Payments, returns, the account ledger, deposits and the bank files, as routes of the one route
 // table (api/route.ts): each declares its permission and schemas.
-import type { Request } from 'express';
 import type { ApiDeps } from '../deps';
 import type { RouteTable } from '../route';
+import { idempotencyKeyOf } from '../idempotency-key';
 import * as S from '../schemas';
-import { AppError } from '../../lib/errors';
 import * as payments from '../../services/payments';
 import { ledgerView } from '../../services/ledger';
 import { depositStatus } from '../../services/deposits';
 
-export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
-
-/** The client's Idempotency-Key: required, 1–200 visible ASCII characters. */
-function idempotencyKeyOf(req: Request): string {
-  const key = req.header(IDEMPOTENCY_HEADER);
-  if (key === undefined || key.trim() === '')
-    throw new AppError(
-      'validation_failed',
-      `${IDEMPOTENCY_HEADER}: this header is required — a unique value per payment (a UUID), sent again unchanged only to retry the same payment`,
-      IDEMPOTENCY_HEADER,
-    );
-  if (!/^[\x21-\x7e]{1,200}$/.test(key))
-    throw new AppError(
-      'validation_failed',
-      `${IDEMPOTENCY_HEADER}: must be 1–200 visible ASCII characters`,
-      IDEMPOTENCY_HEADER,
-    );
-  return key;
-}
+// Still exported from here, where it used to be defined.
+export { IDEMPOTENCY_HEADER } from '../idempotency-key';
 
 export function registerPaymentRoutes(t: RouteTable, deps: ApiDeps): void {
   t.add({
@@ -40,7 +22,7 @@ export function registerPaymentRoutes(t: RouteTable, deps: ApiDeps): void {
     body: S.ZPaymentCreate,
     status: 201,
     handler: async ({ req, res, actor, body }) => {
-      const key = idempotencyKeyOf(req);
+      const key = idempotencyKeyOf(req, 'payment');
       const r = await payments.postPayment(deps.db, actor, body, key);
       res.setHeader('Location', `/payments/${r.body.payment.id}`);
       if (r.replayed) res.setHeader('Idempotent-Replayed', 'true');

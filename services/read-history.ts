@@ -1,0 +1,81 @@
+// The read history the bill cycle and the exception queue both judge reads against: each meter's
+// last good read, its billed periods, and the class median when a premise has no history.
+import type { Db } from '../lib/db/prisma';
+import type { DailyRate } from '../domain/reads/ratio';
+import type { PeriodUse } from '../domain/reads/baseline';
+import type { MeterMaster, PreviousRead } from '../domain/reads/validate';
+
+/** Utility-local wall clock, stored as the same clock reading in UTC (see ARCHITECTURE). */
+export const localText = (d: Date) => d.toISOString().slice(0, 19);
+
+/**
+ * Each meter's billed periods before this run (actual reads only), as validation and estimation
+ * want them: from, to and use in the meter's units after its multiplier.
+ */
+export async function meterHistory(
+  db: Db,
+  meterIds: string[],
+  exceptRunId: string,
+): Promise<Record<string, PeriodUse[]>> {
+  const rows = await db.$queryRaw<{ meter_id: string; from: Date; to: Date; usage: bigint }[]>`
+    SELECT r.meter_id, r.previous_read_at AS "from", r.read_at AS "to", r.register_delta * m.multiplier AS usage
+    FROM cycle_meter_result r JOIN meter m ON m.id = r.meter_id
+    WHERE r.meter_id = ANY(${meterIds}) AND r.cycle_run_id <> ${exceptRunId} AND r.status = 'VALID'
+      AND r.register_delta IS NOT NULL AND r.previous_read_at IS NOT NULL AND r.read_at IS NOT NULL
+    ORDER BY r.read_at DESC`;
+  const out: Record<string, PeriodUse[]> = {};
+  for (const r of rows)
+    (out[r.meter_id] ??= []).push({ from: localText(r.from), to: localText(r.to), usage: Number(r.usage) });
+  return out;
+}
+
+/** Each meter's last usable actual read before the window: the start of the period. */
+export async function lastGoodReads(
+  db: Db,
+  meterIds: string[],
+  before: Date,
+): Promise<Record<string, PreviousRead>> {
+  const rows = await db.$queryRaw<{ meter_id: string; value: bigint; read_at: Date }[]>`
+    SELECT DISTINCT ON (meter_id) meter_id, value, read_at
+    FROM meter_read
+    WHERE meter_id = ANY(${meterIds}) AND read_at < ${before} AND value IS NOT NULL
+      AND NOT ('NO_READ' = ANY(flags)) AND NOT ('TAMPER' = ANY(flags))
+    ORDER BY meter_id, read_at DESC, quality DESC, id DESC`;
+  return Object.fromEntries(
+    rows.map((r) => [r.meter_id, { read: Number(r.value), readTime: localText(r.read_at) }]),
+  );
+}
+
+/**
+ * The class average daily use when a premise has no history of its own: the median of this
+ * cycle's plausible register advances per class.
+ */
+export function classAverages(
+  masters: MeterMaster[],
+  rows: { meterId: string; value: bigint | null; readAt: Date }[],
+  previous: Record<string, PreviousRead>,
+): Record<string, DailyRate> {
+  const byClass = new Map<string, number[]>();
+  const master = new Map(masters.map((m) => [m.meterId, m]));
+  for (const r of rows) {
+    const m = master.get(r.meterId);
+    const p = previous[r.meterId];
+    if (!m || !p || r.value === null) continue;
+    const delta = Number(r.value) - p.read;
+    const days = (r.readAt.getTime() - Date.parse(`${p.readTime}Z`)) / 86_400_000;
+    if (delta <= 0 || days < 1) continue;
+    const list = byClass.get(m.usageClass!) ?? [];
+    list.push((delta * m.multiplier) / days);
+    byClass.set(m.usageClass!, list);
+  }
+  const out: Record<string, DailyRate> = {};
+  for (const [cls, list] of byClass) {
+    // The median, not the mean: a handful of broken or tampered meters must not move it.
+    list.sort((a, b) => a - b);
+    const mid = list.length >> 1;
+    const median = list.length % 2 ? list[mid]! : (list[mid - 1]! + list[mid]!) / 2;
+    // Whole billing units per 1,000 days keeps the rate an exact ratio of integers.
+    out[cls] = { usage: Math.round(median * 1000), days: 1000 };
+  }
+  return out;
+}
