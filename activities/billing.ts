@@ -134,9 +134,8 @@ export function createBillingActivities(deps: BillingActivityDeps) {
         active: true,
         usageClass: `${m.accountClass}-${m.service}-${m.readUnit}`,
       }));
-      const accountIds = [...new Set(meters.map((m) => m.accountId))];
       const known = new Set(meters.map((m) => m.meterId));
-      const rows = await readsForRun(db, [...known], accountIds, windowFrom, windowTo);
+      const rows = await readsForRun(db, run.cycleId, windowFrom, windowTo);
       const reads: IncomingRead[] = rows.map((r) => ({
         line: r.sourceLine ?? Number(r.id),
         accountId: r.accountId ?? '',
@@ -169,10 +168,14 @@ export function createBillingActivities(deps: BillingActivityDeps) {
           await tx.cycleMeterResult.deleteMany({
             where: { cycleRunId: run.id, status: { in: ['VALID', 'EXCEPTION'] } },
           });
-          await tx.cycleMeterResult.createMany({
-            data: results.map((r) => resultRow(run.id, r, byLine)),
-            skipDuplicates: true, // an estimated result written by a clerk stands
-          });
+          // In slices: one statement may bind at most 65,535 parameters.
+          const resultRows = results.map((r) => resultRow(run.id, r, byLine));
+          for (let k = 0; k < resultRows.length; k += 5000) {
+            await tx.cycleMeterResult.createMany({
+              data: resultRows.slice(k, k + 5000),
+              skipDuplicates: true, // an estimated result written by a clerk stands
+            });
+          }
           const exceptions = results.flatMap((r) =>
             r.reasons
               .filter((x) => x.severity === 'exception')
@@ -578,50 +581,57 @@ async function cycleMeters(db: Db, cycleId: number) {
 /**
  * The reads a run judges: every read in the window for the cycle's meters or accounts, and every
  * other row of the files that delivered them — so a read dated outside the window, or for a meter
- * the master does not know, is reported as such instead of silently missing.
+ * the master does not know, is reported as such instead of silently missing. One query with the
+ * cycle as its only key, so a 100,000-meter cycle needs no id lists.
  */
-async function readsForRun(db: Db, meterIds: string[], accountIds: string[], from: Date, to: Date) {
-  const ours = { OR: [{ meterId: { in: meterIds } }, { accountId: { in: accountIds } }] };
-  const inWindow = await db.meterRead.findMany({
-    where: { readAt: { gte: from, lt: to }, quality: 'ACTUAL', ...ours },
-  });
-  const files = [...new Set(inWindow.map((r) => r.importId).filter((x): x is string => !!x))];
-  const fromFiles = files.length
-    ? await db.meterRead.findMany({
-        where: { importId: { in: files }, quality: 'ACTUAL', NOT: { readAt: { gte: from, lt: to } } },
-      })
-    : [];
-  const known = new Set(
-    (
-      await db.meter.findMany({
-        where: { id: { in: [...new Set(fromFiles.map((r) => r.meterId))] } },
-        select: { id: true },
-      })
-    ).map((m) => m.id),
-  );
-  const mine = new Set(meterIds);
-  const accounts = new Set(accountIds);
-  const extra = fromFiles.filter(
-    (r) => mine.has(r.meterId) || (r.accountId && accounts.has(r.accountId)) || !known.has(r.meterId),
-  );
-  // Unknown meters dated inside the window are in `inWindow` only when they name our account.
-  const unknownInWindow = files.length
-    ? await db.meterRead.findMany({
-        where: { importId: { in: files }, readAt: { gte: from, lt: to }, quality: 'ACTUAL', NOT: ours },
-      })
-    : [];
-  const unknownIds = new Set(
-    (
-      await db.meter.findMany({
-        where: { id: { in: unknownInWindow.map((r) => r.meterId) } },
-        select: { id: true },
-      })
-    ).map((m) => m.id),
-  );
-  const strays = unknownInWindow.filter((r) => !unknownIds.has(r.meterId));
-  return [...inWindow, ...extra, ...strays].sort(
-    (a, b) => a.readAt.getTime() - b.readAt.getTime() || Number(a.id - b.id),
-  );
+async function readsForRun(db: Db, cycleId: number, from: Date, to: Date) {
+  const rows = await db.$queryRaw<
+    {
+      id: bigint;
+      meter_id: string;
+      account_id: string | null;
+      read_at: Date;
+      value: bigint | null;
+      raw_value: string | null;
+      unit: string;
+      flags: string[];
+      import_id: string | null;
+      source_line: number | null;
+    }[]
+  >`
+    WITH cycle_accounts AS (
+      SELECT id, premise_id FROM account WHERE bill_cycle = ${cycleId} AND status = 'ACTIVE'
+    ), ours AS (
+      SELECT m.id FROM cycle_accounts a
+      JOIN service_point sp ON sp.premise_id = a.premise_id AND sp.active
+      JOIN meter m ON m.service_point_id = sp.id AND m.removed_on IS NULL
+    ), in_window AS (
+      SELECT r.* FROM meter_read r
+      WHERE r.read_at >= ${from} AND r.read_at < ${to} AND r.quality = 'ACTUAL'
+        AND (r.meter_id IN (SELECT id FROM ours) OR r.account_id IN (SELECT id FROM cycle_accounts))
+    ), files AS (
+      SELECT DISTINCT import_id FROM in_window WHERE import_id IS NOT NULL
+    )
+    SELECT id, meter_id, account_id, read_at, value, raw_value, unit, flags, import_id::text, source_line FROM in_window
+    UNION
+    SELECT r.id, r.meter_id, r.account_id, r.read_at, r.value, r.raw_value, r.unit, r.flags, r.import_id::text, r.source_line
+    FROM meter_read r
+    WHERE r.import_id IN (SELECT import_id FROM files) AND r.quality = 'ACTUAL'
+      AND (r.meter_id IN (SELECT id FROM ours) OR r.account_id IN (SELECT id FROM cycle_accounts)
+           OR NOT EXISTS (SELECT 1 FROM meter m WHERE m.id = r.meter_id))
+    ORDER BY read_at, id`;
+  return rows.map((r) => ({
+    id: r.id,
+    meterId: r.meter_id,
+    accountId: r.account_id,
+    readAt: r.read_at,
+    value: r.value,
+    rawValue: r.raw_value,
+    unit: r.unit,
+    flags: r.flags,
+    importId: r.import_id,
+    sourceLine: r.source_line,
+  }));
 }
 
 function resultRow(
