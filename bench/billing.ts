@@ -111,6 +111,8 @@ const QUERY_EVERY_MS = 1_000;
 const DESCRIBE_EVERY_MS = 5_000;
 /** How long to wait for the worker to drain before tearing its dependencies down under it. */
 const WORKER_DRAIN_MS = 30_000;
+/** How long any other teardown step may take before the next one starts regardless. */
+const STOP_STEP_MS = 20_000;
 /** The tables whose rows the cycle throughput and the raw load count. */
 const COPIED = ['bill', 'bill_line', 'ledger_entry'] as const;
 type Copied = (typeof COPIED)[number];
@@ -460,16 +462,23 @@ async function runCycle(
 ): Promise<CycleOutcome> {
   workerWarnings.clear();
   installQuietRuntime(log);
-  // Everything this function starts, stopped in reverse order whatever happens.
-  const stops: { what: string; stop: () => Promise<unknown> }[] = [];
+  // Everything this function starts, stopped in reverse order whatever happens. Each step gets
+  // STOP_STEP_MS: an activity attempt that Temporal already timed out can still hold a Prisma
+  // transaction or an SMTP connection open, and must not keep the run from reporting.
+  const stops: { what: string; stop: () => Promise<unknown>; ms?: number }[] = [];
   const stopAll = async () => {
     for (const s of stops.reverse()) {
       try {
-        await s.stop();
+        const finished = await Promise.race([
+          s.stop().then(() => true),
+          sleep(s.ms ?? STOP_STEP_MS).then(() => false),
+        ]);
+        if (!finished) log(`  stopping ${s.what} took over ${(s.ms ?? STOP_STEP_MS) / 1000} s; going on`);
       } catch (err) {
         log(`  stopping ${s.what} failed: ${(err as Error).message}`);
       }
     }
+    stops.length = 0;
   };
   try {
     const cliPath = temporalCli();
@@ -533,6 +542,7 @@ async function runCycle(
           );
         }
       },
+      ms: WORKER_DRAIN_MS + 5_000,
     });
 
     // ---- the measured part ----
@@ -660,7 +670,6 @@ async function runCycle(
       collectionsWorkflows = -1;
     }
     await stopAll();
-    stops.length = 0;
     return {
       completed,
       ...(error ? { error } : {}),
@@ -1025,7 +1034,11 @@ function report(
       });
   }
   figures.push(
-    { figure: 'Postgres: xact_commit during the cycle (autocommit SELECTs count)', value: commits, unit: 'tx' },
+    {
+      figure: 'Postgres: xact_commit during the cycle (autocommit SELECTs count)',
+      value: commits,
+      unit: 'tx',
+    },
     ...(bills
       ? [{ figure: 'Postgres: transactions per bill', value: commits / bills, unit: 'tx/bill' }]
       : []),

@@ -83,6 +83,14 @@ const db = proxyActivities<BillingActivities>({
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
 });
 
+// Whole-cycle steps (validation, estimation, delivery, late charges, hand-off) do not heartbeat
+// per item yet, so a heartbeat timeout would retry them while the first attempt still runs.
+// They get a long start-to-close budget instead until they work in heartbeating batches.
+const longDb = proxyActivities<BillingActivities>({
+  startToCloseTimeout: '60 minutes',
+  retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes' },
+});
+
 export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
   const info = workflowInfo();
   const period = input.period ?? cyclePeriodFor(info.startTime);
@@ -139,7 +147,7 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
 
   // 3. Validate every read of the cycle; exceptions go to the work queue.
   await stage('validating');
-  const v = await db.validateCycleReads({ runId: opened.runId });
+  const v = await longDb.validateCycleReads({ runId: opened.runId });
   Object.assign(p, {
     meters: v.meters,
     validReads: v.valid,
@@ -149,7 +157,7 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
 
   // 4. Estimate the meters that simply have no read, per the ordinance.
   await stage('estimating');
-  const est = await db.estimateMissingReads({ runId: opened.runId });
+  const est = await longDb.estimateMissingReads({ runId: opened.runId });
   p.estimated = est.estimated;
 
   // 5. Rate in batches (draft bills). Accounts with open exceptions wait.
@@ -187,7 +195,7 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
 
   // 8. Deliver: email to paperless customers, the print mail-merge batch for the rest.
   await stage('delivering');
-  const d = await db.deliverCycleBills({ runId: opened.runId });
+  const d = await longDb.deliverCycleBills({ runId: opened.runId });
   p.emailed = d.emailed;
   p.printed = d.printed;
 
@@ -196,7 +204,7 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
   const lateChargeDay = Date.parse(`${opened.calendar.lateChargeDate}T05:00:00Z`);
   if (lateChargeDay > Date.now()) await sleep(lateChargeDay - Date.now());
   await stage('late-charges');
-  const fees = await db.assessLateCharges({ runId: opened.runId, asOf: opened.calendar.lateChargeDate });
+  const fees = await longDb.assessLateCharges({ runId: opened.runId, asOf: opened.calendar.lateChargeDate });
   p.lateFees = fees.assessed;
   p.lateFeeCents = fees.totalCents;
 
@@ -204,7 +212,7 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
   // (a workflow cannot signal-with-start), in batches; the case dedupes repeated hand-offs.
   await stage('handing-off');
   for (let i = 0; i < fees.pastDueAccounts.length; i += batchSize) {
-    const h = await db.handOffToCollections({
+    const h = await longDb.handOffToCollections({
       runId: opened.runId,
       accountIds: fees.pastDueAccounts.slice(i, i + batchSize),
       asOf: opened.calendar.lateChargeDate,
