@@ -11,14 +11,22 @@ import { recordAudit, recordTimeline, SYSTEM_ACTOR, type Actor } from '../lib/au
 import { cycleCalendar, type CycleCalendar } from '../domain/billing/cycle-calendar';
 import { resolveReadException } from '../services/read-exceptions';
 import { AppError } from '../lib/errors';
-import { classAverages, lastGoodReads, localText, meterHistory } from '../services/read-history';
+import {
+  billedEstimates,
+  classAverages,
+  lastGoodReads,
+  localText,
+  meterHistory,
+} from '../services/read-history';
+import { estimateCreditLines, planTrueUp } from '../domain/billing/true-up';
+import { effectiveTariff } from '../services/tariffs';
 import {
   validateReads,
   type IncomingRead,
   type MeterMaster,
   type MeterResult,
 } from '../domain/reads/validate';
-import { meterUsage, rateService, RatingError } from '../domain/rating/rate';
+import { meterUsage, rateService, RatingError, type BillLine as RatedLine } from '../domain/rating/rate';
 import { schedulesFor, type Tariff } from '../domain/rating/tariff';
 import { MILLBROOK_TARIFF } from '../domain/rating/millbrook';
 import type { Stage } from '../workflows/bill-cycle';
@@ -62,7 +70,7 @@ export const billId = (runId: string, accountId: string) => `B-${runId.replace('
 
 export function createBillingActivities(deps: BillingActivityDeps) {
   const { db } = deps;
-  const tariff = deps.tariff ?? MILLBROOK_TARIFF;
+  const baseTariff = deps.tariff ?? MILLBROOK_TARIFF;
 
   async function loadRun(runId: string) {
     const run = await db.billCycleRun.findUnique({ where: { id: runId }, include: { cycle: true } });
@@ -136,9 +144,12 @@ export function createBillingActivities(deps: BillingActivityDeps) {
       }));
       const known = new Set(meters.map((m) => m.meterId));
       const rows = await readsForRun(db, run.cycleId, windowFrom, windowTo);
+      // A read that names no account (the JSON API, a handheld) is the meter's account's read; a
+      // read that names another account is still a mismatch.
+      const accountOf = new Map(meters.map((m) => [m.meterId, m.accountId]));
       const reads: IncomingRead[] = rows.map((r) => ({
         line: r.sourceLine ?? Number(r.id),
-        accountId: r.accountId ?? '',
+        accountId: r.accountId ?? accountOf.get(r.meterId) ?? '',
         meterId: r.meterId,
         readUnit: r.unit,
         read: r.rawValue ?? (r.value ?? '').toString(),
@@ -276,7 +287,7 @@ export function createBillingActivities(deps: BillingActivityDeps) {
       });
       if (accounts.length === 0) return { lastAccountId: null, drafted: 0, skipped: 0 };
       const ids = accounts.map((a) => a.id);
-      const [results, meters, bills] = await Promise.all([
+      const [results, meters, bills, estimatesByMeter] = await Promise.all([
         db.cycleMeterResult.findMany({ where: { cycleRunId: run.id, accountId: { in: ids } } }),
         db.meter.findMany({
           where: { servicePoint: { premise: { accounts: { some: { id: { in: ids } } } } } },
@@ -285,8 +296,13 @@ export function createBillingActivities(deps: BillingActivityDeps) {
           where: { cycleRunId: run.id, accountId: { in: ids }, kind: 'REGULAR' },
           select: { id: true, accountId: true, status: true },
         }),
+        db.cycleMeterResult
+          .findMany({ where: { cycleRunId: run.id, accountId: { in: ids } }, select: { meterId: true } })
+          .then((rs) => billedEstimates(db, [...new Set(rs.map((x) => x.meterId))], run.id)),
       ]);
       const meterById = new Map(meters.map((m) => [m.id, m]));
+      // Read per batch: a rider rate the board sets while a cycle waits is in force for its rating.
+      const tariff = await effectiveTariff(db, baseTariff);
       const billByAccount = new Map(bills.map((b) => [b.accountId, b]));
       let drafted = 0;
       let skipped = 0;
@@ -312,51 +328,98 @@ export function createBillingActivities(deps: BillingActivityDeps) {
             const meter = meterById.get(r.meterId);
             if (!meter || !r.previousReadAt || !r.readAt)
               throw new RangeError(`Meter ${r.meterId} has no read period`);
-            // An estimate is in the meter's own units after its multiplier (ft³, gal, kWh).
-            const usage =
+            const inUnits = (units: bigint) =>
+              meterUsage({ registerDelta: units, multiplier: 1, readUnit: meter.readUnit });
+            // Use in the meter's own units after its multiplier (ft³, gal, kWh). An actual read
+            // after estimated bills is trued up: see domain/billing/true-up.ts.
+            const plan =
               r.status === 'ESTIMATED'
-                ? meterUsage({
-                    registerDelta: BigInt(r.estimatedUsage!),
-                    multiplier: 1,
-                    readUnit: meter.readUnit,
-                  })
-                : meterUsage({
-                    registerDelta: r.registerDelta!,
-                    multiplier: meter.multiplier,
-                    readUnit: meter.readUnit,
-                  });
+                ? null
+                : planTrueUp(
+                    {
+                      from: isoDay(r.previousReadAt),
+                      to: isoDay(r.readAt),
+                      units: r.registerDelta! * BigInt(meter.multiplier),
+                    },
+                    (estimatesByMeter[r.meterId] ?? [])
+                      .filter((e) => e.from >= r.previousReadAt! && e.to <= r.readAt!)
+                      .map((e) => ({ from: isoDay(e.from), to: isoDay(e.to), units: e.units })),
+                    meter.readUnit,
+                  );
+            const usage = inUnits(plan ? plan.billableUnits : BigInt(r.estimatedUsage!));
             estimated ||= r.status === 'ESTIMATED';
-            const from = isoDay(r.previousReadAt);
+            const from = plan ? plan.from : isoDay(r.previousReadAt);
             const to = isoDay(r.readAt);
-            periodFrom = !periodFrom || r.previousReadAt < periodFrom ? r.previousReadAt : periodFrom;
+            const fromAt =
+              new Date(`${from}T00:00:00Z`) > r.previousReadAt
+                ? new Date(`${from}T00:00:00Z`)
+                : r.previousReadAt;
+            periodFrom = !periodFrom || fromAt < periodFrom ? fromAt : periodFrom;
             periodTo = !periodTo || r.readAt > periodTo ? r.readAt : periodTo;
+            const push = (l: RatedLine) =>
+              lines.push({
+                lineNo: lines.length + 1,
+                service: meter.service,
+                component: l.componentCode,
+                description: l.description,
+                quantity: l.quantity,
+                unit: l.unit,
+                rate: l.rate,
+                ratePer: l.ratePer,
+                amountCents: BigInt(l.amountCents),
+                tariffSchedule: l.tariffSchedule,
+                tariffVersion: l.tariffVersion,
+                periodFrom: new Date(l.periodFrom),
+                periodTo: new Date(l.periodTo),
+                meterId: meter.id,
+              });
             for (const schedule of schedulesFor(tariff, a.class, meter.service)) {
-              const rated = rateService({
+              const base = {
                 schedule,
                 riders: tariff.riders,
                 accountClass: a.class,
-                period: { from, to },
                 meterSize: meter.size,
-                usage,
-              });
-              for (const l of rated.lines) {
+              };
+              if (plan && plan.estimatedUnits > 0n) {
+                // The true-up explains itself on the bill: a zero-amount line with the arithmetic.
                 lines.push({
                   lineNo: lines.length + 1,
                   service: meter.service,
-                  component: l.componentCode,
-                  description: l.description,
-                  quantity: l.quantity,
-                  unit: l.unit,
-                  rate: l.rate,
-                  ratePer: l.ratePer,
-                  amountCents: BigInt(l.amountCents),
-                  tariffSchedule: l.tariffSchedule,
-                  tariffVersion: l.tariffVersion,
-                  periodFrom: new Date(l.periodFrom),
-                  periodTo: new Date(l.periodTo),
+                  component: 'TRUE_UP',
+                  description: plan.note,
+                  quantity: plan.billableUnits.toString(),
+                  unit: meter.readUnit,
+                  rate: '0',
+                  ratePer: '1',
+                  amountCents: 0n,
+                  tariffSchedule: schedule.code,
+                  tariffVersion: null,
+                  periodFrom: new Date(`${plan.from}T00:00:00Z`),
+                  periodTo: new Date(`${plan.to}T00:00:00Z`),
                   meterId: meter.id,
                 });
+                for (const c of plan.credits) {
+                  for (const l of estimateCreditLines(
+                    base,
+                    c,
+                    inUnits(c.billedUnits),
+                    inUnits(c.correctedUnits),
+                  )) {
+                    push(l);
+                    total += BigInt(l.amountCents);
+                  }
+                }
               }
+              if (from === to) {
+                // The estimates reached the read date: no days are left to price use on.
+                if (plan && plan.billableUnits > 0n)
+                  throw new RangeError(
+                    `Meter ${meter.id}: ${plan.billableUnits} ${meter.readUnit} of trued-up use but no days left after the estimates`,
+                  );
+                continue;
+              }
+              const rated = rateService({ ...base, period: { from, to }, usage });
+              for (const l of rated.lines) push(l);
               total += BigInt(rated.totalCents);
             }
           }

@@ -23,6 +23,7 @@ import { importLegacyExport } from '../services/import-legacy';
 import { AppError } from '../lib/errors';
 import { registerPaymentRoutes } from './routes/payments';
 import { registerBillingRoutes } from './routes/billing';
+import { registerTariffRoutes } from './routes/tariffs';
 import { registerBillCorrectionRoutes } from './routes/bill-corrections';
 
 const VERSION = '0.1.0';
@@ -351,6 +352,7 @@ export function createApp(deps: ApiDeps): express.Express {
   // ---- payments, ledger, deposits, bank files ---------------------------------------------------
   registerPaymentRoutes(t, deps);
   registerBillingRoutes(t, deps);
+  registerTariffRoutes(t, deps);
   registerBillCorrectionRoutes(t, deps);
 
   // ---- crews, users, keys ------------------------------------------------------------------------

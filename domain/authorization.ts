@@ -45,6 +45,8 @@ export const PERMISSIONS = {
   'bill-cycle:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
   'bill-cycle:run': ['csr', 'supervisor', 'admin', 'system'],
   'bill-cycle:approve': ['supervisor', 'admin'],
+  'tariff:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
+  'tariff:write': ['supervisor', 'admin'],
 } as const satisfies Record<string, readonly RoleName[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -79,3 +79,25 @@ export function classAverages(
   }
   return out;
 }
+
+/**
+ * Each meter's periods billed on an estimate by other runs whose bill stands (issued, not
+ * cancelled): the next actual read trues them up. Use in the meter's units after its multiplier.
+ */
+export async function billedEstimates(
+  db: Db,
+  meterIds: string[],
+  exceptRunId: string,
+): Promise<Record<string, { from: Date; to: Date; units: bigint }[]>> {
+  const rows = await db.$queryRaw<{ meter_id: string; from: Date; to: Date; units: string }[]>`
+    SELECT r.meter_id, r.previous_read_at AS "from", r.read_at AS "to", r.estimated_usage AS units
+    FROM cycle_meter_result r
+    JOIN bill b ON b.cycle_run_id = r.cycle_run_id AND b.account_id = r.account_id
+      AND b.kind = 'REGULAR' AND b.status = 'ISSUED'
+    WHERE r.meter_id = ANY(${meterIds}) AND r.cycle_run_id <> ${exceptRunId} AND r.status = 'ESTIMATED'
+      AND r.previous_read_at IS NOT NULL AND r.read_at IS NOT NULL AND r.estimated_usage IS NOT NULL
+    ORDER BY r.read_at`;
+  const out: Record<string, { from: Date; to: Date; units: bigint }[]> = {};
+  for (const r of rows) (out[r.meter_id] ??= []).push({ from: r.from, to: r.to, units: BigInt(r.units) });
+  return out;
+}

@@ -106,6 +106,8 @@ beforeAll(async () => {
     'read-exceptions': '00000000-0000-4000-8000-000000000000',
     cycleId: '1',
     period: '2026-11',
+    rider: 'PCA',
+    month: '2026-12',
   };
 });
 afterAll(() => app?.close());

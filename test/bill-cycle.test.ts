@@ -213,6 +213,126 @@ test('cycle 1, November 2026: held for review, approved, billed to the cent, del
   expect((await verifyAuditChain(app.t.db)).ok).toBe(true);
 });
 
+test('cycle 1, December 2026: the first actual read after an estimate trues it up, both ways', async () => {
+  // November estimated W000008 (100008, water) and E000029 (100029, electric). December's actual
+  // reads span October → December; the bill must charge only what November's estimate did not.
+  const novResult = (meterId: string) =>
+    app.t.db.cycleMeterResult.findUniqueOrThrow({
+      where: { cycleRunId_meterId: { cycleRunId: '1:2026-11', meterId } },
+    });
+  const w8 = await novResult('W000008');
+  const e29 = await novResult('E000029');
+  expect([w8.status, e29.status]).toEqual(['ESTIMATED', 'ESTIMATED']);
+  const w8Est = BigInt(w8.estimatedUsage!); // gallons (register counts × 10)
+  const e29Est = BigInt(e29.estimatedUsage!); // kWh
+  expect(e29Est).toBeGreaterThan(700n);
+
+  // Every other meter of the cycle uses what it used in November (300 counts if it had no bill).
+  const meters = await app.t.db.meter.findMany({
+    where: { removedOn: null, servicePoint: { premise: { accounts: { some: { billCycle: 1 } } } } },
+  });
+  const last = await app.t.db.$queryRaw<{ meter_id: string; value: bigint }[]>`
+    SELECT DISTINCT ON (meter_id) meter_id, value FROM meter_read
+    WHERE value IS NOT NULL AND NOT ('TAMPER' = ANY(flags)) AND read_at < '2026-12-01'
+    ORDER BY meter_id, read_at DESC, quality DESC, id DESC`;
+  const lastValue = new Map(last.map((r) => [r.meter_id, r.value]));
+  const novDelta = new Map(
+    (await app.t.db.cycleMeterResult.findMany({ where: { cycleRunId: '1:2026-11', status: 'VALID' } })).map(
+      (r) => [r.meterId, r.registerDelta ?? 300n],
+    ),
+  );
+  // W000008: October 703366; December so that actual use = the estimate + 4,000..4,009 gal.
+  const w8Counts = 703366n + (w8Est + 9n) / 10n + 400n;
+  const reads = meters.map((m) => ({
+    meterId: m.id,
+    readAt: '2026-12-02T07:00:00',
+    value:
+      m.id === 'W000008'
+        ? Number(w8Counts)
+        : m.id === 'E000029'
+          ? 34105 + 700 // October 34105: 700 kWh in two months, below November's estimate alone
+          : Number((lastValue.get(m.id)! + (novDelta.get(m.id) ?? 300n)) % 10n ** BigInt(m.dials)),
+  }));
+  expect((await app.call('csr', 'POST', '/reads', { reads })).status).toBe(200);
+
+  // The board sets December's power cost adjustment (the ordinance only states November's).
+  const pca = { rate: '0.0131', reason: 'Board resolution 2026-40' };
+  expect((await app.call('csr', 'PUT', '/tariff/riders/PCA/rates/2026-12', pca)).status).toBe(403);
+  const badMonth = await app.call('supervisor', 'PUT', '/tariff/riders/PCA/rates/2026-13', pca);
+  expect([badMonth.status, badMonth.body.error.field]).toEqual([400, 'month']);
+  const set = await app.call('supervisor', 'PUT', '/tariff/riders/PCA/rates/2026-12', pca);
+  expect(set.body).toMatchObject({ rate: '0.0131', changed: true });
+  // November has billed at the ordinance's 0.0123: changing it now is refused.
+  const nov = await app.call('supervisor', 'PUT', '/tariff/riders/PCA/rates/2026-11', pca);
+  expect(nov.status).toBe(409);
+
+  const start = await app.call('csr', 'POST', '/bill-cycles/1/runs', {
+    period: '2026-12',
+    autoApprove: true,
+    reviewThreshold: 1,
+  });
+  expect(start.status).toBe(202);
+  const done: CycleProgress = await app.env.client.workflow
+    .getHandle(billCycleWorkflowId(1, '2026-12'))
+    .result();
+  expect(done.stage).toBe('closed');
+
+  const dec = async (accountId: string) =>
+    app.t.db.bill.findFirstOrThrow({
+      where: { accountId, cycleRunId: '1:2026-12' },
+      include: { lines: { orderBy: { lineNo: 'asc' } } },
+    });
+
+  // Under-estimate, 100008: billable = actual − estimated; the period starts where the estimate ended.
+  const b8 = await dec('100008');
+  const billable = (w8Counts - 703366n) * 10n - w8Est;
+  expect(billable >= 4000n && billable <= 4009n).toBe(true);
+  const note = b8.lines.find((l) => l.component === 'TRUE_UP')!;
+  expect(note.description).toContain(`less ${w8Est} GAL billed as ESTIMATED`);
+  expect(note.amountCents).toBe(0n);
+  expect(b8.periodFrom.toISOString().slice(0, 10)).toBe('2026-11-02');
+  expect(b8.estimated).toBe(false);
+  // Hand calculation, W-1 5/8", 30 days 11-02 → 12-02: 18.50 + 3,000 × 4.10/1000 = 12.30
+  //   + (billable − 3,000) × 5.25/1000 + sewer billable × 6.20/1000, each line half-up.
+  const halfUp = (tenthsOfMills: bigint) => (tenthsOfMills + 5n) / 10n; // amount in 1/1000 $ → cents
+  const expected8 =
+    1850n + 1230n + halfUp(((billable - 3000n) * 525n) / 100n) + halfUp((billable * 620n) / 100n);
+  const water8 = b8.lines.filter((l) => l.service === 'WATER').reduce((s, l) => s + l.amountCents, 0n);
+  expect(water8).toBe(expected8);
+
+  // Over-estimate, 100029: no use billed now, November re-rated at 700 kWh and the excess credited.
+  const b29 = await dec('100029');
+  const nov29 = await app.t.db.bill.findFirstOrThrow({
+    where: { accountId: '100029', cycleRunId: '1:2026-11' },
+    include: { lines: true },
+  });
+  const credits = b29.lines.filter((l) => l.component.startsWith('ESTIMATE_CREDIT:'));
+  expect(credits.length).toBeGreaterThan(0);
+  expect(credits.every((l) => l.amountCents < 0n && l.periodFrom.toISOString().startsWith('2026-10'))).toBe(
+    true,
+  );
+  // November at 700 kWh: 12.00 + 700 × 0.1125 = 78.75 + PCA 700 × 0.0123 = 8.61; tax 6% × 99.36
+  //   = 5.9616 → 5.96. Total 105.32; the credit is what November charged above that.
+  const creditTotal = credits.reduce((s, l) => s + l.amountCents, 0n);
+  const novElectric = nov29.lines
+    .filter((l) => l.service === 'ELECTRIC')
+    .reduce((s, l) => s + l.amountCents, 0n);
+  expect(creditTotal).toBe(10532n - novElectric);
+  // December itself: no kWh (the estimates already covered more), customer charge 12.00 + tax 0.72.
+  const current = b29.lines
+    .filter((l) => l.service === 'ELECTRIC' && !l.component.startsWith('ESTIMATE_CREDIT:'))
+    .reduce((s, l) => s + l.amountCents, 0n);
+  expect(current).toBe(1272n);
+  const water29 = b29.lines.filter((l) => l.service === 'WATER').reduce((s, l) => s + l.amountCents, 0n);
+  expect(b29.totalCents).toBe(1272n + creditTotal + water29);
+
+  // A meter with no estimate in between bills its plain use: 100002 used 4,440 gal again, the
+  //   same 65.89 as November (a full period: fixed charges are not prorated by its 30 days).
+  const b2 = await dec('100002');
+  expect(b2.lines.some((l) => l.component === 'TRUE_UP')).toBe(false);
+  expect(b2.lines.filter((l) => l.service === 'WATER').reduce((s, l) => s + l.amountCents, 0n)).toBe(6589n);
+});
+
 test('single reads and batches through the JSON API: stored once, bad ones refused by field', async () => {
   const batch = { reads: [{ meterId: 'W000002', readAt: '2026-09-15T09:30:00', value: 470000 }] };
   const first = await app.call('csr', 'POST', '/reads', batch);
