@@ -1,9 +1,107 @@
-// Activities of the collectionsCase workflow (first version: the hand-off record).
-import type { Db } from '../lib/db/prisma';
-import { recordChange, SYSTEM_ACTOR } from '../lib/audit';
+// Activities of the collectionsCase workflow. Each step writes under an idempotency key from the
+// case and the step (`collections:<account>:<episode>:<step>:<n>`), so a retried activity or a
+// replayed workflow never sends a notice twice, opens a second order or records an action twice.
+// The rules are the policy evaluator's (domain/collections); the facts are the records'
+// (services/collections-snapshot.ts).
+import type { Client } from '@temporalio/client';
+import type { Db, Tx } from '../lib/db/prisma';
+import { recordChange, SYSTEM_ACTOR, toJson } from '../lib/audit';
 import { once } from '../lib/idempotency';
+import type { Mailer } from '../lib/mailer';
+import { formatCents } from '../domain/ledger/money';
+import {
+  evaluateArrangementRequest,
+  reconnectionDeadline,
+  reconnectionFee,
+  requiredNoticeRecipients,
+  addBusinessDays,
+  type Citation,
+} from '../domain/collections';
+import { planCase, type CaseAction } from '../domain/collections/case-plan';
+import { loadCaseContext, type CaseContext } from '../services/collections-snapshot';
+import {
+  renderCollectionsNotice,
+  type CollectionsNoticeType,
+  type NoticeRecipientRole,
+} from '../services/collections-notices';
+import { cancelServiceOrder, newOrderId, openServiceOrder } from '../services/service-orders';
+import { AppError } from '../lib/errors';
+import type { ServiceOrderType } from '../domain/service-order';
+import { isoDateIn } from '../domain/ledger/dates';
 
-export function createCollectionsActivities({ db }: { db: Db }) {
+export interface CollectionsActivityDeps {
+  db: Db;
+  temporal?: Client;
+  taskQueue?: string;
+  mailer?: Mailer;
+}
+
+export const collectionsKey = (accountId: string, episode: number, step: string) =>
+  `collections:${accountId}:${episode}:${step}`;
+
+/** A reason as one line: "text (cite)". */
+const line = (c: Citation) => `${c.text} (${c.cite})`;
+const day = (d: Date) => d.toISOString().slice(0, 10);
+
+export interface CasePlanResult {
+  action: CaseAction;
+  now: boolean;
+  earliest: string | null;
+  pastDueCents: string;
+  disconnected: boolean;
+  reasons: string[];
+  blocking: string[];
+  protections: string[];
+  arrangement: { id: string; status: string } | null;
+}
+
+/** One compliance action, for the reports: who, what, where (ZIP, service, class, heating). */
+async function recordAction(
+  tx: Tx,
+  ctx: CaseContext,
+  a: {
+    key: string;
+    accountId: string;
+    episode: number;
+    kind: string;
+    at: Date;
+    method?: string | null;
+    cause?: string | null;
+    amountCents?: bigint | null;
+    data?: unknown;
+  },
+): Promise<boolean> {
+  const r = await tx.collectionsAction.createMany({
+    data: [
+      {
+        accountId: a.accountId,
+        episode: a.episode,
+        kind: a.kind,
+        method: a.method ?? null,
+        cause: a.cause ?? null,
+        occurredAt: a.at,
+        profile: ctx.profile.code,
+        service: ctx.snapshot.service,
+        customerClass: ctx.snapshot.customerClass,
+        heating: ctx.snapshot.heating,
+        zip: ctx.premise.zip,
+        amountCents: a.amountCents ?? null,
+        idempotencyKey: a.key,
+        data: toJson(a.data ?? null),
+      },
+    ],
+    skipDuplicates: true,
+  });
+  return r.count === 1;
+}
+
+export function createCollectionsActivities(deps: CollectionsActivityDeps) {
+  const { db } = deps;
+  const orderDeps = () => {
+    if (!deps.temporal || !deps.taskQueue) throw new Error('Collections orders need the Temporal client');
+    return { db, temporal: deps.temporal, taskQueue: deps.taskQueue };
+  };
+
   return {
     async recordCollectionsHandoff(h: {
       accountId: string;
@@ -12,13 +110,27 @@ export function createCollectionsActivities({ db }: { db: Db }) {
       asOf: string;
       pastDueCents: string;
     }) {
+      const ctx = await loadCaseContext(db, h.accountId, h.episode, new Date(`${h.asOf}T12:00:00Z`));
       await db.$transaction(async (tx) => {
         await once(
           tx,
-          `collections:${h.accountId}:${h.episode}:handoff:${h.runId}`,
+          collectionsKey(h.accountId, h.episode, `handoff:${h.runId}`),
           'collections',
           async () => {
-            const dollars = `$${BigInt(h.pastDueCents) / 100n}.${(BigInt(h.pastDueCents) % 100n).toString().padStart(2, '0')}`;
+            const dollars = formatCents(BigInt(h.pastDueCents));
+            await tx.collectionsEpisode.updateMany({
+              where: { accountId: h.accountId, episode: h.episode },
+              data: { profile: ctx.profile.code },
+            });
+            await recordAction(tx, ctx, {
+              key: collectionsKey(h.accountId, h.episode, `handoff:${h.runId}`),
+              accountId: h.accountId,
+              episode: h.episode,
+              kind: 'HANDOFF',
+              at: new Date(),
+              amountCents: BigInt(h.pastDueCents),
+              data: { runId: h.runId },
+            });
             await recordChange(
               tx,
               SYSTEM_ACTOR,
@@ -28,11 +140,11 @@ export function createCollectionsActivities({ db }: { db: Db }) {
                 entityId: `${h.accountId}:${h.episode}`,
                 accountId: h.accountId,
                 after: h,
-                reason: `past due ${dollars} after bill cycle ${h.runId}`,
+                reason: `past due $${dollars} after bill cycle ${h.runId}`,
               },
               {
                 kind: 'collections.handoff',
-                summary: `Handed to collections (episode ${h.episode}): ${dollars} past due after cycle ${h.runId}`,
+                summary: `Handed to collections (episode ${h.episode}, ${ctx.profile.code} rules): $${dollars} past due after cycle ${h.runId}`,
                 data: h,
               },
             );
@@ -41,13 +153,692 @@ export function createCollectionsActivities({ db }: { db: Db }) {
       });
     },
 
-    async closeCollectionsEpisode(c: { accountId: string; episode: number; reason: string }) {
+    /** The next move under the profile, written on the episode so supervisors see it. */
+    async planCollectionsCase(i: {
+      accountId: string;
+      episode: number;
+      at: string;
+    }): Promise<CasePlanResult> {
+      const ctx = await loadCaseContext(db, i.accountId, i.episode, new Date(i.at));
+      const plan = planCase(ctx.profile, ctx.snapshot, i.at);
+      const d = plan.decision ?? plan.why;
+      const arrangement = await db.paymentArrangement.findFirst({
+        where: { accountId: i.accountId, episode: i.episode },
+        orderBy: { createdAt: 'desc' },
+        select: { id: true, status: true },
+      });
+      const result: CasePlanResult = {
+        action: plan.action,
+        now: plan.now,
+        earliest: plan.earliest,
+        pastDueCents: ctx.snapshot.pastDueCents.toString(),
+        disconnected: ctx.snapshot.disconnectedAt !== null,
+        reasons: d.reasons.map(line),
+        blocking: (plan.now ? [] : [...d.blocking, ...(d.earliestReasons ?? [])]).map(line),
+        protections: plan.why.protections.map(line),
+        arrangement,
+      };
       await db.collectionsEpisode.updateMany({
-        where: { accountId: c.accountId, episode: c.episode, closedAt: null },
-        data: { closedAt: new Date(), closeReason: c.reason },
+        where: { accountId: i.accountId, episode: i.episode, closedAt: null },
+        data: {
+          profile: ctx.profile.code,
+          nextAction: plan.action,
+          nextActionAt: plan.earliest ? new Date(plan.earliest) : null,
+          reasons: toJson({
+            reasons: result.reasons,
+            blocking: result.blocking,
+            protections: result.protections,
+          }),
+        },
+      });
+      return result;
+    },
+
+    async setCaseStage(i: { accountId: string; episode: number; stage: string }) {
+      await db.collectionsEpisode.updateMany({
+        where: { accountId: i.accountId, episode: i.episode },
+        data: { stage: i.stage },
+      });
+    },
+
+    /**
+     * A notice to every recipient the profile requires (customer, third party, occupant, ...),
+     * each once: the register row is claimed under the step's key before anything is sent.
+     */
+    async sendCollectionsNotice(i: {
+      accountId: string;
+      episode: number;
+      type: CollectionsNoticeType;
+      seq: number;
+      at: string;
+      /** YYYY-MM-DD; computed from the notice lead when not given. */
+      disconnectOnOrAfter?: string | null;
+    }): Promise<{ sent: number; skipped: number }> {
+      const at = new Date(i.at);
+      const ctx = await loadCaseContext(db, i.accountId, i.episode, at);
+      const { profile, snapshot } = ctx;
+      const today = isoDateIn(at, profile.timeZone);
+      const validDays = profile.notice.validityDays ?? null;
+      const validUntil = validDays ? addDays(today, validDays) : null;
+      // The date printed on a disconnection notice: the notice lead from today (the act itself
+      // still waits for every other rule, re-checked at the moment of action).
+      const disconnectOn =
+        i.disconnectOnOrAfter ??
+        (i.type === 'DISCONNECT_NOTICE'
+          ? profile.notice.leadDayCount === 'BUSINESS'
+            ? addBusinessDays(profile, today, profile.notice.leadDays + profile.notice.mailAllowanceDays)
+            : addDays(today, profile.notice.leadDays + profile.notice.mailAllowanceDays)
+          : null);
+      const fee = reconnectionFee(profile, snapshot, false, i.at);
+      const feeAfter = reconnectionFee(profile, snapshot, true, i.at);
+      const roles =
+        i.type === 'DISCONNECT_NOTICE'
+          ? requiredNoticeRecipients(profile, snapshot, today)
+          : [
+              {
+                role: 'CUSTOMER' as const,
+                reason: { code: 'CUSTOMER', cite: profile.code, text: 'the customer' },
+              },
+            ];
+      let sent = 0;
+      let skipped = 0;
+      for (const { role, reason } of roles) {
+        const to = recipientFor(ctx, role);
+        if (!to) {
+          // Nobody on file for this role (no landlord recorded): said on the timeline, not skipped silently.
+          await db.$transaction((tx) =>
+            once(
+              tx,
+              collectionsKey(i.accountId, i.episode, `${i.type}:${i.seq}:${role}:none`),
+              'collections',
+              () =>
+                recordChange(
+                  tx,
+                  SYSTEM_ACTOR,
+                  {
+                    action: 'collections.notice.no_recipient',
+                    entityType: 'collections_episode',
+                    entityId: `${i.accountId}:${i.episode}`,
+                    accountId: i.accountId,
+                    reason: `${line(reason)}: no ${role.toLowerCase()} on file`,
+                  },
+                  {
+                    kind: 'collections.notice.no_recipient',
+                    summary: `No ${role.toLowerCase().replace('_', ' ')} on file for the ${i.type.toLowerCase().replace(/_/g, ' ')}`,
+                    data: { role, type: i.type },
+                  },
+                ),
+            ),
+          );
+          skipped++;
+          continue;
+        }
+        const rendered = renderCollectionsNotice({
+          type: i.type,
+          profile: profile.code,
+          language: ctx.customer.language,
+          recipient: { role, name: to.name, address: to.address, email: to.email },
+          account: {
+            id: i.accountId,
+            customerName: ctx.customer.name,
+            serviceAddress: ctx.premise.serviceAddress,
+            service: snapshot.service,
+          },
+          amounts: {
+            pastDueCents: snapshot.pastDueCents,
+            totalDueCents: ctx.balanceCents > 0n ? ctx.balanceCents : 0n,
+            reconnectionFeeCents: fee.feeCents,
+            reconnectionFeeAfterHoursCents: feeAfter.feeCents,
+          },
+          itemized: ctx.pastDueItems,
+          dates: {
+            issuedOn: today,
+            disconnectOnOrAfter: disconnectOn,
+            validUntil,
+            payBy: disconnectOn,
+          },
+          reasons: [...fee.reasons.map(line), line(reason)],
+        });
+        // Customers who take email get it by email; written notice by mail goes to everyone else,
+        // and a disconnection notice is always mailed as well (the written notice the rules mean).
+        const channels: ('EMAIL' | 'PRINT')[] = [];
+        if (to.email && (role !== 'CUSTOMER' || ctx.customer.paperless || i.type === 'DISCONNECT_NOTICE'))
+          channels.push('EMAIL');
+        if (to.address && (i.type === 'DISCONNECT_NOTICE' || channels.length === 0)) channels.push('PRINT');
+        for (const channel of channels) {
+          const key = collectionsKey(i.accountId, i.episode, `${i.type}:${i.seq}:${role}:${channel}`);
+          const claimed = await db.notice.createMany({
+            data: [
+              {
+                accountId: i.accountId,
+                type: i.type,
+                channel,
+                language: rendered.language,
+                recipient: channel === 'EMAIL' ? to.email! : `${to.name}, ${to.address}`,
+                contentHash: rendered.contentHash,
+                idempotencyKey: key,
+                sentAt: at,
+                expiresAt: validUntil ? new Date(`${validUntil}T23:59:59Z`) : null,
+                episode: i.episode,
+                batchId: channel === 'PRINT' ? `collections-${today}` : null,
+                content: toJson({ role, subject: rendered.subject, text: rendered.text }),
+              },
+            ],
+            skipDuplicates: true,
+          });
+          if (claimed.count === 0) {
+            skipped++;
+            continue;
+          }
+          if (channel === 'EMAIL') {
+            if (!deps.mailer) throw new Error('Collections email needs a mailer');
+            try {
+              const { messageId } = await deps.mailer.send({
+                to: to.email!,
+                subject: rendered.subject,
+                text: rendered.text,
+                html: rendered.html,
+                headers: { 'X-OpenCIS-Notice-Key': key },
+              });
+              await db.notice.update({ where: { idempotencyKey: key }, data: { messageId } });
+            } catch (err) {
+              // Not sent: release the claim so the retry sends it.
+              await db.notice.delete({ where: { idempotencyKey: key } });
+              throw err;
+            }
+          }
+          await db.$transaction(async (tx) => {
+            await recordAction(tx, ctx, {
+              key,
+              accountId: i.accountId,
+              episode: i.episode,
+              kind:
+                i.type === 'DEFAULT_NOTICE' || i.type === 'RECONNECTION_CONFIRMATION' ? 'REMINDER' : i.type,
+              at,
+              method: channel === 'EMAIL' ? 'EMAIL' : 'MAIL',
+              amountCents: snapshot.pastDueCents,
+              data: {
+                recipientRole: role,
+                expiresOn: validUntil,
+                noticeType: i.type,
+                contentHash: rendered.contentHash,
+              },
+            });
+            await recordChange(
+              tx,
+              SYSTEM_ACTOR,
+              {
+                action: 'collections.notice.sent',
+                entityType: 'collections_episode',
+                entityId: `${i.accountId}:${i.episode}`,
+                accountId: i.accountId,
+                after: { type: i.type, channel, role, contentHash: rendered.contentHash, validUntil },
+                reason: line(reason),
+              },
+              {
+                kind: 'collections.notice',
+                summary: `${labelOf(i.type)} ${channel === 'EMAIL' ? 'emailed' : 'mailed'} to ${role === 'CUSTOMER' ? 'the customer' : to.name} (${rendered.language})${validUntil ? `, valid until ${validUntil}` : ''}`,
+                data: { type: i.type, channel, role, seq: i.seq },
+              },
+            );
+          });
+          sent++;
+        }
+      }
+      return { sent, skipped };
+    },
+
+    /**
+     * The short-notice contact attempt the profile requires: an automated call to the phone on
+     * file (the dialer is an external system; its outcome is recorded as not reached unless a
+     * representative records a contact through the API). No phone on file → the attempt is
+     * recorded as impossible, and the posted notice carries the contact.
+     */
+    async attemptContact(i: { accountId: string; episode: number; seq: number; at: string }) {
+      const at = new Date(i.at);
+      const ctx = await loadCaseContext(db, i.accountId, i.episode, at);
+      const phone = await db.account.findUniqueOrThrow({
+        where: { id: i.accountId },
+        select: { customer: { select: { phone: true } } },
+      });
+      const key = collectionsKey(i.accountId, i.episode, `contact:${i.seq}`);
+      await db.$transaction(async (tx) => {
+        const fresh = await recordAction(tx, ctx, {
+          key,
+          accountId: i.accountId,
+          episode: i.episode,
+          kind: 'CONTACT_ATTEMPT',
+          at,
+          method: 'PHONE',
+          data: { outcome: 'NOT_REACHED', phoneOnFile: Boolean(phone.customer.phone), automated: true },
+        });
+        if (fresh)
+          await recordChange(
+            tx,
+            SYSTEM_ACTOR,
+            {
+              action: 'collections.contact',
+              entityType: 'collections_episode',
+              entityId: `${i.accountId}:${i.episode}`,
+              accountId: i.accountId,
+              after: { method: 'PHONE', outcome: 'NOT_REACHED' },
+            },
+            {
+              kind: 'collections.contact',
+              summary: phone.customer.phone
+                ? 'Automated call before disconnection: not reached'
+                : 'No phone on file for the contact before disconnection',
+              data: { seq: i.seq },
+            },
+          );
+      });
+    },
+
+    /** Opens the case's field order (door hanger, disconnect, reconnect) once per step. */
+    async openCollectionsOrder(i: {
+      accountId: string;
+      episode: number;
+      type: Extract<ServiceOrderType, 'DOOR_HANGER' | 'DISCONNECT' | 'RECONNECT'>;
+      seq: number;
+      reason: string;
+      workflowId: string;
+      cause?: 'PAID' | 'ARRANGEMENT' | 'MEDICAL' | 'ERRONEOUS' | 'ORDER';
+      at: string;
+    }): Promise<{ orderId: string; dueBy: string | null; reasons: string[] }> {
+      const d = orderDeps();
+      const key = collectionsKey(i.accountId, i.episode, `order:${i.type}:${i.seq}`);
+      let dueBy: string | null = null;
+      let reasons: string[] = [];
+      if (i.type === 'RECONNECT') {
+        const ctx = await loadCaseContext(db, i.accountId, i.episode, new Date(i.at));
+        const r = reconnectionDeadline(ctx.profile, ctx.snapshot, i.cause ?? 'PAID', i.at);
+        dueBy = r.due;
+        reasons = r.reasons.map(line);
+      }
+      const { result: orderId } = await db.$transaction((tx) =>
+        once(tx, key, 'collections', () => newOrderId(db)),
+      );
+      await openServiceOrder(
+        d,
+        SYSTEM_ACTOR,
+        {
+          accountId: i.accountId,
+          type: i.type,
+          priority: i.type === 'RECONNECT' ? 'HIGH' : 'NORMAL',
+          reason: dueBy ? `${i.reason}; due by ${dueBy}` : i.reason,
+        },
+        { orderId, notifyWorkflowId: i.workflowId, ...(dueBy ? { dueBy } : {}) },
+      );
+      return { orderId, dueBy, reasons };
+    },
+
+    /** Cancels a case's order because the rules no longer allow it; a finished order is left alone. */
+    async cancelCollectionsOrder(i: {
+      orderId: string;
+      reason: string;
+    }): Promise<'CANCELLED' | 'ALREADY_FINISHED'> {
+      try {
+        await cancelServiceOrder(orderDeps(), SYSTEM_ACTOR, i.orderId, i.reason);
+        return 'CANCELLED';
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'conflict') return 'ALREADY_FINISHED';
+        throw err;
+      }
+    },
+
+    /** What a finished field order means for the case: posted, disconnected or reconnected. */
+    async recordCollectionsOrderOutcome(i: {
+      accountId: string;
+      episode: number;
+      orderId: string;
+      type: string;
+      at: string;
+      cause?: string;
+    }) {
+      const at = new Date(i.at);
+      const ctx = await loadCaseContext(db, i.accountId, i.episode, at);
+      const kind = { DOOR_HANGER: 'POSTED_NOTICE', DISCONNECT: 'DISCONNECT', RECONNECT: 'RECONNECT' }[i.type];
+      if (!kind) throw new Error(`Order type ${i.type} is not a collections order`);
+      const key = collectionsKey(i.accountId, i.episode, `outcome:${i.orderId}`);
+      await db.$transaction(async (tx) => {
+        const fresh = await recordAction(tx, ctx, {
+          key,
+          accountId: i.accountId,
+          episode: i.episode,
+          kind,
+          at,
+          method: kind === 'POSTED_NOTICE' ? 'POSTED' : 'FIELD',
+          cause: kind === 'DISCONNECT' ? 'NONPAYMENT' : kind === 'RECONNECT' ? (i.cause ?? 'PAID') : null,
+          amountCents: ctx.snapshot.pastDueCents,
+          data: { orderId: i.orderId },
+        });
+        if (!fresh) return;
+        if (kind === 'POSTED_NOTICE') {
+          await tx.notice.createMany({
+            data: [
+              {
+                accountId: i.accountId,
+                type: 'POSTED_NOTICE',
+                channel: 'POSTED',
+                language: ctx.customer.language,
+                recipient: `Posted at ${ctx.premise.serviceAddress}`,
+                contentHash: key,
+                idempotencyKey: key,
+                sentAt: at,
+                episode: i.episode,
+              },
+            ],
+            skipDuplicates: true,
+          });
+        }
+        if (kind === 'DISCONNECT')
+          await tx.collectionsEpisode.updateMany({
+            where: { accountId: i.accountId, episode: i.episode },
+            data: { disconnectedAt: at },
+          });
+        if (kind === 'RECONNECT')
+          await tx.collectionsEpisode.updateMany({
+            where: { accountId: i.accountId, episode: i.episode },
+            data: { reconnectedAt: at },
+          });
+        await recordChange(
+          tx,
+          SYSTEM_ACTOR,
+          {
+            action: `collections.${kind.toLowerCase()}`,
+            entityType: 'collections_episode',
+            entityId: `${i.accountId}:${i.episode}`,
+            accountId: i.accountId,
+            after: { orderId: i.orderId, at: i.at },
+          },
+          {
+            kind: `collections.${kind.toLowerCase().replace('_', '-')}`,
+            summary:
+              kind === 'POSTED_NOTICE'
+                ? `Disconnection notice posted at the premises (order ${i.orderId})`
+                : kind === 'DISCONNECT'
+                  ? `Service disconnected for nonpayment (order ${i.orderId})`
+                  : `Service reconnected (order ${i.orderId})`,
+            data: { orderId: i.orderId },
+          },
+        );
+      });
+    },
+
+    /** A payment arrangement request judged against the profile's terms; accepted ones are recorded. */
+    async requestCollectionsArrangement(i: {
+      accountId: string;
+      episode: number;
+      downPaymentCents: string;
+      installments: number;
+      firstDueDate: string;
+      at: string;
+      requestKey: string;
+      by: { id: string; role: string };
+    }): Promise<{
+      accepted: boolean;
+      reasons: string[];
+      arrangementId: string | null;
+      schedule: { n: number; dueDate: string; amountCents: string }[];
+    }> {
+      const at = new Date(i.at);
+      const ctx = await loadCaseContext(db, i.accountId, i.episode, at);
+      const arrears = ctx.snapshot.pastDueCents;
+      const decision = evaluateArrangementRequest(
+        ctx.profile,
+        ctx.snapshot,
+        {
+          arrearsCents: arrears,
+          downPaymentCents: BigInt(i.downPaymentCents),
+          installments: i.installments,
+          frequency: 'MONTHLY',
+          firstDueDate: i.firstDueDate,
+        },
+        i.at,
+      );
+      const reasons = decision.reasons.map(line);
+      const key = collectionsKey(i.accountId, i.episode, `arrangement:${i.requestKey}`);
+      const { result } = await db.$transaction((tx) =>
+        once(tx, key, 'collections', async () => {
+          await recordAction(tx, ctx, {
+            key,
+            accountId: i.accountId,
+            episode: i.episode,
+            kind: decision.accepted ? 'ARRANGEMENT_ACCEPTED' : 'ARRANGEMENT_REJECTED',
+            at,
+            amountCents: arrears,
+            data: { request: { ...i, by: i.by.id }, reasons },
+          });
+          let arrangementId: string | null = null;
+          if (decision.accepted) {
+            const row = await tx.paymentArrangement.create({
+              data: {
+                accountId: i.accountId,
+                episode: i.episode,
+                status: 'CURRENT',
+                arrearsCents: arrears,
+                downPaymentCents: BigInt(i.downPaymentCents),
+                terms: toJson(decision.terms),
+                reasons: toJson(reasons),
+                createdBy: i.by.id,
+                createdAt: at,
+                installments: {
+                  create: decision.schedule.map((s) => ({
+                    n: s.n,
+                    dueDate: new Date(`${s.dueDate}T00:00:00Z`),
+                    amountCents: s.amountCents,
+                  })),
+                },
+              },
+            });
+            arrangementId = row.id;
+          }
+          await recordChange(
+            tx,
+            { id: i.by.id, role: i.by.role },
+            {
+              action: decision.accepted
+                ? 'collections.arrangement.accepted'
+                : 'collections.arrangement.rejected',
+              entityType: 'collections_episode',
+              entityId: `${i.accountId}:${i.episode}`,
+              accountId: i.accountId,
+              after: { downPaymentCents: i.downPaymentCents, installments: i.installments, arrangementId },
+              reason: reasons.join('; '),
+            },
+            {
+              kind: decision.accepted ? 'collections.arrangement' : 'collections.arrangement.rejected',
+              summary: decision.accepted
+                ? `Payment arrangement: $${formatCents(BigInt(i.downPaymentCents))} down, ${i.installments} monthly installments from ${i.firstDueDate}`
+                : `Payment arrangement refused: ${
+                    decision.reasons
+                      .filter(
+                        (r) =>
+                          r.code.endsWith('_EXCEEDED') ||
+                          r.code.includes('REFUS') ||
+                          r.code.includes('DEFAULT'),
+                      )
+                      .map((r) => r.text)
+                      .join('; ') || reasons.join('; ')
+                  }`,
+              data: { arrangementId, accepted: decision.accepted },
+            },
+          );
+          return {
+            accepted: decision.accepted,
+            reasons,
+            arrangementId,
+            schedule: decision.schedule.map((s) => ({
+              n: s.n,
+              dueDate: s.dueDate,
+              amountCents: s.amountCents.toString(),
+            })),
+          };
+        }),
+      );
+      return result;
+    },
+
+    /**
+     * Whether the arrangement is kept through installment `n`: payments since it began must cover
+     * the down payment and every installment due so far. Marks the installment PAID or MISSED.
+     */
+    async checkInstallment(i: {
+      arrangementId: string;
+      n: number;
+      asOf: string;
+    }): Promise<'PAID' | 'MISSED'> {
+      const a = await db.paymentArrangement.findUniqueOrThrow({
+        where: { id: i.arrangementId },
+        include: { installments: { orderBy: { n: 'asc' } } },
+      });
+      const paid = await db.ledgerEntry.aggregate({
+        where: {
+          accountId: a.accountId,
+          kind: { in: ['PAYMENT', 'PAYMENT_REVERSAL'] },
+          createdAt: { gte: a.createdAt },
+        },
+        _sum: { amountCents: true },
+      });
+      const paidCents = -(paid._sum.amountCents ?? 0n);
+      const owed = a.installments
+        .filter((x) => x.n <= i.n)
+        .reduce((s, x) => s + x.amountCents, a.downPaymentCents);
+      const status = paidCents >= owed ? 'PAID' : 'MISSED';
+      await db.arrangementInstallment.updateMany({
+        where: { arrangementId: i.arrangementId, n: i.n, status: 'DUE' },
+        data: { status, settledOn: new Date(`${i.asOf}T00:00:00Z`) },
+      });
+      return status;
+    },
+
+    /** The arrangement defaulted or completed: recorded once, on the episode's record. */
+    async settleArrangement(i: {
+      accountId: string;
+      episode: number;
+      arrangementId: string;
+      outcome: 'DEFAULTED' | 'COMPLETED';
+      at: string;
+    }) {
+      const at = new Date(i.at);
+      const ctx = await loadCaseContext(db, i.accountId, i.episode, at);
+      const key = collectionsKey(i.accountId, i.episode, `arrangement:${i.arrangementId}:${i.outcome}`);
+      await db.$transaction(async (tx) => {
+        const fresh = await recordAction(tx, ctx, {
+          key,
+          accountId: i.accountId,
+          episode: i.episode,
+          kind: `ARRANGEMENT_${i.outcome}`,
+          at,
+          amountCents: ctx.snapshot.pastDueCents,
+          data: { arrangementId: i.arrangementId },
+        });
+        if (!fresh) return;
+        await tx.paymentArrangement.update({
+          where: { id: i.arrangementId },
+          data:
+            i.outcome === 'DEFAULTED'
+              ? { status: 'DEFAULTED', defaultedOn: new Date(`${day(at)}T00:00:00Z`) }
+              : { status: 'COMPLETED', completedOn: new Date(`${day(at)}T00:00:00Z`) },
+        });
+        await recordChange(
+          tx,
+          SYSTEM_ACTOR,
+          {
+            action: `collections.arrangement.${i.outcome.toLowerCase()}`,
+            entityType: 'payment_arrangement',
+            entityId: i.arrangementId,
+            accountId: i.accountId,
+            after: { status: i.outcome },
+          },
+          {
+            kind: `collections.arrangement.${i.outcome.toLowerCase()}`,
+            summary:
+              i.outcome === 'DEFAULTED'
+                ? 'Payment arrangement defaulted: an installment was missed; collections resumes'
+                : 'Payment arrangement completed',
+            data: { arrangementId: i.arrangementId },
+          },
+        );
+      });
+    },
+
+    async closeCollectionsEpisode(c: { accountId: string; episode: number; reason: string; at?: string }) {
+      const at = c.at ? new Date(c.at) : new Date();
+      const ctx = await loadCaseContext(db, c.accountId, c.episode, at);
+      await db.$transaction(async (tx) => {
+        await recordAction(tx, ctx, {
+          key: collectionsKey(c.accountId, c.episode, 'closed'),
+          accountId: c.accountId,
+          episode: c.episode,
+          kind: 'CLOSED',
+          at,
+          data: { reason: c.reason },
+        });
+        const closed = await tx.collectionsEpisode.updateMany({
+          where: { accountId: c.accountId, episode: c.episode, closedAt: null },
+          data: {
+            closedAt: at,
+            closeReason: c.reason,
+            stage: 'CLOSED',
+            nextAction: null,
+            nextActionAt: null,
+          },
+        });
+        if (closed.count > 0)
+          await recordChange(
+            tx,
+            SYSTEM_ACTOR,
+            {
+              action: 'collections.closed',
+              entityType: 'collections_episode',
+              entityId: `${c.accountId}:${c.episode}`,
+              accountId: c.accountId,
+              reason: c.reason,
+            },
+            {
+              kind: 'collections.closed',
+              summary: `Collections episode ${c.episode} closed: ${c.reason}`,
+              data: { episode: c.episode },
+            },
+          );
       });
     },
   };
 }
 
 export type CollectionsActivities = ReturnType<typeof createCollectionsActivities>;
+
+function recipientFor(
+  ctx: CaseContext,
+  role: NoticeRecipientRole,
+): { name: string; email: string | null; address: string | null } | null {
+  switch (role) {
+    case 'CUSTOMER':
+      return { name: ctx.customer.name, email: ctx.customer.email, address: ctx.customer.mailingAddress };
+    case 'THIRD_PARTY':
+      return ctx.thirdParty;
+    case 'OCCUPANT':
+      return { name: 'Occupant', email: null, address: ctx.premise.serviceAddress };
+    case 'HEALTH_DEPARTMENT':
+      return { name: 'Local health department', email: null, address: 'On file with the utility' };
+    case 'LANDLORD':
+      return null;
+  }
+}
+
+function labelOf(type: CollectionsNoticeType): string {
+  return {
+    REMINDER: 'Past-due reminder',
+    DISCONNECT_NOTICE: 'Disconnection notice',
+    POSTED_NOTICE: 'Posted notice',
+    DEFAULT_NOTICE: 'Arrangement default notice',
+    RECONNECTION_CONFIRMATION: 'Reconnection confirmation',
+  }[type];
+}
+
+function addDays(iso: string, n: number): string {
+  const d = new Date(`${iso}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}

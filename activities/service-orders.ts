@@ -78,6 +78,8 @@ export function createServiceOrderActivities({ db }: ServiceOrderActivityDeps) {
               workflowId: input.workflowId,
               createdBy: input.createdBy.id,
               createdAt: new Date(input.at),
+              dueBy: input.dueBy ? new Date(input.dueBy) : null,
+              collectionsWorkflowId: input.notifyWorkflowId ?? null,
             },
           });
           await recordChange(

@@ -24,6 +24,10 @@ import { AppError } from '../lib/errors';
 import { registerPaymentRoutes } from './routes/payments';
 import { registerBillingRoutes } from './routes/billing';
 import { registerTariffRoutes } from './routes/tariffs';
+import { registerWeatherRoutes } from './routes/weather';
+import { registerReportRoutes } from './routes/reports';
+import { registerCaseRoutes } from './routes/cases';
+import { registerCollectionsRoutes } from './routes/collections';
 import { registerBillCorrectionRoutes } from './routes/bill-corrections';
 
 const VERSION = '0.1.0';
@@ -353,6 +357,10 @@ export function createApp(deps: ApiDeps): express.Express {
   registerPaymentRoutes(t, deps);
   registerBillingRoutes(t, deps);
   registerTariffRoutes(t, deps);
+  registerWeatherRoutes(t, deps);
+  registerReportRoutes(t, deps);
+  registerCaseRoutes(t, deps);
+  registerCollectionsRoutes(t, deps);
   registerBillCorrectionRoutes(t, deps);
 
   // ---- crews, users, keys ------------------------------------------------------------------------

@@ -20,4 +20,6 @@ export interface ApiDeps {
   mailDir?: string;
   /** Reports on each part of the system for GET /health. */
   health: () => Promise<Record<string, HealthPart>>;
+  /** Called after recorded weather changes, with each service area and day that changed. */
+  onWeatherChanged?: (changed: { serviceArea: string; day: string }[]) => Promise<void> | void;
 }

@@ -47,6 +47,12 @@ export const PERMISSIONS = {
   'bill-cycle:approve': ['supervisor', 'admin'],
   'tariff:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
   'tariff:write': ['supervisor', 'admin'],
+  'case:write': ['csr', 'supervisor', 'admin'],
+  'case:hold': ['supervisor', 'admin'],
+  'case:read': ['csr', 'supervisor', 'auditor', 'admin'],
+  'weather:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
+  'weather:write': ['supervisor', 'admin', 'system'],
+  'report:read': ['supervisor', 'auditor', 'admin'],
 } as const satisfies Record<string, readonly RoleName[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

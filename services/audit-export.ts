@@ -52,7 +52,7 @@ const CSV_COLUMNS = [
   'hash',
 ] as const;
 
-function csvCell(v: unknown): string {
+export function csvCell(v: unknown): string {
   const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
   // Quote always; neutralise spreadsheet formulas (a cell starting with = + - @).
   const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;

@@ -267,7 +267,7 @@ interface LanguageTemplates {
 const read = (...p: string[]) => readFileSync(path.join(BILL_DIR, ...p), 'utf8');
 
 let utilityCache: UtilityInfo | null = null;
-function utilityInfo(): UtilityInfo {
+export function utilityInfo(): UtilityInfo {
   if (!utilityCache) {
     const u = JSON.parse(readFileSync(path.join(NOTICES_DIR, 'utility.json'), 'utf8')) as Omit<
       UtilityInfo,
@@ -308,7 +308,7 @@ function templatesFor(language: BillLanguage): LanguageTemplates {
   return t;
 }
 
-const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
+export const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
 
 /** The bill's wording in its language, rendered as plain text. */
 function billTexts(view: Omit<BillView, 'texts'>): BillTexts {

@@ -1,7 +1,12 @@
 // Service orders from the API side: open one (starts its workflow), dispatch, cancel, read, and
 // the field crews' view. Every transition is a workflow update, so the workflow's validator is the
 // single judge of what is allowed; its refusal comes back here as an AppError.
-import { WorkflowUpdateFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowUpdateFailedError,
+  WorkflowNotFoundError,
+  type Client,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import type { Db } from '../lib/db/prisma';
@@ -33,10 +38,26 @@ const ref = (a: Actor): ActorRef => ({
   ...(a.requestId ? { requestId: a.requestId } : {}),
 });
 
+export interface OpenOrderOptions {
+  /** A number drawn earlier (a retried step that must not open a second order). */
+  orderId?: string;
+  /** A workflow to signal when the order is completed or cancelled (a collections case). */
+  notifyWorkflowId?: string;
+  /** When the work must be done by (a reconnection deadline). */
+  dueBy?: string;
+}
+
+/** Draws the next order number. */
+export async function newOrderId(db: Db): Promise<string> {
+  const n = await db.$transaction((tx) => nextNumber(tx, 'service_order'));
+  return `SO-${String(n).padStart(7, '0')}`;
+}
+
 export async function openServiceOrder(
   d: OrderDeps,
   actor: Actor,
   input: z.infer<typeof ZServiceOrderCreate>,
+  options: OpenOrderOptions = {},
 ) {
   const account = await d.db.account.findUnique({
     where: { id: input.accountId },
@@ -52,25 +73,31 @@ export async function openServiceOrder(
       throw invalid('meterId', `meterId: Meter ${input.meterId} is not at this account's premise`);
     }
   }
-  const n = await d.db.$transaction((tx) => nextNumber(tx, 'service_order'));
-  const orderId = `SO-${String(n).padStart(7, '0')}`;
+  const orderId = options.orderId ?? (await newOrderId(d.db));
   const workflowId = serviceOrderWorkflowId(orderId);
-  await d.temporal.workflow.start(serviceOrder, {
-    taskQueue: d.taskQueue,
-    workflowId,
-    args: [
-      {
-        orderId,
-        accountId: account.id,
-        premiseId: account.premiseId,
-        meterId: input.meterId ?? null,
-        type: input.type,
-        priority: input.priority,
-        reason: input.reason,
-        createdBy: ref(actor),
-      },
-    ],
-  });
+  try {
+    await d.temporal.workflow.start(serviceOrder, {
+      taskQueue: d.taskQueue,
+      workflowId,
+      args: [
+        {
+          orderId,
+          accountId: account.id,
+          premiseId: account.premiseId,
+          meterId: input.meterId ?? null,
+          type: input.type,
+          priority: input.priority,
+          reason: input.reason,
+          createdBy: ref(actor),
+          ...(options.notifyWorkflowId ? { notifyWorkflowId: options.notifyWorkflowId } : {}),
+          ...(options.dueBy ? { dueBy: options.dueBy } : {}),
+        },
+      ],
+    });
+  } catch (err) {
+    // The same order opened again by a retried step: it is already running.
+    if (!(options.orderId && err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
   return { id: orderId, workflowId, status: 'OPEN' as const };
 }
 

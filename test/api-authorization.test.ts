@@ -108,6 +108,9 @@ beforeAll(async () => {
     period: '2026-11',
     rider: 'PCA',
     month: '2026-12',
+    // Collections cases: /cases/:accountId/:episode (authorization comes before the lookup).
+    accountId: acct.accountId,
+    episode: '1',
   };
 });
 afterAll(() => app?.close());

@@ -7,7 +7,9 @@
 import {
   condition,
   defineQuery,
+  defineSignal,
   defineUpdate,
+  getExternalWorkflowHandle,
   proxyActivities,
   setHandler,
   allHandlersFinished,
@@ -41,7 +43,21 @@ export interface ServiceOrderInput {
   priority: Priority;
   reason: string;
   createdBy: ActorRef;
+  /** A workflow told when the order is completed or cancelled (the collections case behind it). */
+  notifyWorkflowId?: string;
+  /** When the work must be done by (ISO instant). */
+  dueBy?: string;
 }
+
+/** What the notified workflow hears when the order is finished. */
+export interface OrderFinished {
+  orderId: string;
+  type: ServiceOrderType;
+  status: 'COMPLETED' | 'CANCELLED';
+  at: string;
+  completion: Record<string, unknown> | null;
+}
+export const orderFinishedSignal = defineSignal<[OrderFinished]>('orderFinished');
 
 export interface HistoryEntry {
   at: string;
@@ -169,5 +185,15 @@ export async function serviceOrder(input: ServiceOrderInput): Promise<ServiceOrd
 
   await condition(() => state.status === 'COMPLETED' || state.status === 'CANCELLED');
   await condition(allHandlersFinished);
+  if (input.notifyWorkflowId) {
+    const last = state.history[state.history.length - 1]!;
+    await getExternalWorkflowHandle(input.notifyWorkflowId).signal(orderFinishedSignal, {
+      orderId: input.orderId,
+      type: input.type,
+      status: state.status as 'COMPLETED' | 'CANCELLED',
+      at: last.at,
+      completion: state.status === 'COMPLETED' ? (last.detail ?? null) : null,
+    });
+  }
   return state;
 }

@@ -7,6 +7,7 @@ import * as S from '../schemas';
 import * as payments from '../../services/payments';
 import { ledgerView } from '../../services/ledger';
 import { depositStatus } from '../../services/deposits';
+import { wakeCases } from '../../services/collections';
 
 // Still exported from here, where it used to be defined.
 export { IDEMPOTENCY_HEADER } from '../idempotency-key';
@@ -24,6 +25,8 @@ export function registerPaymentRoutes(t: RouteTable, deps: ApiDeps): void {
     handler: async ({ req, res, actor, body }) => {
       const key = idempotencyKeyOf(req, 'payment');
       const r = await payments.postPayment(deps.db, actor, body, key);
+      // A payment may cure a collections case (or pay an arrangement): the case re-checks now.
+      if (!r.replayed) await wakeCases(deps, body.accountId, 'payment', actor.id);
       res.setHeader('Location', `/payments/${r.body.payment.id}`);
       if (r.replayed) res.setHeader('Idempotent-Replayed', 'true');
       return r.body;

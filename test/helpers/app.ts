@@ -24,6 +24,8 @@ export interface TestApp {
   outDir: string;
   t: TestDatabase;
   env: TestWorkflowEnvironment;
+  /** The worker's task queue (for workflows a test starts itself). */
+  taskQueue: string;
   baseUrl: string;
   keys: Record<string, string>;
   encryptionKey: Buffer;
@@ -86,6 +88,7 @@ export async function startTestApp(): Promise<TestApp> {
   return {
     t,
     env,
+    taskQueue,
     mailDir,
     outDir: path.join(scratch, 'out'),
     baseUrl,

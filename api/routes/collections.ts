@@ -1,0 +1,126 @@
+// The facts a collections case is judged on, and the case itself, as routes of the one route table.
+// Every write wakes the account's open case, which re-asks the policy evaluator.
+import { z } from 'zod';
+import type { ApiDeps } from '../deps';
+import type { RouteTable } from '../route';
+import { idempotencyKeyOf } from '../idempotency-key';
+import * as cases from '../../services/collections';
+
+const isoDate = z.iso.date({ message: 'must be a date as YYYY-MM-DD' });
+const accountParams = z.object({ id: z.string().trim().min(1).max(40) }).strict();
+const reason = z.string().trim().min(1).max(500);
+
+export function registerCollectionsRoutes(t: RouteTable, deps: ApiDeps): void {
+  const d = { db: deps.db, temporal: deps.temporal };
+  t.add({
+    method: 'post',
+    path: '/accounts/:id/medical-certificates',
+    tag: 'collections',
+    summary: 'Record a medical certificate (phone or written): it stops disconnection while valid',
+    permission: 'case:write',
+    params: accountParams,
+    body: z
+      .object({
+        kind: z.enum(['PHONE', 'WRITTEN']),
+        validUntil: isoDate,
+        certifiedBy: z.string().trim().min(1).max(200),
+        receivedAt: z.iso.datetime({ offset: true }).optional(),
+        writtenFollowUpBy: isoDate.optional(),
+      })
+      .strict(),
+    status: 201,
+    handler: ({ actor, params, body }) => cases.recordMedicalCertificate(d, actor, params.id, body),
+  });
+  t.add({
+    method: 'post',
+    path: '/accounts/:id/disputes',
+    tag: 'collections',
+    summary: 'Open a dispute: no disconnection while it is under investigation',
+    permission: 'case:write',
+    params: accountParams,
+    body: z.object({ summary: reason }).strict(),
+    status: 201,
+    handler: ({ actor, params, body }) => cases.openDispute(d, actor, params.id, body),
+  });
+  t.add({
+    method: 'post',
+    path: '/accounts/:id/disputes/:disputeId/resolve',
+    tag: 'collections',
+    summary: 'Resolve a dispute',
+    permission: 'case:write',
+    params: z.object({ id: z.string().trim().min(1).max(40), disputeId: z.uuid() }).strict(),
+    body: z.object({ resolution: reason }).strict(),
+    handler: ({ actor, params, body }) => cases.resolveDispute(d, actor, params.id, params.disputeId, body),
+  });
+  t.add({
+    method: 'post',
+    path: '/accounts/:id/collections-hold',
+    tag: 'collections',
+    summary: "Put the account's collections case on hold (hold: true) or release it (hold: false)",
+    permission: 'case:hold',
+    params: accountParams,
+    body: z.object({ hold: z.boolean(), reason }).strict(),
+    handler: ({ actor, params, body }) => cases.setHold(d, actor, params.id, body),
+  });
+  t.add({
+    method: 'put',
+    path: '/accounts/:id/income',
+    tag: 'collections',
+    summary: 'Record household income as a percentage of the federal poverty level',
+    permission: 'case:write',
+    params: accountParams,
+    body: z.object({ incomePctFpl: z.number().min(0).max(10_000), verifiedOn: isoDate.nullable() }).strict(),
+    handler: ({ actor, params, body }) => cases.setIncome(d, actor, params.id, body),
+  });
+  t.add({
+    method: 'post',
+    path: '/accounts/:id/contacts',
+    tag: 'collections',
+    summary: "Record a representative's contact before disconnection (Idempotency-Key header required)",
+    permission: 'case:write',
+    params: accountParams,
+    body: z
+      .object({
+        method: z.enum(['PHONE', 'IN_PERSON']),
+        outcome: z.enum(['REACHED', 'NOT_REACHED']),
+        at: z.iso.datetime({ offset: true }).optional(),
+        note: z.string().trim().max(500).optional(),
+      })
+      .strict(),
+    status: 201,
+    handler: ({ req, actor, params, body }) =>
+      cases.recordContact(d, actor, params.id, { ...body, requestKey: idempotencyKeyOf(req, 'contact') }),
+  });
+  t.add({
+    method: 'post',
+    path: '/accounts/:id/arrangements',
+    tag: 'collections',
+    summary:
+      "Request a payment arrangement: accepted or refused against the profile's terms, with reasons (Idempotency-Key header required)",
+    permission: 'case:write',
+    params: accountParams,
+    body: z
+      .object({
+        downPaymentCents: z.number().int('must be whole cents').min(0).max(100_000_000),
+        installments: z.number().int().min(1).max(120),
+        firstDueDate: isoDate,
+      })
+      .strict(),
+    handler: ({ req, actor, params, body }) =>
+      cases.requestArrangement(d, actor, params.id, {
+        ...body,
+        requestKey: idempotencyKeyOf(req, 'arrangement'),
+      }),
+  });
+  t.add({
+    method: 'get',
+    path: '/accounts/:id/collections/:episode',
+    tag: 'collections',
+    summary: 'A collections case as its workflow knows it: stage, next action and when, protections, reasons',
+    permission: 'case:read',
+    params: z
+      .object({ id: z.string().trim().min(1).max(40), episode: z.coerce.number().int().min(1) })
+      .strict(),
+    handler: ({ params }) => cases.caseState(d, params.id, params.episode),
+  });
+}

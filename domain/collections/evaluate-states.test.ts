@@ -1,0 +1,517 @@
+// New York, California (energy and water), Texas, Illinois, Ohio and the Millbrook municipal
+// profile: each preset's own timing, windows, weather and protections, with exact instants.
+import { composeProfile, evaluate, getProfile, VA_WEATHER_ELECTRIC } from './index';
+import { account, codes, contact, notice, posted, winterNotice } from './test-support';
+import type { AccountSnapshot, WeatherDay } from './types';
+
+describe('NY: HEFPA final notice and termination time (PSL §32)', () => {
+  const NY = getProfile('NY', '2026-08-01');
+  const s = (over: Partial<AccountSnapshot> = {}) =>
+    account({ oldestUnpaidDueDate: '2026-08-01', notices: [notice('2026-08-21T14:00:00Z')], ...over });
+
+  it('a final notice is not issued until 20 days past the due date', () => {
+    const early = evaluate(NY, s({ notices: [] }), 'DISCONNECT_NOTICE', '2026-08-20T14:00:00Z');
+    expect(codes(early.blocking)).toEqual(['NY_FINAL_NOTICE_TIMING']);
+    expect(early.earliest).toBe('2026-08-21T04:00:00.000Z'); // midnight EDT
+    expect(evaluate(NY, s({ notices: [] }), 'DISCONNECT_NOTICE', '2026-08-21T04:00:00Z').allowed).toBe(true);
+  });
+
+  it('20 days past due + 15 days notice: due 10-01 → notice from 10-21 → termination from 11-05', () => {
+    const acct = account({
+      oldestUnpaidDueDate: '2026-10-01',
+      notices: [notice('2026-10-21T14:00:00Z'), contact('2026-11-02T15:00:00Z', 'PHONE', 'NOT_REACHED')],
+    });
+    const d = evaluate(NY, acct, 'DISCONNECT', '2026-11-04T15:00:00Z');
+    expect(codes(d.blocking)).toEqual(['NY_FINAL_NOTICE', 'NY_COLD_PERIOD_CONTACT']);
+    expect(d.blocking[0]!.text).toBe(
+      'notice lead time not met: 15 days since 2026-10-21 (mail); termination from 2026-11-05',
+    );
+    // The cold-period contact of 11-02 10:00 EST needs 72 hours: 11-05 10:00 EST.
+    expect(d.earliest).toBe('2026-11-05T15:00:00.000Z');
+    const then = evaluate(NY, acct, 'DISCONNECT', '2026-11-05T15:00:00Z');
+    expect(then.allowed).toBe(true);
+    expect(codes(then.conditions)).toEqual(['NY_COLD_PERIOD_VISIT']);
+  });
+
+  it('a final notice issued before day 20 does not count', () => {
+    const acct = account({
+      oldestUnpaidDueDate: '2026-10-01',
+      notices: [notice('2026-10-20T14:00:00Z'), contact('2026-11-02T15:00:00Z', 'PHONE')],
+    });
+    const d = evaluate(NY, acct, 'DISCONNECT', '2026-11-09T15:00:00Z');
+    expect(codes(d.blocking)).toEqual(['NY_FINAL_NOTICE_MISSING']);
+    expect(d.blocking[0]!.text).toContain('notices of 2026-10-20 came before 2026-10-21');
+  });
+
+  it('cold period (Nov 1–Apr 15): no termination without a contact attempt 72 hours before', () => {
+    const d = evaluate(NY, s(), 'DISCONNECT', '2026-11-05T15:00:00Z');
+    expect(codes(d.blocking)).toEqual(['NY_COLD_PERIOD_CONTACT_MISSING']);
+  });
+
+  it('only 08:00–16:00 Monday–Thursday', () => {
+    const before = evaluate(NY, s(), 'DISCONNECT', '2026-09-10T11:59:00Z'); // Thursday 07:59 EDT
+    expect(codes(before.blocking)).toEqual(['NY_TERMINATION_TIME_HOURS']);
+    expect(before.blocking[0]!.cite).toBe('N.Y. Pub. Serv. Law §32');
+    expect(before.earliest).toBe('2026-09-10T12:00:00.000Z');
+    expect(evaluate(NY, s(), 'DISCONNECT', '2026-09-10T19:59:00Z').allowed).toBe(true); // 15:59
+    const after = evaluate(NY, s(), 'DISCONNECT', '2026-09-10T20:00:00Z'); // 16:00 Thursday
+    expect(after.allowed).toBe(false);
+    expect(after.earliest).toBe('2026-09-14T12:00:00.000Z'); // Monday 08:00
+    expect(evaluate(NY, s(), 'DISCONNECT', '2026-09-11T14:00:00Z').allowed).toBe(false); // Friday
+  });
+
+  it('never on a public holiday or the day before one', () => {
+    // The 15 days end Saturday 09-05; Monday 09-07 is Labor Day: first day is Tuesday 09-08.
+    expect(evaluate(NY, s(), 'DISCONNECT', '2026-09-04T14:00:00Z').earliest).toBe('2026-09-08T12:00:00.000Z');
+    expect(evaluate(NY, s(), 'DISCONNECT', '2026-10-12T14:00:00Z').blocking[0]!.text).toBe(
+      '2026-10-12 is a holiday (Columbus Day)',
+    );
+    // Tuesday 11-10 is the day before Veterans Day: next is Thursday 11-12 08:00 EST.
+    const cold = s({ notices: [notice('2026-08-21T14:00:00Z'), contact('2026-11-02T15:00:00Z', 'PHONE')] });
+    const d = evaluate(NY, cold, 'DISCONNECT', '2026-11-10T15:00:00Z');
+    expect(d.blocking[0]!.text).toBe('2026-11-10 is the day before a holiday (2026-11-11, Veterans Day)');
+    expect(d.earliest).toBe('2026-11-12T13:00:00.000Z');
+  });
+
+  it('a phone medical certification holds only until the written one is due (5 business days)', () => {
+    const phone = {
+      receivedAt: '2026-09-08',
+      validUntil: '2026-10-08',
+      kind: 'PHONE' as const,
+      renewalNumber: 0,
+      arrearsCents: 25_000n,
+    };
+    const onlyPhone = evaluate(NY, s({ medicalCertificates: [phone] }), 'DISCONNECT', '2026-09-14T14:00:00Z');
+    expect(onlyPhone.blocking[0]!.text).toBe(
+      'medical certificate (phone) received 2026-09-08 protects through 2026-09-15; a phone certificate holds only until the written one is due (2026-09-15)',
+    );
+    expect(
+      evaluate(NY, s({ medicalCertificates: [phone] }), 'DISCONNECT', '2026-09-16T14:00:00Z').allowed,
+    ).toBe(true);
+    const written = { ...phone, receivedAt: '2026-09-14', kind: 'WRITTEN' as const };
+    expect(
+      evaluate(NY, s({ medicalCertificates: [phone, written] }), 'DISCONNECT', '2026-09-16T14:00:00Z')
+        .allowed,
+    ).toBe(false);
+  });
+});
+
+describe('CA energy: PUC §779.1', () => {
+  const CA = getProfile('CA_ENERGY', '2026-10-01');
+  const base = (over: Partial<AccountSnapshot> = {}) =>
+    account({ service: 'GAS', oldestUnpaidDueDate: '2026-10-20', billMailedOn: '2026-10-01', ...over });
+
+  it('the 10-day notice goes out no earlier than day 19 after mailing, and only once past due', () => {
+    const d = evaluate(CA, base(), 'DISCONNECT_NOTICE', '2026-10-20T17:00:00Z');
+    expect(codes(d.blocking)).toEqual(['CA_NOTICE_TIMING']);
+    expect(d.earliest).toBe('2026-10-21T07:00:00.000Z'); // midnight PDT
+    const late = evaluate(
+      CA,
+      base({ billMailedOn: '2026-10-05' }),
+      'DISCONNECT_NOTICE',
+      '2026-10-21T17:00:00Z',
+    );
+    expect(late.blocking[0]!.text).toBe(
+      '1 day(s) past due; a notice may go out from 2026-10-24 (day 19 after the bill was mailed on 2026-10-05)',
+    );
+  });
+
+  it('without the mail date the notice cannot be timed, so it is refused', () => {
+    const d = evaluate(CA, base({ billMailedOn: null }), 'DISCONNECT_NOTICE', '2026-10-25T17:00:00Z');
+    expect(codes(d.blocking)).toEqual(['CA_NOTICE_TIMING_UNVERIFIABLE']);
+    expect(d.earliest).toBeNull();
+  });
+
+  it('the 10 days run from 5 days after mailing; a reached contact 24 hours before', () => {
+    const acct = base({
+      notices: [notice('2026-10-21T17:00:00Z', 'MAIL'), contact('2026-11-03T18:00:00Z', 'PHONE', 'REACHED')],
+    });
+    const d = evaluate(CA, acct, 'DISCONNECT', '2026-11-04T18:00:00Z');
+    expect(d.blocking[0]!.text).toBe(
+      'notice lead time not met: 10 days counted from 2026-10-26, 5 days after mailing on 2026-10-21; termination from 2026-11-05',
+    );
+    expect(d.earliest).toBe('2026-11-05T16:00:00.000Z'); // 08:00 PST
+  });
+
+  it('nobody reached: a notice posted 48 hours before instead', () => {
+    const acct = base({
+      notices: [
+        notice('2026-10-21T17:00:00Z'),
+        contact('2026-11-03T18:00:00Z', 'PHONE', 'NOT_REACHED'),
+        posted('2026-11-04T18:00:00Z'),
+      ],
+    });
+    const d = evaluate(CA, acct, 'DISCONNECT', '2026-11-05T17:00:00Z');
+    expect(codes(d.blocking)).toEqual(['CA_24_HOUR_CONTACT']);
+    expect(d.earliest).toBe('2026-11-06T18:00:00.000Z');
+    const none = base({
+      notices: [notice('2026-10-21T17:00:00Z'), contact('2026-11-03T18:00:00Z', 'PHONE', 'NOT_REACHED')],
+    });
+    expect(codes(evaluate(CA, none, 'DISCONNECT', '2026-11-05T17:00:00Z').blocking)).toEqual([
+      'CA_24_HOUR_CONTACT_MISSING',
+    ]);
+  });
+
+  it('a medical certificate blocks', () => {
+    const acct = base({
+      notices: [notice('2026-10-21T17:00:00Z'), contact('2026-11-03T18:00:00Z', 'PHONE', 'REACHED')],
+      medicalCertificates: [
+        {
+          receivedAt: '2026-11-01',
+          validUntil: '2027-01-31',
+          kind: 'WRITTEN',
+          renewalNumber: 0,
+          arrearsCents: 0n,
+        },
+      ],
+    });
+    const d = evaluate(CA, acct, 'DISCONNECT', '2026-11-05T17:00:00Z');
+    expect(codes(d.blocking)).toEqual(['CA_MEDICAL']);
+    expect(d.blocking[0]!.cite).toBe('Cal. Pub. Util. Code §779(b)');
+  });
+});
+
+describe('CA water: SB 998 (Health & Safety Code §116908)', () => {
+  const CW = getProfile('CA_WATER', '2026-09-01');
+  const acct = (over: Partial<AccountSnapshot> = {}) =>
+    account({
+      service: 'WATER',
+      oldestUnpaidDueDate: '2026-09-01',
+      notices: [notice('2026-10-01T17:00:00Z', 'PHONE')],
+      ...over,
+    });
+
+  it('never before 60 days delinquent, even with the 7-business-day contact long done', () => {
+    const d = evaluate(CW, acct(), 'DISCONNECT', '2026-10-30T17:00:00Z');
+    expect(d.blocking).toEqual([
+      {
+        code: 'CA_WATER_60_DAYS',
+        cite: 'Cal. Health & Safety Code §116908(a)(1)(A)',
+        text: '59 day(s) delinquent since 2026-09-01; no shutoff before 60 days (2026-10-31)',
+      },
+    ]);
+    expect(d.earliest).toBe('2026-11-02T16:00:00.000Z'); // Monday 08:00 PST
+  });
+
+  it('contact at least 7 business days before', () => {
+    const d = evaluate(
+      CW,
+      acct({ notices: [notice('2026-10-26T17:00:00Z', 'MAIL')] }),
+      'DISCONNECT',
+      '2026-11-02T17:00:00Z',
+    );
+    expect(d.blocking[0]!.text).toBe(
+      'notice lead time not met: 7 business days since 2026-10-26 (mail); termination from 2026-11-04',
+    );
+    expect(d.earliest).toBe('2026-11-04T16:00:00.000Z');
+  });
+
+  it('after an arrangement default: 60 days in default, then a 5-business-day notice after that', () => {
+    const defaulted = acct({
+      arrangement: { status: 'DEFAULTED', since: '2026-09-10', defaultedOn: '2026-10-01' },
+    });
+    const grace = evaluate(CW, defaulted, 'DISCONNECT', '2026-11-16T17:00:00Z');
+    expect(codes(grace.blocking)).toContain('CA_WATER_PAYMENT_PLAN_DEFAULT_GRACE');
+    expect(codes(grace.protections)).toEqual(['CA_WATER_PAYMENT_PLAN_DEFAULT_GRACE']);
+    const noNotice = evaluate(CW, defaulted, 'DISCONNECT', '2026-12-01T17:00:00Z');
+    expect(codes(noNotice.blocking)).toEqual(['CA_WATER_SEVEN_BUSINESS_DAYS_MISSING']);
+    const withPosting = acct({
+      arrangement: { status: 'DEFAULTED', since: '2026-09-10', defaultedOn: '2026-10-01' },
+      notices: [notice('2026-10-01T17:00:00Z', 'PHONE'), posted('2026-11-30T17:00:00Z')],
+    });
+    const d = evaluate(CW, withPosting, 'DISCONNECT', '2026-12-01T17:00:00Z');
+    expect(d.blocking[0]!.text).toBe(
+      'notice lead time not met: 5 business days since the post-default notice of 2026-11-30; termination from 2026-12-07',
+    );
+    expect(d.earliest).toBe('2026-12-07T16:00:00.000Z');
+  });
+
+  it('refuses an account its profile does not govern', () => {
+    const d = evaluate(CW, acct({ service: 'ELECTRIC' }), 'DISCONNECT', '2026-11-02T17:00:00Z');
+    expect(codes(d.blocking)).toContain('PROFILE_NOT_FOR_SERVICE');
+    expect(d.earliest).toBeNull();
+  });
+});
+
+describe('TX electric: extreme weather (16 TAC §25.483(j))', () => {
+  const TX = getProfile('TX_ELECTRIC', '2026-07-01');
+  const days = (from: string, n: number, f: (date: string, i: number) => Partial<WeatherDay>): WeatherDay[] =>
+    Array.from({ length: n }, (_, i) => {
+      const date = new Date(Date.parse(`${from}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10);
+      return { date, forecastHighF: 96, observedHighF: 96, ...f(date, i) };
+    });
+  const summer = (weather: WeatherDay[]) =>
+    account({ oldestUnpaidDueDate: '2026-06-20', notices: [notice('2026-07-01T15:00:00Z')], weather });
+  const july = days('2026-07-08', 14, (d) => ({ heatAdvisory: d === '2026-07-14' }));
+
+  it('lawful the day before the heat advisory', () => {
+    expect(evaluate(TX, summer(july), 'DISCONNECT', '2026-07-13T15:00:00Z').allowed).toBe(true);
+  });
+
+  it.each(['2026-07-14', '2026-07-15', '2026-07-16'])(
+    'held on %s (the advisory day and the two after it)',
+    (date) => {
+      const d = evaluate(TX, summer(july), 'DISCONNECT', `${date}T15:00:00Z`);
+      expect(d.blocking).toEqual([
+        {
+          code: 'TX_HEAT_ADVISORY',
+          cite: '16 TAC §25.483(j)',
+          text: 'heat advisory on 2026-07-14: no disconnection that day or the 2 days after (through 2026-07-16)',
+        },
+      ]);
+      expect(codes(d.protections)).toEqual(['TX_HEAT_ADVISORY']);
+      expect(d.earliest).toBe('2026-07-17T13:00:00.000Z'); // Friday 08:00 CDT
+    },
+  );
+
+  it('missing weather for a day that matters: refused, naming the date', () => {
+    const gap = july.filter((w) => w.date !== '2026-07-17');
+    const d = evaluate(TX, summer(gap), 'DISCONNECT', '2026-07-17T15:00:00Z');
+    expect(codes(d.blocking)).toEqual(['WEATHER_DATA_MISSING']);
+    expect(d.blocking[0]!.text).toBe(
+      'TX_HEAT_ADVISORY: no recorded weather record (heat advisory) for 2026-07-17: disconnection is refused until the weather is recorded',
+    );
+    expect(d.earliest).toBeNull();
+    // Searching forward from the advisory runs into the same gap: no earliest date.
+    const held = evaluate(TX, summer(gap), 'DISCONNECT', '2026-07-16T15:00:00Z');
+    expect(held.earliest).toBeNull();
+    expect(codes(held.earliestReasons)).toContain('WEATHER_DATA_MISSING');
+    // No weather at all.
+    expect(codes(evaluate(TX, summer([]), 'DISCONNECT', '2026-07-13T15:00:00Z').blocking)).toEqual([
+      'WEATHER_DATA_MISSING',
+      'WEATHER_DATA_MISSING',
+    ]);
+  });
+
+  describe('cold: previous day observed high <= 32°F and forecast <= 32°F', () => {
+    const winter = (yesterday: Partial<WeatherDay>, today: Partial<WeatherDay>) =>
+      account({
+        oldestUnpaidDueDate: '2026-12-20',
+        notices: [notice('2026-12-28T15:00:00Z')],
+        weather: [
+          { date: '2027-01-10', observedHighF: 40 },
+          { date: '2027-01-11', ...yesterday },
+          { date: '2027-01-12', ...today },
+        ],
+      });
+    const at = '2027-01-12T16:00:00Z'; // Tuesday 10:00 CST
+
+    it('held when both are at or below freezing', () => {
+      const d = evaluate(TX, winter({ observedHighF: 30 }, { forecastHighF: 31 }), 'DISCONNECT', at);
+      expect(d.blocking[0]!.text).toBe(
+        "extreme cold: previous day's high 30°F and today's forecast high 31°F at or below 32°F",
+      );
+    });
+    it('lawful when the forecast is above freezing', () => {
+      expect(
+        evaluate(TX, winter({ observedHighF: 30 }, { forecastHighF: 40 }), 'DISCONNECT', at).allowed,
+      ).toBe(true);
+    });
+    it('lawful when the previous day was above freezing (the forecast is then not needed)', () => {
+      expect(evaluate(TX, winter({ observedHighF: 35 }, {}), 'DISCONNECT', at).allowed).toBe(true);
+    });
+    it('refused when the previous day has a record but no observed high', () => {
+      const d = evaluate(TX, winter({ forecastHighF: 30 }, { forecastHighF: 30 }), 'DISCONNECT', at);
+      expect(d.blocking[0]!.text).toContain('observed high for 2027-01-11');
+    });
+  });
+});
+
+describe('Illinois: weather, winter notification and medical certificates', () => {
+  const IL = getProfile('IL', '2026-12-01');
+  const lows = (byDate: Record<string, number>): WeatherDay[] =>
+    Object.entries(byDate).map(([date, low]) => ({ date, forecastLowF: low, forecastHighF: low + 15 }));
+  // Forecast lows for 2026-12-04 .. 2026-12-16, all above freezing.
+  const warm: Record<string, number> = Object.fromEntries(
+    Array.from({ length: 13 }, (_, i) => [`2026-12-${String(4 + i).padStart(2, '0')}`, 35 + (i % 5)]),
+  );
+  const heated = (over: Partial<AccountSnapshot> = {}) =>
+    account({
+      service: 'GAS',
+      heating: true,
+      oldestUnpaidDueDate: '2026-11-20',
+      notices: [notice('2026-12-01T16:00:00Z', 'MAIL'), winterNotice('2026-12-01T16:00:00Z')],
+      weather: lows(warm),
+      ...over,
+    });
+
+  it('lawful after 8 days by mail and 6 business days after the winter notification', () => {
+    expect(evaluate(IL, heated(), 'DISCONNECT', '2026-12-08T16:00:00Z').earliest).toBe(
+      '2026-12-09T14:00:00.000Z',
+    );
+    expect(evaluate(IL, heated(), 'DISCONNECT', '2026-12-09T16:00:00Z').allowed).toBe(true);
+  });
+
+  it('no winter heating disconnection without the winter notification', () => {
+    const d = evaluate(
+      IL,
+      heated({ notices: [notice('2026-12-01T16:00:00Z')] }),
+      'DISCONNECT',
+      '2026-12-09T16:00:00Z',
+    );
+    expect(codes(d.blocking)).toEqual(['IL_WINTER_NOTIFICATION_MISSING']);
+  });
+
+  it('next-24-hour forecast at or below 32°F holds it', () => {
+    const d = evaluate(
+      IL,
+      heated({ weather: lows({ ...warm, '2026-12-10': 30 }) }),
+      'DISCONNECT',
+      '2026-12-09T16:00:00Z',
+    );
+    expect(codes(d.blocking)).toEqual(['IL_FORECAST_COLD']);
+    expect(codes(d.protections)).toEqual(['IL_FORECAST_COLD']);
+    expect(d.earliest).toBe('2026-12-11T14:00:00.000Z');
+  });
+
+  it('not the day before a weekend when freezing is forecast for it', () => {
+    const d = evaluate(
+      IL,
+      heated({ weather: lows({ ...warm, '2026-12-13': 20 }) }),
+      'DISCONNECT',
+      '2026-12-11T16:00:00Z',
+    );
+    expect(d.blocking[0]).toEqual({
+      code: 'IL_COLD_BEFORE_WEEKEND_OR_HOLIDAY',
+      cite: '220 ILCS 5/8-205(a)(2)',
+      text: 'day before a weekend or holiday (2026-12-12, 2026-12-13) with forecast low 20°F on 2026-12-13: at or below 32°F',
+    });
+    expect(d.earliest).toBe('2026-12-14T14:00:00.000Z');
+    expect(evaluate(IL, heated(), 'DISCONNECT', '2026-12-11T16:00:00Z').allowed).toBe(true);
+  });
+
+  it('a notice by other means than mail needs 5 days', () => {
+    const s = heated({
+      notices: [notice('2026-12-01T16:00:00Z', 'IN_PERSON'), winterNotice('2026-11-25T16:00:00Z')],
+    });
+    expect(evaluate(IL, s, 'DISCONNECT', '2026-12-04T16:00:00Z').earliest).toBe('2026-12-07T14:00:00.000Z');
+  });
+
+  it('medical certificates protect at least 60 days; a phone one only 7 days without the written one', () => {
+    const written = {
+      receivedAt: '2026-12-02',
+      validUntil: '2026-12-20',
+      kind: 'WRITTEN' as const,
+      renewalNumber: 0,
+      arrearsCents: 0n,
+    };
+    const d = evaluate(IL, heated({ medicalCertificates: [written] }), 'DISCONNECT', '2026-12-22T16:00:00Z');
+    expect(d.blocking[0]!.text).toBe(
+      'medical certificate (written) received 2026-12-02 protects through 2027-01-30',
+    );
+    const phone = { ...written, kind: 'PHONE' as const, validUntil: '2027-01-31' };
+    const p = evaluate(IL, heated({ medicalCertificates: [phone] }), 'DISCONNECT', '2026-12-09T16:00:00Z');
+    expect(p.blocking[0]!.text).toMatch(/protects through 2026-12-09;/);
+    expect(
+      evaluate(IL, heated({ medicalCertificates: [phone] }), 'DISCONNECT', '2026-12-10T16:00:00Z').allowed,
+    ).toBe(true);
+  });
+
+  it('water service: no weather rule and no winter notification apply', () => {
+    const s = account({
+      service: 'WATER',
+      oldestUnpaidDueDate: '2026-11-20',
+      notices: [notice('2026-12-01T16:00:00Z')],
+    });
+    expect(evaluate(IL, s, 'DISCONNECT', '2026-12-09T16:00:00Z').allowed).toBe(true);
+  });
+});
+
+describe('Ohio: 14-day notice, 12:30 cutoff, medical certificates (OAC 4901:1-18)', () => {
+  const OH = getProfile('OH', '2026-10-01');
+  const s = (over: Partial<AccountSnapshot> = {}) =>
+    account({ oldestUnpaidDueDate: '2026-09-20', notices: [notice('2026-10-01T14:00:00Z')], ...over });
+
+  it('14 days after the notice', () => {
+    expect(evaluate(OH, s(), 'DISCONNECT', '2026-10-14T14:00:00Z').earliest).toBe('2026-10-15T12:00:00.000Z');
+  });
+
+  it('not after 12:30 on the day before a day without reconnection (Friday)', () => {
+    expect(evaluate(OH, s(), 'DISCONNECT', '2026-10-16T16:00:00Z').allowed).toBe(true); // 12:00 EDT
+    const d = evaluate(OH, s(), 'DISCONNECT', '2026-10-16T16:45:00Z'); // 12:45
+    expect(codes(d.blocking)).toEqual(['OH_TERMINATION_TIME_CUTOFF']);
+    expect(d.earliest).toBe('2026-10-19T12:00:00.000Z');
+    // Wednesday before Thanksgiving.
+    expect(evaluate(OH, s(), 'DISCONNECT', '2026-11-25T18:00:00Z').allowed).toBe(false); // 13:00 EST
+    expect(evaluate(OH, s(), 'DISCONNECT', '2026-11-25T17:00:00Z').allowed).toBe(true); // 12:00 EST
+  });
+
+  it('the crew gives personal notice on the day (a condition of the act)', () => {
+    expect(codes(evaluate(OH, s(), 'DISCONNECT', '2026-10-16T16:00:00Z').conditions)).toEqual([
+      'OH_DAY_OF_DISCONNECTION_NOTICE',
+    ]);
+  });
+
+  it('a fourth medical certificate in 12 months does not protect', () => {
+    const cert = (receivedAt: string, validUntil: string) => ({
+      receivedAt,
+      validUntil,
+      kind: 'WRITTEN' as const,
+      renewalNumber: 0,
+      arrearsCents: 25_000n,
+    });
+    const three = [
+      cert('2026-01-05', '2026-02-03'),
+      cert('2026-04-01', '2026-04-30'),
+      cert('2026-07-01', '2026-07-30'),
+    ];
+    const fourth = cert('2026-10-20', '2026-11-18');
+    const d = evaluate(
+      OH,
+      s({ medicalCertificates: [...three, fourth] }),
+      'DISCONNECT',
+      '2026-10-21T14:00:00Z',
+    );
+    expect(d.allowed).toBe(true);
+    expect(codes(d.reasons)).toContain('OH_MEDICAL_CERTIFICATE_ROLLING_LIMIT');
+    const third = evaluate(
+      OH,
+      s({ medicalCertificates: [...three.slice(1), fourth] }),
+      'DISCONNECT',
+      '2026-10-21T14:00:00Z',
+    );
+    expect(codes(third.blocking)).toEqual(['OH_MEDICAL_CERTIFICATE']);
+  });
+});
+
+describe('MUNICIPAL: Millbrook on Pennsylvania parameters', () => {
+  const M = getProfile('MUNICIPAL', '2026-11-01');
+  const water = account({
+    service: 'WATER',
+    notices: [notice('2026-11-05T15:00:00Z'), contact('2026-11-16T15:00:00Z')],
+  });
+
+  it('follows the PA days: not the day before Thanksgiving', () => {
+    expect(evaluate(M, water, 'DISCONNECT', '2026-11-24T15:00:00Z').allowed).toBe(true);
+    expect(evaluate(M, water, 'DISCONNECT', '2026-11-25T15:00:00Z').earliest).toBe(
+      '2026-11-30T13:00:00.000Z',
+    );
+  });
+
+  it('does not govern gas', () => {
+    expect(
+      codes(evaluate(M, { ...water, service: 'GAS' }, 'DISCONNECT', '2026-11-24T15:00:00Z').blocking),
+    ).toEqual(['PROFILE_NOT_FOR_SERVICE']);
+  });
+});
+
+describe('weather-only presets compose into an ordinance', () => {
+  it('Virginia: no electric disconnection with 92°F or more forecast in the next 24 hours', () => {
+    const riverton = composeProfile(
+      'PA',
+      { weather: VA_WEATHER_ELECTRIC, holidayRegion: { country: 'US', state: 'VA' } },
+      { code: 'RIVERTON', name: 'Riverton electric ordinance' },
+    );
+    const s = (high: number) =>
+      account({
+        notices: [notice('2026-11-05T15:00:00Z'), contact('2026-11-16T15:00:00Z')],
+        weather: [
+          { date: '2026-11-19', forecastHighF: 60, forecastLowF: 45 },
+          { date: '2026-11-20', forecastHighF: high, forecastLowF: 45 },
+        ],
+      });
+    expect(evaluate(riverton, s(70), 'DISCONNECT', '2026-11-19T15:00:00Z').allowed).toBe(true);
+    const hot = evaluate(riverton, s(93), 'DISCONNECT', '2026-11-19T15:00:00Z');
+    expect(codes(hot.blocking)).toEqual(['VA_FORECAST_HOT']);
+  });
+});

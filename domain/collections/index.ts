@@ -1,0 +1,24 @@
+// Collections and disconnection policy: jurisdiction profiles as data and one pure evaluator.
+// Nothing here reads the clock or does I/O; every moment is an argument.
+export type * from './types';
+export {
+  composeProfile,
+  getProfile,
+  listProfiles,
+  MD_WEATHER,
+  MILLBROOK_ORDINANCE,
+  PROFILE_CODES,
+  PROFILE_VERSIONS,
+  selectVersion,
+  VA_WEATHER_ELECTRIC,
+  VA_WEATHER_WATER,
+  validateProfile,
+} from './profiles';
+export type { ComposeMeta } from './profiles';
+export { evaluate, nextLawfulMoment, SEARCH_HORIZON_DAYS } from './evaluate';
+export { evaluateArrangementRequest, installmentSchedule } from './arrangements';
+export { reconnectionDeadline, reconnectionFee } from './reconnection';
+export type { ReconnectionOptions } from './reconnection';
+export { requiredNoticeRecipients } from './recipients';
+export { addBusinessDays, holidayName, isBusinessDay, localDate, zonedInstant } from './calendar';
+export { incomeStatus } from './income';

@@ -1,0 +1,117 @@
+// Texas electric: 16 TAC §25.483 (disconnection of service), including the extreme-weather rule
+// in §25.483(j).
+import type { PolicyProfile } from '../types';
+import {
+  anyPastDue,
+  DEFAULT_DISCONNECT_HOURS,
+  DEFAULT_RECONNECTION_HOURS,
+  ENGINE_DEFAULT,
+  INCOME_VERIFICATION_MAX_AGE_DAYS,
+  MON_FRI,
+  SUPERVISOR_HOLD,
+} from './defaults';
+
+const RULE = '16 TAC §25.483';
+
+export const TX_ELECTRIC_V1: PolicyProfile = {
+  code: 'TX_ELECTRIC',
+  name: 'Texas electric — 16 TAC §25.483',
+  effectiveFrom: '2020-01-01',
+  basedOn: null,
+  citations: [RULE, '16 TAC §25.483(j)'],
+  timeZone: 'America/Chicago',
+  holidayRegion: { country: 'US', state: 'TX' },
+  extraHolidays: [],
+  services: ['ELECTRIC'],
+  delinquency: anyPastDue('TX_DELINQUENCY', RULE),
+  disconnectDelinquency: null,
+  notice: {
+    code: 'TX_TEN_DAY_NOTICE',
+    cite: RULE,
+    leadDays: 10,
+    leadDayCount: 'CALENDAR',
+    leadDaysByChannel: {},
+    mailAllowanceDays: 0,
+    validityDays: null,
+  },
+  winterNotice: null,
+  shortNotice: null,
+  postedNotice: null,
+  actConditions: [],
+  disconnectWindow: {
+    code: 'TX_TERMINATION_DAYS',
+    cite: ENGINE_DEFAULT,
+    weekdays: MON_FRI,
+    hours: DEFAULT_DISCONNECT_HOURS,
+    hoursCite: null,
+    noDayBeforeHoliday: false,
+    cutoffBeforeNoReconnectDay: null,
+  },
+  contactHours: null,
+  moratoria: [],
+  weather: {
+    services: ['ELECTRIC'],
+    rules: [
+      {
+        // The previous day's highest temperature did not exceed 32°F and the forecast stays at or
+        // below it.
+        kind: 'PRIOR_DAY_COLD',
+        code: 'TX_EXTREME_COLD',
+        cite: '16 TAC §25.483(j)',
+        observedHighMaxF: 32,
+        forecastHighMaxF: 32,
+        heatingOnly: false,
+      },
+      {
+        // An NWS heat advisory that day or on either of the two preceding days.
+        kind: 'HEAT_ADVISORY',
+        code: 'TX_HEAT_ADVISORY',
+        cite: '16 TAC §25.483(j)',
+        lookbackDays: 2,
+        coolingOnly: false,
+      },
+    ],
+  },
+  // The rule's own medical protection (ill and disabled customers) is not in the design notes; a
+  // recorded certificate is honoured for its recorded term.
+  medical: {
+    code: 'TX_MEDICAL',
+    cite: `${RULE} (ill or disabled customers; check)`,
+    maxDays: null,
+    minDays: null,
+    maxRenewalsSameArrears: null,
+    maxPerRollingMonths: null,
+    phoneFollowUp: null,
+  },
+  dispute: { code: 'TX_DISPUTE', cite: RULE },
+  hold: SUPERVISOR_HOLD,
+  arrangementHold: { code: 'TX_DEFERRED_PAYMENT_PLAN', cite: RULE, resumeAfterDefault: null },
+  arrangementTerms: {
+    code: 'TX_DEFERRED_PAYMENT_TERMS',
+    cite: ENGINE_DEFAULT,
+    tiers: [
+      { maxPctFpl: null, minMonths: 1, maxMonths: 6, maxDownPaymentPct: null, label: 'all households' },
+    ],
+    downPaymentCapHalfOrThreeMonths: false,
+    noNewAfterDefaultUnlessIncomeChanged: false,
+    refuseIfDefaultWithinMonths: null,
+    note: 'the design notes set no term for Texas; this profile allows up to 6 months',
+  },
+  reconnection: {
+    code: 'TX_RECONNECTION',
+    cite: ENGINE_DEFAULT,
+    rules: [],
+    fallbackHours: DEFAULT_RECONNECTION_HOURS,
+  },
+  reconnectionFee: null,
+  reconnectionFeeCaps: [],
+  recipients: {
+    thirdPartyDesignee: { code: 'TX_THIRD_PARTY_NOTICE', cite: RULE },
+    tenantOccupied: null,
+    seniorOrDependentAdult: null,
+    healthDepartment: null,
+  },
+  incomeVerificationMaxAgeDays: INCOME_VERIFICATION_MAX_AGE_DAYS,
+};
+
+export const TX_ELECTRIC_VERSIONS: readonly PolicyProfile[] = [TX_ELECTRIC_V1];

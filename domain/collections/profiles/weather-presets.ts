@@ -1,0 +1,68 @@
+// Weather-only rule sets of states without a full preset, for composing an ordinance's profile
+// (composeProfile(base, { weather: VA_WEATHER }, ...)).
+import type { WeatherRules } from '../types';
+
+/** Virginia: no electric disconnection at <= 32°F or >= 92°F forecast in the next 24 hours; no
+ *  water/wastewater disconnection at >= 92°F. (The Friday/holiday rule is a disconnectWindow.) */
+export const VA_WEATHER_ELECTRIC: WeatherRules = {
+  services: ['ELECTRIC'],
+  rules: [
+    {
+      kind: 'FORECAST_COLD',
+      code: 'VA_FORECAST_COLD',
+      cite: 'Va. Code §56-247.1 (check)',
+      maxF: 32,
+      days: 2,
+      heatingOnly: false,
+    },
+    {
+      kind: 'FORECAST_HOT',
+      code: 'VA_FORECAST_HOT',
+      cite: 'Va. Code §56-247.1 (check)',
+      minF: 92,
+      days: 2,
+      advisory: false,
+      coolingOnly: false,
+    },
+  ],
+};
+
+export const VA_WEATHER_WATER: WeatherRules = {
+  services: ['WATER', 'SEWER'],
+  rules: [
+    {
+      kind: 'FORECAST_HOT',
+      code: 'VA_FORECAST_HOT',
+      cite: 'Va. Code §56-265.1 (check)',
+      minF: 92,
+      days: 2,
+      advisory: false,
+      coolingOnly: false,
+    },
+  ],
+};
+
+/** Maryland: no disconnection when the 6 a.m. forecasts show <= 32°F or >= 95°F over the next
+ *  72 hours (today and the next three days). */
+export const MD_WEATHER: WeatherRules = {
+  services: ['ELECTRIC', 'GAS'],
+  rules: [
+    {
+      kind: 'FORECAST_COLD',
+      code: 'MD_FORECAST_COLD',
+      cite: 'COMAR 20.31.03.03',
+      maxF: 32,
+      days: 4,
+      heatingOnly: false,
+    },
+    {
+      kind: 'FORECAST_HOT',
+      code: 'MD_FORECAST_HOT',
+      cite: 'COMAR 20.31.03.04',
+      minF: 95,
+      days: 4,
+      advisory: false,
+      coolingOnly: false,
+    },
+  ],
+};

@@ -1,0 +1,420 @@
+// The collections / disconnection policy model: a jurisdiction's rules as data (PolicyParameters,
+// effective-dated as PolicyProfile versions), what the engine knows about an account
+// (AccountSnapshot), and what it answers (Decision). Every rule group carries the reason code and
+// the citation the evaluator repeats in its reasons, so a decision can always say which rule
+// decided it. The rules themselves are summarised in the design notes (RULES.md).
+
+export type ProfileCode = 'PA' | 'NY' | 'CA_ENERGY' | 'CA_WATER' | 'TX_ELECTRIC' | 'IL' | 'OH' | 'MUNICIPAL';
+
+/** One reason: `code` is stable (e.g. 'PA_WINTER_MORATORIUM'), `cite` the rule, `text` says why. */
+export interface Citation {
+  code: string;
+  cite: string;
+  text: string;
+}
+
+export type Step = 'DISCONNECT_NOTICE' | 'SHORT_NOTICE_CONTACT' | 'POSTED_NOTICE' | 'DISCONNECT';
+
+export interface Decision {
+  step: Step;
+  /** Lawful to do it at `at`. */
+  allowed: boolean;
+  /**
+   * The earliest lawful instant >= `at` (UTC ISO), or null when blocked indefinitely: a protection
+   * with no end date, missing weather data, a new notice or permission that is needed, or nothing
+   * lawful within the search horizon.
+   */
+  earliest: string | null;
+  /** Every rule that decided it: the ones that block and the ones that are satisfied. */
+  reasons: Citation[];
+  /** The reasons that block now (a subset of `reasons`). */
+  blocking: Citation[];
+  /** Protections in force at `at` (medical, dispute, arrangement, moratorium, weather, hold). */
+  protections: Citation[];
+  /** What the crew must do at the act itself (a personal visit, a same-day notice); never blocks. */
+  conditions: Citation[];
+  /**
+   * Why `earliest` is what it is when it is not `at`: for null, the indefinite blockers the forward
+   * search met and when (they may lie in the future of `at`, e.g. weather not yet recorded).
+   */
+  earliestReasons: Citation[];
+}
+
+// ---- the account snapshot --------------------------------------------------------------------
+
+export type Service = 'WATER' | 'SEWER' | 'ELECTRIC' | 'GAS';
+export type CustomerClass = 'RES' | 'COM';
+export type Channel = 'MAIL' | 'EMAIL' | 'PHONE' | 'IN_PERSON' | 'POSTED';
+export type NoticeKind = Step | 'REMINDER' | 'FINAL_NOTICE' | 'WINTER_NOTICE';
+
+export interface NoticeRecord {
+  /** DISCONNECT_NOTICE = the written termination notice; SHORT_NOTICE_CONTACT = a contact attempt. */
+  step: NoticeKind;
+  /** ISO instant (or YYYY-MM-DD, read as local midnight in the profile's zone). */
+  sentAt: string;
+  channel: Channel;
+  /** YYYY-MM-DD: last day the notice is good for, when the notice itself says so. */
+  expiresOn: string | null;
+  /** For contact attempts: whether someone was reached. Missing means not reached. */
+  outcome?: 'REACHED' | 'NOT_REACHED';
+}
+
+export interface MedicalCertificate {
+  /** ISO instant or YYYY-MM-DD. */
+  receivedAt: string;
+  /** YYYY-MM-DD, inclusive. */
+  validUntil: string;
+  kind: 'PHONE' | 'WRITTEN';
+  /** 0 for the first certificate, 1 for the first renewal for the same arrears, ... */
+  renewalNumber: number;
+  /** The arrears the certificate froze. */
+  arrearsCents: bigint;
+  /** YYYY-MM-DD: when a phone certificate's written confirmation is due (computed when absent). */
+  writtenFollowUpBy?: string;
+}
+
+export interface Dispute {
+  openedAt: string;
+  resolvedAt: string | null;
+}
+
+export interface ArrangementState {
+  status: 'CURRENT' | 'DEFAULTED' | 'COMPLETED';
+  /** YYYY-MM-DD (or instant) the arrangement started. */
+  since: string;
+  /** YYYY-MM-DD the arrangement defaulted. */
+  defaultedOn?: string;
+}
+
+/** Recorded weather for the service area and one local day; nothing is fetched. */
+export interface WeatherDay {
+  date: string;
+  forecastHighF?: number;
+  forecastLowF?: number;
+  observedHighF?: number;
+  observedLowF?: number;
+  /** A National Weather Service heat advisory in effect that day. Absent in a day's record = none. */
+  heatAdvisory?: boolean;
+}
+
+export interface AccountSnapshot {
+  accountId: string;
+  service: Service;
+  customerClass: CustomerClass;
+  /** The service is the household's primary (only) space heating. */
+  heating: boolean;
+  /** The service is the only space cooling; unknown (absent) is assumed true for electric service. */
+  cooling?: boolean;
+  /** Household income as a percentage of the federal poverty level; null when unknown. */
+  incomePctFpl: number | null;
+  /** YYYY-MM-DD the income was verified; null = self-reported or never. */
+  incomeVerifiedOn: string | null;
+  /** YYYY-MM-DD of the last reported change in household income (for second agreements). */
+  incomeChangedOn?: string | null;
+  age65OrDependentAdult: boolean;
+  /** Renters or occupants at a master-metered or landlord account. */
+  tenantOccupied: boolean;
+  thirdPartyDesignee: boolean;
+  language: string;
+  /** YYYY-MM-DD: the due date of the oldest past-due bill; null when nothing is past due. */
+  oldestUnpaidDueDate: string | null;
+  pastDueCents: bigint;
+  /** YYYY-MM-DD the oldest past-due bill was mailed. */
+  billMailedOn: string | null;
+  /** Average monthly bill over the last 12 months (NY down-payment cap). */
+  averageMonthlyBillCents?: bigint | null;
+  notices: NoticeRecord[];
+  medicalCertificates: MedicalCertificate[];
+  disputes: Dispute[];
+  supervisorHold: { since: string; reason: string } | null;
+  arrangement: ArrangementState | null;
+  /** YYYY-MM-DD of every earlier arrangement default. */
+  arrangementDefaults: string[];
+  weather: WeatherDay[];
+  disconnectedAt: string | null;
+}
+
+// ---- policy parameters -----------------------------------------------------------------------
+
+/** Every rule group names its reason code and its citation. */
+export interface Rule {
+  code: string;
+  cite: string;
+}
+
+/** Month-day window, inclusive, that may wrap the year end: { from: '12-01', to: '03-31' }. */
+export interface Season {
+  from: string;
+  to: string;
+}
+
+/** Local wall-clock window 'HH:MM' to 'HH:MM' (start inclusive, end exclusive). */
+export interface ClockWindow {
+  start: string;
+  end: string;
+}
+
+export type DayCount = 'CALENDAR' | 'BUSINESS';
+
+export interface DelinquencyRule extends Rule {
+  /** Days after the due date before a written notice may go out (NY: 20). */
+  minDaysPastDue: number;
+  minPastDueCents: bigint;
+  /** No notice before this many days after the bill was mailed (CA energy: 19). */
+  notBeforeDaysAfterBillMailed: number | null;
+  /** False when the jurisdiction sets no threshold and this is the engine's floor. */
+  fromRule: boolean;
+}
+
+export interface NoticeRule extends Rule {
+  leadDays: number;
+  leadDayCount: DayCount;
+  /** Lead by delivery channel where it differs (IL: 8 days by mail, 5 by other means). */
+  leadDaysByChannel: Partial<Record<Channel, number>>;
+  /** The lead runs from this many days after a mailed notice (CA energy: 5). */
+  mailAllowanceDays: number;
+  /** A notice stops being good after this many days (PA: 60); null = no limit. */
+  validityDays: number | null;
+}
+
+export interface WinterNoticeRule extends Rule {
+  season: Season;
+  heatingOnly: boolean;
+  waitDays: number;
+  waitDayCount: DayCount;
+}
+
+export interface ShortNoticeRule extends Rule {
+  /** Season the rule applies in; null = all year. */
+  season: Season | null;
+  lead: { amount: number; unit: 'DAYS' | 'HOURS' };
+  channels: Channel[];
+  /** Only a contact that reached someone counts (CA energy); otherwise an attempt counts. */
+  mustReach: boolean;
+  /** Unanswered phone attempts count once made on this many separate days (PA: 2). */
+  phoneAttemptDays: number;
+  /** Phone attempts count only inside this window (PA: 7am–9pm). */
+  phoneHours: ClockWindow | null;
+  /** When nobody was reached: a posted notice this many hours before instead (CA energy: 48). */
+  postedFallbackHours: number | null;
+}
+
+export interface PostedNoticeRule extends Rule {
+  season: Season | null;
+  leadHours: number;
+  /** No posting needed when someone was reached in person at the residence. */
+  unlessInPersonContact: boolean;
+}
+
+export interface ActCondition extends Rule {
+  text: string;
+  season: Season | null;
+}
+
+export interface DisconnectWindowRule extends Rule {
+  /** ISO weekdays allowed (1 = Monday ... 7 = Sunday). */
+  weekdays: number[];
+  hours: ClockWindow;
+  /** Citation for the hours; null = the jurisdiction sets none and these are default business hours. */
+  hoursCite: string | null;
+  noDayBeforeHoliday: boolean;
+  /** OH: not after this time on the day before a day when reconnection is not performed. */
+  cutoffBeforeNoReconnectDay: string | null;
+}
+
+export interface MoratoriumRule extends Rule {
+  season: Season;
+  customerClasses: CustomerClass[];
+  /** Households at or below this % of FPL are protected; null = everyone. */
+  maxPctFpl: number | null;
+  heatingOnly: boolean;
+  services: Service[] | null;
+  /** Who can lift it (e.g. 'PUC permission'); shown in the reason. */
+  liftedBy: string;
+}
+
+export type WeatherRule =
+  /** TX: previous day's observed high <= X and today's forecast high <= Y. */
+  | (Rule & {
+      kind: 'PRIOR_DAY_COLD';
+      observedHighMaxF: number;
+      forecastHighMaxF: number;
+      heatingOnly: boolean;
+    })
+  /** TX: an NWS heat advisory today or on any of the `lookbackDays` prior days. */
+  | (Rule & { kind: 'HEAT_ADVISORY'; lookbackDays: number; coolingOnly: boolean })
+  /** Forecast low <= X on any of the next `days` local days (today included). */
+  | (Rule & { kind: 'FORECAST_COLD'; maxF: number; days: number; heatingOnly: boolean })
+  /** Forecast high >= X (or a heat advisory, if counted) on any of the next `days` days. */
+  | (Rule & { kind: 'FORECAST_HOT'; minF: number; days: number; advisory: boolean; coolingOnly: boolean })
+  /** IL: not the day before a weekend/holiday when the forecast for it is cold (or hot). */
+  | (Rule & {
+      kind: 'BEFORE_NON_WORKDAY';
+      maxLowF: number | null;
+      minHighF: number | null;
+      heatingOnly: boolean;
+      coolingOnly: boolean;
+    });
+
+export interface WeatherRules {
+  services: Service[];
+  rules: WeatherRule[];
+}
+
+export interface MedicalRule extends Rule {
+  /** Longest certificate the rule contemplates (shown in reasons; the recorded end date governs). */
+  maxDays: number | null;
+  /** A certificate protects at least this long (IL: 60). */
+  minDays: number | null;
+  /** PA: at most N renewals for the same arrears while current bills go unpaid. */
+  maxRenewalsSameArrears: number | null;
+  /** OH: at most `count` certificates in `months` months. */
+  maxPerRollingMonths: { count: number; months: number } | null;
+  /** A phone certificate holds only if the written one follows within this period. */
+  phoneFollowUp: { days: number; dayCount: DayCount } | null;
+}
+
+export interface ArrangementHoldRule extends Rule {
+  /** CA water: collections resume only after N days in default and a short notice after that. */
+  resumeAfterDefault: { minDaysInDefault: number; noticeLeadDays: number; noticeDayCount: DayCount } | null;
+}
+
+export interface ArrangementTier {
+  /** Upper bound of income (% FPL, inclusive); null = everyone above the previous tier. */
+  maxPctFpl: number | null;
+  minMonths: number;
+  maxMonths: number;
+  /** Down payment cap as a % of arrears (IL low income: 20). */
+  maxDownPaymentPct: number | null;
+  label: string;
+}
+
+export interface ArrangementTermsRule extends Rule {
+  /** In ascending income order; the first tier that fits the household applies. */
+  tiers: ArrangementTier[];
+  /** NY: down payment <= lesser of half the arrears or 3 months' average bill. */
+  downPaymentCapHalfOrThreeMonths: boolean;
+  /** PA: no second agreement after a default unless household income changed. */
+  noNewAfterDefaultUnlessIncomeChanged: boolean;
+  /** IL: refused when an agreement failed within this many months. */
+  refuseIfDefaultWithinMonths: number | null;
+  /** Where the term cap is the profile's own choice rather than the rule's, say so. */
+  note: string | null;
+}
+
+export type ReconnectionCause = 'PAID' | 'ARRANGEMENT' | 'MEDICAL' | 'ERRONEOUS' | 'ORDER';
+
+export interface ReconnectionRule extends Rule {
+  causes: ReconnectionCause[] | 'ANY';
+  /** Applies when the disconnection happened in this season. */
+  season: Season | null;
+  /** true = only with excavation, false = only without, null = either. */
+  excavation: boolean | null;
+  /** Deadline: hours after the cure, or business days (same local clock time). */
+  hours: number | null;
+  /** Where remote reconnection is possible a different deadline may apply (CA energy). */
+  remoteHours: number | null;
+  businessDays: number | null;
+  text: string;
+}
+
+export interface ReconnectionRules extends Rule {
+  /** Ordered: the first rule that matches decides. */
+  rules: ReconnectionRule[];
+  /** When no rule matches: hours, and what it rests on. */
+  fallbackHours: number;
+}
+
+export interface ReconnectionFee extends Rule {
+  businessHoursCents: bigint;
+  afterHoursCents: bigint;
+}
+
+export interface ReconnectionFeeCap extends Rule {
+  /** Households below this % of FPL (exclusive). */
+  belowPctFpl: number;
+  businessHoursCents: bigint;
+  afterHoursCents: bigint;
+}
+
+export interface RecipientRules {
+  thirdPartyDesignee: Rule | null;
+  /** Copies to the occupants of a tenant-occupied premises (addressed "Occupant"), or the landlord. */
+  tenantOccupied: (Rule & { roles: ('LANDLORD' | 'OCCUPANT')[]; localOfficials: boolean }) | null;
+  /** CA energy: third-party notice for customers 65+ or dependent adults. */
+  seniorOrDependentAdult: Rule | null;
+  /** IL: local health department notice for winter heating terminations. */
+  healthDepartment: (Rule & { season: Season; heatingOnly: boolean }) | null;
+}
+
+export interface PolicyParameters {
+  /** IANA zone the rules' days and hours are read in. */
+  timeZone: string;
+  /** date-holidays region: public and bank holidays of the country and state. */
+  holidayRegion: { country: 'US'; state: string };
+  /** Further YYYY-MM-DD days the utility's office is closed (holidays it observes). */
+  extraHolidays: string[];
+  services: Service[];
+  delinquency: DelinquencyRule;
+  /** No disconnection until this many days past due (CA water: 60). */
+  disconnectDelinquency: (Rule & { minDaysPastDue: number }) | null;
+  notice: NoticeRule;
+  winterNotice: WinterNoticeRule | null;
+  shortNotice: ShortNoticeRule | null;
+  postedNotice: PostedNoticeRule | null;
+  actConditions: ActCondition[];
+  disconnectWindow: DisconnectWindowRule;
+  /** Window for contact attempts and postings; null = default 08:00–20:00. */
+  contactHours: ClockWindow | null;
+  moratoria: MoratoriumRule[];
+  weather: WeatherRules | null;
+  medical: MedicalRule;
+  dispute: Rule;
+  hold: Rule;
+  arrangementHold: ArrangementHoldRule;
+  arrangementTerms: ArrangementTermsRule;
+  reconnection: ReconnectionRules;
+  /** The utility's tariff charge; null when the profile carries none. */
+  reconnectionFee: ReconnectionFee | null;
+  reconnectionFeeCaps: ReconnectionFeeCap[];
+  recipients: RecipientRules;
+  /** Income verified longer ago than this no longer lifts an income-based protection. */
+  incomeVerificationMaxAgeDays: number | null;
+}
+
+export interface PolicyProfile extends PolicyParameters {
+  code: string;
+  name: string;
+  /** YYYY-MM-DD this version takes effect. */
+  effectiveFrom: string;
+  /** The preset an ordinance was composed from. */
+  basedOn: string | null;
+  citations: string[];
+}
+
+// ---- arrangements and reconnection ------------------------------------------------------------
+
+export interface ArrangementRequest {
+  arrearsCents: bigint;
+  downPaymentCents: bigint;
+  installments: number;
+  frequency: 'MONTHLY';
+  firstDueDate: string;
+}
+
+/** Amounts sum exactly to arrears - down payment; the remainder cents go on the last one. */
+export interface Installment {
+  n: number;
+  dueDate: string;
+  amountCents: bigint;
+}
+
+export interface ArrangementDecision {
+  accepted: boolean;
+  reasons: Citation[];
+  /** Empty when rejected. */
+  schedule: Installment[];
+  terms: { maxMonths: number; maxDownPaymentCents: bigint | null; minDownPaymentCents: bigint };
+}
+
+export type RecipientRole = 'CUSTOMER' | 'THIRD_PARTY' | 'LANDLORD' | 'OCCUPANT' | 'HEALTH_DEPARTMENT';

@@ -1,0 +1,385 @@
+// The facts a collections case is judged on, recorded by representatives through the API —
+// medical certificates, disputes, supervisor holds, household income, contacts — and the case's
+// wake-up: every change signals the account's open case, which re-asks the policy evaluator. A
+// protection that arrives while a disconnect order is out cancels the order (see the workflow).
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Db } from '../lib/db/prisma';
+import { recordChange, type Actor } from '../lib/audit';
+import { AppError, notFound } from '../lib/errors';
+import { isoDateIn } from '../domain/ledger/dates';
+import { pastDue } from '../domain/ledger/aging';
+import { loadEntries, toDomainEntry, UTILITY_TIME_ZONE } from './ledger';
+import {
+  caseStateQuery,
+  collectionsWorkflowId,
+  factsChangedSignal,
+  requestArrangementUpdate,
+  type ArrangementAnswer,
+} from '../workflows/collections-case';
+
+export interface CaseDeps {
+  db: Db;
+  temporal: Client;
+}
+
+async function openEpisodes(db: Db, accountId: string) {
+  return db.collectionsEpisode.findMany({
+    where: { accountId, closedAt: null },
+    orderBy: { episode: 'asc' },
+  });
+}
+
+async function mustHaveAccount(db: Db, accountId: string) {
+  const a = await db.account.findUnique({ where: { id: accountId }, select: { id: true } });
+  if (!a) throw notFound('Account', accountId);
+}
+
+/** Tells the account's open case(s) that the facts changed; no open case is no error. */
+export async function wakeCases(
+  d: CaseDeps,
+  accountId: string,
+  reason: string,
+  by?: string,
+): Promise<number> {
+  let woken = 0;
+  for (const e of await openEpisodes(d.db, accountId)) {
+    try {
+      await d.temporal.workflow
+        .getHandle(e.workflowId)
+        .signal(factsChangedSignal, { reason, ...(by ? { by } : {}) });
+      woken++;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  }
+  return woken;
+}
+
+async function pastDueNow(db: Db, accountId: string): Promise<bigint> {
+  const today = isoDateIn(new Date(), UTILITY_TIME_ZONE);
+  const entries = (await loadEntries(db, accountId)).map(toDomainEntry);
+  return pastDue(entries, today);
+}
+
+export async function recordMedicalCertificate(
+  d: CaseDeps,
+  actor: Actor,
+  accountId: string,
+  input: {
+    kind: 'PHONE' | 'WRITTEN';
+    validUntil: string;
+    certifiedBy: string;
+    receivedAt?: string;
+    writtenFollowUpBy?: string;
+  },
+) {
+  await mustHaveAccount(d.db, accountId);
+  const receivedAt = input.receivedAt ? new Date(input.receivedAt) : new Date();
+  if (input.validUntil < receivedAt.toISOString().slice(0, 10))
+    throw new AppError(
+      'validation_failed',
+      'validUntil: must not be before the day the certificate was received',
+      'validUntil',
+    );
+  const arrears = await pastDueNow(d.db, accountId);
+  // Renewals are counted per arrears: a certificate for the same (or smaller) arrears renews.
+  const earlier = await d.db.medicalCertificate.findMany({
+    where: { accountId },
+    orderBy: { receivedAt: 'asc' },
+  });
+  const renewalNumber = earlier.filter((c) => arrears <= c.arrearsCents).length;
+  const row = await d.db.$transaction(async (tx) => {
+    const c = await tx.medicalCertificate.create({
+      data: {
+        accountId,
+        receivedAt,
+        validUntil: new Date(`${input.validUntil}T00:00:00Z`),
+        kind: input.kind,
+        renewalNumber,
+        arrearsCents: arrears,
+        certifiedBy: input.certifiedBy,
+        writtenFollowUpBy: input.writtenFollowUpBy ? new Date(`${input.writtenFollowUpBy}T00:00:00Z`) : null,
+        recordedBy: actor.id,
+      },
+    });
+    await recordChange(
+      tx,
+      actor,
+      {
+        action: 'collections.medical-certificate',
+        entityType: 'medical_certificate',
+        entityId: c.id,
+        accountId,
+        after: { ...c, arrearsCents: c.arrearsCents.toString() },
+      },
+      {
+        kind: 'collections.medical',
+        summary: `Medical certificate (${input.kind.toLowerCase()}) from ${input.certifiedBy}, valid until ${input.validUntil}${renewalNumber ? `, renewal ${renewalNumber}` : ''}`,
+        data: { certificateId: c.id },
+      },
+    );
+    return c;
+  });
+  await wakeCases(d, accountId, 'medical', actor.id);
+  return { ...row, arrearsCents: row.arrearsCents.toString() };
+}
+
+export async function openDispute(d: CaseDeps, actor: Actor, accountId: string, input: { summary: string }) {
+  await mustHaveAccount(d.db, accountId);
+  const row = await d.db.$transaction(async (tx) => {
+    const r = await tx.dispute.create({
+      data: { accountId, openedAt: new Date(), summary: input.summary, openedBy: actor.id },
+    });
+    await recordChange(
+      tx,
+      actor,
+      {
+        action: 'collections.dispute.open',
+        entityType: 'dispute',
+        entityId: r.id,
+        accountId,
+        after: r,
+        reason: input.summary,
+      },
+      { kind: 'collections.dispute', summary: `Dispute opened: ${input.summary}`, data: { disputeId: r.id } },
+    );
+    return r;
+  });
+  await wakeCases(d, accountId, 'dispute', actor.id);
+  return row;
+}
+
+export async function resolveDispute(
+  d: CaseDeps,
+  actor: Actor,
+  accountId: string,
+  disputeId: string,
+  input: { resolution: string },
+) {
+  const row = await d.db.$transaction(async (tx) => {
+    const before = await tx.dispute.findFirst({ where: { id: disputeId, accountId } });
+    if (!before) throw notFound('Dispute', disputeId);
+    if (before.resolvedAt) throw new AppError('conflict', `Dispute ${disputeId} is already resolved`);
+    const r = await tx.dispute.update({
+      where: { id: disputeId },
+      data: { resolvedAt: new Date(), resolution: input.resolution, resolvedBy: actor.id },
+    });
+    await recordChange(
+      tx,
+      actor,
+      {
+        action: 'collections.dispute.resolve',
+        entityType: 'dispute',
+        entityId: r.id,
+        accountId,
+        before,
+        after: r,
+        reason: input.resolution,
+      },
+      {
+        kind: 'collections.dispute.resolved',
+        summary: `Dispute resolved: ${input.resolution}`,
+        data: { disputeId: r.id },
+      },
+    );
+    return r;
+  });
+  await wakeCases(d, accountId, 'dispute', actor.id);
+  return row;
+}
+
+/** A supervisor's hold on (or release of) the account's open collections episode. */
+export async function setHold(
+  d: CaseDeps,
+  actor: Actor,
+  accountId: string,
+  input: { hold: boolean; reason: string },
+) {
+  await mustHaveAccount(d.db, accountId);
+  const episodes = await openEpisodes(d.db, accountId);
+  if (episodes.length === 0)
+    throw new AppError('conflict', `Account ${accountId} has no open collections case`);
+  await d.db.$transaction(async (tx) => {
+    for (const e of episodes) {
+      if (input.hold === Boolean(e.holdSince))
+        throw new AppError(
+          'conflict',
+          input.hold ? 'The case is already on hold' : 'The case is not on hold',
+        );
+      await tx.collectionsEpisode.update({
+        where: { accountId_episode: { accountId, episode: e.episode } },
+        data: input.hold
+          ? { holdSince: new Date(), holdReason: input.reason, holdBy: actor.id }
+          : { holdSince: null, holdReason: null, holdBy: null },
+      });
+      await recordChange(
+        tx,
+        actor,
+        {
+          action: input.hold ? 'collections.hold' : 'collections.release',
+          entityType: 'collections_episode',
+          entityId: `${accountId}:${e.episode}`,
+          accountId,
+          reason: input.reason,
+        },
+        {
+          kind: input.hold ? 'collections.hold' : 'collections.release',
+          summary: `${input.hold ? 'Supervisor hold' : 'Hold released'}: ${input.reason}`,
+          data: { episode: e.episode },
+        },
+      );
+    }
+  });
+  await wakeCases(d, accountId, 'hold', actor.id);
+  return { accountId, held: input.hold, episodes: episodes.map((e) => e.episode) };
+}
+
+export async function setIncome(
+  d: CaseDeps,
+  actor: Actor,
+  accountId: string,
+  input: { incomePctFpl: number; verifiedOn: string | null },
+) {
+  await mustHaveAccount(d.db, accountId);
+  await d.db.$transaction(async (tx) => {
+    const before = await tx.account.findUniqueOrThrow({
+      where: { id: accountId },
+      select: { incomePctFpl: true, incomeVerifiedOn: true },
+    });
+    await tx.account.update({
+      where: { id: accountId },
+      data: {
+        incomePctFpl: input.incomePctFpl,
+        incomeVerifiedOn: input.verifiedOn ? new Date(`${input.verifiedOn}T00:00:00Z`) : null,
+      },
+    });
+    await recordChange(
+      tx,
+      actor,
+      {
+        action: 'account.income',
+        entityType: 'account',
+        entityId: accountId,
+        accountId,
+        before,
+        after: input,
+      },
+      {
+        kind: 'collections.income',
+        summary: `Household income recorded: ${input.incomePctFpl}% of the poverty level${input.verifiedOn ? `, verified ${input.verifiedOn}` : ' (not verified)'}`,
+        data: input,
+      },
+    );
+  });
+  await wakeCases(d, accountId, 'income', actor.id);
+  return { accountId, ...input };
+}
+
+/** A representative's own contact with the customer before a disconnection (phone or in person). */
+export async function recordContact(
+  d: CaseDeps,
+  actor: Actor,
+  accountId: string,
+  input: {
+    method: 'PHONE' | 'IN_PERSON';
+    outcome: 'REACHED' | 'NOT_REACHED';
+    at?: string;
+    note?: string;
+    requestKey: string;
+  },
+) {
+  const [e] = await openEpisodes(d.db, accountId);
+  if (!e) throw new AppError('conflict', `Account ${accountId} has no open collections case`);
+  const account = await d.db.account.findUniqueOrThrow({
+    where: { id: accountId },
+    include: {
+      premise: { include: { servicePoints: { where: { active: true }, select: { service: true } } } },
+    },
+  });
+  const services = account.premise.servicePoints.map((s) => s.service);
+  const service = services.includes('ELECTRIC') ? 'ELECTRIC' : services.includes('GAS') ? 'GAS' : 'WATER';
+  const at = input.at ? new Date(input.at) : new Date();
+  const key = `collections:${accountId}:${e.episode}:contact:rep:${input.requestKey}`;
+  await d.db.$transaction(async (tx) => {
+    const r = await tx.collectionsAction.createMany({
+      data: [
+        {
+          accountId,
+          episode: e.episode,
+          kind: 'CONTACT_ATTEMPT',
+          method: input.method,
+          occurredAt: at,
+          profile: e.profile ?? account.premise.jurisdictionProfile,
+          service,
+          customerClass: account.class,
+          heating: account.premise.heating === service,
+          zip: account.premise.zip,
+          idempotencyKey: key,
+          data: { outcome: input.outcome, note: input.note ?? null, by: actor.id },
+        },
+      ],
+      skipDuplicates: true,
+    });
+    if (r.count === 0) return;
+    await recordChange(
+      tx,
+      actor,
+      {
+        action: 'collections.contact',
+        entityType: 'collections_episode',
+        entityId: `${accountId}:${e.episode}`,
+        accountId,
+        after: input,
+      },
+      {
+        kind: 'collections.contact',
+        summary: `${input.method === 'PHONE' ? 'Phone call' : 'Visit'} before disconnection: ${input.outcome === 'REACHED' ? 'customer reached' : 'not reached'}${input.note ? ` (${input.note})` : ''}`,
+        data: { method: input.method, outcome: input.outcome },
+      },
+    );
+  });
+  await wakeCases(d, accountId, 'contact', actor.id);
+  return { accountId, episode: e.episode, ...input, at: at.toISOString() };
+}
+
+/** Asks the open case for a payment arrangement: accepted or refused, with the rules' reasons. */
+export async function requestArrangement(
+  d: CaseDeps,
+  actor: Actor,
+  accountId: string,
+  input: { downPaymentCents: number; installments: number; firstDueDate: string; requestKey: string },
+): Promise<ArrangementAnswer> {
+  const [e] = await openEpisodes(d.db, accountId);
+  if (!e) throw new AppError('conflict', `Account ${accountId} has no open collections case`);
+  try {
+    return await d.temporal.workflow.getHandle(e.workflowId).executeUpdate(requestArrangementUpdate, {
+      args: [
+        {
+          downPaymentCents: String(input.downPaymentCents),
+          installments: input.installments,
+          firstDueDate: input.firstDueDate,
+          requestKey: input.requestKey,
+          by: { id: actor.id, role: actor.role },
+        },
+      ],
+    });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError)
+      throw new AppError('conflict', (err.cause as Error | undefined)?.message ?? err.message);
+    if (err instanceof WorkflowNotFoundError)
+      throw new AppError('conflict', 'The collections case is not running');
+    throw err;
+  }
+}
+
+/** The case as its workflow knows it now. */
+export async function caseState(d: CaseDeps, accountId: string, episode: number) {
+  try {
+    return await d.temporal.workflow
+      .getHandle(collectionsWorkflowId(accountId, episode))
+      .query(caseStateQuery);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw notFound('Collections case', `${accountId}:${episode}`);
+    throw err;
+  }
+}

@@ -1,0 +1,211 @@
+// The collections case end to end through Temporal's time-skipping server, under Pennsylvania's
+// rules (Millbrook's premises): hand-off → reminder → 10-day notice → contact attempts on two
+// separate days → 48-hour posted notice (December) → disconnection on a lawful day → payment →
+// reconnection within the deadline → closed. And the protections that stop a disconnection that
+// is otherwise due, including one that arrives while the disconnect order is with the crew.
+import { startTestApp, seedAccount, type TestApp } from './helpers/app';
+import { ledgerFixtures } from './helpers/ledger-fixtures';
+import {
+  caseStateQuery,
+  collectionsCase,
+  collectionsHandoffSignal,
+  collectionsWorkflowId,
+  type CaseState,
+} from '../workflows/collections-case';
+import { getProfile, holidayName } from '../domain/collections';
+import { localDate, wallClock } from '../domain/collections/calendar';
+
+jest.setTimeout(300_000);
+
+let app: TestApp;
+const fx = ledgerFixtures(() => app, {
+  customer: 'Case',
+  street: 'Walnut St',
+  chargeKeyPrefix: 'case-charge',
+});
+const PA = getProfile('PA', '2026-12-01');
+const TZ = 'America/New_York';
+
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(() => app?.close());
+
+/** An account with a past-due bill, income above the winter protection, handed to collections. */
+async function delinquentCase(n: number) {
+  const { accountId } = await seedAccount(app, 100 + n);
+  await app.call('csr', 'PUT', `/accounts/${accountId}/income`, {
+    incomePctFpl: 400,
+    verifiedOn: '2026-10-01',
+  });
+  const now = new Date(await app.env.currentTimeMs());
+  const due = new Date(now.getTime() - 20 * 86_400_000).toISOString().slice(0, 10);
+  const billed = new Date(now.getTime() - 40 * 86_400_000).toISOString().slice(0, 10);
+  await fx.charge(accountId, 12_345, billed, due);
+  await app.t.db.collectionsEpisode.create({
+    data: { accountId, episode: 1, workflowId: collectionsWorkflowId(accountId, 1), pastDueCents: 12_345n },
+  });
+  await app.env.client.workflow.signalWithStart(collectionsCase, {
+    taskQueue: app.taskQueue,
+    workflowId: collectionsWorkflowId(accountId, 1),
+    args: [{ accountId, episode: 1 }],
+    signal: collectionsHandoffSignal,
+    signalArgs: [{ runId: 'test-run', asOf: now.toISOString().slice(0, 10), pastDueCents: '12345' }],
+  });
+  return accountId;
+}
+
+const handle = (accountId: string) => app.env.client.workflow.getHandle(collectionsWorkflowId(accountId, 1));
+const state = (accountId: string): Promise<CaseState> => handle(accountId).query(caseStateQuery);
+
+/** Advances the skipping clock step by step until the case reaches a stage (or an order opens). */
+async function advanceUntil(
+  accountId: string,
+  done: (s: CaseState) => boolean,
+  maxDays = 60,
+): Promise<CaseState> {
+  const start = await app.env.currentTimeMs();
+  for (;;) {
+    const s = await state(accountId);
+    if (done(s)) return s;
+    if ((await app.env.currentTimeMs()) - start > maxDays * 86_400_000)
+      throw new Error(`case never got there: ${JSON.stringify(s)}`);
+    const next = s.nextActionAt ? Date.parse(s.nextActionAt) - (await app.env.currentTimeMs()) : 3_600_000;
+    await app.env.sleep(Math.max(60_000, Math.min(next + 1_000, 86_400_000)));
+  }
+}
+
+async function completeOrder(orderId: string, body: object) {
+  const a = await app.call('supervisor', 'POST', `/service-orders/${orderId}/assign`, { crewId: 'CREW-A' });
+  expect(a.status).toBe(200);
+  return app.call('crew-a', 'POST', `/field/orders/${orderId}/complete`, body);
+}
+
+async function actions(accountId: string) {
+  return app.t.db.collectionsAction.findMany({ where: { accountId }, orderBy: { occurredAt: 'asc' } });
+}
+
+test('PA: notice, contacts, posted notice, disconnection on a lawful day, payment, reconnection', async () => {
+  const accountId = await delinquentCase(1);
+  // The notice goes out first, once; the reminder before it.
+  const noticed = await advanceUntil(accountId, (s) => ['NOTICED', 'CONTACTED', 'POSTING'].includes(s.stage));
+  expect(noticed.pastDueCents).toBe('12345');
+  const posting = await advanceUntil(
+    accountId,
+    (s) => s.stage === 'POSTING' || s.stage === 'DISCONNECT_ORDERED',
+  );
+  const acts = await actions(accountId);
+  const notice = acts.find((a) => a.kind === 'DISCONNECT_NOTICE' && a.method === 'MAIL')!;
+  expect(notice).toBeDefined();
+  expect(acts.filter((a) => a.kind === 'DISCONNECT_NOTICE' && a.method === 'MAIL')).toHaveLength(1);
+  // Contact attempts by phone on two separate days (66 Pa.C.S. §1406).
+  const contacts = acts.filter((a) => a.kind === 'CONTACT_ATTEMPT');
+  expect(new Set(contacts.map((c) => localDate(c.occurredAt.getTime(), TZ))).size).toBeGreaterThanOrEqual(2);
+
+  // In December a 48-hour notice is posted at the premises: a door-hanger order for the crew.
+  let s = posting;
+  const month = Number(localDate(await app.env.currentTimeMs(), TZ).slice(5, 7));
+  if (month === 12 || month <= 3) {
+    expect(s.stage).toBe('POSTING');
+    const hanger = s.orders.find((o) => o.type === 'DOOR_HANGER')!;
+    expect(
+      (await completeOrder(hanger.orderId, { outcome: 'COMPLETED_OK', notes: 'Posted on the front door' }))
+        .status,
+    ).toBe(200);
+    s = await advanceUntil(accountId, (x) => x.stage === 'DISCONNECT_ORDERED');
+  }
+  expect(s.stage).toBe('DISCONNECT_ORDERED');
+  const disconnect = s.orders.find((o) => o.type === 'DISCONNECT')!;
+  const order = await app.t.db.serviceOrder.findUniqueOrThrow({ where: { id: disconnect.orderId } });
+  // The order went out on a lawful day: Monday–Thursday, not a bank holiday or the day before one,
+  // at least 10 days after the notice, 3 days after the contact.
+  const at = order.createdAt.getTime();
+  const day = localDate(at, TZ);
+  const weekday = new Date(`${day}T12:00:00Z`).getUTCDay();
+  expect([1, 2, 3, 4]).toContain(weekday);
+  expect(holidayName(PA, day)).toBeNull();
+  expect(holidayName(PA, localDate(at + 86_400_000, TZ))).toBeNull();
+  // Days are counted as calendar dates in the utility's zone (§56.91: at least 10 days).
+  const dateNo = (ms: number) => Date.parse(`${localDate(ms, TZ)}T00:00:00Z`) / 86_400_000;
+  expect(dateNo(at) - dateNo(notice.occurredAt.getTime())).toBeGreaterThanOrEqual(10);
+  const lastContact = Math.max(...contacts.map((c) => c.occurredAt.getTime()));
+  expect(dateNo(at) - dateNo(lastContact)).toBeGreaterThanOrEqual(3);
+  const hour = wallClock(at, TZ).minutes / 60;
+  expect(hour).toBeGreaterThanOrEqual(8);
+  expect(hour).toBeLessThan(17);
+
+  // The crew disconnects; the customer pays; a reconnect order is due within the deadline.
+  expect(
+    (
+      await completeOrder(disconnect.orderId, {
+        outcome: 'COMPLETED_OK',
+        readValue: 1234,
+        notes: 'Valve off',
+      })
+    ).status,
+  ).toBe(200);
+  await advanceUntil(accountId, (x) => x.stage === 'DISCONNECTED');
+  const pay = await app.call(
+    'csr',
+    'POST',
+    '/payments',
+    { accountId, amountCents: 12_345, channel: 'CASH' },
+    { 'idempotency-key': `case-pay-${accountId}` },
+  );
+  expect(pay.status).toBe(201);
+  s = await advanceUntil(accountId, (x) => x.stage === 'RECONNECT_ORDERED');
+  const reconnect = s.orders.find((o) => o.type === 'RECONNECT')!;
+  const ro = await app.t.db.serviceOrder.findUniqueOrThrow({ where: { id: reconnect.orderId } });
+  expect(ro.dueBy).not.toBeNull();
+  // Pennsylvania: within 24 hours in December–March, 3 days otherwise (§56.191).
+  expect(ro.dueBy!.getTime() - ro.createdAt.getTime()).toBeLessThanOrEqual(3 * 86_400_000 + 3_600_000);
+  expect((await completeOrder(reconnect.orderId, { outcome: 'COMPLETED_OK', readValue: 1234 })).status).toBe(
+    200,
+  );
+  // (Polled, not awaited with result(): waiting on a result lets the test server skip time freely.)
+  const closed = await advanceUntil(accountId, (x) => x.stage === 'CLOSED');
+  expect(closed.closedReason).toMatch(/reconnected/);
+
+  // Each compliance action exactly once, and the whole story on the timeline.
+  const kinds = (await actions(accountId)).map((a) => a.kind);
+  for (const k of ['HANDOFF', 'REMINDER', 'DISCONNECT_NOTICE', 'DISCONNECT', 'RECONNECT', 'CLOSED'])
+    expect(kinds).toContain(k);
+  expect(kinds.filter((k) => k === 'DISCONNECT')).toHaveLength(1);
+  const tl = await app.call('csr', 'GET', `/accounts/${accountId}/timeline?kind=collections.*&limit=100`);
+  expect(tl.body.items.length).toBeGreaterThan(5);
+  const notices = await app.t.db.notice.findMany({ where: { accountId } });
+  expect(new Set(notices.map((n) => n.idempotencyKey)).size).toBe(notices.length);
+});
+
+test('a dispute that arrives while the disconnect order is with the crew cancels it; the completion is refused', async () => {
+  const accountId = await delinquentCase(2);
+  let s = await advanceUntil(accountId, (x) => x.stage === 'POSTING' || x.stage === 'DISCONNECT_ORDERED');
+  if (s.stage === 'POSTING') {
+    const hanger = s.orders.find((o) => o.type === 'DOOR_HANGER')!;
+    await completeOrder(hanger.orderId, { outcome: 'COMPLETED_OK', notes: 'Posted' });
+    s = await advanceUntil(accountId, (x) => x.stage === 'DISCONNECT_ORDERED');
+  }
+  const disconnect = s.orders.find((o) => o.type === 'DISCONNECT')!;
+  const assign = await app.call('supervisor', 'POST', `/service-orders/${disconnect.orderId}/assign`, {
+    crewId: 'CREW-A',
+  });
+  expect(assign.status).toBe(200);
+  const d = await app.call('csr', 'POST', `/accounts/${accountId}/disputes`, {
+    summary: 'Customer disputes the meter reading',
+  });
+  expect(d.status).toBe(201);
+  for (let i = 0; i < 100; i++) {
+    const o = await app.t.db.serviceOrder.findUniqueOrThrow({ where: { id: disconnect.orderId } });
+    if (o.status === 'CANCELLED') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const done = await app.call('crew-a', 'POST', `/field/orders/${disconnect.orderId}/complete`, {
+    outcome: 'COMPLETED_OK',
+    readValue: 99,
+  });
+  expect(done.status).toBe(409);
+  s = await state(accountId);
+  expect(s.stage).not.toBe('DISCONNECTED');
+  expect(s.protections.join(' ')).toMatch(/dispute/i);
+  expect((await actions(accountId)).some((a) => a.kind === 'DISCONNECT')).toBe(false);
+});
