@@ -94,6 +94,18 @@ export const ZAccountCreate = z
     endDate: isoDate.nullable().optional(),
     depositHeldCents: cents.default(0),
     autopay: z.boolean().default(false),
+    /**
+     * The deposit rule at account start (Ordinance: up to 1/6 of the estimated annual billing for
+     * a new residential customer with no satisfactory payment history). Omitted: the estimate is
+     * twelve times the median residential bill of the last year, and history is taken as none.
+     */
+    deposit: z
+      .object({
+        estimatedAnnualBillingCents: cents.optional(),
+        satisfactoryHistory: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
     reason: text(500).optional(),
   })
   .strict();

@@ -2,7 +2,8 @@
 // is encrypted at rest and masked in every response and audit row.
 import type { Account, Customer, Meter, Premise } from '@prisma/client';
 import type { z } from 'zod';
-import type { Db } from '../lib/db/prisma';
+import type { Db, Tx } from '../lib/db/prisma';
+import { assessDeposit, type DepositAssessmentResult } from './deposits';
 import type { Actor } from '../lib/audit';
 import { encryptField, decryptField, maskLast } from '../lib/field-crypto';
 import { invalid, notFound } from '../lib/errors';
@@ -203,8 +204,9 @@ const accountKind: RecordKind<Account> = {
 };
 
 export async function createAccount(db: Db, actor: Actor, input: z.infer<typeof ZAccountCreate>) {
-  const { reason, startDate, endDate, ...fields } = input;
+  const { reason, startDate, endDate, deposit, ...fields } = input;
   if (endDate && endDate < startDate) throw invalid('endDate', 'endDate: must not be before startDate');
+  let assessment: DepositAssessmentResult | null = null;
   const row = await createRecord(
     db,
     actor,
@@ -222,7 +224,7 @@ export async function createAccount(db: Db, actor: Actor, input: z.infer<typeof 
         'Premise',
         fields.premiseId,
       );
-      return tx.account.create({
+      const account = await tx.account.create({
         data: {
           ...fields,
           id: fields.id ?? String(await nextNumber(tx, 'account')),
@@ -230,10 +232,32 @@ export async function createAccount(db: Db, actor: Actor, input: z.infer<typeof 
           endDate: day(endDate) ?? null,
         },
       });
+      // The deposit is decided with the account, in the same transaction: required (and billed)
+      // or waived, with the rule's reason. A customer with earlier accounts is not new.
+      if (account.status === 'ACTIVE' || account.status === 'PENDING') {
+        const earlier = await tx.account.count({
+          where: { customerId: account.customerId, id: { not: account.id } },
+        });
+        const estimate =
+          deposit?.estimatedAnnualBillingCents !== undefined
+            ? BigInt(deposit.estimatedAnnualBillingCents)
+            : await typicalAnnualBilling(tx, account.class);
+        if (estimate !== null)
+          assessment = await assessDeposit(tx, {
+            accountId: account.id,
+            estimatedAnnualBillingCents: estimate,
+            newCustomer: earlier === 0,
+            satisfactoryHistory: deposit?.satisfactoryHistory ?? false,
+            effectiveDate: startDate,
+            idempotencyKey: `account:${account.id}:deposit`,
+            actor,
+          });
+      }
+      return account;
     },
     reason,
   );
-  return accountView(row);
+  return { ...accountView(row), deposit: assessment };
 }
 
 export async function updateAccount(db: Db, actor: Actor, id: string, input: z.infer<typeof ZAccountUpdate>) {
@@ -353,4 +377,18 @@ export async function listMeters(db: Db, p: { limit: number; offset: number; q?:
 
 async function mustExist(row: unknown, field: string, label: string, id: string): Promise<void> {
   if (!row) throw invalid(field, `${field}: ${label} ${id} does not exist`);
+}
+
+/**
+ * Twelve times the median issued bill of the class over the last year: the estimated annual
+ * billing of a new account without one of its own. Null when the utility has no bills yet.
+ */
+async function typicalAnnualBilling(tx: Tx, accountClass: 'RES' | 'COM'): Promise<bigint | null> {
+  const rows = await tx.$queryRaw<{ median: string | null }[]>`
+    SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY b.total_cents)::text AS median
+    FROM bill b JOIN account a ON a.id = b.account_id
+    WHERE b.status = 'ISSUED' AND b.kind = 'REGULAR' AND a.class = ${accountClass}::"AccountClass"
+      AND b.bill_date >= now() - interval '1 year'`;
+  const median = rows[0]?.median;
+  return median ? BigInt(median) * 12n : null;
 }

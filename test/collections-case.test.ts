@@ -209,3 +209,105 @@ test('a dispute that arrives while the disconnect order is with the crew cancels
   expect(s.protections.join(' ')).toMatch(/dispute/i);
   expect((await actions(accountId)).some((a) => a.kind === 'DISCONNECT')).toBe(false);
 });
+
+/** A case brought to the point where the disconnection is next (every notice done). */
+async function caseDueForDisconnection(n: number) {
+  const accountId = await delinquentCase(n);
+  const s = await advanceUntil(accountId, (x) =>
+    ['POSTING', 'POSTED', 'DISCONNECT_ORDERED'].includes(x.stage),
+  );
+  if (s.stage === 'POSTING') {
+    const hanger = s.orders.find((o) => o.type === 'DOOR_HANGER')!;
+    await completeOrder(hanger.orderId, { outcome: 'COMPLETED_OK', notes: 'Posted' });
+    await advanceUntil(accountId, (x) => x.stage !== 'POSTING');
+  }
+  return accountId;
+}
+
+/** Lets 10 days pass and checks no disconnect order was ever opened. */
+async function expectNoDisconnection(accountId: string, protection: RegExp) {
+  const until = (await app.env.currentTimeMs()) + 10 * 86_400_000;
+  while ((await app.env.currentTimeMs()) < until) await app.env.sleep(12 * 3_600_000);
+  const s = await state(accountId);
+  expect(s.orders.filter((o) => o.type === 'DISCONNECT' && o.status !== 'CANCELLED')).toEqual([]);
+  expect(s.stage).not.toBe('DISCONNECTED');
+  expect(s.protections.join(' ')).toMatch(protection);
+  return s;
+}
+
+test.each([
+  [
+    'a medical certificate',
+    (id: string) =>
+      app.call('csr', 'POST', `/accounts/${id}/medical-certificates`, {
+        kind: 'WRITTEN',
+        validUntil: '2027-06-30',
+        certifiedBy: 'Dr. A. Patel, physician',
+      }),
+    /medical/i,
+  ],
+  [
+    'a supervisor hold',
+    (id: string) =>
+      app.call('supervisor', 'POST', `/accounts/${id}/collections-hold`, {
+        hold: true,
+        reason: 'Council inquiry',
+      }),
+    /hold/i,
+  ],
+])('%s stops a disconnection that was due', async (_name, protect, text) => {
+  const accountId = await caseDueForDisconnection(10 + _name.length);
+  const r = await protect(accountId);
+  expect([200, 201]).toContain(r.status);
+  await expectNoDisconnection(accountId, text);
+});
+
+test('the winter moratorium protects a household at or below 250% of the poverty level', async () => {
+  const accountId = await delinquentCase(30);
+  await app.call('csr', 'PUT', `/accounts/${accountId}/income`, {
+    incomePctFpl: 180,
+    verifiedOn: '2026-11-01',
+  });
+  await advanceUntil(accountId, (x) => ['POSTED', 'POSTING', 'NOTICED', 'CONTACTED'].includes(x.stage));
+  const s = await expectNoDisconnection(accountId, /moratorium/i);
+  expect(s.protections.join(' ')).toMatch(/56\.100/);
+});
+
+test('arrangements: refused with reasons, accepted, a missed installment defaults and collections resumes', async () => {
+  const accountId = await delinquentCase(40);
+  await advanceUntil(accountId, (x) => x.stage !== 'OPEN' && x.stage !== 'REMINDED');
+  const first = new Date((await app.env.currentTimeMs()) + 10 * 86_400_000).toISOString().slice(0, 10);
+  // 400% of the poverty level: Pennsylvania allows at most 6 months (66 Pa.C.S. §1405(b)).
+  const refused = await app.call(
+    'csr',
+    'POST',
+    `/accounts/${accountId}/arrangements`,
+    { downPaymentCents: 0, installments: 24, firstDueDate: first },
+    { 'idempotency-key': 'arr-refused' },
+  );
+  expect(refused.status).toBe(200);
+  expect(refused.body.accepted).toBe(false);
+  expect(refused.body.reasons.join(' ')).toMatch(/1405/);
+  const accepted = await app.call(
+    'csr',
+    'POST',
+    `/accounts/${accountId}/arrangements`,
+    { downPaymentCents: 2_345, installments: 5, firstDueDate: first },
+    { 'idempotency-key': 'arr-accepted' },
+  );
+  expect(accepted.body.accepted).toBe(true);
+  const schedule = accepted.body.schedule as { amountCents: string }[];
+  expect(schedule.reduce((s, x) => s + BigInt(x.amountCents), 0n)).toBe(12_345n - 2_345n);
+  let s = await advanceUntil(accountId, (x) => x.stage === 'ARRANGEMENT');
+  expect(s.arrangement).toMatchObject({ installments: 5, installmentsPaid: 0 });
+  // Nothing is paid: the first installment is missed, the arrangement defaults, a notice follows.
+  s = await advanceUntil(accountId, (x) => x.stage === 'NOTICED' || x.stage === 'CONTACTED', 30);
+  const kinds = (await actions(accountId)).map((a) => a.kind);
+  expect(kinds).toEqual(
+    expect.arrayContaining(['ARRANGEMENT_REJECTED', 'ARRANGEMENT_ACCEPTED', 'ARRANGEMENT_DEFAULTED']),
+  );
+  const arrangement = await app.t.db.paymentArrangement.findFirstOrThrow({ where: { accountId } });
+  expect(arrangement.status).toBe('DEFAULTED');
+  const notices = await app.t.db.notice.findMany({ where: { accountId, type: 'DEFAULT_NOTICE' } });
+  expect(notices.length).toBeGreaterThan(0);
+});

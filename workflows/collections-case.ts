@@ -245,6 +245,8 @@ export async function collectionsCase(input: CollectionsCaseInput): Promise<Case
       for (const inst of a.schedule) {
         // Due at the end of the installment's due day in UTC terms plus a day's grace for posting.
         const dueAt = Date.parse(`${inst.dueDate}T00:00:00Z`) + 2 * 86_400_000;
+        state.nextAction = `INSTALLMENT_${inst.n}`;
+        state.nextActionAt = new Date(dueAt).toISOString();
         while (Date.now() < dueAt) await condition(() => false, dueAt - Date.now());
         const r = await act.checkInstallment({
           arrangementId: a.arrangementId!,
