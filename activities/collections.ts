@@ -211,6 +211,8 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       type: CollectionsNoticeType;
       seq: number;
       at: string;
+      /** A winter notification (IL heating) sent as a disconnection notice. */
+      noticeKind?: 'WINTER_NOTICE';
       /** YYYY-MM-DD; computed from the notice lead when not given. */
       disconnectOnOrAfter?: string | null;
     }): Promise<{ sent: number; skipped: number }> {
@@ -306,7 +308,11 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
           channels.push('EMAIL');
         if (to.address && (i.type === 'DISCONNECT_NOTICE' || channels.length === 0)) channels.push('PRINT');
         for (const channel of channels) {
-          const key = collectionsKey(i.accountId, i.episode, `${i.type}:${i.seq}:${role}:${channel}`);
+          const key = collectionsKey(
+            i.accountId,
+            i.episode,
+            `${i.noticeKind ?? i.type}:${i.seq}:${role}:${channel}`,
+          );
           const claimed = await db.notice.createMany({
             data: [
               {
@@ -362,6 +368,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
                 expiresOn: validUntil,
                 noticeType: i.type,
                 contentHash: rendered.contentHash,
+                ...(i.noticeKind ? { noticeKind: i.noticeKind } : {}),
               },
             });
             await recordChange(

@@ -28,11 +28,21 @@ import { registerWeatherRoutes } from './routes/weather';
 import { registerReportRoutes } from './routes/reports';
 import { registerCaseRoutes } from './routes/cases';
 import { registerCollectionsRoutes } from './routes/collections';
+import { wakeCasesInAreas } from '../services/collections';
 import { registerBillCorrectionRoutes } from './routes/bill-corrections';
 
 const VERSION = '0.1.0';
 
-export function createApp(deps: ApiDeps): express.Express {
+export function createApp(given: ApiDeps): express.Express {
+  // Recorded weather decides disconnections: by default a change wakes the cases in those areas.
+  const deps: ApiDeps = {
+    ...given,
+    onWeatherChanged:
+      given.onWeatherChanged ??
+      (async (changed) => {
+        await wakeCasesInAreas(given, [...new Set(changed.map((c) => c.serviceArea))]);
+      }),
+  };
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');

@@ -395,14 +395,13 @@ async function buildPa(
 ): Promise<{ report: Omit<Report, 'figures'>; accs: Acc[] }> {
   const p = monthPeriod(params.month);
   const f = new Figures();
-  const accountsBasis = 'accounts' as const;
   for (const s of SEGMENTS)
     f.define(
       `customers.${s}`,
       `Residential ${SEGMENT_LABEL[s]} customers`,
       paCite(s === 'heating' ? 1 : 2),
       { segment: s },
-      accountsBasis,
+      'accounts',
     );
   const arrears = [
     ['offAgreement', 'Active residential accounts in arrears, not on a payment arrangement', [3, 4]],
@@ -416,7 +415,7 @@ async function buildPa(
         `${label} (${SEGMENT_LABEL[s]})`,
         paCite(...items),
         { segment: s, category },
-        accountsBasis,
+        'accounts',
         true,
       );
   for (const s of SEGMENTS)
@@ -433,7 +432,7 @@ async function buildPa(
       `Dwellings receiving termination notices addressed to occupants other than the customer (${SEGMENT_LABEL[s]})`,
       paCite(10),
       { segment: s },
-      accountsBasis,
+      'accounts',
     );
 
   const actions = await loadActions(db, p, {

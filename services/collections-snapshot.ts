@@ -129,6 +129,7 @@ export async function loadCaseContext(
       expiresOn?: string | null;
       outcome?: 'REACHED' | 'NOT_REACHED';
       recipientRole?: string;
+      noticeKind?: string;
     };
     if (data.recipientRole && data.recipientRole !== 'CUSTOMER') continue; // copies are not the customer's notice
     const step =
@@ -138,6 +139,15 @@ export async function loadCaseContext(
           ? a.kind
           : null;
     if (!step) continue;
+    if (data.noticeKind === 'WINTER_NOTICE') {
+      notices.push({
+        step: 'WINTER_NOTICE',
+        sentAt: a.occurredAt.toISOString(),
+        channel: CHANNEL[a.method ?? 'MAIL'] ?? 'MAIL',
+        expiresOn: null,
+      });
+      continue;
+    }
     notices.push({
       step,
       sentAt: a.occurredAt.toISOString(),

@@ -55,6 +55,27 @@ export async function wakeCases(
   return woken;
 }
 
+/** Wakes every open case at a premise in the given service areas (the weather there changed). */
+export async function wakeCasesInAreas(d: CaseDeps, serviceAreas: string[]): Promise<number> {
+  if (serviceAreas.length === 0) return 0;
+  const open = await d.db.collectionsEpisode.findMany({
+    where: { closedAt: null, accountId: { in: await accountsIn(d.db, serviceAreas) } },
+    select: { accountId: true },
+  });
+  let woken = 0;
+  for (const accountId of new Set(open.map((e) => e.accountId)))
+    woken += await wakeCases(d, accountId, 'weather');
+  return woken;
+}
+
+async function accountsIn(db: Db, serviceAreas: string[]): Promise<string[]> {
+  const rows = await db.account.findMany({
+    where: { premise: { serviceArea: { in: serviceAreas } } },
+    select: { id: true },
+  });
+  return rows.map((r) => r.id);
+}
+
 async function pastDueNow(db: Db, accountId: string): Promise<bigint> {
   const today = isoDateIn(new Date(), UTILITY_TIME_ZONE);
   const entries = (await loadEntries(db, accountId)).map(toDomainEntry);

@@ -463,6 +463,27 @@ export async function importWeatherCsv(
   return { status: 'completed', fileHash, rejections: [], ...result };
 }
 
+// ---- whom a change concerns ----------------------------------------------------------------------
+
+/**
+ * The open collections cases at premises in the changed service areas: the workflows an
+ * `onWeatherChanged` hook signals so each decides again with the new weather.
+ */
+export async function openCasesInAreas(
+  db: Db | Tx,
+  changed: readonly WeatherChange[],
+): Promise<{ accountId: string; episode: number; workflowId: string }[]> {
+  const areas = [...new Set(changed.map((c) => c.serviceArea))];
+  if (!areas.length) return [];
+  return db.$queryRaw<{ accountId: string; episode: number; workflowId: string }[]>`
+    SELECT e.account_id AS "accountId", e.episode, e.workflow_id AS "workflowId"
+      FROM collections_episode e
+      JOIN account a ON a.id = e.account_id
+      JOIN premise p ON p.id = a.premise_id
+     WHERE e.closed_at IS NULL AND p.service_area = ANY(${areas}::text[])
+     ORDER BY e.account_id, e.episode`;
+}
+
 // ---- reading -------------------------------------------------------------------------------------
 
 export interface WeatherListQuery {

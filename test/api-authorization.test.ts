@@ -107,6 +107,7 @@ beforeAll(async () => {
     cycleId: '1',
     period: '2026-11',
     rider: 'PCA',
+    disputeId: '00000000-0000-4000-8000-000000000000',
     month: '2026-12',
     // Collections cases: /cases/:accountId/:episode (authorization comes before the lookup).
     accountId: acct.accountId,

@@ -8,6 +8,7 @@ import { createApp } from '../api/app';
 import { createLogger } from '../lib/logger';
 import { SYSTEM_ACTOR } from '../lib/audit';
 import { seedDemoUsers } from '../services/users';
+import { openCasesInAreas } from '../services/weather';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { expectError, type ApiResponse } from './helpers/api-checks';
 
@@ -361,6 +362,50 @@ describe('GET /weather', () => {
       'from',
     );
     expectError(await call('csr', 'GET', '/weather?from=yesterday'), 400, 'validation_failed', 'from');
+  });
+});
+
+describe('openCasesInAreas', () => {
+  test('names the open collections cases at premises in the changed areas', async () => {
+    for (const [id, premiseId] of [
+      ['WX-A1', 'WX-P1'],
+      ['WX-A2', 'WX-P2'],
+      ['WX-A3', 'WX-P1'],
+    ]) {
+      await t.db.customer.create({ data: { id: `C-${id}`, name: id!, mailingAddress: `${id} Weather Way` } });
+      await t.db.account.create({
+        data: {
+          id: id!,
+          customerId: `C-${id}`,
+          premiseId: premiseId!,
+          class: 'RES',
+          billCycle: 1,
+          startDate: new Date('2020-01-01'),
+        },
+      });
+    }
+    for (const [accountId, episode, closed] of [
+      ['WX-A1', 1, true],
+      ['WX-A1', 2, false],
+      ['WX-A2', 1, false],
+      ['WX-A3', 1, false],
+    ] as const)
+      await t.db.collectionsEpisode.create({
+        data: {
+          accountId,
+          episode,
+          workflowId: `collections:${accountId}:${episode}`,
+          pastDueCents: 100n,
+          closedAt: closed ? new Date() : null,
+        },
+      });
+    const north = await openCasesInAreas(t.db, [
+      { serviceArea: 'North', day: '2026-12-02' },
+      { serviceArea: 'North', day: '2026-12-03' },
+    ]);
+    expect(north.map((c) => c.workflowId)).toEqual(['collections:WX-A1:2', 'collections:WX-A3:1']);
+    expect(await openCasesInAreas(t.db, [{ serviceArea: 'East', day: '2026-12-02' }])).toEqual([]);
+    expect(await openCasesInAreas(t.db, [])).toEqual([]);
   });
 });
 

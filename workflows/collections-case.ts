@@ -341,6 +341,16 @@ export async function collectionsCase(input: CollectionsCaseInput): Promise<Case
         await stage('NOTICED');
         break;
       }
+      case 'WINTER_NOTICE':
+        await act.sendCollectionsNotice({
+          accountId,
+          episode,
+          type: 'DISCONNECT_NOTICE',
+          noticeKind: 'WINTER_NOTICE',
+          seq: next('WINTER_NOTICE'),
+          at: now(),
+        });
+        break;
       case 'SHORT_NOTICE_CONTACT':
         await act.attemptContact({ accountId, episode, seq: next('contact'), at: now() });
         await stage('CONTACTED');

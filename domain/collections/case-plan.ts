@@ -8,7 +8,8 @@ import { evaluate, nextLawfulMoment } from './evaluate';
 import { localDate, startOfDay } from './calendar';
 import type { AccountSnapshot, Decision, PolicyProfile, Step } from './types';
 
-export type CaseAction = Step | 'CURED';
+/** WINTER_NOTICE: the separate winter notification some profiles require (IL heating). */
+export type CaseAction = Step | 'WINTER_NOTICE' | 'CURED';
 
 export interface CasePlan {
   /** The step to take next. */
@@ -30,11 +31,19 @@ export function planCase(profile: PolicyProfile, snapshot: AccountSnapshot, at: 
   if (snapshot.pastDueCents <= 0n) return { action: 'CURED', now: true, earliest: at, decision: null, why };
   const blocking = new Set(why.blocking.map((b) => b.code));
   const n = profile.notice.code;
-  let action: Step = 'DISCONNECT';
+  const sc = profile.shortNotice;
+  let action: Step | 'WINTER_NOTICE' = 'DISCONNECT';
   if (blocking.has(`${n}_MISSING`) || blocking.has(`${n}_STALE`)) action = 'DISCONNECT_NOTICE';
-  else if (profile.shortNotice && blocking.has(`${profile.shortNotice.code}_MISSING`))
-    action = 'SHORT_NOTICE_CONTACT';
-  else if (profile.postedNotice && blocking.has(`${profile.postedNotice.code}_MISSING`))
+  else if (profile.winterNotice && blocking.has(`${profile.winterNotice.code}_MISSING`))
+    action = 'WINTER_NOTICE';
+  else if (sc && blocking.has(`${sc.code}_MISSING`)) {
+    // Where a posted notice may stand in for contact (CA energy: 48 hours), one unanswered
+    // attempt is enough: post rather than keep calling.
+    const unanswered = snapshot.notices.some(
+      (r) => r.step === 'SHORT_NOTICE_CONTACT' && r.outcome !== 'REACHED',
+    );
+    action = sc.postedFallbackHours !== null && unanswered ? 'POSTED_NOTICE' : 'SHORT_NOTICE_CONTACT';
+  } else if (profile.postedNotice && blocking.has(`${profile.postedNotice.code}_MISSING`))
     action = 'POSTED_NOTICE';
 
   let from = at;
@@ -47,8 +56,10 @@ export function planCase(profile: PolicyProfile, snapshot: AccountSnapshot, at: 
     );
     if (triedToday) from = new Date(startOfDay(localDate(Date.parse(at) + DAY_MS, tz), tz)).toISOString();
   }
-  const decision = from === at ? evaluate(profile, snapshot, action, at) : null;
+  // A winter notification is a written notice: it may go out when a notice may.
+  const step: Step = action === 'WINTER_NOTICE' ? 'DISCONNECT_NOTICE' : action;
+  const decision = from === at ? evaluate(profile, snapshot, step, at) : null;
   if (decision?.allowed) return { action, now: true, earliest: at, decision, why };
-  const next = nextLawfulMoment(profile, snapshot, action, from);
+  const next = nextLawfulMoment(profile, snapshot, step, from);
   return { action, now: false, earliest: next.earliest, decision: next, why };
 }

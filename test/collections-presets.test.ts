@@ -1,0 +1,196 @@
+// Each jurisdiction preset walks a delinquent account from hand-off to disconnection through
+// Temporal's time-skipping server, and the disconnect order may only go out when that state's
+// rules allow: New York 8am–4pm Monday–Thursday, never before a holiday, 15 days after a notice
+// sent at least 20 days past due; California water never before 60 days delinquent; Texas held
+// through a heat advisory and the two days after it, and refused when no weather is on record.
+import { startTestApp, seedAccount, type TestApp } from './helpers/app';
+import { ledgerFixtures } from './helpers/ledger-fixtures';
+import {
+  caseStateQuery,
+  collectionsCase,
+  collectionsHandoffSignal,
+  collectionsWorkflowId,
+  type CaseState,
+} from '../workflows/collections-case';
+import { getProfile, holidayName, type ProfileCode } from '../domain/collections';
+import { localDate, wallClock } from '../domain/collections/calendar';
+
+jest.setTimeout(300_000);
+
+let app: TestApp;
+const fx = ledgerFixtures(() => app, {
+  customer: 'Preset',
+  street: 'Oak St',
+  chargeKeyPrefix: 'preset-charge',
+});
+const DAY = 86_400_000;
+
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(() => app?.close());
+
+const dateNo = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / DAY;
+const addDays = (iso: string, n: number) =>
+  new Date(Date.parse(`${iso}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
+
+async function presetCase(n: number, profile: ProfileCode, state: string, service: 'WATER' | 'ELECTRIC') {
+  const seeded = await seedAccount(app, 200 + n);
+  const premise = await app.t.db.premise.update({
+    where: { id: seeded.premiseId },
+    data: { jurisdictionProfile: profile, state, serviceArea: `Area-${n}` },
+  });
+  if (service === 'ELECTRIC') {
+    const m = await app.call('supervisor', 'POST', '/meters', {
+      id: `ETEST${n}`,
+      premiseId: premise.id,
+      service: 'ELECTRIC',
+      readUnit: 'KWH',
+      dials: 5,
+      multiplier: 1,
+    });
+    expect(m.status).toBe(201);
+  }
+  await app.call('csr', 'PUT', `/accounts/${seeded.accountId}/income`, {
+    incomePctFpl: 400,
+    verifiedOn: '2026-11-01',
+  });
+  const now = await app.env.currentTimeMs();
+  const due = new Date(now - 20 * DAY).toISOString().slice(0, 10);
+  await fx.charge(seeded.accountId, 20_000, new Date(now - 40 * DAY).toISOString().slice(0, 10), due);
+  await app.t.db.collectionsEpisode.create({
+    data: {
+      accountId: seeded.accountId,
+      episode: 1,
+      workflowId: collectionsWorkflowId(seeded.accountId, 1),
+      pastDueCents: 20_000n,
+    },
+  });
+  await app.env.client.workflow.signalWithStart(collectionsCase, {
+    taskQueue: app.taskQueue,
+    workflowId: collectionsWorkflowId(seeded.accountId, 1),
+    args: [{ accountId: seeded.accountId, episode: 1 }],
+    signal: collectionsHandoffSignal,
+    signalArgs: [
+      { runId: 'preset-run', asOf: new Date(now).toISOString().slice(0, 10), pastDueCents: '20000' },
+    ],
+  });
+  return {
+    accountId: seeded.accountId,
+    due,
+    area: `Area-${n}`,
+    tz: getProfile(profile, '2026-12-01').timeZone,
+  };
+}
+
+const state = (accountId: string): Promise<CaseState> =>
+  app.env.client.workflow.getHandle(collectionsWorkflowId(accountId, 1)).query(caseStateQuery);
+
+async function advanceUntil(
+  accountId: string,
+  done: (s: CaseState) => boolean,
+  maxDays = 90,
+): Promise<CaseState> {
+  const start = await app.env.currentTimeMs();
+  for (;;) {
+    const s = await state(accountId);
+    if (done(s)) return s;
+    if ((await app.env.currentTimeMs()) - start > maxDays * DAY)
+      throw new Error(`case never got there: ${JSON.stringify(s)}`);
+    const next = s.nextActionAt ? Date.parse(s.nextActionAt) - (await app.env.currentTimeMs()) : 3_600_000;
+    await app.env.sleep(Math.max(60_000, Math.min(next + 1_000, DAY)));
+  }
+}
+
+/** Completes any door-hanger order and returns the disconnect order when it is opened. */
+async function untilDisconnectOrder(accountId: string) {
+  for (;;) {
+    const s = await advanceUntil(accountId, (x) => x.stage === 'POSTING' || x.stage === 'DISCONNECT_ORDERED');
+    if (s.stage === 'DISCONNECT_ORDERED') {
+      const o = s.orders.find((x) => x.type === 'DISCONNECT' && x.status === 'OPEN')!;
+      return app.t.db.serviceOrder.findUniqueOrThrow({ where: { id: o.orderId } });
+    }
+    const hanger = s.orders.find((x) => x.type === 'DOOR_HANGER' && x.status === 'OPEN')!;
+    await app.call('supervisor', 'POST', `/service-orders/${hanger.orderId}/assign`, { crewId: 'CREW-A' });
+    await app.call('crew-a', 'POST', `/field/orders/${hanger.orderId}/complete`, {
+      outcome: 'COMPLETED_OK',
+      notes: 'Posted',
+    });
+    await advanceUntil(accountId, (x) => x.stage !== 'POSTING');
+  }
+}
+
+async function noticeOf(accountId: string) {
+  return app.t.db.collectionsAction.findFirstOrThrow({
+    where: { accountId, kind: 'DISCONNECT_NOTICE', method: 'MAIL' },
+    orderBy: { occurredAt: 'asc' },
+  });
+}
+
+test('New York: 8am–4pm Monday–Thursday, not before a holiday, 15 days after a notice sent 20 days past due', async () => {
+  const c = await presetCase(1, 'NY', 'NY', 'WATER');
+  const order = await untilDisconnectOrder(c.accountId);
+  const at = order.createdAt.getTime();
+  const day = localDate(at, c.tz);
+  const ny = getProfile('NY', day);
+  expect([1, 2, 3, 4]).toContain(new Date(`${day}T12:00:00Z`).getUTCDay());
+  const minutes = wallClock(at, c.tz).minutes;
+  expect(minutes).toBeGreaterThanOrEqual(8 * 60);
+  expect(minutes).toBeLessThan(16 * 60);
+  expect(holidayName(ny, day)).toBeNull();
+  expect(holidayName(ny, addDays(day, 1))).toBeNull();
+  const notice = await noticeOf(c.accountId);
+  const noticeDay = localDate(notice.occurredAt.getTime(), c.tz);
+  expect(dateNo(noticeDay) - dateNo(c.due)).toBeGreaterThanOrEqual(20);
+  expect(dateNo(day) - dateNo(noticeDay)).toBeGreaterThanOrEqual(15);
+});
+
+test('California water: never before 60 days delinquent', async () => {
+  const c = await presetCase(2, 'CA_WATER', 'CA', 'WATER');
+  const order = await untilDisconnectOrder(c.accountId);
+  const day = localDate(order.createdAt.getTime(), c.tz);
+  expect(dateNo(day) - dateNo(c.due)).toBeGreaterThanOrEqual(60);
+  // Contact at least 7 business days before: the written notice counts (H&S Code §116908).
+  const notice = await noticeOf(c.accountId);
+  expect(dateNo(day) - dateNo(localDate(notice.occurredAt.getTime(), c.tz))).toBeGreaterThanOrEqual(7);
+});
+
+test('Texas electric: no weather on record → no disconnection; held through a heat advisory and the two days after', async () => {
+  const c = await presetCase(3, 'TX_ELECTRIC', 'TX', 'ELECTRIC');
+  // Nothing recorded: the case gets past the notice period but will not disconnect, and says why.
+  await advanceUntil(c.accountId, (x) => x.stage === 'NOTICED');
+  const notice = await noticeOf(c.accountId);
+  const noticeDay = localDate(notice.occurredAt.getTime(), c.tz);
+  const until = notice.occurredAt.getTime() + 14 * DAY;
+  while ((await app.env.currentTimeMs()) < until) await app.env.sleep(DAY / 2);
+  let s = await state(c.accountId);
+  expect(s.orders.filter((o) => o.type === 'DISCONNECT')).toEqual([]);
+  expect([...s.blocking, ...s.reasons].join(' ')).toMatch(/weather/i);
+
+  // Weather recorded for the next six weeks: mild, except a heat advisory in effect today.
+  const today = localDate(await app.env.currentTimeMs(), c.tz);
+  const advisory = today;
+  const observations = Array.from({ length: 42 }, (_, i) => {
+    const d = addDays(today, i - 3);
+    return {
+      serviceArea: c.area,
+      day: d,
+      forecastHighF: 75,
+      forecastLowF: 55,
+      observedHighF: 74,
+      observedLowF: 54,
+      heatAdvisory: d === advisory,
+      source: 'NWS forecast',
+    };
+  });
+  const w = await app.call('supervisor', 'POST', '/weather', { observations });
+  expect(w.status).toBe(200);
+  const order = await untilDisconnectOrder(c.accountId);
+  const day = localDate(order.createdAt.getTime(), c.tz);
+  expect(dateNo(day) - dateNo(noticeDay)).toBeGreaterThanOrEqual(10);
+  // Not the advisory day, nor either of the two days after it (16 TAC §25.483(j)).
+  expect([advisory, addDays(advisory, 1), addDays(advisory, 2)]).not.toContain(day);
+  expect(dateNo(day)).toBeGreaterThan(dateNo(advisory) + 2);
+  s = await state(c.accountId);
+  expect(s.stage).toBe('DISCONNECT_ORDERED');
+});
