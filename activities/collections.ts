@@ -26,6 +26,7 @@ import {
 } from '../services/collections-notices';
 import { cancelServiceOrder, newOrderId, openServiceOrder } from '../services/service-orders';
 import { AppError } from '../lib/errors';
+import { classifySendError } from '../services/bill-delivery';
 import type { ServiceOrderType } from '../domain/service-order';
 import { isoDateIn } from '../domain/ledger/dates';
 
@@ -348,9 +349,35 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
               });
               await db.notice.update({ where: { idempotencyKey: key }, data: { messageId } });
             } catch (err) {
-              // Not sent: release the claim so the retry sends it.
-              await db.notice.delete({ where: { idempotencyKey: key } });
-              throw err;
+              // Proven not sent: release the claim so the retry sends it. Anything else may have
+              // gone out: keep the claim (never twice) and say so where a person will see it.
+              if (classifySendError(err) === 'not-sent') {
+                await db.notice.delete({ where: { idempotencyKey: key } });
+                throw err;
+              }
+              await db.$transaction((tx) =>
+                recordChange(
+                  tx,
+                  SYSTEM_ACTOR,
+                  {
+                    action: 'collections.notice.email_unconfirmed',
+                    entityType: 'collections_episode',
+                    entityId: `${i.accountId}:${i.episode}`,
+                    accountId: i.accountId,
+                    after: {
+                      key,
+                      recipient: to.email,
+                      error: String((err as Error)?.message ?? err).slice(0, 300),
+                    },
+                    reason: 'The mail server did not confirm the message; it is not resent automatically.',
+                  },
+                  {
+                    kind: 'collections.notice.unconfirmed',
+                    summary: `${labelOf(i.type)} email to ${to.email} not confirmed by the mail server`,
+                    data: { key },
+                  },
+                ),
+              );
             }
           }
           await db.$transaction(async (tx) => {

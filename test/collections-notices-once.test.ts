@@ -1,0 +1,198 @@
+// A disconnection notice reaches every recipient the profile requires — the customer in Spanish,
+// the designated third party, and "Occupant" at a tenant-occupied premise (California water,
+// SB 998) — with the right amounts, and exactly once although its activity fails after sending
+// (a retry) and the worker then dies (a restart on a second worker).
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createActivities } from '../activities';
+import { createMailer } from '../lib/mailer';
+import { listCaughtMail, startSmtpCatcher, type SmtpCatcher } from '../lib/runtime/smtp-catcher';
+import { createTestDatabase, type TestDatabase } from './helpers/db';
+import { createTimeSkippingEnv, workflowBundle } from './helpers/temporal';
+import {
+  caseStateQuery,
+  collectionsCase,
+  collectionsHandoffSignal,
+  collectionsWorkflowId,
+} from '../workflows/collections-case';
+
+jest.setTimeout(240_000);
+
+let t: TestDatabase;
+let env: TestWorkflowEnvironment;
+let catcher: SmtpCatcher;
+let scratch: string;
+const DAY = 86_400_000;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  env = await createTimeSkippingEnv();
+  scratch = mkdtempSync(path.join(os.tmpdir(), 'opencis-notices-'));
+  catcher = await startSmtpCatcher({ mailDir: path.join(scratch, 'mail'), port: 0 });
+});
+afterAll(async () => {
+  await env?.teardown();
+  await catcher?.stop();
+  await t?.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+async function seed(now: number) {
+  await t.db.customer.create({
+    data: {
+      id: 'C-N1',
+      name: 'Lucía Hernández',
+      mailingAddress: '12 Olive Ave, Fresno, CA 93701',
+      email: 'lucia@example.org',
+      language: 'es-MX',
+      paperless: true,
+    },
+  });
+  await t.db.premise.create({
+    data: {
+      id: 'P-N1',
+      serviceAddress: '40 Cedar St Apt 2, Fresno, CA 93701',
+      zip: '93701',
+      serviceArea: 'Central',
+      state: 'CA',
+      jurisdictionProfile: 'CA_WATER',
+      premiseType: 'RESIDENTIAL',
+      tenantOccupied: true,
+    },
+  });
+  await t.db.account.create({
+    data: {
+      id: 'A-N1',
+      customerId: 'C-N1',
+      premiseId: 'P-N1',
+      class: 'RES',
+      billCycle: 1,
+      startDate: new Date('2025-01-01T00:00:00Z'),
+      incomePctFpl: 320,
+      incomeVerifiedOn: new Date(now - 30 * DAY),
+      thirdPartyName: 'Marco Hernández',
+      thirdPartyEmail: 'marco@example.org',
+      thirdPartyAddress: '9 Pine Rd, Fresno, CA 93702',
+    },
+  });
+  const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  await t.db.ledgerEntry.create({
+    data: {
+      accountId: 'A-N1',
+      kind: 'CHARGE',
+      amountCents: 18_765n,
+      effectiveDate: new Date(`${iso(now - 90 * DAY)}T00:00:00Z`),
+      dueDate: new Date(`${iso(now - 70 * DAY)}T00:00:00Z`),
+      idempotencyKey: 'notice-test-charge',
+      memo: 'Bill of August',
+    },
+  });
+  await t.db.collectionsEpisode.create({
+    data: {
+      accountId: 'A-N1',
+      episode: 1,
+      workflowId: collectionsWorkflowId('A-N1', 1),
+      pastDueCents: 18_765n,
+    },
+  });
+}
+
+test('right content, language and recipients; exactly once through an activity retry and a worker restart', async () => {
+  const now = await env.currentTimeMs();
+  await seed(now);
+  const taskQueue = `notices-${randomBytes(4).toString('hex')}`;
+  const mailer = createMailer(catcher.url, 'Millbrook Water & Light <billing@millbrook.example>');
+  const real = createActivities({ db: t.db, temporal: env.client, taskQueue, mailer, outDir: scratch });
+  const bundle = await workflowBundle();
+
+  // The first worker sends the notice, then fails the attempt (a lost acknowledgement); the retry
+  // sends again on the same worker and the worker dies before reporting it.
+  let attempts = 0;
+  let died!: () => void;
+  const dead = new Promise<void>((r) => (died = r));
+  const failing = {
+    ...real,
+    async sendCollectionsNotice(i: Parameters<typeof real.sendCollectionsNotice>[0]) {
+      const r = await real.sendCollectionsNotice(i);
+      if (i.type !== 'DISCONNECT_NOTICE') return r;
+      attempts++;
+      if (attempts === 2) died();
+      throw new Error(attempts === 1 ? 'acknowledgement lost after sending' : 'worker process killed');
+    },
+  };
+  const first = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: bundle,
+    activities: failing,
+    maxCachedWorkflows: 0,
+    shutdownGraceTime: '200ms',
+    shutdownForceTime: '2s',
+  });
+  const firstRun = first.run();
+  const handle = await env.client.workflow.signalWithStart(collectionsCase, {
+    taskQueue,
+    workflowId: collectionsWorkflowId('A-N1', 1),
+    args: [{ accountId: 'A-N1', episode: 1 }],
+    signal: collectionsHandoffSignal,
+    signalArgs: [
+      { runId: 'notice-run', asOf: new Date(now).toISOString().slice(0, 10), pastDueCents: '18765' },
+    ],
+  });
+  await dead;
+  first.shutdown();
+  await firstRun.catch(() => undefined);
+  expect(attempts).toBe(2);
+
+  const second = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: bundle,
+    activities: real,
+  });
+  await second.runUntil(async () => {
+    for (let i = 0; i < 200; i++) {
+      const s = await handle.query(caseStateQuery);
+      if (s.stage !== 'OPEN' && s.stage !== 'REMINDED') return;
+      await env.sleep(60_000);
+    }
+    throw new Error('the notice step never completed');
+  });
+  mailer.close();
+
+  // The register: one row per recipient and channel, each with its content hash.
+  const notices = await t.db.notice.findMany({ where: { accountId: 'A-N1', type: 'DISCONNECT_NOTICE' } });
+  const rows = notices.map((n) => `${(n.content as { role: string }).role}:${n.channel}`).sort();
+  expect(rows).toEqual([
+    'CUSTOMER:EMAIL',
+    'CUSTOMER:PRINT',
+    'OCCUPANT:PRINT',
+    'THIRD_PARTY:EMAIL',
+    'THIRD_PARTY:PRINT',
+  ]);
+  expect(notices.every((n) => /^[0-9a-f]{64}$/.test(n.contentHash) && n.episode === 1)).toBe(true);
+
+  // The mail: exactly one disconnection notice per email recipient, in the customer's language.
+  const mail = await listCaughtMail(path.join(scratch, 'mail'), 100);
+  const toCustomer = mail.filter(
+    (m) => m.to.includes('lucia@example.org') && /desconex|suspensi|corte/i.test(m.subject),
+  );
+  const toThirdParty = mail.filter((m) => m.to.includes('marco@example.org'));
+  expect(toCustomer).toHaveLength(1);
+  expect(toThirdParty).toHaveLength(1);
+  expect(toCustomer[0]!.text).toContain('187.65');
+  expect(toCustomer[0]!.text).toMatch(/Lucía Hernández/);
+  const occupant = notices.find((n) => (n.content as { role: string }).role === 'OCCUPANT')!;
+  expect(occupant.recipient).toMatch(/^Occupant, 40 Cedar St/);
+  expect((occupant.content as { text: string }).text).toMatch(/Ocupante|Occupant/);
+
+  // And one compliance action per delivery: the reports count each once.
+  const actions = await t.db.collectionsAction.findMany({
+    where: { accountId: 'A-N1', kind: 'DISCONNECT_NOTICE' },
+  });
+  expect(actions).toHaveLength(notices.length);
+});
