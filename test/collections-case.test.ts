@@ -3,7 +3,9 @@
 // separate days → 48-hour posted notice (December) → disconnection on a lawful day → payment →
 // reconnection within the deadline → closed. And the protections that stop a disconnection that
 // is otherwise due, including one that arrives while the disconnect order is with the crew.
+import { Worker } from '@temporalio/worker';
 import { startTestApp, seedAccount, type TestApp } from './helpers/app';
+import { workflowBundle } from './helpers/temporal';
 import { ledgerFixtures } from './helpers/ledger-fixtures';
 import {
   caseStateQuery,
@@ -175,6 +177,14 @@ test('PA: notice, contacts, posted notice, disconnection on a lawful day, paymen
   expect(tl.body.items.length).toBeGreaterThan(5);
   const notices = await app.t.db.notice.findMany({ where: { accountId } });
   expect(new Set(notices.map((n) => n.idempotencyKey)).size).toBe(notices.length);
+  // A change to the workflow that would break running cases fails here (DeterminismViolationError);
+  // the history covers every stage from hand-off to reconnection.
+  const history = await handle(accountId).fetchHistory();
+  await Worker.runReplayHistory(
+    { workflowBundle: await workflowBundle() },
+    history,
+    collectionsWorkflowId(accountId, 1),
+  );
 });
 
 test('a dispute that arrives while the disconnect order is with the crew cancels it; the completion is refused', async () => {
