@@ -112,19 +112,30 @@ function venvBin(name) {
   return existsSync(p) && statSync(p).isFile() ? p : null;
 }
 
-/** System tools the tests use: pdftotext reads bill PDFs back (Debian package poppler-utils). */
+/**
+ * System tools the tests use: pdftotext reads bill PDFs back (Debian poppler-utils); headless
+ * Chromium runs the dashboard's browser tests (Debian chromium, driven by playwright-core).
+ */
+const TEST_TOOLS = [
+  { bin: 'pdftotext', pkg: 'poppler-utils', why: 'to read bill PDFs back', other: 'brew install poppler' },
+  { bin: 'chromium', pkg: 'chromium', why: 'for the dashboard browser tests', other: 'or set CHROMIUM_PATH' },
+];
 function ensureTestTools() {
-  if (which('pdftotext')) return;
+  const missing = TEST_TOOLS.filter((t) => !(t.bin === 'chromium' && process.env.CHROMIUM_PATH) && !which(t.bin));
+  if (missing.length === 0) return;
   const apt = which('apt-get');
   if (apt && process.getuid && process.getuid() === 0) {
-    say('installing poppler-utils (pdftotext) for the bill PDF tests…');
+    say(`installing ${missing.map((t) => t.pkg).join(', ')} for the tests…`);
     run(apt, ['update', '-qq'], { quiet: true });
-    const r = run(apt, ['install', '-y', '-qq', 'poppler-utils'], { quiet: true });
-    if (r.status === 0 && which('pdftotext')) return;
+    run(apt, ['install', '-y', '-qq', ...missing.map((t) => t.pkg)], { quiet: true });
   }
-  fail(
-    'the tests need `pdftotext` to read bill PDFs back: install poppler-utils (apt-get install poppler-utils, brew install poppler).',
-  );
+  const still = missing.filter((t) => !which(t.bin));
+  if (still.length > 0)
+    fail(
+      still
+        .map((t) => `the tests need \`${t.bin}\` ${t.why}: install ${t.pkg} (apt-get install ${t.pkg}; ${t.other}).`)
+        .join('\n'),
+    );
 }
 
 function exec(bin, args) {
