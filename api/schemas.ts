@@ -16,8 +16,8 @@ const inYearRange = (s: string) => {
   return year >= MIN_YEAR && year <= MAX_YEAR;
 };
 const yearRange = { message: `must be between ${MIN_YEAR}-01-01 and ${MAX_YEAR}-12-31` };
-const isoDate = z.iso.date({ message: 'must be a date as YYYY-MM-DD' }).refine(inYearRange, yearRange);
-const isoDateTime = z.iso.datetime({ offset: true }).refine(inYearRange, yearRange);
+export const isoDate = z.iso.date({ message: 'must be a date as YYYY-MM-DD' }).refine(inYearRange, yearRange);
+export const isoDateTime = z.iso.datetime({ offset: true }).refine(inYearRange, yearRange);
 const id = z
   .string()
   .trim()

@@ -262,6 +262,8 @@ export async function setIncome(
   input: { incomePctFpl: number; verifiedOn: string | null },
 ) {
   await mustHaveAccount(d.db, accountId);
+  if (input.verifiedOn && input.verifiedOn > isoDateIn(new Date(), UTILITY_TIME_ZONE))
+    throw new AppError('validation_failed', 'verifiedOn: must not be in the future', 'verifiedOn');
   await d.db.$transaction(async (tx) => {
     const before = await tx.account.findUniqueOrThrow({
       where: { id: accountId },

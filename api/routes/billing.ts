@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
 import type { RouteTable } from '../route';
+import * as S from '../schemas';
 import {
   importAmiReads,
   importGreenButton,
@@ -16,7 +17,7 @@ const period = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a billing pe
 const cycleId = z.coerce.number().int().min(1).max(31);
 const reason = z.string().trim().min(1).max(500);
 const ZCycleParams = z.object({ cycleId, period }).strict();
-const isoDateTime = z.iso.datetime({ offset: true }).or(z.iso.date());
+const isoDateTime = S.isoDateTime.or(S.isoDate);
 
 export const ZReadImport = z
   .object({

@@ -4,9 +4,9 @@ import { z } from 'zod';
 import type { ApiDeps } from '../deps';
 import type { RouteTable } from '../route';
 import { idempotencyKeyOf } from '../idempotency-key';
+import { isoDate, isoDateTime } from '../schemas';
 import * as cases from '../../services/collections';
 
-const isoDate = z.iso.date({ message: 'must be a date as YYYY-MM-DD' });
 const accountParams = z.object({ id: z.string().trim().min(1).max(40) }).strict();
 const reason = z.string().trim().min(1).max(500);
 
@@ -24,7 +24,7 @@ export function registerCollectionsRoutes(t: RouteTable, deps: ApiDeps): void {
         kind: z.enum(['PHONE', 'WRITTEN']),
         validUntil: isoDate,
         certifiedBy: z.string().trim().min(1).max(200),
-        receivedAt: z.iso.datetime({ offset: true }).optional(),
+        receivedAt: isoDateTime.optional(),
         writtenFollowUpBy: isoDate.optional(),
       })
       .strict(),
@@ -69,7 +69,18 @@ export function registerCollectionsRoutes(t: RouteTable, deps: ApiDeps): void {
     summary: 'Record household income as a percentage of the federal poverty level',
     permission: 'case:write',
     params: accountParams,
-    body: z.object({ incomePctFpl: z.number().min(0).max(10_000), verifiedOn: isoDate.nullable() }).strict(),
+    body: z
+      .object({
+        // Stored to the hundredth of a percent; a household above 1,000% of the poverty level
+        // is treated the same as one at 1,000% by every profile.
+        incomePctFpl: z
+          .number()
+          .min(0)
+          .max(1000)
+          .transform((v) => Math.round(v * 100) / 100),
+        verifiedOn: isoDate.nullable(),
+      })
+      .strict(),
     handler: ({ actor, params, body }) => cases.setIncome(d, actor, params.id, body),
   });
   t.add({
@@ -83,7 +94,7 @@ export function registerCollectionsRoutes(t: RouteTable, deps: ApiDeps): void {
       .object({
         method: z.enum(['PHONE', 'IN_PERSON']),
         outcome: z.enum(['REACHED', 'NOT_REACHED']),
-        at: z.iso.datetime({ offset: true }).optional(),
+        at: isoDateTime.optional(),
         note: z.string().trim().max(500).optional(),
       })
       .strict(),

@@ -4,6 +4,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
 import type { RouteTable } from '../route';
+import { isoDate } from '../schemas';
 import {
   importWeatherCsv,
   listWeather,
@@ -12,8 +13,6 @@ import {
   ZWeatherRecord,
   type WeatherChange,
 } from '../../services/weather';
-
-const isoDate = z.iso.date({ message: 'must be a date as YYYY-MM-DD' });
 
 /**
  * Tells the collections cases in the changed areas to decide again. The weather is recorded by

@@ -9,7 +9,7 @@
 
 import { createReadStream } from 'node:fs';
 import { pipeline, type Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import { parseLocalDateTime } from '../../domain/reads/time';
 import { KNOWN_FLAGS, READ_UNITS, parseFlags, type IncomingRead } from '../../domain/reads/validate';
 
@@ -138,7 +138,8 @@ export async function* readAmiBillingReads(
   } catch (e) {
     if (e instanceof AmiFileError) throw e;
     const err = e as { code?: unknown; lines?: unknown; message?: string };
-    if (typeof err.code === 'string' && err.code.startsWith('CSV_')) {
+    // csv-parse names its errors CSV_* (limits) or after the fault (INVALID_OPENING_QUOTE, ...).
+    if (e instanceof CsvError || (typeof err.code === 'string' && err.code.startsWith('CSV_'))) {
       const line = typeof err.lines === 'number' ? err.lines : null;
       throw new AmiFileError(`AMI billing-read file: line ${line ?? '?'}: ${err.message ?? err.code}`, line);
     }
