@@ -29,6 +29,7 @@ import { AppError } from '../lib/errors';
 import { classifySendError } from '../services/bill-delivery';
 import type { ServiceOrderType } from '../domain/service-order';
 import { isoDateIn } from '../domain/ledger/dates';
+import { TX_OPTIONS } from '../services/ledger';
 
 export interface CollectionsActivityDeps {
   db: Db;
@@ -54,6 +55,8 @@ export interface CasePlanResult {
   blocking: string[];
   protections: string[];
   arrangement: { id: string; status: string } | null;
+  /** The account's service ended with a final bill: there is nothing to disconnect. */
+  finalBilled: boolean;
 }
 
 /** One compliance action, for the reports: who, what, where (ZIP, service, class, heating). */
@@ -98,6 +101,9 @@ async function recordAction(
 
 export function createCollectionsActivities(deps: CollectionsActivityDeps) {
   const { db } = deps;
+  // Cases wake in crowds (a cycle hands off every past-due account at once): wait for a
+  // connection rather than fail the attempt.
+  const inTx = <T>(fn: (tx: Tx) => Promise<T>) => db.$transaction(fn, TX_OPTIONS);
   const orderDeps = () => {
     if (!deps.temporal || !deps.taskQueue) throw new Error('Collections orders need the Temporal client');
     return { db, temporal: deps.temporal, taskQueue: deps.taskQueue };
@@ -112,7 +118,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       pastDueCents: string;
     }) {
       const ctx = await loadCaseContext(db, h.accountId, h.episode, new Date(`${h.asOf}T12:00:00Z`));
-      await db.$transaction(async (tx) => {
+      await inTx(async (tx) => {
         await once(
           tx,
           collectionsKey(h.accountId, h.episode, `handoff:${h.runId}`),
@@ -178,6 +184,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
         blocking: (plan.now ? [] : [...d.blocking, ...(d.earliestReasons ?? [])]).map(line),
         protections: plan.why.protections.map(line),
         arrangement,
+        finalBilled: ctx.accountStatus === 'FINAL' || ctx.accountStatus === 'CLOSED',
       };
       await db.collectionsEpisode.updateMany({
         where: { accountId: i.accountId, episode: i.episode, closedAt: null },
@@ -249,7 +256,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
         const to = recipientFor(ctx, role);
         if (!to) {
           // Nobody on file for this role (no landlord recorded): said on the timeline, not skipped silently.
-          await db.$transaction((tx) =>
+          await inTx((tx) =>
             once(
               tx,
               collectionsKey(i.accountId, i.episode, `${i.type}:${i.seq}:${role}:none`),
@@ -355,7 +362,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
                 await db.notice.delete({ where: { idempotencyKey: key } });
                 throw err;
               }
-              await db.$transaction((tx) =>
+              await inTx((tx) =>
                 recordChange(
                   tx,
                   SYSTEM_ACTOR,
@@ -380,7 +387,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
               );
             }
           }
-          await db.$transaction(async (tx) => {
+          await inTx(async (tx) => {
             await recordAction(tx, ctx, {
               key,
               accountId: i.accountId,
@@ -436,7 +443,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
         select: { customer: { select: { phone: true } } },
       });
       const key = collectionsKey(i.accountId, i.episode, `contact:${i.seq}`);
-      await db.$transaction(async (tx) => {
+      await inTx(async (tx) => {
         const fresh = await recordAction(tx, ctx, {
           key,
           accountId: i.accountId,
@@ -489,9 +496,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
         dueBy = r.due;
         reasons = r.reasons.map(line);
       }
-      const { result: orderId } = await db.$transaction((tx) =>
-        once(tx, key, 'collections', () => newOrderId(db)),
-      );
+      const { result: orderId } = await inTx((tx) => once(tx, key, 'collections', () => newOrderId(tx)));
       await openServiceOrder(
         d,
         SYSTEM_ACTOR,
@@ -534,7 +539,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       const kind = { DOOR_HANGER: 'POSTED_NOTICE', DISCONNECT: 'DISCONNECT', RECONNECT: 'RECONNECT' }[i.type];
       if (!kind) throw new Error(`Order type ${i.type} is not a collections order`);
       const key = collectionsKey(i.accountId, i.episode, `outcome:${i.orderId}`);
-      await db.$transaction(async (tx) => {
+      await inTx(async (tx) => {
         const fresh = await recordAction(tx, ctx, {
           key,
           accountId: i.accountId,
@@ -632,7 +637,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       );
       const reasons = decision.reasons.map(line);
       const key = collectionsKey(i.accountId, i.episode, `arrangement:${i.requestKey}`);
-      const { result } = await db.$transaction((tx) =>
+      const { result } = await inTx((tx) =>
         once(tx, key, 'collections', async () => {
           await recordAction(tx, ctx, {
             key,
@@ -757,7 +762,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       const at = new Date(i.at);
       const ctx = await loadCaseContext(db, i.accountId, i.episode, at);
       const key = collectionsKey(i.accountId, i.episode, `arrangement:${i.arrangementId}:${i.outcome}`);
-      await db.$transaction(async (tx) => {
+      await inTx(async (tx) => {
         const fresh = await recordAction(tx, ctx, {
           key,
           accountId: i.accountId,
@@ -800,7 +805,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
     async closeCollectionsEpisode(c: { accountId: string; episode: number; reason: string; at?: string }) {
       const at = c.at ? new Date(c.at) : new Date();
       const ctx = await loadCaseContext(db, c.accountId, c.episode, at);
-      await db.$transaction(async (tx) => {
+      await inTx(async (tx) => {
         await recordAction(tx, ctx, {
           key: collectionsKey(c.accountId, c.episode, 'closed'),
           accountId: c.accountId,

@@ -5,7 +5,10 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import express, { Router } from 'express';
-import { authenticator } from './auth';
+import { authenticator, DEFAULT_AUTH_FAILURE_LIMIT } from './auth';
+import { FailureCounter } from '../lib/rate-limit';
+import { recordAudit } from '../lib/audit';
+import { createApiMetrics } from '../lib/metrics';
 import type { ApiDeps } from './deps';
 import { errorHandler } from './errors';
 import { buildOpenApi } from './openapi';
@@ -13,7 +16,6 @@ import { RouteTable } from './route';
 import { docsPage } from './docs-page';
 import * as S from './schemas';
 import * as customers from '../services/customers';
-import * as orders from '../services/service-orders';
 import * as users from '../services/users';
 import { accountTimeline, logInteraction } from '../services/timeline';
 import { auditPage, writeAuditCsv } from '../services/audit-export';
@@ -30,6 +32,8 @@ import { registerCaseRoutes } from './routes/cases';
 import { registerCollectionsRoutes } from './routes/collections';
 import { wakeCasesInAreas } from '../services/collections';
 import { registerBillCorrectionRoutes } from './routes/bill-corrections';
+import { registerServiceOrderRoutes } from './routes/service-orders';
+import { createDashboard } from '../web/dashboard';
 
 const VERSION = '0.1.0';
 
@@ -48,6 +52,8 @@ export function createApp(given: ApiDeps): express.Express {
   app.set('query parser', 'simple');
 
   // Request id (the caller's, when sane) and a child logger that carries it.
+  const metrics = createApiMetrics();
+  app.use(metrics.middleware);
   app.use((req, res, next) => {
     const given = req.header('x-request-id');
     req.id = given && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
@@ -72,10 +78,33 @@ export function createApp(given: ApiDeps): express.Express {
   app.use(express.json({ limit: '60mb', strict: true }));
 
   const router = Router();
-  const t = new RouteTable(router, authenticator(deps.db));
-  const orderDeps = { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue };
+  const t = new RouteTable(
+    router,
+    authenticator(deps.db, new FailureCounter(deps.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT)),
+    // Every authorization refusal is on the audit trail: who tried what, and which rule said no.
+    (req, actor, permission) =>
+      deps.db.$transaction((tx) =>
+        recordAudit(tx, actor, {
+          action: 'authorization.refused',
+          entityType: 'route',
+          entityId: `${req.method} ${req.route?.path ?? req.path}`,
+          reason: `the ${actor.role} role lacks ${permission}`,
+        }),
+      ),
+  );
   const key = deps.encryptionKey;
 
+  t.add({
+    method: 'get',
+    path: '/metrics',
+    tag: 'system',
+    summary: 'Prometheus metrics of this API process (requests by route and status, latency, Node)',
+    permission: 'metrics:read',
+    produces: ['text/plain'],
+    handler: async ({ res }) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    },
+  });
   // ---- public ------------------------------------------------------------------------------------
   t.add({
     method: 'get',
@@ -283,85 +312,7 @@ export function createApp(given: ApiDeps): express.Express {
   });
 
   // ---- service orders and field crews ------------------------------------------------------------
-  t.add({
-    method: 'post',
-    path: '/service-orders',
-    tag: 'service orders',
-    summary: 'Open a service order (starts its workflow)',
-    permission: 'service-order:create',
-    body: S.ZServiceOrderCreate,
-    status: 202,
-    handler: async ({ actor, body, res }) => {
-      const o = await orders.openServiceOrder(orderDeps, actor, body);
-      res.setHeader('Location', `/service-orders/${o.id}`);
-      return o;
-    },
-  });
-  t.add({
-    method: 'get',
-    path: '/service-orders',
-    tag: 'service orders',
-    summary: 'List service orders',
-    permission: 'service-order:read',
-    query: S.ZServiceOrderList,
-    handler: ({ query }) => orders.listServiceOrders(deps.db, query),
-  });
-  t.add({
-    method: 'get',
-    path: '/service-orders/:id',
-    tag: 'service orders',
-    summary: 'A service order, live from its workflow',
-    permission: 'service-order:read',
-    params: S.ZIdParams,
-    handler: ({ params }) => orders.getServiceOrder(orderDeps, params.id),
-  });
-  t.add({
-    method: 'post',
-    path: '/service-orders/:id/assign',
-    tag: 'service orders',
-    summary: 'Assign or reassign a crew',
-    permission: 'service-order:dispatch',
-    params: S.ZIdParams,
-    body: S.ZAssign,
-    handler: ({ actor, params, body }) => orders.assignServiceOrder(orderDeps, actor, params.id, body.crewId),
-  });
-  t.add({
-    method: 'post',
-    path: '/service-orders/:id/cancel',
-    tag: 'service orders',
-    summary: 'Cancel with a reason',
-    permission: 'service-order:cancel',
-    params: S.ZIdParams,
-    body: S.ZCancel,
-    handler: ({ actor, params, body }) => orders.cancelServiceOrder(orderDeps, actor, params.id, body.reason),
-  });
-  t.add({
-    method: 'get',
-    path: '/field/orders',
-    tag: 'field',
-    summary: "The calling crew's open orders",
-    permission: 'field:work',
-    handler: ({ actor }) => orders.listCrewOrders(deps.db, actor),
-  });
-  t.add({
-    method: 'get',
-    path: '/field/orders/:id',
-    tag: 'field',
-    summary: "One of the calling crew's orders",
-    permission: 'field:work',
-    params: S.ZIdParams,
-    handler: ({ actor, params }) => orders.getCrewOrder(deps.db, actor, params.id),
-  });
-  t.add({
-    method: 'post',
-    path: '/field/orders/:id/complete',
-    tag: 'field',
-    summary: 'Complete an order with the reading, outcome and notes (safe to retry)',
-    permission: 'field:work',
-    params: S.ZIdParams,
-    body: S.ZFieldComplete,
-    handler: ({ actor, params, body }) => orders.completeCrewOrder(orderDeps, actor, params.id, body),
-  });
+  registerServiceOrderRoutes(t, deps);
 
   // ---- payments, ledger, deposits, bank files ---------------------------------------------------
   registerPaymentRoutes(t, deps);
@@ -503,6 +454,7 @@ export function createApp(given: ApiDeps): express.Express {
     },
   });
 
+  app.use('/dashboard', createDashboard(deps)); // server-rendered pages: web/README.md
   app.use(router);
   app.locals.routes = t.routes; // the route table, for the OpenAPI document and authorization tests
   app.use((req, _res, next) => next(new AppError('not_found', `No route for ${req.method} ${req.path}`)));

@@ -3,6 +3,7 @@
 import type { Client as TemporalClient } from '@temporalio/client';
 import type { Db } from '../lib/db/prisma';
 import type { Logger } from '../lib/logger';
+import type { RateLimit } from '../lib/rate-limit';
 
 export interface HealthPart {
   ok: boolean;
@@ -18,6 +19,8 @@ export interface ApiDeps {
   encryptionKey: Buffer;
   /** Where the embedded SMTP catcher keeps mail; absent when an external SMTP server is used. */
   mailDir?: string;
+  /** Failed authentications allowed per client address and window (default 20 a minute). */
+  authFailureLimit?: RateLimit;
   /** Reports on each part of the system for GET /health. */
   health: () => Promise<Record<string, HealthPart>>;
   /** Called after recorded weather changes, with each service area and day that changed. */

@@ -53,6 +53,11 @@ export class RouteTable {
   constructor(
     private readonly router: Router,
     private readonly authenticate: (req: Request) => Promise<RequestActor>,
+    private readonly onRefused?: (
+      req: Request,
+      actor: RequestActor,
+      permission: Permission,
+    ) => Promise<unknown>,
   ) {}
 
   add<
@@ -83,6 +88,7 @@ export class RouteTable {
               { actor: actor.id, role: actor.role, permission: spec.permission },
               'authorization refused',
             );
+            await this.onRefused?.(req, actor, spec.permission);
             throw new AppError(
               'forbidden',
               `The ${actor.role} role may not ${spec.permission.replace(':', ' ')}`,

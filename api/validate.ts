@@ -34,7 +34,7 @@ function findNul(value: unknown, path: string[], depth = 0): string[] | null {
   if (typeof value === 'string') return value.includes('\u0000') ? path : null;
   if (!value || typeof value !== 'object' || depth > 20) return null;
   for (const [k, v] of Object.entries(value)) {
-    if (k.includes('\u0000')) return [...path, k.replace(/\u0000/g, '')];
+    if (k.includes('\u0000')) return [...path, k.split('\u0000').join('')];
     const found = findNul(v, [...path, k], depth + 1);
     if (found) return found;
   }

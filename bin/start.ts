@@ -13,6 +13,7 @@ import { createApp } from '../api/app';
 import { SYSTEM_ACTOR } from '../lib/audit';
 import { loadDemo, ensureAdminKey } from '../services/demo';
 import { ensureCycleSchedules } from '../services/bill-cycles';
+import { workerTelemetry } from '../lib/metrics';
 
 async function main() {
   const started = Date.now();
@@ -20,7 +21,12 @@ async function main() {
   const config = loadConfig();
   // This process owns shutdown (the SDK would otherwise start draining the worker on its own
   // signal handler) and keeps the worker's log to warnings.
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  const telemetryOptions = workerTelemetry(config.WORKER_METRICS_ADDRESS);
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    shutdownSignals: [],
+    ...(telemetryOptions ? { telemetryOptions } : {}),
+  });
   const sys = await startSystem(config, { embedded: true });
   try {
     await run(sys, started, demo);

@@ -1,12 +1,15 @@
 // A worker process on its own (production: run as many as the load needs, on the same task queue).
 // Needs DATABASE_URL, TEMPORAL_ADDRESS and SMTP_URL (npm start runs an embedded worker instead).
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { workerTelemetry } from '../lib/metrics';
 import { loadConfig } from '../lib/config';
 import { startSystem, workerDeps } from '../lib/system';
 import { createWorker } from '../lib/worker';
 
 async function main() {
   const config = loadConfig();
+  const telemetryOptions = workerTelemetry(config.WORKER_METRICS_ADDRESS);
+  if (telemetryOptions) Runtime.install({ telemetryOptions });
   for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'SMTP_URL'] as const) {
     if (!config[name])
       throw new Error(`${name} must be set for a stand-alone worker (npm start runs an embedded one)`);

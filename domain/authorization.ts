@@ -47,6 +47,7 @@ export const PERMISSIONS = {
   'bill-cycle:approve': ['supervisor', 'admin'],
   'tariff:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
   'tariff:write': ['supervisor', 'admin'],
+  'metrics:read': ['admin', 'auditor', 'supervisor', 'system'],
   'case:write': ['csr', 'supervisor', 'admin'],
   'case:hold': ['supervisor', 'admin'],
   'case:read': ['csr', 'supervisor', 'auditor', 'admin'],

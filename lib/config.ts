@@ -23,6 +23,8 @@ const ConfigSchema = z.object({
   MAIL_FROM: z.string().default('Millbrook Water & Light <billing@millbrook.example>'),
   /** 32 bytes, base64 or hex: encrypts dates of birth and bank account numbers at rest. */
   DATA_ENCRYPTION_KEY: z.string().optional(),
+  /** host:port where the worker's Temporal SDK metrics are served for Prometheus (off when unset). */
+  WORKER_METRICS_ADDRESS: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -11,15 +11,18 @@
 //   accepted it / when it joined the batch), plus an audit event and a timeline entry
 //   ('bill.emailed' / 'bill.printed') in the same transaction. contentHash is sha256 of the bill's
 //   PDF for print, and sha256 over subject, text, HTML and PDF for email (emailContentHash).
+// - Scale. Bills go in slices (a few hundred: one query to load them, one statement to claim them,
+//   one transaction to record them), the `heartbeat` callback after each, so a cycle of 100,000
+//   bills never holds more than a slice in memory and a stalled worker is noticed.
 //
-// NOTHING TWICE: the register row is claimed (inserted under its unique idempotency key and
-// committed) BEFORE the email is sent, and a bill with any BILL row is treated as delivered. That
-// makes email AT MOST ONCE: a crash after the claim and before the send leaves a claimed row
-// without a messageId, and a retry does not send it again. We choose that over at-least-once
-// because a duplicate bill is a customer-visible error that cannot be taken back, while a claimed
-// but unsent email is visible in the register (EMAIL rows with message_id NULL, or an audit
-// 'bill.email_unconfirmed') and is fixed by resending deliberately. Failures the mail system
-// reports are sorted by what they prove:
+// NOTHING TWICE: the register rows are claimed (inserted under their unique idempotency keys and
+// committed) BEFORE the emails are sent, and a bill with any BILL row is treated as delivered. That
+// makes email AT MOST ONCE: a crash after a slice's claim and before its sends are recorded leaves
+// claimed rows without a messageId, and a retry does not send them again. We choose that over
+// at-least-once because a duplicate bill is a customer-visible error that cannot be taken back,
+// while a claimed but unsent email is visible in the register (EMAIL rows with message_id NULL, or
+// an audit 'bill.email_unconfirmed') and is fixed by resending deliberately. Failures the mail
+// system reports are sorted by what they prove:
 //   - nothing was accepted (no connection, a 4xx answer): the claim is released (the row deleted),
 //     so the bill is retried; deliverBills finishes the rest of the run and then throws (AppError
 //     'unavailable') so the caller (the cycle's activity) retries. A failure before the claim
@@ -30,10 +33,12 @@
 //     have been delivered, so the claim stands (at most once) and an audit event
 //     'bill.email_unconfirmed' says so.
 // Print is exactly once per batch: the claim row carries the batch id and commits with its audit
-// event; the batch files are then (re)written from the register, every bill whose PRINT row names
-// the batch, so a retry after a crash rewrites the same files with the same bytes (the PDF is
-// deterministic, the order is fixed: ZIP, account, bill) and a bill already printed in another
-// batch is never added to this one.
+// event. The batch files are written in one pass over every bill the batch holds — those claimed
+// now and those whose PRINT row an earlier try (or a concurrent delivery) committed — in print
+// order (ZIP, account, bill), each bill laid out once for both its hash and its pages, streamed to
+// a temporary file and renamed into place. So a retry after a crash rewrites the same files with
+// the same bytes (the PDF is deterministic), and a bill already printed in another batch is never
+// added to this one.
 //
 // Print vendor CSV layout (<batchId>.csv: UTF-8, CRLF, RFC 4180 quoting, one header row, one row
 // per bill in the PDF's order):
@@ -52,22 +57,27 @@
 //   first_page     first page of the bill in the PDF (1-based)
 //   pages          number of pages of the bill; each bill starts on a new page
 //   content_sha256 sha256 of the bill's own PDF, as in the notice register
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { NoticeChannel } from '@prisma/client';
-import { recordChange, type Actor } from '../lib/audit';
-import type { Db, Tx } from '../lib/db/prisma';
+import type { PoolClient } from 'pg';
+import type { Actor, AuditInput } from '../lib/audit';
+import { recordAudits, recordTimelines } from '../lib/audit-batch';
+import type { Db } from '../lib/db/prisma';
+import { inTransaction, insertRows, query, type Runner } from '../lib/db/bulk';
 import { AppError } from '../lib/errors';
 import type { Mailer } from '../lib/mailer';
-import { billPdf, renderPrintBatch } from '../lib/pdf/bill-pdf';
-import { loadBillViews, renderBill, type BillView } from './bill-render';
+import { billPdf, layOutBill, printOrder, PrintBatchFile, type PrintBatchEntry } from '../lib/pdf/bill-pdf';
+import { loadBillViews, parseMailingAddress, renderBill, type BillView } from './bill-render';
 
 export interface DeliveryDeps {
   db: Db;
   mailer: Mailer;
   /** Folder for the print batches: <outDir>/print/<batchId>.pdf and .csv. */
   outDir: string;
+  /** Called after each slice of bills (an activity heartbeats here). */
+  heartbeat?: () => void;
 }
 
 export interface DeliveryOptions {
@@ -116,8 +126,15 @@ export const PRINT_CSV_COLUMNS = [
   'content_sha256',
 ] as const;
 
-/** How many emails are in flight at once. */
-const EMAIL_CONCURRENCY = 4;
+/** How many emails are in flight at once (each send is its own SMTP session unless the mailer pools). */
+const EMAIL_CONCURRENCY = 32;
+/** Bills claimed, sent and recorded together: also the most a crash can leave claimed but unsent. */
+const EMAIL_SLICE = 200;
+/**
+ * Bills loaded, laid out and claimed together for print: small enough that laying out a slice
+ * does not hold up the emails in flight beside it.
+ */
+const PRINT_SLICE = 100;
 
 export const billNoticeKey = (billId: string, channel: NoticeChannel) => `bill:${billId}:${channel}`;
 
@@ -174,46 +191,34 @@ function csvField(v: string | number): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** The print vendor's CSV of a batch (layout in the header of this file). */
-export function printBatchCsv(
-  batchId: string,
-  rows: { view: BillView; sequence: number; firstPage: number; pages: number; contentHash: string }[],
-): string {
-  const lines = [PRINT_CSV_COLUMNS.join(',')];
-  for (const { view: v, sequence, firstPage, pages, contentHash } of rows) {
-    const p = v.customer.postal;
-    const record: Record<(typeof PRINT_CSV_COLUMNS)[number], string | number> = {
-      batch_id: batchId,
-      sequence,
-      bill_id: v.billId,
-      account_id: v.accountId,
-      customer_name: v.customer.name,
-      address_line1: p.lines[0] ?? '',
-      address_line2: p.lines.slice(1).join(', '),
-      city: p.city,
-      state: p.state,
-      zip: p.zip,
-      bill_date: v.billDate,
-      due_date: v.dueDate,
-      amount_due: v.total,
-      estimated: v.estimated ? 'Y' : 'N',
-      language: v.language,
-      first_page: firstPage,
-      pages,
-      content_sha256: contentHash,
-    };
-    lines.push(PRINT_CSV_COLUMNS.map((c) => csvField(record[c])).join(','));
-  }
-  return `${lines.join('\r\n')}\r\n`;
+/** One row of the print vendor's CSV (layout in the header of this file), CRLF included. */
+function printCsvRow(batchId: string, v: BillView, entry: PrintBatchEntry, contentHash: string): string {
+  const p = v.customer.postal;
+  const record: Record<(typeof PRINT_CSV_COLUMNS)[number], string | number> = {
+    batch_id: batchId,
+    sequence: entry.sequence,
+    bill_id: v.billId,
+    account_id: v.accountId,
+    customer_name: v.customer.name,
+    address_line1: p.lines[0] ?? '',
+    address_line2: p.lines.slice(1).join(', '),
+    city: p.city,
+    state: p.state,
+    zip: p.zip,
+    bill_date: v.billDate,
+    due_date: v.dueDate,
+    amount_due: v.total,
+    estimated: v.estimated ? 'Y' : 'N',
+    language: v.language,
+    first_page: entry.firstPage,
+    pages: entry.pages,
+    content_sha256: contentHash,
+  };
+  return `${PRINT_CSV_COLUMNS.map((c) => csvField(record[c])).join(',')}\r\n`;
 }
 
-/** Writes next to the target and renames, so a reader never sees half a file. */
-function writeAtomically(file: string, content: Buffer | string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, content);
-  renameSync(tmp, file);
-}
+const slices = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, k) => items.slice(k * size, (k + 1) * size));
 
 async function inPool<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -234,230 +239,407 @@ interface Claim {
   batchId: string | null;
 }
 
-/** Inserts the register row unless its key exists; true when this call holds the claim. */
-async function claim(db: Db | Tx, c: Claim): Promise<boolean> {
-  const created = await db.notice.createMany({
-    data: [
-      {
-        accountId: c.view.accountId,
-        billId: c.view.billId,
-        type: NOTICE_TYPE_BILL,
-        channel: c.channel,
-        language: c.view.language,
-        recipient: c.recipient,
-        contentHash: c.contentHash,
-        idempotencyKey: billNoticeKey(c.view.billId, c.channel),
-        messageId: null,
-        batchId: c.batchId,
-        sentAt: new Date(),
-      },
-    ],
-    skipDuplicates: true,
+const NOTICE_COLUMNS = {
+  id: 'uuid',
+  account_id: 'text',
+  bill_id: 'text',
+  type: 'text',
+  channel: '"NoticeChannel"',
+  language: 'text',
+  recipient: 'text',
+  content_hash: 'text',
+  idempotency_key: 'text',
+  batch_id: 'text',
+  sent_at: 'timestamptz',
+};
+
+/** Inserts the register rows whose keys are free; returns the bill ids this call holds claims for. */
+async function claim(on: Runner, claims: readonly Claim[]): Promise<Set<string>> {
+  const now = new Date();
+  const rows = await insertRows<{ bill_id: string }>(
+    on,
+    'notice',
+    NOTICE_COLUMNS,
+    claims.map((c) => [
+      randomUUID(),
+      c.view.accountId,
+      c.view.billId,
+      NOTICE_TYPE_BILL,
+      c.channel,
+      c.view.language,
+      c.recipient,
+      c.contentHash,
+      billNoticeKey(c.view.billId, c.channel),
+      c.batchId,
+      now,
+    ]),
+    'ON CONFLICT (idempotency_key) DO NOTHING RETURNING bill_id',
+  );
+  return new Set(rows.map((r) => r.bill_id));
+}
+
+/** An audit row and a timeline entry per bill, in the caller's transaction. */
+async function recordDeliveries(
+  c: PoolClient,
+  actor: Actor,
+  events: readonly {
+    view: BillView;
+    kind: string;
+    summary: string;
+    audit: Omit<AuditInput, 'entityType' | 'entityId' | 'accountId'>;
+    data: unknown;
+  }[],
+): Promise<void> {
+  await recordAudits(
+    c,
+    actor,
+    events.map((e) => ({
+      ...e.audit,
+      entityType: 'bill',
+      entityId: e.view.billId,
+      accountId: e.view.accountId,
+    })),
+  );
+  await recordTimelines(
+    c,
+    actor,
+    events.map((e) => ({
+      accountId: e.view.accountId,
+      kind: e.kind,
+      entityType: 'bill',
+      entityId: e.view.billId,
+      summary: e.summary,
+      data: e.data,
+    })),
+  );
+}
+
+interface Tally {
+  emailed: number;
+  printed: number;
+  skipped: number;
+}
+
+/** Bills to print: by id, with the refusal when an email bounced to print. */
+type PrintQueue = Map<string, { recipient: string; error: string } | undefined>;
+
+/** Emails one slice of bills: claim, send, record (see the header for what each failure means). */
+async function emailSlice(
+  deps: DeliveryDeps,
+  actor: Actor,
+  views: readonly BillView[],
+  tally: Tally,
+  toPrint: PrintQueue,
+  retryLater: { billId: string; error: string }[],
+): Promise<void> {
+  const { db, mailer } = deps;
+  const items = views.map((view) => {
+    const rendered = renderBill(view);
+    const pdf = billPdf(view);
+    return {
+      view,
+      email: view.customer.email!.trim(),
+      rendered,
+      pdf,
+      contentHash: emailContentHash(rendered, pdf),
+    };
   });
-  return created.count === 1;
+  const held = await claim(
+    db,
+    items.map((i) => ({
+      view: i.view,
+      channel: 'EMAIL',
+      recipient: i.email,
+      contentHash: i.contentHash,
+      batchId: null,
+    })),
+  );
+  tally.skipped += items.length - held.size;
+  const sent: { item: (typeof items)[number]; messageId: string; at: Date }[] = [];
+  const unconfirmed: { item: (typeof items)[number]; error: string }[] = [];
+  const released: string[] = [];
+  await inPool(
+    items.filter((i) => held.has(i.view.billId)),
+    EMAIL_CONCURRENCY,
+    async (item) => {
+      const { view } = item;
+      const key = billNoticeKey(view.billId, 'EMAIL');
+      try {
+        const { messageId } = await mailer.send({
+          to: item.email,
+          subject: item.rendered.subject,
+          text: item.rendered.text,
+          html: item.rendered.html,
+          headers: { 'X-OpenCIS-Bill': view.billId, 'X-OpenCIS-Notice-Key': key },
+          attachments: [
+            {
+              filename: `bill-${view.accountId}-${view.billDate}.pdf`.replace(/[^A-Za-z0-9._-]/g, '_'),
+              content: item.pdf,
+              contentType: 'application/pdf',
+            },
+          ],
+        });
+        sent.push({ item, messageId, at: new Date() });
+      } catch (err) {
+        const kind = classifySendError(err);
+        // It may have gone out: keep the claim, and say so where a person will see it.
+        if (kind === 'unknown') unconfirmed.push({ item, error: errorText(err) });
+        else {
+          // Nothing was accepted: release the claim so the bill can be delivered again.
+          released.push(key);
+          if (kind === 'refused') toPrint.set(view.billId, { recipient: item.email, error: errorText(err) });
+          else retryLater.push({ billId: view.billId, error: errorText(err) });
+        }
+      }
+    },
+  );
+  if (released.length)
+    await query(db, 'DELETE FROM notice WHERE idempotency_key = ANY($1) AND message_id IS NULL', [released]);
+  await inTransaction(db, async (c) => {
+    if (sent.length)
+      await c.query(
+        `UPDATE notice SET message_id = s.message_id, sent_at = s.sent_at
+         FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS s(idempotency_key, message_id, sent_at)
+         WHERE notice.idempotency_key = s.idempotency_key`,
+        [
+          sent.map((s) => billNoticeKey(s.item.view.billId, 'EMAIL')),
+          sent.map((s) => s.messageId),
+          sent.map((s) => s.at),
+        ],
+      );
+    await recordDeliveries(c, actor, [
+      ...sent.map(({ item: { view, email, contentHash }, messageId }) => ({
+        view,
+        kind: 'bill.emailed',
+        summary: `Bill ${view.billId} (${view.totalText}) emailed to ${email}`,
+        audit: {
+          action: 'bill.emailed',
+          after: { channel: 'EMAIL', recipient: email, messageId, contentHash, language: view.language },
+        },
+        data: { billId: view.billId, messageId, language: view.language },
+      })),
+      ...unconfirmed.map(({ item: { view, email }, error }) => ({
+        view,
+        kind: 'bill.email_unconfirmed',
+        summary: `Bill ${view.billId} email to ${email} not confirmed by the mail server`,
+        audit: {
+          action: 'bill.email_unconfirmed',
+          after: {
+            channel: 'EMAIL',
+            recipient: email,
+            idempotencyKey: billNoticeKey(view.billId, 'EMAIL'),
+            error,
+          },
+          reason: 'The mail server did not confirm the message; it is not resent automatically.',
+        },
+        data: { billId: view.billId },
+      })),
+    ]);
+  });
+  tally.emailed += sent.length;
+  tally.skipped += unconfirmed.length;
+}
+
+/** Writes next to the target and renames at the end, so a reader never sees half a file. */
+const tempName = (file: string) => `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+
+/**
+ * Claims the bills still to print into the batch and writes the batch files: every bill the
+ * batch holds, in print order, streamed to disk slice by slice.
+ */
+async function printBatch(
+  deps: DeliveryDeps,
+  actor: Actor,
+  batchId: string,
+  toPrint: PrintQueue,
+  tally: Tally,
+): Promise<Pick<DeliveryResult, 'batchId' | 'pdfPath' | 'csvPath'>> {
+  const { db, outDir, heartbeat } = deps;
+  const members = new Map(
+    (
+      await query<{ bill_id: string; content_hash: string }>(
+        db,
+        `SELECT bill_id, content_hash FROM notice WHERE batch_id = $1 AND channel = 'PRINT' AND type = $2`,
+        [batchId, NOTICE_TYPE_BILL],
+      )
+    ).map((m) => [m.bill_id, m.content_hash]),
+  );
+  // Bills to print that a concurrent delivery has put in this batch since they were selected.
+  for (const id of toPrint.keys()) if (members.has(id)) tally.skipped++;
+  const candidates = [...new Set([...members.keys(), ...toPrint.keys()])];
+  if (candidates.length === 0) return { batchId: null, pdfPath: null, csvPath: null };
+  // Print order needs only each bill's mailing ZIP: sort the ids first, then load slice by slice.
+  const addressed = await query<{ id: string; account_id: string; mailing_address: string }>(
+    db,
+    `SELECT b.id, b.account_id, c.mailing_address
+     FROM bill b JOIN account a ON a.id = b.account_id JOIN customer c ON c.id = a.customer_id
+     WHERE b.id = ANY($1)`,
+    [candidates],
+  );
+  const ordered = printOrder(
+    addressed.map((r) => ({
+      billId: r.id,
+      accountId: r.account_id,
+      customer: { postal: parseMailingAddress(r.mailing_address) },
+    })),
+  ).map((r) => r.billId);
+
+  const dir = path.join(outDir, 'print');
+  mkdirSync(dir, { recursive: true });
+  const pdfPath = path.join(dir, `${batchId}.pdf`);
+  const csvPath = path.join(dir, `${batchId}.csv`);
+  const [pdfTemp, csvTemp] = [tempName(pdfPath), tempName(csvPath)];
+  const pdf = new PrintBatchFile(pdfTemp);
+  const csv = openSync(csvTemp, 'w');
+  let latest = '1970-01-01';
+  let bills = 0;
+  try {
+    writeSync(csv, `${PRINT_CSV_COLUMNS.join(',')}\r\n`);
+    for (const ids of slices(ordered, PRINT_SLICE)) {
+      const views = await loadBillViews(db, ids);
+      const laidOut = ids.map((id) => {
+        const view = views.get(id)!;
+        return { view, pages: layOutBill(view), hash: members.get(id) };
+      });
+      const fresh = laidOut
+        .filter((b) => b.hash === undefined)
+        .map((b) => ({ ...b, hash: printContentHash(billPdf(b.view, b.pages)) }));
+      if (fresh.length > 0) {
+        const held = await inTransaction(db, async (c) => {
+          const held = await claim(
+            c,
+            fresh.map((b) => ({
+              view: b.view,
+              channel: 'PRINT',
+              recipient: b.view.customer.mailingAddress,
+              contentHash: b.hash,
+              batchId,
+            })),
+          );
+          await recordDeliveries(
+            c,
+            actor,
+            fresh
+              .filter((b) => held.has(b.view.billId))
+              .map(({ view, hash }) => ({
+                view,
+                kind: 'bill.printed',
+                summary: `Bill ${view.billId} (${view.totalText}) sent to print in batch ${batchId}`,
+                audit: {
+                  action: 'bill.printed',
+                  after: {
+                    channel: 'PRINT',
+                    batchId,
+                    recipient: view.customer.mailingAddress,
+                    contentHash: hash,
+                    emailRefused: toPrint.get(view.billId),
+                  },
+                },
+                data: { billId: view.billId, batchId, language: view.language },
+              })),
+          );
+          return held;
+        });
+        tally.printed += held.size;
+        tally.skipped += fresh.length - held.size;
+        // A bill claimed first by a concurrent delivery belongs in this batch only if that claim
+        // names it.
+        const lost = fresh.filter((b) => !held.has(b.view.billId)).map((b) => b.view.billId);
+        const theirs = lost.length
+          ? await query<{ bill_id: string; content_hash: string }>(
+              db,
+              `SELECT bill_id, content_hash FROM notice
+               WHERE bill_id = ANY($1) AND batch_id = $2 AND channel = 'PRINT' AND type = $3`,
+              [lost, batchId, NOTICE_TYPE_BILL],
+            )
+          : [];
+        for (const b of fresh) members.set(b.view.billId, b.hash);
+        for (const id of lost) members.delete(id);
+        for (const t of theirs) members.set(t.bill_id, t.content_hash);
+      }
+      for (const { view, pages } of laidOut) {
+        const hash = members.get(view.billId);
+        if (hash === undefined) continue;
+        const entry = pdf.add(view, pages);
+        writeSync(csv, printCsvRow(batchId, view, entry, hash));
+        if (view.billDate > latest) latest = view.billDate;
+        bills++;
+      }
+      heartbeat?.();
+    }
+    pdf.close(latest);
+    closeSync(csv);
+  } catch (err) {
+    pdf.abort();
+    closeSync(csv);
+    rmSync(pdfTemp, { force: true });
+    rmSync(csvTemp, { force: true });
+    throw err;
+  }
+  if (bills === 0) {
+    rmSync(pdfTemp, { force: true });
+    rmSync(csvTemp, { force: true });
+    return { batchId: null, pdfPath: null, csvPath: null };
+  }
+  renameSync(pdfTemp, pdfPath);
+  renameSync(csvTemp, csvPath);
+  return { batchId, pdfPath, csvPath };
 }
 
 /** Delivers ISSUED bills by email or print, each at most once (see the header). */
 export async function deliverBills(deps: DeliveryDeps, opts: DeliveryOptions): Promise<DeliveryResult> {
-  const { db, mailer, outDir } = deps;
-  const { actor } = opts;
-  const selected = await db.bill.findMany({
-    where: {
-      status: 'ISSUED',
-      ...(opts.runId !== undefined ? { cycleRunId: opts.runId } : {}),
-      ...(opts.billIds !== undefined ? { id: { in: opts.billIds } } : {}),
-    },
-    select: { id: true },
-    orderBy: { id: 'asc' },
-  });
-  const selectedIds = selected.map((b) => b.id);
-  const batchId = printBatchId(opts.runId, selectedIds);
-  let skipped = opts.billIds ? new Set(opts.billIds).size - selectedIds.length : 0;
-
-  const delivered = new Set(
-    (
-      await db.notice.findMany({
-        where: { billId: { in: selectedIds }, type: NOTICE_TYPE_BILL },
-        select: { billId: true },
-      })
-    ).map((n) => n.billId),
+  const { db } = deps;
+  const selected = await query<{ id: string; delivered: boolean; paperless: boolean; email: string | null }>(
+    db,
+    // Whether a bill is delivered is an index lookup per bill (LIMIT 1 keeps it one), whatever the
+    // planner believes about a notice table the run may have just filled.
+    `SELECT b.id, d.delivered IS NOT NULL AS delivered, c.paperless, c.email
+     FROM bill b JOIN account a ON a.id = b.account_id JOIN customer c ON c.id = a.customer_id
+     LEFT JOIN LATERAL (SELECT true AS delivered FROM notice WHERE bill_id = b.id AND type = $3 LIMIT 1) d
+       ON true
+     WHERE b.status = 'ISSUED' AND ($1::text IS NULL OR b.cycle_run_id = $1)
+       AND ($2::text[] IS NULL OR b.id = ANY($2))
+     ORDER BY b.id`,
+    [opts.runId ?? null, opts.billIds ?? null, NOTICE_TYPE_BILL],
   );
-  const pending = selectedIds.filter((id) => !delivered.has(id));
-  skipped += selectedIds.length - pending.length;
-  const views = await loadBillViews(db, pending);
+  const batchId = printBatchId(
+    opts.runId,
+    selected.map((b) => b.id),
+  );
+  const tally: Tally = {
+    emailed: 0,
+    printed: 0,
+    skipped:
+      (opts.billIds ? new Set(opts.billIds).size - selected.length : 0) +
+      selected.filter((b) => b.delivered).length,
+  };
+  const pending = selected.filter((b) => !b.delivered);
+  const toEmail = pending.filter((b) => b.paperless && b.email?.trim()).map((b) => b.id);
+  const toPrint: PrintQueue = new Map(
+    pending.filter((b) => !(b.paperless && b.email?.trim())).map((b) => [b.id, undefined]),
+  );
 
-  let emailed = 0;
-  let printed = 0;
+  // Email waits on the mail server, print on the CPU: the two run side by side. A bill whose email
+  // is refused goes to print afterwards, which rewrites the batch with it.
   const retryLater: { billId: string; error: string }[] = [];
-  const toPrint: { view: BillView; emailRefused?: { recipient: string; error: string } }[] = [];
-
-  const printNow = async (view: BillView, emailRefused?: { recipient: string; error: string }) => {
-    const pdf = await billPdf(view);
-    const c: Claim = {
-      view,
-      channel: 'PRINT',
-      recipient: view.customer.mailingAddress,
-      contentHash: printContentHash(pdf),
-      batchId,
-    };
-    const claimed = await db.$transaction(async (tx) => {
-      if (!(await claim(tx, c))) return false;
-      await recordChange(
-        tx,
-        actor,
-        {
-          action: 'bill.printed',
-          entityType: 'bill',
-          entityId: view.billId,
-          accountId: view.accountId,
-          after: {
-            channel: 'PRINT',
-            batchId,
-            recipient: c.recipient,
-            contentHash: c.contentHash,
-            emailRefused,
-          },
-        },
-        {
-          kind: 'bill.printed',
-          summary: `Bill ${view.billId} (${view.totalText}) sent to print in batch ${batchId}`,
-          data: { billId: view.billId, batchId, language: view.language },
-        },
-      );
-      return true;
-    });
-    if (claimed) printed++;
-    else skipped++;
-  };
-
-  const emailNow = async (view: BillView, email: string) => {
-    const rendered = renderBill(view);
-    const pdf = await billPdf(view);
-    const key = billNoticeKey(view.billId, 'EMAIL');
-    const contentHash = emailContentHash(rendered, pdf);
-    if (!(await claim(db, { view, channel: 'EMAIL', recipient: email, contentHash, batchId: null }))) {
-      skipped++;
-      return;
+  const refused: PrintQueue = new Map();
+  const emailing = (async () => {
+    for (const ids of slices(toEmail, EMAIL_SLICE)) {
+      const views = await loadBillViews(db, ids);
+      await emailSlice(deps, opts.actor, [...views.values()], tally, refused, retryLater);
+      deps.heartbeat?.();
     }
-    let messageId: string;
-    try {
-      ({ messageId } = await mailer.send({
-        to: email,
-        subject: rendered.subject,
-        text: rendered.text,
-        html: rendered.html,
-        headers: { 'X-OpenCIS-Bill': view.billId, 'X-OpenCIS-Notice-Key': key },
-        attachments: [
-          {
-            filename: `bill-${view.accountId}-${view.billDate}.pdf`.replace(/[^A-Za-z0-9._-]/g, '_'),
-            content: pdf,
-            contentType: 'application/pdf',
-          },
-        ],
-      }));
-    } catch (err) {
-      const kind = classifySendError(err);
-      if (kind === 'unknown') {
-        // It may have gone out: keep the claim, and say so where a person will see it.
-        await db.$transaction((tx) =>
-          recordChange(
-            tx,
-            actor,
-            {
-              action: 'bill.email_unconfirmed',
-              entityType: 'bill',
-              entityId: view.billId,
-              accountId: view.accountId,
-              after: { channel: 'EMAIL', recipient: email, idempotencyKey: key, error: errorText(err) },
-              reason: 'The mail server did not confirm the message; it is not resent automatically.',
-            },
-            {
-              kind: 'bill.email_unconfirmed',
-              summary: `Bill ${view.billId} email to ${email} not confirmed by the mail server`,
-              data: { billId: view.billId },
-            },
-          ),
-        );
-        skipped++;
-        return;
-      }
-      // Nothing was accepted: release the claim so the bill can be delivered again.
-      await db.notice.deleteMany({ where: { idempotencyKey: key, messageId: null } });
-      if (kind === 'refused')
-        toPrint.push({ view, emailRefused: { recipient: email, error: errorText(err) } });
-      else retryLater.push({ billId: view.billId, error: errorText(err) });
-      return;
-    }
-    await db.$transaction(async (tx) => {
-      await tx.notice.update({ where: { idempotencyKey: key }, data: { messageId, sentAt: new Date() } });
-      await recordChange(
-        tx,
-        actor,
-        {
-          action: 'bill.emailed',
-          entityType: 'bill',
-          entityId: view.billId,
-          accountId: view.accountId,
-          after: { channel: 'EMAIL', recipient: email, messageId, contentHash, language: view.language },
-        },
-        {
-          kind: 'bill.emailed',
-          summary: `Bill ${view.billId} (${view.totalText}) emailed to ${email}`,
-          data: { billId: view.billId, messageId, language: view.language },
-        },
-      );
-    });
-    emailed++;
-  };
+  })();
+  const [printed, emailed] = await Promise.allSettled([
+    printBatch(deps, opts.actor, batchId, toPrint, tally),
+    emailing,
+  ]);
+  if (emailed.status === 'rejected') throw emailed.reason;
+  if (printed.status === 'rejected') throw printed.reason;
+  let files = printed.value;
+  if (refused.size > 0) files = await printBatch(deps, opts.actor, batchId, refused, tally);
 
-  const toEmail: { view: BillView; email: string }[] = [];
-  for (const id of pending) {
-    const view = views.get(id);
-    if (!view) continue;
-    const email = view.customer.email?.trim();
-    if (view.customer.paperless && email) toEmail.push({ view, email });
-    else toPrint.push({ view });
-  }
-  await inPool(toEmail, EMAIL_CONCURRENCY, ({ view, email }) => emailNow(view, email));
-  for (const { view, emailRefused } of toPrint) await printNow(view, emailRefused);
-
-  // The batch files, from the register: every bill this batch holds, including earlier tries'.
-  let files: Pick<DeliveryResult, 'batchId' | 'pdfPath' | 'csvPath'> = {
-    batchId: null,
-    pdfPath: null,
-    csvPath: null,
-  };
-  const members = await db.notice.findMany({
-    where: { batchId, channel: 'PRINT', type: NOTICE_TYPE_BILL },
-    select: { billId: true, contentHash: true },
-  });
-  if (members.length > 0) {
-    const memberIds = members.flatMap((m) => (m.billId ? [m.billId] : []));
-    const missing = memberIds.filter((id) => !views.has(id));
-    for (const [id, v] of await loadBillViews(db, missing)) views.set(id, v);
-    const batchViews = memberIds.flatMap((id) => {
-      const v = views.get(id);
-      return v ? [v] : [];
-    });
-    const hashOf = new Map(members.map((m) => [m.billId, m.contentHash]));
-    const { pdf, entries } = await renderPrintBatch(batchViews);
-    const csv = printBatchCsv(
-      batchId,
-      entries.map((e) => ({
-        view: views.get(e.billId) as BillView,
-        sequence: e.sequence,
-        firstPage: e.firstPage,
-        pages: e.pages,
-        contentHash: hashOf.get(e.billId) ?? '',
-      })),
-    );
-    const dir = path.join(outDir, 'print');
-    files = { batchId, pdfPath: path.join(dir, `${batchId}.pdf`), csvPath: path.join(dir, `${batchId}.csv`) };
-    writeAtomically(files.pdfPath as string, pdf);
-    writeAtomically(files.csvPath as string, csv);
-  }
-
-  const result: DeliveryResult = { emailed, printed, skipped, ...files };
+  const result: DeliveryResult = { ...tally, ...files };
   if (retryLater.length > 0) {
     throw new AppError(
       'unavailable',

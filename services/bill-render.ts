@@ -17,8 +17,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import type { BillKind, BillStatus, Prisma } from '@prisma/client';
-import type { Db, Tx } from '../lib/db/prisma';
+import type { BillKind, BillStatus } from '@prisma/client';
+import type { Db } from '../lib/db/prisma';
+import { query } from '../lib/db/bulk';
 import { notFound } from '../lib/errors';
 
 export const BILL_LANGUAGES = ['en', 'es'] as const;
@@ -339,9 +340,49 @@ export function renderBill(view: BillView): RenderedBill {
 
 // ---- loading -----------------------------------------------------------------------------------
 
-type Reader = Db | Tx;
-type BillWithLines = Prisma.BillGetPayload<{ include: { lines: true } }>;
-type AccountWithParties = Prisma.AccountGetPayload<{ include: { customer: true; premise: true } }>;
+/** An exact decimal as Prisma returns it (Decimal) or as text ('4500.000000'). */
+type DecimalValue = string | { toFixed(): string };
+const decimalString = (d: DecimalValue) => (typeof d === 'string' ? d : d.toFixed());
+
+/** What a view needs of a bill line: Prisma's BillLine, or the same read as plain text. */
+export interface BillLineRecord {
+  lineNo: number;
+  description: string;
+  quantity: DecimalValue;
+  unit: string;
+  rate: DecimalValue;
+  ratePer: DecimalValue | null;
+  amountCents: bigint;
+}
+
+/** What a view needs of a bill (Prisma's Bill with its lines fits). */
+export interface BillRecord {
+  id: string;
+  accountId: string;
+  kind: BillKind;
+  status: BillStatus;
+  estimated: boolean;
+  totalCents: bigint;
+  billDate: Date;
+  dueDate: Date;
+  periodFrom: Date;
+  periodTo: Date;
+  lines: BillLineRecord[];
+}
+
+/** What a view needs of the account (Prisma's Account with customer and premise fits). */
+export interface AccountRecord {
+  autopay: boolean;
+  customer: {
+    id: string;
+    name: string;
+    email: string | null;
+    paperless: boolean;
+    mailingAddress: string;
+    language: string;
+  };
+  premise: { id: string; serviceAddress: string; zip: string };
+}
 
 /** A plain decimal as an integer over a power of ten: '5.25' → [525n, 100n]. */
 function ratio(plain: string): [bigint, bigint] {
@@ -371,13 +412,13 @@ export function ratePer(quantity: string, rate: string, amountCents: bigint, uni
   return fits.length === 1 ? (fits[0] ?? null) : null;
 }
 
-function lineView(l: BillWithLines['lines'][number], labels: BillLabels): BillLineView {
-  const quantity = trimDecimal(l.quantity.toFixed());
-  const rate = trimDecimal(l.rate.toFixed());
+function lineView(l: BillLineRecord, labels: BillLabels): BillLineView {
+  const quantity = trimDecimal(decimalString(l.quantity));
+  const rate = trimDecimal(decimalString(l.rate));
   const isTaxBase = l.unit === 'USD';
   const unitLabel = labels.units[l.unit] ?? l.unit;
-  const stored =
-    l.ratePer && !l.ratePer.equals(1) && l.ratePer.isInteger() ? BigInt(l.ratePer.toFixed(0)) : null;
+  const storedPer = l.ratePer === null ? '1' : trimDecimal(decimalString(l.ratePer));
+  const stored = storedPer !== '1' && /^\d+$/.test(storedPer) ? BigInt(storedPer) : null;
   const per = isTaxBase ? null : (stored ?? ratePer(quantity, rate, l.amountCents, l.unit));
   const perText =
     per && per !== 1n ? ` / ${decimalText(per.toString())}${unitLabel ? ` ${unitLabel}` : ''}` : '';
@@ -398,7 +439,7 @@ function lineView(l: BillWithLines['lines'][number], labels: BillLabels): BillLi
 }
 
 /** The view of a bill already loaded with its account (customer and premise). */
-export function toBillView(bill: BillWithLines, account: AccountWithParties): BillView {
+export function toBillView(bill: BillRecord, account: AccountRecord): BillView {
   const language = billLanguage(account.customer.language);
   const labels = templatesFor(language).labels;
   const iso = {
@@ -445,29 +486,125 @@ export function toBillView(bill: BillWithLines, account: AccountWithParties): Bi
   return { ...view, texts: billTexts(view) };
 }
 
-/** Views of many bills, by bill id; a missing bill or account is an error naming it. */
-export async function loadBillViews(db: Reader, billIds: readonly string[]): Promise<Map<string, BillView>> {
+const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
+
+/**
+ * Views of many bills, by bill id; a missing bill is an error naming it. Two queries on the pg pool
+ * (lib/db/bulk.ts) whatever the number of bills: delivery loads a cycle's bills in slices. Each
+ * bill is an index lookup by its key (LIMIT 1 keeps the planner from flattening the LATERAL into a
+ * scan of the whole table, which stale statistics after a cycle's bulk inserts would invite).
+ */
+export async function loadBillViews(db: Db, billIds: readonly string[]): Promise<Map<string, BillView>> {
   const out = new Map<string, BillView>();
   if (billIds.length === 0) return out;
-  const bills = await db.bill.findMany({ where: { id: { in: [...billIds] } }, include: { lines: true } });
-  const accounts = await db.account.findMany({
-    where: { id: { in: [...new Set(bills.map((b) => b.accountId))] } },
-    include: { customer: true, premise: true },
-  });
-  const byAccount = new Map(accounts.map((a) => [a.id, a]));
+  const ids = [...new Set(billIds)];
+  const [bills, lines] = await Promise.all([
+    query<{
+      id: string;
+      account_id: string;
+      kind: BillKind;
+      status: BillStatus;
+      estimated: boolean;
+      total_cents: string;
+      bill_date: string;
+      due_date: string;
+      period_from: string;
+      period_to: string;
+      autopay: boolean;
+      customer_id: string;
+      name: string;
+      email: string | null;
+      paperless: boolean;
+      mailing_address: string;
+      language: string;
+      premise_id: string;
+      service_address: string;
+      zip: string;
+    }>(
+      db,
+      `SELECT b.id, b.account_id, b.kind, b.status, b.estimated, b.total_cents::text, b.bill_date::text,
+         b.due_date::text, b.period_from::text, b.period_to::text, a.autopay, c.id AS customer_id, c.name,
+         c.email, c.paperless, c.mailing_address, c.language, p.id AS premise_id, p.service_address, p.zip
+       FROM unnest($1::text[]) AS k(id)
+       CROSS JOIN LATERAL (SELECT * FROM bill WHERE id = k.id LIMIT 1) b
+       JOIN account a ON a.id = b.account_id
+       JOIN customer c ON c.id = a.customer_id
+       JOIN premise p ON p.id = a.premise_id`,
+      [ids],
+    ),
+    query<{
+      bill_id: string;
+      line_no: number;
+      description: string;
+      quantity: string;
+      unit: string;
+      rate: string;
+      rate_per: string;
+      amount_cents: string;
+    }>(
+      db,
+      `SELECT l.bill_id, l.line_no, l.description, l.quantity::text, l.unit, l.rate::text,
+         l.rate_per::text, l.amount_cents::text
+       FROM unnest($1::text[]) AS k(id)
+       CROSS JOIN LATERAL (SELECT * FROM bill_line WHERE bill_id = k.id ORDER BY line_no) l`,
+      [ids],
+    ),
+  ]);
+  const linesOf = new Map<string, BillLineRecord[]>();
+  for (const l of lines) {
+    const line: BillLineRecord = {
+      lineNo: l.line_no,
+      description: l.description,
+      quantity: l.quantity,
+      unit: l.unit,
+      rate: l.rate,
+      ratePer: l.rate_per,
+      amountCents: BigInt(l.amount_cents),
+    };
+    const list = linesOf.get(l.bill_id);
+    if (list) list.push(line);
+    else linesOf.set(l.bill_id, [line]);
+  }
   const byId = new Map(bills.map((b) => [b.id, b]));
   for (const id of billIds) {
-    const bill = byId.get(id);
-    if (!bill) throw notFound('Bill', id);
-    const account = byAccount.get(bill.accountId);
-    if (!account) throw notFound('Account', bill.accountId);
-    out.set(id, toBillView(bill, account));
+    const b = byId.get(id);
+    if (!b) throw notFound('Bill', id);
+    out.set(
+      id,
+      toBillView(
+        {
+          id: b.id,
+          accountId: b.account_id,
+          kind: b.kind,
+          status: b.status,
+          estimated: b.estimated,
+          totalCents: BigInt(b.total_cents),
+          billDate: day(b.bill_date),
+          dueDate: day(b.due_date),
+          periodFrom: day(b.period_from),
+          periodTo: day(b.period_to),
+          lines: linesOf.get(id) ?? [],
+        },
+        {
+          autopay: b.autopay,
+          customer: {
+            id: b.customer_id,
+            name: b.name,
+            email: b.email,
+            paperless: b.paperless,
+            mailingAddress: b.mailing_address,
+            language: b.language,
+          },
+          premise: { id: b.premise_id, serviceAddress: b.service_address, zip: b.zip },
+        },
+      ),
+    );
   }
   return out;
 }
 
 /** The view of one bill: the bill, its lines, the customer and the premise, amounts formatted. */
-export async function loadBillView(db: Reader, billId: string): Promise<BillView> {
+export async function loadBillView(db: Db, billId: string): Promise<BillView> {
   const view = (await loadBillViews(db, [billId])).get(billId);
   if (!view) throw notFound('Bill', billId);
   return view;

@@ -47,6 +47,8 @@ export interface CaseContext {
   /** Open past-due charges, oldest first (for the itemized notice). */
   pastDueItems: { label: string; dueDate: string; amountCents: bigint }[];
   balanceCents: bigint;
+  /** ACTIVE, FINAL (final-billed, service ended), ... */
+  accountStatus: string;
 }
 
 /**
@@ -238,5 +240,6 @@ export async function loadCaseContext(
       amountCents: c.openCents,
     })),
     balanceCents,
+    accountStatus: account.status,
   };
 }

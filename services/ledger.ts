@@ -7,12 +7,17 @@
 //   postLateFee(tx, { accountId, pastDueCents | amountCents, asOf, idempotencyKey, billId? })
 //   pastDueBalances(db, accountIds, asOf)  → Map<accountId, past-due cents>
 //   accountPosition(db, accountId, asOf)   → balance, past due, aging
+//   pastDueOn(db | connection, accountIds, asOf), postLateFees(connection, fees, asOf): the same
+//   for a whole bill cycle at a time, on the pg pool (lib/db/bulk.ts)
 // All take the caller's transaction, so the entry commits with the bill (or not at all), and are
 // safe to retry: the same key returns the entry already posted, a different entry under the same
 // key is refused (idempotency_mismatch).
 import type { LedgerEntry, LedgerKind } from '@prisma/client';
+import type { PoolClient } from 'pg';
 import type { Db, Tx } from '../lib/db/prisma';
+import { insertRows, query, type Runner } from '../lib/db/bulk';
 import { recordChange, SYSTEM_ACTOR, type Actor } from '../lib/audit';
+import { recordAudits, recordTimelines } from '../lib/audit-batch';
 import { AppError, invalid, notFound } from '../lib/errors';
 import {
   addDays,
@@ -374,4 +379,192 @@ export async function postLateFee(tx: Tx, input: PostLateFeeInput): Promise<Post
     },
   );
   return { ...entry, created };
+}
+
+// ---- many accounts at once (the bill cycle) -------------------------------------------------------
+
+/**
+ * Past-due cents per account on a day, like pastDueBalances, read on the pg pool (or a
+ * transaction's connection) with the ids as one array parameter: for a cycle's accounts at once.
+ * Each account's entries are an index lookup (OFFSET 0 keeps the planner from turning the lookups
+ * into a scan of the whole ledger when a cycle's inserts have outrun its statistics).
+ */
+export async function pastDueOn(
+  on: Runner,
+  accountIds: readonly string[],
+  asOf: DateLike,
+): Promise<Map<string, bigint>> {
+  const on_ = day(asOf);
+  const ids = [...new Set(accountIds)];
+  const byAccount = new Map<string, Entry[]>(ids.map((id) => [id, []]));
+  const rows = await query<{
+    id: string;
+    account_id: string;
+    kind: LedgerKind;
+    amount_cents: string;
+    effective_date: string;
+    due_date: string | null;
+    reverses_entry_id: string | null;
+  }>(
+    on,
+    `SELECT e.id::text, e.account_id, e.kind, e.amount_cents::text, e.effective_date::text,
+       e.due_date::text, e.reverses_entry_id::text
+     FROM unnest($1::text[]) AS k(id)
+     CROSS JOIN LATERAL (
+       SELECT * FROM ledger_entry WHERE account_id = k.id AND effective_date <= $2::date OFFSET 0
+     ) e`,
+    [ids, on_],
+  );
+  for (const r of rows)
+    byAccount.get(r.account_id)!.push({
+      id: BigInt(r.id),
+      kind: r.kind,
+      amountCents: BigInt(r.amount_cents),
+      effectiveDate: r.effective_date,
+      dueDate: r.due_date,
+      reversesEntryId: r.reverses_entry_id === null ? null : BigInt(r.reverses_entry_id),
+    });
+  return new Map([...byAccount].map(([id, entries]) => [id, aging(entries, on_).pastDueCents]));
+}
+
+export interface LateFeeOnBill {
+  accountId: string;
+  billId: string;
+  pastDueCents: bigint;
+}
+
+/**
+ * postLateFee for many bills in one statement, in the caller's transaction: each fee (1.5% of the
+ * past-due balance, minimum $1.00) under `bill:<billId>:late-fee`, audited and on the account
+ * timeline as postLateFee records it. A fee already posted under its key is not posted again; a
+ * key already used for a different entry is an idempotency_mismatch. Returns every fee due, with
+ * `created: false` for those an earlier call had posted.
+ */
+export async function postLateFees(
+  c: PoolClient,
+  fees: readonly LateFeeOnBill[],
+  asOf: DateLike,
+  actor: Actor = SYSTEM_ACTOR,
+): Promise<{ accountId: string; billId: string; amountCents: bigint; created: boolean }[]> {
+  const effectiveDate = day(asOf);
+  const dueDate = addDays(effectiveDate, DUE_DAYS_AFTER_BILL);
+  const wanted = fees
+    .map((f) => ({ ...f, amountCents: lateFeeCents(f.pastDueCents), key: `bill:${f.billId}:late-fee` }))
+    .filter((f) => f.amountCents > 0n);
+  const memo = (billId: string) => `Late payment charge on bill ${billId}`;
+  const posted = await insertRows<{
+    id: string;
+    account_id: string;
+    amount_cents: string;
+    bill_id: string;
+    idempotency_key: string;
+    memo: string;
+    created_at: Date;
+  }>(
+    c,
+    'ledger_entry',
+    {
+      account_id: 'text',
+      kind: '"LedgerKind"',
+      amount_cents: 'bigint',
+      effective_date: 'date',
+      due_date: 'date',
+      bill_id: 'text',
+      idempotency_key: 'text',
+      memo: 'text',
+    },
+    wanted.map((f) => [
+      f.accountId,
+      'LATE_FEE',
+      f.amountCents,
+      effectiveDate,
+      dueDate,
+      f.billId,
+      f.key,
+      memo(f.billId),
+    ]),
+    `ON CONFLICT (idempotency_key) DO NOTHING
+     RETURNING id::text, account_id, amount_cents::text, bill_id, idempotency_key, memo, created_at`,
+  );
+  const fresh = new Set(posted.map((p) => p.idempotency_key));
+  const again = wanted.filter((f) => !fresh.has(f.key));
+  if (again.length > 0) {
+    const prior = await query<{
+      idempotency_key: string;
+      account_id: string;
+      kind: string;
+      amount_cents: string;
+      effective_date: string;
+      due_date: string | null;
+      bill_id: string | null;
+    }>(
+      c,
+      `SELECT idempotency_key, account_id, kind, amount_cents::text, effective_date::text, due_date::text, bill_id
+       FROM ledger_entry WHERE idempotency_key = ANY($1)`,
+      [again.map((f) => f.key)],
+    );
+    const byKey = new Map(prior.map((p) => [p.idempotency_key, p]));
+    for (const f of again) {
+      const p = byKey.get(f.key);
+      const same =
+        p &&
+        p.account_id === f.accountId &&
+        p.kind === 'LATE_FEE' &&
+        p.amount_cents === f.amountCents.toString() &&
+        p.effective_date === effectiveDate &&
+        p.due_date === dueDate &&
+        p.bill_id === f.billId;
+      if (!same)
+        throw new AppError(
+          'idempotency_mismatch',
+          `Ledger key ${f.key} was already used for a different entry`,
+          'idempotencyKey',
+        );
+    }
+  }
+  const pastDueOf = new Map(wanted.map((f) => [f.key, f.pastDueCents]));
+  await recordAudits(
+    c,
+    actor,
+    posted.map((p) => ({
+      action: 'ledger-entry.create',
+      entityType: 'ledger_entry',
+      entityId: p.id,
+      accountId: p.account_id,
+      after: {
+        id: p.id,
+        accountId: p.account_id,
+        kind: 'LATE_FEE',
+        amountCents: jsonCents(BigInt(p.amount_cents)),
+        effectiveDate,
+        dueDate,
+        billId: p.bill_id,
+        paymentId: null,
+        reversesEntryId: null,
+        memo: p.memo,
+        createdAt: p.created_at.toISOString(),
+      },
+      reason: null,
+    })),
+  );
+  await recordTimelines(
+    c,
+    actor,
+    posted.map((p) => ({
+      accountId: p.account_id,
+      kind: 'ledger.fee',
+      entityType: 'ledger_entry',
+      entityId: p.id,
+      summary:
+        `${p.memo}: ${formatCents(BigInt(p.amount_cents))} ` +
+        `(1.5% of ${formatCents(pastDueOf.get(p.idempotency_key)!)} past due, minimum $1.00)`,
+      data: { entryId: p.id, kind: 'LATE_FEE', amountCents: jsonCents(BigInt(p.amount_cents)) },
+    })),
+  );
+  return wanted.map((f) => ({
+    accountId: f.accountId,
+    billId: f.billId,
+    amountCents: f.amountCents,
+    created: fresh.has(f.key),
+  }));
 }

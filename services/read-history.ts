@@ -1,6 +1,8 @@
 // The read history the bill cycle and the exception queue both judge reads against: each meter's
-// last good read, its billed periods, and the class median when a premise has no history.
+// last good read, its billed periods, and the class median when a premise has no history. The
+// queries run on the pg pool (lib/db/bulk.ts): a cycle asks them about every one of its meters.
 import type { Db } from '../lib/db/prisma';
+import { query } from '../lib/db/bulk';
 import type { DailyRate } from '../domain/reads/ratio';
 import type { PeriodUse } from '../domain/reads/baseline';
 import type { MeterMaster, PreviousRead } from '../domain/reads/validate';
@@ -17,12 +19,16 @@ export async function meterHistory(
   meterIds: string[],
   exceptRunId: string,
 ): Promise<Record<string, PeriodUse[]>> {
-  const rows = await db.$queryRaw<{ meter_id: string; from: Date; to: Date; usage: bigint }[]>`
-    SELECT r.meter_id, r.previous_read_at AS "from", r.read_at AS "to", r.register_delta * m.multiplier AS usage
-    FROM cycle_meter_result r JOIN meter m ON m.id = r.meter_id
-    WHERE r.meter_id = ANY(${meterIds}) AND r.cycle_run_id <> ${exceptRunId} AND r.status = 'VALID'
-      AND r.register_delta IS NOT NULL AND r.previous_read_at IS NOT NULL AND r.read_at IS NOT NULL
-    ORDER BY r.read_at DESC`;
+  const rows = await query<{ meter_id: string; from: Date; to: Date; usage: string }>(
+    db,
+    `SELECT r.meter_id, r.previous_read_at AS "from", r.read_at AS "to",
+       (r.register_delta * m.multiplier)::text AS usage
+     FROM cycle_meter_result r JOIN meter m ON m.id = r.meter_id
+     WHERE r.meter_id = ANY($1) AND r.cycle_run_id <> $2 AND r.status = 'VALID'
+       AND r.register_delta IS NOT NULL AND r.previous_read_at IS NOT NULL AND r.read_at IS NOT NULL
+     ORDER BY r.read_at DESC`,
+    [meterIds, exceptRunId],
+  );
   const out: Record<string, PeriodUse[]> = {};
   for (const r of rows)
     (out[r.meter_id] ??= []).push({ from: localText(r.from), to: localText(r.to), usage: Number(r.usage) });
@@ -35,12 +41,15 @@ export async function lastGoodReads(
   meterIds: string[],
   before: Date,
 ): Promise<Record<string, PreviousRead>> {
-  const rows = await db.$queryRaw<{ meter_id: string; value: bigint; read_at: Date }[]>`
-    SELECT DISTINCT ON (meter_id) meter_id, value, read_at
-    FROM meter_read
-    WHERE meter_id = ANY(${meterIds}) AND read_at < ${before} AND value IS NOT NULL
-      AND NOT ('NO_READ' = ANY(flags)) AND NOT ('TAMPER' = ANY(flags))
-    ORDER BY meter_id, read_at DESC, quality DESC, id DESC`;
+  const rows = await query<{ meter_id: string; value: string; read_at: Date }>(
+    db,
+    `SELECT DISTINCT ON (meter_id) meter_id, value::text, read_at
+     FROM meter_read
+     WHERE meter_id = ANY($1) AND read_at < $2 AND value IS NOT NULL
+       AND NOT ('NO_READ' = ANY(flags)) AND NOT ('TAMPER' = ANY(flags))
+     ORDER BY meter_id, read_at DESC, quality DESC, id DESC`,
+    [meterIds, before],
+  );
   return Object.fromEntries(
     rows.map((r) => [r.meter_id, { read: Number(r.value), readTime: localText(r.read_at) }]),
   );
@@ -89,14 +98,17 @@ export async function billedEstimates(
   meterIds: string[],
   exceptRunId: string,
 ): Promise<Record<string, { from: Date; to: Date; units: bigint }[]>> {
-  const rows = await db.$queryRaw<{ meter_id: string; from: Date; to: Date; units: string }[]>`
-    SELECT r.meter_id, r.previous_read_at AS "from", r.read_at AS "to", r.estimated_usage AS units
-    FROM cycle_meter_result r
-    JOIN bill b ON b.cycle_run_id = r.cycle_run_id AND b.account_id = r.account_id
-      AND b.kind = 'REGULAR' AND b.status = 'ISSUED'
-    WHERE r.meter_id = ANY(${meterIds}) AND r.cycle_run_id <> ${exceptRunId} AND r.status = 'ESTIMATED'
-      AND r.previous_read_at IS NOT NULL AND r.read_at IS NOT NULL AND r.estimated_usage IS NOT NULL
-    ORDER BY r.read_at`;
+  const rows = await query<{ meter_id: string; from: Date; to: Date; units: string }>(
+    db,
+    `SELECT r.meter_id, r.previous_read_at AS "from", r.read_at AS "to", r.estimated_usage AS units
+     FROM cycle_meter_result r
+     JOIN bill b ON b.cycle_run_id = r.cycle_run_id AND b.account_id = r.account_id
+       AND b.kind = 'REGULAR' AND b.status = 'ISSUED'
+     WHERE r.meter_id = ANY($1) AND r.cycle_run_id <> $2 AND r.status = 'ESTIMATED'
+       AND r.previous_read_at IS NOT NULL AND r.read_at IS NOT NULL AND r.estimated_usage IS NOT NULL
+     ORDER BY r.read_at`,
+    [meterIds, exceptRunId],
+  );
   const out: Record<string, { from: Date; to: Date; units: bigint }[]> = {};
   for (const r of rows) (out[r.meter_id] ??= []).push({ from: r.from, to: r.to, units: BigInt(r.units) });
   return out;

@@ -88,7 +88,13 @@ export async function seedDemoUsers(db: Db, actor: Actor) {
   const people = [
     { id: 'admin', name: 'Utility administrator', role: 'admin' },
     { id: 'csr', name: 'Dana Ortiz (billing clerk)', role: 'csr' },
-    { id: 'supervisor', name: 'Sam Keller (field supervisor)', role: 'supervisor' },
+    // Breached service-order SLAs are escalated by email to every supervisor with an address.
+    {
+      id: 'supervisor',
+      name: 'Sam Keller (field supervisor)',
+      role: 'supervisor',
+      email: 'supervisor@millbrook.example',
+    },
     { id: 'auditor', name: 'Pat Lee (auditor)', role: 'auditor' },
     { id: 'crew-a', name: 'North crew tablet', role: 'field', crewId: 'CREW-A' },
     { id: 'crew-b', name: 'South crew tablet', role: 'field', crewId: 'CREW-B' },

@@ -172,6 +172,10 @@ test('role × route matrix: lacking the permission → 403 and nothing written; 
 
   expect(mismatches).toEqual([]);
   expect(await rowCounts(app.t.db)).toEqual(countsBefore);
+  // ...but every refusal itself is on the audit trail.
+  expect(
+    await app.t.db.auditEvent.count({ where: { action: 'authorization.refused' } }),
+  ).toBeGreaterThanOrEqual(refused);
   // The matrix really ran: every protected route against every role, both outcomes seen.
   expect(refused + admitted).toBe(protectedRoutes.length * KEYED_ROLES.length);
   expect(refused + admitted).toBeGreaterThan(100);

@@ -1,6 +1,9 @@
 // The slice through Temporal: open an order over the API, dispatch it, complete it from the field,
 // and see it on the timeline and in a verified audit chain.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Worker } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
 import { startTestApp, seedAccount, type TestApp } from './helpers/app';
 import { workflowBundle } from './helpers/temporal';
 
@@ -207,3 +210,13 @@ test('a finished order replays deterministically against the current workflow co
   // Throws DeterminismViolationError if a change to the workflow would break running orders.
   await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, `service-order:${id}`);
 });
+
+test.each(readdirSync(path.join(__dirname, 'fixtures', 'service-order-v1')).filter((f) => f.endsWith('.pb')))(
+  'an order recorded before order types had steps (%s) replays unchanged',
+  async (file) => {
+    const history = temporal.api.history.v1.History.decode(
+      readFileSync(path.join(__dirname, 'fixtures', 'service-order-v1', file)),
+    );
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);
+  },
+);

@@ -11,6 +11,7 @@ import {
   condition,
   defineQuery,
   defineSignal,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -27,7 +28,7 @@ export interface BillCycleInput {
   autoApprove?: boolean;
   /** Hold for review when open exceptions exceed this share of meters (0..1). Default 0.05. */
   reviewThreshold?: number;
-  /** Accounts per rating/issuing activity. */
+  /** Accounts per rating/issuing/hand-off activity. Default 2,000 (500 for runs started before). */
   batchSize?: number;
 }
 
@@ -83,18 +84,22 @@ const db = proxyActivities<BillingActivities>({
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
 });
 
-// Whole-cycle steps (validation, estimation, delivery, late charges, hand-off) do not heartbeat
-// per item yet, so a heartbeat timeout would retry them while the first attempt still runs.
-// They get a long start-to-close budget instead until they work in heartbeating batches.
-const longDb = proxyActivities<BillingActivities>({
-  startToCloseTimeout: '60 minutes',
+// Whole-cycle steps (validation, estimation, delivery, late charges, hand-off) work through the
+// run in slices and heartbeat after each: a worker that dies is noticed within the heartbeat
+// timeout, while a large cycle still has hours to finish. Changing these options changes no
+// command, so running cycles replay unchanged.
+const cycleDb = proxyActivities<BillingActivities>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '2 minutes',
   retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes' },
 });
 
 export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
   const info = workflowInfo();
   const period = input.period ?? cyclePeriodFor(info.startTime);
-  const batchSize = input.batchSize ?? 500;
+  // Larger batches since the set-based activities: fewer round trips through Temporal per cycle. The
+  // hand-off loop's length depends on it, so a run started with the old default keeps it.
+  const batchSize = input.batchSize ?? (patched('cycle-batch-2000') ? 2000 : 500);
   const p: CycleProgress = {
     runId: null,
     cycleId: input.cycleId,
@@ -147,7 +152,7 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
 
   // 3. Validate every read of the cycle; exceptions go to the work queue.
   await stage('validating');
-  const v = await longDb.validateCycleReads({ runId: opened.runId });
+  const v = await cycleDb.validateCycleReads({ runId: opened.runId });
   Object.assign(p, {
     meters: v.meters,
     validReads: v.valid,
@@ -157,7 +162,7 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
 
   // 4. Estimate the meters that simply have no read, per the ordinance.
   await stage('estimating');
-  const est = await longDb.estimateMissingReads({ runId: opened.runId });
+  const est = await cycleDb.estimateMissingReads({ runId: opened.runId });
   p.estimated = est.estimated;
 
   // 5. Rate in batches (draft bills). Accounts with open exceptions wait.
@@ -195,7 +200,7 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
 
   // 8. Deliver: email to paperless customers, the print mail-merge batch for the rest.
   await stage('delivering');
-  const d = await longDb.deliverCycleBills({ runId: opened.runId });
+  const d = await cycleDb.deliverCycleBills({ runId: opened.runId });
   p.emailed = d.emailed;
   p.printed = d.printed;
 
@@ -204,7 +209,7 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
   const lateChargeDay = Date.parse(`${opened.calendar.lateChargeDate}T05:00:00Z`);
   if (lateChargeDay > Date.now()) await sleep(lateChargeDay - Date.now());
   await stage('late-charges');
-  const fees = await longDb.assessLateCharges({ runId: opened.runId, asOf: opened.calendar.lateChargeDate });
+  const fees = await cycleDb.assessLateCharges({ runId: opened.runId, asOf: opened.calendar.lateChargeDate });
   p.lateFees = fees.assessed;
   p.lateFeeCents = fees.totalCents;
 
@@ -212,7 +217,7 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
   // (a workflow cannot signal-with-start), in batches; the case dedupes repeated hand-offs.
   await stage('handing-off');
   for (let i = 0; i < fees.pastDueAccounts.length; i += batchSize) {
-    const h = await longDb.handOffToCollections({
+    const h = await cycleDb.handOffToCollections({
       runId: opened.runId,
       accountIds: fees.pastDueAccounts.slice(i, i + batchSize),
       asOf: opened.calendar.lateChargeDate,

@@ -16,6 +16,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -289,6 +290,11 @@ export async function collectionsCase(input: CollectionsCaseInput): Promise<Case
     }
 
     const p = await plan();
+    if (p.finalBilled && !p.disconnected && p.action !== 'CURED' && patched('final-billed-close')) {
+      // Service already ended with a final bill: no notice of disconnection applies. The debt
+      // stays on the ledger (aging, reports) for collection outside this case.
+      return close('service ended with a final bill: nothing to disconnect; the balance stays on the ledger');
+    }
     if (p.action === 'CURED') {
       if (p.disconnected) {
         // Cured while off: reconnect within the profile's deadline, then close.

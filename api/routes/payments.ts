@@ -8,6 +8,7 @@ import * as payments from '../../services/payments';
 import { ledgerView } from '../../services/ledger';
 import { depositStatus } from '../../services/deposits';
 import { wakeCases } from '../../services/collections';
+import { notifyDepositChanged } from '../../services/service-orders';
 
 // Still exported from here, where it used to be defined.
 export { IDEMPOTENCY_HEADER } from '../idempotency-key';
@@ -26,7 +27,11 @@ export function registerPaymentRoutes(t: RouteTable, deps: ApiDeps): void {
       const key = idempotencyKeyOf(req, 'payment');
       const r = await payments.postPayment(deps.db, actor, body, key);
       // A payment may cure a collections case (or pay an arrangement): the case re-checks now.
-      if (!r.replayed) await wakeCases(deps, body.accountId, 'payment', actor.id);
+      if (!r.replayed) {
+        await wakeCases(deps, body.accountId, 'payment', actor.id);
+        // A start of service held for its deposit is released as soon as the deposit is paid.
+        await notifyDepositChanged(deps, body.accountId);
+      }
       res.setHeader('Location', `/payments/${r.body.payment.id}`);
       if (r.replayed) res.setHeader('Idempotent-Replayed', 'true');
       return r.body;

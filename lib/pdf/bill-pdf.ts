@@ -1,27 +1,42 @@
-// The PDF bill (pdfkit): the same content as the email (services/bill-render.ts), laid out for a
-// US Letter page and a #10 double-window envelope, continued on more pages when the lines do not
-// fit. `printBatchPdf` puts many bills in one file for the print vendor, each starting on a new
-// page, in mailing order (ZIP, then account, then bill).
+// The PDF bill: the same content as the email (services/bill-render.ts), laid out for a US Letter
+// page and a #10 double-window envelope, continued on more pages when the lines do not fit.
+// `renderPrintBatch` puts many bills in one file for the print vendor, each starting on a new
+// page, in mailing order (ZIP, then account, then bill); `PrintBatchFile` does the same straight
+// to disk for a whole cycle.
 //
-// Output is deterministic: the document date is the bill date (the batch's latest bill date), not
-// the clock, so the same bill renders to the same bytes and a retried batch rewrites the same file.
+// A fixed layout drawn with lib/pdf/pdf-writer.ts (standard fonts, text and rules only), so a bill
+// costs microseconds, not the milliseconds of a general-purpose layout engine. Output is
+// deterministic: the document date is the bill date (the batch's latest bill date), not the clock,
+// so the same bill renders to the same bytes and a retried batch rewrites the same file.
 //
 // The standard PDF fonts (Helvetica) cover Windows-1252 only: English and Spanish print as
 // written; characters outside it (Vietnamese tones, for one) are reduced to their base letter
 // (winAnsiSafe) rather than printed as garbage. Embedding a Unicode TTF would lift that.
-import PDFDocument from 'pdfkit';
 import type { BillView } from '../../services/bill-render';
+import {
+  lineHeight,
+  PAGE_HEIGHT,
+  PAGE_WIDTH,
+  PageCanvas,
+  pdfDocument,
+  PdfFileWriter,
+  textWidth,
+  winAnsiEncodable,
+  wrapText,
+  type Color,
+  type FontName,
+} from './pdf-writer';
 
-const PAGE_WIDTH = 612;
-const PAGE_HEIGHT = 792;
 const MARGIN = 54;
 const LEFT = MARGIN;
 const RIGHT = PAGE_WIDTH - MARGIN;
 const WIDTH = RIGHT - LEFT;
 /** Lowest y for body text: room is left for the footer. */
 const BOTTOM = PAGE_HEIGHT - MARGIN - 18;
-const BRAND = '#1f4e79';
-const ALERT = '#b00020';
+const BRAND: Color = '#1f4e79';
+const ALERT: Color = '#b00020';
+const GREY: Color = '#555555';
+const BLACK: Color = '#000000';
 
 const COLUMNS = {
   description: { x: LEFT, width: 200 },
@@ -30,21 +45,16 @@ const COLUMNS = {
   amount: { x: LEFT + 420, width: WIDTH - 420 },
 } as const;
 
-// Code points the standard fonts' WinAnsiEncoding can show (pdfkit's WIN_ANSI_MAP plus Latin-1).
-const WIN_ANSI_EXTRA = new Set([
-  0x152, 0x153, 0x160, 0x161, 0x178, 0x17d, 0x17e, 0x192, 0x2c6, 0x2dc, 0x2013, 0x2014, 0x2018, 0x2019,
-  0x201a, 0x201c, 0x201d, 0x201e, 0x2020, 0x2021, 0x2022, 0x2026, 0x2030, 0x2039, 0x203a, 0x20ac, 0x2122,
-]);
+const PRINTABLE_ASCII = /^[\x20-\x7e\n]*$/;
 const NO_DECOMPOSITION: Record<string, string> = { đ: 'd', Đ: 'D', ı: 'i', ł: 'l', Ł: 'L', ħ: 'h', Ħ: 'H' };
-const encodable = (cp: number) =>
-  (cp >= 0x20 && cp <= 0x7e) || (cp >= 0xa0 && cp <= 0xff) || WIN_ANSI_EXTRA.has(cp);
 
 /** Text the standard PDF fonts can print: 'Nguyễn' → 'Nguyen'; 'Peña' stays; the rest → '?'. */
 export function winAnsiSafe(s: string): string {
+  if (PRINTABLE_ASCII.test(s)) return s;
   let out = '';
   for (const ch of s.normalize('NFC')) {
     const cp = ch.codePointAt(0) ?? 0;
-    if (encodable(cp) || ch === '\n') {
+    if (winAnsiEncodable(cp) || ch === '\n') {
       out += ch;
       continue;
     }
@@ -54,12 +64,10 @@ export function winAnsiSafe(s: string): string {
     }
     const base = NO_DECOMPOSITION[ch] ?? ch.normalize('NFD').replace(/\p{M}/gu, '');
     // A lone combining mark vanishes; a letter keeps its base when that can be shown.
-    out += [...base].every((c) => encodable(c.codePointAt(0) ?? 0)) ? base : '?';
+    out += [...base].every((c) => winAnsiEncodable(c.codePointAt(0) ?? 0)) ? base : '?';
   }
   return out;
 }
-
-const pdfDate = (iso: string) => new Date(`${iso}T00:00:00.000Z`);
 
 /** One bill's place in a batch: its first page (1-based) and how many pages it takes. */
 export interface PrintBatchEntry {
@@ -70,9 +78,9 @@ export interface PrintBatchEntry {
 }
 
 /** The print vendor's order: mailing ZIP, then account, then bill. Stable, and never the input's. */
-export function printOrder<T extends Pick<BillView, 'billId' | 'accountId' | 'customer'>>(
-  views: readonly T[],
-): T[] {
+export function printOrder<
+  T extends Pick<BillView, 'billId' | 'accountId'> & { customer: { postal: { zip: string } } },
+>(views: readonly T[]): T[] {
   const zip = (v: T) => v.customer.postal.zip;
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return [...views].sort(
@@ -80,136 +88,145 @@ export function printOrder<T extends Pick<BillView, 'billId' | 'accountId' | 'cu
   );
 }
 
-type Doc = PDFKit.PDFDocument;
+type Align = 'left' | 'right' | 'center';
 
-function newDocument(
-  title: string,
-  creationDate: Date,
-): { doc: Doc; done: Promise<Buffer>; pageCount: () => number } {
-  const doc = new PDFDocument({
-    size: 'LETTER',
-    margin: MARGIN,
-    bufferPages: true,
-    autoFirstPage: false,
-    info: {
-      Title: title,
-      Author: 'OpenCIS',
-      Creator: 'OpenCIS',
-      Producer: 'OpenCIS',
-      CreationDate: creationDate,
-    },
-  });
-  let pages = 0;
-  doc.on('pageAdded', () => {
-    pages += 1;
-  });
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('data', (c: Buffer) => chunks.push(c));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-  return { doc, done, pageCount: () => pages };
+/** A line of text ready to print, with its width in points. */
+interface Measured {
+  text: string;
+  width: number;
 }
 
-function tableHeader(doc: Doc, view: BillView, y: number): number {
-  const { labels } = view.texts;
-  doc.font('Helvetica-Bold').fontSize(9).fillColor('black');
-  doc.text(winAnsiSafe(labels.description), COLUMNS.description.x, y, { width: COLUMNS.description.width });
-  doc.text(winAnsiSafe(labels.quantity), COLUMNS.quantity.x, y, {
-    width: COLUMNS.quantity.width,
-    align: 'right',
-  });
-  doc.text(winAnsiSafe(labels.rate), COLUMNS.rate.x, y, { width: COLUMNS.rate.width, align: 'right' });
-  doc.text(winAnsiSafe(labels.amount), COLUMNS.amount.x, y, { width: COLUMNS.amount.width, align: 'right' });
-  const below = y + 13;
-  doc.moveTo(LEFT, below).lineTo(RIGHT, below).lineWidth(1).strokeColor('black').stroke();
-  return below + 5;
-}
+/**
+ * Text made printable, wrapped and measured, remembered: most of a bill's text (labels, the
+ * utility's details, the tariff's line descriptions, common amounts) is the same on every bill.
+ */
+const measured = new Map<string, Map<string, Measured[]>>();
+const MEASURED_LIMIT = 20_000;
 
-/** Continuation pages repeat who the bill is for, so a loose page can be matched to its bill. */
-function continuationPage(doc: Doc, view: BillView): number {
-  doc.addPage();
-  const { labels } = view.texts;
-  doc.font('Helvetica-Bold').fontSize(10).fillColor(BRAND);
-  doc.text(winAnsiSafe(`${view.utility.name} - ${labels.accountNumber} ${view.accountId}`), LEFT, MARGIN, {
-    width: WIDTH,
-  });
-  doc.fillColor('black');
-  return MARGIN + 24;
-}
-
-function label(
-  doc: Doc,
-  text: string,
-  value: string,
-  x: number,
-  y: number,
-  width: number,
-  bold = false,
-): number {
-  doc.font('Helvetica').fontSize(8).fillColor('#555555').text(winAnsiSafe(text), x, y, { width });
-  doc
-    .font(bold ? 'Helvetica-Bold' : 'Helvetica')
-    .fontSize(bold ? 14 : 10)
-    .fillColor('black');
-  doc.text(winAnsiSafe(value), x, y + 10, { width });
-  return doc.y + 4;
-}
-
-function paragraph(doc: Doc, view: BillView, heading: string, body: string[], color = 'black'): void {
-  const needed =
-    14 + body.reduce((h, b) => h + doc.fontSize(9).heightOfString(winAnsiSafe(b), { width: WIDTH }), 0);
-  if (doc.y + Math.min(needed, 120) > BOTTOM) doc.y = continuationPage(doc, view);
-  if (heading) {
-    doc
-      .font('Helvetica-Bold')
-      .fontSize(10)
-      .fillColor(color)
-      .text(winAnsiSafe(heading), LEFT, doc.y, { width: WIDTH });
+function measuredLines(text: string, width: number, font: FontName, size: number): Measured[] {
+  const style = `${font} ${size} ${width}`;
+  let texts = measured.get(style);
+  if (!texts) measured.set(style, (texts = new Map()));
+  let lines = texts.get(text);
+  if (!lines) {
+    lines = wrapText(winAnsiSafe(text), font, size, width).map((t) => ({
+      text: t,
+      width: textWidth(t, font, size),
+    }));
+    if (texts.size >= MEASURED_LIMIT) texts.clear();
+    texts.set(text, lines);
   }
-  doc.font('Helvetica').fontSize(9).fillColor(color);
-  for (const line of body) doc.text(winAnsiSafe(line), LEFT, doc.y, { width: WIDTH });
-  doc.fillColor('black');
-  doc.moveDown(0.6);
+  return lines;
 }
 
-/** Lays out one bill from a fresh page. */
-function drawBill(doc: Doc, view: BillView): void {
+/** The pages of one bill being laid out, with a cursor `y` from the top of the current page. */
+class BillLayout {
+  readonly pages: PageCanvas[] = [];
+  page!: PageCanvas;
+  y = MARGIN;
+
+  constructor(private readonly view: BillView) {}
+
+  newPage(): void {
+    this.page = new PageCanvas();
+    this.pages.push(this.page);
+    this.y = MARGIN;
+  }
+
+  /** Text wrapped to `width` from (x, top); returns the y below it. */
+  text(
+    text: string | Measured[],
+    x: number,
+    top: number,
+    width: number,
+    font: FontName,
+    size: number,
+    color: Color = BLACK,
+    align: Align = 'left',
+  ): number {
+    const lh = lineHeight(font, size);
+    let y = top;
+    for (const line of typeof text === 'string' ? this.wrap(text, width, font, size) : text) {
+      const at =
+        align === 'right' ? x + width - line.width : align === 'center' ? x + (width - line.width) / 2 : x;
+      this.page.text(line.text, at, y, font, size, color);
+      y += lh;
+    }
+    return y;
+  }
+
+  wrap(text: string, width: number, font: FontName, size: number): Measured[] {
+    return measuredLines(text, width, font, size);
+  }
+
+  height(text: string, width: number, font: FontName, size: number): number {
+    return this.wrap(text, width, font, size).length * lineHeight(font, size);
+  }
+
+  /** Continuation pages repeat who the bill is for, so a loose page can be matched to its bill. */
+  continuation(): number {
+    this.newPage();
+    const { labels } = this.view.texts;
+    this.text(
+      `${this.view.utility.name} - ${labels.accountNumber} ${this.view.accountId}`,
+      LEFT,
+      MARGIN,
+      WIDTH,
+      'Helvetica-Bold',
+      10,
+      BRAND,
+    );
+    return MARGIN + 24;
+  }
+
+  tableHeader(top: number): number {
+    const { labels } = this.view.texts;
+    const bold = 'Helvetica-Bold';
+    this.text(labels.description, COLUMNS.description.x, top, COLUMNS.description.width, bold, 9);
+    this.text(labels.quantity, COLUMNS.quantity.x, top, COLUMNS.quantity.width, bold, 9, BLACK, 'right');
+    this.text(labels.rate, COLUMNS.rate.x, top, COLUMNS.rate.width, bold, 9, BLACK, 'right');
+    this.text(labels.amount, COLUMNS.amount.x, top, COLUMNS.amount.width, bold, 9, BLACK, 'right');
+    const below = top + 13;
+    this.page.line(LEFT, below, RIGHT, below, 1);
+    return below + 5;
+  }
+
+  /** A small grey label with its value below; returns the y below the value. */
+  label(text: string, value: string, x: number, top: number, width: number, bold = false): number {
+    this.text(text, x, top, width, 'Helvetica', 8, GREY);
+    return this.text(value, x, top + 10, width, bold ? 'Helvetica-Bold' : 'Helvetica', bold ? 14 : 10) + 4;
+  }
+
+  paragraph(heading: string, body: string[], color: Color = BLACK): void {
+    const needed = 14 + body.reduce((h, b) => h + this.height(b, WIDTH, 'Helvetica', 9), 0);
+    if (this.y + Math.min(needed, 120) > BOTTOM) this.y = this.continuation();
+    if (heading) this.y = this.text(heading, LEFT, this.y, WIDTH, 'Helvetica-Bold', 10, color);
+    for (const line of body) this.y = this.text(line, LEFT, this.y, WIDTH, 'Helvetica', 9, color);
+    this.y += 0.6 * lineHeight('Helvetica', 9);
+  }
+}
+
+/** Lays out one bill from a fresh page; returns its pages' content streams, footers included. */
+export function layOutBill(view: BillView): string[] {
   const { texts } = view;
   const { labels } = texts;
   const u = view.utility;
-  doc.addPage();
+  const b = new BillLayout(view);
+  b.newPage();
 
   // Return address (top left, the upper envelope window) and the document title.
-  doc
-    .font('Helvetica-Bold')
-    .fontSize(16)
-    .fillColor(BRAND)
-    .text(winAnsiSafe(u.name), LEFT, MARGIN, { width: 300 });
-  doc.font('Helvetica').fontSize(9).fillColor('black');
-  for (const l of u.addressLines) doc.text(winAnsiSafe(l), { width: 300 });
-  doc.text(winAnsiSafe(`${u.phone} - ${u.payUrl}`), { width: 300 });
-  doc.font('Helvetica-Bold').fontSize(12).fillColor(BRAND);
-  doc.text(winAnsiSafe(labels.title), LEFT + 300, MARGIN, { width: WIDTH - 300, align: 'right' });
-  doc.fillColor('black');
+  let y = b.text(u.name, LEFT, MARGIN, 300, 'Helvetica-Bold', 16, BRAND);
+  for (const l of u.addressLines) y = b.text(l, LEFT, y, 300, 'Helvetica', 9);
+  b.text(`${u.phone} - ${u.payUrl}`, LEFT, y, 300, 'Helvetica', 9);
+  b.text(labels.title, LEFT + 300, MARGIN, WIDTH - 300, 'Helvetica-Bold', 12, BRAND, 'right');
 
   if (view.estimated) {
-    const y = MARGIN + 22;
-    doc
-      .rect(LEFT + 300, y, WIDTH - 300, 30)
-      .lineWidth(2)
-      .strokeColor(ALERT)
-      .stroke();
+    const top = MARGIN + 22;
+    b.page.rect(LEFT + 300, top, WIDTH - 300, 30, 2, ALERT);
     const banner = winAnsiSafe(labels.estimatedBanner);
     let size = 14;
-    while (size > 8 && doc.font('Helvetica-Bold').fontSize(size).widthOfString(banner) > WIDTH - 312) size--;
-    doc.fillColor(ALERT).text(banner, LEFT + 304, y + 15 - size / 2, {
-      width: WIDTH - 308,
-      align: 'center',
-      lineBreak: false,
-    });
-    doc.fillColor('black').strokeColor('black');
+    while (size > 8 && textWidth(banner, 'Helvetica-Bold', size) > WIDTH - 312) size--;
+    b.text(banner, LEFT + 304, top + 15 - size / 2, WIDTH - 308, 'Helvetica-Bold', size, ALERT, 'center');
   }
 
   // Addressee (the lower envelope window) and the account summary beside it.
@@ -220,119 +237,135 @@ function drawBill(doc: Doc, view: BillView): void {
     ...p.lines,
     ...(p.parsed ? [`${p.city}, ${p.state} ${p.zip}`] : []),
   ];
-  doc.font('Helvetica').fontSize(11);
-  doc.text(winAnsiSafe(addressLines.join('\n')), LEFT, addrY, { width: 250 });
+  b.text(addressLines.join('\n'), LEFT, addrY, 250, 'Helvetica', 11);
 
   const sx = LEFT + 290;
   const sw = WIDTH - 290;
-  doc
-    .rect(sx - 8, addrY - 8, sw + 8, 128)
-    .lineWidth(1)
-    .strokeColor(BRAND)
-    .stroke();
-  let sy = label(doc, labels.accountNumber, view.accountId, sx, addrY, sw);
-  sy = label(doc, labels.billDate, view.billDateText, sx, sy, sw);
-  sy = label(doc, labels.dueDate, view.dueDateText, sx, sy, sw);
-  label(doc, labels.totalDue, view.totalText, sx, sy, sw, true);
+  b.page.rect(sx - 8, addrY - 8, sw + 8, 128, 1, BRAND);
+  let sy = b.label(labels.accountNumber, view.accountId, sx, addrY, sw);
+  sy = b.label(labels.billDate, view.billDateText, sx, sy, sw);
+  sy = b.label(labels.dueDate, view.dueDateText, sx, sy, sw);
+  b.label(labels.totalDue, view.totalText, sx, sy, sw, true);
 
   // Service details.
-  let y = 290;
-  y = label(doc, labels.serviceAddress, view.premise.serviceAddress, LEFT, y, WIDTH);
-  y = label(
-    doc,
+  y = b.label(labels.serviceAddress, view.premise.serviceAddress, LEFT, 290, WIDTH);
+  y = b.label(
     labels.servicePeriod,
     `${view.periodFromText} ${labels.periodTo} ${view.periodToText}`,
     LEFT,
     y,
     WIDTH,
   );
-  doc.y = y + 4;
+  b.y = y + 4;
 
-  if (texts.estimated) paragraph(doc, view, labels.estimatedBanner, [texts.estimated], ALERT);
-  if (texts.languageFallback) paragraph(doc, view, '', [texts.languageFallback]);
+  if (texts.estimated) b.paragraph(labels.estimatedBanner, [texts.estimated], ALERT);
+  if (texts.languageFallback) b.paragraph('', [texts.languageFallback]);
 
   // The lines.
-  y = tableHeader(doc, view, doc.y + 4);
+  y = b.tableHeader(b.y + 4);
   for (const line of view.lines) {
-    doc.font('Helvetica').fontSize(9).fillColor('black');
     const cells = [
-      { text: winAnsiSafe(line.description), col: COLUMNS.description, align: 'left' as const },
-      { text: winAnsiSafe(line.quantityText), col: COLUMNS.quantity, align: 'right' as const },
-      { text: winAnsiSafe(line.rateText), col: COLUMNS.rate, align: 'right' as const },
-      { text: winAnsiSafe(line.amountText), col: COLUMNS.amount, align: 'right' as const },
-    ];
-    const h = Math.max(11, ...cells.map((c) => doc.heightOfString(c.text, { width: c.col.width }))) + 4;
-    if (y + h > BOTTOM) y = tableHeader(doc, view, continuationPage(doc, view));
-    doc.font('Helvetica').fontSize(9).fillColor('black');
-    for (const c of cells) doc.text(c.text, c.col.x, y, { width: c.col.width, align: c.align });
+      { text: line.description, col: COLUMNS.description, align: 'left' as const },
+      { text: line.quantityText, col: COLUMNS.quantity, align: 'right' as const },
+      { text: line.rateText, col: COLUMNS.rate, align: 'right' as const },
+      { text: line.amountText, col: COLUMNS.amount, align: 'right' as const },
+    ].map((c) => ({ ...c, lines: b.wrap(c.text, c.col.width, 'Helvetica', 9) }));
+    const rows = Math.max(...cells.map((c) => c.lines.length));
+    const h = Math.max(11, rows * lineHeight('Helvetica', 9)) + 4;
+    if (y + h > BOTTOM) y = b.tableHeader(b.continuation());
+    for (const c of cells) b.text(c.lines, c.col.x, y, c.col.width, 'Helvetica', 9, BLACK, c.align);
     y += h;
   }
-  if (y + 24 > BOTTOM) y = continuationPage(doc, view);
-  doc.moveTo(LEFT, y).lineTo(RIGHT, y).lineWidth(1).strokeColor('black').stroke();
-  doc.font('Helvetica-Bold').fontSize(11);
-  doc.text(winAnsiSafe(labels.totalDue), LEFT, y + 5, { width: 300 });
-  doc.text(winAnsiSafe(view.totalText), COLUMNS.amount.x - 40, y + 5, {
-    width: COLUMNS.amount.width + 40,
-    align: 'right',
-  });
-  doc.y = y + 28;
+  if (y + 24 > BOTTOM) y = b.continuation();
+  b.page.line(LEFT, y, RIGHT, y, 1);
+  b.text(labels.totalDue, LEFT, y + 5, 300, 'Helvetica-Bold', 11);
+  b.text(
+    view.totalText,
+    COLUMNS.amount.x - 40,
+    y + 5,
+    COLUMNS.amount.width + 40,
+    'Helvetica-Bold',
+    11,
+    BLACK,
+    'right',
+  );
+  b.y = y + 28;
 
-  paragraph(doc, view, labels.howToPay, texts.howToPay);
-  paragraph(doc, view, labels.latePayment, [texts.lateCharge]);
-}
+  b.paragraph(labels.howToPay, texts.howToPay);
+  b.paragraph(labels.latePayment, [texts.lateCharge]);
 
-/** Footers on the pages [first, first + count): "Account 100001 - Page 1 / 2". */
-function footers(doc: Doc, view: BillView, first: number, count: number): void {
-  const { labels } = view.texts;
-  for (let i = 0; i < count; i++) {
-    doc.switchToPage(first + i);
-    const bottom = doc.page.margins.bottom;
-    doc.page.margins.bottom = 0; // writing below the margin must not start a new page
-    doc.font('Helvetica').fontSize(8).fillColor('#555555');
-    doc.text(
-      winAnsiSafe(`${labels.accountNumber} ${view.accountId} - ${labels.page} ${i + 1} / ${count}`),
-      LEFT,
-      PAGE_HEIGHT - MARGIN + 10,
-      { width: WIDTH, align: 'right', lineBreak: false },
+  // Footers: "Account number 100001 - Page 1 / 2".
+  const count = b.pages.length;
+  b.pages.forEach((page, i) => {
+    const footer = winAnsiSafe(
+      `${labels.accountNumber} ${view.accountId} - ${labels.page} ${i + 1} / ${count}`,
     );
-    doc.page.margins.bottom = bottom;
-  }
-  doc.fillColor('black');
-}
-
-/** Many bills in one PDF, in print order, each from a new page; where each one starts and ends. */
-export async function renderPrintBatch(
-  views: readonly BillView[],
-): Promise<{ pdf: Buffer; entries: PrintBatchEntry[] }> {
-  const ordered = printOrder(views);
-  const latest = ordered.reduce((d, v) => (v.billDate > d ? v.billDate : d), '1970-01-01');
-  const { doc, done, pageCount } = newDocument(`Print batch of ${ordered.length} bills`, pdfDate(latest));
-  const entries: PrintBatchEntry[] = [];
-  ordered.forEach((view, i) => {
-    const first = pageCount();
-    drawBill(doc, view);
-    const pages = pageCount() - first;
-    footers(doc, view, first, pages);
-    entries.push({ billId: view.billId, sequence: i + 1, firstPage: first + 1, pages });
+    page.text(
+      footer,
+      RIGHT - textWidth(footer, 'Helvetica', 8),
+      PAGE_HEIGHT - MARGIN + 10,
+      'Helvetica',
+      8,
+      GREY,
+    );
   });
-  if (ordered.length === 0) doc.addPage();
-  doc.end();
-  return { pdf: await done, entries };
-}
-
-/** Many bills in one PDF for the print vendor, ordered by mailing ZIP, then account. */
-export async function printBatchPdf(views: readonly BillView[]): Promise<Buffer> {
-  return (await renderPrintBatch(views)).pdf;
+  return b.pages.map((page) => page.content());
 }
 
 /** One bill as a PDF (the email attachment, and what a print-batch entry hashes to). */
-export async function billPdf(view: BillView): Promise<Buffer> {
-  const { doc, done, pageCount } = newDocument(
-    `${view.utility.name} bill ${view.billId}`,
-    pdfDate(view.billDate),
-  );
-  drawBill(doc, view);
-  footers(doc, view, 0, pageCount());
-  doc.end();
-  return done;
+export function billPdf(view: BillView, pages: readonly string[] = layOutBill(view)): Buffer {
+  return pdfDocument(pages, { title: `${view.utility.name} bill ${view.billId}`, date: view.billDate });
+}
+
+const batchTitle = (bills: number) => `Print batch of ${bills} bills`;
+
+/** Many bills in one PDF, in print order, each from a new page; where each one starts and ends. */
+export function renderPrintBatch(views: readonly BillView[]): { pdf: Buffer; entries: PrintBatchEntry[] } {
+  const ordered = printOrder(views);
+  const latest = ordered.reduce((d, v) => (v.billDate > d ? v.billDate : d), '1970-01-01');
+  const pages: string[] = [];
+  const entries = ordered.map((view, i) => {
+    const own = layOutBill(view);
+    const entry = { billId: view.billId, sequence: i + 1, firstPage: pages.length + 1, pages: own.length };
+    pages.push(...own);
+    return entry;
+  });
+  if (pages.length === 0) pages.push(new PageCanvas().content());
+  return { pdf: pdfDocument(pages, { title: batchTitle(ordered.length), date: latest }), entries };
+}
+
+/** Many bills in one PDF for the print vendor, ordered by mailing ZIP, then account. */
+export function printBatchPdf(views: readonly BillView[]): Buffer {
+  return renderPrintBatch(views).pdf;
+}
+
+/**
+ * A print batch written to disk bill by bill, for batches too large to hold: the caller adds the
+ * bills already in print order (printOrder) and closes it with the batch's size and latest bill
+ * date; the bytes are those renderPrintBatch gives for the same bills.
+ */
+export class PrintBatchFile {
+  private readonly writer: PdfFileWriter;
+  private bills = 0;
+
+  constructor(file: string) {
+    this.writer = new PdfFileWriter(file);
+  }
+
+  /** Appends a bill (laid out already when the caller needed its own PDF too). */
+  add(view: BillView, pages: readonly string[] = layOutBill(view)): PrintBatchEntry {
+    const firstPage = this.writer.pageCount + 1;
+    for (const p of pages) this.writer.addPage(p);
+    this.bills++;
+    return { billId: view.billId, sequence: this.bills, firstPage, pages: pages.length };
+  }
+
+  close(latestBillDate: string): void {
+    if (this.writer.pageCount === 0) this.writer.addPage(new PageCanvas().content());
+    this.writer.close({ title: batchTitle(this.bills), date: latestBillDate });
+  }
+
+  abort(): void {
+    this.writer.abort();
+  }
 }

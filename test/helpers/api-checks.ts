@@ -31,12 +31,21 @@ export async function rowCounts(
   db: Db,
   tables: readonly RecordTable[] = RECORD_TABLES,
 ): Promise<Record<string, number>> {
-  const sql = tables.map((t) => `SELECT '${t}' AS t, count(*)::int AS n FROM ${t}`).join(' UNION ALL ');
+  // A refusal writes its own audit row (who was refused, and why): that is not a change of data.
+  const where = (t: string) =>
+    t === 'audit_event' ? ` WHERE action NOT IN (${REFUSALS.map((a) => `'${a}'`).join(', ')})` : '';
+  const sql = tables
+    .map((t) => `SELECT '${t}' AS t, count(*)::int AS n FROM ${t}${where(t)}`)
+    .join(' UNION ALL ');
   const rows = await db.$queryRawUnsafe<{ t: string; n: number }[]>(sql);
   return Object.fromEntries(rows.map((r) => [r.t, r.n]));
 }
 
-export const auditCount = (db: Db) => db.auditEvent.count();
+/** Audit actions that record a refused request rather than a change. */
+export const REFUSALS = ['auth.failed', 'auth.rate_limited', 'authorization.refused'] as const;
+
+/** Audit rows that record changes (refusals excluded). */
+export const auditCount = (db: Db) => db.auditEvent.count({ where: { action: { notIn: [...REFUSALS] } } });
 
 /**
  * The error body is exactly `{ error: { code, message, field? } }`: no other keys at either

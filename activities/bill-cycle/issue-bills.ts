@@ -1,0 +1,111 @@
+// Issuing one batch of a cycle run's regular bills: DRAFT → ISSUED (the bill becomes immutable),
+// each bill's CHARGE on the ledger under `bill:<id>:charge`, a 'bill.issued' timeline row per bill
+// and one audit row for the batch — all in one transaction. The batch is the next `limit` bills by
+// account, drafts and bills an earlier attempt already issued alike, so a retried batch covers
+// the same accounts, flips and posts only what is still a draft, and reports the same counts.
+import type { Db } from '../../lib/db/prisma';
+import { inTransaction, insertRows } from '../../lib/db/bulk';
+import { SYSTEM_ACTOR } from '../../lib/audit';
+import { recordAudits, recordTimelines } from '../../lib/audit-batch';
+import { moneyText } from '../../services/bill-render';
+
+export interface IssueBatchResult {
+  lastAccountId: string | null;
+  issued: number;
+  totalCents: string;
+}
+
+interface BatchBill {
+  id: string;
+  account_id: string;
+  status: 'DRAFT' | 'ISSUED';
+  total_cents: string;
+  period_from: string;
+  period_to: string;
+  bill_date: string;
+  due_date: string;
+  estimated: boolean;
+}
+
+export async function issueBills(
+  db: Db,
+  i: { runId: string; afterAccountId: string | null; limit: number },
+): Promise<IssueBatchResult> {
+  return inTransaction(db, async (c) => {
+    const batch = (
+      await c.query<BatchBill>(
+        `SELECT id, account_id, status, total_cents::text, period_from::text, period_to::text,
+           bill_date::text, due_date::text, estimated
+         FROM bill
+         WHERE cycle_run_id = $1 AND kind = 'REGULAR' AND status IN ('DRAFT', 'ISSUED')
+           AND ($2::text IS NULL OR account_id > $2)
+         ORDER BY account_id LIMIT $3
+         FOR UPDATE`,
+        [i.runId, i.afterAccountId, i.limit],
+      )
+    ).rows;
+    if (batch.length === 0) return { lastAccountId: null, issued: 0, totalCents: '0' };
+    const drafts = batch.filter((b) => b.status === 'DRAFT');
+    if (drafts.length > 0) {
+      await c.query(`UPDATE bill SET status = 'ISSUED', issued_at = now() WHERE id = ANY($1)`, [
+        drafts.map((b) => b.id),
+      ]);
+      // Each bill's charge, keyed by the bill: no retry can post it twice.
+      await insertRows(
+        c,
+        'ledger_entry',
+        {
+          account_id: 'text',
+          kind: '"LedgerKind"',
+          amount_cents: 'bigint',
+          effective_date: 'date',
+          due_date: 'date',
+          bill_id: 'text',
+          idempotency_key: 'text',
+          memo: 'text',
+        },
+        drafts
+          .filter((b) => b.total_cents !== '0')
+          .map((b) => [
+            b.account_id,
+            'CHARGE',
+            b.total_cents,
+            b.bill_date,
+            b.due_date,
+            b.id,
+            `bill:${b.id}:charge`,
+            `Bill ${b.id} for ${b.period_from} to ${b.period_to}`,
+          ]),
+        'ON CONFLICT (idempotency_key) DO NOTHING',
+      );
+      await recordTimelines(
+        c,
+        SYSTEM_ACTOR,
+        drafts.map((b) => ({
+          accountId: b.account_id,
+          kind: 'bill.issued',
+          entityType: 'bill',
+          entityId: b.id,
+          summary: `Bill ${b.id} issued: ${moneyText(b.total_cents)} due ${b.due_date}${b.estimated ? ' (ESTIMATED)' : ''}`,
+          data: { billId: b.id, totalCents: b.total_cents, dueDate: b.due_date, estimated: b.estimated },
+        })),
+      );
+      await recordAudits(c, SYSTEM_ACTOR, [
+        {
+          action: 'bills.issue',
+          entityType: 'bill_cycle_run',
+          entityId: i.runId,
+          after: {
+            bills: drafts.map((b) => b.id),
+            totalCents: drafts.reduce((t, b) => t + BigInt(b.total_cents), 0n).toString(),
+          },
+        },
+      ]);
+    }
+    return {
+      lastAccountId: batch[batch.length - 1]!.account_id,
+      issued: batch.length,
+      totalCents: batch.reduce((t, b) => t + BigInt(b.total_cents), 0n).toString(),
+    };
+  });
+}

@@ -1,0 +1,27 @@
+import { finalBillingPeriodDays, regularPeriodAround, registerAdvance } from './final-bill';
+
+test.each([
+  [2, '2026-11-02', '2026-11-02', '2026-12-02', 30],
+  [2, '2026-11-20', '2026-11-02', '2026-12-02', 30],
+  [2, '2026-11-01', '2026-10-02', '2026-11-02', 31],
+  [16, '2027-02-20', '2027-02-16', '2027-03-16', 28],
+  [28, '2026-12-31', '2026-12-28', '2027-01-28', 31],
+])('a cycle read on day %i: %s falls in %s → %s (%i days)', (readDay, on, from, to, days) => {
+  expect(regularPeriodAround(readDay, on)).toEqual({ from, to, days });
+});
+
+test('a final period is prorated against the regular period it starts in', () => {
+  // Service 2026-11-02 → 2026-11-20: 18 days of a 30-day period.
+  expect(finalBillingPeriodDays(2, '2026-11-02', '2026-11-20')).toBe(30);
+  // A move-in on the 20th and a move-out on the 28th: 8 days of the same 30.
+  expect(finalBillingPeriodDays(2, '2026-11-20', '2026-11-28')).toBe(30);
+  // Longer than a period (a cycle was skipped): its own length, so factor 1.
+  expect(finalBillingPeriodDays(2, '2026-11-02', '2026-12-10')).toBe(38);
+  expect(finalBillingPeriodDays(null, '2026-11-02', '2026-11-20')).toBe(18);
+});
+
+test('register advance with one rollover', () => {
+  expect(registerAdvance(1000n, 1444n, 6)).toBe(444n);
+  expect(registerAdvance(999_900n, 100n, 6)).toBe(200n);
+  expect(() => registerAdvance(1_000_000n, 5n, 6)).toThrow(/dials/);
+});

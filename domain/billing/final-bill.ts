@@ -1,0 +1,43 @@
+// The arithmetic of a bill that ends (or joins) service periods outside the bill cycle: the final
+// bill of a stop or transfer, and the period a meter exchange joins. Pure; dates are YYYY-MM-DD.
+//
+// Ordinance 2026-14, General provisions: "Partial periods (service starting or ending within the
+// period ...): base and customer charges are prorated by days of service ÷ days in the period;
+// block sizes and the sewer cap are prorated the same way." The period is the regular monthly
+// billing period the service falls in: from the cycle's scheduled read day on or before the start
+// of service to the next scheduled read day (2026-11-02 → 2026-12-02 for a cycle read on the 2nd:
+// 30 days). rateService takes those days as `billingPeriodDays`.
+import { addMonths, daysBetween, isIsoDate } from '../ledger/dates';
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** The regular billing period of a cycle read on `readDay` (1..28) that contains the day `on`. */
+export function regularPeriodAround(readDay: number, on: string): { from: string; to: string; days: number } {
+  if (!Number.isInteger(readDay) || readDay < 1 || readDay > 28)
+    throw new RangeError(`read day must be 1..28, got ${readDay}`);
+  if (!isIsoDate(on)) throw new RangeError(`Not a date as YYYY-MM-DD: ${JSON.stringify(on)}`);
+  const sameMonth = `${on.slice(0, 8)}${pad(readDay)}`;
+  const from = on >= sameMonth ? sameMonth : addMonths(sameMonth, -1);
+  const to = addMonths(from, 1);
+  return { from, to, days: daysBetween(from, to) };
+}
+
+/**
+ * Days in the billing period for a final (partial) period of service `from` → `to`: the regular
+ * period around `from`. A period of service longer than that (a cycle was skipped) is billed as a
+ * whole period of its own length, unprorated. Without a cycle calendar, the service period itself.
+ */
+export function finalBillingPeriodDays(readDay: number | null, from: string, to: string): number {
+  const days = daysBetween(from, to);
+  if (readDay === null) return days;
+  return Math.max(regularPeriodAround(readDay, from).days, days);
+}
+
+/** How far a register advanced from `start` to `end`, allowing one rollover at 10^dials. */
+export function registerAdvance(start: bigint, end: bigint, dials: number): bigint {
+  if (end >= start) return end - start;
+  const rollover = 10n ** BigInt(dials);
+  if (start >= rollover || end >= rollover)
+    throw new RangeError(`A reading does not fit the register's ${dials} dials`);
+  return end + rollover - start;
+}

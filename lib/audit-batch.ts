@@ -1,0 +1,78 @@
+// Audit and timeline rows many at a time, on a pg connection in the writer's own transaction
+// (lib/db/bulk.ts): for the set-based bill cycle, which records one row per bill, fee or notice
+// without one statement per row. Same columns and JSON shapes as lib/audit.ts; the database
+// trigger chains each audit row as usual.
+import type { PoolClient } from 'pg';
+import { insertRows } from './db/bulk';
+import type { Actor, AuditInput, TimelineInput } from './audit';
+
+/** JSON text as lib/audit.ts stores it: bigints as strings, absent values as JSON null. */
+export const jsonText = (value: unknown): string =>
+  JSON.stringify(value ?? null, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+
+export async function recordAudits(
+  c: PoolClient,
+  actor: Actor,
+  events: readonly AuditInput[],
+): Promise<void> {
+  await insertRows(
+    c,
+    'audit_event',
+    {
+      actor: 'text',
+      actor_role: 'text',
+      action: 'text',
+      entity_type: 'text',
+      entity_id: 'text',
+      account_id: 'text',
+      before: 'jsonb',
+      after: 'jsonb',
+      reason: 'text',
+      request_id: 'text',
+    },
+    events.map((e) => [
+      actor.id,
+      actor.role,
+      e.action,
+      e.entityType,
+      e.entityId,
+      e.accountId ?? null,
+      jsonText(e.before),
+      jsonText(e.after),
+      e.reason ?? null,
+      actor.requestId ?? null,
+    ]),
+  );
+}
+
+export async function recordTimelines(
+  c: PoolClient,
+  actor: Actor,
+  events: readonly (TimelineInput & { entityType: string; entityId: string })[],
+): Promise<void> {
+  const now = new Date();
+  await insertRows(
+    c,
+    'timeline_event',
+    {
+      account_id: 'text',
+      occurred_at: 'timestamptz',
+      kind: 'text',
+      entity_type: 'text',
+      entity_id: 'text',
+      summary: 'text',
+      actor: 'text',
+      data: 'jsonb',
+    },
+    events.map((t) => [
+      t.accountId,
+      t.occurredAt ?? now,
+      t.kind,
+      t.entityType,
+      t.entityId,
+      t.summary,
+      actor.id,
+      jsonText(t.data),
+    ]),
+  );
+}

@@ -1,0 +1,49 @@
+// Prometheus metrics. The API counts and times every request by its route template (never the raw
+// path: ids would explode the series) and exposes them with Node's process metrics at GET
+// /metrics. The worker's metrics are the Temporal SDK's own (task latencies, schedule-to-start,
+// activity failures, sticky cache), served by the SDK runtime on WORKER_METRICS_ADDRESS.
+import type { NextFunction, Request, Response } from 'express';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+export interface ApiMetrics {
+  registry: Registry;
+  middleware: (req: Request, res: Response, next: NextFunction) => void;
+}
+
+export function createApiMetrics(): ApiMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service: 'opencis-api' });
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'opencis_http_requests_total',
+    help: 'HTTP requests by method, route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'opencis_http_request_duration_seconds',
+    help: 'HTTP request duration by method and route template',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  return {
+    registry,
+    middleware(req, res, next) {
+      const start = process.hrtime.bigint();
+      res.on('finish', () => {
+        // The matched route's template; unmatched requests are one series, not one per path.
+        const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+        const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+        requests.inc({ method: req.method, route, status: String(res.statusCode) });
+        duration.observe({ method: req.method, route }, seconds);
+      });
+      next();
+    },
+  };
+}
+
+/** The Temporal SDK runtime's telemetry for a worker process: Prometheus on `address` when set. */
+export function workerTelemetry(address: string | undefined) {
+  return address ? { metrics: { prometheus: { bindAddress: address } } } : undefined;
+}

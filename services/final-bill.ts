@@ -1,0 +1,472 @@
+// The final bill of a stop (move-out) or transfer of service, and what follows it:
+//   issueFinalBill      each meter's use from the start of its unbilled period to its final read,
+//                       rated under the tariff with base charges, blocks and caps prorated by days
+//                       of service ÷ days in the regular period (domain/billing/final-bill.ts);
+//                       an ISSUED bill of kind FINAL with its lines and its CHARGE on the ledger
+//   settleAtFinalBill   the deposit applied (with interest) as credits on the final bill; then a
+//                       credit balance refunded, a zero balance closed, a debit left to its due date
+//   settleFinalBalance  the day after the due date: paid (closed), or handed to collections through
+//                       the bill cycle's own hand-off (an episode and a signal-with-start of its case)
+// Money is integer cents throughout; each step runs in the caller's transaction (or its own) under
+// keys from the order, so a retried step changes nothing the first one did.
+import type { Client } from '@temporalio/client';
+import type { Prisma } from '@prisma/client';
+import type { Db, Tx } from '../lib/db/prisma';
+import { recordChange, type Actor } from '../lib/audit';
+import { AppError } from '../lib/errors';
+import { meterUsage, rateService, RatingError } from '../domain/rating/rate';
+import { schedulesFor, type Tariff } from '../domain/rating/tariff';
+import { finalBillingPeriodDays, registerAdvance } from '../domain/billing/final-bill';
+import { addDays, DUE_DAYS_AFTER_BILL, formatCents } from '../domain/ledger';
+import { accountPosition, dbDate, isoDay, jsonCents, postCharge, postEntry, utilityDate } from './ledger';
+import { applyDepositToFinalBill } from './deposits';
+import { billView } from './bills';
+import { applyExchangeFold, meterExchangeFolds, periodStartRead } from './meter-exchange-billing';
+import { handOffAccounts } from '../activities/bill-cycle/hand-off';
+
+export const finalBillId = (orderId: string) => `BF-${orderId}`;
+
+export interface FinalReading {
+  meterId: string;
+  /** Utility-local wall clock as UTC, as meter reads are stored. */
+  readAt: Date;
+  value: bigint;
+}
+
+export interface FinalBillResult {
+  billId: string | null;
+  totalCents: string;
+  billDate: string;
+  dueDate: string;
+  periodFrom: string | null;
+  periodTo: string | null;
+  meters: { meterId: string; from: string; to: string; usage: string; unit: string; exchange?: string }[];
+}
+
+type Line = Omit<Prisma.BillLineCreateManyInput, 'billId'>;
+
+/** Rates and issues the final bill (in `tx`). No use and no days to bill: no bill. */
+export async function issueFinalBill(
+  tx: Tx,
+  i: { orderId: string; accountId: string; readings: FinalReading[]; at: Date; actor: Actor; tariff: Tariff },
+): Promise<FinalBillResult> {
+  const account = await tx.account.findUniqueOrThrow({
+    where: { id: i.accountId },
+    include: { customer: { select: { language: true } } },
+  });
+  const cycle = await tx.billCycle.findUnique({ where: { id: account.billCycle } });
+  const billDate = utilityDate(i.at);
+  const dueDate = addDays(billDate, DUE_DAYS_AFTER_BILL);
+  const lines: Line[] = [];
+  const meters: FinalBillResult['meters'] = [];
+  let total = 0n;
+  let periodFrom = null as string | null;
+  let periodTo = null as string | null;
+  for (const r of i.readings) {
+    const meter = await tx.meter.findUniqueOrThrow({ where: { id: r.meterId } });
+    const start = await periodStartRead(tx, r.meterId, i.accountId, r.readAt);
+    const advance = registerAdvance(start.value, r.value, meter.dials);
+    let usage = meterUsage({
+      registerDelta: advance,
+      multiplier: meter.multiplier,
+      readUnit: meter.readUnit,
+    });
+    let from = isoDay(start.readAt);
+    const to = isoDay(r.readAt);
+    let exchange: string | undefined;
+    if (start.source === 'EXCHANGE_INITIAL') {
+      const fold = (await meterExchangeFolds(tx, [{ meterId: r.meterId, previousReadAt: start.readAt }])).get(
+        r.meterId,
+      );
+      if (fold) {
+        const joined = applyExchangeFold({ from, to }, usage, fold);
+        ({ from, usage } = joined);
+        exchange = joined.note;
+      }
+    }
+    meters.push({
+      meterId: r.meterId,
+      from,
+      to,
+      usage: usage.toString(),
+      unit: meter.readUnit,
+      ...(exchange ? { exchange } : {}),
+    });
+    if (from >= to) {
+      if (usage.sign() > 0)
+        throw new AppError(
+          'conflict',
+          `Meter ${r.meterId}: ${usage.toString()} of use but no days of service to bill it on (${from})`,
+        );
+      continue;
+    }
+    periodFrom = !periodFrom || from < periodFrom ? from : periodFrom;
+    periodTo = !periodTo || to > periodTo ? to : periodTo;
+    const billingPeriodDays = finalBillingPeriodDays(cycle?.readDay ?? null, from, to);
+    for (const schedule of schedulesFor(i.tariff, account.class, meter.service)) {
+      let rated;
+      try {
+        rated = rateService({
+          schedule,
+          riders: i.tariff.riders,
+          accountClass: account.class,
+          period: { from, to },
+          billingPeriodDays,
+          meterSize: meter.size,
+          usage,
+        });
+      } catch (err) {
+        if (err instanceof RatingError) throw new AppError('conflict', `Final bill: ${err.message}`);
+        throw err;
+      }
+      if (exchange)
+        lines.push({
+          lineNo: lines.length + 1,
+          service: meter.service,
+          component: 'METER_EXCHANGE',
+          description: exchange,
+          quantity: usage.toString(),
+          unit: meter.readUnit,
+          rate: '0',
+          ratePer: '1',
+          amountCents: 0n,
+          tariffSchedule: schedule.code,
+          tariffVersion: null,
+          periodFrom: dbDate(from),
+          periodTo: dbDate(to),
+          meterId: r.meterId,
+        });
+      for (const l of rated.lines) {
+        lines.push({
+          lineNo: lines.length + 1,
+          service: meter.service,
+          component: l.componentCode,
+          description: l.description,
+          quantity: l.quantity,
+          unit: l.unit,
+          rate: l.rate,
+          ratePer: l.ratePer,
+          amountCents: BigInt(l.amountCents),
+          tariffSchedule: l.tariffSchedule,
+          tariffVersion: l.tariffVersion,
+          periodFrom: dbDate(l.periodFrom),
+          periodTo: dbDate(l.periodTo),
+          meterId: r.meterId,
+        });
+        total += BigInt(l.amountCents);
+      }
+    }
+  }
+  const result = {
+    billDate,
+    dueDate,
+    periodFrom,
+    periodTo,
+    meters,
+    totalCents: total.toString(),
+  };
+  if (lines.length === 0 || !periodFrom || !periodTo) return { ...result, billId: null };
+
+  const billId = finalBillId(i.orderId);
+  const bill = await tx.bill.create({
+    data: {
+      id: billId,
+      accountId: i.accountId,
+      kind: 'FINAL',
+      status: 'ISSUED',
+      issuedAt: i.at,
+      periodFrom: dbDate(periodFrom),
+      periodTo: dbDate(periodTo),
+      billDate: dbDate(billDate),
+      dueDate: dbDate(dueDate),
+      estimated: false,
+      totalCents: total,
+      language: account.customer.language === 'es' ? 'es' : 'en',
+      lines: { createMany: { data: lines } },
+    },
+    include: { lines: { orderBy: { lineNo: 'asc' } } },
+  });
+  if (total !== 0n)
+    await postCharge(tx, {
+      accountId: i.accountId,
+      amountCents: total,
+      billId,
+      effectiveDate: billDate,
+      dueDate,
+      idempotencyKey: `bill:${billId}:charge`,
+      memo: `Final bill ${billId} for ${periodFrom} to ${periodTo}`,
+      actor: i.actor,
+    });
+  await recordChange(
+    tx,
+    i.actor,
+    {
+      action: 'bill.issue-final',
+      entityType: 'bill',
+      entityId: billId,
+      accountId: i.accountId,
+      after: billView(bill),
+      reason: `Service order ${i.orderId}`,
+    },
+    {
+      kind: 'bill.issued',
+      occurredAt: i.at,
+      summary: `Final bill ${billId} issued: ${formatCents(total)} due ${dueDate} (service ${periodFrom} to ${periodTo}, prorated)`,
+      data: { billId, totalCents: jsonCents(total), dueDate, kind: 'FINAL', orderId: i.orderId },
+    },
+  );
+  return { ...result, billId };
+}
+
+export interface Settlement {
+  outcome: 'PENDING' | 'ZERO' | 'REFUNDED' | 'PAID' | 'COLLECTIONS' | 'TRANSFERRED' | 'NEEDS_REVIEW';
+  balanceCents: string;
+  depositAppliedCents: string;
+  refundCents: string | null;
+  /** When a debit is due (PENDING): the day after it, the balance is settled or handed off. */
+  dueDate: string | null;
+  collectionsWorkflowId?: string | null;
+}
+
+async function setAccountStatus(
+  tx: Tx,
+  actor: Actor,
+  accountId: string,
+  status: 'FINAL' | 'CLOSED',
+  endDate: string,
+  at: Date,
+  why: string,
+) {
+  const before = await tx.account.findUniqueOrThrow({ where: { id: accountId } });
+  if (before.status === status) return;
+  const after = await tx.account.update({
+    where: { id: accountId },
+    data: { status, endDate: before.endDate ?? dbDate(endDate) },
+  });
+  await recordChange(
+    tx,
+    actor,
+    {
+      action: 'account.update',
+      entityType: 'account',
+      entityId: accountId,
+      accountId,
+      before: { status: before.status, endDate: before.endDate ? isoDay(before.endDate) : null },
+      after: { status: after.status, endDate: after.endDate ? isoDay(after.endDate) : null },
+      reason: why,
+    },
+    {
+      kind: status === 'CLOSED' ? 'account.closed' : 'account.final',
+      occurredAt: at,
+      summary: status === 'CLOSED' ? `Account closed: ${why}` : `Account final-billed: ${why}`,
+    },
+  );
+}
+
+/** Refunds a credit balance (a check to the customer): an entry that brings the balance to zero. */
+async function refundCredit(
+  tx: Tx,
+  actor: Actor,
+  i: {
+    orderId: string;
+    accountId: string;
+    creditCents: bigint;
+    effectiveDate: string;
+    at: Date;
+    key: string;
+  },
+) {
+  await postEntry(
+    tx,
+    {
+      accountId: i.accountId,
+      kind: 'ADJUSTMENT',
+      amountCents: i.creditCents,
+      effectiveDate: i.effectiveDate,
+      dueDate: i.effectiveDate,
+      idempotencyKey: i.key,
+      memo: `Refund of the credit balance after the final bill (check to the mailing address)`,
+    },
+    {
+      actor,
+      timeline: {
+        kind: 'ledger.refund',
+        occurredAt: i.at,
+        summary: `Credit balance of ${formatCents(i.creditCents)} refunded by check`,
+        data: { orderId: i.orderId, refundCents: jsonCents(i.creditCents) },
+      },
+      reason: `Final bill of service order ${i.orderId}`,
+    },
+  );
+}
+
+/**
+ * After the final bill (in `tx`): the deposit applied when asked, then the balance decides — a
+ * credit is refunded and the account closed, zero closes it, a debit waits for its due date.
+ */
+export async function settleAtFinalBill(
+  tx: Tx,
+  i: {
+    orderId: string;
+    accountId: string;
+    bill: FinalBillResult;
+    applyDeposit: boolean;
+    at: Date;
+    actor: Actor;
+  },
+): Promise<Settlement> {
+  const day = i.bill.billDate;
+  const credits = i.applyDeposit
+    ? await applyDepositToFinalBill(tx, {
+        accountId: i.accountId,
+        billId: i.bill.billId,
+        effectiveDate: day,
+        actor: i.actor,
+      })
+    : [];
+  const applied = credits.reduce((s, c) => s + BigInt(c.creditedCents) + BigInt(c.interestCents), 0n);
+  const position = await accountPosition(tx, i.accountId, day);
+  const balance = position.balanceCents;
+  let outcome: Settlement['outcome'];
+  let refund: bigint | null = null;
+  if (balance < 0n) {
+    refund = -balance;
+    await refundCredit(tx, i.actor, {
+      orderId: i.orderId,
+      accountId: i.accountId,
+      creditCents: refund,
+      effectiveDate: day,
+      at: i.at,
+      key: `final:${i.orderId}:refund`,
+    });
+    outcome = 'REFUNDED';
+  } else outcome = balance === 0n ? 'ZERO' : 'PENDING';
+  await setAccountStatus(
+    tx,
+    i.actor,
+    i.accountId,
+    outcome === 'PENDING' ? 'FINAL' : 'CLOSED',
+    day,
+    i.at,
+    outcome === 'PENDING'
+      ? `final bill ${i.bill.billId ?? '(none)'}; ${formatCents(balance)} due ${i.bill.dueDate}`
+      : outcome === 'REFUNDED'
+        ? `final bill settled; ${formatCents(refund!)} credit refunded`
+        : 'final bill settled; nothing owed',
+  );
+  await tx.finalSettlement.create({
+    data: {
+      orderId: i.orderId,
+      accountId: i.accountId,
+      billId: i.bill.billId,
+      dueDate: outcome === 'PENDING' ? dbDate(i.bill.dueDate) : null,
+      balanceCents: balance,
+      depositAppliedCents: applied,
+      outcome,
+      refundCents: refund,
+      settledAt: outcome === 'PENDING' ? null : i.at,
+    },
+  });
+  return {
+    outcome,
+    balanceCents: balance.toString(),
+    depositAppliedCents: applied.toString(),
+    refundCents: refund?.toString() ?? null,
+    dueDate: outcome === 'PENDING' ? i.bill.dueDate : null,
+  };
+}
+
+/**
+ * The day after the final bill's due date: a balance paid (or overpaid: refunded) closes the
+ * account; one still past due goes to collections through the bill cycle's hand-off, which opens
+ * the account's delinquency episode and signal-with-starts its collectionsCase.
+ */
+export async function settleFinalBalance(
+  deps: { db: Db; temporal?: Client | undefined; taskQueue?: string | undefined },
+  i: { orderId: string; accountId: string; at: Date; actor: Actor },
+): Promise<Settlement> {
+  const { db } = deps;
+  const s = await db.finalSettlement.findUnique({ where: { orderId: i.orderId } });
+  if (!s) throw new AppError('not_found', `No final settlement for service order ${i.orderId}`);
+  const view = (x: NonNullable<typeof s>): Settlement => ({
+    outcome: x.outcome as Settlement['outcome'],
+    balanceCents: (x.balanceCents ?? 0n).toString(),
+    depositAppliedCents: x.depositAppliedCents.toString(),
+    refundCents: x.refundCents?.toString() ?? null,
+    dueDate: x.dueDate ? isoDay(x.dueDate) : null,
+    collectionsWorkflowId: x.collectionsWorkflowId,
+  });
+  if (s.outcome !== 'PENDING') return view(s);
+  const asOf = utilityDate(i.at);
+  const position = await accountPosition(db, i.accountId, asOf);
+  if (position.pastDueCents > 0n) {
+    if (!deps.temporal || !deps.taskQueue)
+      throw new Error('Handing a final bill to collections needs the Temporal client');
+    await handOffAccounts(
+      { db, temporal: deps.temporal, taskQueue: deps.taskQueue },
+      {
+        runId: `final:${s.billId ?? i.orderId}`,
+        accountIds: [i.accountId],
+        asOf,
+        heartbeat: () => undefined,
+      },
+    );
+    const episode = await db.collectionsEpisode.findFirst({
+      where: { accountId: i.accountId, closedAt: null },
+      orderBy: { episode: 'desc' },
+    });
+    const after = await db.$transaction(async (tx) => {
+      const row = await tx.finalSettlement.update({
+        where: { orderId: i.orderId },
+        data: {
+          outcome: 'COLLECTIONS',
+          balanceCents: position.balanceCents,
+          collectionsWorkflowId: episode?.workflowId ?? null,
+          settledAt: i.at,
+        },
+      });
+      await recordChange(
+        tx,
+        i.actor,
+        {
+          action: 'final-bill.collections',
+          entityType: 'bill',
+          entityId: s.billId ?? i.orderId,
+          accountId: i.accountId,
+          after: { pastDueCents: jsonCents(position.pastDueCents), workflowId: episode?.workflowId ?? null },
+          reason: `Final bill unpaid the day after its due date`,
+        },
+        {
+          kind: 'final-bill.collections',
+          occurredAt: i.at,
+          summary: `Final bill unpaid: ${formatCents(position.pastDueCents)} past due handed to collections`,
+          data: { orderId: i.orderId, workflowId: episode?.workflowId ?? null },
+        },
+      );
+      return row;
+    });
+    return view(after);
+  }
+  const after = await db.$transaction(async (tx) => {
+    if (position.balanceCents < 0n)
+      await refundCredit(tx, i.actor, {
+        orderId: i.orderId,
+        accountId: i.accountId,
+        creditCents: -position.balanceCents,
+        effectiveDate: asOf,
+        at: i.at,
+        key: `final:${i.orderId}:refund`,
+      });
+    if (position.balanceCents <= 0n)
+      await setAccountStatus(tx, i.actor, i.accountId, 'CLOSED', asOf, i.at, 'final bill paid');
+    return tx.finalSettlement.update({
+      where: { orderId: i.orderId },
+      data: {
+        outcome: position.balanceCents <= 0n ? 'PAID' : 'PENDING',
+        refundCents: position.balanceCents < 0n ? -position.balanceCents : null,
+        settledAt: position.balanceCents <= 0n ? i.at : null,
+      },
+    });
+  });
+  return view(after);
+}

@@ -1,0 +1,51 @@
+import { leadNoticeRequired, renderLeadNotice, type LeadNoticeView } from './lead-notice';
+
+const view: LeadNoticeView = {
+  language: 'en',
+  customerName: 'Ana <b>Ruiz</b>',
+  accountId: '100240',
+  serviceAddress: '12 Elm St, Millbrook, PA 16801',
+  serviceLinePublic: 'LEAD',
+  serviceLinePrivate: 'LEAD_STATUS_UNKNOWN',
+  startDate: '2026-11-20',
+};
+
+test.each([
+  ['LEAD', 'NON_LEAD', true],
+  ['NON_LEAD', 'GALVANIZED_REQUIRING_REPLACEMENT', true],
+  ['NON_LEAD', 'LEAD_STATUS_UNKNOWN', true],
+  ['NON_LEAD', 'NON_LEAD', false],
+] as const)('a line %s / %s requires the notice: %s', (pub, priv, required) => {
+  expect(leadNoticeRequired({ serviceLinePublic: pub, serviceLinePrivate: priv })).toBe(required);
+});
+
+test('the notice says what each side is made of, why it matters and what to do', () => {
+  const n = renderLeadNotice(view);
+  expect(n.language).toBe('en');
+  expect(n.subject).toBe(
+    'Important information about lead and the water service line at 12 Elm St, Millbrook, PA 16801',
+  );
+  expect(n.text).toMatch(/utility's side \(water main to the curb stop\): lead/);
+  expect(n.text).toMatch(/Your side \(curb stop to the building\): unknown \(it may be lead\)/);
+  expect(n.text).toMatch(/started on November 20, 2026/);
+  expect(n.text).toMatch(/Part of this service line is made of lead/);
+  expect(n.text).toMatch(/We do not yet know/);
+  expect(n.text).not.toMatch(/galvanized steel/);
+  expect(n.text).toMatch(/NSF\/ANSI Standard 53/);
+  expect(n.text).toContain('Ana <b>Ruiz</b>'); // plain text is not HTML
+  expect(n.html).toContain('Ana &lt;b&gt;Ruiz&lt;/b&gt;');
+  expect(n.html).not.toContain('<b>Ruiz');
+  expect(n.contentHash).toMatch(/^[0-9a-f]{64}$/);
+});
+
+test('in Spanish for Spanish speakers; in English, saying so, for other languages', () => {
+  const es = renderLeadNotice({ ...view, language: 'es-MX' });
+  expect(es.language).toBe('es');
+  expect(es.subject).toMatch(/^Información importante sobre el plomo/);
+  expect(es.text).toMatch(/comenzó el 20 de noviembre de 2026/);
+  expect(es.text).toMatch(/El lado de la empresa .*: plomo/);
+  const vi = renderLeadNotice({ ...view, language: 'vi' });
+  expect(vi.language).toBe('en');
+  expect(vi.text).toMatch(/not yet available in your preferred language/);
+  expect(renderLeadNotice(view).text).not.toMatch(/preferred language/);
+});

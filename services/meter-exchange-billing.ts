@@ -1,0 +1,196 @@
+// Where a meter's unbilled use begins, and what a meter exchange adds to the first period of the
+// new meter. Shared by the final bill (services/final-bill.ts) and the bill cycle's rating.
+//
+// A service period starts at the latest of: the read that ended the account's last issued bill
+// for the meter (its cycle result), or a read a service order took to begin service (a start's
+// initial read, the new meter's initial read in an exchange); failing both, the meter's first
+// good read since the account started.
+//
+// A meter exchange: the old meter's final read and the new meter's initial read are meter_read
+// rows joined by a meter_exchange row, and `meter.removed_on` takes the old meter out of the cycle.
+// The first period of the new meter (the one whose previous read is its initial read) must also
+// carry the old meter's last stretch — from the start of its unbilled period to its final read —
+// priced as one period of service with the new meter's use: the customer's service did not stop,
+// so one base charge, the blocks and the sewer cap over the whole period, and every gallon on
+// either register billed exactly once. `meterExchangeFolds` gives the cycle that stretch per new
+// meter; `applyExchangeFold` is what rating does with it.
+import type { Db, Tx } from '../lib/db/prisma';
+import { AppError } from '../lib/errors';
+import { Decimal } from '../domain/decimal';
+import { meterUsage } from '../domain/rating/rate';
+import type { ReadUnit } from '../domain/rating/tariff';
+import { registerAdvance } from '../domain/billing/final-bill';
+
+type Q = Db | Tx;
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+export interface PeriodStart {
+  readAt: Date;
+  value: bigint;
+  /** BILLED: the end of the last issued bill; INITIAL / EXCHANGE_INITIAL: an order's read; FIRST_READ. */
+  source: 'BILLED' | 'INITIAL' | 'EXCHANGE_INITIAL' | 'FIRST_READ';
+  readId: bigint | null;
+}
+
+/**
+ * Where the unbilled use of `meterId` on `accountId` begins, before `before`. Throws a conflict
+ * (a person must look) when the last bill was an estimate, or when there is no read at all.
+ */
+export async function periodStartRead(
+  q: Q,
+  meterId: string,
+  accountId: string | null,
+  before: Date,
+): Promise<PeriodStart> {
+  const [billed] = await q.$queryRaw<
+    { read_at: Date; value: bigint | null; status: string; read_id: bigint | null }[]
+  >`
+    SELECT r.read_at, mr.value, r.status, r.read_id
+    FROM cycle_meter_result r
+    JOIN bill b ON b.cycle_run_id = r.cycle_run_id AND b.account_id = r.account_id
+      AND b.kind = 'REGULAR' AND b.status = 'ISSUED'
+    LEFT JOIN meter_read mr ON mr.id = r.read_id
+    WHERE r.meter_id = ${meterId} AND r.read_at < ${before} AND r.status <> 'EXCEPTION'
+      AND (${accountId}::text IS NULL OR r.account_id = ${accountId})
+    ORDER BY r.read_at DESC LIMIT 1`;
+  const [order] = await q.$queryRaw<{ read_at: Date; value: bigint; role: string; read_id: bigint }[]>`
+    SELECT read_at, value, role, read_id FROM service_order_read
+    WHERE meter_id = ${meterId} AND read_at < ${before} AND role IN ('INITIAL', 'EXCHANGE_INITIAL')
+    ORDER BY read_at DESC LIMIT 1`;
+  if (order && (!billed || order.read_at >= billed.read_at))
+    return {
+      readAt: order.read_at,
+      value: BigInt(order.value),
+      source: order.role as 'INITIAL' | 'EXCHANGE_INITIAL',
+      readId: BigInt(order.read_id),
+    };
+  if (billed) {
+    if (billed.status === 'ESTIMATED' || billed.value === null)
+      throw new AppError(
+        'conflict',
+        `Meter ${meterId}: the last bill (to ${isoDay(billed.read_at)}) was estimated; the use since cannot be measured from an actual read`,
+      );
+    return {
+      readAt: billed.read_at,
+      value: BigInt(billed.value),
+      source: 'BILLED',
+      readId: billed.read_id === null ? null : BigInt(billed.read_id),
+    };
+  }
+  const [first] = await q.$queryRaw<{ id: bigint; read_at: Date; value: bigint }[]>`
+    SELECT r.id, r.read_at, r.value FROM meter_read r
+    LEFT JOIN account a ON a.id = ${accountId}
+    WHERE r.meter_id = ${meterId} AND r.read_at < ${before} AND r.value IS NOT NULL
+      AND (a.start_date IS NULL OR r.read_at >= a.start_date)
+      AND NOT ('NO_READ' = ANY(r.flags)) AND NOT ('TAMPER' = ANY(r.flags))
+    ORDER BY r.read_at ASC, r.quality DESC, r.id DESC LIMIT 1`;
+  if (!first)
+    throw new AppError(
+      'conflict',
+      `Meter ${meterId} has no read before ${isoDay(before)} to measure its use from`,
+    );
+  return {
+    readAt: first.read_at,
+    value: BigInt(first.value),
+    source: 'FIRST_READ',
+    readId: BigInt(first.id),
+  };
+}
+
+/** The old meter's last stretch, carried into the new meter's first period. */
+export interface ExchangeFold {
+  exchangeOrderId: string;
+  oldMeterId: string;
+  newMeterId: string;
+  /** Where the old meter's unbilled use began, and its final read (local wall clock as UTC). */
+  from: Date;
+  to: Date;
+  fromValue: bigint;
+  toValue: bigint;
+  registerDelta: bigint;
+  readUnit: ReadUnit;
+  /** The stretch's use in billing units (gallons, kWh), exact. */
+  units: Decimal;
+}
+
+/** The old meter's stretch of an exchange, given the exchange row. */
+async function foldOf(
+  q: Q,
+  e: { order_id: string; old_meter_id: string; new_meter_id: string; account_id: string | null },
+  finalRead: { read_at: Date; value: bigint },
+): Promise<ExchangeFold> {
+  const old = await q.meter.findUniqueOrThrow({ where: { id: e.old_meter_id } });
+  const start = await periodStartRead(q, e.old_meter_id, e.account_id, finalRead.read_at);
+  const registerDelta = registerAdvance(start.value, BigInt(finalRead.value), old.dials);
+  return {
+    exchangeOrderId: e.order_id,
+    oldMeterId: e.old_meter_id,
+    newMeterId: e.new_meter_id,
+    from: start.readAt,
+    to: finalRead.read_at,
+    fromValue: start.value,
+    toValue: BigInt(finalRead.value),
+    registerDelta,
+    readUnit: old.readUnit,
+    units: meterUsage({ registerDelta, multiplier: old.multiplier, readUnit: old.readUnit }),
+  };
+}
+
+/**
+ * For each result whose meter was set in an exchange and whose period begins at that meter's
+ * initial read (its first period), the old meter's last stretch. Results of any other period, and
+ * meters never exchanged in, are not in the map: so the stretch is billed once, with the first.
+ */
+export async function meterExchangeFolds(
+  q: Q,
+  results: readonly { meterId: string; previousReadAt: Date | null }[],
+): Promise<Map<string, ExchangeFold>> {
+  const ids = [...new Set(results.map((r) => r.meterId))];
+  const out = new Map<string, ExchangeFold>();
+  if (ids.length === 0) return out;
+  const rows = await q.$queryRaw<
+    {
+      order_id: string;
+      old_meter_id: string;
+      new_meter_id: string;
+      account_id: string | null;
+      initial_at: Date;
+      final_at: Date;
+      final_value: bigint;
+    }[]
+  >`
+    SELECT e.order_id, e.old_meter_id, e.new_meter_id, e.account_id,
+      ir.read_at AS initial_at, fr.read_at AS final_at, fr.value AS final_value
+    FROM meter_exchange e
+    JOIN meter_read ir ON ir.id = e.initial_read_id
+    JOIN meter_read fr ON fr.id = e.final_read_id
+    WHERE e.new_meter_id = ANY(${ids}::text[])`;
+  for (const r of results) {
+    const e = rows.find((x) => x.new_meter_id === r.meterId);
+    if (!e || !r.previousReadAt || r.previousReadAt.getTime() !== e.initial_at.getTime()) continue;
+    out.set(r.meterId, await foldOf(q, e, { read_at: e.final_at, value: BigInt(e.final_value) }));
+  }
+  return out;
+}
+
+/**
+ * The new meter's first period with the old meter's stretch folded in: the period starts where the
+ * old meter's unbilled use began, and the use is both registers' use, in billing units.
+ */
+export function applyExchangeFold(
+  period: { from: string; to: string },
+  usage: Decimal,
+  fold: ExchangeFold,
+): { from: string; to: string; usage: Decimal; note: string } {
+  const from = isoDay(fold.from) < period.from ? isoDay(fold.from) : period.from;
+  const total = usage.add(fold.units);
+  return {
+    from,
+    to: period.to,
+    usage: total,
+    note:
+      `Meter ${fold.oldMeterId} exchanged for ${fold.newMeterId} on ${isoDay(fold.to)}: ` +
+      `${fold.units.toString()} on ${fold.oldMeterId} (${fold.fromValue} → ${fold.toValue}) + ` +
+      `${usage.toString()} on ${fold.newMeterId} = ${total.toString()}`,
+  };
+}

@@ -1,0 +1,555 @@
+// The supervisor dashboard over HTTP (pages and forms, no browser): signing in and out with an
+// API key, failures audited and rate-limited, CSRF on every form, the permission matrix on pages
+// and actions (a CSR cannot approve a held cycle, an auditor changes nothing), the security
+// headers, and HTML escaping of what customers give us.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Server } from 'node:http';
+import { startTestApp, type TestApp } from './helpers/app';
+import { createApp } from '../api/app';
+import { createLogger } from '../lib/logger';
+import { importLegacyExport } from '../services/import-legacy';
+import { SessionStore } from '../web/session';
+
+jest.setTimeout(240_000);
+
+const DEMO = path.resolve(__dirname, '..', 'demo-data', 'millbrook');
+let app: TestApp;
+
+// ---- a cookie-keeping client that follows no redirects ---------------------------------------------
+
+interface Page {
+  status: number;
+  html: string;
+  headers: Headers;
+  location: string | null;
+}
+
+class Client {
+  readonly cookies = new Map<string, string>();
+  /** Every Set-Cookie line received, as sent. */
+  readonly setCookies: string[] = [];
+
+  constructor(private readonly baseUrl = app.baseUrl) {}
+
+  async request(method: 'GET' | 'POST', url: string, form?: Record<string, string>): Promise<Page> {
+    const res = await fetch(this.baseUrl + url, {
+      method,
+      redirect: 'manual',
+      headers: {
+        ...(this.cookies.size ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
+        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      ...(form ? { body: new URLSearchParams(form).toString() } : {}),
+    });
+    for (const line of res.headers.getSetCookie()) {
+      this.setCookies.push(line);
+      const [pair = '', ...attrs] = line.split(';').map((s) => s.trim());
+      const name = pair.slice(0, pair.indexOf('='));
+      const value = pair.slice(pair.indexOf('=') + 1);
+      if (value === '' || attrs.some((a) => /^max-age=0$/i.test(a))) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return {
+      status: res.status,
+      html: await res.text(),
+      headers: res.headers,
+      location: res.headers.get('location'),
+    };
+  }
+
+  get(url: string) {
+    return this.request('GET', url);
+  }
+
+  post(url: string, form: Record<string, string>) {
+    return this.request('POST', url, form);
+  }
+
+  /** Opens the sign-in form and posts the key with the form's token. */
+  async signIn(key: string): Promise<Page> {
+    const form = await this.get('/dashboard/sign-in');
+    expect(form.status).toBe(200);
+    return this.post('/dashboard/sign-in', { _csrf: csrf(form.html), key, next: '/dashboard' });
+  }
+
+  /** A signed-in client for a demo role; fails the test when sign-in does not succeed. */
+  static async as(role: string): Promise<Client> {
+    const c = new Client();
+    const r = await c.signIn(app.keys[role]!);
+    expect(r.status).toBe(303);
+    expect(r.location).toBe('/dashboard');
+    return c;
+  }
+}
+
+function csrf(html: string): string {
+  const m = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!m) throw new Error('no CSRF token on the page');
+  return m[1]!;
+}
+
+async function waitForStage(stage: string, ms = 180_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const r = await app.call('supervisor', 'GET', '/bill-cycles/1/runs/2026-11');
+    if (r.status === 200 && r.body.stage === stage) return r.body;
+    if (Date.now() > end) throw new Error(`cycle never reached ${stage}: ${JSON.stringify(r.body)}`);
+    await new Promise((res) => setTimeout(res, 250));
+  }
+}
+
+const audits = (action: string) =>
+  app.t.db.auditEvent.findMany({ where: { action }, orderBy: { seq: 'asc' } });
+
+beforeAll(async () => {
+  app = await startTestApp();
+  // Millbrook, its October and November reads, and cycle 1 for November held for review (more
+  // than 2 % of meters with open exceptions), as in test/bill-cycle.test.ts.
+  const conv = await importLegacyExport(app.t.db, {
+    dir: DEMO,
+    actor: { id: 'test', role: 'admin' },
+    encryptionKey: app.encryptionKey,
+  });
+  expect(conv.status).toBe('completed');
+  for (const file of ['billing-reads-2026-10.csv', 'billing-reads-2026-11.csv']) {
+    const r = await app.call('csr', 'POST', '/reads/import', {
+      format: 'ami-csv',
+      fileName: file,
+      content: readFileSync(path.join(DEMO, 'reads', file), 'utf8'),
+    });
+    expect(r.status).toBe(200);
+  }
+  const start = await app.call('csr', 'POST', '/bill-cycles/1/runs', {
+    period: '2026-11',
+    reviewThreshold: 0.02,
+  });
+  expect(start.status).toBe(202);
+  await waitForStage('held-for-review');
+});
+afterAll(() => app?.close());
+
+test('a page without a session goes to the sign-in form, which names where to return', async () => {
+  const c = new Client();
+  const r = await c.get('/dashboard/accounts/100002?kind=bill.*');
+  expect(r.status).toBe(303);
+  expect(r.location).toBe('/dashboard/sign-in?next=%2Fdashboard%2Faccounts%2F100002%3Fkind%3Dbill.*');
+  const form = await c.get(r.location!);
+  expect(form.status).toBe(200);
+  expect(form.html).toContain('name="key"');
+  // Only a dashboard path is a place to return to: never another site.
+  const evil = new Client();
+  const page = await evil.get('/dashboard/sign-in?next=https://evil.example/');
+  const signed = await evil.post('/dashboard/sign-in', {
+    _csrf: csrf(page.html),
+    key: app.keys.supervisor!,
+    next: '//evil.example/',
+  });
+  expect(signed.status).toBe(303);
+  expect(signed.location).toBe('/dashboard');
+});
+
+test('sign in and out with an API key: HttpOnly SameSite=Strict session cookie, both audited', async () => {
+  const c = new Client();
+  const r = await c.signIn(app.keys.supervisor!);
+  expect(r.status).toBe(303);
+  const session = c.setCookies.find((l) => l.startsWith('ocis_dash=') && !/max-age=0/i.test(l));
+  expect(session).toBeDefined();
+  expect(session).toMatch(/; HttpOnly/);
+  expect(session).toMatch(/; SameSite=Strict/);
+  expect(session).toMatch(/; Path=\/dashboard/);
+  expect(session).not.toMatch(/; Secure/); // plain HTTP here; Secure is added over TLS
+  expect(c.cookies.get('ocis_dash')).toMatch(/^[A-Za-z0-9_-]{43}$/); // 256 random bits
+
+  const home = await c.get('/dashboard');
+  expect(home.status).toBe(200);
+  expect(home.html).toContain('Sam Keller (field supervisor)');
+  expect(home.html).toContain('data-role="supervisor"');
+  expect(home.html).toContain('Open service orders');
+  expect(home.html).toContain('Waiting for review');
+  const signIns = await audits('dashboard.sign-in');
+  expect(signIns.at(-1)).toMatchObject({
+    actor: 'supervisor',
+    actorRole: 'supervisor',
+    entityType: 'api_key',
+  });
+
+  const cookie = c.cookies.get('ocis_dash')!;
+  const out = await c.post('/dashboard/sign-out', { _csrf: csrf(home.html) });
+  expect(out.status).toBe(303);
+  expect(out.location).toBe('/dashboard/sign-in');
+  expect(c.cookies.has('ocis_dash')).toBe(false);
+  expect((await audits('dashboard.sign-out')).at(-1)).toMatchObject({ actor: 'supervisor' });
+  // The old session id is dead on the server, not only forgotten by the browser.
+  c.cookies.set('ocis_dash', cookie);
+  expect((await c.get('/dashboard')).status).toBe(303);
+});
+
+test('a wrong key gets the sign-in page with an error; the API authenticator audits it, never what was typed', async () => {
+  const failures = () => app.t.db.auditEvent.count({ where: { action: 'auth.failed' } });
+  const before = await failures();
+  const c = new Client();
+  const typed = 'ocis_deadbeef_not-a-real-secret-at-all-000000';
+  const r = await c.signIn(typed);
+  expect(r.status).toBe(401);
+  expect(r.html).toContain('That API key was not accepted.');
+  expect(r.html).toContain('name="key"');
+  expect(c.cookies.has('ocis_dash')).toBe(false);
+  const failed = await audits('auth.failed');
+  expect(failed.at(-1)).toMatchObject({
+    actor: 'anonymous',
+    entityType: 'api_key',
+    entityId: 'ocis_deadbeef',
+  });
+  expect(failed.at(-1)!.reason).toMatch(/^unknown key \(POST \/sign-in from /);
+  // Something that is not a key at all (a password in the wrong box) is not presented, not recorded.
+  expect((await c.signIn('correct horse battery staple')).status).toBe(401);
+  const last = (await audits('auth.failed')).at(-1)!;
+  expect(last).toMatchObject({ entityId: 'none' });
+  const all = JSON.stringify(await audits('auth.failed'), (_k, v) => (typeof v === 'bigint' ? String(v) : v));
+  expect(all).not.toContain('not-a-real-secret');
+  expect(all).not.toContain('horse');
+  // A revoked key is refused the same way, by the API's own authenticator.
+  const issued = await app.call('admin', 'POST', '/users/auditor/api-keys', { label: 'to revoke' });
+  expect(issued.status).toBe(201);
+  expect((await app.call('admin', 'POST', `/api-keys/${issued.body.id}/revoke`)).status).toBe(200);
+  expect((await new Client().signIn(issued.body.key)).status).toBe(401);
+  expect((await audits('auth.failed')).at(-1)!.reason).toMatch(/^revoked key/);
+  expect(await failures()).toBe(before + 3);
+});
+
+test('revoking the key behind a session ends the session on its next request', async () => {
+  const issued = await app.call('admin', 'POST', '/users/csr/api-keys', { label: 'dashboard session' });
+  const c = new Client();
+  expect((await c.signIn(issued.body.key)).status).toBe(303);
+  expect((await c.get('/dashboard')).status).toBe(200);
+  expect((await app.call('admin', 'POST', `/api-keys/${issued.body.id}/revoke`)).status).toBe(200);
+  const after = await c.get('/dashboard');
+  expect(after.status).toBe(303);
+  expect(after.location).toMatch(/^\/dashboard\/sign-in/);
+});
+
+test('sessions end after 30 idle minutes or 12 hours; the least recently used go first when full', () => {
+  let now = 0;
+  const store = new SessionStore(
+    { idleMs: 30 * 60_000, maxAgeMs: 12 * 3_600_000, maxSessions: 2 },
+    () => now,
+  );
+  const user = { id: 'u', name: null, role: 'supervisor' as const, keyId: 'k' };
+  const a = store.create(user);
+  now += 29 * 60_000;
+  expect(store.get(a.id)).toBe(a); // touched: idle time starts again
+  now += 29 * 60_000;
+  expect(store.get(a.id)).toBe(a);
+  now += 31 * 60_000;
+  expect(store.get(a.id)).toBeNull();
+  const b = store.create(user);
+  while (now + 29 * 60_000 < b.createdAt + 12 * 3_600_000) {
+    now += 29 * 60_000;
+    expect(store.get(b.id)).toBe(b);
+  }
+  now = b.createdAt + 12 * 3_600_000 + 1; // used minutes ago, but 12 hours old
+  expect(store.get(b.id)).toBeNull(); // 12 hours at most, however busy
+  const c = store.create(user);
+  const d = store.create(user);
+  store.get(c.id);
+  const e = store.create(user); // full: d, the least recently used, goes
+  expect([store.get(c.id), store.get(d.id), store.get(e.id)]).toEqual([c, null, e]);
+  expect(new Set([a.id, b.id, c.id, d.id, e.id]).size).toBe(5);
+});
+
+test('every form POST needs its CSRF token', async () => {
+  // The sign-in form: no token, or a token from another browser's form.
+  const a = new Client();
+  await a.get('/dashboard/sign-in');
+  expect((await a.post('/dashboard/sign-in', { key: app.keys.supervisor! })).status).toBe(403);
+  const b = new Client();
+  const bForm = await b.get('/dashboard/sign-in');
+  const cross = await a.post('/dashboard/sign-in', { _csrf: csrf(bForm.html), key: app.keys.supervisor! });
+  expect(cross.status).toBe(403);
+  expect(a.cookies.has('ocis_dash')).toBe(false);
+
+  // Signed in: approve and sign out without the session's token are refused and change nothing.
+  const sup = await Client.as('supervisor');
+  const approvals = (await audits('bill-cycle.approve')).length;
+  const forged: Record<string, string>[] = [{}, { _csrf: 'x'.repeat(43) }];
+  for (const form of forged) {
+    const r = await sup.post('/dashboard/bill-cycles/1/2026-11/approve', form);
+    expect(r.status).toBe(403);
+    expect(r.html).toContain('did not come from your dashboard session');
+    expect((await sup.post('/dashboard/sign-out', form)).status).toBe(403);
+  }
+  expect(await audits('bill-cycle.approve')).toHaveLength(approvals);
+  expect((await app.call('supervisor', 'GET', '/bill-cycles/1/runs/2026-11')).body.stage).toBe(
+    'held-for-review',
+  );
+  expect((await sup.get('/dashboard')).status).toBe(200); // still signed in
+});
+
+test('a CSR sees the held cycle but has no Approve button, and the approve POST is refused (403)', async () => {
+  const csr = await Client.as('csr');
+  const runPage = await csr.get('/dashboard/bill-cycles/1/2026-11');
+  expect(runPage.status).toBe(200);
+  expect(runPage.html).toContain('held-for-review');
+  expect(runPage.html).not.toContain('/approve');
+  expect(runPage.html).toContain('Your role (csr) may look at this run but not approve');
+  const approvals = (await audits('bill-cycle.approve')).length;
+  for (const action of ['approve', 'hold', 'release']) {
+    const r = await csr.post(`/dashboard/bill-cycles/1/2026-11/${action}`, { _csrf: csrf(runPage.html) });
+    expect(r.status).toBe(403);
+    expect(r.html).toContain('The csr role may not bill-cycle approve.');
+  }
+  // Each refusal is on the audit trail, as the API's are.
+  const refused = await app.t.db.auditEvent.findMany({
+    where: { action: 'authorization.refused', actor: 'csr', entityType: 'route' },
+    orderBy: { seq: 'asc' },
+  });
+  expect(refused.slice(-3).map((e) => e.entityId)).toEqual(
+    ['approve', 'hold', 'release'].map((a) => `POST /dashboard/bill-cycles/:cycleId/:period/${a}`),
+  );
+  expect(await audits('bill-cycle.approve')).toHaveLength(approvals);
+  expect((await app.call('supervisor', 'GET', '/bill-cycles/1/runs/2026-11')).body.stage).toBe(
+    'held-for-review',
+  );
+  // The supervisor's page has the button.
+  const sup = await Client.as('supervisor');
+  expect((await sup.get('/dashboard/bill-cycles/1/2026-11')).html).toContain(
+    'action="/dashboard/bill-cycles/1/2026-11/approve"',
+  );
+});
+
+test('an auditor reads every page and can change nothing', async () => {
+  const aud = await Client.as('auditor');
+  for (const url of [
+    '/dashboard',
+    '/dashboard/orders',
+    '/dashboard/orders?sla=breached',
+    '/dashboard/cases',
+    '/dashboard/read-exceptions',
+    '/dashboard/read-exceptions?cycleRunId=1:2026-11',
+    '/dashboard/bill-cycles',
+    '/dashboard/bill-cycles/1/2026-11',
+    '/dashboard/mail',
+    '/dashboard/accounts?q=100002',
+    '/dashboard/accounts/100002',
+    '/dashboard/accounts/100002?kind=read.*&kind=account.*&limit=10',
+  ]) {
+    const r = await aud.get(url);
+    expect([url, r.status]).toEqual([url, 200]);
+    // The only form that posts is signing out.
+    const posts = [...r.html.matchAll(/<form[^>]*method="post"[^>]*action="([^"]+)"/g)].map((m) => m[1]);
+    expect([url, posts]).toEqual([url, ['/dashboard/sign-out']]);
+  }
+  const page = await aud.get('/dashboard/bill-cycles/1/2026-11');
+  expect(page.html).toContain('Your role (auditor) may look at this run');
+  const r = await aud.post('/dashboard/bill-cycles/1/2026-11/approve', { _csrf: csrf(page.html) });
+  expect(r.status).toBe(403);
+  expect((await app.call('supervisor', 'GET', '/bill-cycles/1/runs/2026-11')).body.stage).toBe(
+    'held-for-review',
+  );
+});
+
+test('security headers on pages, errors and assets; no inline script or style', async () => {
+  const sup = await Client.as('supervisor');
+  const pages = await Promise.all([
+    new Client().get('/dashboard/sign-in'),
+    sup.get('/dashboard'),
+    sup.get('/dashboard/accounts/100002'),
+    sup.get('/dashboard/no-such-page'),
+    sup.get('/dashboard/assets/dashboard.js'),
+    sup.get('/dashboard/assets/dashboard.css'),
+  ]);
+  expect(pages.map((p) => p.status)).toEqual([200, 200, 200, 404, 200, 200]);
+  for (const p of pages) {
+    const csp = p.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(p.headers.get('x-frame-options')).toBe('DENY');
+    expect(p.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(p.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(p.headers.get('strict-transport-security')).toBeNull(); // plain HTTP: no HSTS
+  }
+  expect(pages[1]!.headers.get('cache-control')).toBe('no-store');
+  expect(pages[4]!.headers.get('content-type')).toMatch(/^application\/javascript|^text\/javascript/);
+  for (const p of pages.slice(0, 4)) {
+    expect(p.headers.get('content-type')).toMatch(/^text\/html/);
+    for (const tag of p.html.matchAll(/<script\b[^>]*>/g))
+      expect(tag[0]).toMatch(/src="\/dashboard\/assets\//);
+    expect(p.html).not.toMatch(/<style\b|\sstyle="|\son[a-z]+="/i);
+  }
+  // Templates cannot turn escaping off: no triple-stash anywhere.
+  const views = path.resolve(__dirname, '..', 'web', 'views');
+  for (const dir of [views, path.join(views, 'partials')])
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.hbs')))
+      expect([f, readFileSync(path.join(dir, f), 'utf8')]).not.toEqual([
+        f,
+        expect.stringMatching(/\{\{\{|\{\{&/),
+      ]);
+});
+
+test('a customer named <script>alert(1)</script> is shown as text, everywhere', async () => {
+  const name = '<script>alert(1)</script>';
+  const c = await app.call('csr', 'POST', '/customers', {
+    name,
+    mailingAddress: '1 "Quote" & <b>Bold</b> St, Millbrook, PA 16801',
+  });
+  expect(c.status).toBe(201);
+  const p = await app.call('csr', 'POST', '/premises', {
+    serviceAddress: '<img src=x onerror=alert(2)> Main St',
+    zip: '16801',
+    serviceArea: 'North',
+    state: 'PA',
+    premiseType: 'RESIDENTIAL',
+  });
+  const a = await app.call('csr', 'POST', '/accounts', {
+    customerId: c.body.id,
+    premiseId: p.body.id,
+    class: 'RES',
+    billCycle: 2,
+    startDate: '2026-01-01',
+  });
+  expect(a.status).toBe(201);
+  await app.call('csr', 'POST', `/accounts/${a.body.id}/interactions`, {
+    channel: 'CALL',
+    subject: '</li><script>alert(3)</script>',
+  });
+  const sup = await Client.as('supervisor');
+  const search = await sup.get(`/dashboard/accounts?q=${encodeURIComponent('<script>')}`);
+  const page = await sup.get(`/dashboard/accounts/${a.body.id}`);
+  for (const r of [search, page]) {
+    expect(r.status).toBe(200);
+    expect(r.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(r.html).not.toContain('<script>alert');
+  }
+  expect(search.html).toContain(`href="/dashboard/accounts/${a.body.id}"`);
+  expect(page.html).toContain('&lt;img src&#x3D;x onerror&#x3D;alert(2)&gt; Main St');
+  expect(page.html).not.toContain('<img');
+  expect(page.html).toContain('&lt;/li&gt;&lt;script&gt;alert(3)&lt;/script&gt;');
+  expect(page.html).toContain('&lt;b&gt;Bold&lt;/b&gt;');
+});
+
+test('the account 360 page: balance, deposit, meters, open cases and orders, timeline with filters', async () => {
+  const sup = await Client.as('supervisor');
+  // An interaction and a service order to find on the page.
+  await app.call('csr', 'POST', '/accounts/100002/interactions', {
+    channel: 'CALL',
+    subject: 'Disputes the November bill',
+  });
+  const order = await app.call('csr', 'POST', '/service-orders', {
+    accountId: '100002',
+    type: 'METER_INVESTIGATION',
+    meterId: 'W000002',
+    reason: 'High bill dispute',
+  });
+  expect(order.status).toBe(202);
+  for (let i = 0; i < 100 && !(await app.t.db.serviceOrder.findUnique({ where: { id: order.body.id } })); i++)
+    await new Promise((r) => setTimeout(r, 100));
+
+  const r = await sup.get('/dashboard/accounts/100002');
+  expect(r.status).toBe(200);
+  for (const section of [
+    'id="balance"',
+    'id="protections"',
+    'id="deposit"',
+    'id="meters"',
+    'id="orders"',
+    'id="timeline"',
+  ])
+    expect(r.html).toContain(section);
+  expect(r.html).toContain('W000002');
+  expect(r.html).toContain(order.body.id);
+  expect(r.html).toContain('Inbound call: Disputes the November bill');
+
+  // Filter: only reads, then only interactions.
+  const reads = await sup.get('/dashboard/accounts/100002?kind=read.*');
+  expect(reads.html).not.toContain('Disputes the November bill');
+  const calls = await sup.get('/dashboard/accounts/100002?kind=interaction&limit=10');
+  expect(calls.html).toContain('Disputes the November bill');
+  expect(
+    [...calls.html.matchAll(/class="event" data-kind="([^"]+)"/g)].every((m) => m[1] === 'interaction'),
+  ).toBe(true);
+  // Paging: twelve calls on another account, ten a page; the Older link carries the filter.
+  for (let i = 1; i <= 12; i++)
+    await app.call('csr', 'POST', '/accounts/100003/interactions', { channel: 'CALL', subject: `Call ${i}` });
+  const first = await sup.get('/dashboard/accounts/100003?kind=interaction&limit=10');
+  const subjects = (html: string) =>
+    [...html.matchAll(/<span class="summary">Inbound call: (Call \d+)<\/span>/g)].map((m) => m[1]);
+  expect(subjects(first.html)).toEqual([
+    'Call 12',
+    'Call 11',
+    'Call 10',
+    'Call 9',
+    'Call 8',
+    'Call 7',
+    'Call 6',
+    'Call 5',
+    'Call 4',
+    'Call 3',
+  ]);
+  const older = /href="([^"]+)" rel="next"/
+    .exec(first.html)![1]!
+    .replace(/&amp;/g, '&')
+    .replace(/&#x3D;/g, '=');
+  expect(older).toMatch(/^\/dashboard\/accounts\/100003\?kind=interaction&limit=10&cursor=[\w-]+#timeline$/);
+  const second = await sup.get(older.replace(/#.*$/, ''));
+  expect(subjects(second.html)).toEqual(['Call 2', 'Call 1']);
+  expect(second.html).toContain('← Newest');
+  expect(second.html).not.toContain('rel="next"');
+  // Unknown account: a 404 page, not a stack trace.
+  const missing = await sup.get('/dashboard/accounts/NOPE-1');
+  expect(missing.status).toBe(404);
+  expect(missing.html).toContain('Account NOPE-1 was not found');
+});
+
+test('the queues: orders by stage and age with SLA breaches, cases, read exceptions, cycles, mail', async () => {
+  const sup = await Client.as('supervisor');
+  const orders = await sup.get('/dashboard/orders');
+  expect(orders.html).toContain('Open orders by stage and age');
+  expect(orders.html).toMatch(/SLA breaches: \d+/);
+  const ex = await sup.get('/dashboard/read-exceptions?cycleRunId=1:2026-11');
+  expect(ex.html).toContain('HIGH_USE');
+  expect(ex.html).toContain('href="/dashboard/bill-cycles/1/2026-11"');
+  const cycles = await sup.get('/dashboard/bill-cycles');
+  expect(cycles.html).toContain('Waiting for review');
+  expect(cycles.html).toContain('held-for-review');
+  const mail = await sup.get('/dashboard/mail');
+  expect(mail.html).toContain('Notice register');
+  expect((await sup.get('/dashboard/cases')).html).toContain('Open cases by stage and age');
+});
+
+test('failed sign-ins are rate-limited per address like the API; the lock-out is audited once', async () => {
+  // An app of its own with a low limit (the shared test app allows many failures).
+  const strict = createApp({
+    db: app.t.db,
+    temporal: app.env.client,
+    taskQueue: app.taskQueue,
+    logger: createLogger('silent'),
+    encryptionKey: app.encryptionKey,
+    authFailureLimit: { max: 3, windowMs: 60_000 },
+    health: async () => ({}),
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = strict.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  try {
+    const addr = server.address();
+    const c = new Client(`http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`);
+    const failedBefore = (await audits('auth.failed')).length;
+    const lockedBefore = (await audits('auth.rate_limited')).length;
+    for (let i = 0; i < 3; i++) expect((await c.signIn(`ocis_0000000${i}_wrong`)).status).toBe(401);
+    const r = await c.signIn('ocis_00000009_wrong');
+    expect(r.status).toBe(429);
+    expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(r.html).toContain('Too many failed sign-ins');
+    // Locked out, even the right key is refused; the lock-out is audited once, not per attempt.
+    expect((await c.signIn(app.keys.supervisor!)).status).toBe(429);
+    expect(c.cookies.has('ocis_dash')).toBe(false);
+    expect(await audits('auth.failed')).toHaveLength(failedBefore + 3);
+    expect(await audits('auth.rate_limited')).toHaveLength(lockedBefore + 1);
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});

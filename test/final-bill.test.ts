@@ -1,0 +1,203 @@
+// Move-out through Temporal: the crew's final read → the final bill, prorated per the ordinance →
+// the deposit applied → a credit refunded (account closed), or a debit left to its due date and,
+// unpaid the day after, handed to collections through the bill cycle's hand-off.
+import { Worker } from '@temporalio/worker';
+import { startTestApp, type TestApp } from './helpers/app';
+import { workflowBundle } from './helpers/temporal';
+import {
+  assign,
+  complete,
+  customerAt,
+  eventually,
+  ok,
+  openOrder,
+  orderUntil,
+  pay,
+  postRead,
+} from './helpers/service-order-fixtures';
+import { collectionsWorkflowId } from '../workflows/collections-case';
+
+jest.setTimeout(120_000);
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(() => app?.close());
+
+/** The ledger on a day (workflow time runs ahead of the wall clock once a test skips time). */
+const ledger = (accountId: string, asOf: string) =>
+  ok(app.call('csr', 'GET', `/accounts/${accountId}/ledger?asOf=${asOf}`));
+
+/**
+ * Hand calculation (Ordinance 2026-14, W-1, 5/8"): service 2026-11-02 → 2026-11-20 is 18 days of
+ * the regular 30-day period 11-02 → 12-02 (cycle 1 reads on the 2nd). 444 counts × 10 = 4,440 gal.
+ *   Base 18.50 × 18/30                                    = 11.10
+ *   First block 3,000 × 18/30 = 1,800 gal × 4.10/1000     =  7.38
+ *   Next block: the other 2,640 gal × 5.25/1000           = 13.86
+ *   Sewer 4,440 × 6.20/1000 = 27.528                      = 27.53   (cap 12,000 × 18/30 not reached)
+ *   Final bill                                            = 59.87
+ */
+const FINAL_CENTS = 5987;
+
+async function moveOut(tag: string, depositOnCents?: number) {
+  const c = await customerAt(app, tag, depositOnCents !== undefined ? { depositOnCents } : {});
+  await postRead(app, c.meterId!, '2026-11-02T08:00:00', 1000);
+  const o = await openOrder(app, {
+    accountId: c.accountId,
+    type: 'STOP_SERVICE',
+    reason: 'Customer moving out',
+  });
+  await assign(app, o.id);
+  const done = await complete(app, o.id, {
+    outcome: 'COMPLETED_OK',
+    readValue: 1444,
+    readAt: '2026-11-20T10:00:00',
+    notes: 'Final read, meter left on for the owner',
+  });
+  expect(done.status).toBe(200);
+  return { ...c, orderId: o.id };
+}
+
+test('move-out → final bill (prorated) → deposit applied → credit refunded → account closed', async () => {
+  // A $60.00 deposit (1/6 of $360.00 estimated annual billing), billed and paid: HELD.
+  const c = await customerAt(app, 'FB1', { depositOnCents: 36_000 });
+  expect(c.deposit).toMatchObject({ required: true, amountCents: 6000 });
+  await pay(app, c.accountId, 6000);
+  const dep = await ok(app.call('csr', 'GET', `/accounts/${c.accountId}/deposit`));
+  expect(dep.deposits[0]).toMatchObject({ status: 'HELD', amountCents: 6000 });
+  await postRead(app, c.meterId!, '2026-11-02T08:00:00', 1000);
+
+  const o = await openOrder(app, { accountId: c.accountId, type: 'STOP_SERVICE', reason: 'Moving out' });
+  // The crew is told which meters to read, nothing of the customer's account.
+  await assign(app, o.id);
+  const view = await ok(app.call('crew-a', 'GET', `/field/orders/${o.id}`));
+  expect(view.read.map((m: { id: string }) => m.id)).toEqual([c.meterId]);
+  expect(JSON.stringify(view)).not.toMatch(/Customer FB1|fb1@example|814-555|deposit|balance/i);
+  expect(
+    (await complete(app, o.id, { outcome: 'COMPLETED_OK', readValue: 1444, readAt: '2026-11-20T10:00:00' }))
+      .status,
+  ).toBe(200);
+
+  const done = await orderUntil(app, o.id, (x) => x.phase === 'DONE');
+  expect(done.effects.settlement).toMatchObject({
+    outcome: 'REFUNDED',
+    depositAppliedCents: '6000',
+    refundCents: String(6000 - FINAL_CENTS),
+  });
+
+  const bill = await ok(app.call('csr', 'GET', `/bills/BF-${o.id}`));
+  expect(bill).toMatchObject({
+    kind: 'FINAL',
+    status: 'ISSUED',
+    totalCents: FINAL_CENTS,
+    periodFrom: '2026-11-02',
+    periodTo: '2026-11-20',
+  });
+  expect(bill.lines.map((l: { amountCents: number }) => l.amountCents)).toEqual([1110, 738, 1386, 2753]);
+  expect(bill.lines[0].description).toMatch(/18 of 30 days/);
+
+  // Deposit billed, paid, final charge, deposit applied, refund: nothing left either way.
+  const l = await ledger(c.accountId, bill.billDate);
+  expect(l.balanceCents).toBe(0);
+  expect(l.entries.map((e: { kind: string; amountCents: number }) => [e.kind, e.amountCents])).toEqual([
+    ['DEPOSIT_BILLED', 6000],
+    ['PAYMENT', -6000],
+    ['CHARGE', FINAL_CENTS],
+    ['DEPOSIT_APPLIED', -6000],
+    ['ADJUSTMENT', 6000 - FINAL_CENTS],
+  ]);
+  const account = await ok(app.call('csr', 'GET', `/accounts/${c.accountId}`));
+  expect(account).toMatchObject({ status: 'CLOSED', endDate: expect.any(String) });
+  // Delivered as any bill is (this customer takes paper: the print batch), once.
+  const delivered = await app.t.db.notice.findMany({ where: { billId: `BF-${o.id}` } });
+  expect(delivered.map((n) => [n.type, n.channel])).toEqual([['BILL', 'PRINT']]);
+  expect((await ok(app.call('csr', 'GET', `/accounts/${c.accountId}/deposit`))).deposits[0].status).toBe(
+    'APPLIED',
+  );
+
+  // The final read is a read of the meter, and a boundary of service.
+  const reads = await app.t.db.meterRead.findMany({
+    where: { meterId: c.meterId! },
+    orderBy: { readAt: 'asc' },
+  });
+  expect(reads.map((r) => [r.source, Number(r.value)])).toEqual([
+    ['API', 1000],
+    ['FIELD', 1444],
+  ]);
+
+  const tl = await ok(app.call('csr', 'GET', `/accounts/${c.accountId}/timeline?limit=50`));
+  const kinds = tl.items.map((e: { kind: string }) => e.kind);
+  for (const k of [
+    'service-order.completed',
+    'bill.issued',
+    'deposit.applied',
+    'ledger.refund',
+    'account.closed',
+  ])
+    expect(kinds).toContain(k);
+  expect((await ok(app.call('auditor', 'GET', '/audit/verify'))).ok).toBe(true);
+});
+
+test('move-out with a debit: unpaid the day after the due date, handed to collections', async () => {
+  const c = await moveOut('FB2');
+  const pending = await orderUntil(app, c.orderId, (x) => x.phase === 'AWAITING_FINAL_PAYMENT');
+  expect(pending.effects.settlement).toMatchObject({ outcome: 'PENDING', balanceCents: String(FINAL_CENTS) });
+  const account = await ok(app.call('csr', 'GET', `/accounts/${c.accountId}`));
+  expect(account.status).toBe('FINAL');
+
+  // Three weeks on (due date + 1): still unpaid.
+  await app.env.sleep('22 days');
+  const settled = await orderUntil(app, c.orderId, (x) => x.phase === 'DONE');
+  expect(settled.effects.settlement).toMatchObject({
+    outcome: 'COLLECTIONS',
+    collectionsWorkflowId: collectionsWorkflowId(c.accountId, 1),
+  });
+  const episode = await app.t.db.collectionsEpisode.findFirstOrThrow({ where: { accountId: c.accountId } });
+  expect(episode).toMatchObject({ episode: 1, openedByRun: `final:BF-${c.orderId}` });
+  expect(Number(episode.pastDueCents)).toBe(FINAL_CENTS);
+  const desc = await app.env.client.workflow.getHandle(collectionsWorkflowId(c.accountId, 1)).describe();
+  expect(desc.type).toBe('collectionsCase');
+  const tl = await ok(app.call('csr', 'GET', `/accounts/${c.accountId}/timeline?kind=final-bill.*`));
+  expect(tl.items).toHaveLength(1);
+});
+
+test('move-out with a debit paid before the due date: closed, nothing handed off', async () => {
+  const c = await moveOut('FB3');
+  await orderUntil(app, c.orderId, (x) => x.phase === 'AWAITING_FINAL_PAYMENT');
+  await pay(app, c.accountId, FINAL_CENTS);
+  await app.env.sleep('22 days');
+  const settled = await orderUntil(app, c.orderId, (x) => x.phase === 'DONE');
+  expect(settled.effects.settlement.outcome).toBe('PAID');
+  expect((await ok(app.call('csr', 'GET', `/accounts/${c.accountId}`))).status).toBe('CLOSED');
+  expect(await app.t.db.collectionsEpisode.count({ where: { accountId: c.accountId } })).toBe(0);
+});
+
+test('a stop with no read to start from is completed, and the problem is put in front of a person', async () => {
+  const c = await customerAt(app, 'FB4');
+  const o = await openOrder(app, { accountId: c.accountId, type: 'STOP_SERVICE', reason: 'Moving out' });
+  await assign(app, o.id);
+  expect((await complete(app, o.id, { outcome: 'COMPLETED_OK', readValue: 20 })).status).toBe(200);
+  const done = await orderUntil(app, o.id, (x) => x.phase === 'DONE');
+  expect(done.status).toBe('COMPLETED');
+  expect(done.effects.problem).toMatch(/no read before/);
+  const tl = await eventually(
+    () => ok(app.call('csr', 'GET', `/accounts/${c.accountId}/timeline?kind=service-order.*`)),
+    (x) => x.items.some((e: { kind: string }) => e.kind === 'service-order.effects-problem'),
+  );
+  expect(tl.items[0].summary).toMatch(/need attention/);
+  // Nothing half-done: no bill, no final read stored, the account still active.
+  expect(await app.t.db.bill.count({ where: { accountId: c.accountId } })).toBe(0);
+  expect(await app.t.db.meterRead.count({ where: { meterId: c.meterId! } })).toBe(0);
+  expect((await ok(app.call('csr', 'GET', `/accounts/${c.accountId}`))).status).toBe('ACTIVE');
+});
+
+test('a stop order with its final bill and settlement replays deterministically', async () => {
+  const c = await moveOut('FB5');
+  await orderUntil(app, c.orderId, (x) => x.phase === 'AWAITING_FINAL_PAYMENT');
+  await app.env.sleep('22 days');
+  await orderUntil(app, c.orderId, (x) => x.phase === 'DONE');
+  const id = `service-order:${c.orderId}`;
+  const history = await app.env.client.workflow.getHandle(id).fetchHistory();
+  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, id);
+});
