@@ -149,7 +149,10 @@ test('the account 360 page shows the account and its timeline, and filters it', 
 
 test('approving a held bill cycle in the browser moves the workflow on', async () => {
   expect(await waitForStage((s) => s === 'held-for-review')).toBe('held-for-review');
-  await page.click('header nav a >> text=Bill cycles');
+  await Promise.all([
+    page.waitForURL(`${app.baseUrl}/dashboard/bill-cycles`),
+    page.click('header nav a >> text=Bill cycles'),
+  ]);
   await expect(page.locator('.attention').textContent()).resolves.toContain('Cycle 1');
   await Promise.all([
     page.waitForURL(`${app.baseUrl}/dashboard/bill-cycles/1/2026-11`),
@@ -183,7 +186,8 @@ test('approving a held bill cycle in the browser moves the workflow on', async (
   await expect(page.locator('#approve').count()).resolves.toBe(0);
   await shot('07-cycle-issued');
 
-  await page.click('header nav a >> text=Mail');
+  // The run page reloads itself while the cycle runs, which can swallow a click: go directly.
+  await page.goto(`${app.baseUrl}/dashboard/mail`);
   await expect(page.locator('h1').textContent()).resolves.toBe('Mail');
   expect(await page.locator('details.mail').count()).toBeGreaterThan(0);
   await shot('08-mail', false);
@@ -193,7 +197,7 @@ test('after the hand-off, the collections queue and the account 360 page show th
   await waitForStage((s) => s === 'closed');
   const cases = await app.t.db.collectionsEpisode.findFirst({ where: { accountId: '100002' } });
   expect(cases).not.toBeNull();
-  await page.click('header nav a >> text=Collections');
+  await Promise.all([page.waitForURL(/\/dashboard\/cases/), page.click('header nav a >> text=Collections')]);
   await expect(page.locator('h1').textContent()).resolves.toBe('Collections cases');
   expect(await page.locator('table.stage-age tbody tr').count()).toBeGreaterThan(0);
   await shot('09-collections', false);

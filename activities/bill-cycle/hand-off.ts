@@ -14,7 +14,7 @@ import {
 } from '../../workflows/collections-case';
 
 /** Signal-with-starts in flight at once. */
-const SIGNAL_CONCURRENCY = 1;
+const SIGNAL_CONCURRENCY = 20;
 
 interface Episode {
   account_id: string;

@@ -10,7 +10,7 @@ import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Db } from './prisma';
 
-const pools = new WeakMap<object, Pool>();
+const pools = new WeakMap<Db, Pool>();
 
 /** Records the pool behind a Prisma client (see createPrisma). */
 export function registerPool(db: Db, pool: Pool): void {
@@ -18,7 +18,7 @@ export function registerPool(db: Db, pool: Pool): void {
 }
 
 /** The pg pool behind a Prisma client made by createPrisma. */
-export function bulkPool(db: Db): Pool {
+function bulkPool(db: Db): Pool {
   const pool = pools.get(db);
   if (!pool) throw new Error('This Prisma client has no registered pool: create it with createPrisma');
   return pool;
@@ -32,7 +32,7 @@ export async function query<R extends QueryResultRow>(
   text: string,
   values: readonly unknown[] = [],
 ): Promise<R[]> {
-  const runner = pools.get(on) ?? (on as PoolClient);
+  const runner = typeof (on as PoolClient).release === 'function' ? (on as PoolClient) : bulkPool(on as Db);
   return (await runner.query<R>(text, values as unknown[])).rows;
 }
 
