@@ -637,6 +637,11 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       );
       const reasons = decision.reasons.map(line);
       const key = collectionsKey(i.accountId, i.episode, `arrangement:${i.requestKey}`);
+      const lastEntry = await db.ledgerEntry.findFirst({
+        where: { accountId: i.accountId },
+        orderBy: { id: 'desc' },
+        select: { id: true },
+      });
       const { result } = await inTx((tx) =>
         once(tx, key, 'collections', async () => {
           await recordAction(tx, ctx, {
@@ -657,7 +662,9 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
                 status: 'CURRENT',
                 arrearsCents: arrears,
                 downPaymentCents: BigInt(i.downPaymentCents),
-                terms: toJson(decision.terms),
+                // Payments posted after this entry count toward the arrangement (by ledger order,
+                // not by clock: a payment and the case need not share one).
+                terms: toJson({ ...decision.terms, paymentsAfterEntryId: lastEntry?.id ?? 0n }),
                 reasons: toJson(reasons),
                 createdBy: i.by.id,
                 createdAt: at,
@@ -735,7 +742,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
         where: {
           accountId: a.accountId,
           kind: { in: ['PAYMENT', 'PAYMENT_REVERSAL'] },
-          createdAt: { gte: a.createdAt },
+          id: { gt: BigInt((a.terms as { paymentsAfterEntryId?: string }).paymentsAfterEntryId ?? '0') },
         },
         _sum: { amountCents: true },
       });

@@ -95,9 +95,11 @@ export const ZAccountCreate = z
     depositHeldCents: cents.default(0),
     autopay: z.boolean().default(false),
     /**
-     * The deposit rule at account start (Ordinance: up to 1/6 of the estimated annual billing for
-     * a new residential customer with no satisfactory payment history). Omitted: the estimate is
-     * twelve times the median residential bill of the last year, and history is taken as none.
+     * Decide the deposit at account start by the rule (Ordinance: up to 1/6 of the estimated
+     * annual billing for a new residential customer with no satisfactory payment history): given,
+     * the deposit is required (and billed) or waived in the same transaction. Without an
+     * estimate, twelve times the median bill of the class over the last year is used. Omitted:
+     * no decision yet (a conversion, or a clerk who decides later).
      */
     deposit: z
       .object({

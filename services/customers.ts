@@ -234,12 +234,12 @@ export async function createAccount(db: Db, actor: Actor, input: z.infer<typeof 
       });
       // The deposit is decided with the account, in the same transaction: required (and billed)
       // or waived, with the rule's reason. A customer with earlier accounts is not new.
-      if (account.status === 'ACTIVE' || account.status === 'PENDING') {
+      if (deposit && (account.status === 'ACTIVE' || account.status === 'PENDING')) {
         const earlier = await tx.account.count({
           where: { customerId: account.customerId, id: { not: account.id } },
         });
         const estimate =
-          deposit?.estimatedAnnualBillingCents !== undefined
+          deposit.estimatedAnnualBillingCents !== undefined
             ? BigInt(deposit.estimatedAnnualBillingCents)
             : await typicalAnnualBilling(tx, account.class);
         if (estimate !== null)
@@ -247,7 +247,7 @@ export async function createAccount(db: Db, actor: Actor, input: z.infer<typeof 
             accountId: account.id,
             estimatedAnnualBillingCents: estimate,
             newCustomer: earlier === 0,
-            satisfactoryHistory: deposit?.satisfactoryHistory ?? false,
+            satisfactoryHistory: deposit.satisfactoryHistory,
             effectiveDate: startDate,
             idempotencyKey: `account:${account.id}:deposit`,
             actor,

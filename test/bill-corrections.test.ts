@@ -3,7 +3,7 @@
 // it, and checks the bills, the ledger, the audit trail and the timeline — and that the issued
 // bill itself never changed.
 import { startTestApp, seedAccount, type TestApp } from './helpers/app';
-import { expectError } from './helpers/api-checks';
+import { expectError, rowCounts } from './helpers/api-checks';
 import { postCharge, utilityDate } from '../services/ledger';
 import { addDays } from '../domain/ledger';
 import { verifyAuditChain } from '../lib/audit-verify';
@@ -97,12 +97,14 @@ async function stored(billId: string) {
 
 /** Rows in the tables a correction writes. */
 async function counts() {
-  const rows = await app.t.db.$queryRawUnsafe<{ t: string; n: number }[]>(
-    ['bill', 'bill_line', 'ledger_entry', 'audit_event', 'timeline_event', 'idempotency_record']
-      .map((t) => `SELECT '${t}' AS t, count(*)::int AS n FROM ${t}`)
-      .join(' UNION ALL '),
-  );
-  return Object.fromEntries(rows.map((r) => [r.t, r.n]));
+  return rowCounts(app.t.db, [
+    'bill',
+    'bill_line',
+    'ledger_entry',
+    'audit_event',
+    'timeline_event',
+    'idempotency_record',
+  ]);
 }
 
 const adjust = (billId: string, body: unknown, key: string | null, as = 'supervisor') =>

@@ -321,3 +321,38 @@ test('arrangements: refused with reasons, accepted, a missed installment default
   const notices = await app.t.db.notice.findMany({ where: { accountId, type: 'DEFAULT_NOTICE' } });
   expect(notices.length).toBeGreaterThan(0);
 });
+
+test('an arrangement kept to the last installment closes the episode', async () => {
+  const accountId = await delinquentCase(50);
+  await advanceUntil(accountId, (x) => x.stage !== 'OPEN' && x.stage !== 'REMINDED');
+  const first = new Date((await app.env.currentTimeMs()) + 5 * 86_400_000).toISOString().slice(0, 10);
+  const accepted = await app.call(
+    'csr',
+    'POST',
+    `/accounts/${accountId}/arrangements`,
+    { downPaymentCents: 2_345, installments: 2, firstDueDate: first },
+    { 'idempotency-key': 'arr-kept' },
+  );
+  expect(accepted.body.accepted).toBe(true);
+  await advanceUntil(accountId, (x) => x.stage === 'ARRANGEMENT');
+  // The customer pays the down payment and both installments at once, before the first is due.
+  const pay = await app.call(
+    'csr',
+    'POST',
+    '/payments',
+    { accountId, amountCents: 12_345, channel: 'CHECK' },
+    { 'idempotency-key': `arr-kept-pay-${accountId}` },
+  );
+  expect(pay.status).toBe(201);
+  const closed = await advanceUntil(accountId, (x) => x.stage === 'CLOSED', 90);
+  expect(closed.closedReason).toMatch(/arrangement completed/);
+  expect((await app.t.db.paymentArrangement.findFirstOrThrow({ where: { accountId } })).status).toBe(
+    'COMPLETED',
+  );
+  const installments = await app.t.db.arrangementInstallment.findMany({
+    orderBy: { n: 'asc' },
+    where: { arrangement: { accountId } },
+  });
+  expect(installments.map((i) => i.status)).toEqual(['PAID', 'PAID']);
+  expect((await actions(accountId)).map((a) => a.kind)).toContain('ARRANGEMENT_COMPLETED');
+});

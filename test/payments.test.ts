@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestApp, type TestApp } from './helpers/app';
 import { ledgerFixtures } from './helpers/ledger-fixtures';
-import { expectError, type ApiResponse } from './helpers/api-checks';
+import { expectError, rowCounts, type ApiResponse } from './helpers/api-checks';
 
 jest.setTimeout(120_000);
 
@@ -58,9 +58,7 @@ const TABLES = [
   'deposit',
 ] as const;
 async function counts(): Promise<Record<string, number>> {
-  const sql = TABLES.map((t) => `SELECT '${t}' AS t, count(*)::int AS n FROM ${t}`).join(' UNION ALL ');
-  const rows = await app.t.db.$queryRawUnsafe<{ t: string; n: number }[]>(sql);
-  return Object.fromEntries(rows.map((r) => [r.t, r.n]));
+  return rowCounts(app.t.db, TABLES);
 }
 
 async function ledger(accountId: string, asOf?: string) {
