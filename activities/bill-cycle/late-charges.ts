@@ -5,6 +5,7 @@
 import type { Db } from '../../lib/db/prisma';
 import { inTransaction, query } from '../../lib/db/bulk';
 import { pastDueOn, postLateFees } from '../../services/ledger';
+import { arrangementCoverage, lateChargeBase } from '../../services/arrangement-coverage';
 
 /** Accounts per transaction. */
 const SLICE = 5_000;
@@ -36,11 +37,19 @@ export async function assessRunLateCharges(
       );
       const due = bills.filter((b) => pastDue.get(b.account_id)! > 0n);
       pastDueAccounts.push(...due.map((b) => b.account_id));
-      return postLateFees(
+      // Never a fee on amounts a current payment arrangement covers (ordinance, late charge).
+      const covered = await arrangementCoverage(
         c,
-        due.map((b) => ({ accountId: b.account_id, billId: b.id, pastDueCents: pastDue.get(b.account_id)! })),
-        i.asOf,
+        due.map((b) => b.account_id),
       );
+      const charged = due
+        .map((b) => ({
+          accountId: b.account_id,
+          billId: b.id,
+          pastDueCents: lateChargeBase(pastDue.get(b.account_id)!, covered.get(b.account_id)),
+        }))
+        .filter((f) => f.pastDueCents > 0n);
+      return postLateFees(c, charged, i.asOf);
     });
     assessed += posted.length;
     total += posted.reduce((s, f) => s + f.amountCents, 0n);
