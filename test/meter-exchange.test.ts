@@ -168,14 +168,10 @@ describe('the bill cycle after an exchange', () => {
     expect(Number(mine[0]!.registerDelta)).toBe(350);
   });
 
-  // The cycle's rating must fold the old meter's last stretch into the new meter's first period
-  // (services/meter-exchange-billing.ts: meterExchangeFolds + applyExchangeFold). Until it does,
-  // the 3,000 gal on the old meter are not billed and the new meter's 13 days carry a whole base
-  // charge: this expectation fails, and Jest reports the test as the known failure it is.
-  test.failing(
-    'both meters billed exactly once: 6,500 gal over 10-02 → 11-02, one base charge (89.48)',
-    () => {
-      expect(billCents).toBe(8948);
-    },
-  );
+  // The cycle's rating folds the old meter's last stretch into the new meter's first period
+  // (services/meter-exchange-billing.ts): the 3,000 gal on the old meter and the new meter's use
+  // are billed once, over the whole period, with one base charge.
+  test('both meters billed exactly once: 6,500 gal over 10-02 → 11-02, one base charge (89.48)', () => {
+    expect(billCents).toBe(8948);
+  });
 });

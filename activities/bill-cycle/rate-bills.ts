@@ -2,6 +2,11 @@
 // pure rating engine prices them, and the bills and their lines go in with COPY, a slice of the
 // batch per transaction that first removes those accounts' earlier drafts — so a retried batch
 // replaces its drafts and never adds a second bill. Issued bills are never touched again.
+import {
+  applyExchangeFold,
+  meterExchangeFolds,
+  type ExchangeFold,
+} from '../../services/meter-exchange-billing';
 import type { Prisma } from '@prisma/client';
 import type { Db } from '../../lib/db/prisma';
 import { copyRows, inTransaction, query } from '../../lib/db/bulk';
@@ -159,6 +164,7 @@ function rateAccount(
   tariff: Tariff,
   memo: RatingMemo,
   estimatesByMeter: Record<string, { from: Date; to: Date; units: bigint }[]>,
+  folds: Map<string, ExchangeFold> = new Map(),
 ): RatedBill {
   const first = rows[0]!;
   const lines: Line[] = [];
@@ -190,10 +196,18 @@ function rateAccount(
               .map((e) => ({ from: isoDay(e.from), to: isoDay(e.to), units: e.units })),
             readUnit,
           );
-    const usage = inUnits(plan ? plan.billableUnits : BigInt(r.estimated_usage!));
+    let usage = inUnits(plan ? plan.billableUnits : BigInt(r.estimated_usage!));
     estimated ||= r.status === 'ESTIMATED';
-    const from = plan ? plan.from : isoDay(previousReadAt);
+    let from = plan ? plan.from : isoDay(previousReadAt);
     const to = isoDay(readAt);
+    // A new meter's first period after an exchange carries the old meter's last stretch, so both
+    // registers' use is billed once (services/meter-exchange-billing.ts).
+    const fold = r.status === 'ESTIMATED' ? undefined : folds.get(meterId);
+    const folded = fold ? applyExchangeFold({ from, to }, usage, fold) : null;
+    if (folded) {
+      usage = folded.usage;
+      from = folded.from;
+    }
     const fromAt = dayStart(from) > previousReadAt ? dayStart(from) : previousReadAt;
     periodFrom = !periodFrom || fromAt < periodFrom ? fromAt : periodFrom;
     periodTo = !periodTo || readAt > periodTo ? readAt : periodTo;
@@ -218,6 +232,23 @@ function rateAccount(
     };
     for (const schedule of schedulesFor(tariff, first.class, service)) {
       const base = { schedule, riders: tariff.riders, accountClass: first.class, meterSize: r.size };
+      if (folded)
+        lines.push({
+          lineNo: lines.length + 1,
+          service,
+          component: 'METER_EXCHANGE',
+          description: folded.note,
+          quantity: usage.toString(),
+          unit: readUnit,
+          rate: '0',
+          ratePer: '1',
+          amountCents: 0n,
+          tariffSchedule: schedule.code,
+          tariffVersion: null,
+          periodFrom: from,
+          periodTo: to,
+          meterId,
+        });
       if (plan && plan.estimatedUnits > 0n) {
         // The true-up explains itself on the bill: a zero-amount line with the arithmetic.
         lines.push({
@@ -399,6 +430,14 @@ export async function rateBills(
   }
   const meterIds = rows.flatMap((r) => (r.meter_id ? [r.meter_id] : []));
   const estimatesByMeter = await billedEstimates(db, meterIds, i.runId);
+  const folds = await meterExchangeFolds(
+    db,
+    rows.flatMap((r) =>
+      r.meter_id && r.status !== 'ESTIMATED'
+        ? [{ meterId: r.meter_id, previousReadAt: r.previous_read_at }]
+        : [],
+    ),
+  );
 
   let drafted = 0;
   let skipped = 0;
@@ -425,7 +464,7 @@ export async function rateBills(
         continue;
       }
       try {
-        slice.push(rateAccount(mine, i.tariff, i.memo, estimatesByMeter));
+        slice.push(rateAccount(mine, i.tariff, i.memo, estimatesByMeter, folds));
         if (status) replaced.push(billId(i.runId, accountId));
       } catch (err) {
         if (!(err instanceof RatingError || err instanceof RangeError)) throw err;
