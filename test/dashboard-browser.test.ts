@@ -95,6 +95,8 @@ beforeAll(async () => {
     viewport: { width: 1360, height: 900 },
   });
   page = context.pages()[0] ?? (await context.newPage());
+  // CI runs this beside the other suites on two cores: pages that parse caught mail can be slow.
+  page.setDefaultTimeout(90_000);
   page.on('console', (m) => {
     if (m.type() === 'error') consoleErrors.push(`${m.text()} (${m.location().url})`);
   });

@@ -377,7 +377,7 @@ export async function mailPage(c: PageContext, q: { channel?: 'EMAIL' | 'PRINT' 
     orderBy: [{ sentAt: 'desc' }, { id: 'desc' }],
     take: 100,
   });
-  const caught = c.deps.mailDir ? await listCaughtMail(c.deps.mailDir, 50) : null;
+  const caught = c.deps.mailDir ? await listCaughtMail(c.deps.mailDir, 15) : null;
   return {
     title: 'Mail',
     notices: notices.map((n) => ({
