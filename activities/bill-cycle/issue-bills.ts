@@ -39,17 +39,23 @@ export async function issueBills(
          FROM bill
          WHERE cycle_run_id = $1 AND kind = 'REGULAR' AND status IN ('DRAFT', 'ISSUED')
            AND ($2::text IS NULL OR account_id > $2)
-         ORDER BY account_id LIMIT $3
-         FOR UPDATE`,
+         ORDER BY account_id LIMIT $3`,
         [i.runId, i.afterAccountId, i.limit],
       )
     ).rows;
     if (batch.length === 0) return { lastAccountId: null, issued: 0, totalCents: '0' };
-    const drafts = batch.filter((b) => b.status === 'DRAFT');
+    // What this transaction flips is what it posts and records: an attempt running alongside
+    // (a retry racing a slow first try) waits on the row locks and then finds nothing to flip.
+    const flipped = new Set(
+      (
+        await c.query<{ id: string }>(
+          `UPDATE bill SET status = 'ISSUED', issued_at = now() WHERE id = ANY($1) AND status = 'DRAFT' RETURNING id`,
+          [batch.filter((b) => b.status === 'DRAFT').map((b) => b.id)],
+        )
+      ).rows.map((r) => r.id),
+    );
+    const drafts = batch.filter((b) => flipped.has(b.id));
     if (drafts.length > 0) {
-      await c.query(`UPDATE bill SET status = 'ISSUED', issued_at = now() WHERE id = ANY($1)`, [
-        drafts.map((b) => b.id),
-      ]);
       // Each bill's charge, keyed by the bill: no retry can post it twice.
       await insertRows(
         c,

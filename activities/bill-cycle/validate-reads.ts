@@ -4,7 +4,7 @@
 // handful of queries, a few multi-row inserts, one audit row and one timeline row per new exception.
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../lib/db/prisma';
-import { inTransaction, insertRows, query } from '../../lib/db/bulk';
+import { copyRows, inTransaction, insertRows, query, type CopyValue } from '../../lib/db/bulk';
 import { SYSTEM_ACTOR } from '../../lib/audit';
 import { jsonText, recordAudits, recordTimelines } from '../../lib/audit-batch';
 import type { CycleCalendar } from '../../domain/billing/cycle-calendar';
@@ -122,28 +122,29 @@ async function readsForRun(db: Db, cycleId: number, from: Date, to: Date): Promi
   }));
 }
 
-const RESULT_COLUMNS = {
-  cycle_run_id: 'text',
-  meter_id: 'text',
-  account_id: 'text',
-  status: 'text',
-  read_id: 'bigint',
-  previous_read_at: 'timestamptz',
-  read_at: 'timestamptz',
-  register_delta: 'bigint',
-  basis: 'text',
-};
+const RESULT_COLUMNS = [
+  'cycle_run_id',
+  'meter_id',
+  'account_id',
+  'status',
+  'read_id',
+  'previous_read_at',
+  'read_at',
+  'register_delta',
+  'basis',
+];
 
-function resultRow(runId: string, r: MeterResult, byLine: Map<number, StoredRead>): unknown[] {
+function resultRow(runId: string, r: MeterResult, byLine: Map<number, StoredRead>): CopyValue[] {
   const stored = r.read ? byLine.get(r.read.line) : undefined;
+  const readAt = stored?.readAt ?? (r.read ? new Date(`${r.read.readTime}Z`) : null);
   return [
     runId,
     r.meterId,
     r.accountId,
     r.status === 'valid' ? 'VALID' : 'EXCEPTION',
     stored?.id ?? null,
-    r.previousRead ? new Date(`${r.previousRead.readTime}Z`) : null,
-    stored?.readAt ?? (r.read ? new Date(`${r.read.readTime}Z`) : null),
+    r.previousRead ? `${r.previousRead.readTime}Z` : null,
+    readAt?.toISOString() ?? null,
     r.consumption !== null && r.consumption >= 0 ? r.consumption : null,
     r.baseline,
   ];
@@ -234,13 +235,21 @@ export async function validateCycle(
       `DELETE FROM cycle_meter_result WHERE cycle_run_id = $1 AND status IN ('VALID', 'EXCEPTION')`,
       [runId],
     );
-    // An estimated (or otherwise resolved) result written by a clerk stands.
-    await insertRows(
+    // An estimated (or otherwise resolved) result written by a clerk stands: those meters are left
+    // out of the copy.
+    const resolved = new Set(
+      (
+        await c.query<{ meter_id: string }>(
+          'SELECT meter_id FROM cycle_meter_result WHERE cycle_run_id = $1',
+          [runId],
+        )
+      ).rows.map((r) => r.meter_id),
+    );
+    await copyRows(
       c,
       'cycle_meter_result',
       RESULT_COLUMNS,
-      results.map((r) => resultRow(runId, r, byLine)),
-      'ON CONFLICT DO NOTHING',
+      results.filter((r) => !resolved.has(r.meterId)).map((r) => resultRow(runId, r, byLine)),
     );
     i.heartbeat();
     // The queue is unique per run, meter and code: a re-run adds (and announces) only new ones.
