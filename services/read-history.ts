@@ -56,6 +56,43 @@ export async function lastGoodReads(
 }
 
 /**
+ * Reads a service order took inside a cycle's read window where a meter's service begins (a start
+ * of service's initial read, a new meter's first read after an exchange). Such a read is where the
+ * meter's period starts, never the period's billing read: it replaces the last read before the
+ * window as the previous read when it comes before every other read of the window.
+ */
+export async function periodStartsInWindow(
+  db: Db,
+  meterIds: string[],
+  from: Date,
+  to: Date,
+  previous: Record<string, PreviousRead>,
+  /** The other reads of the window (service orders' own reads left out). */
+  windowReads: readonly { meterId: string; readAt: Date }[],
+): Promise<Record<string, PreviousRead>> {
+  const starts = await query<{ meter_id: string; value: string; read_at: Date }>(
+    db,
+    `SELECT DISTINCT ON (meter_id) meter_id, value::text, read_at
+     FROM service_order_read
+     WHERE meter_id = ANY($1) AND read_at >= $2 AND read_at < $3 AND role IN ('INITIAL', 'EXCHANGE_INITIAL')
+     ORDER BY meter_id, read_at DESC`,
+    [meterIds, from, to],
+  );
+  if (starts.length === 0) return previous;
+  const firstOther = new Map<string, number>();
+  for (const r of windowReads) {
+    const t = r.readAt.getTime();
+    if (t < (firstOther.get(r.meterId) ?? Infinity)) firstOther.set(r.meterId, t);
+  }
+  const out = { ...previous };
+  for (const s of starts) {
+    if (s.read_at.getTime() >= (firstOther.get(s.meter_id) ?? Infinity)) continue;
+    out[s.meter_id] = { read: Number(s.value), readTime: localText(s.read_at) };
+  }
+  return out;
+}
+
+/**
  * The class average daily use when a premise has no history of its own: the median of this
  * cycle's plausible register advances per class.
  */

@@ -251,7 +251,9 @@ test('cycle 1, December 2026: the first actual read after an estimate trues it u
         ? Number(w8Counts)
         : m.id === 'E000029'
           ? 34105 + 700 // October 34105: 700 kWh in two months, below November's estimate alone
-          : Number((lastValue.get(m.id)! + (novDelta.get(m.id) ?? 300n)) % 10n ** BigInt(m.dials)),
+          : m.id === 'W000003'
+            ? Number((lastValue.get(m.id)! + 1500n) % 10n ** BigInt(m.dials)) // 15,000 gal: over the sewer cap
+            : Number((lastValue.get(m.id)! + (novDelta.get(m.id) ?? 300n)) % 10n ** BigInt(m.dials)),
   }));
   expect((await app.call('csr', 'POST', '/reads', { reads })).status).toBe(200);
 
@@ -325,6 +327,15 @@ test('cycle 1, December 2026: the first actual read after an estimate trues it u
   expect(current).toBe(1272n);
   const water29 = b29.lines.filter((l) => l.service === 'WATER').reduce((s, l) => s + l.amountCents, 0n);
   expect(b29.totalCents).toBe(1272n + creditTotal + water29);
+
+  // A residential meter over the sewer cap, 100003 W-1 5/8": 1,500 counts × 10 = 15,000 gal in a
+  //   full period. 18.50 + 3,000 × 4.10/1000 = 12.30 + 7,000 × 5.25/1000 = 36.75 + 5,000 × 7.40/1000
+  //   = 37.00 (December: not the summer rate); sewer on the capped 12,000 gal × 6.20/1000 = 74.40.
+  //   Total 178.95.
+  const b3 = await dec('100003');
+  const sewer3 = b3.lines.filter((l) => l.service === 'WATER' && l.component === 'SEWER');
+  expect(sewer3.map((l) => [Number(l.quantity), l.amountCents])).toEqual([[12000, 7440n]]);
+  expect(b3.lines.filter((l) => l.service === 'WATER').reduce((s, l) => s + l.amountCents, 0n)).toBe(17895n);
 
   // A meter with no estimate in between bills its plain use: 100002 used 4,440 gal again, the
   //   same 65.89 as November (a full period: fixed charges are not prorated by its 30 days).

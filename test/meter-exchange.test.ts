@@ -137,9 +137,16 @@ test('a move-out after an exchange bills both meters exactly once, on one prorat
 
 describe('the bill cycle after an exchange', () => {
   let billCents: number;
+  let inWindow: Awaited<ReturnType<typeof customerAt>>;
 
   beforeAll(async () => {
     await postRead(app, 'W-MX1-NEW', '2026-11-02T08:00:00', 400);
+    // An exchange inside November's read window (10-31 → 11-05), the day before the billing read:
+    // its two reads start the new meter's period; they are not the period's read.
+    inWindow = await customerAt(app, 'MX3', { startDate: '2026-10-01' });
+    await postRead(app, inWindow.meterId!, '2026-10-02T08:00:00', 1000);
+    await exchange(inWindow, 'W-MX3-NEW', { old: 1290, new: 0, at: '2026-11-01T09:00:00' });
+    await postRead(app, 'W-MX3-NEW', '2026-11-02T08:00:00', 10);
     const start = await app.call('csr', 'POST', '/bill-cycles/1/runs', {
       period: '2026-11',
       autoApprove: true,
@@ -173,5 +180,26 @@ describe('the bill cycle after an exchange', () => {
   // are billed once, over the whole period, with one base charge.
   test('both meters billed exactly once: 6,500 gal over 10-02 → 11-02, one base charge (89.48)', () => {
     expect(billCents).toBe(8948);
+  });
+
+  // 2,900 gal on the old meter (10-02 → 11-01) and 100 gal on the new one (11-01 → 11-02): 3,000
+  // gal over the full period 10-02 → 11-02. 18.50 + 3,000 × 4.10/1000 = 12.30 + sewer 3,000 ×
+  // 6.20/1000 = 18.60. Total 49.40.
+  test("an exchange inside the read window starts the new meter's period: no exception, billed once", async () => {
+    const r = await app.t.db.cycleMeterResult.findUniqueOrThrow({
+      where: { cycleRunId_meterId: { cycleRunId: '1:2026-11', meterId: 'W-MX3-NEW' } },
+    });
+    expect(r).toMatchObject({ status: 'VALID', previousReadAt: new Date('2026-11-01T09:00:00Z') });
+    expect(Number(r.registerDelta)).toBe(10);
+    expect(
+      await app.t.db.readException.count({
+        where: { cycleRunId: '1:2026-11', meterId: { in: [inWindow.meterId!, 'W-MX3-NEW'] } },
+      }),
+    ).toBe(0);
+    const bill = await app.t.db.bill.findFirstOrThrow({
+      where: { accountId: inWindow.accountId, cycleRunId: '1:2026-11' },
+    });
+    expect(bill.totalCents).toBe(4940n);
+    expect(bill.periodFrom.toISOString().slice(0, 10)).toBe('2026-10-02');
   });
 });

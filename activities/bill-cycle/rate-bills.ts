@@ -208,7 +208,9 @@ function rateAccount(
       usage = folded.usage;
       from = folded.from;
     }
-    const fromAt = dayStart(from) > previousReadAt ? dayStart(from) : previousReadAt;
+    // The bill's service period: from the old meter's read when a stretch was folded in, else from
+    // the later of the previous read and the end of any estimates trued up.
+    const fromAt = folded ? fold!.from : dayStart(from) > previousReadAt ? dayStart(from) : previousReadAt;
     periodFrom = !periodFrom || fromAt < periodFrom ? fromAt : periodFrom;
     periodTo = !periodTo || readAt > periodTo ? readAt : periodTo;
     const push = (l: RatedLine) => {

@@ -16,7 +16,13 @@ import {
   type ReadUnit,
   type ServiceKind,
 } from '../../domain/reads/validate';
-import { classAverages, lastGoodReads, localText, meterHistory } from '../../services/read-history';
+import {
+  classAverages,
+  lastGoodReads,
+  localText,
+  meterHistory,
+  periodStartsInWindow,
+} from '../../services/read-history';
 
 /** The meters of a cycle's active accounts, by account, then service and meter. */
 async function cycleMeters(db: Db, cycleId: number) {
@@ -92,9 +98,11 @@ async function readsForRun(db: Db, cycleId: number, from: Date, to: Date): Promi
      ), in_window AS (
        SELECT r.id, r.import_id FROM meter_read r JOIN ours o ON o.id = r.meter_id
        WHERE r.read_at >= $2 AND r.read_at < $3 AND r.quality = 'ACTUAL'
+         AND NOT EXISTS (SELECT 1 FROM service_order_read s WHERE s.read_id = r.id)
        UNION
        SELECT r.id, r.import_id FROM meter_read r JOIN cycle_accounts a ON a.id = r.account_id
        WHERE r.read_at >= $2 AND r.read_at < $3 AND r.quality = 'ACTUAL'
+         AND NOT EXISTS (SELECT 1 FROM service_order_read s WHERE s.read_id = r.id)
      ), from_files AS (
        SELECT r.id FROM meter_read r
        JOIN (SELECT DISTINCT import_id FROM in_window WHERE import_id IS NOT NULL) f ON f.import_id = r.import_id
@@ -181,11 +189,14 @@ export async function validateCycle(
     usageClass: `${m.accountClass}-${m.service}-${m.readUnit}`,
   }));
   const known = meters.map((m) => m.meterId);
-  const [rows, previousReads, history] = await Promise.all([
+  const [rows, lastBefore, history] = await Promise.all([
     readsForRun(db, i.cycleId, windowFrom, windowTo),
     lastGoodReads(db, known, windowFrom),
     meterHistory(db, known, runId),
   ]);
+  // A service order's read inside the window (a start of service, a new meter) starts the period
+  // rather than ending it: it is left out of the reads judged and stands as the previous read.
+  const previousReads = await periodStartsInWindow(db, known, windowFrom, windowTo, lastBefore, rows);
   i.heartbeat();
   // A read that names no account (the JSON API, a handheld) is the meter's account's read; a
   // read that names another account is still a mismatch.
