@@ -100,7 +100,8 @@ export class RouteTable {
         const params = parse(spec.params ?? z.object({}).passthrough(), req.params, 'params');
         const result = await spec.handler({ req, res, actor: actor!, body, query, params } as never);
         if (res.headersSent) return;
-        res.status(status).json(result);
+        // A handler that chose its own status (a 422 rejection report) keeps it.
+        res.status(res.statusCode !== 200 ? res.statusCode : status).json(result);
       } catch (err) {
         next(err);
       }

@@ -14,8 +14,28 @@ export interface Mailer {
   close(): void;
 }
 
+/**
+ * A bill run sends tens of thousands of messages: they go over a few long-lived SMTP connections
+ * instead of one connection (and handshake) each. SMTP_URL's own `pool`, `maxConnections` and
+ * `maxMessages` parameters win, e.g. `smtp://relay:25?pool=false` for a relay that dislikes them.
+ */
+export const SMTP_POOL_DEFAULTS = { pool: 'true', maxConnections: '8', maxMessages: '500' } as const;
+
+export function pooledSmtpUrl(smtpUrl: string): string {
+  let url: URL;
+  try {
+    url = new URL(smtpUrl);
+  } catch {
+    return smtpUrl; // not a URL nodemailer can pool (it reports the problem itself)
+  }
+  if (!/^smtps?:$/.test(url.protocol)) return smtpUrl;
+  for (const [key, value] of Object.entries(SMTP_POOL_DEFAULTS))
+    if (!url.searchParams.has(key)) url.searchParams.set(key, value);
+  return url.toString();
+}
+
 export function createMailer(smtpUrl: string, from: string): Mailer {
-  const transport: Transporter = nodemailer.createTransport(smtpUrl);
+  const transport: Transporter = nodemailer.createTransport(pooledSmtpUrl(smtpUrl));
   return {
     async send(msg) {
       const info = await transport.sendMail({ from, ...msg });

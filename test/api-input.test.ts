@@ -321,6 +321,25 @@ describe('other client errors', () => {
     expect(kept.body.name).toBe('Test Customer 1');
   });
 
+  test('a legacy export with problems → 422 with its rejection report, nothing imported', async () => {
+    const customers = await app.t.db.customer.count();
+    const res = await app.call('admin', 'POST', '/imports/legacy', {
+      files: {
+        customers: 'customer_id,name,mailing_address,email,phone,language,paperless,date_of_birth\n',
+        premises:
+          'premise_id,service_address,zip,service_area,state,premise_type,heating,service_line_public,service_line_private\n',
+        accounts:
+          'account_id,customer_id,premise_id,class,bill_cycle,service_start,deposit_held,autopay\n' +
+          '900001,C99999,P99999,RES,1,2019-06-01,0.00,N\n',
+        meters: 'meter_id,premise_id,service,read_unit,dials,multiplier,size,endpoint_sn,installed\n',
+      },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.status).toBe('rejected');
+    expect(res.body.rejections.length).toBeGreaterThan(0);
+    expect(await app.t.db.customer.count()).toBe(customers);
+  });
+
   test.each([
     ['GET', '/no-such-route'],
     ['DELETE', '/customers'],
