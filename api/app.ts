@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import express, { Router } from 'express';
-import { authenticator, DEFAULT_AUTH_FAILURE_LIMIT } from './auth';
+import { authenticator, DEFAULT_AUTH_FAILURE_LIMIT, VerifiedKeyCache } from './auth';
 import { FailureCounter } from '../lib/rate-limit';
 import { recordAudit } from '../lib/audit';
 import { createApiMetrics } from '../lib/metrics';
@@ -33,6 +33,7 @@ import { registerCollectionsRoutes } from './routes/collections';
 import { wakeCasesInAreas } from '../services/collections';
 import { registerBillCorrectionRoutes } from './routes/bill-corrections';
 import { registerServiceOrderRoutes } from './routes/service-orders';
+import { registerBankAccountRoutes } from './routes/bank-accounts';
 import { createDashboard } from '../web/dashboard';
 
 const VERSION = '0.1.0';
@@ -78,9 +79,14 @@ export function createApp(given: ApiDeps): express.Express {
   app.use(express.json({ limit: '60mb', strict: true }));
 
   const router = Router();
+  const verifiedKeys = new VerifiedKeyCache();
   const t = new RouteTable(
     router,
-    authenticator(deps.db, new FailureCounter(deps.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT)),
+    authenticator(
+      deps.db,
+      new FailureCounter(deps.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT),
+      verifiedKeys,
+    ),
     // Every authorization refusal is on the audit trail: who tried what, and which rule said no.
     (req, actor, permission) =>
       deps.db.$transaction((tx) =>
@@ -323,6 +329,7 @@ export function createApp(given: ApiDeps): express.Express {
   registerCaseRoutes(t, deps);
   registerCollectionsRoutes(t, deps);
   registerBillCorrectionRoutes(t, deps);
+  registerBankAccountRoutes(t, deps);
 
   // ---- crews, users, keys ------------------------------------------------------------------------
   t.add({
@@ -371,7 +378,11 @@ export function createApp(given: ApiDeps): express.Express {
     summary: 'Revoke an API key',
     permission: 'user:admin',
     params: S.ZIdParams,
-    handler: ({ actor, params }) => users.revokeApiKey(deps.db, actor, params.id),
+    handler: async ({ actor, params }) => {
+      const revoked = await users.revokeApiKey(deps.db, actor, params.id);
+      verifiedKeys.forget(params.id); // in this process at once; elsewhere within the cache's TTL
+      return revoked;
+    },
   });
 
   // ---- conversion --------------------------------------------------------------------------------

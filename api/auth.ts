@@ -35,6 +35,50 @@ export const DEFAULT_AUTH_FAILURE_LIMIT: RateLimit = { max: 20, windowMs: 60_000
 
 const ANONYMOUS = { id: 'anonymous', role: 'none' } as const;
 
+/** How long a verified key is trusted without asking the database again, and how many are kept. */
+export const DEFAULT_KEY_CACHE = { ttlMs: 10_000, max: 10_000 } as const;
+
+/**
+ * API keys verified recently, by the SHA-256 of the presented key (the hash the database stores,
+ * so no secret is held), each for `ttlMs` from its verification; at most `max`, the oldest
+ * dropped first. Without it every request pays a database round trip for its key. Only successes
+ * are kept: an unknown, revoked or refused key is looked up, counted and audited every time. A
+ * key revoked through this process is forgotten at once (and a lookup that raced the revocation is
+ * not kept); a revocation or deactivation made elsewhere takes effect within `ttlMs`.
+ */
+export class VerifiedKeyCache {
+  private readonly entries = new Map<string, { actor: Omit<RequestActor, 'requestId'>; until: number }>();
+  /** Advanced by every `forget`: a lookup that started before it is not cached. */
+  generation = 0;
+
+  constructor(
+    readonly ttlMs: number = DEFAULT_KEY_CACHE.ttlMs,
+    readonly max: number = DEFAULT_KEY_CACHE.max,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get(keyHash: string): Omit<RequestActor, 'requestId'> | undefined {
+    const e = this.entries.get(keyHash);
+    if (!e) return undefined;
+    if (e.until > this.now()) return e.actor;
+    this.entries.delete(keyHash);
+    return undefined;
+  }
+
+  set(keyHash: string, actor: Omit<RequestActor, 'requestId'>, generation: number): void {
+    if (generation !== this.generation || this.ttlMs <= 0 || this.max <= 0) return;
+    this.entries.delete(keyHash);
+    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(keyHash, { actor, until: this.now() + this.ttlMs });
+  }
+
+  /** Drops every entry of the key with this id (on revocation). */
+  forget(keyId: string): void {
+    this.generation++;
+    for (const [hash, e] of this.entries) if (e.actor.keyId === keyId) this.entries.delete(hash);
+  }
+}
+
 /**
  * Resolves the caller from its API key, or throws 401. Every failure is audited (who tried, from
  * where, with which key prefix — never the key); a client address that keeps failing is refused
@@ -44,6 +88,7 @@ const ANONYMOUS = { id: 'anonymous', role: 'none' } as const;
 export function authenticator(
   db: Db,
   failures: FailureCounter = new FailureCounter(DEFAULT_AUTH_FAILURE_LIMIT),
+  verified?: VerifiedKeyCache,
 ): (req: Request) => Promise<RequestActor> {
   const audit = (req: Request, action: string, entityId: string, reason: string) =>
     db
@@ -80,7 +125,11 @@ export function authenticator(
     };
     if (!key)
       return fail('none', 'no API key presented', 'An API key is required (Authorization: Bearer <key>)');
-    const row = await db.apiKey.findUnique({ where: { keyHash: hashKey(key) }, include: { user: true } });
+    const keyHash = hashKey(key);
+    const known = verified?.get(keyHash);
+    if (known) return { ...known, requestId: req.id };
+    const generation = verified?.generation;
+    const row = await db.apiKey.findUnique({ where: { keyHash }, include: { user: true } });
     if (!row || row.revokedAt || !row.user.active || !isRole(row.role)) {
       const why = !row
         ? 'unknown key'
@@ -89,14 +138,18 @@ export function authenticator(
           : !row.user.active
             ? 'inactive user'
             : 'bad role';
-      return fail(key.slice(0, 13), why, 'The API key is not valid');
+      // Only the public prefix of something shaped like our key is recorded: a stray secret sent as
+      // a bearer token (another system's token, a password) must not land in the logs or audit trail.
+      const prefix = /^ocis_[0-9a-f]{8}_/.test(key) ? key.slice(0, 13) : 'malformed';
+      return fail(prefix, why, 'The API key is not valid');
     }
-    return {
+    const actor = {
       id: row.userId,
       role: row.role,
       keyId: row.id,
-      requestId: req.id,
       ...(row.crewId ? { crewId: row.crewId } : {}),
     };
+    verified?.set(keyHash, actor, generation!);
+    return { ...actor, requestId: req.id };
   };
 }

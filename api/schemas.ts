@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ROLES } from '../domain/authorization';
 import { OUTCOME_CODES, PRIORITIES, SERVICE_ORDER_TYPES } from '../domain/service-order';
 import { RETURN_CODES } from '../domain/ledger/returns';
+import { accountNumberProblem, BANK_ACCOUNT_TYPES, routingNumberProblem } from '../domain/bank-account';
 
 const text = (max = 200) => z.string().trim().min(1).max(max);
 // Dates a utility's records can hold. Outside this window a date is a typo or a placeholder
@@ -248,6 +249,46 @@ export const ZLegacyImport = z
 
 // ---- payments, ledger, deposits, bank files ----------------------------------------------------
 
+// Bank account numbers (domain/bank-account.ts): the ABA check digit and 4-17 digits. A refusal
+// names the field and never repeats the number.
+const routingNumber = z
+  .string()
+  .trim()
+  .regex(/^\d{9}$/, 'must be exactly 9 digits')
+  .superRefine((v, ctx) => {
+    const problem = routingNumberProblem(v);
+    if (problem && /^\d{9}$/.test(v)) ctx.addIssue({ code: 'custom', message: problem });
+  });
+const bankAccountNumber = z
+  .string()
+  .trim()
+  .regex(/^\d{4,17}$/, 'must be 4 to 17 digits')
+  .superRefine((v, ctx) => {
+    const problem = accountNumberProblem(v);
+    if (problem && /^\d{4,17}$/.test(v)) ctx.addIssue({ code: 'custom', message: problem });
+  });
+const bankAccountType = z.enum(BANK_ACCOUNT_TYPES);
+/** The payer's bank account an ACH payment was drawn on. */
+export const ZAchPayer = z
+  .object({
+    routingNumber,
+    accountNumber: bankAccountNumber,
+    accountType: bankAccountType.default('CHECKING'),
+  })
+  .strict();
+export const ZBankAccountPut = z
+  .object({
+    routingNumber,
+    accountNumber: bankAccountNumber,
+    accountType: bankAccountType,
+    holderName: text(100),
+    reason: text(500).optional(),
+  })
+  .strict();
+export const ZBankAccountDelete = z.object({ reason: text(500).optional() }).strict();
+/** Personal data in clear is shown only with a reason, which the audit trail keeps. */
+export const ZReveal = z.object({ reason: text(500) }).strict();
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const ZPaymentParams = z
   .object({ id: z.string().regex(UUID, 'must be a payment id (a UUID)') })
@@ -263,6 +304,8 @@ export const ZPaymentCreate = z
     channel: z.enum(['CASH', 'CHECK', 'CARD', 'ACH', 'LOCKBOX']),
     externalRef: text(100).optional(),
     receivedAt: isoDateTime.optional(),
+    /** ACH only: stored encrypted, shown as its last four digits. */
+    bankAccount: ZAchPayer.optional(),
   })
   .strict();
 export const ZPaymentReturn = z

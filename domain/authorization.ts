@@ -54,6 +54,12 @@ export const PERMISSIONS = {
   'weather:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
   'weather:write': ['supervisor', 'admin', 'system'],
   'report:read': ['supervisor', 'auditor', 'admin'],
+  // Bank accounts on file (ACH autopay, refunds): everyone who works accounts sees them masked.
+  'bank-account:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
+  'bank-account:write': ['csr', 'supervisor', 'admin'],
+  // Personal data in clear (bank account numbers, dates of birth): only those who must verify or
+  // correct it, and the worker that writes bank files. Auditors review who looked, never the data.
+  'pii:read': ['supervisor', 'admin', 'system'],
 } as const satisfies Record<string, readonly RoleName[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -1,5 +1,6 @@
 // Customers, premises, accounts and meters: the customer record. Personal data (date of birth)
-// is encrypted at rest and masked in every response and audit row.
+// is encrypted at rest and masked in every response and audit row; only a role with pii:read sees
+// it in clear, through an audited reveal.
 import type { Account, Customer, Meter, Premise } from '@prisma/client';
 import type { z } from 'zod';
 import type { Db, Tx } from '../lib/db/prisma';
@@ -18,6 +19,7 @@ import type {
   ZPremiseUpdate,
 } from '../api/schemas';
 import { createRecord, nextNumber, updateRecord, type RecordKind } from './records';
+import { recordReveal } from './reveal';
 
 const day = (d: string | null | undefined) =>
   d ? new Date(`${d}T00:00:00Z`) : d === null ? null : undefined;
@@ -123,6 +125,21 @@ export async function listCustomers(
     db.customer.count({ where }),
   ]);
   return { items: items.map((c) => customerView(c, key)), total, limit: p.limit, offset: p.offset };
+}
+
+/**
+ * POST /customers/:id/date-of-birth/reveal (pii:read): the date of birth in clear, for a person
+ * who must verify it. The reveal and its reason are audited in the same transaction; the audit
+ * row names the field, never the date.
+ */
+export async function revealDateOfBirth(db: Db, actor: Actor, key: Buffer, id: string, reason: string) {
+  return db.$transaction(async (tx) => {
+    const c = await tx.customer.findUnique({ where: { id }, select: { id: true, dateOfBirthEnc: true } });
+    if (!c) throw notFound('Customer', id);
+    const dateOfBirth = c.dateOfBirthEnc ? decryptField(c.dateOfBirthEnc, key) : null;
+    await recordReveal(tx, actor, { entityType: 'customer', entityId: id, field: 'dateOfBirth', reason });
+    return { customerId: id, dateOfBirth, masked: false };
+  });
 }
 
 // ---- premises --------------------------------------------------------------------------------

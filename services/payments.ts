@@ -10,7 +10,7 @@
 // (its transaction rolls back with the claim). Money on one account moves in turn: the account
 // row is locked (FOR UPDATE) before anything is written, so the allocation and balance in the
 // answer are exact.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { Payment, PaymentChannel } from '@prisma/client';
 import type { z } from 'zod';
 import type { Db, Tx } from '../lib/db/prisma';
@@ -48,6 +48,7 @@ import {
   utilityDate,
 } from './ledger';
 import { syncDepositStatus } from './deposits';
+import { achPayerColumns, achPayerView } from './bank-accounts';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -63,6 +64,8 @@ export function paymentView(p: Payment) {
     returnedAt: p.returnedAt?.toISOString() ?? null,
     returnCode: p.returnCode,
     returnReason: p.returnReason,
+    // The payer's bank account (ACH), masked: the clear number is only ever shown by a reveal.
+    bankAccount: achPayerView(p),
     createdBy: p.createdBy,
     createdAt: p.createdAt.toISOString(),
   };
@@ -85,6 +88,8 @@ interface PostPaymentTxInput {
   /** Shown on the ledger entry and the timeline. */
   memo: string;
   timelineData?: Record<string, unknown>;
+  /** ACH: the payer's account, already encrypted (achPayerColumns). */
+  achPayer?: ReturnType<typeof achPayerColumns>;
 }
 
 /** The answer to a payment: the row, what it paid (oldest charge first) and the new balance. */
@@ -147,6 +152,7 @@ async function postPaymentTx(
         idempotencyKey: p.idempotencyKey,
         requestHash: p.requestHash,
         createdBy: actor.id,
+        ...p.achPayer,
       },
     ],
     skipDuplicates: true,
@@ -233,10 +239,13 @@ export async function postPayment(
   actor: Actor,
   input: z.infer<typeof ZPaymentCreate>,
   clientKey: string,
+  encryptionKey: Buffer,
 ): Promise<{ body: PostedPayment; replayed: boolean }> {
   const receivedAt = input.receivedAt ? new Date(input.receivedAt) : new Date();
   if (receivedAt.getTime() > Date.now() + 5 * 60_000)
     throw invalid('receivedAt', 'receivedAt: a payment cannot be received in the future');
+  if (input.bankAccount && input.channel !== 'ACH')
+    throw invalid('bankAccount', 'bankAccount: only an ACH payment is drawn on a bank account');
   const key = `payment:${clientKey}`;
   const requestHash = sha256(
     JSON.stringify([
@@ -245,6 +254,22 @@ export async function postPayment(
       input.channel,
       input.externalRef ?? null,
       input.receivedAt ? receivedAt.toISOString() : null,
+      // The payer's account takes part (a retry with another account is a different payment) only
+      // through a keyed hash: request hashes are stored, and a short number's plain hash is
+      // reversible by trying every number.
+      ...(input.bankAccount
+        ? [
+            createHmac('sha256', encryptionKey)
+              .update(
+                JSON.stringify([
+                  input.bankAccount.routingNumber,
+                  input.bankAccount.accountNumber,
+                  input.bankAccount.accountType,
+                ]),
+              )
+              .digest('hex'),
+          ]
+        : []),
     ]),
   );
   return db.$transaction(async (tx) => {
@@ -263,6 +288,7 @@ export async function postPayment(
           idempotencyKey: key,
           requestHash,
           memo: CHANNEL_LABEL[input.channel] + (input.externalRef ? ` (${input.externalRef})` : ''),
+          achPayer: achPayerColumns(input.bankAccount, encryptionKey),
         });
         // The payment row holds the key too; finding it here means the record was lost, which
         // only a hand edit could do. Answer from the row rather than post twice.

@@ -25,7 +25,7 @@ export function registerPaymentRoutes(t: RouteTable, deps: ApiDeps): void {
     status: 201,
     handler: async ({ req, res, actor, body }) => {
       const key = idempotencyKeyOf(req, 'payment');
-      const r = await payments.postPayment(deps.db, actor, body, key);
+      const r = await payments.postPayment(deps.db, actor, body, key, deps.encryptionKey);
       // A payment may cure a collections case (or pay an arrangement): the case re-checks now.
       if (!r.replayed) {
         await wakeCases(deps, body.accountId, 'payment', actor.id);

@@ -158,6 +158,9 @@ export function parseNachaReturns(text: string): NachaReturnsFile {
       const e = lines[i]!;
       const en = i + 1;
       count++;
+      // Columns 13-29, the customer's DFI account number, are deliberately never read: a return is
+      // matched by the individual id and the original trace, so the number is not held, echoed in
+      // an answer or a refusal, or logged. Any message about this record quotes other columns only.
       const tc = col(e, 2, 3);
       const routing = col(e, 4, 11);
       const amount = col(e, 30, 39);
