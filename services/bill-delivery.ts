@@ -128,8 +128,13 @@ export const PRINT_CSV_COLUMNS = [
 
 /** How many emails are in flight at once (each send is its own SMTP session unless the mailer pools). */
 const EMAIL_CONCURRENCY = 32;
-/** Bills claimed, sent and recorded together: also the most a crash can leave claimed but unsent. */
+/** Bills claimed, sent and recorded together. */
 const EMAIL_SLICE = 200;
+/**
+ * Email slices worked on at once (each sends EMAIL_CONCURRENCY at a time); slices in flight ×
+ * EMAIL_SLICE is the most a crash can leave claimed but unsent.
+ */
+const EMAIL_SLICES_IN_FLIGHT = 2;
 /**
  * Bills loaded, laid out and claimed together for print: small enough that laying out a slice
  * does not hold up the emails in flight beside it.
@@ -623,13 +628,13 @@ export async function deliverBills(deps: DeliveryDeps, opts: DeliveryOptions): P
   // is refused goes to print afterwards, which rewrites the batch with it.
   const retryLater: { billId: string; error: string }[] = [];
   const refused: PrintQueue = new Map();
-  const emailing = (async () => {
-    for (const ids of slices(toEmail, EMAIL_SLICE)) {
-      const views = await loadBillViews(db, ids);
-      await emailSlice(deps, opts.actor, [...views.values()], tally, refused, retryLater);
-      deps.heartbeat?.();
-    }
-  })();
+  // A few slices at a time, so one slice's rendering and database round trips overlap another's
+  // sends instead of leaving the mail connections idle between slices.
+  const emailing = inPool(slices(toEmail, EMAIL_SLICE), EMAIL_SLICES_IN_FLIGHT, async (ids) => {
+    const views = await loadBillViews(db, ids);
+    await emailSlice(deps, opts.actor, [...views.values()], tally, refused, retryLater);
+    deps.heartbeat?.();
+  });
   const [printed, emailed] = await Promise.allSettled([
     printBatch(deps, opts.actor, batchId, toPrint, tally),
     emailing,

@@ -71,8 +71,16 @@ export function fullMonthsBetween(from: string, to: string): number {
 }
 
 /** A Date's calendar day in a time zone, as YYYY-MM-DD. */
+// Building a DateTimeFormat costs far more than using one (time zone data is resolved each time):
+// one per zone, kept.
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
 export function isoDateIn(at: Date, timeZone: string): string {
-  const f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+  let f = dayFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormats.set(timeZone, f);
+  }
   const p = Object.fromEntries(f.formatToParts(at).map((x) => [x.type, x.value]));
   return `${p.year}-${p.month}-${p.day}`;
 }
