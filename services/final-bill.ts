@@ -14,7 +14,8 @@ import type { Prisma } from '@prisma/client';
 import type { Db, Tx } from '../lib/db/prisma';
 import { recordChange, type Actor } from '../lib/audit';
 import { AppError } from '../lib/errors';
-import { meterUsage, rateService, RatingError } from '../domain/rating/rate';
+import { meterUsage, rateService, RatingError, type BillLine as RatedLine } from '../domain/rating/rate';
+import { estimateCreditLines, planTrueUp } from '../domain/billing/true-up';
 import { schedulesFor, type Tariff } from '../domain/rating/tariff';
 import { finalBillingPeriodDays, registerAdvance } from '../domain/billing/final-bill';
 import { addDays, DUE_DAYS_AFTER_BILL, formatCents } from '../domain/ledger';
@@ -40,7 +41,16 @@ export interface FinalBillResult {
   dueDate: string;
   periodFrom: string | null;
   periodTo: string | null;
-  meters: { meterId: string; from: string; to: string; usage: string; unit: string; exchange?: string }[];
+  meters: {
+    meterId: string;
+    from: string;
+    to: string;
+    usage: string;
+    unit: string;
+    exchange?: string;
+    /** The true-up of estimated bills since the last actual read, as the bill states it. */
+    trueUp?: string;
+  }[];
 }
 
 type Line = Omit<Prisma.BillLineCreateManyInput, 'billId'>;
@@ -64,15 +74,25 @@ export async function issueFinalBill(
   let periodTo = null as string | null;
   for (const r of i.readings) {
     const meter = await tx.meter.findUniqueOrThrow({ where: { id: r.meterId } });
-    const start = await periodStartRead(tx, r.meterId, i.accountId, r.readAt);
+    // After estimated bills the use is measured from the last actual read and trued up: what the
+    // estimates charged is taken off, or credited back when they charged too much.
+    const start = await periodStartRead(tx, r.meterId, i.accountId, r.readAt, { throughEstimates: true });
     const advance = registerAdvance(start.value, r.value, meter.dials);
-    let usage = meterUsage({
-      registerDelta: advance,
-      multiplier: meter.multiplier,
-      readUnit: meter.readUnit,
-    });
-    let from = isoDay(start.readAt);
     const to = isoDay(r.readAt);
+    const plan =
+      start.estimates.length > 0
+        ? planTrueUp(
+            { from: isoDay(start.readAt), to, units: advance * BigInt(meter.multiplier) },
+            start.estimates.map((e) => ({ from: isoDay(e.from), to: isoDay(e.to), units: e.units })),
+            meter.readUnit,
+          )
+        : null;
+    const inUnits = (units: bigint) =>
+      meterUsage({ registerDelta: units, multiplier: 1, readUnit: meter.readUnit });
+    let usage = plan
+      ? inUnits(plan.billableUnits)
+      : meterUsage({ registerDelta: advance, multiplier: meter.multiplier, readUnit: meter.readUnit });
+    let from = plan ? plan.from : isoDay(start.readAt);
     let exchange: string | undefined;
     if (start.source === 'EXCHANGE_INITIAL') {
       const fold = (await meterExchangeFolds(tx, [{ meterId: r.meterId, previousReadAt: start.readAt }])).get(
@@ -91,7 +111,61 @@ export async function issueFinalBill(
       usage: usage.toString(),
       unit: meter.readUnit,
       ...(exchange ? { exchange } : {}),
+      ...(plan ? { trueUp: plan.note } : {}),
     });
+    const pushLine = (l: RatedLine) => {
+      lines.push({
+        lineNo: lines.length + 1,
+        service: meter.service,
+        component: l.componentCode,
+        description: l.description,
+        quantity: l.quantity,
+        unit: l.unit,
+        rate: l.rate,
+        ratePer: l.ratePer,
+        amountCents: BigInt(l.amountCents),
+        tariffSchedule: l.tariffSchedule,
+        tariffVersion: l.tariffVersion,
+        periodFrom: dbDate(l.periodFrom),
+        periodTo: dbDate(l.periodTo),
+        meterId: r.meterId,
+      });
+      total += BigInt(l.amountCents);
+    };
+    if (plan) {
+      // The true-up explains itself on the bill, and over-estimated periods are credited at the
+      // rates they were billed at (each re-rated at its own dates and tariff).
+      const schedules = schedulesFor(i.tariff, account.class, meter.service);
+      lines.push({
+        lineNo: lines.length + 1,
+        service: meter.service,
+        component: 'TRUE_UP',
+        description: plan.note,
+        quantity: plan.billableUnits.toString(),
+        unit: meter.readUnit,
+        rate: '0',
+        ratePer: '1',
+        amountCents: 0n,
+        tariffSchedule: schedules[0]?.code ?? '',
+        tariffVersion: null,
+        periodFrom: dbDate(plan.from),
+        periodTo: dbDate(plan.to),
+        meterId: r.meterId,
+      });
+      for (const schedule of schedules) {
+        const base = {
+          schedule,
+          riders: i.tariff.riders,
+          accountClass: account.class,
+          meterSize: meter.size,
+        };
+        for (const c of plan.credits)
+          for (const l of estimateCreditLines(base, c, inUnits(c.billedUnits), inUnits(c.correctedUnits)))
+            pushLine(l);
+      }
+      periodFrom = !periodFrom || plan.from < periodFrom ? plan.from : periodFrom;
+      periodTo = !periodTo || plan.to > periodTo ? plan.to : periodTo;
+    }
     if (from >= to) {
       if (usage.sign() > 0)
         throw new AppError(
@@ -136,25 +210,7 @@ export async function issueFinalBill(
           periodTo: dbDate(to),
           meterId: r.meterId,
         });
-      for (const l of rated.lines) {
-        lines.push({
-          lineNo: lines.length + 1,
-          service: meter.service,
-          component: l.componentCode,
-          description: l.description,
-          quantity: l.quantity,
-          unit: l.unit,
-          rate: l.rate,
-          ratePer: l.ratePer,
-          amountCents: BigInt(l.amountCents),
-          tariffSchedule: l.tariffSchedule,
-          tariffVersion: l.tariffVersion,
-          periodFrom: dbDate(l.periodFrom),
-          periodTo: dbDate(l.periodTo),
-          meterId: r.meterId,
-        });
-        total += BigInt(l.amountCents);
-      }
+      for (const l of rated.lines) pushLine(l);
     }
   }
   const result = {

@@ -30,18 +30,27 @@ export interface PeriodStart {
   /** BILLED: the end of the last issued bill; INITIAL / EXCHANGE_INITIAL: an order's read; FIRST_READ. */
   source: 'BILLED' | 'INITIAL' | 'EXCHANGE_INITIAL' | 'FIRST_READ';
   readId: bigint | null;
+  /**
+   * With `throughEstimates`: the periods billed as ESTIMATED since this read (the caller trues
+   * them up, domain/billing/true-up.ts), in register units × multiplier. Empty otherwise.
+   */
+  estimates: { from: Date; to: Date; units: bigint }[];
 }
 
 /**
- * Where the unbilled use of `meterId` on `accountId` begins, before `before`. Throws a conflict
- * (a person must look) when the last bill was an estimate, or when there is no read at all.
+ * Where the unbilled use of `meterId` on `accountId` begins, before `before`. When the last bill
+ * was an estimate, it throws a conflict (a person must look) — unless `throughEstimates`, when the
+ * period starts at the last actual read and the estimated periods since come back to be trued up.
+ * Throws a conflict when there is no read at all.
  */
 export async function periodStartRead(
   q: Q,
   meterId: string,
   accountId: string | null,
   before: Date,
+  opts: { throughEstimates?: boolean } = {},
 ): Promise<PeriodStart> {
+  const through = opts.throughEstimates === true;
   const [billed] = await q.$queryRaw<
     { read_at: Date; value: bigint | null; status: string; read_id: bigint | null }[]
   >`
@@ -51,8 +60,31 @@ export async function periodStartRead(
       AND b.kind = 'REGULAR' AND b.status = 'ISSUED'
     LEFT JOIN meter_read mr ON mr.id = r.read_id
     WHERE r.meter_id = ${meterId} AND r.read_at < ${before} AND r.status <> 'EXCEPTION'
+      AND (NOT ${through} OR r.status <> 'ESTIMATED')
       AND (${accountId}::text IS NULL OR r.account_id = ${accountId})
     ORDER BY r.read_at DESC LIMIT 1`;
+  const start = await startFrom(q, meterId, accountId, before, billed);
+  if (!through) return start;
+  const estimates = await q.$queryRaw<{ from: Date; to: Date; units: bigint }[]>`
+    SELECT r.previous_read_at AS "from", r.read_at AS "to", r.estimated_usage::bigint AS units
+    FROM cycle_meter_result r
+    JOIN bill b ON b.cycle_run_id = r.cycle_run_id AND b.account_id = r.account_id
+      AND b.kind = 'REGULAR' AND b.status = 'ISSUED'
+    WHERE r.meter_id = ${meterId} AND r.status = 'ESTIMATED'
+      AND r.previous_read_at >= ${start.readAt} AND r.read_at < ${before}
+      AND r.estimated_usage IS NOT NULL
+      AND (${accountId}::text IS NULL OR r.account_id = ${accountId})
+    ORDER BY r.read_at`;
+  return { ...start, estimates: estimates.map((e) => ({ ...e, units: BigInt(e.units) })) };
+}
+
+async function startFrom(
+  q: Q,
+  meterId: string,
+  accountId: string | null,
+  before: Date,
+  billed: { read_at: Date; value: bigint | null; status: string; read_id: bigint | null } | undefined,
+): Promise<PeriodStart> {
   const [order] = await q.$queryRaw<{ read_at: Date; value: bigint; role: string; read_id: bigint }[]>`
     SELECT read_at, value, role, read_id FROM service_order_read
     WHERE meter_id = ${meterId} AND read_at < ${before} AND role IN ('INITIAL', 'EXCHANGE_INITIAL')
@@ -63,6 +95,7 @@ export async function periodStartRead(
       value: BigInt(order.value),
       source: order.role as 'INITIAL' | 'EXCHANGE_INITIAL',
       readId: BigInt(order.read_id),
+      estimates: [],
     };
   if (billed) {
     if (billed.status === 'ESTIMATED' || billed.value === null)
@@ -75,6 +108,7 @@ export async function periodStartRead(
       value: BigInt(billed.value),
       source: 'BILLED',
       readId: billed.read_id === null ? null : BigInt(billed.read_id),
+      estimates: [],
     };
   }
   const [first] = await q.$queryRaw<{ id: bigint; read_at: Date; value: bigint }[]>`
@@ -94,6 +128,7 @@ export async function periodStartRead(
     value: BigInt(first.value),
     source: 'FIRST_READ',
     readId: BigInt(first.id),
+    estimates: [],
   };
 }
 
