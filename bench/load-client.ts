@@ -1,8 +1,11 @@
-// HTTP load for the timeline benchmark, run in a worker thread so the client's event loop does not
-// share the server's (they still share the machine's cores with Postgres). Node's own fetch
-// (undici) with keep-alive; a bounded loop per client; no external tool. The worker body is plain
-// JavaScript evaluated by the worker, so it needs no TypeScript loader.
-import { Worker } from 'node:worker_threads';
+// HTTP load for the timeline benchmark, run in a child process so the client neither shares the
+// server's event loop nor counts in the server process's CPU time (they still share the machine's
+// cores with Postgres). Node's own fetch (undici) with keep-alive; a bounded loop per client; no
+// external tool. The child's body is plain JavaScript, so it needs no TypeScript loader.
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 export interface LoadPlan {
   baseUrl: string;
@@ -26,6 +29,8 @@ export interface LoadResult {
   firstError: string | null;
   /** Wall time from the start of the measured phase until every client finished. */
   wallMs: number;
+  /** CPU time (user + system) the load client itself used in the measured phase. */
+  clientCpuMs: number;
 }
 
 export interface WalkResult {
@@ -36,9 +41,9 @@ export interface WalkResult {
   firstError: string | null;
 }
 
-const WORKER_JS = String.raw`
-const { parentPort, workerData } = require('node:worker_threads');
-const p = workerData.plan;
+const CLIENT_JS = String.raw`
+const job = JSON.parse(process.env.OPENCIS_LOAD_PLAN);
+const p = job.plan;
 const headers = { authorization: 'Bearer ' + p.apiKey };
 
 function prng(seed) {
@@ -106,9 +111,11 @@ async function load() {
   firstError = null;
   record = true;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   until = t0 + p.durationMs;
   await Promise.all(clients());
-  return { latencies: lat, errors, firstError, wallMs: performance.now() - t0 };
+  const cpu = process.cpuUsage(cpu0);
+  return { latencies: lat, errors, firstError, wallMs: performance.now() - t0, clientCpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 async function walk() {
@@ -134,34 +141,40 @@ async function walk() {
   return { pageMedians: perPage.map(median), randomP1Median: median(random), errors, firstError };
 }
 
-(workerData.mode === 'walk' ? walk() : load()).then(
-  (r) => parentPort.postMessage({ ok: true, r }),
-  (err) => parentPort.postMessage({ ok: false, error: String(err && err.stack || err) }),
+(job.mode === 'walk' ? walk() : load()).then(
+  (r) => process.send({ ok: true, r }, () => process.exit(0)),
+  (err) => process.send({ ok: false, error: String(err && err.stack || err) }, () => process.exit(0)),
 );
 `;
 
-function runWorker<T>(mode: 'load' | 'walk', plan: LoadPlan): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(WORKER_JS, { eval: true, workerData: { mode, plan } });
+function runClient<T>(mode: 'load' | 'walk', plan: LoadPlan): Promise<T> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'opencis-load-'));
+  const script = path.join(dir, 'load-client.cjs');
+  writeFileSync(script, CLIENT_JS);
+  return new Promise<T>((resolve, reject) => {
+    const child = fork(script, [], {
+      env: { ...process.env, OPENCIS_LOAD_PLAN: JSON.stringify({ mode, plan }) },
+      execArgv: [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     let settled = false;
-    w.once('message', (m: { ok: boolean; r?: T; error?: string }) => {
+    child.once('message', (m: { ok: boolean; r?: T; error?: string }) => {
       settled = true;
-      void w.terminate();
       if (m.ok) resolve(m.r as T);
       else reject(new Error(`load client failed: ${m.error}`));
     });
-    w.once('error', (err) => {
+    child.once('error', (err) => {
       settled = true;
       reject(err);
     });
-    w.once('exit', (code) => {
+    child.once('exit', (code) => {
       if (!settled) reject(new Error(`load client exited with code ${code}`));
     });
-  });
+  }).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
 /** `concurrency` clients in a bounded loop: a warm-up, then `durationMs` measured. */
-export const runLoad = (plan: LoadPlan) => runWorker<LoadResult>('load', plan);
+export const runLoad = (plan: LoadPlan) => runClient<LoadResult>('load', plan);
 
 /** One client, sequentially, after a warm-up: every page of the big account (5 times), then 50 random accounts. */
-export const walkPages = (plan: LoadPlan) => runWorker<WalkResult>('walk', plan);
+export const walkPages = (plan: LoadPlan) => runClient<WalkResult>('walk', plan);

@@ -1,8 +1,11 @@
 // timeline: GET /accounts/:id/timeline through the real API (createApp, in-process, over loopback)
-// on a timeline_event table of 10,000 accounts × 50 events plus one account with 1,000 events,
-// loaded with set-based SQL. 50 concurrent clients for 10 s; half the requests on the big account
-// (page 1, then page 2 through the cursor page 1 returned), half on random accounts.
-import type { Server } from 'node:http';
+// on a timeline_event table of 100,000 accounts × 50 events (5 million) plus one account with 1,000
+// events, loaded with set-based SQL. 50 concurrent clients for 10 s from a separate process; half
+// the requests on the big account (page 1, then page 2 through the cursor page 1 returned), half on
+// random accounts. BENCH_API_PROCESSES=n runs the API as n node:cluster processes instead of one.
+import cluster from 'node:cluster';
+import { createServer, type Server } from 'node:http';
+import path from 'node:path';
 import type { Client } from 'pg';
 import { randomBytes } from 'node:crypto';
 import type { Client as TemporalClient } from '@temporalio/client';
@@ -10,6 +13,7 @@ import { createApp } from '../api/app';
 import { SYSTEM_ACTOR } from '../lib/audit';
 import { createPrisma } from '../lib/db/prisma';
 import { createLogger } from '../lib/logger';
+import { timelinePageSql } from '../services/timeline';
 import { seedDemoUsers } from '../services/users';
 import {
   MiB,
@@ -24,7 +28,8 @@ import {
 import { runLoad, walkPages, type LoadPlan } from './load-client';
 
 export const name = 'timeline';
-export const description = 'GET /accounts/:id/timeline latency and rate at 50 clients for 10 s';
+export const description =
+  'GET /accounts/:id/timeline latency and rate at 50 clients for 10 s, 100,000 accounts and 5 million events';
 
 const EVENTS_PER_ACCOUNT = 50;
 const BIG_EVENTS = 1_000;
@@ -36,14 +41,18 @@ const DURATION_MS = 10_000;
 const WARMUP_MS = 2_000;
 const P95_TARGET_MS = 20;
 const SEED = 7;
+const ACCOUNTS = 100_000;
+const TIMELINE_INDEX = 'timeline_event_account_id_occurred_at_id_idx';
 
 export async function run(opts: BenchOptions): Promise<Result> {
-  const accounts = Math.max(10, Math.round(10_000 * opts.scale));
+  const accounts = Math.max(10, Math.round(ACCOUNTS * opts.scale));
   return withServer('timeline', opts.log, async (server) => {
     const database = await server.createDatabase('bench_timeline');
 
-    opts.log(`  loading ${accounts} accounts × ${EVENTS_PER_ACCOUNT} events + 1 × ${BIG_EVENTS} (set-based SQL)…`);
-    const loaded = await withClient(database.adminUrl, (c) => timed(() => loadData(c, accounts)));
+    opts.log(
+      `  loading ${accounts} accounts × ${EVENTS_PER_ACCOUNT} events + 1 × ${BIG_EVENTS} (set-based SQL)…`,
+    );
+    const loaded = await withClient(database.adminUrl, (c) => timed(() => loadData(c, accounts, opts.log)));
     const size = await withClient(database.adminUrl, async (c) => {
       const r = await c.query<{ rows: string; bytes: string; index_bytes: string }>(
         `SELECT (SELECT count(*) FROM timeline_event) AS rows,
@@ -55,9 +64,12 @@ export async function run(opts: BenchOptions): Promise<Result> {
     const plan = await withClient(database.adminUrl, (c) => page2Plan(c));
 
     const db = createPrisma(database.appUrl); // the production default pool (10)
+    const apiProcesses = Math.max(1, Math.floor(Number(process.env.BENCH_API_PROCESSES ?? 1)) || 1);
     let http: Server | undefined;
+    let api: ApiProcesses | undefined;
     try {
       const keys = await seedDemoUsers(db, SYSTEM_ACTOR);
+      if (apiProcesses > 1) api = await startApiProcesses(apiProcesses, database.appUrl);
       const app = createApp({
         db,
         // These routes never touch Temporal (only service orders do), so a stub stands in for the
@@ -72,8 +84,9 @@ export async function run(opts: BenchOptions): Promise<Result> {
         const s = app.listen(0, '127.0.0.1', () => resolve(s));
       });
       const addr = http.address();
+      const port = api ? api.port : typeof addr === 'object' && addr ? addr.port : 0;
       const loadPlan: LoadPlan = {
-        baseUrl: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`,
+        baseUrl: `http://127.0.0.1:${port}`,
         apiKey: keys.csr!,
         bigAccountId: BIG_ACCOUNT,
         randomPrefix: RANDOM_PREFIX,
@@ -89,10 +102,30 @@ export async function run(opts: BenchOptions): Promise<Result> {
       const walk = await walkPages(loadPlan);
       if (walk.errors) throw new Error(`timeline requests failed: ${walk.firstError}`);
 
-      opts.log(`  ${CONCURRENCY} clients: ${WARMUP_MS / 1000} s warm-up, then ${DURATION_MS / 1000} s measured…`);
+      opts.log(
+        `  ${CONCURRENCY} clients: ${WARMUP_MS / 1000} s warm-up, then ${DURATION_MS / 1000} s measured…`,
+      );
       const elu0 = performance.eventLoopUtilization();
+      const cpu0 = process.cpuUsage();
+      await api?.mark();
       const load = await runLoad(loadPlan);
-      const elu = performance.eventLoopUtilization(elu0);
+      const inProcess = process.cpuUsage(cpu0);
+      // With API processes, their CPU and event loops; otherwise this process's (the API's).
+      const usage = api
+        ? await api.usage()
+        : [
+            {
+              cpuMs: (inProcess.user + inProcess.system) / 1000,
+              elu: performance.eventLoopUtilization(elu0).utilization,
+            },
+          ];
+      const serverCpuMs = usage.reduce((a, u) => a + u.cpuMs, 0);
+
+      opts.log('  reference: the same load on a bare node:http server answering a big account page…');
+      const bare = await bareServerLoad(loadPlan);
+      const bareAll = Object.values(bare.latencies)
+        .flat()
+        .sort((a, b) => a - b);
 
       const kinds = Object.keys(load.latencies);
       const all = kinds.flatMap((k) => load.latencies[k]!).sort((a, b) => a - b);
@@ -116,13 +149,29 @@ export async function run(opts: BenchOptions): Promise<Result> {
       for (const k of kinds) {
         const xs = load.latencies[k]!.sort((a, b) => a - b);
         figures.push(
-          { figure: `${CONCURRENCY} clients: ${k} (n=${xs.length}) p50`, value: percentile(xs, 50), unit: 'ms' },
+          {
+            figure: `${CONCURRENCY} clients: ${k} (n=${xs.length}) p50`,
+            value: percentile(xs, 50),
+            unit: 'ms',
+          },
           { figure: `${CONCURRENCY} clients: ${k} p95`, value: percentile(xs, 95), unit: 'ms' },
           { figure: `${CONCURRENCY} clients: ${k} p99`, value: percentile(xs, 99), unit: 'ms' },
         );
       }
       figures.push(
-        { figure: 'server event loop utilisation under load', value: elu.utilization * 100, unit: '%' },
+        ...usage.map((u, k) => ({
+          figure: `server event loop utilisation under load${usage.length > 1 ? ` (process ${k + 1})` : ''}`,
+          value: u.elu * 100,
+          unit: '%',
+        })),
+        {
+          // The API processes' CPU time (user + system) over the requests they served, measured
+          // phase only: the cost per request whatever else the machine was running.
+          figure: 'server CPU per request',
+          value: serverCpuMs / Math.max(1, total),
+          unit: 'ms',
+        },
+        { figure: 'load client CPU per request', value: load.clientCpuMs / Math.max(1, total), unit: 'ms' },
         { figure: '1 client: random p1 median', value: walk.randomP1Median, unit: 'ms' },
         { figure: '1 client: big p1 median', value: walk.pageMedians[0] ?? NaN, unit: 'ms' },
         { figure: '1 client: big p2 median', value: walk.pageMedians[1] ?? NaN, unit: 'ms' },
@@ -131,6 +180,13 @@ export async function run(opts: BenchOptions): Promise<Result> {
           value: walk.pageMedians[walk.pageMedians.length - 1] ?? NaN,
           unit: 'ms',
         },
+        {
+          figure: `reference, bare node:http: ${CONCURRENCY} clients rate`,
+          value: bareAll.length / (bare.wallMs / 1000),
+          unit: 'requests/s',
+        },
+        { figure: 'reference, bare node:http: p50', value: percentile(bareAll, 50), unit: 'ms' },
+        { figure: 'reference, bare node:http: p95', value: percentile(bareAll, 95), unit: 'ms' },
       );
       return {
         name,
@@ -143,19 +199,23 @@ export async function run(opts: BenchOptions): Promise<Result> {
           durationMs: DURATION_MS,
           warmupMs: WARMUP_MS,
           pageSize: 50,
-          prismaPool: 10,
+          pgPool: 10,
+          referenceBareErrors: bare.errors,
+          apiProcesses,
           loadErrorSample: load.firstError,
           bigAccountPageMediansMs: walk.pageMedians.map((m) => Math.round(m * 100) / 100),
           page2Plan: plan,
         },
         figures,
         notes: [
-          'Rows were inserted in time order across accounts (as a live system writes them), so one account\'s events are spread over the heap, not clustered.',
+          "Rows were inserted in time order across accounts (as a live system writes them), so one account's events are spread over the heap, not clustered.",
           'Random accounts hold 50 events, one page at the default limit of 50, so only the big account has a page 2; each client repeats: random, random, big page 1 → big page 2 (its cursor).',
-          'Client and server share one process but not an event loop: the load runs in a worker thread with Node fetch (undici, keep-alive). Both, and Postgres, share the machine\'s cores.',
+          "The load client is a separate Node process (fetch, undici, keep-alive); it, the API and Postgres share the machine's cores. Latency is closed-loop: each client sends its next request when the last one answers, so p95 < 20 ms at 50 clients needs about 2,500 requests/s or more.",
           `Latency is per request as the client sees it, over loopback, after a ${WARMUP_MS / 1000} s warm-up at the same concurrency; the API runs with a silent logger and the csr demo key.`,
-          'Each request makes 3 queries: API key lookup, account existence check, the page itself.',
-          `Page 2 of the big account as SQL (EXPLAIN ANALYZE of the service's keyset condition): ${planSummary(plan)}; full plan in the result file.`,
+          'The reference figures run the same client and mix against a bare node:http server answering one fixed page (no Express, no database): what the machine allowed at that moment.',
+          `The API ran as ${apiProcesses} process${apiProcesses > 1 ? 'es (node:cluster workers sharing the port, each with its own pool of 10 and key cache)' : ' (in the benchmark process)'}.`,
+          'Each request makes 1 query (the account check and the page in one statement); the API key is looked up once and then trusted for 10 s from the verified-key cache.',
+          `Page 2 of the big account (EXPLAIN ANALYZE of the statement the service runs): ${planSummary(plan)}; full plan in the result file.`,
         ],
       };
     } finally {
@@ -164,14 +224,117 @@ export async function run(opts: BenchOptions): Promise<Result> {
         s.closeAllConnections();
         await new Promise<void>((r) => s.close(() => r()));
       }
+      await api?.stop();
       await db.$disconnect();
     }
   });
 }
 
-/** Customers, premises and accounts, then the events, all in time order; then VACUUM ANALYZE. */
-async function loadData(c: Client, accounts: number): Promise<void> {
+interface ApiProcesses {
+  port: number;
+  /** Starts counting CPU time and event-loop use in every process. */
+  mark(): Promise<void>;
+  /** CPU time (ms) and event-loop utilisation of each process since mark(). */
+  usage(): Promise<{ cpuMs: number; elu: number }[]>;
+  stop(): Promise<void>;
+}
+
+/** `n` API processes as node:cluster workers on one shared port (bench/timeline-api-process.ts). */
+async function startApiProcesses(n: number, appUrl: string): Promise<ApiProcesses> {
+  cluster.setupPrimary({
+    exec: path.join(__dirname, 'timeline-api-process.ts'),
+    execArgv: ['--import', 'tsx'],
+  });
+  const workers = Array.from({ length: n }, () => cluster.fork({ BENCH_APP_URL: appUrl }));
+  const ports = await Promise.all(
+    workers.map(
+      (w) =>
+        new Promise<number>((resolve, reject) => {
+          w.once('listening', (a) => resolve(a.port));
+          w.once('exit', (code) => reject(new Error(`API process exited with code ${code}`)));
+        }),
+    ),
+  );
+  const ask = <T>(type: string, answer: string) =>
+    Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<T>((resolve) => {
+            const on = (m: { type: string } & T) => {
+              if (m.type !== answer) return;
+              w.off('message', on);
+              resolve(m);
+            };
+            w.on('message', on);
+            w.send({ type });
+          }),
+      ),
+    );
+  return {
+    port: ports[0]!,
+    mark: async () => void (await ask('mark', 'marked')),
+    usage: () => ask<{ cpuMs: number; elu: number }>('usage', 'usage'),
+    stop: async () => {
+      await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<void>((r) =>
+              w.isDead() ? r() : (w.once('exit', () => r()), w.send({ type: 'stop' })),
+            ),
+        ),
+      );
+    },
+  };
+}
+
+/**
+ * The same load client and mix against a node:http server that answers every request with one
+ * page of the big account, as bytes fetched from the API beforehand: no Express, no database. What
+ * the machine itself allows at that moment, so the API's figures can be read against it.
+ */
+async function bareServerLoad(plan: LoadPlan) {
+  const res = await fetch(`${plan.baseUrl}/accounts/${BIG_ACCOUNT}/timeline`, {
+    headers: { authorization: `Bearer ${plan.apiKey}` },
+  });
+  const body = Buffer.from(await res.text());
+  const bare = createServer((_req, out) => {
+    out.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length });
+    out.end(body);
+  });
+  await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+  try {
+    const addr = bare.address();
+    return await runLoad({
+      ...plan,
+      baseUrl: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`,
+    });
+  } finally {
+    bare.closeAllConnections();
+    await new Promise<void>((r) => bare.close(() => r()));
+  }
+}
+
+/**
+ * Customers, premises and accounts, then the events, all in time order; then VACUUM ANALYZE. The
+ * account index is dropped for the insert and built once afterwards (its definition read back from
+ * the catalogue, so it stays the migration's): at 5 million rows, maintaining it row by row costs
+ * more than the insert.
+ */
+async function loadData(c: Client, accounts: number, log: (l: string) => void): Promise<void> {
   const id = (prefix: string, g: string) => `'${prefix}' || lpad(${g}::text, ${PAD}, '0')`;
+  const step = async (what: string, sql: string, values: unknown[] = []) => {
+    const t0 = performance.now();
+    await c.query(sql, values);
+    log(`    ${what}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  };
+  // This server is the benchmark's own: no checkpoint in the middle of the load (each one would
+  // write every page again, whole, into the WAL).
+  await c.query(`ALTER SYSTEM SET max_wal_size = '16GB'`);
+  await c.query(`ALTER SYSTEM SET checkpoint_timeout = '1h'`);
+  await c.query(`SELECT pg_reload_conf()`);
+  await c.query(`SET synchronous_commit = off`);
+  await c.query(`SET work_mem = '256MB'`);
+  await c.query(`SET maintenance_work_mem = '512MB'`);
   await c.query('BEGIN');
   await c.query(
     `INSERT INTO customer (id, name, mailing_address)
@@ -192,34 +355,46 @@ async function loadData(c: Client, accounts: number): Promise<void> {
      FROM generate_series(0, $1::int) g`,
     [accounts],
   );
+  const def = await c.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE indexname = $1`, [
+    TIMELINE_INDEX,
+  ]);
+  const indexDef = def.rows[0]?.indexdef;
+  if (!indexDef) throw new Error(`index ${TIMELINE_INDEX} not found: has the migration changed?`);
+  await c.query(`DROP INDEX ${TIMELINE_INDEX}`);
   // 50 events every 14 days for each account, and the big account's 1,000 over the same 700 days.
-  await c.query(
+  await step(
+    'events (insert in time order)',
+    // Only narrow tuples (account number, event number, time) are sorted; the text and JSON
+    // columns are built after the sort, in its order (account number 0 is the big account).
     `INSERT INTO timeline_event (account_id, occurred_at, kind, entity_type, entity_id, summary, actor, data)
      SELECT account_id, occurred_at, kind, 'bench', account_id || '-' || e,
             'Bench event ' || e || ' (' || kind || ')', 'system',
             jsonb_build_object('n', e, 'amountCents', (h * 7919) % 100000,
                                'note', 'synthetic timeline event for the benchmark')
      FROM (
-       SELECT ${id(RANDOM_PREFIX, 'a')} AS account_id, e, a + e AS h,
-              TIMESTAMPTZ '2024-01-01 00:00Z' + e * interval '14 days' + (a % 1440) * interval '1 minute' AS occurred_at,
-              (ARRAY['interaction','bill.issued','payment.received','meter.read','service-order.completed','account.updated'])[1 + (a + e) % 6] AS kind
-       FROM generate_series(1, $1::int) a CROSS JOIN generate_series(1, $2::int) e
-       UNION ALL
-       SELECT '${BIG_ACCOUNT}', e, e,
-              TIMESTAMPTZ '2024-01-01 00:00Z' + e * interval '1008 minutes',
-              (ARRAY['interaction','bill.issued','payment.received','meter.read','service-order.completed','account.updated'])[1 + e % 6]
-       FROM generate_series(1, $3::int) e
-     ) s
-     ORDER BY occurred_at`,
+       SELECT CASE WHEN a = 0 THEN '${BIG_ACCOUNT}' ELSE ${id(RANDOM_PREFIX, 'a')} END AS account_id,
+              e, h, occurred_at,
+              (ARRAY['interaction','bill.issued','payment.received','meter.read','service-order.completed','account.updated'])[1 + h % 6] AS kind
+       FROM (
+         SELECT a, e, a + e AS h,
+                TIMESTAMPTZ '2024-01-01 00:00Z' + e * interval '14 days' + (a % 1440) * interval '1 minute' AS occurred_at
+         FROM generate_series(1, $1::int) a CROSS JOIN generate_series(1, $2::int) e
+         UNION ALL
+         SELECT 0, e, e, TIMESTAMPTZ '2024-01-01 00:00Z' + e * interval '1008 minutes'
+         FROM generate_series(1, $3::int) e
+         ORDER BY occurred_at
+       ) sorted
+     ) s`,
     [accounts, EVENTS_PER_ACCOUNT, BIG_EVENTS],
   );
+  await step('account index (build)', indexDef);
   await c.query('COMMIT');
-  await c.query('VACUUM (ANALYZE)');
+  await step('vacuum analyze', 'VACUUM (ANALYZE)');
 }
 
 /**
- * EXPLAIN (ANALYZE, BUFFERS) of page 2 of the big account, written the way the service asks for it
- * (keyset condition as an OR of two conditions, newest first), to show how cursor pages are served.
+ * EXPLAIN (ANALYZE, BUFFERS) of page 2 of the big account: the very statement the service runs for
+ * it (timelinePageSql, with the cursor page 1 returned), to show how cursor pages are served.
  */
 async function page2Plan(c: Client): Promise<string[]> {
   const at = await c.query<{ occurred_at: Date; id: string }>(
@@ -229,13 +404,9 @@ async function page2Plan(c: Client): Promise<string[]> {
   );
   const row = at.rows[0];
   if (!row) return [];
-  const r = await c.query<{ 'QUERY PLAN': string }>(
-    `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
-     SELECT * FROM timeline_event WHERE account_id = $1
-       AND (occurred_at < $2 OR (occurred_at = $2 AND id < $3))
-     ORDER BY occurred_at DESC, id DESC LIMIT 51`,
-    [BIG_ACCOUNT, row.occurred_at, row.id],
-  );
+  const cursor = Buffer.from(`${row.occurred_at.toISOString()}|${row.id}`).toString('base64url');
+  const { text, values } = timelinePageSql(BIG_ACCOUNT, { limit: 50, cursor });
+  const r = await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${text}`, values);
   return r.rows.map((x) => x['QUERY PLAN']);
 }
 
