@@ -9,7 +9,7 @@
 // Each takes the caller's transaction and is safe to retry. account.deposit_held_cents follows
 // the HELD deposits.
 import { randomUUID } from 'node:crypto';
-import type { Deposit } from '@prisma/client';
+import type { Deposit, LedgerEntry } from '@prisma/client';
 import type { Db, Tx } from '../lib/db/prisma';
 import { recordChange, SYSTEM_ACTOR, type Actor } from '../lib/audit';
 import { invalid, notFound } from '../lib/errors';
@@ -219,6 +219,26 @@ export async function recordDepositHeld(
 }
 
 /**
+ * A deposit billed on one account and moved with a transfer of service: its charge was carried
+ * over as `transfer:<order>:in:<entry id>` entries, one per transfer. Follows that chain from the
+ * deposit's own charge to the entry on the deposit's account now.
+ */
+async function transferredCharge(
+  tx: Tx,
+  d: Deposit,
+  rows: readonly LedgerEntry[],
+): Promise<LedgerEntry | undefined> {
+  let entry = await tx.ledgerEntry.findUnique({ where: { idempotencyKey: billedKey(d.id) } });
+  for (let hops = 0; entry && entry.accountId !== d.accountId && hops < 20; hops++) {
+    const suffix = `:in:${entry.id}`;
+    entry = await tx.ledgerEntry.findFirst({
+      where: { idempotencyKey: { startsWith: 'transfer:', endsWith: suffix }, kind: 'ADJUSTMENT' },
+    });
+  }
+  return entry ? rows.find((r) => r.id === entry.id) : undefined;
+}
+
+/**
  * A billed deposit is HELD from the day payments cover its DEPOSIT_BILLED charge (oldest-first
  * allocation), and REQUIRED again if a returned payment reopens it. Call in the transaction that
  * moved money on the account (payments do).
@@ -235,7 +255,8 @@ export async function syncDepositStatus(
   const a = allocate(rows.map(toDomainEntry));
   const open = new Map(a.charges.map((c) => [c.entry.id, c.openCents]));
   for (const d of deposits) {
-    const billed = rows.find((r) => r.idempotencyKey === billedKey(d.id));
+    const billed =
+      rows.find((r) => r.idempotencyKey === billedKey(d.id)) ?? (await transferredCharge(tx, d, rows));
     if (!billed || a.cancelled.has(billed.id)) continue;
     const openCents = open.get(billed.id) ?? 0n;
     if (d.status === 'REQUIRED' && openCents === 0n) {

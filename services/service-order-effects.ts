@@ -354,9 +354,15 @@ async function transfer(
   });
   const account = await startAccount(tx, i.actor, toAccountId, c.day, c.at, i.orderId);
 
-  // The deposit goes with the customer, still held (it is not applied: service continues).
-  const held = await tx.deposit.findMany({ where: { accountId: from.id, status: 'HELD' } });
-  for (const d of held) {
+  // The deposit goes with the customer, still held (it is not applied: service continues). One
+  // billed but not yet paid goes too, still REQUIRED: its charge moves with the balance below, and
+  // paying that charge on the new account holds it there (deposits.syncDepositStatus follows the
+  // transfer).
+  const moving = await tx.deposit.findMany({
+    where: { accountId: from.id, status: { in: ['HELD', 'REQUIRED'] } },
+  });
+  const held = moving.filter((d) => d.status === 'HELD');
+  for (const d of moving) {
     await tx.deposit.update({ where: { id: d.id }, data: { accountId: toAccountId } });
     await recordChange(
       tx,
@@ -367,13 +373,13 @@ async function transfer(
         entityId: d.id,
         accountId: toAccountId,
         before: { accountId: from.id },
-        after: { accountId: toAccountId, amountCents: jsonCents(d.amountCents) },
+        after: { accountId: toAccountId, amountCents: jsonCents(d.amountCents), status: d.status },
         reason: `Transfer of service (order ${i.orderId})`,
       },
       {
         kind: 'deposit.transferred',
         occurredAt: c.at,
-        summary: `Deposit of ${formatCents(d.amountCents)} moved from account ${from.id}`,
+        summary: `Deposit of ${formatCents(d.amountCents)} (${d.status === 'HELD' ? 'held' : 'billed, not yet paid'}) moved from account ${from.id}`,
         data: { depositId: d.id, fromAccountId: from.id },
       },
     );
@@ -465,7 +471,7 @@ async function transfer(
         toAccountId,
         chargesCents: jsonCents(moved),
         creditCents: jsonCents(credit),
-        deposits: held.length,
+        deposits: moving.length,
       },
       reason: `Transfer of service (order ${i.orderId})`,
     },
@@ -540,7 +546,7 @@ async function transfer(
       dueDate: null,
     },
     toAccountId,
-    moved: { chargesCents: moved.toString(), creditCents: credit.toString(), deposits: held.length },
+    moved: { chargesCents: moved.toString(), creditCents: credit.toString(), deposits: moving.length },
   };
 }
 

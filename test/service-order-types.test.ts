@@ -266,6 +266,38 @@ test('transfer of service: one customer balance, moved with its due dates; the d
   expect(mail[0]!.text).toMatch(/Part of this service line is made of lead/);
 });
 
+test('transfer with a deposit billed but not yet paid: it moves, and paying on the new account holds it there', async () => {
+  const a = await customerAt(app, 'TR3', { depositOnCents: 36_000 }); // 6,000 billed, unpaid
+  await postRead(app, a.meterId!, '2026-11-02T08:00:00', 1000);
+  const b = await customerAt(app, 'TR4', { customerId: a.customerId, meterId: 'W-TR4', noAccount: true });
+  const o = await openOrder(app, {
+    accountId: a.accountId,
+    type: 'TRANSFER_SERVICE',
+    reason: 'Moving across town',
+    details: { toPremiseId: b.premiseId },
+  });
+  await assign(app, o.id);
+  const body = {
+    outcome: 'COMPLETED_OK',
+    readValue: 1444,
+    reads: [{ meterId: 'W-TR4', value: 300 }],
+    readAt: '2026-11-20T10:00:00',
+  };
+  expect((await complete(app, o.id, body)).status).toBe(200);
+  const done = await orderUntil(app, o.id, (x) => x.phase === 'DONE');
+  const toAccountId = done.effects.toAccountId as string;
+  // The deposit's charge moved with the balance (the final bill, 59.87, too); the deposit with it.
+  expect(done.effects.moved).toEqual({ chargesCents: String(6000 + 5987), creditCents: '0', deposits: 1 });
+  const moved = await ok(app.call('csr', 'GET', `/accounts/${toAccountId}/deposit`));
+  expect(moved.deposits).toEqual([expect.objectContaining({ status: 'REQUIRED', amountCents: 6000 })]);
+  expect((await ok(app.call('csr', 'GET', `/accounts/${a.accountId}/deposit`))).deposits).toEqual([]);
+
+  await pay(app, toAccountId, 6000 + 5987);
+  const paid = await ok(app.call('csr', 'GET', `/accounts/${toAccountId}/deposit`));
+  expect(paid.deposits).toEqual([expect.objectContaining({ status: 'HELD', amountCents: 6000 })]);
+  expect((await ok(app.call('csr', 'GET', `/accounts/${toAccountId}`))).depositHeldCents).toBe(6000);
+});
+
 test('types that record what the crew found: their own outcome codes, notes where something was found', async () => {
   const c = await customerAt(app, 'LK1');
   const leak = await openOrder(app, {
