@@ -3,6 +3,9 @@
 // separate days → 48-hour posted notice (December) → disconnection on a lawful day → payment →
 // reconnection within the deadline → closed. And the protections that stop a disconnection that
 // is otherwise due, including one that arrives while the disconnect order is with the crew.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { startTestApp, seedAccount, type TestApp } from './helpers/app';
 import { workflowBundle } from './helpers/temporal';
@@ -185,6 +188,12 @@ test('PA: notice, contacts, posted notice, disconnection on a lawful day, paymen
     history,
     collectionsWorkflowId(accountId, 1),
   );
+});
+
+test('a case recorded before its stage and plan steps were local replays unchanged', async () => {
+  const file = path.join(__dirname, 'fixtures', 'collections-case-v1', 'handoff-to-reconnection.pb');
+  const history = temporal.api.history.v1.History.decode(readFileSync(file));
+  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, 'collections-case-v1');
 });
 
 test('a dispute that arrives while the disconnect order is with the crew cancels it; the completion is refused', async () => {
