@@ -8,6 +8,8 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as auditAppend from '../bench/audit-append';
 import * as billing from '../bench/billing';
+import * as coldStart from '../bench/cold-start';
+import * as collectionsCases from '../bench/collections-cases';
 import * as conversionImport from '../bench/conversion-import';
 import {
   fmt,
@@ -17,6 +19,7 @@ import {
   type BenchOptions,
   type Result,
 } from '../bench/harness';
+import * as readImport from '../bench/read-import';
 import * as timeline from '../bench/timeline';
 
 interface Benchmark {
@@ -25,7 +28,16 @@ interface Benchmark {
   run(opts: BenchOptions): Promise<Result>;
 }
 
-const BENCHMARKS: Benchmark[] = [conversionImport, auditAppend, timeline, billing];
+// The billing benchmark stays last: it is the longest.
+const BENCHMARKS: Benchmark[] = [
+  conversionImport,
+  auditAppend,
+  timeline,
+  readImport,
+  collectionsCases,
+  coldStart,
+  billing,
+];
 
 const USAGE = `usage: npm run bench -- [--only=<name>[,<name>...]] [--scale=<n>]
 

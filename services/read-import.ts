@@ -3,13 +3,17 @@
 // and judged later by the bill cycle's validation, so an unknown meter or a garbled value is
 // evidence in the exception queue, not a lost row. A file is stored whole or not at all, and
 // re-importing the same bytes is a no-op.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { Readable } from 'node:stream';
-import type { Prisma } from '@prisma/client';
+import { finished } from 'node:stream/promises';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { inTransaction } from '../lib/db/bulk';
 import type { Db, Tx } from '../lib/db/prisma';
-import { recordAudit, toJson, type Actor } from '../lib/audit';
+import { recordAudit, type Actor } from '../lib/audit';
 import { invalid } from '../lib/errors';
-import { AmiFileError, readAmiBillingReads, type AmiItem } from '../lib/read-files/ami-csv';
+import { AmiFileError, readAmiBillingReadBatches, type AmiItem } from '../lib/read-files/ami-csv';
 import { GreenButtonError, parseGreenButton } from '../lib/read-files/green-button';
 import { parseFlags } from '../domain/reads/validate';
 import { parseLocalDateTime } from '../domain/reads/time';
@@ -30,6 +34,11 @@ export interface ReadImportResult {
 }
 
 const BATCH = 5000;
+/**
+ * How long an import may wait for a pooled connection: on a busy system (a bill cycle's batches
+ * hold connections for seconds) Prisma's default of 2 s refused imports that would have run.
+ */
+const TX_MAX_WAIT_MS = 30_000;
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
 /** The utility's local wall-clock time, kept as the same clock reading in UTC (see ARCHITECTURE). */
@@ -52,7 +61,16 @@ async function already(db: Db, hash: string): Promise<ReadImportResult | null> {
   };
 }
 
-/** Imports an AMI billing-read CSV (its bytes). Malformed rows are reported, not stored. */
+/**
+ * Imports an AMI billing-read CSV (its bytes). Malformed rows are reported, not stored.
+ *
+ * Set-based, because a utility's monthly file is one row per meter: the file is parsed as a stream
+ * and its rows go to meter_read through one COPY on the transaction's connection, while the
+ * rejections are collected for the import record. The import id is new, so no stored row can
+ * collide with another (the (import_id, source_line) key still guards it). A second import of the
+ * same bytes is recognised by the hash before any work, or, when two arrive at once, by the
+ * unique hash of read_import, and answers as the first did.
+ */
 export async function importAmiReads(
   db: Db,
   opts: { content: Buffer; fileName: string; actor: Actor },
@@ -61,75 +79,103 @@ export async function importAmiReads(
   const prior = await already(db, hash);
   if (prior) return prior;
   try {
-    return await db.$transaction(
-      async (tx) => {
-        const run = await tx.readImport.create({
-          data: {
-            kind: 'ami-csv',
-            fileName: opts.fileName,
-            sourceHash: hash,
-            counts: {},
-            rejections: [],
-            actor: opts.actor.id,
-          },
-        });
-        const rejections: ReadRejection[] = [];
-        const meters = new Set<string>();
-        let rows = 0;
-        let stored = 0;
-        let batch: Prisma.MeterReadCreateManyInput[] = [];
-        const flush = async () => {
-          if (batch.length)
-            stored += (await tx.meterRead.createMany({ data: batch, skipDuplicates: true })).count;
-          batch = [];
-        };
-        for await (const item of readAmiBillingReads(Readable.from(opts.content))) {
-          rows++;
-          const { stored: read, rejection } = toStoredRead(item, run.id);
-          if (rejection) rejections.push(rejection);
-          if (read) {
-            batch.push(read);
-            meters.add(read.meterId);
-            if (batch.length >= BATCH) await flush();
-          }
-        }
-        await flush();
-        const counts = { rows, stored, rejected: rejections.length, meters: meters.size };
-        await tx.readImport.update({
-          where: { id: run.id },
-          data: { counts, rejections: toJson(rejections) },
-        });
-        await recordAudit(tx, opts.actor, {
-          action: 'reads.import',
-          entityType: 'read_import',
-          entityId: run.id,
-          after: { kind: 'ami-csv', fileName: opts.fileName, sourceHash: hash, counts },
-        });
-        return {
-          status: 'completed' as const,
-          importId: run.id,
-          kind: 'ami-csv' as const,
-          counts,
-          rejections,
-        };
-      },
-      { timeout: 600_000, maxWait: 30_000 },
-    );
+    return await inTransaction(db, async (c) => {
+      const importId = randomUUID();
+      await c.query(
+        `INSERT INTO read_import (id, kind, file_name, source_hash, counts, rejections, actor)
+         VALUES ($1, 'ami-csv', $2, $3, '{}', '[]', $4)`,
+        [importId, opts.fileName, hash, opts.actor.id],
+      );
+      const { rows, stored, meters, rejections } = await copyAmiRows(c, opts.content, importId);
+      const counts = { rows, stored, rejected: rejections.length, meters };
+      await c.query(`UPDATE read_import SET counts = $2::jsonb, rejections = $3::jsonb WHERE id = $1`, [
+        importId,
+        JSON.stringify(counts),
+        JSON.stringify(rejections),
+      ]);
+      // The audit row in the same transaction, as recordAudit writes it (no `before`: JSON null).
+      await c.query(
+        `INSERT INTO audit_event (actor, actor_role, action, entity_type, entity_id, before, after, request_id)
+         VALUES ($1, $2, 'reads.import', 'read_import', $3, 'null'::jsonb, $4::jsonb, $5)`,
+        [
+          opts.actor.id,
+          opts.actor.role,
+          importId,
+          JSON.stringify({ kind: 'ami-csv', fileName: opts.fileName, sourceHash: hash, counts }),
+          opts.actor.requestId ?? null,
+        ],
+      );
+      return { status: 'completed' as const, importId, kind: 'ami-csv' as const, counts, rejections };
+    });
   } catch (err) {
     if (err instanceof AmiFileError) throw invalid('content', `content: ${err.message}`);
+    // The same file imported at the same moment by someone else: theirs committed first.
+    if ((err as { constraint?: string }).constraint === 'read_import_source_hash_key') {
+      const first = await already(db, hash);
+      if (first) return first;
+    }
     throw err;
   }
+}
+
+const METER_READ_COLUMNS =
+  'meter_id, account_id, read_at, value, raw_value, unit, source, flags, import_id, source_line';
+
+/** Bytes of the file handed to the parser at a time. */
+const PIECE = 256 * 1024;
+
+/**
+ * Parses the file and streams its storable rows into meter_read with COPY on `c` (inside the
+ * caller's transaction). A file that cannot be parsed aborts the COPY, and the caller rolls back.
+ */
+async function copyAmiRows(
+  c: PoolClient,
+  content: Buffer,
+  importId: string,
+): Promise<{ rows: number; stored: number; meters: number; rejections: ReadRejection[] }> {
+  const copy = c.query(copyFrom(`COPY meter_read (${METER_READ_COLUMNS}) FROM STDIN`));
+  const done = finished(copy);
+  done.catch(() => undefined); // awaited below; an aborted COPY must not surface as unhandled
+  const rejections: ReadRejection[] = [];
+  const meters = new Set<string>();
+  let rows = 0;
+  let stored = 0;
+  try {
+    for await (const batch of readAmiBillingReadBatches(Readable.from(pieces(content)))) {
+      let text = '';
+      for (const item of batch) {
+        rows++;
+        const { line, rejection } = toCopyLine(item, importId);
+        if (rejection) rejections.push(rejection);
+        if (line !== undefined) {
+          text += line;
+          stored++;
+          meters.add(item.raw!.meterId);
+        }
+      }
+      if (text !== '' && !copy.write(text)) await once(copy, 'drain');
+    }
+    copy.end();
+    await done;
+  } catch (err) {
+    // Sends CopyFail, so the connection leaves COPY and the transaction can roll back.
+    if (!copy.destroyed) copy.destroy(err as Error);
+    await done.catch(() => undefined);
+    throw err;
+  }
+  return { rows, stored, meters: meters.size, rejections };
+}
+
+function* pieces(content: Buffer): Generator<Buffer> {
+  for (let at = 0; at < content.length; at += PIECE) yield content.subarray(at, at + PIECE);
 }
 
 /**
  * A row the file could attribute to a meter is stored (with its problems for validation to
  * judge: a non-numeric value is stored with a null value and its raw text); one that cannot be
- * attributed, or has no readable time, is only reported.
+ * attributed, or has no readable time, is only reported. A stored row is one line of COPY text.
  */
-function toStoredRead(
-  item: AmiItem,
-  importId: string,
-): { stored?: Prisma.MeterReadCreateManyInput; rejection?: ReadRejection } {
+function toCopyLine(item: AmiItem, importId: string): { line?: string; rejection?: ReadRejection } {
   const raw = item.raw;
   const rejection: ReadRejection | undefined =
     item.kind === 'rejected'
@@ -147,20 +193,31 @@ function toStoredRead(
         problem: 'is not a timestamp',
       },
     };
-  const numeric = /^\d{1,15}$/.test(raw.read.trim());
-  const stored: Prisma.MeterReadCreateManyInput = {
-    meterId: raw.meterId,
-    accountId: raw.accountId || null,
-    readAt,
-    value: numeric ? BigInt(raw.read.trim()) : null,
-    rawValue: raw.read,
-    unit: raw.readUnit,
-    source: 'AMI_CSV',
-    flags: parseFlags(raw.flags),
-    importId,
-    sourceLine: item.line,
-  };
-  return rejection ? { stored, rejection } : { stored };
+  const read = raw.read.trim();
+  const value = READ_DIGITS.test(read) ? read : NULL;
+  const flags = raw.flags === '' ? '{}' : pgTextArray(parseFlags(raw.flags));
+  const line =
+    `${copyText(raw.meterId)}\t${raw.accountId === '' ? NULL : copyText(raw.accountId)}\t` +
+    `${readAt.toISOString()}\t${value}\t${copyText(raw.read)}\t${copyText(raw.readUnit)}\tAMI_CSV\t` +
+    `${copyText(flags)}\t${importId}\t${item.line}\n`;
+  return rejection ? { line, rejection } : { line };
+}
+
+/** A register value meter_read can hold (bigint) and the bill cycle can use. */
+const READ_DIGITS = /^\d{1,15}$/;
+/** NULL in COPY's text format. */
+const NULL = '\\N';
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** A value in COPY's text format: backslash escapes for the delimiters. */
+function copyText(s: string): string {
+  return COPY_SPECIAL.test(s) ? s.replace(/[\\\t\n\r]/g, (ch) => COPY_ESCAPES[ch]!) : s;
+}
+
+/** A Postgres text[] literal: every element quoted, so no flag text can change the array. */
+function pgTextArray(items: readonly string[]): string {
+  return `{${items.map((f) => `"${f.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
 }
 
 /** Imports a Green Button (ESPI) usage feed: intervals are kept as received, in Wh. */
@@ -229,7 +286,7 @@ export async function importGreenButton(
         rejections: [],
       };
     },
-    { timeout: 300_000 },
+    { timeout: 300_000, maxWait: TX_MAX_WAIT_MS },
   );
 }
 
@@ -310,38 +367,47 @@ export async function importJsonReads(
       `reads[${first.line - 1}].${first.field} ${first.problem}`,
     );
   }
-  return db.$transaction(async (tx) => {
-    const run = await tx.readImport.create({
-      data: {
-        kind: 'json',
-        fileName: `${opts.source.toLowerCase()}-batch`,
-        sourceHash: hash,
-        counts: {},
+  return db.$transaction(
+    async (tx) => {
+      const run = await tx.readImport.create({
+        data: {
+          kind: 'json',
+          fileName: `${opts.source.toLowerCase()}-batch`,
+          sourceHash: hash,
+          counts: {},
+          rejections: [],
+          actor: opts.actor.id,
+        },
+      });
+      const data = opts.reads.map((r, i) => ({
+        meterId: r.meterId,
+        accountId: r.accountId ?? null,
+        readAt: localTimeToDate(r.readAt)!,
+        value: BigInt(r.value),
+        rawValue: String(r.value),
+        unit: byId.get(r.meterId)!.readUnit,
+        source: opts.source,
+        flags: (r.flags ?? []).map((f) => f.toUpperCase()),
+        importId: run.id,
+        sourceLine: i + 1,
+      }));
+      const stored = (await tx.meterRead.createMany({ data })).count;
+      const counts = { rows: data.length, stored, rejected: 0, meters: byId.size };
+      await tx.readImport.update({ where: { id: run.id }, data: { counts } });
+      await recordAudit(tx, opts.actor, {
+        action: 'reads.import',
+        entityType: 'read_import',
+        entityId: run.id,
+        after: { kind: 'json', source: opts.source, counts },
+      });
+      return {
+        status: 'completed' as const,
+        importId: run.id,
+        kind: 'json' as const,
+        counts,
         rejections: [],
-        actor: opts.actor.id,
-      },
-    });
-    const data = opts.reads.map((r, i) => ({
-      meterId: r.meterId,
-      accountId: r.accountId ?? null,
-      readAt: localTimeToDate(r.readAt)!,
-      value: BigInt(r.value),
-      rawValue: String(r.value),
-      unit: byId.get(r.meterId)!.readUnit,
-      source: opts.source,
-      flags: (r.flags ?? []).map((f) => f.toUpperCase()),
-      importId: run.id,
-      sourceLine: i + 1,
-    }));
-    const stored = (await tx.meterRead.createMany({ data })).count;
-    const counts = { rows: data.length, stored, rejected: 0, meters: byId.size };
-    await tx.readImport.update({ where: { id: run.id }, data: { counts } });
-    await recordAudit(tx, opts.actor, {
-      action: 'reads.import',
-      entityType: 'read_import',
-      entityId: run.id,
-      after: { kind: 'json', source: opts.source, counts },
-    });
-    return { status: 'completed' as const, importId: run.id, kind: 'json' as const, counts, rejections: [] };
-  });
+      };
+    },
+    { maxWait: TX_MAX_WAIT_MS },
+  );
 }

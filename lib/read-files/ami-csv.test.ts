@@ -159,6 +159,22 @@ describe('readAmiBillingReads: file-level errors', () => {
     );
   });
 
+  it('names the line of a quote never closed and of a quote inside an unquoted field', async () => {
+    await expect(read(`${HEADER}\n${ROW}\n"W1,${ROW}\n`)).rejects.toThrow(
+      /AMI billing-read file: line 3: Quote Not Closed/,
+    );
+    await expect(read(`${HEADER}\n${rowWith({ 3: 'W"1' })}\n`)).rejects.toThrow(
+      /AMI billing-read file: line 2: Invalid Opening Quote/,
+    );
+  });
+
+  it('refuses a record longer than the limit (a file that is not comma-separated)', async () => {
+    const items = readAllAmiBillingReads(Readable.from([`${HEADER}\n${'x'.repeat(200)}\n`]), {
+      maxRecordSize: 150, // the header is 117 characters
+    });
+    await expect(items).rejects.toThrow(/line 2: Max Record Size/);
+  });
+
   it('reports a failing source', async () => {
     const source = new Readable({
       read() {
@@ -170,6 +186,29 @@ describe('readAmiBillingReads: file-level errors', () => {
 });
 
 describe('readAmiBillingReads: streaming', () => {
+  it('gives the same items whether the bytes come whole or a few at a time', async () => {
+    const rest = ROW.split(',').slice(1).join(',');
+    const text =
+      `\uFEFF${HEADER}\r\n${ROW}\r\n\r\n"multi\r\nline ""quoted""",${rest}\r\n` +
+      `${rowWith({ 8: 'ERR' })}\n${rowWith({ 10: '"TAMPER"' })}\n1,2,3\n${ROW}`;
+    const whole = await read(text);
+    expect(whole.map((i) => [i.line, i.kind])).toEqual([
+      [2, 'row'],
+      [4, 'row'],
+      [6, 'rejected'],
+      [7, 'row'],
+      [8, 'rejected'],
+      [9, 'row'],
+    ]);
+    expect(whole[1]).toMatchObject({ raw: { accountId: 'multi\r\nline "quoted"' } });
+    const bytes = Buffer.from(text);
+    for (const size of [1, 2, 3, 7]) {
+      const pieces: Buffer[] = [];
+      for (let at = 0; at < bytes.length; at += size) pieces.push(bytes.subarray(at, at + size));
+      expect(await readAllAmiBillingReads(Readable.from(pieces))).toEqual(whole);
+    }
+  });
+
   it('yields rows while the source is still producing (a million-row source is never held in memory)', async () => {
     const blocks = 1000; // × 1,000 rows = a million-row file, made on demand
     let produced = 0;
