@@ -170,6 +170,10 @@ switch (command) {
     ensureTemporal({ testServer: false });
     tsx('bench.ts');
     break;
+  case 'test:faults': // the fault suite: processes killed under a bill cycle (test/faults/run.ts)
+    ensureTemporal({ testServer: false });
+    exec(process.execPath, ['--import', 'tsx', path.join('test', 'faults', 'run.ts'), ...args]);
+    break;
   case 'db:migrate':
   case 'db:seed':
   case 'import:legacy':

@@ -26,12 +26,13 @@ export function registerPaymentRoutes(t: RouteTable, deps: ApiDeps): void {
     handler: async ({ req, res, actor, body }) => {
       const key = idempotencyKeyOf(req, 'payment');
       const r = await payments.postPayment(deps.db, actor, body, key, deps.encryptionKey);
-      // A payment may cure a collections case (or pay an arrangement): the case re-checks now.
-      if (!r.replayed) {
-        await wakeCases(deps, body.accountId, 'payment', actor.id);
-        // A start of service held for its deposit is released as soon as the deposit is paid.
-        await notifyDepositChanged(deps, body.accountId);
-      }
+      // A payment may cure a collections case (or pay an arrangement): the case re-checks now. A
+      // start of service held for its deposit is released as soon as the deposit is paid. Both
+      // also on a replay: a first try that committed and then failed to reach Temporal answered
+      // 5xx, and the client's retry is the only chance to deliver the wake-up (a second re-check
+      // is harmless).
+      await wakeCases(deps, body.accountId, 'payment', actor.id);
+      await notifyDepositChanged(deps, body.accountId);
       res.setHeader('Location', `/payments/${r.body.payment.id}`);
       if (r.replayed) res.setHeader('Idempotent-Replayed', 'true');
       return r.body;
