@@ -340,11 +340,12 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
             ],
             skipDuplicates: true,
           });
-          if (claimed.count === 0) {
-            skipped++;
-            continue;
-          }
-          if (channel === 'EMAIL') {
+          // A claim found already is an earlier try's: the notice went out (at most once) and is
+          // not sent again, but that try may have stopped before recording the action — which the
+          // rules read to know the notice was given — so the action is recorded below either way.
+          const fresh = claimed.count > 0;
+          if (!fresh) skipped++;
+          if (fresh && channel === 'EMAIL') {
             if (!deps.mailer) throw new Error('Collections email needs a mailer');
             try {
               const { messageId } = await deps.mailer.send({
@@ -388,7 +389,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
             }
           }
           await inTx(async (tx) => {
-            await recordAction(tx, ctx, {
+            const recorded = await recordAction(tx, ctx, {
               key,
               accountId: i.accountId,
               episode: i.episode,
@@ -405,6 +406,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
                 ...(i.noticeKind ? { noticeKind: i.noticeKind } : {}),
               },
             });
+            if (!recorded) return;
             await recordChange(
               tx,
               SYSTEM_ACTOR,
@@ -423,7 +425,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
               },
             );
           });
-          sent++;
+          if (fresh) sent++;
         }
       }
       return { sent, skipped };
