@@ -38,6 +38,11 @@ export async function startSmtpCatcher(opts: {
     server.once('error', reject);
     server.listen(opts.port, host, () => resolve());
   });
+  // Once listening, an error is one client's connection failing (a sender killed with its pooled
+  // connections open resets them): that session ends, the catcher carries on. Without a listener
+  // the 'error' event would end the process hosting it.
+  server.removeAllListeners('error');
+  server.on('error', () => undefined);
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
   return {
