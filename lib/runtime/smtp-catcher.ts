@@ -2,6 +2,7 @@
 // DATA_DIR/mail, so notices sent in development can be read in the dashboard and through
 // GET /mail. Used only when SMTP_URL is not set.
 import { mkdirSync, writeFileSync, readdirSync, readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
@@ -33,6 +34,9 @@ export async function startSmtpCatcher(opts: {
       });
     },
   });
+  // Replies go out at once: with Nagle's algorithm on, each short reply waits for the client's
+  // delayed ACK, which caps a pooled sender at a few dozen messages a second.
+  server.server.on('connection', (socket: Socket) => socket.setNoDelay(true));
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
