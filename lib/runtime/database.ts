@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Config } from '../config';
 import { migrate, pendingMigrations } from '../db/migrate';
 import { isPortFree } from './ports';
-import { startEmbeddedPostgres } from './embedded-postgres';
+import { embeddedPostgresUrl, startEmbeddedPostgres } from './embedded-postgres';
 
 export const EMBEDDED_DB_NAME = 'opencis';
 const APP_ROLE = 'opencis_app';
@@ -57,8 +57,7 @@ export async function openDatabase(
     };
   }
   const port = config.EMBEDDED_PG_PORT;
-  const urlFor = (user: string, pass: string) =>
-    `postgresql://${user}:${pass}@127.0.0.1:${port}/${EMBEDDED_DB_NAME}`;
+  const urlFor = (user: string, pass: string) => embeddedPostgresUrl(user, pass, port, EMBEDDED_DB_NAME);
   let stop = async () => undefined as void;
   if (await isPortFree(port)) {
     const pg = await startEmbeddedPostgres({
