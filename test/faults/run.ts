@@ -46,6 +46,22 @@ const CYCLE_DEADLINE_MS = 25 * 60_000;
 const CASES_STALL_MS = 5 * 60_000;
 const CASES_DEADLINE_MS = 40 * 60_000;
 
+/**
+ * The dev server on two free ports; when another program takes one between the choice and the bind,
+ * it starts again on two others.
+ */
+async function startTemporal(dataDir: string): Promise<Temporal> {
+  for (let attempt = 1; ; attempt++) {
+    const temporal = new Temporal(resolveTemporalCli(), dataDir, await freePort(), await freePort());
+    try {
+      await temporal.start();
+      return temporal;
+    } catch (err) {
+      if (attempt >= 3 || !/in use/.test(String(err))) throw err;
+    }
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 let t0 = Date.now();
@@ -132,12 +148,10 @@ async function oneRun(seed: number, o: Options, bundleCode: string): Promise<Run
   try {
     const bundlePath = path.join(scratch, 'workflow-bundle.js');
     writeFileSync(bundlePath, bundleCode);
-    const [pgPort, tPort, uiPort, apiPort] = [
-      await freePort(),
-      await freePort(),
-      await freePort(),
-      await freePort(),
-    ];
+    // Each port is chosen just before its server first binds it, so another program on the machine
+    // has no time to take it in between.
+    const pgPort = await freePort();
+    let apiPort = 0;
 
     // ---- Postgres, schema, the generated utility ----
     const pg = new Postgres(path.join(scratch, 'postgres'), pgPort);
@@ -169,8 +183,7 @@ async function oneRun(seed: number, o: Options, bundleCode: string): Promise<Run
     );
 
     // ---- Temporal, mail, API keys ----
-    const temporal = new Temporal(resolveTemporalCli(), path.join(scratch, 'temporal'), tPort, uiPort);
-    await temporal.start();
+    const temporal = await startTemporal(path.join(scratch, 'temporal'));
     stops.push(() => temporal.stop());
     const mailDir = path.join(scratch, 'mail');
     const catcher = await startSmtpCatcher({ mailDir, port: 0 });
@@ -193,7 +206,7 @@ async function oneRun(seed: number, o: Options, bundleCode: string): Promise<Run
       TEMPORAL_TASK_QUEUE: TASK_QUEUE,
       SMTP_URL: catcher.url,
       DATA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-      API_PORT: String(apiPort),
+      API_PORT: String((apiPort = await freePort())),
       API_HOST: '127.0.0.1',
       LOG_LEVEL: 'error',
       FAULTS_WORKFLOW_BUNDLE: bundlePath,
