@@ -11,8 +11,7 @@ function lines(raw: Buffer): string[] {
 
 describe('buildMessage', () => {
   it('reads back in a standard parser: headers, text, HTML and a byte-exact attachment', async () => {
-    const text =
-      'Total due: $1,234.56\nDue 2026-12-01.\n.\nA line that ends with a space \n=equals= and tabs\t\n';
+    const text = `Total due: $1,234.56\nDue 2026-12-01.\n.\nA line that ends with a space \n=equals= and tabs\t\n${'=é'.repeat(60)}\n${'x'.repeat(300)}\n`;
     const html = `<p>Señor Peña — <b>$1,234.56</b></p>${'<td class="x">línea</td>'.repeat(40)}`;
     const { raw, messageId, envelope } = buildMessage({
       from: 'Millbrook Water & Light <billing@millbrook.example>',
@@ -84,10 +83,11 @@ describe('buildMessage', () => {
 
 describe('encoders', () => {
   it('quoted-printable keeps lines within 76 characters and escapes what it must', () => {
-    const qp = quotedPrintable(`${'a'.repeat(200)} \nx=y ñ\tend\t`);
+    const qp = quotedPrintable(`${'a'.repeat(200)} \nx=y ñ\tend\t\n😀`);
     for (const l of qp.split('\r\n')) expect(l.length).toBeLessThanOrEqual(76);
     expect(qp).toContain('=20\r\n'); // a space ending a line
     expect(qp).toContain('x=3Dy =C3=B1\tend=09');
+    expect(qp).toContain('=F0=9F=98=80'); // one character of four bytes
   });
 
   it('base64 in 76-character lines', () => {

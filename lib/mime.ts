@@ -138,33 +138,52 @@ export function formatMailbox(m: Mailbox): string {
 
 const HEX = '0123456789ABCDEF';
 
+const QP_BYTE = Array.from({ length: 256 }, (_, b) => `=${HEX[b >> 4]}${HEX[b & 15]}`);
+/** What quoted-printable cannot write as itself: '=', controls but tab, and everything past ASCII. */
+// (A surrogate pair is matched whole; without the u flag, which makes the scan four times slower.)
+const QP_UNSAFE = /[\ud800-\udbff][\udc00-\udfff]|[^\t\x20-\x3c\x3e-\x7e]/g;
+const qpEscaped = new Map<string, string>();
+const qpEscape = (ch: string) => {
+  const c = ch.charCodeAt(0);
+  if (c < 0x80) return QP_BYTE[c]!;
+  let out = qpEscaped.get(ch);
+  if (out === undefined) {
+    out = '';
+    for (const b of Buffer.from(ch)) out += QP_BYTE[b];
+    if (qpEscaped.size < 4096) qpEscaped.set(ch, out);
+  }
+  return out;
+};
+
+/** One line (no line break) in quoted-printable, soft-broken to at most 76 characters. */
+function qpLine(line: string): string {
+  let enc = line.replace(QP_UNSAFE, qpEscape);
+  const last = enc.charCodeAt(enc.length - 1);
+  if (last === 0x20 || last === 0x09) enc = enc.slice(0, -1) + QP_BYTE[last]!;
+  if (enc.length <= 76) return enc;
+  let out = '';
+  let i = 0;
+  while (enc.length - i > 76) {
+    // 75 characters and the soft break '=', never cutting through an =XX escape.
+    let cut = i + 75;
+    if (enc[cut - 1] === '=') cut -= 1;
+    else if (enc[cut - 2] === '=') cut -= 2;
+    out += `${enc.slice(i, cut)}=${CRLF}`;
+    i = cut;
+  }
+  return out + enc.slice(i);
+}
+
 /**
  * Quoted-printable (RFC 2045 6.7) of UTF-8 text: line breaks as CRLF, printable ASCII as itself,
  * every other byte, '=' and a space or tab ending a line as =XX, soft breaks keeping each line at
  * most 76 characters.
  */
 export function quotedPrintable(text: string): string {
-  const bytes = Buffer.from(text.replace(/\r\n?/g, '\n'));
-  let out = '';
-  let line = '';
-  const flush = (soft: boolean) => {
-    out += soft ? `${line}=${CRLF}` : `${line}${CRLF}`;
-    line = '';
-  };
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    if (b === 0x0a) {
-      flush(false);
-      continue;
-    }
-    const atLineEnd = i + 1 === bytes.length || bytes[i + 1] === 0x0a;
-    const literal = (b >= 0x21 && b <= 0x7e && b !== 0x3d) || ((b === 0x20 || b === 0x09) && !atLineEnd);
-    const piece = literal ? String.fromCharCode(b) : `=${HEX[b >> 4]}${HEX[b & 15]}`;
-    if (line.length + piece.length > 75) flush(true);
-    line += piece;
-  }
-  if (line) out += line;
-  return out;
+  return text
+    .split(/\r\n|\r|\n/)
+    .map(qpLine)
+    .join(CRLF);
 }
 
 /** Base64 in lines of 76 characters. */
