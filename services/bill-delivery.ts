@@ -140,6 +140,11 @@ const EMAIL_SLICES_IN_FLIGHT = 2;
  * does not hold up the emails in flight beside it.
  */
 const PRINT_SLICE = 100;
+/**
+ * Print slices loaded, laid out and claimed at once: one slice's layout runs while another waits on
+ * the database. The batch files are still written one slice at a time, in print order.
+ */
+const PRINT_SLICES_IN_FLIGHT = 3;
 
 export const billNoticeKey = (billId: string, channel: NoticeChannel) => `bill:${billId}:${channel}`;
 
@@ -234,6 +239,38 @@ async function inPool<T>(items: readonly T[], size: number, work: (item: T) => P
     }
   };
   await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+}
+
+/**
+ * Runs `prepare` over the items, up to `width` at once, and hands each result to `consume` in the
+ * items' order. The first failure stops new work; the rest in flight settle before it is thrown.
+ */
+async function inOrder<T, R>(
+  items: readonly T[],
+  width: number,
+  prepare: (item: T) => Promise<R>,
+  consume: (result: R) => void,
+): Promise<void> {
+  const pending: Promise<R>[] = [];
+  let next = 0;
+  const launch = () => {
+    while (pending.length < width && next < items.length) {
+      const p = prepare(items[next++] as T);
+      p.catch(() => undefined); // awaited below, in order; this only keeps it from being "unhandled"
+      pending.push(p);
+    }
+  };
+  launch();
+  try {
+    while (pending.length > 0) {
+      const result = await pending.shift()!;
+      launch();
+      consume(result);
+    }
+  } catch (err) {
+    await Promise.allSettled(pending);
+    throw err;
+  }
 }
 
 interface Claim {
@@ -489,6 +526,72 @@ async function printBatch(
     })),
   ).map((r) => r.billId);
 
+  /** Loads, lays out and claims one slice; the batch files are written from it in order. */
+  const prepare = async (ids: string[]) => {
+    const views = await loadBillViews(db, ids);
+    const laidOut = ids.map((id) => {
+      const view = views.get(id)!;
+      return { view, pages: layOutBill(view), hash: members.get(id) };
+    });
+    const fresh = laidOut
+      .filter((b) => b.hash === undefined)
+      .map((b) => ({ ...b, hash: printContentHash(billPdf(b.view, b.pages)) }));
+    if (fresh.length > 0) {
+      const held = await inTransaction(db, async (c) => {
+        const held = await claim(
+          c,
+          fresh.map((b) => ({
+            view: b.view,
+            channel: 'PRINT',
+            recipient: b.view.customer.mailingAddress,
+            contentHash: b.hash,
+            batchId,
+          })),
+        );
+        await recordDeliveries(
+          c,
+          actor,
+          fresh
+            .filter((b) => held.has(b.view.billId))
+            .map(({ view, hash }) => ({
+              view,
+              kind: 'bill.printed',
+              summary: `Bill ${view.billId} (${view.totalText}) sent to print in batch ${batchId}`,
+              audit: {
+                action: 'bill.printed',
+                after: {
+                  channel: 'PRINT',
+                  batchId,
+                  recipient: view.customer.mailingAddress,
+                  contentHash: hash,
+                  emailRefused: toPrint.get(view.billId),
+                },
+              },
+              data: { billId: view.billId, batchId, language: view.language },
+            })),
+        );
+        return held;
+      });
+      tally.printed += held.size;
+      tally.skipped += fresh.length - held.size;
+      // A bill claimed first by a concurrent delivery belongs in this batch only if that claim
+      // names it.
+      const lost = fresh.filter((b) => !held.has(b.view.billId)).map((b) => b.view.billId);
+      const theirs = lost.length
+        ? await query<{ bill_id: string; content_hash: string }>(
+            db,
+            `SELECT bill_id, content_hash FROM notice
+             WHERE bill_id = ANY($1) AND batch_id = $2 AND channel = 'PRINT' AND type = $3`,
+            [lost, batchId, NOTICE_TYPE_BILL],
+          )
+        : [];
+      for (const b of fresh) members.set(b.view.billId, b.hash);
+      for (const id of lost) members.delete(id);
+      for (const t of theirs) members.set(t.bill_id, t.content_hash);
+    }
+    return laidOut;
+  };
+
   const dir = path.join(outDir, 'print');
   mkdirSync(dir, { recursive: true });
   const pdfPath = path.join(dir, `${batchId}.pdf`);
@@ -500,68 +603,7 @@ async function printBatch(
   let bills = 0;
   try {
     writeSync(csv, `${PRINT_CSV_COLUMNS.join(',')}\r\n`);
-    for (const ids of slices(ordered, PRINT_SLICE)) {
-      const views = await loadBillViews(db, ids);
-      const laidOut = ids.map((id) => {
-        const view = views.get(id)!;
-        return { view, pages: layOutBill(view), hash: members.get(id) };
-      });
-      const fresh = laidOut
-        .filter((b) => b.hash === undefined)
-        .map((b) => ({ ...b, hash: printContentHash(billPdf(b.view, b.pages)) }));
-      if (fresh.length > 0) {
-        const held = await inTransaction(db, async (c) => {
-          const held = await claim(
-            c,
-            fresh.map((b) => ({
-              view: b.view,
-              channel: 'PRINT',
-              recipient: b.view.customer.mailingAddress,
-              contentHash: b.hash,
-              batchId,
-            })),
-          );
-          await recordDeliveries(
-            c,
-            actor,
-            fresh
-              .filter((b) => held.has(b.view.billId))
-              .map(({ view, hash }) => ({
-                view,
-                kind: 'bill.printed',
-                summary: `Bill ${view.billId} (${view.totalText}) sent to print in batch ${batchId}`,
-                audit: {
-                  action: 'bill.printed',
-                  after: {
-                    channel: 'PRINT',
-                    batchId,
-                    recipient: view.customer.mailingAddress,
-                    contentHash: hash,
-                    emailRefused: toPrint.get(view.billId),
-                  },
-                },
-                data: { billId: view.billId, batchId, language: view.language },
-              })),
-          );
-          return held;
-        });
-        tally.printed += held.size;
-        tally.skipped += fresh.length - held.size;
-        // A bill claimed first by a concurrent delivery belongs in this batch only if that claim
-        // names it.
-        const lost = fresh.filter((b) => !held.has(b.view.billId)).map((b) => b.view.billId);
-        const theirs = lost.length
-          ? await query<{ bill_id: string; content_hash: string }>(
-              db,
-              `SELECT bill_id, content_hash FROM notice
-               WHERE bill_id = ANY($1) AND batch_id = $2 AND channel = 'PRINT' AND type = $3`,
-              [lost, batchId, NOTICE_TYPE_BILL],
-            )
-          : [];
-        for (const b of fresh) members.set(b.view.billId, b.hash);
-        for (const id of lost) members.delete(id);
-        for (const t of theirs) members.set(t.bill_id, t.content_hash);
-      }
+    await inOrder(slices(ordered, PRINT_SLICE), PRINT_SLICES_IN_FLIGHT, prepare, (laidOut) => {
       for (const { view, pages } of laidOut) {
         const hash = members.get(view.billId);
         if (hash === undefined) continue;
@@ -571,7 +613,7 @@ async function printBatch(
         bills++;
       }
       heartbeat?.();
-    }
+    });
     pdf.close(latest);
     closeSync(csv);
   } catch (err) {
