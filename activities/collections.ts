@@ -6,6 +6,7 @@
 import type { Client } from '@temporalio/client';
 import type { Db, Tx } from '../lib/db/prisma';
 import { recordChange, SYSTEM_ACTOR, toJson } from '../lib/audit';
+import { query } from '../lib/db/bulk';
 import { once } from '../lib/idempotency';
 import type { Mailer } from '../lib/mailer';
 import { formatCents } from '../domain/ledger/money';
@@ -169,11 +170,13 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       const ctx = await loadCaseContext(db, i.accountId, i.episode, new Date(i.at));
       const plan = planCase(ctx.profile, ctx.snapshot, i.at);
       const d = plan.decision ?? plan.why;
-      const arrangement = await db.paymentArrangement.findFirst({
-        where: { accountId: i.accountId, episode: i.episode },
-        orderBy: { createdAt: 'desc' },
-        select: { id: true, status: true },
-      });
+      // Plain SQL on this path: it runs inside the case's workflow task, several times per case.
+      const [arrangement = null] = await query<{ id: string; status: string }>(
+        db,
+        `SELECT id::text, status FROM payment_arrangement WHERE account_id = $1 AND episode = $2
+         ORDER BY created_at DESC LIMIT 1`,
+        [i.accountId, i.episode],
+      );
       const result: CasePlanResult = {
         action: plan.action,
         now: plan.now,
@@ -186,27 +189,34 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
         arrangement,
         finalBilled: ctx.accountStatus === 'FINAL' || ctx.accountStatus === 'CLOSED',
       };
-      await db.collectionsEpisode.updateMany({
-        where: { accountId: i.accountId, episode: i.episode, closedAt: null },
-        data: {
-          profile: ctx.profile.code,
-          nextAction: plan.action,
-          nextActionAt: plan.earliest ? new Date(plan.earliest) : null,
-          reasons: toJson({
+      await query(
+        db,
+        `UPDATE collections_episode
+         SET profile = $3, next_action = $4, next_action_at = $5, reasons = $6::jsonb, updated_at = now()
+         WHERE account_id = $1 AND episode = $2 AND closed_at IS NULL`,
+        [
+          i.accountId,
+          i.episode,
+          ctx.profile.code,
+          plan.action,
+          plan.earliest ? new Date(plan.earliest) : null,
+          JSON.stringify({
             reasons: result.reasons,
             blocking: result.blocking,
             protections: result.protections,
           }),
-        },
-      });
+        ],
+      );
       return result;
     },
 
     async setCaseStage(i: { accountId: string; episode: number; stage: string }) {
-      await db.collectionsEpisode.updateMany({
-        where: { accountId: i.accountId, episode: i.episode },
-        data: { stage: i.stage },
-      });
+      await query(
+        db,
+        `UPDATE collections_episode SET stage = $3, updated_at = now()
+         WHERE account_id = $1 AND episode = $2 AND stage IS DISTINCT FROM $3`,
+        [i.accountId, i.episode, i.stage],
+      );
     },
 
     /**
