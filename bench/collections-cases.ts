@@ -35,7 +35,7 @@ import { createPrisma } from '../lib/db/prisma';
 import { createMailer } from '../lib/mailer';
 import { freePort } from '../lib/runtime/ports';
 import { resolveTemporalCli, startTemporalDevServer } from '../lib/runtime/temporal-dev-server';
-import { createWorker } from '../lib/worker';
+import { createWorker, DEFAULT_MAX_CACHED_WORKFLOWS } from '../lib/worker';
 import { wakeCases } from '../services/collections';
 import {
   collectionsCase,
@@ -65,6 +65,10 @@ interface Counts {
 
 export async function run(opts: BenchOptions): Promise<Result> {
   const cases = Math.max(10, Math.round(10_000 * opts.scale));
+  // The worker's workflow cache, as the product's worker takes it from configuration.
+  const maxCachedWorkflows = process.env.WORKER_MAX_CACHED_WORKFLOWS
+    ? Number(process.env.WORKER_MAX_CACHED_WORKFLOWS)
+    : undefined;
   // A bound per phase (25 min at the default size): a case that has not got there by then is
   // reported, not awaited, so a run on a slow or shared machine still ends with its figures.
   const phaseTimeoutMs = Math.max(300_000, cases * 150);
@@ -108,6 +112,7 @@ export async function run(opts: BenchOptions): Promise<Result> {
           namespace: NAMESPACE,
           taskQueue,
           deps: { db, temporal: client, taskQueue, mailer, outDir },
+          maxCachedWorkflows,
         });
         opts.log(`  worker created (workflow bundle) in ${fmt((performance.now() - tBundle) / 1000, 1)} s`);
         let workerError: unknown;
@@ -236,10 +241,16 @@ export async function run(opts: BenchOptions): Promise<Result> {
         ];
         return {
           name,
-          params: { cases, inFlight: IN_FLIGHT, profile: 'MUNICIPAL', cpus: os.cpus().length },
+          params: {
+            cases,
+            inFlight: IN_FLIGHT,
+            profile: 'MUNICIPAL',
+            cpus: os.cpus().length,
+            maxCachedWorkflows: maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
+          },
           figures,
           notes: [
-            'One in-process worker (createWorker, default worker options) with real activities, a real Temporal ' +
+            `One in-process worker (createWorker: ${maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS} workflows cached, WORKER_MAX_CACHED_WORKFLOWS to change) with real activities, a real Temporal ` +
               'dev server (SQLite in a temp dir) and the SMTP catcher in its own process; Prisma pool 10 as opencis_app.',
             `Waiting: the case's episode names a next action whose earliest lawful moment is still ahead, so the ` +
               `case sleeps on a durable timer; stages at the end of the phase: ${JSON.stringify(stagesWaiting)}.`,

@@ -45,6 +45,7 @@ async function run(sys: System, started: number, demo: boolean) {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     deps: workerDeps(sys),
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   });
   const workerRun = worker.run();
   // A monthly Temporal Schedule per bill cycle starts its run on the cycle's read day.

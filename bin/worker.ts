@@ -21,6 +21,7 @@ async function main() {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     deps: workerDeps(sys),
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   });
   sys.logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: sys.temporalAddress }, 'worker running');
   await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM

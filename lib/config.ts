@@ -25,6 +25,8 @@ const ConfigSchema = z.object({
   DATA_ENCRYPTION_KEY: z.string().optional(),
   /** host:port where the worker's Temporal SDK metrics are served for Prometheus (off when unset). */
   WORKER_METRICS_ADDRESS: z.string().optional(),
+  /** Workflows the worker keeps in memory between tasks (lib/worker.ts DEFAULT_MAX_CACHED_WORKFLOWS). */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
