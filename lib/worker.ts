@@ -8,10 +8,11 @@ export const WORKFLOWS_PATH = path.resolve(__dirname, '..', 'workflows', 'index.
 
 /**
  * Workflows kept in the worker's memory between tasks. The SDK sizes this from the heap (about
- * 2,300 on a 4 GiB heap), and an open collections case costs the worker some 200 KiB while cached:
- * at 10,000 open cases that alone passes a gibibyte. Most cases sleep for days on a notice period,
- * so a bounded cache costs only a replay of a short history when one wakes, and the worker's
- * memory stays flat however many cases a utility has open. WORKER_MAX_CACHED_WORKFLOWS overrides.
+ * 2,300 on a 4 GiB heap), and every cached workflow keeps its state and recent history in the
+ * worker: at 10,000 open collections cases the worker's memory passed a gibibyte. Most cases
+ * sleep for days on a notice period, so a bounded cache costs only a replay of a short history
+ * when one wakes, and the worker's memory stays flat however many cases a utility has open.
+ * WORKER_MAX_CACHED_WORKFLOWS overrides.
  */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 500;
 

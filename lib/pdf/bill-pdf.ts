@@ -46,6 +46,8 @@ const COLUMNS = {
 } as const;
 
 const PRINTABLE_ASCII = /^[\x20-\x7e\n]*$/;
+/** One line of printable ASCII: printed as it is, no wrapping at '\n' to consider. */
+const PRINTABLE_LINE = /^[\x20-\x7e]*$/;
 const NO_DECOMPOSITION: Record<string, string> = { đ: 'd', Đ: 'D', ı: 'i', ł: 'l', Ł: 'L', ħ: 'h', Ħ: 'H' };
 
 /** Text the standard PDF fonts can print: 'Nguyễn' → 'Nguyen'; 'Peña' stays; the rest → '?'. */
@@ -104,6 +106,12 @@ const measured = new Map<string, Map<string, Measured[]>>();
 const MEASURED_LIMIT = 20_000;
 
 function measuredLines(text: string, width: number, font: FontName, size: number): Measured[] {
+  // Most of a bill's own text (a name, an amount, a date) is plain and fits its column: measured
+  // directly, it costs less than a lookup, and keeps the cache for text that repeats.
+  if (PRINTABLE_LINE.test(text)) {
+    const w = textWidth(text, font, size);
+    if (w <= width) return [{ text, width: w }];
+  }
   const style = `${font} ${size} ${width}`;
   let texts = measured.get(style);
   if (!texts) measured.set(style, (texts = new Map()));
