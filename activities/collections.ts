@@ -4,10 +4,12 @@
 // The rules are the policy evaluator's (domain/collections); the facts are the records'
 // (services/collections-snapshot.ts).
 import type { Client } from '@temporalio/client';
+import type { PoolClient } from 'pg';
 import type { Db, Tx } from '../lib/db/prisma';
 import { recordChange, SYSTEM_ACTOR, toJson } from '../lib/audit';
-import { query } from '../lib/db/bulk';
-import { once } from '../lib/idempotency';
+import { inTransaction, query } from '../lib/db/bulk';
+import { jsonText, recordChangeOn } from '../lib/audit-batch';
+import { once, onceOn } from '../lib/idempotency';
 import type { Mailer } from '../lib/mailer';
 import { formatCents } from '../domain/ledger/money';
 import {
@@ -60,9 +62,12 @@ export interface CasePlanResult {
   finalBilled: boolean;
 }
 
-/** One compliance action, for the reports: who, what, where (ZIP, service, class, heating). */
+/**
+ * One compliance action, for the reports: who, what, where (ZIP, service, class, heating). Once
+ * per key; true when this call recorded it.
+ */
 async function recordAction(
-  tx: Tx,
+  on: Tx | PoolClient,
   ctx: CaseContext,
   a: {
     key: string;
@@ -76,28 +81,32 @@ async function recordAction(
     data?: unknown;
   },
 ): Promise<boolean> {
-  const r = await tx.collectionsAction.createMany({
-    data: [
-      {
-        accountId: a.accountId,
-        episode: a.episode,
-        kind: a.kind,
-        method: a.method ?? null,
-        cause: a.cause ?? null,
-        occurredAt: a.at,
-        profile: ctx.profile.code,
-        service: ctx.snapshot.service,
-        customerClass: ctx.snapshot.customerClass,
-        heating: ctx.snapshot.heating,
-        zip: ctx.premise.zip,
-        amountCents: a.amountCents ?? null,
-        idempotencyKey: a.key,
-        data: toJson(a.data ?? null),
-      },
-    ],
-    skipDuplicates: true,
-  });
-  return r.count === 1;
+  const sql = `INSERT INTO collections_action (account_id, episode, kind, method, cause, occurred_at, profile,
+       service, customer_class, heating, zip, amount_cents, idempotency_key, data)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::bigint, $13, $14::jsonb)
+     ON CONFLICT (idempotency_key) DO NOTHING`;
+  const params = [
+    a.accountId,
+    a.episode,
+    a.kind,
+    a.method ?? null,
+    a.cause ?? null,
+    a.at,
+    ctx.profile.code,
+    ctx.snapshot.service,
+    ctx.snapshot.customerClass,
+    ctx.snapshot.heating,
+    ctx.premise.zip,
+    a.amountCents?.toString() ?? null,
+    a.key,
+    jsonText(a.data ?? null),
+  ];
+  const prisma = on as Tx;
+  const inserted =
+    typeof prisma.$executeRawUnsafe === 'function'
+      ? await prisma.$executeRawUnsafe(sql, ...params)
+      : ((await (on as PoolClient).query(sql, params)).rowCount ?? 0);
+  return inserted === 1;
 }
 
 export function createCollectionsActivities(deps: CollectionsActivityDeps) {
@@ -119,18 +128,19 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       pastDueCents: string;
     }) {
       const ctx = await loadCaseContext(db, h.accountId, h.episode, new Date(`${h.asOf}T12:00:00Z`));
-      await inTx(async (tx) => {
-        await once(
-          tx,
+      // Plain SQL in one transaction: a bill cycle hands thousands of cases over at once.
+      await inTransaction(db, async (c) => {
+        await onceOn(
+          c,
           collectionsKey(h.accountId, h.episode, `handoff:${h.runId}`),
           'collections',
           async () => {
             const dollars = formatCents(BigInt(h.pastDueCents));
-            await tx.collectionsEpisode.updateMany({
-              where: { accountId: h.accountId, episode: h.episode },
-              data: { profile: ctx.profile.code },
-            });
-            await recordAction(tx, ctx, {
+            await c.query(
+              'UPDATE collections_episode SET profile = $3, updated_at = now() WHERE account_id = $1 AND episode = $2',
+              [h.accountId, h.episode, ctx.profile.code],
+            );
+            await recordAction(c, ctx, {
               key: collectionsKey(h.accountId, h.episode, `handoff:${h.runId}`),
               accountId: h.accountId,
               episode: h.episode,
@@ -139,8 +149,8 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
               amountCents: BigInt(h.pastDueCents),
               data: { runId: h.runId },
             });
-            await recordChange(
-              tx,
+            await recordChangeOn(
+              c,
               SYSTEM_ACTOR,
               {
                 action: 'collections.handoff',
@@ -331,29 +341,31 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
             i.episode,
             `${i.noticeKind ?? i.type}:${i.seq}:${role}:${channel}`,
           );
-          const claimed = await db.notice.createMany({
-            data: [
-              {
-                accountId: i.accountId,
-                type: i.type,
-                channel,
-                language: rendered.language,
-                recipient: channel === 'EMAIL' ? to.email! : `${to.name}, ${to.address}`,
-                contentHash: rendered.contentHash,
-                idempotencyKey: key,
-                sentAt: at,
-                expiresAt: validUntil ? new Date(`${validUntil}T23:59:59Z`) : null,
-                episode: i.episode,
-                batchId: channel === 'PRINT' ? `collections-${today}` : null,
-                content: toJson({ role, subject: rendered.subject, text: rendered.text }),
-              },
+          const claimed = await query<{ id: string }>(
+            db,
+            `INSERT INTO notice (id, account_id, type, channel, language, recipient, content_hash,
+               idempotency_key, sent_at, expires_at, episode, batch_id, content)
+             VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb)
+             ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+            [
+              i.accountId,
+              i.type,
+              channel,
+              rendered.language,
+              channel === 'EMAIL' ? to.email! : `${to.name}, ${to.address}`,
+              rendered.contentHash,
+              key,
+              at,
+              validUntil ? new Date(`${validUntil}T23:59:59Z`) : null,
+              i.episode,
+              channel === 'PRINT' ? `collections-${today}` : null,
+              jsonText({ role, subject: rendered.subject, text: rendered.text }),
             ],
-            skipDuplicates: true,
-          });
+          );
           // A claim found already is an earlier try's: the notice went out (at most once) and is
           // not sent again, but that try may have stopped before recording the action — which the
           // rules read to know the notice was given — so the action is recorded below either way.
-          const fresh = claimed.count > 0;
+          const fresh = claimed.length > 0;
           if (!fresh) skipped++;
           if (fresh && channel === 'EMAIL') {
             if (!deps.mailer) throw new Error('Collections email needs a mailer');
@@ -365,12 +377,15 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
                 html: rendered.html,
                 headers: { 'X-OpenCIS-Notice-Key': key },
               });
-              await db.notice.update({ where: { idempotencyKey: key }, data: { messageId } });
+              await query(db, 'UPDATE notice SET message_id = $2 WHERE idempotency_key = $1', [
+                key,
+                messageId,
+              ]);
             } catch (err) {
               // Proven not sent: release the claim so the retry sends it. Anything else may have
               // gone out: keep the claim (never twice) and say so where a person will see it.
               if (classifySendError(err) === 'not-sent') {
-                await db.notice.delete({ where: { idempotencyKey: key } });
+                await query(db, 'DELETE FROM notice WHERE idempotency_key = $1', [key]);
                 throw err;
               }
               await inTx((tx) =>
@@ -398,8 +413,8 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
               );
             }
           }
-          await inTx(async (tx) => {
-            const recorded = await recordAction(tx, ctx, {
+          await inTransaction(db, async (c) => {
+            const recorded = await recordAction(c, ctx, {
               key,
               accountId: i.accountId,
               episode: i.episode,
@@ -417,8 +432,8 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
               },
             });
             if (!recorded) return;
-            await recordChange(
-              tx,
+            await recordChangeOn(
+              c,
               SYSTEM_ACTOR,
               {
                 action: 'collections.notice.sent',

@@ -76,3 +76,21 @@ export async function recordTimelines(
     ]),
   );
 }
+
+/**
+ * lib/audit.ts recordChange on a pg connection: the audit row and, when the change concerns an
+ * account, its timeline entry, in the caller's transaction.
+ */
+export async function recordChangeOn(
+  c: PoolClient,
+  actor: Actor,
+  e: AuditInput,
+  timeline?: Omit<TimelineInput, 'accountId'> & { accountId?: string },
+): Promise<void> {
+  await recordAudits(c, actor, [e]);
+  const accountId = timeline?.accountId ?? e.accountId;
+  if (timeline && accountId)
+    await recordTimelines(c, actor, [
+      { ...timeline, accountId, entityType: e.entityType, entityId: e.entityId },
+    ]);
+}
