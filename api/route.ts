@@ -5,6 +5,7 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { can, type Permission } from '../domain/authorization';
 import { AppError } from '../lib/errors';
+import { JsonText } from '../lib/json-text';
 import type { RequestActor } from './auth';
 import { parse } from './validate';
 
@@ -101,7 +102,9 @@ export class RouteTable {
         const result = await spec.handler({ req, res, actor: actor!, body, query, params } as never);
         if (res.headersSent) return;
         // A handler that chose its own status (a 422 rejection report) keeps it.
-        res.status(res.statusCode !== 200 ? res.statusCode : status).json(result);
+        res.status(res.statusCode !== 200 ? res.statusCode : status);
+        if (result instanceof JsonText) res.type('application/json').send(result.text);
+        else res.json(result);
       } catch (err) {
         next(err);
       }

@@ -1,7 +1,7 @@
 // Shared parts of the benchmarks (`npm run bench`): a throwaway embedded Postgres per benchmark,
 // timing, percentiles, peak-RSS sampling, the console table and the result file. Benchmarks report
 // figures; nothing here passes or fails.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -44,6 +44,11 @@ const APP_PASSWORD = 'opencis_app';
 export interface BenchServer {
   /** Creates and migrates a database; returns its owner and application-role URLs. */
   createDatabase(name: string): Promise<BenchDatabase>;
+  /**
+   * CPU time (user + system, ms) used so far by the server's live processes: the postmaster and
+   * every backend and helper it started. Read from /proc (Linux); NaN elsewhere.
+   */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -74,13 +79,14 @@ export async function startServer(label: string, log: (l: string) => void): Prom
       await migrate(adminUrl);
       // The migration creates opencis_app without a login (production grants it to a login role);
       // give it one, as test/helpers/global-setup.ts does.
-      await withClient(adminUrl, (c) =>
-        c.query(`ALTER ROLE ${APP_ROLE} LOGIN PASSWORD '${APP_PASSWORD}'`),
-      );
+      await withClient(adminUrl, (c) => c.query(`ALTER ROLE ${APP_ROLE} LOGIN PASSWORD '${APP_PASSWORD}'`));
       const u = new URL(adminUrl);
       u.username = APP_ROLE;
       u.password = APP_PASSWORD;
       return { name, adminUrl, appUrl: u.toString() };
+    },
+    cpuMs() {
+      return processTreeCpuMs(postmasterPid(dataDir));
     },
     stop() {
       stopping ??= (async () => {
@@ -105,6 +111,38 @@ export async function startServer(label: string, log: (l: string) => void): Prom
     throw err;
   }
   return server;
+}
+
+function postmasterPid(dataDir: string): number {
+  try {
+    return Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return NaN;
+  }
+}
+
+/** Linux clock ticks per second for /proc/<pid>/stat CPU times (USER_HZ, 100 on every current kernel). */
+const CLOCK_TICKS = 100;
+
+/** CPU time (ms) of a process and its direct children, from /proc; NaN when it cannot be read. */
+function processTreeCpuMs(rootPid: number): number {
+  if (!Number.isFinite(rootPid) || process.platform !== 'linux') return NaN;
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited while we looked
+    }
+    // Fields after the command (which may hold spaces): state ppid … utime(14) stime(15).
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const pid = Number(entry);
+    if (pid !== rootPid && Number(f[1]) !== rootPid) continue;
+    ticks += Number(f[11]) + Number(f[12]);
+  }
+  return (ticks * 1000) / CLOCK_TICKS;
 }
 
 export async function stopAllServers(): Promise<void> {
@@ -200,7 +238,10 @@ export function formatTable(r: Result): string {
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (i === 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   const out = [`== ${r.name}`, ...(r.failed ? [`!! ${r.failed}`] : []), line(head), rule, ...rows.map(line)];
   if (r.notes.length) out.push('', ...r.notes.map((n) => `  * ${n}`));

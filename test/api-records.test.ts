@@ -516,6 +516,34 @@ describe('account timeline', () => {
     expect([...times].sort((a, b) => b - a)).toEqual(times);
   });
 
+  test('each event carries the timeline fields in order, its data as JSON and its id as a string', async () => {
+    const res = await timeline(acct.accountId, '?kind=interaction&limit=1');
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.body.accountId).toBe(acct.accountId);
+    const [e] = res.body.items;
+    expect(Object.keys(e)).toEqual([
+      'id',
+      'accountId',
+      'occurredAt',
+      'kind',
+      'entityType',
+      'entityId',
+      'summary',
+      'actor',
+      'data',
+    ]);
+    expect(e).toMatchObject({
+      id: expect.stringMatching(/^\d+$/),
+      accountId: acct.accountId,
+      occurredAt: at(7),
+      kind: 'interaction',
+      entityType: 'interaction',
+      summary: 'Inbound call: Contact on day 7',
+      data: { channel: 'CALL', direction: 'INBOUND', notes: null },
+    });
+    expect(typeof res.body.nextCursor).toBe('string');
+  });
+
   test('paging with limit=3 and the cursor returns everything once, in order, then stops', async () => {
     const pages: string[][] = [];
     let cursor: string | null = null;

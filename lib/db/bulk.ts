@@ -6,6 +6,7 @@
 //
 // node-postgres returns int8 and numeric as strings and DATE as a local-time Date: queries here
 // select dates as text (`col::text`, YYYY-MM-DD) so no time zone can shift a day.
+import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Db } from './prisma';
@@ -32,8 +33,30 @@ export async function query<R extends QueryResultRow>(
   text: string,
   values: readonly unknown[] = [],
 ): Promise<R[]> {
-  const runner = typeof (on as PoolClient).release === 'function' ? (on as PoolClient) : bulkPool(on as Db);
-  return (await runner.query<R>(text, values as unknown[])).rows;
+  return (await runnerOf(on).query<R>(text, values as unknown[])).rows;
+}
+
+const runnerOf = (on: Runner): Pool | PoolClient =>
+  typeof (on as PoolClient).release === 'function' ? (on as PoolClient) : bulkPool(on as Db);
+
+const statementNames = new Map<string, string>();
+
+/**
+ * `query` as a named prepared statement: each connection parses and plans the text once and then
+ * only binds and executes it, which saves the server most of its work on a short, hot query (the
+ * timeline page). For statements whose text takes few shapes; the name is derived from the text.
+ */
+export async function preparedQuery<R extends QueryResultRow>(
+  on: Runner,
+  text: string,
+  values: readonly unknown[] = [],
+): Promise<R[]> {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `ocis_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    if (statementNames.size < 1000) statementNames.set(text, name);
+  }
+  return (await runnerOf(on).query<R>({ name, text, values: values as unknown[] })).rows;
 }
 
 /** Runs `fn` in one transaction on one connection: committed when it returns, rolled back if it throws. */
