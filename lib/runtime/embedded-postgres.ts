@@ -22,6 +22,8 @@ export async function startEmbeddedPostgres(opts: {
   port: number;
   persistent?: boolean;
   log?: (line: string) => void;
+  /** Server settings (`-c name=value`), e.g. shared_buffers for a benchmark's working set. */
+  settings?: Record<string, string>;
 }): Promise<EmbeddedPg> {
   if (!(await isPortFree(opts.port))) {
     throw new Error(
@@ -47,6 +49,7 @@ export async function startEmbeddedPostgres(opts: {
     persistent: opts.persistent ?? true,
     // Postgres refuses to run as root; the package creates and uses a `postgres` OS user then.
     createPostgresUser: asRoot,
+    postgresFlags: Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
     onLog: (m: unknown) => opts.log?.(String(m)),
     onError: (m: unknown) => opts.log?.(String(m)),
   });
