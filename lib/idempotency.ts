@@ -7,42 +7,80 @@ import type { Tx } from './db/prisma';
 import { toJson } from './audit';
 import { jsonText } from './audit-batch';
 
-export async function once<T>(
+/** Where the claims live: the idempotency_record table, through the caller's transaction. */
+interface ClaimStore {
+  /** Inserts the claim; false when the key was claimed before. */
+  claim(key: string, scope: string, requestHash: string | null): Promise<boolean>;
+  prior(key: string): Promise<{ result: unknown; requestHash: string | null }>;
+  save(key: string, result: unknown): Promise<void>;
+}
+
+async function claimOnce<T>(
+  store: ClaimStore,
+  key: string,
+  scope: string,
+  step: () => Promise<T>,
+  requestHash: string | null,
+): Promise<{ result: T; replayed: boolean; requestHash: string | null }> {
+  if (!(await store.claim(key, scope, requestHash))) {
+    const prior = await store.prior(key);
+    return { result: prior.result as T, replayed: true, requestHash: prior.requestHash };
+  }
+  const result = await step();
+  await store.save(key, result);
+  return { result, replayed: false, requestHash };
+}
+
+/** Runs `step` once per key, inside the caller's Prisma transaction. */
+export function once<T>(
   tx: Tx,
   key: string,
   scope: string,
   step: () => Promise<T>,
   requestHash?: string,
 ): Promise<{ result: T; replayed: boolean; requestHash: string | null }> {
-  const claimed = await tx.idempotencyRecord.createMany({
-    data: [{ key, scope, result: {}, requestHash: requestHash ?? null }],
-    skipDuplicates: true,
-  });
-  if (claimed.count === 0) {
-    const prior = await tx.idempotencyRecord.findUniqueOrThrow({ where: { key } });
-    return { result: prior.result as T, replayed: true, requestHash: prior.requestHash };
-  }
-  const result = await step();
-  await tx.idempotencyRecord.update({ where: { key }, data: { result: toJson(result ?? null) } });
-  return { result, replayed: false, requestHash: requestHash ?? null };
+  const store: ClaimStore = {
+    claim: async (k, sc, hash) =>
+      (
+        await tx.idempotencyRecord.createMany({
+          data: [{ key: k, scope: sc, result: {}, requestHash: hash }],
+          skipDuplicates: true,
+        })
+      ).count > 0,
+    prior: (k) => tx.idempotencyRecord.findUniqueOrThrow({ where: { key: k } }),
+    save: async (k, result) => {
+      await tx.idempotencyRecord.update({ where: { key: k }, data: { result: toJson(result ?? null) } });
+    },
+  };
+  return claimOnce(store, key, scope, step, requestHash ?? null);
 }
 
 /** `once` on a pg connection in the caller's transaction (lib/db/bulk.ts), for hot paths. */
-export async function onceOn<T>(
+export function onceOn<T>(
   c: PoolClient,
   key: string,
   scope: string,
   step: () => Promise<T>,
-): Promise<{ result: T; replayed: boolean }> {
-  const claimed = await c.query(
-    `INSERT INTO idempotency_record (key, scope, result) VALUES ($1, $2, '{}') ON CONFLICT (key) DO NOTHING`,
-    [key, scope],
-  );
-  if (claimed.rowCount === 0) {
-    const prior = await c.query<{ result: T }>('SELECT result FROM idempotency_record WHERE key = $1', [key]);
-    return { result: prior.rows[0]!.result, replayed: true };
-  }
-  const result = await step();
-  await c.query('UPDATE idempotency_record SET result = $2::jsonb WHERE key = $1', [key, jsonText(result)]);
-  return { result, replayed: false };
+): Promise<{ result: T; replayed: boolean; requestHash: string | null }> {
+  const store: ClaimStore = {
+    claim: async (k, sc, hash) =>
+      ((
+        await c.query(
+          `INSERT INTO idempotency_record (key, scope, result, request_hash) VALUES ($1, $2, '{}', $3)
+           ON CONFLICT (key) DO NOTHING`,
+          [k, sc, hash],
+        )
+      ).rowCount ?? 0) > 0,
+    prior: async (k) =>
+      (
+        await c.query<{ result: unknown; requestHash: string | null }>(
+          'SELECT result, request_hash AS "requestHash" FROM idempotency_record WHERE key = $1',
+          [k],
+        )
+      ).rows[0]!,
+    save: async (k, result) => {
+      await c.query('UPDATE idempotency_record SET result = $2::jsonb WHERE key = $1', [k, jsonText(result)]);
+    },
+  };
+  return claimOnce(store, key, scope, step, null);
 }

@@ -74,14 +74,14 @@ function noDelaySocket(
 }
 
 export function createMailer(smtpUrl: string, from: string): Mailer {
-  parseMailbox(from); // a bad sender address fails here, at start, not on every message
+  const sender = parseMailbox(from); // a bad sender address fails here, at start, not per message
   const pooled = pooledSmtpUrl(smtpUrl);
   const transport: Transporter = /^smtp:/i.test(pooled)
     ? nodemailer.createTransport({ ...parseConnectionUrl(pooled), getSocket: noDelaySocket } as never)
     : nodemailer.createTransport(pooled);
   return {
     async send(msg) {
-      const { raw, messageId, envelope } = buildMessage({ from, ...msg });
+      const { raw, messageId, envelope } = buildMessage({ ...msg, from: sender });
       await transport.sendMail({ envelope, raw });
       return { messageId: `<${messageId}>` }; // as in the Message-ID header
     },

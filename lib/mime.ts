@@ -23,8 +23,8 @@ export interface MimeAttachment {
 }
 
 export interface MimeMessage {
-  /** `Name <address>` or a bare address. */
-  from: string;
+  /** `Name <address>` or a bare address, or a mailbox parsed once by the sender. */
+  from: string | Mailbox;
   to: string;
   subject: string;
   text: string;
@@ -248,7 +248,7 @@ export interface BuiltMessage {
 
 /** The whole message, ready for SMTP DATA (the client adds dot-stuffing). */
 export function buildMessage(msg: MimeMessage): BuiltMessage {
-  const from = parseMailbox(msg.from);
+  const from = typeof msg.from === 'string' ? parseMailbox(msg.from) : msg.from;
   const to = parseMailbox(msg.to);
   const messageId = msg.messageId ?? `${randomUUID()}@${asciiAddress(from.address).split('@')[1]}`;
   if (!/^[^\s<>]+@[^\s<>]+$/.test(messageId)) throw new Error(`message id is not valid: ${messageId}`);
