@@ -68,14 +68,15 @@ export function createApp(given: ApiDeps): express.Express {
       this.childLog = log;
     },
   });
+  // One listener per request for both the metrics and the request's log line.
   const metrics = createApiMetrics();
-  app.use(metrics.middleware);
   app.use((req, res, next) => {
     const given = req.header('x-request-id');
     req.id = given && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     res.setHeader('X-Request-Id', req.id);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
+      metrics.observe(req, res, started);
       if (!deps.logger.isLevelEnabled('info')) return;
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       deps.logger.info(

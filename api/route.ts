@@ -103,8 +103,11 @@ export class RouteTable {
         if (res.headersSent) return;
         // A handler that chose its own status (a 422 rejection report) keeps it.
         res.status(res.statusCode !== 200 ? res.statusCode : status);
-        if (result instanceof JsonText) res.type('application/json').send(result.text);
-        else res.json(result);
+        if (result instanceof JsonText) {
+          // Bytes the database already wrote as JSON: straight out, without Express's send path.
+          res.setHeader('Content-Type', 'application/json; charset=utf-8');
+          res.end(result.text);
+        } else res.json(result);
       } catch (err) {
         next(err);
       }

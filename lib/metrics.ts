@@ -2,12 +2,13 @@
 // path: ids would explode the series) and exposes them with Node's process metrics at GET
 // /metrics. The worker's metrics are the Temporal SDK's own (task latencies, schedule-to-start,
 // activity failures, sticky cache), served by the SDK runtime on WORKER_METRICS_ADDRESS.
-import type { NextFunction, Request, Response } from 'express';
+import type { Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 export interface ApiMetrics {
   registry: Registry;
-  middleware: (req: Request, res: Response, next: NextFunction) => void;
+  /** Counts a finished request and its duration (from `startNs`, process.hrtime.bigint()). */
+  observe: (req: Request, res: Response, startNs: bigint) => void;
 }
 
 export function createApiMetrics(): ApiMetrics {
@@ -29,16 +30,12 @@ export function createApiMetrics(): ApiMetrics {
   });
   return {
     registry,
-    middleware(req, res, next) {
-      const start = process.hrtime.bigint();
-      res.on('finish', () => {
-        // The matched route's template; unmatched requests are one series, not one per path.
-        const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-        const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-        requests.inc({ method: req.method, route, status: String(res.statusCode) });
-        duration.observe({ method: req.method, route }, seconds);
-      });
-      next();
+    observe(req, res, startNs) {
+      // The matched route's template; unmatched requests are one series, not one per path.
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const seconds = Number(process.hrtime.bigint() - startNs) / 1e9;
+      requests.inc({ method: req.method, route, status: String(res.statusCode) });
+      duration.observe({ method: req.method, route }, seconds);
     },
   };
 }
