@@ -37,6 +37,8 @@ export interface BillingActivityDeps {
   mailer?: Mailer;
   /** Where print mail-merge batches are written. */
   outDir?: string;
+  /** Render threads for a cycle's delivery (DELIVERY_RENDER_THREADS; services/bill-render-pool.ts). */
+  renderThreads?: number;
   tariff?: Tariff;
 }
 
@@ -184,7 +186,13 @@ export function createBillingActivities(deps: BillingActivityDeps) {
     async deliverCycleBills(i: { runId: string }): Promise<{ emailed: number; printed: number }> {
       if (!deps.mailer || !deps.outDir) throw new Error('Bill delivery needs a mailer and an output folder');
       await deliverBills(
-        { db, mailer: deps.mailer, outDir: deps.outDir, heartbeat: () => Context.current().heartbeat() },
+        {
+          db,
+          mailer: deps.mailer,
+          outDir: deps.outDir,
+          heartbeat: () => Context.current().heartbeat(),
+          ...(deps.renderThreads !== undefined ? { renderThreads: deps.renderThreads } : {}),
+        },
         { runId: i.runId, actor: SYSTEM_ACTOR },
       );
       const [counts] = await query<{ emailed: number; printed: number }>(
@@ -215,4 +223,3 @@ export function createBillingActivities(deps: BillingActivityDeps) {
 }
 
 export type BillingActivities = ReturnType<typeof createBillingActivities>;
-

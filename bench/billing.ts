@@ -68,6 +68,7 @@ import {
   fmt,
   formatTable,
   MiB,
+  processTreeCpuMs,
   stopAllServers,
   timed,
   withClient,
@@ -116,6 +117,8 @@ const MAIL_FROM = 'Millbrook Water & Light <billing@millbrook.example>';
 const TARGET_BILLS_PER_S = 1_700;
 const TARGET_COPY_SHARE = 0.3;
 const RSS_EVERY_MS = 200;
+/** CPU times are read from /proc every fifth RSS sample (once a second). */
+const CPU_EVERY_TICKS = 5;
 const QUERY_EVERY_MS = 1_000;
 const DESCRIBE_EVERY_MS = 5_000;
 /** How long to wait for the worker to drain before tearing its dependencies down under it. */
@@ -198,7 +201,7 @@ export async function runBilling(p: BillingParams, log: (line: string) => void):
       // ---- 1. Temporal, SMTP, the worker ----
       const mailDir = path.join(scratch, 'mail');
       const outDir = path.join(scratch, 'out');
-      const cycle = await runCycle(p, database.appUrl, scratch, mailDir, outDir, log);
+      const cycle = await runCycle(p, database.appUrl, scratch, mailDir, outDir, log, () => server.cpuMs());
 
       // ---- 3. what the cycle wrote ----
       const after = await withClient(database.adminUrl, (c) => pgStats(c));
@@ -469,7 +472,12 @@ interface CycleOutcome {
   rssPeak: number;
   workerDrained: boolean;
   collectionsWorkflows: number;
+  /** CPU time (ms) each process used while the cycle was in each stage (sampled, by polled stage). */
+  cpuByStage: Record<string, Record<CpuPart, number>>;
 }
+
+const CPU_PARTS = ['worker', 'Postgres', 'SMTP catcher', 'Temporal'] as const;
+type CpuPart = (typeof CPU_PARTS)[number];
 
 async function runCycle(
   p: BillingParams,
@@ -478,6 +486,7 @@ async function runCycle(
   mailDir: string,
   outDir: string,
   log: (l: string) => void,
+  postgresCpuMs: () => number,
 ): Promise<CycleOutcome> {
   workerWarnings.clear();
   installQuietRuntime(log);
@@ -569,10 +578,29 @@ async function runCycle(
     let stage: StageTime['stage'] = 'opening';
     const stagePeak = new Map<string, number>();
     let rssPeak = rssBefore;
+    // Where the machine's CPU goes, per stage: this process (the worker, its workflow threads and
+    // the bench's polling), Postgres, the SMTP catcher and the Temporal dev server.
+    const cpuNow = (): Record<CpuPart, number> => {
+      const own = process.cpuUsage();
+      return {
+        worker: (own.user + own.system) / 1000,
+        Postgres: postgresCpuMs(),
+        'SMTP catcher': processTreeCpuMs(catcher.pid),
+        Temporal: processTreeCpuMs(dev.process.pid),
+      };
+    };
+    const cpuByStage: Record<string, Record<CpuPart, number>> = {};
+    let cpuLast = cpuNow();
+    let ticks = 0;
     const sampler = setInterval(() => {
       const rss = process.memoryUsage().rss;
       rssPeak = Math.max(rssPeak, rss);
       stagePeak.set(stage, Math.max(stagePeak.get(stage) ?? 0, rss));
+      if (++ticks % CPU_EVERY_TICKS !== 0) return;
+      const now = cpuNow();
+      const into = (cpuByStage[stage] ??= { worker: 0, Postgres: 0, 'SMTP catcher': 0, Temporal: 0 });
+      for (const part of CPU_PARTS) into[part] += now[part] - cpuLast[part];
+      cpuLast = now;
     }, RSS_EVERY_MS);
 
     const workflowId = billCycleWorkflowId(CYCLE_ID, PERIOD);
@@ -702,6 +730,7 @@ async function runCycle(
       rssPeak,
       workerDrained,
       collectionsWorkflows,
+      cpuByStage,
     };
   } finally {
     await stopAll();
@@ -709,7 +738,9 @@ async function runCycle(
 }
 
 /** The SMTP catcher in its own process (bench/smtp-catcher-process.ts), as a mail server would be. */
-async function startCatcherProcess(mailDir: string): Promise<{ url: string; stop(): Promise<void> }> {
+async function startCatcherProcess(
+  mailDir: string,
+): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', path.join(__dirname, 'smtp-catcher-process.ts'), mailDir],
@@ -724,6 +755,7 @@ async function startCatcherProcess(mailDir: string): Promise<{ url: string; stop
   });
   return {
     url,
+    pid: child.pid,
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
@@ -988,6 +1020,12 @@ function report(
   ];
   for (const st of cycle.stages)
     figures.push({ figure: `stage ${st.stage}`, value: st.ms / 1000, unit: 's' });
+  for (const name of [...BILLING_STAGES, 'late-charges', 'handing-off']) {
+    const cpu = cycle.cpuByStage[name];
+    if (!cpu) continue;
+    for (const part of CPU_PARTS)
+      figures.push({ figure: `CPU while ${name}: ${part}`, value: cpu[part] / 1000, unit: 's' });
+  }
   const rating = stage('rating');
   const issuing = stage('issuing');
   const delivering = stage('delivering');
@@ -1096,6 +1134,7 @@ function report(
     `billCycle ${RUN_ID} with autoApprove and batchSize ${p.batchSize}, real Temporal dev server (started in ${fmt(cycle.devServerMs / 1000, 1)} s) and an in-process worker (createWorker; bundle ${fmt(cycle.bundleMs / 1000, 1)} s, untimed), Prisma pool 10 as opencis_app, a real SMTP catcher in its own process; the whole cycle is timed from workflow start to result.`,
     `Final progress: ${p0 ? `stage ${p0.stage}, meters ${p0.meters}, exceptions ${p0.exceptions}, drafted ${p0.drafted}, skipped ${p0.skipped}, issued ${p0.issued}, emailed ${p0.emailed}, printed ${p0.printed}, late fees ${p0.lateFees}, handed off ${p0.handedOff}` : 'none'}.`,
     'Stage times come from the workflow history: each stage runs from its recordCycleStage activity being scheduled to the next one ("opening" from the workflow start).',
+    'CPU while a stage: CPU time (user + system) each process used while the progress query reported that stage, read once a second (process.cpuUsage for this process, which runs the worker and its workflow threads; /proc for Postgres and its backends, the SMTP catcher and the Temporal dev server). On 2 cores, a stage of t seconds has at most 2t to share.',
     ...activityNotes,
     `Cycle throughput counts the ${fmt(cycleRows, 0)} rows the raw load copies: ${written.bill} bills, ${written.bill_line} bill lines, ${written.ledger_entry} ledger entries naming them. The cycle also wrote ${written.audit} audit, ${written.timeline} timeline, ${written.notices} notice and ${written.meterResults} cycle_meter_result rows (not counted).`,
     raw

@@ -134,8 +134,9 @@ function postmasterPid(dataDir: string): number {
 /** Linux clock ticks per second for /proc/<pid>/stat CPU times (USER_HZ, 100 on every current kernel). */
 const CLOCK_TICKS = 100;
 
-/** CPU time (ms) of a process and its direct children, from /proc; NaN when it cannot be read. */
-function processTreeCpuMs(rootPid: number): number {
+/** CPU time (ms) of a process and its children, live or exited, from /proc; NaN when it cannot be read. */
+export function processTreeCpuMs(rootPid: number | undefined): number {
+  if (rootPid === undefined) return NaN;
   if (!Number.isFinite(rootPid) || process.platform !== 'linux') return NaN;
   let ticks = 0;
   for (const entry of readdirSync('/proc')) {
@@ -149,8 +150,10 @@ function processTreeCpuMs(rootPid: number): number {
     // Fields after the command (which may hold spaces): state ppid … utime(14) stime(15).
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const pid = Number(entry);
-    if (pid !== rootPid && Number(f[1]) !== rootPid) continue;
-    ticks += Number(f[11]) + Number(f[12]);
+    // The root's own time plus its reaped children's (cutime, cstime), so a child that exited
+    // (a Postgres backend whose connection closed) keeps counting; a live child's own time.
+    if (pid === rootPid) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    else if (Number(f[1]) === rootPid) ticks += Number(f[11]) + Number(f[12]);
   }
   return (ticks * 1000) / CLOCK_TICKS;
 }

@@ -27,6 +27,8 @@ const ConfigSchema = z.object({
   WORKER_METRICS_ADDRESS: z.string().optional(),
   /** Workflows the worker keeps in memory between tasks (lib/worker.ts DEFAULT_MAX_CACHED_WORKFLOWS). */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).optional(),
+  /** Threads that render a large bill delivery (services/bill-render-pool.ts; 0: on the worker's own). */
+  DELIVERY_RENDER_THREADS: z.coerce.number().int().min(0).max(16).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

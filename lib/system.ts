@@ -135,5 +135,8 @@ export function workerDeps(sys: System): ActivityDeps {
     taskQueue: sys.config.TEMPORAL_TASK_QUEUE,
     mailer: sys.mailer,
     outDir: path.join(path.resolve(sys.config.DATA_DIR), 'out'),
+    ...(sys.config.DELIVERY_RENDER_THREADS !== undefined
+      ? { renderThreads: sys.config.DELIVERY_RENDER_THREADS }
+      : {}),
   };
 }

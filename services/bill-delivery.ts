@@ -68,8 +68,11 @@ import type { Db } from '../lib/db/prisma';
 import { inTransaction, insertRows, query, type Runner } from '../lib/db/bulk';
 import { AppError } from '../lib/errors';
 import type { Mailer } from '../lib/mailer';
-import { billPdf, layOutBill, printOrder, PrintBatchFile, type PrintBatchEntry } from '../lib/pdf/bill-pdf';
-import { loadBillViews, parseMailingAddress, renderBill, type BillView } from './bill-render';
+import { printOrder, PrintBatchFile, type PrintBatchEntry } from '../lib/pdf/bill-pdf';
+import { loadBillViews, parseMailingAddress, type BillView } from './bill-render';
+import { rendererFor, type BillRenderer } from './bill-render-pool';
+
+export { emailContentHash, printContentHash } from './bill-artifacts';
 
 export interface DeliveryDeps {
   db: Db;
@@ -78,6 +81,8 @@ export interface DeliveryDeps {
   outDir: string;
   /** Called after each slice of bills (an activity heartbeats here). */
   heartbeat?: () => void;
+  /** Render threads for a large delivery (bill-render-pool.ts; 0 renders in place). */
+  renderThreads?: number;
 }
 
 export interface DeliveryOptions {
@@ -149,23 +154,6 @@ const PRINT_SLICES_IN_FLIGHT = 3;
 export const billNoticeKey = (billId: string, channel: NoticeChannel) => `bill:${billId}:${channel}`;
 
 const sha256 = (content: string | Buffer) => createHash('sha256').update(content).digest('hex');
-
-/** A print notice's content hash: sha256 of the bill's PDF. */
-export const printContentHash = (pdf: Buffer) => sha256(pdf);
-
-/**
- * An email notice's content hash: sha256 over what was sent, subject, text, HTML and the PDF, each
- * prefixed by its byte length and ':' (so ('ab', 'c') and ('a', 'bc') differ).
- */
-export function emailContentHash(
-  rendered: { subject: string; text: string; html: string },
-  pdf: Buffer,
-): string {
-  const h = createHash('sha256');
-  for (const p of [rendered.subject, rendered.text, rendered.html, pdf])
-    h.update(`${Buffer.byteLength(p)}:`).update(p);
-  return h.digest('hex');
-}
 
 /** The print batch of a run; without a run, of the exact set of bills selected. */
 export function printBatchId(runId: string | undefined, selectedBillIds: readonly string[]): string {
@@ -368,6 +356,7 @@ type PrintQueue = Map<string, { recipient: string; error: string } | undefined>;
 /** Emails one slice of bills: claim, send, record (see the header for what each failure means). */
 async function emailSlice(
   deps: DeliveryDeps,
+  renderer: BillRenderer,
   actor: Actor,
   views: readonly BillView[],
   tally: Tally,
@@ -375,17 +364,11 @@ async function emailSlice(
   retryLater: { billId: string; error: string }[],
 ): Promise<void> {
   const { db, mailer } = deps;
-  const items = views.map((view) => {
-    const rendered = renderBill(view);
-    const pdf = billPdf(view);
-    return {
-      view,
-      email: view.customer.email!.trim(),
-      rendered,
-      pdf,
-      contentHash: emailContentHash(rendered, pdf),
-    };
-  });
+  const items = (await renderer.email([...views])).map((a, i) => ({
+    ...a,
+    view: views[i]!,
+    email: views[i]!.customer.email!.trim(),
+  }));
   const held = await claim(
     db,
     items.map((i) => ({
@@ -491,6 +474,7 @@ const tempName = (file: string) => `${file}.${process.pid}-${randomBytes(4).toSt
  */
 async function printBatch(
   deps: DeliveryDeps,
+  renderer: BillRenderer,
   actor: Actor,
   batchId: string,
   toPrint: PrintQueue,
@@ -528,14 +512,20 @@ async function printBatch(
 
   /** Loads, lays out and claims one slice; the batch files are written from it in order. */
   const prepare = async (ids: string[]) => {
-    const views = await loadBillViews(db, ids);
-    const laidOut = ids.map((id) => {
-      const view = views.get(id)!;
-      return { view, pages: layOutBill(view), hash: members.get(id) };
-    });
+    const loaded = await loadBillViews(db, ids);
+    const views = ids.map((id) => loaded.get(id)!);
+    const rendered = await renderer.print(
+      views,
+      ids.map((id) => !members.has(id)),
+    );
+    const laidOut = views.map((view, i) => ({
+      view,
+      pages: rendered[i]!.pages,
+      hash: members.get(view.billId),
+    }));
     const fresh = laidOut
-      .filter((b) => b.hash === undefined)
-      .map((b) => ({ ...b, hash: printContentHash(billPdf(b.view, b.pages)) }));
+      .map((b, i) => ({ ...b, hash: rendered[i]!.contentHash }))
+      .filter((b): b is typeof b & { hash: string } => b.hash !== undefined);
     if (fresh.length > 0) {
       const held = await inTransaction(db, async (c) => {
         const held = await claim(
@@ -670,21 +660,27 @@ export async function deliverBills(deps: DeliveryDeps, opts: DeliveryOptions): P
   // is refused goes to print afterwards, which rewrites the batch with it.
   const retryLater: { billId: string; error: string }[] = [];
   const refused: PrintQueue = new Map();
-  // A few slices at a time, so one slice's rendering and database round trips overlap another's
-  // sends instead of leaving the mail connections idle between slices.
-  const emailing = inPool(slices(toEmail, EMAIL_SLICE), EMAIL_SLICES_IN_FLIGHT, async (ids) => {
-    const views = await loadBillViews(db, ids);
-    await emailSlice(deps, opts.actor, [...views.values()], tally, refused, retryLater);
-    deps.heartbeat?.();
-  });
-  const [printed, emailed] = await Promise.allSettled([
-    printBatch(deps, opts.actor, batchId, toPrint, tally),
-    emailing,
-  ]);
-  if (emailed.status === 'rejected') throw emailed.reason;
-  if (printed.status === 'rejected') throw printed.reason;
-  let files = printed.value;
-  if (refused.size > 0) files = await printBatch(deps, opts.actor, batchId, refused, tally);
+  const renderer = rendererFor(pending.length, deps.renderThreads);
+  let files: Pick<DeliveryResult, 'batchId' | 'pdfPath' | 'csvPath'>;
+  try {
+    // A few slices at a time, so one slice's rendering and database round trips overlap another's
+    // sends instead of leaving the mail connections idle between slices.
+    const emailing = inPool(slices(toEmail, EMAIL_SLICE), EMAIL_SLICES_IN_FLIGHT, async (ids) => {
+      const views = await loadBillViews(db, ids);
+      await emailSlice(deps, renderer, opts.actor, [...views.values()], tally, refused, retryLater);
+      deps.heartbeat?.();
+    });
+    const [printed, emailed] = await Promise.allSettled([
+      printBatch(deps, renderer, opts.actor, batchId, toPrint, tally),
+      emailing,
+    ]);
+    if (emailed.status === 'rejected') throw emailed.reason;
+    if (printed.status === 'rejected') throw printed.reason;
+    files = printed.value;
+    if (refused.size > 0) files = await printBatch(deps, renderer, opts.actor, batchId, refused, tally);
+  } finally {
+    await renderer.close();
+  }
 
   const result: DeliveryResult = { ...tally, ...files };
   if (retryLater.length > 0) {

@@ -13,7 +13,8 @@ import { createMailer, type Mailer } from '../lib/mailer';
 import { billPdf } from '../lib/pdf/bill-pdf';
 import { startSmtpCatcher, type SmtpCatcher } from '../lib/runtime/smtp-catcher';
 import { deliverBills, emailContentHash, PRINT_CSV_COLUMNS } from '../services/bill-delivery';
-import { loadBillView, renderBill } from '../services/bill-render';
+import { loadBillView, renderBill, type BillView } from '../services/bill-render';
+import { inPlaceRenderer, rendererFor, threadRenderer } from '../services/bill-render-pool';
 import { importLegacyExport } from '../services/import-legacy';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 
@@ -367,6 +368,50 @@ describe('a bill cycle run delivered', () => {
     expect(await t.db.auditEvent.count()).toBe(auditBefore);
     expect(readFileSync(s.result.pdfPath!).equals(pdfBefore)).toBe(true);
     expect(readFileSync(s.result.csvPath!, 'utf8')).toBe(csvBefore);
+  });
+});
+
+describe('render threads', () => {
+  test('render the same texts, PDFs, pages and content hashes as rendering in place', async () => {
+    const bills = await t.db.bill.findMany({ where: { status: 'ISSUED' }, orderBy: { id: 'asc' }, take: 6 });
+    expect(bills.length).toBeGreaterThan(3);
+    const views = await Promise.all(bills.map((b) => loadBillView(t.db, b.id)));
+    const withHash = views.map((_, i) => i % 2 === 0);
+    const threads = threadRenderer(2);
+    try {
+      const [email, print] = await Promise.all([threads.email(views), threads.print(views, withHash)]);
+      const local = await inPlaceRenderer.email(views);
+      expect(email.map((e) => e.contentHash)).toEqual(local.map((e) => e.contentHash));
+      expect(email.map((e) => e.rendered)).toEqual(local.map((e) => e.rendered));
+      for (const [i, e] of email.entries()) {
+        expect(Buffer.isBuffer(e.pdf)).toBe(true);
+        expect(e.pdf.equals(local[i]!.pdf)).toBe(true);
+      }
+      expect(print).toEqual(await inPlaceRenderer.print(views, withHash));
+      expect(print.map((p) => p.contentHash === undefined)).toEqual(withHash.map((w) => !w));
+    } finally {
+      await threads.close();
+    }
+  });
+
+  test('a bill that cannot be rendered fails its delivery with the reason, and the renderer closes', async () => {
+    const threads = threadRenderer(1);
+    try {
+      const broken = { billId: 'B-BROKEN' } as unknown as BillView;
+      await expect(threads.print([broken], [true])).rejects.toThrow(/bill rendering failed/);
+      await expect(threads.email([broken])).rejects.toThrow(/bill rendering failed/);
+    } finally {
+      await threads.close();
+    }
+    await expect(threads.print([], [])).rejects.toThrow(/closed/);
+  });
+
+  test('small deliveries render in place; large ones on threads when there are any', async () => {
+    expect(rendererFor(10, 2)).toBe(inPlaceRenderer);
+    expect(rendererFor(100_000, 0)).toBe(inPlaceRenderer);
+    const large = rendererFor(100_000, 1);
+    expect(large).not.toBe(inPlaceRenderer);
+    await large.close();
   });
 });
 
