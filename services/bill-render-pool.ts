@@ -43,23 +43,46 @@ export function rendererFor(bills: number, threads = defaultRenderThreads()): Bi
 }
 
 interface Pending {
+  job: RenderJob;
   resolve(result: unknown[]): void;
   reject(err: Error): void;
 }
 
-/** `threads` worker threads; each job goes to the one with the fewest waiting. */
-export function threadRenderer(threads: number): BillRenderer {
-  const entry = path.join(__dirname, 'bill-render-thread.cjs');
-  const pool = Array.from({ length: threads }, () => ({
+const renderInPlace = (job: RenderJob): unknown[] =>
+  job.kind === 'email'
+    ? job.views.map(emailArtifacts)
+    : job.views.map((v, i) => printArtifacts(v, job.withHash[i]!));
+
+/**
+ * `threads` worker threads; each job goes to the one with the fewest waiting. A thread that cannot
+ * start or dies (not a bill that fails to render: that error is the job's) is dropped, and its jobs
+ * and every later one run in place, so a delivery never depends on threads being available.
+ */
+export function threadRenderer(
+  threads: number,
+  entry = path.join(__dirname, 'bill-render-thread.cjs'),
+): BillRenderer {
+  let pool = Array.from({ length: threads }, () => ({
     worker: new Worker(entry),
     pending: new Map<number, Pending>(),
   }));
   let nextId = 1;
   let closed = false;
+  const settleInPlace = (p: Pending) => {
+    try {
+      p.resolve(renderInPlace(p.job));
+    } catch (err) {
+      p.reject(err as Error);
+    }
+  };
   for (const t of pool) {
-    const failAll = (err: Error) => {
-      for (const p of t.pending.values()) p.reject(err);
+    const drop = () => {
+      pool = pool.filter((x) => x !== t);
+      const orphans = [...t.pending.values()];
       t.pending.clear();
+      for (const p of orphans)
+        if (closed) p.reject(new Error('the bill renderer was closed before the job finished'));
+        else settleInPlace(p);
     };
     t.worker.on('message', (m: { id: number; result?: unknown[]; error?: string }) => {
       const p = t.pending.get(m.id);
@@ -68,15 +91,16 @@ export function threadRenderer(threads: number): BillRenderer {
       if (m.error !== undefined) p.reject(new Error(`bill rendering failed: ${m.error}`));
       else p.resolve(m.result!);
     });
-    t.worker.on('error', (err) => failAll(err));
-    t.worker.on('exit', (code) => failAll(new Error(`a bill render thread stopped (exit code ${code})`)));
+    t.worker.on('error', drop);
+    t.worker.on('exit', drop);
   }
   const run = (job: RenderJob): Promise<unknown[]> => {
     if (closed) return Promise.reject(new Error('the bill renderer is closed'));
+    if (pool.length === 0) return Promise.resolve().then(() => renderInPlace(job));
     const t = pool.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = nextId++;
     return new Promise((resolve, reject) => {
-      t.pending.set(id, { resolve, reject });
+      t.pending.set(id, { job, resolve, reject });
       t.worker.postMessage({ ...job, id });
     });
   };

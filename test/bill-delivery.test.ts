@@ -406,6 +406,25 @@ describe('render threads', () => {
     await expect(threads.print([], [])).rejects.toThrow(/closed/);
   });
 
+  test('when the threads cannot start, the bills render in place all the same', async () => {
+    const bills = await t.db.bill.findMany({ where: { status: 'ISSUED' }, orderBy: { id: 'asc' }, take: 2 });
+    const views = await Promise.all(bills.map((b) => loadBillView(t.db, b.id)));
+    const threads = threadRenderer(2, path.join(tmp, 'no-such-render-thread.cjs'));
+    try {
+      const [email, print] = await Promise.all([threads.email(views), threads.print(views, [true, false])]);
+      expect(email.map((e) => e.contentHash)).toEqual(
+        (await inPlaceRenderer.email(views)).map((e) => e.contentHash),
+      );
+      expect(print).toEqual(await inPlaceRenderer.print(views, [true, false]));
+      // and later jobs too, once every thread is gone
+      expect((await threads.print(views, [true, true])).map((p) => p.contentHash)).toEqual(
+        (await inPlaceRenderer.print(views, [true, true])).map((p) => p.contentHash),
+      );
+    } finally {
+      await threads.close();
+    }
+  });
+
   test('small deliveries render in place; large ones on threads when there are any', async () => {
     expect(rendererFor(10, 2)).toBe(inPlaceRenderer);
     expect(rendererFor(100_000, 0)).toBe(inPlaceRenderer);
