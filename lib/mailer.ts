@@ -84,7 +84,9 @@ export function createMailer(smtpUrl: string, from: string): Mailer {
   return {
     async send(msg) {
       const { raw, messageId, envelope } = buildMessage({ ...msg, from: sender });
-      await transport.sendMail({ envelope, raw });
+      // The id is already in the raw message; given here too, nodemailer does not draw a random
+      // one of its own for every message.
+      await transport.sendMail({ envelope, raw, messageId: `<${messageId}>` });
       return { messageId: `<${messageId}>` }; // as in the Message-ID header
     },
     async verify() {
