@@ -47,3 +47,14 @@ export function printArtifacts(view: BillView, withHash: boolean): PrintArtifact
   const pages = layOutBill(view);
   return withHash ? { pages, contentHash: printContentHash(billPdf(view, pages)) } : { pages };
 }
+
+/** A slice of bills to render for one channel; `withHash[i]`: whether bill i needs its hash. */
+export type RenderJob =
+  | { kind: 'email'; views: BillView[] }
+  | { kind: 'print'; views: BillView[]; withHash: boolean[] };
+
+/** What a job renders, bill by bill, wherever it runs. */
+export const renderJob = (job: RenderJob): (EmailArtifacts | PrintArtifacts)[] =>
+  job.kind === 'email'
+    ? job.views.map(emailArtifacts)
+    : job.views.map((v, i) => printArtifacts(v, job.withHash[i]!));

@@ -7,12 +7,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { emailArtifacts, printArtifacts, type EmailArtifacts, type PrintArtifacts } from './bill-artifacts';
+import { renderJob, type EmailArtifacts, type PrintArtifacts, type RenderJob } from './bill-artifacts';
 import type { BillView } from './bill-render';
-
-export type RenderJob =
-  | { kind: 'email'; views: BillView[] }
-  | { kind: 'print'; views: BillView[]; withHash: boolean[] };
 
 export interface BillRenderer {
   email(views: BillView[]): Promise<EmailArtifacts[]>;
@@ -23,8 +19,8 @@ export interface BillRenderer {
 
 /** Renders on the calling thread. */
 export const inPlaceRenderer: BillRenderer = {
-  email: async (views) => views.map(emailArtifacts),
-  print: async (views, withHash) => views.map((v, i) => printArtifacts(v, withHash[i]!)),
+  email: async (views) => renderJob({ kind: 'email', views }) as EmailArtifacts[],
+  print: async (views, withHash) => renderJob({ kind: 'print', views, withHash }) as PrintArtifacts[],
   close: async () => undefined,
 };
 
@@ -48,11 +44,6 @@ interface Pending {
   reject(err: Error): void;
 }
 
-const renderInPlace = (job: RenderJob): unknown[] =>
-  job.kind === 'email'
-    ? job.views.map(emailArtifacts)
-    : job.views.map((v, i) => printArtifacts(v, job.withHash[i]!));
-
 /**
  * `threads` worker threads; each job goes to the one with the fewest waiting. A thread that cannot
  * start or dies (not a bill that fails to render: that error is the job's) is dropped, and its jobs
@@ -70,7 +61,7 @@ export function threadRenderer(
   let closed = false;
   const settleInPlace = (p: Pending) => {
     try {
-      p.resolve(renderInPlace(p.job));
+      p.resolve(renderJob(p.job));
     } catch (err) {
       p.reject(err as Error);
     }
@@ -96,7 +87,7 @@ export function threadRenderer(
   }
   const run = (job: RenderJob): Promise<unknown[]> => {
     if (closed) return Promise.reject(new Error('the bill renderer is closed'));
-    if (pool.length === 0) return Promise.resolve().then(() => renderInPlace(job));
+    if (pool.length === 0) return Promise.resolve().then(() => renderJob(job));
     const t = pool.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = nextId++;
     return new Promise((resolve, reject) => {
