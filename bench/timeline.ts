@@ -213,11 +213,11 @@ export async function run(opts: BenchOptions): Promise<Result> {
         notes: [
           "Rows were inserted in time order across accounts (as a live system writes them), so one account's events are spread over the heap, not clustered.",
           'Random accounts hold 50 events, one page at the default limit of 50, so only the big account has a page 2; each client repeats: random, random, big page 1 → big page 2 (its cursor).',
-          "The load client is a separate Node process (node:http, a keep-alive socket per client); it, the API and Postgres share the machine's cores, so every figure of CPU per request is taken from the others. Latency is closed-loop: each client sends its next request when the last one answers, so p95 < 20 ms at 50 clients needs about 2,500 requests/s or more.",
+          "The load client is a separate Node process (node:http, a keep-alive socket per client); it, the API and Postgres share the machine's cores, so every figure of CPU per request is taken from the others. Latency is closed-loop: each client sends its next request when the last one answers, so the mean latency is 50 ÷ the rate (20 ms at 2,500 requests/s), and p95 < 20 ms needs a rate well above that: here p95 runs about 1.5 × p50.",
           `Latency is per request as the client sees it, over loopback, after a ${WARMUP_MS / 1000} s warm-up at the same concurrency; the API runs with a silent logger and the csr demo key.`,
           'The reference figures run the same client and mix against a bare node:http server answering one fixed page (no Express, no database): what the machine allowed at that moment.',
           `The API ran as ${apiProcesses} process${apiProcesses > 1 ? 'es (node:cluster workers sharing the port, each with its own pool of 10 and key cache)' : ' (in the benchmark process)'}.`,
-          'Each request makes 1 query (the account check and the page in one statement, prepared once per connection, each event returned as JSON text the API sends as it is); the API key is looked up once and then trusted for 10 s from the verified-key cache.',
+          'Each request makes 1 query (the account check and the page in one statement, prepared once per connection, each event returned as the JSON text stored with it, which the API sends as it is); the API key is looked up once and then trusted for 10 s from the verified-key cache.',
           'Postgres CPU per request is the CPU time of the server process and its backends over the measured phase (from /proc), divided by the requests.',
           `Page 2 of the big account (EXPLAIN ANALYZE of the statement the service runs): ${planSummary(plan)}; full plan in the result file.`,
         ],

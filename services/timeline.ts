@@ -85,16 +85,14 @@ interface PageRow {
   item: string | null;
 }
 
-/** occurred_at as JavaScript's toISOString() writes it (the column holds milliseconds). */
-const ISO_UTC = `to_char(t.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
 /**
  * The statement behind one page: the account check and the page in one round trip (an account
  * with no matching events is one row of nulls; an unknown account is no row). The cursor condition
  * is a row comparison, which the (account_id, occurred_at desc, id desc) index serves as a range
- * however deep the page. Each event comes back as its JSON text, written by the database, so the
- * API sends it without parsing it. Exported so the benchmark can EXPLAIN exactly what the service
- * runs.
+ * however deep the page. Each event comes back as its JSON text, written once with the event (the
+ * generated column `item`, migration 20261206000000_timeline_item_json), so neither the database
+ * nor the API builds or parses it per read. Exported so the benchmark can EXPLAIN exactly what the
+ * service runs.
  */
 export function timelinePageSql(accountId: string, q: z.infer<typeof ZTimelineQuery>) {
   const kinds = q.kind
@@ -122,13 +120,8 @@ export function timelinePageSql(accountId: string, q: z.infer<typeof ZTimelineQu
   const text = `SELECT p.item
      FROM account a
      LEFT JOIN LATERAL (
-       SELECT row_to_json(e)::text AS item, t.occurred_at, t.id
+       SELECT t.item, t.occurred_at, t.id
        FROM timeline_event t
-       CROSS JOIN LATERAL (
-         SELECT t.id::text AS "id", t.account_id AS "accountId", ${ISO_UTC} AS "occurredAt",
-                t.kind AS "kind", t.entity_type AS "entityType", t.entity_id AS "entityId",
-                t.summary AS "summary", t.actor AS "actor", t.data AS "data"
-       ) e
        WHERE ${where.join(' AND ')}
        ORDER BY t.occurred_at DESC, t.id DESC
        LIMIT ${param(q.limit + 1)}
@@ -141,8 +134,10 @@ export function timelinePageSql(accountId: string, q: z.infer<typeof ZTimelineQu
 /**
  * One page of the account's timeline, newest first, as the JSON text of
  * `{ accountId, items: TimelineItem[], nextCursor }`. Straight on the pg pool as a prepared
- * statement, with the JSON written by the database: this is the most-read route, and parsing,
- * planning and re-serialising the page cost more CPU than the index range scan itself.
+ * statement, with each event's JSON as it was stored: this is the most-read route, and parsing,
+ * planning and re-serialising the page cost more CPU than the index range scan itself. (One row
+ * per event, not the page aggregated into one: the aggregate's sort cost the database more than
+ * the rows cost the API.)
  */
 export async function accountTimelineJson(
   db: Db,

@@ -544,6 +544,50 @@ describe('account timeline', () => {
     expect(typeof res.body.nextCursor).toBe('string');
   });
 
+  test('the JSON stored with each event reads back exactly as the row it was written from', async () => {
+    // Text that JSON must escape, characters outside the BMP, no data at all, and data with
+    // nesting, written straight to the table (as every writer does) and read through the API.
+    const other = await seedAccount(app, 8);
+    const awkward = [
+      { summary: 'Quote " backslash \\ slash / tab \t newline \n bell \u0007 </script>', data: null },
+      {
+        summary: 'Señora Núñez paid 💧 in full',
+        data: { nested: { list: [1, 'two', null, true] }, cents: 123456 },
+      },
+    ];
+    const written = [];
+    for (const [i, a] of awkward.entries()) {
+      written.push(
+        await app.t.db.timelineEvent.create({
+          data: {
+            accountId: other.accountId,
+            occurredAt: new Date(Date.UTC(2030, 0, 1 + i, 23, 59, 59, 7 + i)),
+            kind: 'test.awkward',
+            entityType: 'test',
+            entityId: `awkward-${i}`,
+            summary: a.summary,
+            actor: 'tester "one"',
+            data: a.data ?? undefined,
+          },
+        }),
+      );
+    }
+    const res = await timeline(other.accountId, '?kind=test.awkward');
+    expect(res.body.items).toEqual(
+      written.reverse().map((w) => ({
+        id: w.id.toString(),
+        accountId: w.accountId,
+        occurredAt: w.occurredAt.toISOString(),
+        kind: w.kind,
+        entityType: w.entityType,
+        entityId: w.entityId,
+        summary: w.summary,
+        actor: w.actor,
+        data: w.data,
+      })),
+    );
+  });
+
   test('paging with limit=3 and the cursor returns everything once, in order, then stops', async () => {
     const pages: string[][] = [];
     let cursor: string | null = null;
