@@ -26,6 +26,7 @@ import { query } from '../lib/db/bulk';
 import { validateCycle } from './bill-cycle/validate-reads';
 import { RatingMemo, rateBills } from './bill-cycle/rate-bills';
 import { issueBills } from './bill-cycle/issue-bills';
+import { laneSplits } from './bill-cycle/lanes';
 import { assessRunLateCharges } from './bill-cycle/late-charges';
 import { handOffAccounts } from './bill-cycle/hand-off';
 
@@ -166,8 +167,22 @@ export function createBillingActivities(deps: BillingActivityDeps) {
       return db.readException.count({ where: { cycleRunId: i.runId, status: 'OPEN' } });
     },
 
-    /** Rates the next `limit` accounts after `afterAccountId` into DRAFT bills. */
-    async rateBatch(i: { runId: string; afterAccountId: string | null; limit: number }) {
+    /**
+     * Where to split the run's accounts into `lanes` ranges of about equal size, rated and issued
+     * side by side (domain/billing/lanes.ts).
+     */
+    async planCycleLanes(i: { runId: string; lanes: number }): Promise<string[]> {
+      const { run } = await loadRun(i.runId);
+      return laneSplits(db, run.cycleId, i.lanes);
+    },
+
+    /** Rates the next `limit` accounts after `afterAccountId` (within its lane) into DRAFT bills. */
+    async rateBatch(i: {
+      runId: string;
+      afterAccountId: string | null;
+      throughAccountId?: string | null;
+      limit: number;
+    }) {
       const { run, calendar } = await loadRun(i.runId);
       // Read per batch: a rider rate the board sets while a cycle waits is in force for its rating.
       const tariff = await effectiveTariff(db, baseTariff);
@@ -175,7 +190,12 @@ export function createBillingActivities(deps: BillingActivityDeps) {
     },
 
     /** DRAFT → ISSUED for a batch: the bill becomes immutable and its charge is posted. */
-    async issueBatch(i: { runId: string; afterAccountId: string | null; limit: number }) {
+    async issueBatch(i: {
+      runId: string;
+      afterAccountId: string | null;
+      throughAccountId?: string | null;
+      limit: number;
+    }) {
       return issueBills(db, i);
     },
 

@@ -1,6 +1,7 @@
-// billCycle replays: cycles recorded with earlier workflow code (test/fixtures/bill-cycle-v1) must
-// replay against the current code command for command, or a deploy would break the cycles running
-// at the time; and a cycle run now replays as well.
+// billCycle replays: cycles recorded with earlier workflow code (test/fixtures/bill-cycle-v1: before
+// the 2,000-account batches; bill-cycle-v2: before lanes) must replay against the current code
+// command for command, or a deploy would break the cycles running at the time; and a cycle run now
+// replays as well.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -13,16 +14,21 @@ import { createTimeSkippingEnv, workflowBundle } from './helpers/temporal';
 
 jest.setTimeout(120_000);
 
-const FIXTURES = path.join(__dirname, 'fixtures', 'bill-cycle-v1');
+const recorded = (version: string) => {
+  const dir = path.join(__dirname, 'fixtures', version);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.pb'))
+    .map((f) => path.join(dir, f));
+};
 
-test.each(readdirSync(FIXTURES).filter((f) => f.endsWith('.pb')))(
-  'a cycle recorded before the 2,000-account batches (%s) replays unchanged',
-  async (file) => {
-    const history = temporal.api.history.v1.History.decode(readFileSync(path.join(FIXTURES, file)));
-    // Throws DeterminismViolationError if the current code would issue other commands.
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);
-  },
-);
+test.each([
+  ...recorded('bill-cycle-v1').map((f) => ['before the 2,000-account batches', path.basename(f), f]),
+  ...recorded('bill-cycle-v2').map((f) => ['before lanes', path.basename(f), f]),
+])('a cycle recorded %s (%s) replays unchanged', async (_when, file, full) => {
+  const history = temporal.api.history.v1.History.decode(readFileSync(full!));
+  // Throws DeterminismViolationError if the current code would issue other commands.
+  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);
+});
 
 describe('a cycle run with the current code', () => {
   let env: TestWorkflowEnvironment;
@@ -31,14 +37,26 @@ describe('a cycle run with the current code', () => {
   });
   afterAll(() => env?.teardown());
 
-  test('batches 2,000 accounts by default and replays', async () => {
+  test('rates and issues 2,000 accounts a batch in two lanes side by side by default, and replays', async () => {
     const accounts = Array.from({ length: 4500 }, (_, i) => String(100001 + i));
     const limits: number[] = [];
-    const page = (after: string | null, limit: number) => {
-      limits.push(limit);
-      const start = after ? accounts.indexOf(after) + 1 : 0;
-      return accounts.slice(start, start + limit);
+    const batches: { kind: string; first: string; last: string }[] = [];
+    const page = (
+      kind: string,
+      i: { afterAccountId: string | null; throughAccountId?: string | null; limit: number },
+    ) => {
+      limits.push(i.limit);
+      const batch = accounts
+        .filter(
+          (a) =>
+            (i.afterAccountId === null || a > i.afterAccountId) &&
+            (!i.throughAccountId || a <= i.throughAccountId),
+        )
+        .slice(0, i.limit);
+      if (batch.length) batches.push({ kind, first: batch[0]!, last: batch.at(-1)! });
+      return batch;
     };
+    let lanesAsked = 0;
     const activities: Partial<BillingActivities> = {
       async openCycleRun() {
         return {
@@ -64,12 +82,16 @@ describe('a cycle run with the current code', () => {
       async countOpenExceptions() {
         return 0;
       },
+      async planCycleLanes(i) {
+        lanesAsked = i.lanes;
+        return [accounts[2249]!];
+      },
       async rateBatch(i) {
-        const batch = page(i.afterAccountId, i.limit);
+        const batch = page('rate', i);
         return { lastAccountId: batch.at(-1) ?? null, drafted: batch.length, skipped: 0 };
       },
       async issueBatch(i) {
-        const batch = page(i.afterAccountId, i.limit);
+        const batch = page('issue', i);
         return {
           lastAccountId: batch.at(-1) ?? null,
           issued: batch.length,
@@ -103,6 +125,15 @@ describe('a cycle run with the current code', () => {
     );
     expect(result).toMatchObject({ stage: 'closed', drafted: 4500, issued: 4500, handedOff: 4100 });
     expect(new Set(limits)).toEqual(new Set([2000]));
+    expect(lanesAsked).toBe(2);
+    // Lane 1 is accounts 100001–102250, lane 2 the rest: each covered once, in batches of 2,000.
+    for (const kind of ['rate', 'issue'])
+      expect(batches.filter((b) => b.kind === kind).sort((a, b) => (a.first < b.first ? -1 : 1))).toEqual([
+        { kind, first: '100001', last: '102000' },
+        { kind, first: '102001', last: '102250' },
+        { kind, first: '102251', last: '104250' },
+        { kind, first: '104251', last: '104500' },
+      ]);
     const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, workflowId);
   });

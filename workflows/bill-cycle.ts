@@ -1,6 +1,6 @@
 // billCycle: one bill cycle for one billing period, `bill-cycle:<cycleId>:<period>`, end to end:
 // open → wait for the read window to close (or readsComplete) → validate reads → estimate the
-// missing ones → rate in batches
+// missing ones → rate in batches, a few lanes of accounts side by side
 // → hold for review when exceptions exceed the threshold (approve) → issue → deliver → sleep to
 // the due date + 1 → late payment charges → hand past-due accounts to collections → close.
 //
@@ -19,6 +19,7 @@ import {
 } from '@temporalio/workflow';
 import type { BillingActivities } from '../activities/billing';
 import { cyclePeriodFor, type CycleCalendar } from '../domain/billing/cycle-calendar';
+import { laneRanges, type LaneRange } from '../domain/billing/lanes';
 
 export interface BillCycleInput {
   cycleId: number;
@@ -30,6 +31,11 @@ export interface BillCycleInput {
   reviewThreshold?: number;
   /** Accounts per rating/issuing/hand-off activity. Default 2,000 (500 for runs started before). */
   batchSize?: number;
+  /**
+   * Ranges of accounts rated and issued side by side (domain/billing/lanes.ts). Default 2: one
+   * batch's database work overlaps another's rating, which one lane at a time cannot do.
+   */
+  lanes?: number;
 }
 
 export type Stage =
@@ -165,7 +171,16 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
   const est = await cycleDb.estimateMissingReads({ runId: opened.runId });
   p.estimated = est.estimated;
 
-  // 5. Rate in batches (draft bills). Accounts with open exceptions wait.
+  // 5. Rate in batches (draft bills), lane by lane side by side. Accounts with open exceptions wait.
+  // A cycle started before lanes keeps rating and issuing in one sequence of batches, as recorded.
+  const lanes: LaneRange[] | null = patched('cycle-lanes')
+    ? laneRanges(
+        await db.planCycleLanes({
+          runId: opened.runId,
+          lanes: Math.max(1, Math.floor(input.lanes ?? 2)),
+        }),
+      )
+    : null;
   await stage('rating');
   await rateAll();
 
@@ -186,17 +201,17 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
   await stage('issuing');
   p.issued = 0;
   p.issuedCents = '0';
-  for (let after: string | null = null; ; ) {
-    const r: Awaited<ReturnType<BillingActivities['issueBatch']>> = await db.issueBatch({
-      runId: opened.runId,
-      afterAccountId: after,
-      limit: batchSize,
-    });
-    p.issued += r.issued;
-    p.issuedCents = (BigInt(p.issuedCents) + BigInt(r.totalCents)).toString();
-    if (!r.lastAccountId) break;
-    after = r.lastAccountId;
-  }
+  await eachLane(async (lane) => {
+    for (let after = lane?.after ?? null; ; ) {
+      const r: Awaited<ReturnType<BillingActivities['issueBatch']>> = await db.issueBatch(
+        batchInput(after, lane),
+      );
+      p.issued += r.issued;
+      p.issuedCents = (BigInt(p.issuedCents) + BigInt(r.totalCents)).toString();
+      if (!r.lastAccountId) break;
+      after = r.lastAccountId;
+    }
+  });
 
   // 8. Deliver: email to paperless customers, the print mail-merge batch for the rest.
   await stage('delivering');
@@ -228,20 +243,35 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
   await stage('closed');
   return p;
 
+  /** Runs `batches` for each lane at once (for a cycle started before lanes: once, without one). */
+  async function eachLane(batches: (lane: LaneRange | null) => Promise<void>): Promise<void> {
+    await Promise.all((lanes ?? [null]).map(batches));
+  }
+
+  /** A rating or issuing batch's input: the next batch after `after`, within its lane. */
+  function batchInput(after: string | null, lane: LaneRange | null) {
+    return {
+      runId: opened.runId,
+      afterAccountId: after,
+      limit: batchSize,
+      ...(lane ? { throughAccountId: lane.through } : {}),
+    };
+  }
+
   async function rateAll(): Promise<void> {
     p.drafted = 0;
     p.skipped = 0;
-    for (let after: string | null = null; ; ) {
-      const r: Awaited<ReturnType<BillingActivities['rateBatch']>> = await db.rateBatch({
-        runId: opened.runId,
-        afterAccountId: after,
-        limit: batchSize,
-      });
-      p.drafted += r.drafted;
-      p.skipped += r.skipped;
-      if (!r.lastAccountId) break;
-      after = r.lastAccountId;
-    }
+    await eachLane(async (lane) => {
+      for (let after = lane?.after ?? null; ; ) {
+        const r: Awaited<ReturnType<BillingActivities['rateBatch']>> = await db.rateBatch(
+          batchInput(after, lane),
+        );
+        p.drafted += r.drafted;
+        p.skipped += r.skipped;
+        if (!r.lastAccountId) break;
+        after = r.lastAccountId;
+      }
+    });
     p.openExceptions = await db.countOpenExceptions({ runId: opened.runId });
   }
 }

@@ -1,7 +1,8 @@
 // Issuing one batch of a cycle run's regular bills: DRAFT → ISSUED (the bill becomes immutable),
 // each bill's CHARGE on the ledger under `bill:<id>:charge`, a 'bill.issued' timeline row per bill
 // and one audit row for the batch — all in one transaction. The batch is the next `limit` bills by
-// account, drafts and bills an earlier attempt already issued alike, so a retried batch covers
+// account (within the batch's lane, when it has one), drafts and bills an earlier attempt already
+// issued alike, so a retried batch covers
 // the same accounts, flips and posts only what is still a draft, and reports the same counts.
 import type { Db } from '../../lib/db/prisma';
 import { inTransaction, insertRows } from '../../lib/db/bulk';
@@ -29,7 +30,7 @@ interface BatchBill {
 
 export async function issueBills(
   db: Db,
-  i: { runId: string; afterAccountId: string | null; limit: number },
+  i: { runId: string; afterAccountId: string | null; throughAccountId?: string | null; limit: number },
 ): Promise<IssueBatchResult> {
   return inTransaction(db, async (c) => {
     const batch = (
@@ -38,9 +39,9 @@ export async function issueBills(
            bill_date::text, due_date::text, estimated
          FROM bill
          WHERE cycle_run_id = $1 AND kind = 'REGULAR' AND status IN ('DRAFT', 'ISSUED')
-           AND ($2::text IS NULL OR account_id > $2)
+           AND ($2::text IS NULL OR account_id > $2) AND ($4::text IS NULL OR account_id <= $4)
          ORDER BY account_id LIMIT $3`,
-        [i.runId, i.afterAccountId, i.limit],
+        [i.runId, i.afterAccountId, i.limit, i.throughAccountId ?? null],
       )
     ).rows;
     if (batch.length === 0) return { lastAccountId: null, issued: 0, totalCents: '0' };

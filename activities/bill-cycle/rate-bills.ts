@@ -101,7 +101,14 @@ interface InputRow {
  * run (one row per result, or one row with no result) and its regular bill of the run, if any.
  * Results are in service, then meter order, so a bill's lines come out in the same order each time.
  */
-async function loadInputs(db: Db, cycleId: number, runId: string, after: string | null, limit: number) {
+async function loadInputs(
+  db: Db,
+  cycleId: number,
+  runId: string,
+  after: string | null,
+  through: string | null,
+  limit: number,
+) {
   return query<InputRow>(
     db,
     // LATERAL: each account's rows by index, so a batch costs the same however large the run.
@@ -109,6 +116,7 @@ async function loadInputs(db: Db, cycleId: number, runId: string, after: string 
        SELECT a.id, a.class, a.premise_id, c.language
        FROM account a JOIN customer c ON c.id = a.customer_id
        WHERE a.bill_cycle = $1 AND a.status = 'ACTIVE' AND ($3::text IS NULL OR a.id > $3)
+         AND ($5::text IS NULL OR a.id <= $5)
        ORDER BY a.id LIMIT $4
      )
      SELECT acc.id AS account_id, acc.class, acc.language, b.status AS bill_status, x.*
@@ -126,7 +134,7 @@ async function loadInputs(db: Db, cycleId: number, runId: string, after: string 
        WHERE r.cycle_run_id = $2 AND r.account_id = acc.id
      ) x ON true
      ORDER BY acc.id, x.meter_service, x.meter_id`,
-    [cycleId, runId, after, limit],
+    [cycleId, runId, after, limit, through],
   );
 }
 
@@ -409,7 +417,10 @@ async function writeDrafts(
   });
 }
 
-/** Rates the next `limit` accounts of the run after `afterAccountId` into DRAFT bills. */
+/**
+ * Rates the next `limit` accounts of the run after `afterAccountId` (and up to `throughAccountId`,
+ * the end of the batch's lane, when given) into DRAFT bills.
+ */
 export async function rateBills(
   db: Db,
   i: {
@@ -419,10 +430,18 @@ export async function rateBills(
     tariff: Tariff;
     memo: RatingMemo;
     afterAccountId: string | null;
+    throughAccountId?: string | null;
     limit: number;
   },
 ): Promise<RateBatchResult> {
-  const rows = await loadInputs(db, i.cycleId, i.runId, i.afterAccountId, i.limit);
+  const rows = await loadInputs(
+    db,
+    i.cycleId,
+    i.runId,
+    i.afterAccountId,
+    i.throughAccountId ?? null,
+    i.limit,
+  );
   if (rows.length === 0) return { lastAccountId: null, drafted: 0, skipped: 0 };
   const byAccount = new Map<string, InputRow[]>();
   for (const r of rows) {
