@@ -44,6 +44,7 @@ export const ZStartRun = z
     autoApprove: z.boolean().optional(),
     reviewThreshold: z.number().min(0).max(1).optional(),
     batchSize: z.number().int().min(10).max(5000).optional(),
+    lanes: z.number().int().min(1).max(8).optional(),
   })
   .strict();
 
