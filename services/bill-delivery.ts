@@ -72,7 +72,9 @@ import { printOrder, PrintBatchFile, type PrintBatchEntry } from '../lib/pdf/bil
 import { loadBillViews, parseMailingAddress, type BillView } from './bill-render';
 import { rendererFor, type BillRenderer } from './bill-render-pool';
 
-export { emailContentHash, printContentHash } from './bill-artifacts';
+import { billNoticeKey } from './bill-artifacts';
+
+export { billNoticeKey, emailContentHash, printContentHash } from './bill-artifacts';
 
 export interface DeliveryDeps {
   db: Db;
@@ -150,8 +152,6 @@ const PRINT_SLICE = 100;
  * the database. The batch files are still written one slice at a time, in print order.
  */
 const PRINT_SLICES_IN_FLIGHT = 3;
-
-export const billNoticeKey = (billId: string, channel: NoticeChannel) => `bill:${billId}:${channel}`;
 
 const sha256 = (content: string | Buffer) => createHash('sha256').update(content).digest('hex');
 
@@ -364,7 +364,7 @@ async function emailSlice(
   retryLater: { billId: string; error: string }[],
 ): Promise<void> {
   const { db, mailer } = deps;
-  const items = (await renderer.email([...views])).map((a, i) => ({
+  const items = (await renderer.email([...views], mailer.from)).map((a, i) => ({
     ...a,
     view: views[i]!,
     email: views[i]!.customer.email!.trim(),
@@ -389,21 +389,14 @@ async function emailSlice(
     async (item) => {
       const { view } = item;
       const key = billNoticeKey(view.billId, 'EMAIL');
+      if (!item.message) {
+        // An address no mail server would take: refused for good, as a 5xx would be.
+        released.push(key);
+        toPrint.set(view.billId, { recipient: item.email, error: item.refusal });
+        return;
+      }
       try {
-        const { messageId } = await mailer.send({
-          to: item.email,
-          subject: item.rendered.subject,
-          text: item.rendered.text,
-          html: item.rendered.html,
-          headers: { 'X-OpenCIS-Bill': view.billId, 'X-OpenCIS-Notice-Key': key },
-          attachments: [
-            {
-              filename: `bill-${view.accountId}-${view.billDate}.pdf`.replace(/[^A-Za-z0-9._-]/g, '_'),
-              content: item.pdf,
-              contentType: 'application/pdf',
-            },
-          ],
-        });
+        const { messageId } = await mailer.sendBuilt(item.message);
         sent.push({ item, messageId, at: new Date() });
       } catch (err) {
         const kind = classifySendError(err);

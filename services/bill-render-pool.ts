@@ -1,5 +1,5 @@
 // Where a delivery renders its bills. Rendering (Handlebars texts, the PDF layout, the PDF bytes,
-// the content hashes) is pure CPU, and a large delivery's own thread is also the one running its
+// the email messages, the content hashes) is pure CPU, and a large delivery's own thread is also the one running its
 // database round trips and mail sessions: measured at 20,000 bills, that thread was busy for 10 s
 // of an 11.5 s delivery while the machine had a third of its CPU to spare. Render threads take the
 // rendering off it. Small deliveries (a rebill, a final bill) render in place: starting a thread
@@ -8,10 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { renderJob, type EmailArtifacts, type PrintArtifacts, type RenderJob } from './bill-artifacts';
+import type { Mailbox } from '../lib/mime';
 import type { BillView } from './bill-render';
 
 export interface BillRenderer {
-  email(views: BillView[]): Promise<EmailArtifacts[]>;
+  /** Each bill's email from `from` (the mailer's sender). */
+  email(views: BillView[], from: Mailbox): Promise<EmailArtifacts[]>;
   /** `withHash[i]`: whether bill i needs its content hash (it is not in the batch yet). */
   print(views: BillView[], withHash: boolean[]): Promise<PrintArtifacts[]>;
   close(): Promise<void>;
@@ -19,7 +21,7 @@ export interface BillRenderer {
 
 /** Renders on the calling thread. */
 export const inPlaceRenderer: BillRenderer = {
-  email: async (views) => renderJob({ kind: 'email', views }) as EmailArtifacts[],
+  email: async (views, from) => renderJob({ kind: 'email', views, from }) as EmailArtifacts[],
   print: async (views, withHash) => renderJob({ kind: 'print', views, withHash }) as PrintArtifacts[],
   close: async () => undefined,
 };
@@ -96,10 +98,20 @@ export function threadRenderer(
     });
   };
   return {
-    async email(views) {
-      const out = (await run({ kind: 'email', views })) as EmailArtifacts[];
+    async email(views, from) {
+      const out = (await run({ kind: 'email', views, from })) as EmailArtifacts[];
       // A Buffer crosses the thread boundary as a plain Uint8Array.
-      return out.map((a) => ({ ...a, pdf: Buffer.from(a.pdf.buffer, a.pdf.byteOffset, a.pdf.byteLength) }));
+      return out.map((a) =>
+        a.message
+          ? {
+              ...a,
+              message: {
+                ...a.message,
+                raw: Buffer.from(a.message.raw.buffer, a.message.raw.byteOffset, a.message.raw.byteLength),
+              },
+            }
+          : a,
+      );
     },
     async print(views, withHash) {
       return (await run({ kind: 'print', views, withHash })) as PrintArtifacts[];

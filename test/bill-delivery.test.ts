@@ -10,10 +10,12 @@ import { parse } from 'csv-parse/sync';
 import type { Actor } from '../lib/audit';
 import { verifyAuditChain } from '../lib/audit-verify';
 import { createMailer, type Mailer } from '../lib/mailer';
+import { parseMailbox } from '../lib/mime';
 import { billPdf } from '../lib/pdf/bill-pdf';
 import { startSmtpCatcher, type SmtpCatcher } from '../lib/runtime/smtp-catcher';
 import { deliverBills, emailContentHash, PRINT_CSV_COLUMNS } from '../services/bill-delivery';
 import { loadBillView, renderBill, type BillView } from '../services/bill-render';
+import type { EmailArtifacts } from '../services/bill-artifacts';
 import { inPlaceRenderer, rendererFor, threadRenderer } from '../services/bill-render-pool';
 import { importLegacyExport } from '../services/import-legacy';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
@@ -372,21 +374,46 @@ describe('a bill cycle run delivered', () => {
 });
 
 describe('render threads', () => {
-  test('render the same texts, PDFs, pages and content hashes as rendering in place', async () => {
+  const FROM = parseMailbox('Millbrook Water & Light <billing@millbrook.example>');
+  /** A built email's content, without what each build draws anew (date, message id, boundaries). */
+  const content = async (e: EmailArtifacts) => {
+    const m = await simpleParser(e.message!.raw);
+    return {
+      from: m.from?.text,
+      to: (Array.isArray(m.to) ? m.to[0] : m.to)?.text,
+      subject: m.subject,
+      text: m.text,
+      html: m.html,
+      bill: m.headers.get('x-opencis-bill'),
+      key: m.headers.get('x-opencis-notice-key'),
+      attachments: m.attachments.map((a) => [a.filename, a.contentType, a.content.toString('base64')]),
+    };
+  };
+
+  test('render the same messages, PDFs, pages and content hashes as rendering in place', async () => {
     const bills = await t.db.bill.findMany({ where: { status: 'ISSUED' }, orderBy: { id: 'asc' }, take: 6 });
     expect(bills.length).toBeGreaterThan(3);
     const views = await Promise.all(bills.map((b) => loadBillView(t.db, b.id)));
     const withHash = views.map((_, i) => i % 2 === 0);
     const threads = threadRenderer(2);
     try {
-      const [email, print] = await Promise.all([threads.email(views), threads.print(views, withHash)]);
-      const local = await inPlaceRenderer.email(views);
+      const [email, print] = await Promise.all([threads.email(views, FROM), threads.print(views, withHash)]);
+      const local = await inPlaceRenderer.email(views, FROM);
       expect(email.map((e) => e.contentHash)).toEqual(local.map((e) => e.contentHash));
-      expect(email.map((e) => e.rendered)).toEqual(local.map((e) => e.rendered));
       for (const [i, e] of email.entries()) {
-        expect(Buffer.isBuffer(e.pdf)).toBe(true);
-        expect(e.pdf.equals(local[i]!.pdf)).toBe(true);
+        if (!views[i]!.customer.email) {
+          expect(e).toMatchObject({ message: null, refusal: expect.stringMatching(/address/) });
+          continue;
+        }
+        expect(Buffer.isBuffer(e.message!.raw)).toBe(true);
+        const [there, here] = [await content(e), await content(local[i]!)];
+        expect(there).toEqual(here);
+        expect(there).toMatchObject({
+          bill: views[i]!.billId,
+          attachments: [[expect.any(String), 'application/pdf', expect.any(String)]],
+        });
       }
+      expect(email.some((e) => e.message)).toBe(true);
       expect(print).toEqual(await inPlaceRenderer.print(views, withHash));
       expect(print.map((p) => p.contentHash === undefined)).toEqual(withHash.map((w) => !w));
     } finally {
@@ -399,7 +426,7 @@ describe('render threads', () => {
     try {
       const broken = { billId: 'B-BROKEN' } as unknown as BillView;
       await expect(threads.print([broken], [true])).rejects.toThrow(/bill rendering failed/);
-      await expect(threads.email([broken])).rejects.toThrow(/bill rendering failed/);
+      await expect(threads.email([broken], FROM)).rejects.toThrow(/bill rendering failed/);
     } finally {
       await threads.close();
     }
@@ -411,9 +438,12 @@ describe('render threads', () => {
     const views = await Promise.all(bills.map((b) => loadBillView(t.db, b.id)));
     const threads = threadRenderer(2, path.join(tmp, 'no-such-render-thread.cjs'));
     try {
-      const [email, print] = await Promise.all([threads.email(views), threads.print(views, [true, false])]);
+      const [email, print] = await Promise.all([
+        threads.email(views, FROM),
+        threads.print(views, [true, false]),
+      ]);
       expect(email.map((e) => e.contentHash)).toEqual(
-        (await inPlaceRenderer.email(views)).map((e) => e.contentHash),
+        (await inPlaceRenderer.email(views, FROM)).map((e) => e.contentHash),
       );
       expect(print).toEqual(await inPlaceRenderer.print(views, [true, false]));
       // and later jobs too, once every thread is gone
@@ -436,12 +466,15 @@ describe('render threads', () => {
 
 describe('when sending fails or races', () => {
   const failing = (err: object): Mailer & { calls: number } => {
+    const fail = async (): Promise<never> => {
+      m.calls++;
+      throw Object.assign(new Error('simulated mail failure'), err);
+    };
     const m = {
       calls: 0,
-      send: async () => {
-        m.calls++;
-        throw Object.assign(new Error('simulated mail failure'), err);
-      },
+      from: parseMailbox('billing@millbrook.example'),
+      send: fail,
+      sendBuilt: fail,
       verify: async () => true,
       close: () => undefined,
     };
@@ -484,6 +517,24 @@ describe('when sending fails or races', () => {
       skipped: 1,
     });
     expect(await mailCountTo(a.customer.email!)).toBe(0);
+  });
+
+  test('an address no message can be built for (a UTF-8 local part) goes to print with the reason', async () => {
+    const a = await accountOf({ language: 'en', paperless: true, email: { not: null } });
+    await t.db.customer.update({ where: { id: a.customerId }, data: { email: 'josé.núñez@example.org' } });
+    const bill = await issueBill(a.id, { cycleRunId: null });
+    const mailBefore = (await caughtMail()).length;
+    const r = await deliverBills(deps(), { billIds: [bill.id], actor });
+    expect(r).toMatchObject({ emailed: 0, printed: 1, skipped: 0 });
+    const notices = await t.db.notice.findMany({ where: { billId: bill.id } });
+    expect(notices.map((n) => n.channel)).toEqual(['PRINT']);
+    const printed = await t.db.auditEvent.findFirstOrThrow({
+      where: { action: 'bill.printed', entityId: bill.id },
+    });
+    expect(printed.after).toMatchObject({
+      emailRefused: { recipient: 'josé.núñez@example.org', error: expect.stringMatching(/address/) },
+    });
+    expect((await caughtMail()).length).toBe(mailBefore);
   });
 
   test('a send that may have gone out (timeout in DATA) keeps its claim: at most once', async () => {
