@@ -71,7 +71,6 @@ import type { Mailer } from '../lib/mailer';
 import { printOrder, PrintBatchFile, type PrintBatchEntry } from '../lib/pdf/bill-pdf';
 import { loadBillViews, parseMailingAddress, type BillView } from './bill-render';
 import { rendererFor, type BillRenderer } from './bill-render-pool';
-
 import { billNoticeKey } from './bill-artifacts';
 
 export { billNoticeKey, emailContentHash, printContentHash } from './bill-artifacts';

@@ -1,9 +1,9 @@
 // Where a delivery renders its bills. Rendering (Handlebars texts, the PDF layout, the PDF bytes,
-// the email messages, the content hashes) is pure CPU, and a large delivery's own thread is also the one running its
-// database round trips and mail sessions: measured at 20,000 bills, that thread was busy for 10 s
-// of an 11.5 s delivery while the machine had a third of its CPU to spare. Render threads take the
-// rendering off it. Small deliveries (a rebill, a final bill) render in place: starting a thread
-// costs more than they do.
+// the email messages, the content hashes) is pure CPU, and a large delivery's own thread is also
+// the one running its database round trips and mail sessions: measured at 20,000 bills, that
+// thread was busy for 10 s of an 11.5 s delivery while the machine had a third of its CPU to
+// spare. Render threads take the rendering off it. Small deliveries (a rebill, a final bill)
+// render in place: starting a thread costs more than they do.
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
