@@ -3,7 +3,10 @@
 import type { Db } from '../../lib/db/prisma';
 import { query } from '../../lib/db/bulk';
 
-/** Up to `lanes - 1` split points, ascending and distinct; none when the cycle has no accounts. */
+/**
+ * Up to `lanes - 1` split points, ascending (repeats, when the cycle has fewer accounts than lanes,
+ * are folded by laneRanges); none when the cycle has no accounts.
+ */
 export async function laneSplits(db: Db, cycleId: number, lanes: number): Promise<string[]> {
   if (lanes < 2) return [];
   const fractions = Array.from({ length: lanes - 1 }, (_, i) => (i + 1) / lanes);
@@ -13,6 +16,5 @@ export async function laneSplits(db: Db, cycleId: number, lanes: number): Promis
      FROM account WHERE bill_cycle = $1 AND status = 'ACTIVE'`,
     [cycleId, fractions],
   );
-  const splits = (row?.splits ?? []).filter((s): s is string => s !== null);
-  return splits.filter((s, i) => i === 0 || s !== splits[i - 1]);
+  return (row?.splits ?? []).filter((s): s is string => s !== null);
 }
