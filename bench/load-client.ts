@@ -1,13 +1,16 @@
-// HTTP load for the timeline benchmark, run in a child process so the client neither shares the
-// server's event loop nor counts in the server process's CPU time (they still share the machine's
-// cores with Postgres). node:http with a keep-alive agent, one socket per client, and a bounded loop
-// per client; no external tool. (Node's fetch cost about 0.36 ms of CPU per request here, node:http
-// about a third of that: on 2 cores the client's CPU is taken from the server under test.) The
-// child's body is plain JavaScript, so it needs no TypeScript loader.
-import { fork } from 'node:child_process';
+// HTTP load for the timeline benchmark, from a separate process so the client neither shares the
+// server's event loop nor counts in the server process's CPU time (it still shares the machine's
+// cores with the API and Postgres, so whatever CPU it spends is taken from the server under test).
+// Two clients: wrk (C, a Lua script for the mix) when it is installed, which costs the least CPU per
+// request; otherwise a Node child with node:http, a keep-alive agent, one socket per client and a
+// bounded loop per client. (Node's fetch cost about 0.36 ms of CPU per request here, node:http about
+// a third of that, wrk about a fifth of node:http.) The Node child's body is plain JavaScript, so it
+// needs no TypeScript loader. BENCH_LOAD_CLIENT=node forces the Node client.
+import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { percentile } from './harness';
 
 export interface LoadPlan {
   baseUrl: string;
@@ -24,9 +27,20 @@ export interface LoadPlan {
   seed: number;
 }
 
+/** Latency percentiles (ms) of `n` requests. */
+export interface LatencySummary {
+  n: number;
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
 export interface LoadResult {
-  /** Latencies in ms per request kind ('random p1', 'big p1', 'big p2'). */
-  latencies: Record<string, number[]>;
+  /** Which client made the load: wrk, or the Node child. */
+  client: 'wrk' | 'node';
+  all: LatencySummary;
+  /** Per request kind ('random p1', 'big p1', 'big p2'); the Node client only, wrk keeps one distribution. */
+  byKind: Record<string, LatencySummary>;
   errors: number;
   firstError: string | null;
   /** Wall time from the start of the measured phase until every client finished. */
@@ -189,8 +203,173 @@ function runClient<T>(mode: 'load' | 'walk', plan: LoadPlan): Promise<T> {
   }).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
-/** `concurrency` clients in a bounded loop: a warm-up, then `durationMs` measured. */
-export const runLoad = (plan: LoadPlan) => runClient<LoadResult>('load', plan);
+interface NodeLoadResult extends Omit<LoadResult, 'client' | 'all' | 'byKind'> {
+  latencies: Record<string, number[]>;
+}
+
+function summary(xs: number[]): LatencySummary {
+  const sorted = xs.slice().sort((a, b) => a - b);
+  return {
+    n: sorted.length,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+  };
+}
+
+/**
+ * `concurrency` clients, closed loop: a warm-up, then `durationMs` measured; wrk when it is
+ * installed (and BENCH_LOAD_CLIENT is not `node`), else the Node child.
+ */
+export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
+  if (process.env.BENCH_LOAD_CLIENT !== 'node' && wrkPath()) return runWrk(plan);
+  const { latencies, ...rest } = await runClient<NodeLoadResult>('load', plan);
+  const byKind = Object.fromEntries(Object.entries(latencies).map(([k, xs]) => [k, summary(xs)]));
+  return { client: 'node', all: summary(Object.values(latencies).flat()), byKind, ...rest };
+}
+
+let wrkFound: string | null | undefined;
+/** wrk on PATH (Debian's package `wrk`), or null. */
+export function wrkPath(): string | null {
+  if (wrkFound === undefined) {
+    try {
+      wrkFound = execFileSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' }).trim() || null;
+    } catch {
+      wrkFound = null;
+    }
+  }
+  return wrkFound;
+}
+
+// The mix of the Node client, by request number: random, random, big page 1, big page 2. wrk's
+// connections share one request generator, so page 2 uses the cursor page 1 returns (fetched once
+// beforehand: the data does not change during the run) instead of each connection's own answer.
+// done() prints one JSON line; latency is in microseconds.
+const WRK_LUA = String.raw`
+local p = OPENCIS_PLAN
+math.randomseed(p.seed)
+wrk.headers["Authorization"] = "Bearer " .. p.apiKey
+local big1, big2
+local n = 0
+-- Formatted once, in init: wrk adds the Host header only after the script's top level has run.
+init = function()
+  big1 = wrk.format("GET", p.big1)
+  big2 = wrk.format("GET", p.big2)
+end
+request = function()
+  n = n + 1
+  local k = n % 4
+  if k == 3 then return big1 end
+  if k == 0 then return big2 end
+  local id = p.randomPrefix .. string.format("%0" .. p.randomPad .. "d", math.random(p.randomCount))
+  return wrk.format("GET", "/accounts/" .. id .. "/timeline")
+end
+done = function(s, latency, requests)
+  local e = s.errors
+  io.write(string.format(
+    '\nOPENCIS {"requests":%d,"durationUs":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"p50":%d,"p95":%d,"p99":%d}\n',
+    s.requests, s.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+`;
+
+async function runWrk(plan: LoadPlan): Promise<LoadResult> {
+  const headers = { authorization: `Bearer ${plan.apiKey}` };
+  const big1 = `/accounts/${encodeURIComponent(plan.bigAccountId)}/timeline`;
+  const first = (await (await fetch(plan.baseUrl + big1, { headers })).json()) as {
+    nextCursor?: string | null;
+  };
+  const big2 = first.nextCursor ? `${big1}?cursor=${encodeURIComponent(first.nextCursor)}` : big1;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'opencis-wrk-'));
+  const script = path.join(dir, 'timeline.lua');
+  const luaPlan = { ...plan, big1, big2 };
+  writeFileSync(
+    script,
+    `OPENCIS_PLAN = ${luaTable(luaPlan)}
+${WRK_LUA}`,
+  );
+  // One wrk thread holds the 50 connections: a second would only take CPU from the server.
+  const wrk = (ms: number) =>
+    runWrkOnce([
+      '-t1',
+      `-c${plan.concurrency}`,
+      `-d${Math.max(1, Math.round(ms / 1000))}s`,
+      '--timeout',
+      '10s',
+      '-s',
+      script,
+      plan.baseUrl,
+    ]);
+  try {
+    if (plan.warmupMs > 0) await wrk(plan.warmupMs);
+    const r = await wrk(plan.durationMs);
+    const errors = r.connect + r.read + r.write + r.status + r.timeout;
+    const ms = (us: number) => us / 1000;
+    return {
+      client: 'wrk',
+      all: { n: r.requests, p50: ms(r.p50), p95: ms(r.p95), p99: ms(r.p99) },
+      byKind: {},
+      errors,
+      firstError: errors
+        ? `wrk: connect ${r.connect}, read ${r.read}, write ${r.write}, non-2xx ${r.status}, timeout ${r.timeout}`
+        : null,
+      wallMs: r.durationUs / 1000,
+      clientCpuMs: r.cpuMs,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface WrkSummary {
+  requests: number;
+  durationUs: number;
+  connect: number;
+  read: number;
+  write: number;
+  status: number;
+  timeout: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  cpuMs: number;
+}
+
+/** One wrk run under bash's `time`, which reports the CPU wrk used (user and system seconds). */
+function runWrkOnce(args: string[]): Promise<WrkSummary> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'bash',
+      ['-c', 'TIMEFORMAT="OPENCIS_CPU %3U %3S"; time "$0" "$@"', wrkPath()!, ...args],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const line = /^OPENCIS (\{.*\})$/m.exec(out);
+      const cpu = /OPENCIS_CPU ([\d.]+) ([\d.]+)/.exec(err);
+      if (code !== 0 || !line || !cpu) {
+        reject(new Error(`wrk failed (exit ${code}): ${(err || out).slice(-500)}`));
+        return;
+      }
+      const r = JSON.parse(line[1]!) as Omit<WrkSummary, 'cpuMs'>;
+      resolve({ ...r, cpuMs: (Number(cpu[1]) + Number(cpu[2])) * 1000 });
+    });
+  });
+}
+
+/** A Lua table literal of a flat object of strings and numbers. */
+function luaTable(o: Record<string, unknown>): string {
+  const value = (v: unknown) => (typeof v === 'number' ? String(v) : JSON.stringify(String(v)));
+  return `{ ${Object.entries(o)
+    .map(([k, v]) => `${k} = ${value(v)}`)
+    .join(', ')} }`;
+}
 
 /** One client, sequentially, after a warm-up: every page of the big account (5 times), then 50 random accounts. */
 export const walkPages = (plan: LoadPlan) => runClient<WalkResult>('walk', plan);

@@ -15,16 +15,7 @@ import { createPrisma } from '../lib/db/prisma';
 import { createLogger } from '../lib/logger';
 import { timelinePageSql } from '../services/timeline';
 import { seedDemoUsers } from '../services/users';
-import {
-  MiB,
-  percentile,
-  timed,
-  withClient,
-  withServer,
-  type BenchOptions,
-  type Figure,
-  type Result,
-} from './harness';
+import { MiB, timed, withClient, withServer, type BenchOptions, type Figure, type Result } from './harness';
 import { runLoad, walkPages, type LoadPlan } from './load-client';
 
 export const name = 'timeline';
@@ -125,13 +116,8 @@ export async function run(opts: BenchOptions): Promise<Result> {
 
       opts.log('  reference: the same load on a bare node:http server answering a big account page…');
       const bare = await bareServerLoad(loadPlan);
-      const bareAll = Object.values(bare.latencies)
-        .flat()
-        .sort((a, b) => a - b);
 
-      const kinds = Object.keys(load.latencies);
-      const all = kinds.flatMap((k) => load.latencies[k]!).sort((a, b) => a - b);
-      const total = all.length;
+      const total = load.all.n;
       const figures: Figure[] = [
         { figure: 'data: timeline rows', value: Number(size.rows), unit: 'rows' },
         { figure: 'data: load time (insert + index + vacuum analyze)', value: loaded.ms / 1000, unit: 's' },
@@ -139,25 +125,20 @@ export async function run(opts: BenchOptions): Promise<Result> {
         { figure: `${CONCURRENCY} clients: requests`, value: total, unit: 'requests' },
         { figure: `${CONCURRENCY} clients: rate`, value: total / (load.wallMs / 1000), unit: 'requests/s' },
         { figure: `${CONCURRENCY} clients: errors`, value: load.errors, unit: 'requests' },
-        { figure: `${CONCURRENCY} clients: all p50`, value: percentile(all, 50), unit: 'ms' },
+        { figure: `${CONCURRENCY} clients: all p50`, value: load.all.p50, unit: 'ms' },
         {
           figure: `${CONCURRENCY} clients: all p95`,
-          value: percentile(all, 95),
+          value: load.all.p95,
           unit: 'ms',
           target: `< ${P95_TARGET_MS}`,
         },
-        { figure: `${CONCURRENCY} clients: all p99`, value: percentile(all, 99), unit: 'ms' },
+        { figure: `${CONCURRENCY} clients: all p99`, value: load.all.p99, unit: 'ms' },
       ];
-      for (const k of kinds) {
-        const xs = load.latencies[k]!.sort((a, b) => a - b);
+      for (const [k, x] of Object.entries(load.byKind)) {
         figures.push(
-          {
-            figure: `${CONCURRENCY} clients: ${k} (n=${xs.length}) p50`,
-            value: percentile(xs, 50),
-            unit: 'ms',
-          },
-          { figure: `${CONCURRENCY} clients: ${k} p95`, value: percentile(xs, 95), unit: 'ms' },
-          { figure: `${CONCURRENCY} clients: ${k} p99`, value: percentile(xs, 99), unit: 'ms' },
+          { figure: `${CONCURRENCY} clients: ${k} (n=${x.n}) p50`, value: x.p50, unit: 'ms' },
+          { figure: `${CONCURRENCY} clients: ${k} p95`, value: x.p95, unit: 'ms' },
+          { figure: `${CONCURRENCY} clients: ${k} p99`, value: x.p99, unit: 'ms' },
         );
       }
       figures.push(
@@ -185,11 +166,11 @@ export async function run(opts: BenchOptions): Promise<Result> {
         },
         {
           figure: `reference, bare node:http: ${CONCURRENCY} clients rate`,
-          value: bareAll.length / (bare.wallMs / 1000),
+          value: bare.all.n / (bare.wallMs / 1000),
           unit: 'requests/s',
         },
-        { figure: 'reference, bare node:http: p50', value: percentile(bareAll, 50), unit: 'ms' },
-        { figure: 'reference, bare node:http: p95', value: percentile(bareAll, 95), unit: 'ms' },
+        { figure: 'reference, bare node:http: p50', value: bare.all.p50, unit: 'ms' },
+        { figure: 'reference, bare node:http: p95', value: bare.all.p95, unit: 'ms' },
       );
       return {
         name,
@@ -205,6 +186,7 @@ export async function run(opts: BenchOptions): Promise<Result> {
           pgPool: 10,
           referenceBareErrors: bare.errors,
           apiProcesses,
+          loadClient: load.client,
           loadErrorSample: load.firstError,
           bigAccountPageMediansMs: walk.pageMedians.map((m) => Math.round(m * 100) / 100),
           page2Plan: plan,
@@ -212,8 +194,8 @@ export async function run(opts: BenchOptions): Promise<Result> {
         figures,
         notes: [
           "Rows were inserted in time order across accounts (as a live system writes them), so one account's events are spread over the heap, not clustered.",
-          'Random accounts hold 50 events, one page at the default limit of 50, so only the big account has a page 2; each client repeats: random, random, big page 1 → big page 2 (its cursor).',
-          "The load client is a separate Node process (node:http, a keep-alive socket per client); it, the API and Postgres share the machine's cores, so every figure of CPU per request is taken from the others. Latency is closed-loop: each client sends its next request when the last one answers, so the mean latency is 50 ÷ the rate (20 ms at 2,500 requests/s), and p95 < 20 ms needs a rate well above that: here p95 runs about 1.5 × p50.",
+          'Random accounts hold 50 events, one page at the default limit of 50, so only the big account has a page 2; the mix repeats: random, random, big page 1 → big page 2 (through the cursor page 1 returns).',
+          `The load client is ${load.client === 'wrk' ? 'wrk (one thread, 50 keep-alive connections, a Lua script for the mix)' : 'a separate Node process (node:http, a keep-alive socket per client; wrk is not installed or BENCH_LOAD_CLIENT=node)'}; it, the API and Postgres share the machine's cores, so every figure of CPU per request is taken from the others. Latency is closed-loop: each client sends its next request when the last one answers, so the mean latency is 50 ÷ the rate (20 ms at 2,500 requests/s), and p95 < 20 ms needs a rate well above that: here p95 runs about 1.5 × p50.`,
           `Latency is per request as the client sees it, over loopback, after a ${WARMUP_MS / 1000} s warm-up at the same concurrency; the API runs with a silent logger and the csr demo key.`,
           'The reference figures run the same client and mix against a bare node:http server answering one fixed page (no Express, no database): what the machine allowed at that moment.',
           `The API ran as ${apiProcesses} process${apiProcesses > 1 ? 'es (node:cluster workers sharing the port, each with its own pool of 10 and key cache)' : ' (in the benchmark process)'}.`,
