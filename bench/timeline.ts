@@ -199,7 +199,7 @@ export async function run(opts: BenchOptions): Promise<Result> {
           `Latency is per request as the client sees it, over loopback, after a ${WARMUP_MS / 1000} s warm-up at the same concurrency; the API runs with a silent logger and the csr demo key.`,
           'The reference figures run the same client and mix against a bare node:http server answering one fixed page (no Express, no database): what the machine allowed at that moment.',
           `The API ran as ${apiProcesses} process${apiProcesses > 1 ? 'es (node:cluster workers sharing the port, each with its own pool of 10 and key cache)' : ' (in the benchmark process)'}.`,
-          'Each request makes 1 query (the account check and the page in one statement, prepared once per connection, each event returned as the JSON text stored with it, which the API sends as it is); the API key is looked up once and then trusted for 10 s from the verified-key cache.',
+          'Each request makes 1 query (the page behind a one-time check of the account, prepared once per connection; an empty page would ask again whether the account exists; each event returned as the JSON text stored with it, which the API sends as it is); the API key is looked up once and then trusted for 10 s from the verified-key cache.',
           'Postgres CPU per request is the CPU time of the server process and its backends over the measured phase (from /proc), divided by the requests.',
           `Page 2 of the big account (EXPLAIN ANALYZE of the statement the service runs): ${planSummary(plan)}; full plan in the result file.`,
         ],

@@ -588,6 +588,26 @@ describe('account timeline', () => {
     );
   });
 
+  test('an unknown account is 404 even when events name it; a known one with no match is an empty page', async () => {
+    // A read file may name an account that does not exist; its exception's event carries that id.
+    await app.t.db.timelineEvent.create({
+      data: {
+        accountId: 'NO-SUCH-ACCT-9',
+        occurredAt: new Date(),
+        kind: 'read.exception',
+        entityType: 'meter',
+        entityId: 'M-X',
+        summary: 'Read exception on an unknown account',
+        actor: 'system',
+      },
+    });
+    const unknown = await app.call('csr', 'GET', '/accounts/NO-SUCH-ACCT-9/timeline');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.message).toContain('NO-SUCH-ACCT-9');
+    const empty = await timeline(acct.accountId, '?kind=read.exception');
+    expect(empty.body).toEqual({ accountId: acct.accountId, items: [], nextCursor: null });
+  });
+
   test('paging with limit=3 and the cursor returns everything once, in order, then stops', async () => {
     const pages: string[][] = [];
     let cursor: string | null = null;
