@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { NoticeChannel } from '@prisma/client';
 import { buildMessage, MailAddressError, type BuiltMessage, type Mailbox } from '../lib/mime';
 import { billPdf, layOutBill } from '../lib/pdf/bill-pdf';
-import { renderBill, type BillView } from './bill-render';
+import { renderBill, withTexts, type BillData, type BillView } from './bill-render';
 
 /** A bill's notice-register key per channel: what makes its delivery happen once. */
 export const billNoticeKey = (billId: string, channel: NoticeChannel) => `bill:${billId}:${channel}`;
@@ -76,13 +76,16 @@ export function printArtifacts(view: BillView, withHash: boolean): PrintArtifact
   return withHash ? { pages, contentHash: printContentHash(billPdf(view, pages)) } : { pages };
 }
 
-/** A slice of bills to render for one channel; `withHash[i]`: whether bill i needs its hash. */
+/**
+ * A slice of bills to render for one channel, as data: the wording is added where they are
+ * rendered. `withHash[i]`: whether bill i needs its hash.
+ */
 export type RenderJob =
-  | { kind: 'email'; views: BillView[]; from: Mailbox }
-  | { kind: 'print'; views: BillView[]; withHash: boolean[] };
+  | { kind: 'email'; views: BillData[]; from: Mailbox }
+  | { kind: 'print'; views: BillData[]; withHash: boolean[] };
 
 /** What a job renders, bill by bill, wherever it runs. */
 export const renderJob = (job: RenderJob): (EmailArtifacts | PrintArtifacts)[] =>
   job.kind === 'email'
-    ? job.views.map((v) => emailArtifacts(v, job.from))
-    : job.views.map((v, i) => printArtifacts(v, job.withHash[i]!));
+    ? job.views.map((v) => emailArtifacts(withTexts(v), job.from))
+    : job.views.map((v, i) => printArtifacts(withTexts(v), job.withHash[i]!));

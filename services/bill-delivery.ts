@@ -69,7 +69,7 @@ import { inTransaction, insertRows, query, type Runner } from '../lib/db/bulk';
 import { AppError } from '../lib/errors';
 import type { Mailer } from '../lib/mailer';
 import { printOrder, PrintBatchFile, type PrintBatchEntry } from '../lib/pdf/bill-pdf';
-import { loadBillViews, parseMailingAddress, type BillView } from './bill-render';
+import { loadBillData, parseMailingAddress, type BillData } from './bill-render';
 import { rendererFor, type BillRenderer } from './bill-render-pool';
 import { billNoticeKey } from './bill-artifacts';
 
@@ -189,7 +189,7 @@ function csvField(v: string | number): string {
 }
 
 /** One row of the print vendor's CSV (layout in the header of this file), CRLF included. */
-function printCsvRow(batchId: string, v: BillView, entry: PrintBatchEntry, contentHash: string): string {
+function printCsvRow(batchId: string, v: BillData, entry: PrintBatchEntry, contentHash: string): string {
   const p = v.customer.postal;
   const record: Record<(typeof PRINT_CSV_COLUMNS)[number], string | number> = {
     batch_id: batchId,
@@ -261,7 +261,7 @@ async function inOrder<T, R>(
 }
 
 interface Claim {
-  view: BillView;
+  view: BillData;
   channel: NoticeChannel;
   recipient: string;
   contentHash: string;
@@ -312,7 +312,7 @@ async function recordDeliveries(
   c: PoolClient,
   actor: Actor,
   events: readonly {
-    view: BillView;
+    view: BillData;
     kind: string;
     summary: string;
     audit: Omit<AuditInput, 'entityType' | 'entityId' | 'accountId'>;
@@ -357,7 +357,7 @@ async function emailSlice(
   deps: DeliveryDeps,
   renderer: BillRenderer,
   actor: Actor,
-  views: readonly BillView[],
+  views: readonly BillData[],
   tally: Tally,
   toPrint: PrintQueue,
   retryLater: { billId: string; error: string }[],
@@ -504,7 +504,7 @@ async function printBatch(
 
   /** Loads, lays out and claims one slice; the batch files are written from it in order. */
   const prepare = async (ids: string[]) => {
-    const loaded = await loadBillViews(db, ids);
+    const loaded = await loadBillData(db, ids);
     const views = ids.map((id) => loaded.get(id)!);
     const rendered = await renderer.print(
       views,
@@ -589,7 +589,7 @@ async function printBatch(
       for (const { view, pages } of laidOut) {
         const hash = members.get(view.billId);
         if (hash === undefined) continue;
-        const entry = pdf.add(view, pages);
+        const entry = pdf.add(view.billId, pages);
         writeSync(csv, printCsvRow(batchId, view, entry, hash));
         if (view.billDate > latest) latest = view.billDate;
         bills++;
@@ -658,7 +658,7 @@ export async function deliverBills(deps: DeliveryDeps, opts: DeliveryOptions): P
     // A few slices at a time, so one slice's rendering and database round trips overlap another's
     // sends instead of leaving the mail connections idle between slices.
     const emailing = inPool(slices(toEmail, EMAIL_SLICE), EMAIL_SLICES_IN_FLIGHT, async (ids) => {
-      const views = await loadBillViews(db, ids);
+      const views = await loadBillData(db, ids);
       await emailSlice(deps, renderer, opts.actor, [...views.values()], tally, refused, retryLater);
       deps.heartbeat?.();
     });

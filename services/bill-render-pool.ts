@@ -9,13 +9,13 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { renderJob, type EmailArtifacts, type PrintArtifacts, type RenderJob } from './bill-artifacts';
 import type { Mailbox } from '../lib/mime';
-import type { BillView } from './bill-render';
+import type { BillData } from './bill-render';
 
 export interface BillRenderer {
   /** Each bill's email from `from` (the mailer's sender). */
-  email(views: BillView[], from: Mailbox): Promise<EmailArtifacts[]>;
+  email(views: BillData[], from: Mailbox): Promise<EmailArtifacts[]>;
   /** `withHash[i]`: whether bill i needs its content hash (it is not in the batch yet). */
-  print(views: BillView[], withHash: boolean[]): Promise<PrintArtifacts[]>;
+  print(views: BillData[], withHash: boolean[]): Promise<PrintArtifacts[]>;
   close(): Promise<void>;
 }
 

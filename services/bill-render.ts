@@ -3,6 +3,9 @@
 // turns the view into an email (subject, text, HTML) from the Handlebars templates under
 // notices/bill/<language>/. The view carries the bill's wording in its language (`texts`), so
 // lib/pdf/bill-pdf.ts lays out the same content as the PDF bill without templates of its own.
+// A bulk delivery loads the view without its wording (`loadBillData`, a `BillData`) and the render
+// thread adds it (`withTexts`): the wording is Handlebars work and a few dozen strings per bill,
+// which the delivering thread would otherwise run and then copy to the render thread.
 //
 // - Money is integer cents, formatted by string arithmetic on the digits (never a float): 123456n →
 //   '1234.56' → '$1,234.56'. Rates and quantities are the exact decimals stored on the line.
@@ -111,6 +114,9 @@ export interface BillView {
   /** The wording in `language`, as plain text: what the email and the PDF both print. */
   texts: BillTexts;
 }
+
+/** A bill's view without its wording: what delivery needs to claim, record and list it. */
+export type BillData = Omit<BillView, 'texts'>;
 
 export interface RenderedBill {
   subject: string;
@@ -312,7 +318,7 @@ function templatesFor(language: BillLanguage): LanguageTemplates {
 export const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
 
 /** The bill's wording in its language, rendered as plain text. */
-function billTexts(view: Omit<BillView, 'texts'>): BillTexts {
+function billTexts(view: BillData): BillTexts {
   const t = templatesFor(view.language);
   return {
     labels: t.labels,
@@ -439,7 +445,14 @@ function lineView(l: BillLineRecord, labels: BillLabels): BillLineView {
 }
 
 /** The view of a bill already loaded with its account (customer and premise). */
-export function toBillView(bill: BillRecord, account: AccountRecord): BillView {
+export const toBillView = (bill: BillRecord, account: AccountRecord): BillView =>
+  withTexts(toBillData(bill, account));
+
+/** The view with its wording in its language. */
+export const withTexts = (data: BillData): BillView => ({ ...data, texts: billTexts(data) });
+
+/** The view of a bill without its wording (see the header). */
+export function toBillData(bill: BillRecord, account: AccountRecord): BillData {
   const language = billLanguage(account.customer.language);
   const labels = templatesFor(language).labels;
   const iso = {
@@ -449,7 +462,7 @@ export function toBillView(bill: BillRecord, account: AccountRecord): BillView {
     periodTo: isoDay(bill.periodTo),
   };
   const primary = account.customer.language.trim().toLowerCase().split(/[-_]/)[0] ?? '';
-  const view: Omit<BillView, 'texts'> = {
+  return {
     billId: bill.id,
     accountId: bill.accountId,
     kind: bill.kind,
@@ -483,7 +496,6 @@ export function toBillView(bill: BillRecord, account: AccountRecord): BillView {
     totalText: moneyText(bill.totalCents),
     utility: utilityInfo(),
   };
-  return { ...view, texts: billTexts(view) };
 }
 
 const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
@@ -494,8 +506,8 @@ const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
  * bill is an index lookup by its key (LIMIT 1 keeps the planner from flattening the LATERAL into a
  * scan of the whole table, which stale statistics after a cycle's bulk inserts would invite).
  */
-export async function loadBillViews(db: Db, billIds: readonly string[]): Promise<Map<string, BillView>> {
-  const out = new Map<string, BillView>();
+export async function loadBillData(db: Db, billIds: readonly string[]): Promise<Map<string, BillData>> {
+  const out = new Map<string, BillData>();
   if (billIds.length === 0) return out;
   const ids = [...new Set(billIds)];
   const [bills, lines] = await Promise.all([
@@ -571,7 +583,7 @@ export async function loadBillViews(db: Db, billIds: readonly string[]): Promise
     if (!b) throw notFound('Bill', id);
     out.set(
       id,
-      toBillView(
+      toBillData(
         {
           id: b.id,
           accountId: b.account_id,
@@ -605,7 +617,7 @@ export async function loadBillViews(db: Db, billIds: readonly string[]): Promise
 
 /** The view of one bill: the bill, its lines, the customer and the premise, amounts formatted. */
 export async function loadBillView(db: Db, billId: string): Promise<BillView> {
-  const view = (await loadBillViews(db, [billId])).get(billId);
-  if (!view) throw notFound('Bill', billId);
-  return view;
+  const data = (await loadBillData(db, [billId])).get(billId);
+  if (!data) throw notFound('Bill', billId);
+  return withTexts(data);
 }

@@ -360,12 +360,12 @@ export class PrintBatchFile {
     this.writer = new PdfFileWriter(file);
   }
 
-  /** Appends a bill (laid out already when the caller needed its own PDF too). */
-  add(view: BillView, pages: readonly string[] = layOutBill(view)): PrintBatchEntry {
+  /** Appends a bill's pages, as layOutBill gave them (wherever that ran). */
+  add(billId: string, pages: readonly string[]): PrintBatchEntry {
     const firstPage = this.writer.pageCount + 1;
     for (const p of pages) this.writer.addPage(p);
     this.bills++;
-    return { billId: view.billId, sequence: this.bills, firstPage, pages: pages.length };
+    return { billId, sequence: this.bills, firstPage, pages: pages.length };
   }
 
   close(latestBillDate: string): void {
