@@ -104,3 +104,38 @@ test('even the owner is refused UPDATE and DELETE while the triggers stand', asy
     await c.end();
   }
 });
+
+test('appending never reads the trail end to end, though it was analyzed while empty', async () => {
+  // PL/pgSQL keeps the plan of the trigger's "previous hash" lookup for the life of a connection.
+  // Planned while statistics say the table is empty (a new installation analyzed before its first
+  // event), it would be a sequential scan and a sort, kept as the table grows; the trigger turns
+  // sequential scans off, so the lookup is always the primary key's last entry.
+  const fresh = await createTestDatabase();
+  const admin = new Client({ connectionString: fresh.adminUrl });
+  const c = new Client({ connectionString: fresh.appUrl });
+  await admin.connect();
+  await c.connect();
+  try {
+    await admin.query('VACUUM ANALYZE audit_event');
+    await c.query('BEGIN');
+    const append = (n: number) =>
+      c.query(
+        `INSERT INTO audit_event (actor, actor_role, action, entity_type, entity_id)
+         SELECT 'user-1', 'csr', 'test.append', 'test', 'T' || g FROM generate_series(1, $1::int) g`,
+        [n],
+      );
+    await append(1); // the lookup is planned now
+    await append(2_000);
+    const { rows } = await c.query<{ seq_tup_read: string }>(
+      `SELECT seq_tup_read FROM pg_stat_xact_user_tables WHERE relname = 'audit_event'`,
+    );
+    // A sequential scan per append would have read about 2,000 × 1,000 rows.
+    expect(Number(rows[0]!.seq_tup_read)).toBeLessThan(2_000);
+    await c.query('COMMIT');
+    expect(await verifyAuditChain(fresh.db)).toMatchObject({ ok: true, rowsChecked: 2_001 });
+  } finally {
+    await c.end();
+    await admin.end();
+    await fresh.close();
+  }
+});
