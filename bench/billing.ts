@@ -838,6 +838,8 @@ interface PgStats {
   tupInserted: number;
   tupUpdated: number;
   tupDeleted: number;
+  /** Per table: rows read by sequential scans, and autovacuum and autoanalyze runs so far. */
+  tables: Record<string, { seqTupRead: number; autovacuum: number; autoanalyze: number }>;
 }
 
 async function pgStats(c: PgClient): Promise<PgStats> {
@@ -850,7 +852,23 @@ async function pgStats(c: PgClient): Promise<PgStats> {
      FROM pg_stat_database WHERE datname = current_database()`,
   );
   const x = r.rows[0]!;
+  const t = await c.query<{
+    relname: string;
+    seq_tup_read: string;
+    autovacuum_count: string;
+    autoanalyze_count: string;
+  }>('SELECT relname, seq_tup_read, autovacuum_count, autoanalyze_count FROM pg_stat_user_tables');
   return {
+    tables: Object.fromEntries(
+      t.rows.map((row) => [
+        row.relname,
+        {
+          seqTupRead: Number(row.seq_tup_read),
+          autovacuum: Number(row.autovacuum_count),
+          autoanalyze: Number(row.autoanalyze_count),
+        },
+      ]),
+    ),
     sizeBytes: Number(x.size),
     xactCommit: Number(x.xact_commit),
     xactRollback: Number(x.xact_rollback),
@@ -1124,7 +1142,27 @@ function report(
         (a.failures.length ? `; failures: ${[...new Set(a.failures)].slice(0, 3).join(' | ')}` : ''),
     );
   const p0 = cycle.progress;
+  // Where the database read whole tables, and what autovacuum did, over the whole cycle: a run
+  // whose Postgres CPU jumps shows its cause here.
+  const tableDeltas = Object.entries(m.after.tables).map(([name, a]) => {
+    const b = m.before.tables[name] ?? { seqTupRead: 0, autovacuum: 0, autoanalyze: 0 };
+    return {
+      name,
+      seqTupRead: a.seqTupRead - b.seqTupRead,
+      autovacuum: a.autovacuum - b.autovacuum,
+      autoanalyze: a.autoanalyze - b.autoanalyze,
+    };
+  });
+  const seqReads = tableDeltas
+    .filter((d) => d.seqTupRead > 0)
+    .sort((x, y) => y.seqTupRead - x.seqTupRead)
+    .slice(0, 6)
+    .map((d) => `${d.name} ${fmt(d.seqTupRead, 0)}`);
+  const autovacuumed = tableDeltas
+    .filter((d) => d.autovacuum + d.autoanalyze > 0)
+    .map((d) => `${d.name} (${d.autovacuum} vacuum, ${d.autoanalyze} analyze)`);
   const notes = [
+    `Postgres over the whole cycle: rows read by sequential scans ${seqReads.join(', ') || 'none'}; autovacuum ran on ${autovacuumed.join(', ') || 'no table'}.`,
     `Code measured: commit ${CODE.commit}${CODE.uncommitted.length ? ` with uncommitted changes (${CODE.uncommitted.join('; ')})` : ', no uncommitted product changes'}; activities/billing.ts sha256 ${CODE.billingTsSha256}….`,
     `${fmt(p.accounts, 0)} accounts generated with set-based SQL (seed ${p.seed}): ${gen.steps
       .map((x) => `${x.label} ${fmt(x.rows, 0)} rows ${fmt(x.ms / 1000, 2)} s`)
