@@ -28,14 +28,24 @@ export function createApiMetrics(): ApiMetrics {
     buckets: [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  // Each series' child, found once: prom-client otherwise hashes the label set on every call.
+  const counters = new Map<string, { inc(): void }>();
+  const timers = new Map<string, { observe(v: number): void }>();
   return {
     registry,
     observe(req, res, startNs) {
       // The matched route's template; unmatched requests are one series, not one per path.
       const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
       const seconds = Number(process.hrtime.bigint() - startNs) / 1e9;
-      requests.inc({ method: req.method, route, status: String(res.statusCode) });
-      duration.observe({ method: req.method, route }, seconds);
+      const series = `${req.method} ${route}`;
+      const status = String(res.statusCode);
+      const counted = `${series} ${status}`;
+      let counter = counters.get(counted);
+      if (!counter) counters.set(counted, (counter = requests.labels(req.method, route, status)));
+      counter.inc();
+      let timer = timers.get(series);
+      if (!timer) timers.set(series, (timer = duration.labels(req.method, route)));
+      timer.observe(seconds);
     },
   };
 }
