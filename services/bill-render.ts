@@ -170,8 +170,13 @@ function toBigInt(cents: bigint | number | string): bigint {
   return BigInt(cents);
 }
 
+/** '1234567' → '1,234,567' (digits only). A bill run formats millions of these. */
 function groupThousands(digits: string): string {
-  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  if (digits.length <= 3) return digits;
+  const head = digits.length % 3 || 3;
+  let out = digits.slice(0, head);
+  for (let i = head; i < digits.length; i += 3) out += `,${digits.slice(i, i + 3)}`;
+  return out;
 }
 
 /** Integer cents as dollars with two decimals, from the digits: 123456n → '1234.56', -5 → '-0.05'. */
@@ -191,13 +196,28 @@ export function moneyText(cents: bigint | number | string): string {
 
 /** A plain decimal string without trailing zeros: '4500.000000' → '4500', '-0.50' → '-0.5'. */
 export function trimDecimal(plain: string): string {
-  const m = /^(-?)(\d+)(?:\.(\d*))?$/.exec(plain.trim());
-  if (!m) throw new RangeError(`not a plain decimal: ${JSON.stringify(plain)}`);
-  const whole = (m[2] ?? '0').replace(/^0+(?=\d)/, '');
-  const frac = (m[3] ?? '').replace(/0+$/, '');
-  const sign = m[1] && /[1-9]/.test(whole + frac) ? '-' : '';
+  // One pass over the characters (a bill run trims millions of these): an optional minus, at least
+  // one digit, then optionally a point and digits; nothing else.
+  const s = plain.trim();
+  const start = s.charCodeAt(0) === MINUS ? 1 : 0;
+  let point = -1;
+  for (let i = start; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === POINT && point === -1 && i > start) point = i;
+    else if (c < ZERO || c > NINE) throw new RangeError(`not a plain decimal: ${JSON.stringify(plain)}`);
+  }
+  const wholeEnd = point === -1 ? s.length : point;
+  if (wholeEnd === start) throw new RangeError(`not a plain decimal: ${JSON.stringify(plain)}`);
+  let wholeStart = start;
+  while (wholeStart < wholeEnd - 1 && s.charCodeAt(wholeStart) === ZERO) wholeStart++;
+  let fracEnd = s.length;
+  if (point !== -1) while (fracEnd > point + 1 && s.charCodeAt(fracEnd - 1) === ZERO) fracEnd--;
+  const whole = s.slice(wholeStart, wholeEnd);
+  const frac = point === -1 ? '' : s.slice(point + 1, fracEnd);
+  const sign = start === 1 && (whole !== '0' || frac !== '') ? '-' : '';
   return `${sign}${whole}${frac ? `.${frac}` : ''}`;
 }
+const [MINUS, POINT, ZERO, NINE] = [0x2d, 0x2e, 0x30, 0x39];
 
 /** A decimal for people: digits grouped, at least `minFraction` decimals: ('1548.387') → '1,548.387'. */
 export function decimalText(plain: string, minFraction = 0): string {
@@ -217,10 +237,32 @@ function dollarsText(plain: string, minFraction = 2): string {
 
 /** A `@db.Date` column (midnight UTC) as YYYY-MM-DD. */
 export function isoDay(d: Date): string {
-  return d.toISOString().slice(0, 10);
+  // A bill run's dates are a handful: each is written once.
+  const t = d.getTime();
+  let iso = isoDays.get(t);
+  if (iso === undefined) {
+    iso = d.toISOString().slice(0, 10);
+    if (isoDays.size < 4096) isoDays.set(t, iso);
+  }
+  return iso;
 }
+const isoDays = new Map<number, string>();
+
+/** The dates of a bill run are a handful, written out once per set of labels (language). */
+const datesWritten = new WeakMap<object, Map<string, string>>();
 
 export function dateText(iso: string, labels: Pick<BillLabels, 'months' | 'dateFormat'>): string {
+  let written = datesWritten.get(labels);
+  if (!written) datesWritten.set(labels, (written = new Map()));
+  let text = written.get(iso);
+  if (text === undefined) {
+    text = writeDate(iso, labels);
+    if (written.size < 4096) written.set(iso, text);
+  }
+  return text;
+}
+
+function writeDate(iso: string, labels: Pick<BillLabels, 'months' | 'dateFormat'>): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
   if (!m) throw new RangeError(`not an ISO date: ${iso}`);
   const month = labels.months[Number(m[2]) - 1];

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { Prisma } from '@prisma/client';
 import {
   billLanguage,
@@ -121,6 +122,36 @@ describe('money and numbers by string arithmetic', () => {
     expect(decimalText('1548.387000')).toBe('1,548.387');
     expect(decimalText('18.5', 2)).toBe('18.50');
     expect(decimalText('0.30000000000000004')).toBe('0.30000000000000004');
+  });
+
+  test('trimming and grouping agree with their plain regular-expression definitions', () => {
+    // What the character loops replace, kept here as the specification.
+    const byRegex = (plain: string) => {
+      const m = /^(-?)(\d+)(?:\.(\d*))?$/.exec(plain.trim());
+      if (!m) return 'RangeError';
+      const whole = m[2]!.replace(/^0+(?=\d)/, '');
+      const frac = (m[3] ?? '').replace(/0+$/, '');
+      const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+      const sign = m[1] && /[1-9]/.test(whole + frac) ? '-' : '';
+      return `${sign}${grouped}${frac ? `.${frac}` : ''}`;
+    };
+    const actual = (plain: string) => {
+      try {
+        return decimalText(plain);
+      } catch (err) {
+        return (err as Error).name;
+      }
+    };
+    const decimalish = fc.stringMatching(/^\s?-?0{0,3}\d{0,9}(\.\d{0,8}0{0,3})?\s?$/);
+    const anything = fc.string({ unit: fc.constantFrom('0', '1', '9', '.', '-', ' ', 'a', '+', 'e') });
+    fc.assert(
+      fc.property(fc.oneof(decimalish, anything), (plain) => {
+        expect(actual(plain)).toBe(byRegex(plain));
+      }),
+      { numRuns: 5_000 },
+    );
+    for (const edge of ['', '-', '.', '-.5', '5.', '-0', '00', '1..2', '١٢٣', '1_000', ' 12 '])
+      expect(actual(edge)).toBe(byRegex(edge));
   });
 });
 
