@@ -10,6 +10,7 @@ import {
   loadEncryptionKey,
   maskLast,
   parseEncryptionKey,
+  replaceKeyFile,
 } from './field-crypto';
 
 const key = randomBytes(32);
@@ -197,6 +198,19 @@ describe('loadEncryptionKey in development (allowGenerate)', () => {
     expect(
       loadEncryptionKey(configured.toString('hex'), { dataDir: dir, allowGenerate: true }).equals(configured),
     ).toBe(true);
+  });
+
+  it('after a rotation, the key file holds the new key (mode 0600, nothing left beside it)', () => {
+    const old = loadEncryptionKey(undefined, { dataDir: dir, allowGenerate: true });
+    const next = randomBytes(32);
+    const file = path.join(dir, KEY_FILE_NAME);
+    replaceKeyFile(file, next);
+    const loaded = loadEncryptionKey(undefined, { dataDir: dir, allowGenerate: true });
+    expect(loaded.equals(next)).toBe(true);
+    expect(loaded.equals(old)).toBe(false);
+    if (process.platform !== 'win32') expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir)).toEqual([KEY_FILE_NAME]);
+    expect(() => replaceKeyFile(file, randomBytes(16))).toThrow();
   });
 
   it('refuses a damaged key file instead of replacing it', () => {

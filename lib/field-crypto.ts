@@ -10,7 +10,7 @@
 // configured, one is generated once into `<DATA_DIR>/encryption.key` so restarts can still decrypt
 // what was written before; in production a missing key is a startup error, never a generated one.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const ALGORITHM = 'aes-256-gcm';
@@ -105,6 +105,19 @@ export function loadEncryptionKey(keyText: string | undefined, opts: LoadKeyOpti
     );
   }
   return readOrCreateKeyFile(path.join(opts.dataDir, KEY_FILE_NAME));
+}
+
+/**
+ * Replaces the development key file with `key` (after `npm run keys:rotate`): written whole to a
+ * private temporary file, then renamed over the old one, so a reader sees one key or the other.
+ */
+export function replaceKeyFile(file: string, key: Buffer): void {
+  assertKey(key);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(tmp, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, file);
 }
 
 function readOrCreateKeyFile(file: string): Buffer {

@@ -178,6 +178,7 @@ switch (command) {
   case 'db:seed':
   case 'import:legacy':
   case 'audit:verify':
+  case 'keys:rotate':
     tsx(`${command.replace(':', '-')}.ts`);
     break;
   default:
