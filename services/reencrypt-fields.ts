@@ -18,11 +18,11 @@ import type { Actor } from '../lib/audit';
 import { conflict, invalid } from '../lib/errors';
 import { decryptField, encryptField, FieldCryptoError } from '../lib/field-crypto';
 
-/** Every encrypted column, with its table's primary key. */
+/** Every encrypted column, with its table's primary key and the key's type. */
 export const ENCRYPTED_COLUMNS = [
-  { table: 'customer', id: 'id', column: 'date_of_birth_enc' },
-  { table: 'bank_account', id: 'account_id', column: 'account_number_enc' },
-  { table: 'payment', id: 'id', column: 'ach_account_number_enc' },
+  { table: 'customer', id: 'id', idType: 'text', column: 'date_of_birth_enc' },
+  { table: 'bank_account', id: 'account_id', idType: 'text', column: 'account_number_enc' },
+  { table: 'payment', id: 'id', idType: 'uuid', column: 'ach_account_number_enc' },
 ] as const;
 
 export interface ColumnRotation {
@@ -55,14 +55,16 @@ export async function reencryptFields(
   const batchSize = opts.batchSize ?? 1000;
   const runId = randomUUID();
   const out: ColumnRotation[] = [];
-  for (const { table, id, column } of ENCRYPTED_COLUMNS) {
+  for (const { table, id, idType, column } of ENCRYPTED_COLUMNS) {
     const done: ColumnRotation = { table, column, reencrypted: 0, alreadyNew: 0 };
-    let after = '';
+    let after: string | null = null;
     for (;;) {
-      const rows = await query<{ id: string; token: string }>(
+      // Each batch continues down the primary key's index from the last row of the one before.
+      const rows: { id: string; token: string }[] = await query<{ id: string; token: string }>(
         db,
         `SELECT ${id}::text AS id, ${column} AS token FROM ${table}
-         WHERE ${column} IS NOT NULL AND ${id}::text > $1 ORDER BY ${id}::text LIMIT $2`,
+         WHERE ${column} IS NOT NULL AND ($1::text IS NULL OR ${id} > $1::${idType})
+         ORDER BY ${id} LIMIT $2`,
         [after, batchSize],
       );
       if (rows.length === 0) break;
@@ -89,7 +91,7 @@ export async function reencryptFields(
           await c.query(`SET LOCAL opencis.reencrypting = 'on'`); // the payment guard allows only this
           await c.query(
             `UPDATE ${table} t SET ${column} = u.token
-             FROM unnest($1::text[], $2::text[]) AS u(id, token) WHERE t.${id}::text = u.id`,
+             FROM unnest($1::${idType}[], $2::text[]) AS u(id, token) WHERE t.${id} = u.id`,
             [changed.map((r) => r.id), changed.map((r) => r.token)],
           );
         });
