@@ -198,16 +198,17 @@ export function moneyText(cents: bigint | number | string): string {
 export function trimDecimal(plain: string): string {
   // One pass over the characters (a bill run trims millions of these): an optional minus, at least
   // one digit, then optionally a point and digits; nothing else.
+  const notPlain = () => new RangeError(`not a plain decimal: ${JSON.stringify(plain)}`);
   const s = plain.trim();
   const start = s.charCodeAt(0) === MINUS ? 1 : 0;
   let point = -1;
   for (let i = start; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === POINT && point === -1 && i > start) point = i;
-    else if (c < ZERO || c > NINE) throw new RangeError(`not a plain decimal: ${JSON.stringify(plain)}`);
+    else if (c < ZERO || c > NINE) throw notPlain();
   }
   const wholeEnd = point === -1 ? s.length : point;
-  if (wholeEnd === start) throw new RangeError(`not a plain decimal: ${JSON.stringify(plain)}`);
+  if (wholeEnd === start) throw notPlain();
   let wholeStart = start;
   while (wholeStart < wholeEnd - 1 && s.charCodeAt(wholeStart) === ZERO) wholeStart++;
   let fracEnd = s.length;
@@ -237,29 +238,30 @@ function dollarsText(plain: string, minFraction = 2): string {
 
 /** A `@db.Date` column (midnight UTC) as YYYY-MM-DD. */
 export function isoDay(d: Date): string {
-  // A bill run's dates are a handful: each is written once.
-  const t = d.getTime();
-  let iso = isoDays.get(t);
-  if (iso === undefined) {
-    iso = d.toISOString().slice(0, 10);
-    if (isoDays.size < 4096) isoDays.set(t, iso);
-  }
-  return iso;
+  return remembered(isoDays, d.getTime(), () => d.toISOString().slice(0, 10));
 }
 const isoDays = new Map<number, string>();
 
-/** The dates of a bill run are a handful, written out once per set of labels (language). */
+/** The dates written out, per set of labels (language). */
 const datesWritten = new WeakMap<object, Map<string, string>>();
 
 export function dateText(iso: string, labels: Pick<BillLabels, 'months' | 'dateFormat'>): string {
   let written = datesWritten.get(labels);
   if (!written) datesWritten.set(labels, (written = new Map()));
-  let text = written.get(iso);
-  if (text === undefined) {
-    text = writeDate(iso, labels);
-    if (written.size < 4096) written.set(iso, text);
+  return remembered(written, iso, () => writeDate(iso, labels));
+}
+
+/**
+ * `make()` for `key`, kept in `seen`: a bill run's dates are a handful, each written once. At most
+ * a few thousand are kept, so a long-lived process does not collect every date it ever wrote.
+ */
+function remembered<K>(seen: Map<K, string>, key: K, make: () => string): string {
+  let value = seen.get(key);
+  if (value === undefined) {
+    value = make();
+    if (seen.size < 4096) seen.set(key, value);
   }
-  return text;
+  return value;
 }
 
 function writeDate(iso: string, labels: Pick<BillLabels, 'months' | 'dateFormat'>): string {
