@@ -7,6 +7,7 @@
 import net from 'node:net';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { parseConnectionUrl } from 'nodemailer/lib/shared';
+import SMTPPool from 'nodemailer/lib/smtp-pool';
 import { buildMessage, parseMailbox, type BuiltMessage, type Mailbox } from './mime';
 import { installFastDotStuffing } from './smtp-dot-stuffing';
 
@@ -81,6 +82,35 @@ function noDelaySocket(
   });
 }
 
+/**
+ * A built message straight to nodemailer's SMTP pool. `sendMail` would first wrap the raw bytes in
+ * its message tree (MimeNode) and stream them out of it: about 60 µs of CPU per message that a
+ * bill run's tens of thousands of emails gain nothing from. The pool takes a message as this
+ * object (what its connections read of a MimeNode: envelope, id, header, stream) and sends the
+ * bytes as they are; its errors are the ones `sendMail` reports.
+ */
+function sendPooled(
+  pool: SMTPPool,
+  raw: Buffer,
+  id: string,
+  envelope: BuiltMessage['envelope'],
+): Promise<void> {
+  const message = {
+    getEnvelope: () => ({ from: envelope.from, to: [...envelope.to] }),
+    messageId: () => id,
+    getHeader: (name: string) => (name.toLowerCase() === 'message-id' ? id : undefined),
+    createReadStream: () => raw,
+  };
+  return new Promise((resolve, reject) => {
+    const queued = (
+      pool as unknown as { send(mail: unknown, done: (err: Error | null) => void): boolean }
+    ).send({ data: {}, message }, (err) => (err ? reject(err) : resolve()));
+    // A closed pool drops the message without a word: nothing was sent.
+    if (!queued)
+      reject(Object.assign(new Error('the mailer is closed'), { code: 'ECONNECTION', command: 'CONN' }));
+  });
+}
+
 export function createMailer(smtpUrl: string, from: string): Mailer {
   const sender = parseMailbox(from); // a bad sender address fails here, at start, not per message
   installFastDotStuffing();
@@ -88,11 +118,14 @@ export function createMailer(smtpUrl: string, from: string): Mailer {
   const transport: Transporter = /^smtp:/i.test(pooled)
     ? nodemailer.createTransport({ ...parseConnectionUrl(pooled), getSocket: noDelaySocket } as never)
     : nodemailer.createTransport(pooled);
+  const pool = (transport as unknown as { transporter: unknown }).transporter;
   const sendBuilt = async ({ raw, messageId, envelope }: BuiltMessage) => {
+    const id = `<${messageId}>`; // as in the Message-ID header
+    if (pool instanceof SMTPPool) await sendPooled(pool, raw, id, envelope);
     // The id is already in the raw message; given here too, nodemailer does not draw a random
     // one of its own for every message.
-    await transport.sendMail({ envelope, raw, messageId: `<${messageId}>` });
-    return { messageId: `<${messageId}>` }; // as in the Message-ID header
+    else await transport.sendMail({ envelope, raw, messageId: id });
+    return { messageId: id };
   };
   return {
     from: sender,

@@ -10,7 +10,9 @@
 //   - text only → text/plain; text + HTML → multipart/alternative; with attachments →
 //     multipart/mixed around that, each attachment base64 with its filename (RFC 2231 when the
 //     name is not plain ASCII);
-//   - text parts quoted-printable (readable in a raw .eml, safe for any line length or byte);
+//   - the plain-text part quoted-printable (readable in a raw .eml, safe for any line length or
+//     byte); the HTML part base64, which the runtime encodes natively: quoted-printable in
+//     JavaScript cost a bill's email 30 µs for its HTML alone, base64 4 µs;
 //   - CRLF line ends, no line over 78 characters outside what a header value forces.
 // A header value or address with a line break is refused: that is how header injection starts.
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -213,8 +215,11 @@ const BOUNDARY_NONCE = randomBytes(8).toString('hex');
 let boundaries = 0;
 const newBoundary = () => `=_OpenCIS_${BOUNDARY_NONCE}_${(++boundaries).toString(36)}`;
 
-const textPart = (subtype: 'plain' | 'html', body: string) =>
-  `Content-Type: text/${subtype}; charset=utf-8${CRLF}Content-Transfer-Encoding: quoted-printable${CRLF}${CRLF}${quotedPrintable(body)}`;
+const textPart = (body: string) =>
+  `Content-Type: text/plain; charset=utf-8${CRLF}Content-Transfer-Encoding: quoted-printable${CRLF}${CRLF}${quotedPrintable(body)}`;
+
+const htmlPart = (body: string) =>
+  `Content-Type: text/html; charset=utf-8${CRLF}Content-Transfer-Encoding: base64${CRLF}${CRLF}${base64Lines(Buffer.from(body))}`;
 
 /** Parts (headers, blank line, body) inside one multipart body; the CRLF before a boundary is the boundary's. */
 function multipart(subtype: 'mixed' | 'alternative', parts: readonly string[]): string {
@@ -263,8 +268,8 @@ export function buildMessage(msg: MimeMessage): BuiltMessage {
     if (!HEADER_NAME.test(name)) throw new Error(`mail header name is not valid: ${JSON.stringify(name)}`);
     head += header(name, value);
   }
-  const text = textPart('plain', msg.text);
-  const body = msg.html ? multipart('alternative', [text, textPart('html', msg.html)]) : text;
+  const text = textPart(msg.text);
+  const body = msg.html ? multipart('alternative', [text, htmlPart(msg.html)]) : text;
   const attachments = msg.attachments ?? [];
   const content = attachments.length ? multipart('mixed', [body, ...attachments.map(attachmentPart)]) : body;
   return {

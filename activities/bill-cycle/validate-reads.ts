@@ -188,7 +188,8 @@ export async function validateCycle(
     active: true,
     usageClass: `${m.accountClass}-${m.service}-${m.readUnit}`,
   }));
-  const known = meters.map((m) => m.meterId);
+  // The cycle's meters are named by the cycle, as in readsForRun: the same set as `meters`.
+  const known = { cycle: i.cycleId };
   const [rows, lastBefore, history] = await Promise.all([
     readsForRun(db, i.cycleId, windowFrom, windowTo),
     lastGoodReads(db, known, windowFrom),
