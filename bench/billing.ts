@@ -86,7 +86,7 @@ export const description =
 export interface BillingParams {
   accounts: number;
   seed: number;
-  /** billCycle's batchSize (accounts per rateBatch/issueBatch); the workflow's default is 500. */
+  /** billCycle's batchSize (accounts per rateBatch/issueBatch); the workflow's default is 2,000. */
   batchSize: number;
   /** Share of accounts with a payment that covers the bill before the due date. */
   paidShare: number;

@@ -3,13 +3,14 @@
 // exception queue are written in one transaction. Set-based throughout: a 100,000-meter cycle is a
 // handful of queries, a few multi-row inserts, one audit row and one timeline row per new exception.
 import { randomUUID } from 'node:crypto';
+import type { PoolClient } from 'pg';
 import type { Db } from '../../lib/db/prisma';
 import { copyRows, inTransaction, insertRows, query, type CopyValue } from '../../lib/db/bulk';
 import { SYSTEM_ACTOR } from '../../lib/audit';
 import { jsonText, recordAudits, recordTimelines } from '../../lib/audit-batch';
 import type { CycleCalendar } from '../../domain/billing/cycle-calendar';
 import {
-  validateReads,
+  eachMeterResult,
   type IncomingRead,
   type MeterMaster,
   type MeterResult,
@@ -176,7 +177,14 @@ export async function validateCycle(
   const { runId, calendar } = i;
   const windowFrom = new Date(calendar.readWindowFrom);
   const windowTo = new Date(calendar.readWindowTo);
-  const meters = await cycleMeters(db, i.cycleId);
+  // The cycle's meters are named by the cycle in every query, so the four run side by side.
+  const known = { cycle: i.cycleId };
+  const [meters, rows, lastBefore, history] = await Promise.all([
+    cycleMeters(db, i.cycleId),
+    readsForRun(db, i.cycleId, windowFrom, windowTo),
+    lastGoodReads(db, known, windowFrom),
+    meterHistory(db, known, runId),
+  ]);
   const masters: MeterMaster[] = meters.map((m) => ({
     meterId: m.meterId,
     accountId: m.accountId,
@@ -188,13 +196,6 @@ export async function validateCycle(
     active: true,
     usageClass: `${m.accountClass}-${m.service}-${m.readUnit}`,
   }));
-  // The cycle's meters are named by the cycle, as in readsForRun: the same set as `meters`.
-  const known = { cycle: i.cycleId };
-  const [rows, lastBefore, history] = await Promise.all([
-    readsForRun(db, i.cycleId, windowFrom, windowTo),
-    lastGoodReads(db, known, windowFrom),
-    meterHistory(db, known, runId),
-  ]);
   // A service order's read inside the window (a start of service, a new meter) starts the period
   // rather than ending it: it is left out of the reads judged and stands as the previous read.
   const previousReads = await periodStartsInWindow(db, known, windowFrom, windowTo, lastBefore, rows);
@@ -211,7 +212,7 @@ export async function validateCycle(
     readTime: localText(r.readAt),
     flags: r.flags.join(' '),
   }));
-  const results = validateReads({
+  const judged = eachMeterResult({
     history,
     windows: [
       {
@@ -226,22 +227,8 @@ export async function validateCycle(
     previousReads,
     classAverages: classAverages(masters, rows, previousReads),
   });
-  i.heartbeat();
   const byLine = new Map(rows.map((r) => [r.sourceLine ?? Number(r.id), r]));
-  const exceptions = results.flatMap((r) =>
-    r.reasons
-      .filter((x) => x.severity === 'exception')
-      .map((x) => [
-        randomUUID(),
-        runId,
-        r.meterId,
-        r.accountId,
-        r.read ? (byLine.get(r.read.line)?.id ?? null) : null,
-        x.code,
-        x.message,
-        jsonText({ lines: x.lines ?? [], baseline: r.baseline, days: r.days, consumption: r.consumption }),
-      ]),
-  );
+  const results: MeterResult[] = [];
   await inTransaction(db, async (c) => {
     await c.query(
       `DELETE FROM cycle_meter_result WHERE cycle_run_id = $1 AND status IN ('VALID', 'EXCEPTION')`,
@@ -257,55 +244,81 @@ export async function validateCycle(
         )
       ).rows.map((r) => r.meter_id),
     );
-    await copyRows(
-      c,
-      'cycle_meter_result',
-      RESULT_COLUMNS,
-      results.filter((r) => !resolved.has(r.meterId)).map((r) => resultRow(runId, r, byLine)),
-    );
-    i.heartbeat();
-    // The queue is unique per run, meter and code: a re-run adds (and announces) only new ones.
-    const created = await insertRows<{
-      account_id: string | null;
-      meter_id: string;
-      code: string;
-      message: string;
-    }>(
-      c,
-      'read_exception',
-      EXCEPTION_COLUMNS,
-      exceptions,
-      'ON CONFLICT DO NOTHING RETURNING account_id, meter_id, code, message',
-    );
-    if (created.length > 0) {
-      await recordAudits(c, SYSTEM_ACTOR, [
-        {
-          action: 'read-exceptions.open',
-          entityType: 'bill_cycle_run',
-          entityId: runId,
-          after: { exceptions: created.length },
-        },
-      ]);
+    // Each meter is judged as the copy asks for its row, so the database stores one part of the
+    // results while the next is being judged instead of waiting for them all.
+    function* resultRows() {
+      for (const r of judged) {
+        results.push(r);
+        if (!resolved.has(r.meterId)) yield resultRow(runId, r, byLine);
+      }
     }
-    await recordTimelines(
-      c,
-      SYSTEM_ACTOR,
-      created.flatMap((e) =>
-        e.account_id
-          ? [
-              {
-                accountId: e.account_id,
-                kind: 'read.exception',
-                entityType: 'meter',
-                entityId: e.meter_id,
-                summary: `Read exception ${e.code} on meter ${e.meter_id}: ${e.message}`,
-                data: { cycleRunId: runId, code: e.code },
-              },
-            ]
-          : [],
-      ),
-    );
+    await copyRows(c, 'cycle_meter_result', RESULT_COLUMNS, resultRows());
+    i.heartbeat();
+    await openExceptions(c, runId, exceptionRows(runId, results, byLine));
   });
   const exceptionMeters = results.filter((r) => r.status === 'exception').length;
   return { meters: results.length, valid: results.length - exceptionMeters, exceptions: exceptionMeters };
+}
+
+/** The queue rows for the results' exceptions. */
+function exceptionRows(runId: string, results: readonly MeterResult[], byLine: Map<number, StoredRead>) {
+  return results.flatMap((r) =>
+    r.reasons
+      .filter((x) => x.severity === 'exception')
+      .map((x) => [
+        randomUUID(),
+        runId,
+        r.meterId,
+        r.accountId,
+        r.read ? (byLine.get(r.read.line)?.id ?? null) : null,
+        x.code,
+        x.message,
+        jsonText({ lines: x.lines ?? [], baseline: r.baseline, days: r.days, consumption: r.consumption }),
+      ]),
+  );
+}
+
+/** Opens the exceptions not already in the queue; an audit row and a timeline entry announce them. */
+async function openExceptions(c: PoolClient, runId: string, exceptions: unknown[][]): Promise<void> {
+  // The queue is unique per run, meter and code: a re-run adds (and announces) only new ones.
+  const created = await insertRows<{
+    account_id: string | null;
+    meter_id: string;
+    code: string;
+    message: string;
+  }>(
+    c,
+    'read_exception',
+    EXCEPTION_COLUMNS,
+    exceptions,
+    'ON CONFLICT DO NOTHING RETURNING account_id, meter_id, code, message',
+  );
+  if (created.length > 0) {
+    await recordAudits(c, SYSTEM_ACTOR, [
+      {
+        action: 'read-exceptions.open',
+        entityType: 'bill_cycle_run',
+        entityId: runId,
+        after: { exceptions: created.length },
+      },
+    ]);
+  }
+  await recordTimelines(
+    c,
+    SYSTEM_ACTOR,
+    created.flatMap((e) =>
+      e.account_id
+        ? [
+            {
+              accountId: e.account_id,
+              kind: 'read.exception',
+              entityType: 'meter',
+              entityId: e.meter_id,
+              summary: `Read exception ${e.code} on meter ${e.meter_id}: ${e.message}`,
+              data: { cycleRunId: runId, code: e.code },
+            },
+          ]
+        : [],
+    ),
+  );
 }

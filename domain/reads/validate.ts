@@ -247,6 +247,15 @@ const readText = (r: IncomingRead) => (r.read === '' ? '(empty)' : `"${r.read}"`
  * (in the order they first appear).
  */
 export function validateReads(input: ValidateInput): MeterResult[] {
+  return [...eachMeterResult(input)];
+}
+
+/**
+ * validateReads one meter at a time, for a caller that writes each result while the next is being
+ * judged (a cycle streams them to the database). The input is checked in full (a meter twice in
+ * the master is refused) before the first result.
+ */
+export function* eachMeterResult(input: ValidateInput): Generator<MeterResult, void, undefined> {
   const config: VeeConfig = { ...DEFAULT_VEE_CONFIG, ...input.config };
   const high = parseDecimal(config.highFactor);
   const low = parseDecimal(config.lowFactor);
@@ -271,30 +280,26 @@ export function validateReads(input: ValidateInput): MeterResult[] {
   }
 
   const ctx: Ctx = { config, high, low, rolloverShare, input };
-  const results: MeterResult[] = [];
   for (const m of input.meters) {
     const reads = readsByMeter.get(m.meterId) ?? [];
     const window = windows.get(m.cycle);
     if (!window && reads.length === 0) continue; // not read in this run
     if (window && reads.length === 0 && !m.active) continue; // inactive: no read expected
-    results.push(validateMeter(m, window, reads, ctx));
+    yield validateMeter(m, window, reads, ctx);
   }
   for (const [meterId, reads] of readsByMeter) {
     if (masters.has(meterId)) continue;
     const lines = reads.map((r) => r.line);
     const first = reads[0];
-    results.push(
-      result(meterId, first?.accountId || null, [
-        exception(
-          'UNKNOWN_METER',
-          `Meter ${meterId || '(blank)'} (account ${first?.accountId || '(blank)'}) is not in the meter ` +
-            `master; read ${first ? readText(first) : ''} on line(s) ${lines.join(', ')} cannot be billed`,
-          lines,
-        ),
-      ]),
-    );
+    yield result(meterId, first?.accountId || null, [
+      exception(
+        'UNKNOWN_METER',
+        `Meter ${meterId || '(blank)'} (account ${first?.accountId || '(blank)'}) is not in the meter ` +
+          `master; read ${first ? readText(first) : ''} on line(s) ${lines.join(', ')} cannot be billed`,
+        lines,
+      ),
+    ]);
   }
-  return results;
 }
 
 interface Ctx {
