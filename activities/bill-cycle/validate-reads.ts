@@ -19,6 +19,7 @@ import {
 } from '../../domain/reads/validate';
 import {
   classAverages,
+  cycleMeterIdsSql,
   lastGoodReads,
   localText,
   meterHistory,
@@ -93,9 +94,7 @@ async function readsForRun(db: Db, cycleId: number, from: Date, to: Date): Promi
     `WITH cycle_accounts AS (
        SELECT id, premise_id FROM account WHERE bill_cycle = $1 AND status = 'ACTIVE'
      ), ours AS (
-       SELECT m.id FROM cycle_accounts a
-       JOIN service_point sp ON sp.premise_id = a.premise_id AND sp.active
-       JOIN meter m ON m.service_point_id = sp.id AND m.removed_on IS NULL
+       ${cycleMeterIdsSql('$1')}
      ), in_window AS (
        SELECT r.id, r.import_id FROM meter_read r JOIN ours o ON o.id = r.meter_id
        WHERE r.read_at >= $2 AND r.read_at < $3 AND r.quality = 'ACTUAL'
