@@ -15,6 +15,7 @@ import { errorHandler } from './errors';
 import { buildOpenApi } from './openapi';
 import { RouteTable } from './route';
 import { docsPage } from './docs-page';
+import { listenWithApiServer } from './http-server';
 import * as S from './schemas';
 import * as customers from '../services/customers';
 import * as users from '../services/users';
@@ -50,6 +51,8 @@ export function createApp(given: ApiDeps): express.Express {
       }),
   };
   const app = express();
+  // Listening creates requests and responses already shaped as Express's (api/http-server.ts).
+  app.listen = listenWithApiServer(app);
   app.disable('x-powered-by');
   // No ETag on responses: API answers change with every write, no client sends If-None-Match, and
   // hashing each body cost the most-read route a measurable share of its CPU.

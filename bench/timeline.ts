@@ -306,7 +306,7 @@ async function bareServerLoad(plan: LoadPlan) {
  * the catalogue, so it stays the migration's): at 5 million rows, maintaining it row by row costs
  * more than the insert.
  */
-async function loadData(c: Client, accounts: number, log: (l: string) => void): Promise<void> {
+export async function loadData(c: Client, accounts: number, log: (l: string) => void): Promise<void> {
   const id = (prefix: string, g: string) => `'${prefix}' || lpad(${g}::text, ${PAD}, '0')`;
   const step = async (what: string, sql: string, values: unknown[] = []) => {
     const t0 = performance.now();
