@@ -34,6 +34,8 @@ const P95_TARGET_MS = 20;
 const SEED = 7;
 const ACCOUNTS = 100_000;
 const TIMELINE_INDEX = 'timeline_event_account_id_occurred_at_id_idx';
+/** Each API process's pg pool: the production default (10) unless BENCH_POOL_SIZE says otherwise. */
+const poolSize = Math.max(1, Math.floor(Number(process.env.BENCH_POOL_SIZE ?? 10)) || 10);
 
 export async function run(opts: BenchOptions): Promise<Result> {
   const accounts = Math.max(10, Math.round(ACCOUNTS * opts.scale));
@@ -54,7 +56,7 @@ export async function run(opts: BenchOptions): Promise<Result> {
     });
     const plan = await withClient(database.adminUrl, (c) => page2Plan(c));
 
-    const db = createPrisma(database.appUrl); // the production default pool (10)
+    const db = createPrisma(database.appUrl, poolSize);
     const apiProcesses = Math.max(1, Math.floor(Number(process.env.BENCH_API_PROCESSES ?? 1)) || 1);
     let http: Server | undefined;
     let api: ApiProcesses | undefined;
@@ -183,7 +185,7 @@ export async function run(opts: BenchOptions): Promise<Result> {
           durationMs: DURATION_MS,
           warmupMs: WARMUP_MS,
           pageSize: 50,
-          pgPool: 10,
+          pgPool: poolSize,
           referenceBareErrors: bare.errors,
           apiProcesses,
           loadClient: load.client,
@@ -198,7 +200,7 @@ export async function run(opts: BenchOptions): Promise<Result> {
           `The load client is ${load.client === 'wrk' ? 'wrk (one thread, 50 keep-alive connections, a Lua script for the mix)' : 'a separate Node process (node:http, a keep-alive socket per client; wrk is not installed or BENCH_LOAD_CLIENT=node)'}; it, the API and Postgres share the machine's cores, so every figure of CPU per request is taken from the others. Latency is closed-loop: each client sends its next request when the last one answers, so the mean latency is 50 ÷ the rate (20 ms at 2,500 requests/s), and p95 < 20 ms needs a rate well above that: here p95 runs about 1.5 × p50.`,
           `Latency is per request as the client sees it, over loopback, after a ${WARMUP_MS / 1000} s warm-up at the same concurrency; the API runs with a silent logger and the csr demo key.`,
           'The reference figures run the same client and mix against a bare node:http server answering one fixed page (no Express, no database): what the machine allowed at that moment.',
-          `The API ran as ${apiProcesses} process${apiProcesses > 1 ? 'es (node:cluster workers sharing the port, each with its own pool of 10 and key cache)' : ' (in the benchmark process)'}.`,
+          `The API ran as ${apiProcesses} process${apiProcesses > 1 ? `es (node:cluster workers sharing the port, each with its own pool of ${poolSize} and key cache)` : ` (in the benchmark process, pool of ${poolSize})`}.`,
           'Each request makes 1 query (the page behind a one-time check of the account, prepared once per connection; an empty page would ask again whether the account exists; each event returned as the JSON text stored with it, which the API sends as it is); the API key is looked up once and then trusted for 10 s from the verified-key cache.',
           'Postgres CPU per request is the CPU time of the server process and its backends over the measured phase (from /proc), divided by the requests.',
           `Page 2 of the big account (EXPLAIN ANALYZE of the statement the service runs): ${planSummary(plan)}; full plan in the result file.`,
@@ -231,7 +233,9 @@ async function startApiProcesses(n: number, appUrl: string): Promise<ApiProcesse
     exec: path.join(__dirname, 'timeline-api-process.ts'),
     execArgv: ['--import', 'tsx'],
   });
-  const workers = Array.from({ length: n }, () => cluster.fork({ BENCH_APP_URL: appUrl }));
+  const workers = Array.from({ length: n }, () =>
+    cluster.fork({ BENCH_APP_URL: appUrl, BENCH_POOL_SIZE: String(poolSize) }),
+  );
   const ports = await Promise.all(
     workers.map(
       (w) =>
