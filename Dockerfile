@@ -37,5 +37,6 @@ ENV DATA_DIR=/app/.data
 RUN mkdir -p /app/.data && chown node:node /app/.data
 # The official image's unprivileged user (uid 1000). Nothing here needs root at run time.
 USER node
-# Default entry point; docker-compose.yml overrides it per service.
-CMD ["node_modules/.bin/tsx", "bin/api.ts"]
+# Default entry point, the API with its Node flags (scripts/api-node-flags.cjs); docker-compose.yml
+# overrides it per service.
+CMD ["node", "--max-semi-space-size=32", "--import", "tsx", "bin/api.ts"]

@@ -3,6 +3,7 @@
 // own pg pool, verified-key cache and event loop, and reports its CPU time and event-loop
 // utilisation when the primary asks.
 import { randomBytes } from 'node:crypto';
+import { PerformanceObserver } from 'node:perf_hooks';
 import type { Client as TemporalClient } from '@temporalio/client';
 import { createApp } from '../api/app';
 import { createPrisma } from '../lib/db/prisma';
@@ -25,15 +26,30 @@ const server = app.listen(0, '127.0.0.1');
 
 let cpu0 = process.cpuUsage();
 let elu0 = performance.eventLoopUtilization();
+// Garbage collection pauses (every kind): each one holds every request in flight.
+let gc = { n: 0, ms: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gc.n++;
+    gc.ms += e.duration;
+  }
+}).observe({ entryTypes: ['gc'] });
 process.on('message', (m: { type: string }) => {
   if (m.type === 'mark') {
     cpu0 = process.cpuUsage();
     elu0 = performance.eventLoopUtilization();
+    gc = { n: 0, ms: 0 };
     process.send!({ type: 'marked' });
   } else if (m.type === 'usage') {
     const cpu = process.cpuUsage(cpu0);
     const elu = performance.eventLoopUtilization(elu0);
-    process.send!({ type: 'usage', cpuMs: (cpu.user + cpu.system) / 1000, elu: elu.utilization });
+    process.send!({
+      type: 'usage',
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      elu: elu.utilization,
+      gcPauses: gc.n,
+      gcMs: gc.ms,
+    });
   } else if (m.type === 'stop') {
     server.closeAllConnections();
     server.close(() => void db.$disconnect().then(() => process.exit(0)));

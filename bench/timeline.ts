@@ -1,18 +1,15 @@
-// timeline: GET /accounts/:id/timeline through the real API (createApp, in-process, over loopback)
+// timeline: GET /accounts/:id/timeline through the real API (createApp, in an API process, over loopback)
 // on a timeline_event table of 100,000 accounts × 50 events (5 million) plus one account with 1,000
 // events, loaded with set-based SQL. 50 concurrent clients for 10 s from a separate process; half
 // the requests on the big account (page 1, then page 2 through the cursor page 1 returned), half on
-// random accounts. BENCH_API_PROCESSES=n runs the API as n node:cluster processes instead of one.
+// random accounts. The API runs in a process of its own, started as `npm run api` starts one;
+// BENCH_API_PROCESSES=n runs n of them as node:cluster workers.
 import cluster from 'node:cluster';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import path from 'node:path';
 import type { Client } from 'pg';
-import { randomBytes } from 'node:crypto';
-import type { Client as TemporalClient } from '@temporalio/client';
-import { createApp } from '../api/app';
 import { SYSTEM_ACTOR } from '../lib/audit';
 import { createPrisma } from '../lib/db/prisma';
-import { createLogger } from '../lib/logger';
 import { timelinePageSql } from '../services/timeline';
 import { seedDemoUsers } from '../services/users';
 import { MiB, timed, withClient, withServer, type BenchOptions, type Figure, type Result } from './harness';
@@ -34,6 +31,15 @@ const P95_TARGET_MS = 20;
 const SEED = 7;
 const ACCOUNTS = 100_000;
 const TIMELINE_INDEX = 'timeline_event_account_id_occurred_at_id_idx';
+/**
+ * The Node flags of an API process (scripts/api-node-flags.cjs), as `npm run api` starts one;
+ * BENCH_API_NODE_FLAGS replaces them ('' for Node's defaults) to measure what they change.
+ */
+const apiNodeFlags: string[] =
+  process.env.BENCH_API_NODE_FLAGS !== undefined
+    ? process.env.BENCH_API_NODE_FLAGS.split(/\s+/).filter(Boolean)
+    : // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require('../scripts/api-node-flags.cjs') as { API_NODE_FLAGS: string[] }).API_NODE_FLAGS;
 /** Each API process's pg pool: the production default (10) unless BENCH_POOL_SIZE says otherwise. */
 const poolSize = Math.max(1, Math.floor(Number(process.env.BENCH_POOL_SIZE ?? 10)) || 10);
 
@@ -58,26 +64,11 @@ export async function run(opts: BenchOptions): Promise<Result> {
 
     const db = createPrisma(database.appUrl, poolSize);
     const apiProcesses = Math.max(1, Math.floor(Number(process.env.BENCH_API_PROCESSES ?? 1)) || 1);
-    let http: Server | undefined;
     let api: ApiProcesses | undefined;
     try {
       const keys = await seedDemoUsers(db, SYSTEM_ACTOR);
-      if (apiProcesses > 1) api = await startApiProcesses(apiProcesses, database.appUrl);
-      const app = createApp({
-        db,
-        // These routes never touch Temporal (only service orders do), so a stub stands in for the
-        // client; any call on it would throw, which would show as errors in the figures.
-        temporal: {} as unknown as TemporalClient,
-        taskQueue: 'bench-unused',
-        logger: createLogger('silent'),
-        encryptionKey: randomBytes(32),
-        health: async () => ({ postgres: { ok: true, detail: 'bench' } }),
-      });
-      http = await new Promise<Server>((resolve) => {
-        const s = app.listen(0, '127.0.0.1', () => resolve(s));
-      });
-      const addr = http.address();
-      const port = api ? api.port : typeof addr === 'object' && addr ? addr.port : 0;
+      api = await startApiProcesses(apiProcesses, database.appUrl);
+      const port = api.port;
       const loadPlan: LoadPlan = {
         baseUrl: `http://127.0.0.1:${port}`,
         apiKey: keys.csr!,
@@ -98,22 +89,15 @@ export async function run(opts: BenchOptions): Promise<Result> {
       opts.log(
         `  ${CONCURRENCY} clients: ${WARMUP_MS / 1000} s warm-up, then ${DURATION_MS / 1000} s measured…`,
       );
-      const elu0 = performance.eventLoopUtilization();
-      const cpu0 = process.cpuUsage();
-      await api?.mark();
+      // The warm-up is a run of its own, so the CPU, GC and latency figures cover the measured
+      // phase only.
+      await runLoad({ ...loadPlan, durationMs: WARMUP_MS, warmupMs: 0 });
+      await api.mark();
       const pgCpu0 = server.cpuMs();
-      const load = await runLoad(loadPlan);
+      const load = await runLoad({ ...loadPlan, warmupMs: 0 });
       const pgCpuMs = server.cpuMs() - pgCpu0;
-      const inProcess = process.cpuUsage(cpu0);
-      // With API processes, their CPU and event loops; otherwise this process's (the API's).
-      const usage = api
-        ? await api.usage()
-        : [
-            {
-              cpuMs: (inProcess.user + inProcess.system) / 1000,
-              elu: performance.eventLoopUtilization(elu0).utilization,
-            },
-          ];
+      // The API processes' CPU and event loops over the measured phase.
+      const usage = await api.usage();
       const serverCpuMs = usage.reduce((a, u) => a + u.cpuMs, 0);
 
       opts.log('  reference: the same load on a bare node:http server answering a big account page…');
@@ -149,6 +133,17 @@ export async function run(opts: BenchOptions): Promise<Result> {
           value: u.elu * 100,
           unit: '%',
         })),
+        ...usage.flatMap((u, k) => {
+          const which = usage.length > 1 ? ` (process ${k + 1})` : '';
+          return [
+            { figure: `server GC pauses under load${which}`, value: u.gcPauses, unit: 'pauses' },
+            {
+              figure: `server GC pause time under load${which}`,
+              value: (u.gcMs / (load.wallMs || 1)) * 100,
+              unit: '% of the time',
+            },
+          ];
+        }),
         {
           // The API processes' CPU time (user + system) over the requests they served, measured
           // phase only: the cost per request whatever else the machine was running.
@@ -188,6 +183,7 @@ export async function run(opts: BenchOptions): Promise<Result> {
           pgPool: poolSize,
           referenceBareErrors: bare.errors,
           apiProcesses,
+          apiNodeFlags,
           loadClient: load.client,
           loadErrorSample: load.firstError,
           bigAccountPageMediansMs: walk.pageMedians.map((m) => Math.round(m * 100) / 100),
@@ -200,18 +196,13 @@ export async function run(opts: BenchOptions): Promise<Result> {
           `The load client is ${load.client === 'wrk' ? 'wrk (one thread, 50 keep-alive connections, a Lua script for the mix)' : 'a separate Node process (node:http, a keep-alive socket per client; wrk is not installed or BENCH_LOAD_CLIENT=node)'}; it, the API and Postgres share the machine's cores, so every figure of CPU per request is taken from the others. Latency is closed-loop: each client sends its next request when the last one answers, so the mean latency is 50 ÷ the rate (20 ms at 2,500 requests/s), and p95 < 20 ms needs a rate well above that: here p95 runs about 1.5 × p50.`,
           `Latency is per request as the client sees it, over loopback, after a ${WARMUP_MS / 1000} s warm-up at the same concurrency; the API runs with a silent logger and the csr demo key.`,
           'The reference figures run the same client and mix against a bare node:http server answering one fixed page (no Express, no database): what the machine allowed at that moment.',
-          `The API ran as ${apiProcesses} process${apiProcesses > 1 ? `es (node:cluster workers sharing the port, each with its own pool of ${poolSize} and key cache)` : ` (in the benchmark process, pool of ${poolSize})`}.`,
+          `The API ran as ${apiProcesses} process${apiProcesses > 1 ? 'es' : ''} of its own (node:cluster worker${apiProcesses > 1 ? 's sharing the port, each' : ','} with its own pool of ${poolSize} and key cache), started as \`npm run api\` starts one: node ${apiNodeFlags.join(' ') || '(no flags)'}.`,
           'Each request makes 1 query (the page behind a one-time check of the account, prepared once per connection; an empty page would ask again whether the account exists; each event returned as the JSON text stored with it, which the API sends as it is); the API key is looked up once and then trusted for 10 s from the verified-key cache.',
           'Postgres CPU per request is the CPU time of the server process and its backends over the measured phase (from /proc), divided by the requests.',
           `Page 2 of the big account (EXPLAIN ANALYZE of the statement the service runs): ${planSummary(plan)}; full plan in the result file.`,
         ],
       };
     } finally {
-      if (http) {
-        const s = http;
-        s.closeAllConnections();
-        await new Promise<void>((r) => s.close(() => r()));
-      }
       await api?.stop();
       await db.$disconnect();
     }
@@ -222,8 +213,8 @@ interface ApiProcesses {
   port: number;
   /** Starts counting CPU time and event-loop use in every process. */
   mark(): Promise<void>;
-  /** CPU time (ms) and event-loop utilisation of each process since mark(). */
-  usage(): Promise<{ cpuMs: number; elu: number }[]>;
+  /** CPU time (ms), event-loop utilisation and garbage-collection pauses of each process since mark(). */
+  usage(): Promise<{ cpuMs: number; elu: number; gcPauses: number; gcMs: number }[]>;
   stop(): Promise<void>;
 }
 
@@ -231,7 +222,7 @@ interface ApiProcesses {
 async function startApiProcesses(n: number, appUrl: string): Promise<ApiProcesses> {
   cluster.setupPrimary({
     exec: path.join(__dirname, 'timeline-api-process.ts'),
-    execArgv: ['--import', 'tsx'],
+    execArgv: [...apiNodeFlags, '--import', 'tsx'],
   });
   const workers = Array.from({ length: n }, () =>
     cluster.fork({ BENCH_APP_URL: appUrl, BENCH_POOL_SIZE: String(poolSize) }),
@@ -263,7 +254,7 @@ async function startApiProcesses(n: number, appUrl: string): Promise<ApiProcesse
   return {
     port: ports[0]!,
     mark: async () => void (await ask('mark', 'marked')),
-    usage: () => ask<{ cpuMs: number; elu: number }>('usage', 'usage'),
+    usage: () => ask<{ cpuMs: number; elu: number; gcPauses: number; gcMs: number }>('usage', 'usage'),
     stop: async () => {
       await Promise.all(
         workers.map(

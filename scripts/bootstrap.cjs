@@ -8,6 +8,7 @@ const { spawnSync, spawn } = require('node:child_process');
 const { existsSync, readFileSync, writeFileSync, mkdirSync, statSync } = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
+const { API_NODE_FLAGS } = require('./api-node-flags.cjs');
 
 const ROOT = path.resolve(__dirname, '..');
 const TOOLS = path.join(ROOT, '.tools');
@@ -156,6 +157,9 @@ switch (command) {
   case 'start':
     ensureTemporal({ testServer: false });
     tsx('start.ts');
+    break;
+  case 'api': // the API alone, as a deployment runs it (scripts/api-node-flags.cjs)
+    exec(process.execPath, [...API_NODE_FLAGS, '--import', 'tsx', path.join('bin', 'api.ts'), ...args]);
     break;
   case 'prepare': // install everything the tests and the stack need, run nothing
     ensureTemporal({ testServer: true });

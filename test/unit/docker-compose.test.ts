@@ -4,6 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { API_NODE_FLAGS } = require('../../scripts/api-node-flags.cjs') as { API_NODE_FLAGS: string[] };
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
@@ -69,6 +71,12 @@ const ENTRY_POINTS: Record<(typeof APP_SERVICES)[number], string> = {
   migrate: 'bin/db-migrate.ts',
   worker: 'bin/worker.ts',
   api: 'bin/api.ts',
+};
+/** How each service starts its entry point: the API with its Node flags, the others plain tsx. */
+const LAUNCHERS: Record<(typeof APP_SERVICES)[number], string[]> = {
+  migrate: ['node_modules/.bin/tsx'],
+  worker: ['node_modules/.bin/tsx'],
+  api: ['node', ...API_NODE_FLAGS, '--import', 'tsx'],
 };
 
 describe('docker-compose.yml', () => {
@@ -149,13 +157,10 @@ describe('docker-compose.yml', () => {
 
     it(`runs ${ENTRY_POINTS[name]} with tsx, and that file exists in the repository`, () => {
       const cmd = commandOf(name);
-      expect(cmd[0]).toBe('node_modules/.bin/tsx');
-      expect(cmd[1]).toBe(ENTRY_POINTS[name]);
+      expect(cmd).toEqual([...LAUNCHERS[name], ENTRY_POINTS[name]]);
       // Fails until the entry point is written: the compose file must not point at nothing.
-      expect({ file: cmd[1], exists: existsSync(path.join(ROOT, cmd[1]!)) }).toEqual({
-        file: cmd[1],
-        exists: true,
-      });
+      const file = cmd[cmd.length - 1]!;
+      expect({ file, exists: existsSync(path.join(ROOT, file)) }).toEqual({ file, exists: true });
     });
   });
 
@@ -224,6 +229,11 @@ describe('Dockerfile', () => {
     ).toBe(true);
     expect(instructions.some((l) => /^RUN .*\bnpm ci\b/.test(l))).toBe(true);
     expect(instructions.some((l) => /^RUN .*\bnpx prisma generate\b/.test(l))).toBe(true);
+  });
+
+  it('starts the API, with its Node flags, by default', () => {
+    const cmd = instructions.filter((l) => l.startsWith('CMD ')).at(-1);
+    expect(JSON.parse(cmd!.slice(4))).toEqual([...LAUNCHERS.api, ENTRY_POINTS.api]);
   });
 
   it('runs as a non-root user', () => {
