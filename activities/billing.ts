@@ -21,7 +21,7 @@ import type { Tariff } from '../domain/rating/tariff';
 import { MILLBROOK_TARIFF } from '../domain/rating/millbrook';
 import type { Stage } from '../workflows/bill-cycle';
 import type { Mailer } from '../lib/mailer';
-import { deliverBills, NOTICE_TYPE_BILL } from '../services/bill-delivery';
+import { deliverBills, markInterruptedEmails, NOTICE_TYPE_BILL } from '../services/bill-delivery';
 import { query } from '../lib/db/bulk';
 import { validateCycle } from './bill-cycle/validate-reads';
 import { RatingMemo, rateBills } from './bill-cycle/rate-bills';
@@ -201,9 +201,13 @@ export function createBillingActivities(deps: BillingActivityDeps) {
 
     /**
      * Email and the print mail-merge batch for the run's issued bills, in slices with a heartbeat
-     * after each. Returns the run's deliveries from the register, so a retry reports them all.
+     * after each. Then marks the emails an earlier, stopped attempt claimed and never confirmed:
+     * this attempt's delivery has finished, and only this activity delivers the run. Returns the
+     * run's deliveries from the register, so a retry reports them all.
      */
-    async deliverCycleBills(i: { runId: string }): Promise<{ emailed: number; printed: number }> {
+    async deliverCycleBills(i: {
+      runId: string;
+    }): Promise<{ emailed: number; printed: number; emailUnconfirmed: number }> {
       if (!deps.mailer || !deps.outDir) throw new Error('Bill delivery needs a mailer and an output folder');
       await deliverBills(
         {
@@ -215,10 +219,12 @@ export function createBillingActivities(deps: BillingActivityDeps) {
         },
         { runId: i.runId, actor: SYSTEM_ACTOR },
       );
-      const [counts] = await query<{ emailed: number; printed: number }>(
+      await markInterruptedEmails(db, SYSTEM_ACTOR, { runId: i.runId });
+      const [counts] = await query<{ emailed: number; printed: number; emailUnconfirmed: number }>(
         db,
         `SELECT count(*) FILTER (WHERE n.channel = 'EMAIL' AND n.message_id IS NOT NULL)::int AS emailed,
-           count(*) FILTER (WHERE n.channel = 'PRINT')::int AS printed
+           count(*) FILTER (WHERE n.channel = 'PRINT')::int AS printed,
+           count(*) FILTER (WHERE n.channel = 'EMAIL' AND n.message_id IS NULL)::int AS "emailUnconfirmed"
          FROM notice n JOIN bill b ON b.id = n.bill_id
          WHERE b.cycle_run_id = $1 AND n.type = $2`,
         [i.runId, NOTICE_TYPE_BILL],

@@ -20,9 +20,11 @@
 // makes email AT MOST ONCE: a crash after a slice's claim and before its sends are recorded leaves
 // claimed rows without a messageId, and a retry does not send them again. We choose that over
 // at-least-once because a duplicate bill is a customer-visible error that cannot be taken back,
-// while a claimed but unsent email is visible in the register (EMAIL rows with message_id NULL, or
-// an audit 'bill.email_unconfirmed') and is fixed by resending deliberately. Failures the mail
-// system reports are sorted by what they prove:
+// while a claimed but unconfirmed email is marked in the register (unconfirmed_at, with an audit
+// 'bill.email_unconfirmed' and a timeline entry) and is fixed by resending deliberately. The
+// delivery activity marks what a stopped worker left claimed once its own delivery has finished
+// (markInterruptedEmails), and the cycle's progress counts them. Failures the mail system reports
+// are sorted by what they prove:
 //   - nothing was accepted (no connection, a 4xx answer): the claim is released (the row deleted),
 //     so the bill is retried; deliverBills finishes the rest of the run and then throws (AppError
 //     'unavailable') so the caller (the cycle's activity) retries. A failure before the claim
@@ -413,6 +415,11 @@ async function emailSlice(
   if (released.length)
     await query(db, 'DELETE FROM notice WHERE idempotency_key = ANY($1) AND message_id IS NULL', [released]);
   await inTransaction(db, async (c) => {
+    if (unconfirmed.length)
+      await c.query(
+        `UPDATE notice SET unconfirmed_at = $2 WHERE idempotency_key = ANY($1) AND message_id IS NULL`,
+        [unconfirmed.map((u) => billNoticeKey(u.item.view.billId, 'EMAIL')), new Date()],
+      );
     if (sent.length)
       await c.query(
         `UPDATE notice SET message_id = s.message_id, sent_at = s.sent_at
@@ -613,6 +620,67 @@ async function printBatch(
   renameSync(pdfTemp, pdfPath);
   renameSync(csvTemp, csvPath);
   return { batchId, pdfPath, csvPath };
+}
+
+/**
+ * Marks the bill emails claimed but never confirmed by a delivery that stopped (a worker killed
+ * between claiming a slice and recording its sends): EMAIL rows of the run's (or these) bills with
+ * no message id that nothing has marked yet. Each gets unconfirmed_at, an audit event and a
+ * timeline entry saying the customer may not have the bill; none is resent (at most once, see the
+ * header). Call it only when no delivery of these bills is in flight (the delivery activity does,
+ * after its own delivery finished), or a claim about to be confirmed would be marked too. Returns
+ * how many it marked.
+ */
+export async function markInterruptedEmails(
+  db: Db,
+  actor: Actor,
+  opts: Pick<DeliveryOptions, 'runId' | 'billIds'>,
+): Promise<number> {
+  if (!opts.runId && !opts.billIds?.length) return 0;
+  return inTransaction(db, async (c) => {
+    const { rows } = await c.query<{ bill_id: string; account_id: string; recipient: string; key: string }>(
+      `UPDATE notice n SET unconfirmed_at = $4
+       FROM bill b
+       WHERE b.id = n.bill_id AND n.channel = 'EMAIL' AND n.message_id IS NULL AND n.unconfirmed_at IS NULL
+         AND n.type = $3 AND ($1::text IS NULL OR b.cycle_run_id = $1) AND ($2::text[] IS NULL OR b.id = ANY($2))
+       RETURNING n.bill_id, n.account_id, n.recipient, n.idempotency_key AS key`,
+      [opts.runId ?? null, opts.billIds ?? null, NOTICE_TYPE_BILL, new Date()],
+    );
+    if (rows.length === 0) return 0;
+    const reason =
+      'The delivery stopped after claiming this email and before the mail server confirmed it: ' +
+      'the customer may not have the bill. It is not resent automatically.';
+    await recordAudits(
+      c,
+      actor,
+      rows.map((r) => ({
+        action: 'bill.email_unconfirmed',
+        entityType: 'bill',
+        entityId: r.bill_id,
+        accountId: r.account_id,
+        after: {
+          channel: 'EMAIL',
+          recipient: r.recipient,
+          idempotencyKey: r.key,
+          error: 'delivery interrupted',
+        },
+        reason,
+      })),
+    );
+    await recordTimelines(
+      c,
+      actor,
+      rows.map((r) => ({
+        accountId: r.account_id,
+        kind: 'bill.email_unconfirmed',
+        entityType: 'bill',
+        entityId: r.bill_id,
+        summary: `Bill ${r.bill_id} email to ${r.recipient} not confirmed: the delivery stopped before the mail server answered`,
+        data: { billId: r.bill_id },
+      })),
+    );
+    return rows.length;
+  });
 }
 
 /** Delivers ISSUED bills by email or print, each at most once (see the header). */

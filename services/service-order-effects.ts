@@ -42,7 +42,7 @@ import {
   type Settlement,
 } from './final-bill';
 import { sendLeadNoticeAtStart, type LeadNoticeResult } from './lead-notice';
-import { deliverBills } from './bill-delivery';
+import { deliverBills, markInterruptedEmails } from './bill-delivery';
 import type { OrderDetails } from '../workflows/service-order';
 
 export interface EffectsDeps {
@@ -265,11 +265,13 @@ export async function applyOrderEffects(deps: EffectsDeps, i: EffectsInput): Pro
   );
   let effects = result;
   // The final bill goes to the customer as any bill does: email or print, once (the notice register).
-  if (effects.bill?.billId && deps.mailer && deps.outDir)
-    await deliverBills(
-      { db, mailer: deps.mailer, outDir: deps.outDir },
-      { billIds: [effects.bill.billId], actor: i.actor },
-    );
+  // An earlier attempt stopped between claiming its email and recording it is marked once this
+  // one's delivery has finished (at most once: it is not resent).
+  if (effects.bill?.billId && deps.mailer && deps.outDir) {
+    const billIds = [effects.bill.billId];
+    await deliverBills({ db, mailer: deps.mailer, outDir: deps.outDir }, { billIds, actor: i.actor });
+    await markInterruptedEmails(db, i.actor, { billIds });
+  }
   // The notice goes out after the service start is committed; the register keeps it to one.
   if ((i.type === 'START_SERVICE' || i.type === 'TRANSFER_SERVICE') && !effects.notice) {
     const notice = await sendLeadNoticeAtStart(

@@ -99,7 +99,7 @@ describe('a cycle run with the current code', () => {
         };
       },
       async deliverCycleBills() {
-        return { emailed: 1500, printed: 3000 };
+        return { emailed: 1500, printed: 3000, emailUnconfirmed: 0 };
       },
       async assessLateCharges() {
         return { assessed: 4100, totalCents: '410000', pastDueAccounts: accounts.slice(0, 4100) };

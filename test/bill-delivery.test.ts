@@ -13,7 +13,12 @@ import { createMailer, type Mailer } from '../lib/mailer';
 import { parseMailbox } from '../lib/mime';
 import { billPdf } from '../lib/pdf/bill-pdf';
 import { startSmtpCatcher, type SmtpCatcher } from '../lib/runtime/smtp-catcher';
-import { deliverBills, emailContentHash, PRINT_CSV_COLUMNS } from '../services/bill-delivery';
+import {
+  deliverBills,
+  emailContentHash,
+  markInterruptedEmails,
+  PRINT_CSV_COLUMNS,
+} from '../services/bill-delivery';
 import { loadBillView, renderBill, type BillView } from '../services/bill-render';
 import type { EmailArtifacts } from '../services/bill-artifacts';
 import { inPlaceRenderer, rendererFor, threadRenderer } from '../services/bill-render-pool';
@@ -547,15 +552,68 @@ describe('when sending fails or races', () => {
     expect(r).toMatchObject({ emailed: 0, printed: 0, skipped: 1 });
     const n = await t.db.notice.findUniqueOrThrow({ where: { idempotencyKey: `bill:${bill.id}:EMAIL` } });
     expect(n.messageId).toBeNull();
+    expect(n.unconfirmedAt).toBeInstanceOf(Date);
     expect(
       await t.db.auditEvent.count({ where: { action: 'bill.email_unconfirmed', entityId: bill.id } }),
     ).toBe(1);
+    // Already marked when it failed: marking what a stopped delivery left finds nothing more.
+    expect(await markInterruptedEmails(t.db, actor, { billIds: [bill.id] })).toBe(0);
 
     expect(await deliverBills(deps(), { billIds: [bill.id], actor })).toMatchObject({
       emailed: 0,
       skipped: 1,
     });
     expect(await mailCountTo(a.customer.email!)).toBe(0);
+  });
+
+  test('a delivery stopped after its claim: the email is marked unconfirmed once, and never resent', async () => {
+    const a = await accountOf({ language: 'en', paperless: true, email: { not: null } });
+    const [stopped, confirmed] = [
+      await issueBill(a.id, { cycleRunId: null }),
+      await issueBill(a.id, { cycleRunId: null }),
+    ];
+    await deliverBills(deps(), { billIds: [confirmed.id], actor });
+    // A worker that stops mid-send: its claim is committed, the send never answers.
+    let claimed!: () => void;
+    const sending = new Promise<void>((r) => (claimed = r));
+    const hung = {
+      ...failing({}),
+      sendBuilt: () => {
+        claimed();
+        return new Promise<never>(() => undefined);
+      },
+    };
+    void deliverBills({ ...deps(), mailer: hung }, { billIds: [stopped.id], actor });
+    await sending;
+    const key = `bill:${stopped.id}:EMAIL`;
+    expect(await t.db.notice.findUniqueOrThrow({ where: { idempotencyKey: key } })).toMatchObject({
+      messageId: null,
+      unconfirmedAt: null,
+    });
+
+    // The next attempt delivers nothing again (at most once), then marks what the stopped one left.
+    const billIds = [stopped.id, confirmed.id];
+    expect(await deliverBills(deps(), { billIds, actor })).toMatchObject({ emailed: 0, skipped: 2 });
+    expect(await markInterruptedEmails(t.db, actor, { billIds })).toBe(1);
+    expect(await markInterruptedEmails(t.db, actor, { billIds })).toBe(0);
+    const notice = await t.db.notice.findUniqueOrThrow({ where: { idempotencyKey: key } });
+    expect(notice.messageId).toBeNull();
+    expect(notice.unconfirmedAt).toBeInstanceOf(Date);
+    const audits = await t.db.auditEvent.findMany({
+      where: { action: 'bill.email_unconfirmed', entityId: stopped.id },
+    });
+    expect(audits).toHaveLength(1);
+    expect(audits[0]!.reason).toMatch(/may not have the bill/);
+    const timeline = await t.db.timelineEvent.findMany({
+      where: { kind: 'bill.email_unconfirmed', entityId: stopped.id },
+    });
+    expect(timeline).toHaveLength(1);
+    expect(timeline[0]!.accountId).toBe(a.id);
+    expect(
+      (await t.db.notice.findUniqueOrThrow({ where: { idempotencyKey: `bill:${confirmed.id}:EMAIL` } }))
+        .unconfirmedAt,
+    ).toBeNull();
+    expect(await mailCountTo(a.customer.email!)).toBe(1); // the confirmed bill's, only
   });
 
   test('two deliveries racing over the same bills send each one once', async () => {

@@ -68,6 +68,8 @@ export interface CycleProgress {
   issued: number;
   issuedCents: string;
   emailed: number;
+  /** Bill emails claimed but never confirmed sent (a stopped worker, a mail server that did not answer). */
+  emailUnconfirmed: number;
   printed: number;
   lateFees: number;
   lateFeeCents: string;
@@ -122,6 +124,7 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
     issued: 0,
     issuedCents: '0',
     emailed: 0,
+    emailUnconfirmed: 0,
     printed: 0,
     lateFees: 0,
     lateFeeCents: '0',
@@ -217,6 +220,8 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
   await stage('delivering');
   const d = await cycleDb.deliverCycleBills({ runId: opened.runId });
   p.emailed = d.emailed;
+  // Absent from the result an older worker recorded in a history being replayed.
+  p.emailUnconfirmed = d.emailUnconfirmed ?? 0;
   p.printed = d.printed;
 
   // 9. Sleep to the day after the due date, then assess late payment charges.

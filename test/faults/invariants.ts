@@ -166,6 +166,15 @@ export async function checkInvariants(ctx: {
       [runId],
     );
     v.push(...bills.map((r) => `bill ${r.id} is in the notice register ${r.n} times`));
+    // An email a stopped worker claimed and never confirmed is marked (unconfirmed_at), not left
+    // looking as if it might still be on its way.
+    const silent = await rows<{ bill_id: string }>(
+      `SELECT n.bill_id FROM notice n JOIN bill b ON b.id = n.bill_id
+       WHERE b.cycle_run_id = $1 AND n.type = 'BILL' AND n.channel = 'EMAIL'
+         AND n.message_id IS NULL AND n.unconfirmed_at IS NULL`,
+      [runId],
+    );
+    v.push(...silent.map((r) => `bill ${r.bill_id}'s email is neither confirmed nor marked unconfirmed`));
     const twice = await rows<{ what: string; n: string }>(
       `SELECT account_id || ' episode ' || episode || ' ' || step AS what, count(*) AS n FROM (
          SELECT account_id, episode, regexp_replace(idempotency_key, '^collections:[^:]+:[0-9]+:([A-Z_]+):[0-9]+:', '\\1:') AS step
@@ -189,13 +198,14 @@ export async function checkInvariants(ctx: {
     );
     const unregistered = [...keys.keys()].filter((k) => !registered.has(k));
     v.push(...unregistered.map((k) => `mail ${k} was sent with no notice register row`));
-    const [c] = await rows<{ n: string; coll: string }>(
-      `SELECT count(*) AS n, count(*) FILTER (WHERE episode IS NOT NULL) AS coll FROM notice`,
+    const [c] = await rows<{ n: string; coll: string; unconfirmed: string }>(
+      `SELECT count(*) AS n, count(*) FILTER (WHERE episode IS NOT NULL) AS coll,
+              count(*) FILTER (WHERE unconfirmed_at IS NOT NULL) AS unconfirmed FROM notice`,
     );
     checks.push({
       name: 'no notice twice',
       violations: first(v),
-      counted: `${c!.n} register rows (${c!.coll} collections), ${files} emails caught`,
+      counted: `${c!.n} register rows (${c!.coll} collections, ${c!.unconfirmed} emails marked unconfirmed), ${files} emails caught`,
     });
   }
 

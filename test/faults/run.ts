@@ -362,7 +362,8 @@ async function oneRun(seed: number, o: Options, bundleCode: string): Promise<Run
     }
     if (progress?.stage !== 'closed') failures.push(`billCycle finished in stage ${progress?.stage}`);
     say(
-      `billCycle closed: ${progress?.issued} issued (${progress?.issuedCents} cents), ${progress?.emailed} emailed, ` +
+      `billCycle closed: ${progress?.issued} issued (${progress?.issuedCents} cents), ${progress?.emailed} emailed ` +
+        `(${progress?.emailUnconfirmed ?? 0} unconfirmed), ` +
         `${progress?.printed} printed, ${progress?.lateFees} late fees, ${progress?.handedOff} handed off`,
     );
     const outcomes = await driver.done;
