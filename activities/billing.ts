@@ -9,10 +9,11 @@
 //   late fee → LATE_FEE entries, once per bill; hand-off → collections cases
 // The set-based work lives in activities/bill-cycle/, one module per step.
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Prisma } from '@prisma/client';
 import type { Db } from '../lib/db/prisma';
-import { recordAudit, SYSTEM_ACTOR } from '../lib/audit';
+import { recordAudit, SYSTEM_ACTOR, type Actor } from '../lib/audit';
 import { cycleCalendar, type CycleCalendar } from '../domain/billing/cycle-calendar';
 import { resolveReadException } from '../services/read-exceptions';
 import { AppError } from '../lib/errors';
@@ -22,6 +23,7 @@ import { MILLBROOK_TARIFF } from '../domain/rating/millbrook';
 import type { Stage } from '../workflows/bill-cycle';
 import type { Mailer } from '../lib/mailer';
 import { deliverBills, markInterruptedEmails, NOTICE_TYPE_BILL } from '../services/bill-delivery';
+import { resendBillEmail as resendEmail } from '../services/bill-email-resend';
 import { query } from '../lib/db/bulk';
 import { validateCycle } from './bill-cycle/validate-reads';
 import { RatingMemo, rateBills } from './bill-cycle/rate-bills';
@@ -230,6 +232,18 @@ export function createBillingActivities(deps: BillingActivityDeps) {
         [i.runId, NOTICE_TYPE_BILL],
       );
       return counts!;
+    },
+
+    /** A clerk's resend of a bill email marked unconfirmed; a refusal is final (not retried). */
+    async resendBillEmail(i: { billId: string; reason: string; actor: Actor }) {
+      if (!deps.mailer) throw new Error('Resending a bill email needs a mailer');
+      try {
+        return await resendEmail({ db, mailer: deps.mailer }, i.actor, i.billId, i.reason);
+      } catch (err) {
+        if (err instanceof AppError)
+          throw ApplicationFailure.create({ type: err.code, message: err.message, nonRetryable: true });
+        throw err;
+      }
     },
 
     /** Late payment charges the day after the due date, and the accounts still past due. */

@@ -42,6 +42,8 @@ export const PERMISSIONS = {
   'bill:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
   'bill:adjust': ['supervisor', 'admin'],
   'bill:rebill': ['supervisor', 'admin'],
+  /** Resend a bill email the register marks unconfirmed. */
+  'bill:resend': ['csr', 'supervisor', 'admin'],
   'bill-cycle:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
   'bill-cycle:run': ['csr', 'supervisor', 'admin', 'system'],
   'bill-cycle:approve': ['supervisor', 'admin'],

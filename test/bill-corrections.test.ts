@@ -2,6 +2,8 @@
 // issues its own bill directly (a bill row, its lines, its CHARGE through postCharge), corrects
 // it, and checks the bills, the ledger, the audit trail and the timeline — and that the issued
 // bill itself never changed.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { startTestApp, seedAccount, type TestApp } from './helpers/app';
 import { expectError, rowCounts } from './helpers/api-checks';
 import { postCharge, utilityDate } from '../services/ledger';
@@ -497,5 +499,94 @@ describe('refusals', () => {
       },
     });
     expectError(await rebill(draftId, { reason: 'r' }, 'draft-409'), 409, 'conflict');
+  });
+});
+
+describe('resending an unconfirmed bill email', () => {
+  const resend = (billId: string, body: unknown, key = 'csr') =>
+    app.call(key, 'POST', `/bills/${encodeURIComponent(billId)}/resend-email`, body);
+  /** The register row a stopped delivery leaves for the bill's email, marked or still in flight. */
+  async function claimed(b: { billId: string; accountId: string }, marked: boolean) {
+    await app.t.db.notice.create({
+      data: {
+        accountId: b.accountId,
+        billId: b.billId,
+        type: 'BILL',
+        channel: 'EMAIL',
+        language: 'en',
+        recipient: 'old-address@example.org',
+        contentHash: 'a'.repeat(64),
+        idempotencyKey: `bill:${b.billId}:EMAIL`,
+        sentAt: new Date(),
+        unconfirmedAt: marked ? new Date() : null,
+      },
+    });
+  }
+  /** Messages the SMTP listener caught for this bill (by the register key each carries). */
+  const caughtFor = (billId: string) =>
+    readdirSync(app.mailDir)
+      .filter((f) => f.endsWith('.eml'))
+      .map((f) => readFileSync(path.join(app.mailDir, f), 'utf8'))
+      .filter((m) => m.includes(`bill:${billId}:EMAIL`));
+
+  test('sends it once to the address on file, records it, and refuses a second resend', async () => {
+    const b = await issuedBill();
+    await claimed(b, true);
+    const email = (await app.t.db.account.findUniqueOrThrow({
+      where: { id: b.accountId },
+      include: { customer: true },
+    }))!.customer.email!;
+
+    expectError(await resend(b.billId, {}), 400, 'validation_failed', 'reason');
+    expectError(await resend(b.billId, { reason: 'customer called' }, 'auditor'), 403, 'forbidden');
+    expect(caughtFor(b.billId)).toHaveLength(0);
+
+    const r = await resend(b.billId, { reason: 'customer called: no bill this month' });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ billId: b.billId, recipient: email, messageId: expect.any(String) });
+    const mail = caughtFor(b.billId);
+    expect(mail).toHaveLength(1);
+    expect(mail[0]).toMatch(new RegExp(`^To: .*${email.replace('.', '\\.')}`, 'im'));
+    const notice = await app.t.db.notice.findUniqueOrThrow({
+      where: { idempotencyKey: `bill:${b.billId}:EMAIL` },
+    });
+    expect(notice).toMatchObject({ messageId: r.body.messageId, recipient: email, unconfirmedAt: null });
+    const audit = await app.t.db.auditEvent.findFirstOrThrow({
+      where: { action: 'bill.email_resent', entityId: b.billId },
+    });
+    expect(audit).toMatchObject({
+      actor: expect.stringMatching(/csr/),
+      reason: 'customer called: no bill this month',
+    });
+    expect(
+      await app.t.db.timelineEvent.count({ where: { kind: 'bill.email_resent', entityId: b.billId } }),
+    ).toBe(1);
+
+    const again = await resend(b.billId, { reason: 'asked twice' });
+    expectError(again, 409, 'conflict');
+    expect(again.body.error.message).toMatch(/confirmed sent/);
+    expect(caughtFor(b.billId)).toHaveLength(1);
+  });
+
+  test('a bill not emailed, an unknown bill, and an email still in flight are refused; nothing is sent', async () => {
+    const printed = await issuedBill();
+    const r = await resend(printed.billId, { reason: 'r' });
+    expectError(r, 409, 'conflict');
+    expect(r.body.error.message).toMatch(/not emailed/);
+    expectError(await resend('B-NO-SUCH-BILL', { reason: 'r' }), 404, 'not_found');
+
+    const inFlight = await issuedBill();
+    await claimed(inFlight, false);
+    const f = await resend(inFlight.billId, { reason: 'r' });
+    expectError(f, 409, 'conflict');
+    expect(f.body.error.message).toMatch(/now marked unconfirmed/);
+    expect(caughtFor(inFlight.billId)).toHaveLength(0);
+    // Marked now: a person may resend it deliberately.
+    const n = await app.t.db.notice.findUniqueOrThrow({
+      where: { idempotencyKey: `bill:${inFlight.billId}:EMAIL` },
+    });
+    expect(n.unconfirmedAt).toBeInstanceOf(Date);
+    expect((await resend(inFlight.billId, { reason: 'checked with the customer' })).status).toBe(200);
+    expect(caughtFor(inFlight.billId)).toHaveLength(1);
   });
 });

@@ -2,3 +2,4 @@
 export { serviceOrder } from './service-order';
 export { billCycle } from './bill-cycle';
 export { collectionsCase } from './collections-case';
+export { billEmailResend } from './bill-email-resend';

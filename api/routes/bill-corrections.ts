@@ -6,6 +6,7 @@ import type { ApiDeps } from '../deps';
 import type { RouteTable } from '../route';
 import { idempotencyKeyOf } from '../idempotency-key';
 import { adjustBill, billCorrections, rebillBill } from '../../services/bill-corrections';
+import { requestBillEmailResend } from '../../services/bill-email-resend';
 
 // Still exported from here, where it used to be defined.
 export { IDEMPOTENCY_HEADER } from '../idempotency-key';
@@ -67,6 +68,17 @@ export function registerBillCorrectionRoutes(t: RouteTable, deps: ApiDeps): void
       if (r.replayed) res.setHeader('Idempotent-Replayed', 'true');
       return r.body;
     },
+  });
+  t.add({
+    method: 'post',
+    path: '/bills/:id/resend-email',
+    tag: 'bills',
+    summary:
+      "Send again a bill email the notice register marks unconfirmed (a worker stopped, or the mail server did not answer), to the customer's address on file; a reason is required",
+    permission: 'bill:resend',
+    params: ZBillParams,
+    body: z.object({ reason }).strict(),
+    handler: ({ actor, params, body }) => requestBillEmailResend(deps, actor, params.id, body.reason),
   });
   t.add({
     method: 'get',
