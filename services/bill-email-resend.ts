@@ -87,6 +87,12 @@ export async function resendBillEmail(
 ): Promise<ResentEmail> {
   const { db, mailer } = deps;
   const key = billNoticeKey(billId, 'EMAIL');
+  const [bill] = await query<{ status: string }>(db, 'SELECT status FROM bill WHERE id = $1', [billId]);
+  if (!bill) throw notFound('Bill', billId);
+  if (bill.status !== 'ISSUED')
+    throw conflict(
+      `Bill ${billId} is ${bill.status.toLowerCase()}, not issued: send the bill that replaced it instead`,
+    );
   // Take the mark off: only one resend can, and the row is in flight until it is recorded.
   const [taken] = await query<RegisterRow>(
     db,
@@ -101,13 +107,10 @@ export async function resendBillEmail(
       `SELECT account_id, recipient, message_id, sent_at, unconfirmed_at FROM notice WHERE idempotency_key = $1`,
       [key],
     );
-    if (!row) {
-      const [bill] = await query<{ id: string }>(db, 'SELECT id FROM bill WHERE id = $1', [billId]);
-      if (!bill) throw notFound('Bill', billId);
+    if (!row)
       throw conflict(
         `Bill ${billId} was not emailed (it is printed, or not delivered yet): nothing to resend`,
       );
-    }
     if (row.message_id)
       throw conflict(
         `Bill ${billId}'s email was confirmed sent to ${row.recipient} at ${row.sent_at.toISOString()} ` +

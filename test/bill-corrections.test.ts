@@ -575,6 +575,13 @@ describe('resending an unconfirmed bill email', () => {
     expect(r.body.error.message).toMatch(/not emailed/);
     expectError(await resend('B-NO-SUCH-BILL', { reason: 'r' }), 404, 'not_found');
 
+    const replaced = await issuedBill();
+    await claimed(replaced, true);
+    expect((await rebill(replaced.billId, { reason: 'wrong read' }, 'resend-replaced')).status).toBe(201);
+    const c = await resend(replaced.billId, { reason: 'r' });
+    expectError(c, 409, 'conflict');
+    expect(c.body.error.message).toMatch(/cancelled, not issued/);
+
     const inFlight = await issuedBill();
     await claimed(inFlight, false);
     const f = await resend(inFlight.billId, { reason: 'r' });
