@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities';
+import { collectionsKey } from '../activities/collections';
 import { createMailer } from '../lib/mailer';
 import { listCaughtMail, startSmtpCatcher, type SmtpCatcher } from '../lib/runtime/smtp-catcher';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
@@ -195,4 +196,62 @@ test('right content, language and recipients; exactly once through an activity r
     where: { accountId: 'A-N1', kind: 'DISCONNECT_NOTICE' },
   });
   expect(actions).toHaveLength(notices.length);
+});
+
+test('an email claim an earlier try left unconfirmed is marked once and never sent again', async () => {
+  const now = await env.currentTimeMs();
+  const mailer = createMailer(catcher.url, 'Millbrook Water & Light <billing@millbrook.example>');
+  const acts = createActivities({
+    db: t.db,
+    temporal: env.client,
+    taskQueue: 'unused',
+    mailer,
+    outDir: scratch,
+  });
+  const seq = 99;
+  const key = collectionsKey('A-N1', 1, `DISCONNECT_NOTICE:${seq}:CUSTOMER:EMAIL`);
+  // What a worker killed between claiming the customer's email and recording its send leaves.
+  await t.db.notice.create({
+    data: {
+      accountId: 'A-N1',
+      type: 'DISCONNECT_NOTICE',
+      channel: 'EMAIL',
+      language: 'es',
+      recipient: 'lucia@example.org',
+      contentHash: '0'.repeat(64),
+      idempotencyKey: key,
+      sentAt: new Date(now),
+      episode: 1,
+    },
+  });
+  const mailBefore = (await listCaughtMail(path.join(scratch, 'mail'), 1000)).length;
+  const unconfirmed = () =>
+    t.db.auditEvent.findMany({
+      where: { action: 'collections.notice.email_unconfirmed', entityId: 'A-N1:1' },
+    });
+  const before = (await unconfirmed()).length;
+  try {
+    const at = new Date(now).toISOString();
+    for (let i = 0; i < 2; i++)
+      await acts.sendCollectionsNotice({ accountId: 'A-N1', episode: 1, type: 'DISCONNECT_NOTICE', seq, at });
+  } finally {
+    mailer.close();
+  }
+  const row = await t.db.notice.findUniqueOrThrow({ where: { idempotencyKey: key } });
+  expect(row.messageId).toBeNull();
+  expect(row.unconfirmedAt).toBeInstanceOf(Date);
+  const marked = (await unconfirmed()).slice(before);
+  expect(marked).toHaveLength(1);
+  expect(marked[0]!.after).toMatchObject({
+    key,
+    recipient: 'lucia@example.org',
+    error: 'delivery interrupted',
+  });
+  expect(
+    await t.db.timelineEvent.count({ where: { kind: 'collections.notice.unconfirmed', accountId: 'A-N1' } }),
+  ).toBeGreaterThanOrEqual(1);
+  // The other recipients of notice 99 were sent once; the customer's email was not sent again.
+  const mail = (await listCaughtMail(path.join(scratch, 'mail'), 1000)).slice(0, -mailBefore || undefined);
+  expect(mail.filter((m) => m.to.includes('lucia@example.org'))).toHaveLength(0);
+  expect(mail.filter((m) => m.to.includes('marco@example.org'))).toHaveLength(1);
 });

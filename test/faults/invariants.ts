@@ -175,6 +175,13 @@ export async function checkInvariants(ctx: {
       [runId],
     );
     v.push(...silent.map((r) => `bill ${r.bill_id}'s email is neither confirmed nor marked unconfirmed`));
+    const silentNotices = await rows<{ k: string }>(
+      `SELECT idempotency_key AS k FROM notice
+       WHERE episode IS NOT NULL AND channel = 'EMAIL' AND message_id IS NULL AND unconfirmed_at IS NULL`,
+    );
+    v.push(
+      ...silentNotices.map((r) => `collections email ${r.k} is neither confirmed nor marked unconfirmed`),
+    );
     const twice = await rows<{ what: string; n: string }>(
       `SELECT account_id || ' episode ' || episode || ' ' || step AS what, count(*) AS n FROM (
          SELECT account_id, episode, regexp_replace(idempotency_key, '^collections:[^:]+:[0-9]+:([A-Z_]+):[0-9]+:', '\\1:') AS step
