@@ -75,9 +75,9 @@ async function record(
 }
 
 /**
- * Sends again the email of bill `billId` that the register marks unconfirmed, to the address it was
- * claimed for, and records the message id. Refuses (conflict) a bill that was not emailed, whose
- * email was confirmed, or whose email is still in flight.
+ * Sends again the email of bill `billId` that the register marks unconfirmed, to the customer's
+ * address on file now, and records the message id and that address. Refuses (conflict) a bill no
+ * longer issued, one that was not emailed, one whose email was confirmed, or one still in flight.
  */
 export async function resendBillEmail(
   deps: { db: Db; mailer: Mailer },
