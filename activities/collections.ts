@@ -335,9 +335,19 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
         if (to.email && (role !== 'CUSTOMER' || ctx.customer.paperless || i.type === 'DISCONNECT_NOTICE'))
           channels.push('EMAIL');
         if (to.address && (i.type === 'DISCONNECT_NOTICE' || channels.length === 0)) channels.push('PRINT');
-        /** Audit and timeline for an email of this notice that was never confirmed sent. */
-        const recordUnconfirmed = (key: string, recipient: string, error: string, reason: string) =>
-          inTx((tx) =>
+        /**
+         * Marks an email of this notice that was never confirmed sent (once: a row already marked
+         * or confirmed is left alone), with its audit event and timeline entry.
+         */
+        const markUnconfirmed = async (key: string, error: string, reason: string) => {
+          const [row] = await query<{ recipient: string }>(
+            db,
+            `UPDATE notice SET unconfirmed_at = $2
+             WHERE idempotency_key = $1 AND message_id IS NULL AND unconfirmed_at IS NULL RETURNING recipient`,
+            [key, new Date()],
+          );
+          if (!row) return;
+          await inTx((tx) =>
             recordChange(
               tx,
               SYSTEM_ACTOR,
@@ -346,16 +356,17 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
                 entityType: 'collections_episode',
                 entityId: `${i.accountId}:${i.episode}`,
                 accountId: i.accountId,
-                after: { key, recipient, error },
+                after: { key, recipient: row.recipient, error },
                 reason,
               },
               {
                 kind: 'collections.notice.unconfirmed',
-                summary: `${labelOf(i.type)} email to ${recipient} not confirmed sent`,
+                summary: `${labelOf(i.type)} email to ${row.recipient} not confirmed sent`,
                 data: { key },
               },
             ),
           );
+        };
         for (const channel of channels) {
           const key = collectionsKey(
             i.accountId,
@@ -391,21 +402,12 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
           // An earlier try's email claim with no message id: that try stopped between claiming
           // and recording (a worker killed mid-send). It is not sent again; it is marked, once,
           // where a person will see it. The mailed notice, where the rules require one, stands apart.
-          if (!fresh && channel === 'EMAIL') {
-            const orphan = await query<{ recipient: string }>(
-              db,
-              `UPDATE notice SET unconfirmed_at = $2
-               WHERE idempotency_key = $1 AND message_id IS NULL AND unconfirmed_at IS NULL RETURNING recipient`,
-              [key, new Date()],
+          if (!fresh && channel === 'EMAIL')
+            await markUnconfirmed(
+              key,
+              'delivery interrupted',
+              'An earlier try stopped after claiming this email and before the mail server confirmed it; it is not resent automatically.',
             );
-            if (orphan.length > 0)
-              await recordUnconfirmed(
-                key,
-                orphan[0]!.recipient,
-                'delivery interrupted',
-                'An earlier try stopped after claiming this email and before the mail server confirmed it; it is not resent automatically.',
-              );
-          }
           if (fresh && channel === 'EMAIL') {
             if (!deps.mailer) throw new Error('Collections email needs a mailer');
             try {
@@ -427,13 +429,8 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
                 await query(db, 'DELETE FROM notice WHERE idempotency_key = $1', [key]);
                 throw err;
               }
-              await query(db, 'UPDATE notice SET unconfirmed_at = $2 WHERE idempotency_key = $1', [
+              await markUnconfirmed(
                 key,
-                new Date(),
-              ]);
-              await recordUnconfirmed(
-                key,
-                to.email!,
                 String((err as Error)?.message ?? err).slice(0, 300),
                 'The mail server did not confirm the message; it is not resent automatically.',
               );

@@ -310,11 +310,11 @@ async function claim(on: Runner, claims: readonly Claim[]): Promise<Set<string>>
 }
 
 /** An audit row and a timeline entry per bill, in the caller's transaction. */
-async function recordDeliveries(
+export async function recordDeliveries(
   c: PoolClient,
   actor: Actor,
   events: readonly {
-    view: BillData;
+    view: Pick<BillData, 'billId' | 'accountId'>;
     kind: string;
     summary: string;
     audit: Omit<AuditInput, 'entityType' | 'entityId' | 'accountId'>;
@@ -646,36 +646,26 @@ export async function markInterruptedEmails(
        RETURNING n.bill_id, n.account_id, n.recipient, n.idempotency_key AS key`,
       [opts.runId ?? null, opts.billIds ?? null, NOTICE_TYPE_BILL, new Date()],
     );
-    if (rows.length === 0) return 0;
     const reason =
       'The delivery stopped after claiming this email and before the mail server confirmed it: ' +
       'the customer may not have the bill. It is not resent automatically.';
-    await recordAudits(
+    await recordDeliveries(
       c,
       actor,
       rows.map((r) => ({
-        action: 'bill.email_unconfirmed',
-        entityType: 'bill',
-        entityId: r.bill_id,
-        accountId: r.account_id,
-        after: {
-          channel: 'EMAIL',
-          recipient: r.recipient,
-          idempotencyKey: r.key,
-          error: 'delivery interrupted',
-        },
-        reason,
-      })),
-    );
-    await recordTimelines(
-      c,
-      actor,
-      rows.map((r) => ({
-        accountId: r.account_id,
+        view: { billId: r.bill_id, accountId: r.account_id },
         kind: 'bill.email_unconfirmed',
-        entityType: 'bill',
-        entityId: r.bill_id,
         summary: `Bill ${r.bill_id} email to ${r.recipient} not confirmed: the delivery stopped before the mail server answered`,
+        audit: {
+          action: 'bill.email_unconfirmed',
+          after: {
+            channel: 'EMAIL',
+            recipient: r.recipient,
+            idempotencyKey: r.key,
+            error: 'delivery interrupted',
+          },
+          reason,
+        },
         data: { billId: r.bill_id },
       })),
     );

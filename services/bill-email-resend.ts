@@ -14,13 +14,12 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Actor } from '../lib/audit';
-import { recordAudits, recordTimelines } from '../lib/audit-batch';
 import type { Db } from '../lib/db/prisma';
 import { inTransaction, query } from '../lib/db/bulk';
 import { AppError, conflict, notFound } from '../lib/errors';
 import type { Mailer } from '../lib/mailer';
 import { billNoticeKey } from './bill-artifacts';
-import { classifySendError, NOTICE_TYPE_BILL } from './bill-delivery';
+import { classifySendError, NOTICE_TYPE_BILL, recordDeliveries } from './bill-delivery';
 import { loadBillData } from './bill-render';
 import { rendererFor } from './bill-render-pool';
 import { billEmailResend } from '../workflows/bill-email-resend';
@@ -40,11 +39,14 @@ interface RegisterRow {
   unconfirmed_at: Date | null;
 }
 
-/** The audit event and timeline entry of one resend outcome, in the caller's transaction. */
+/**
+ * One resend outcome: the register row changed as `setSql` says (never over a message id: a
+ * delivery that confirmed the email meanwhile wins), with its audit event and timeline entry.
+ */
 async function record(
   db: Db,
   actor: Actor,
-  row: { billId: string; accountId: string },
+  view: { billId: string; accountId: string },
   kind: string,
   summary: string,
   after: Record<string, unknown>,
@@ -53,26 +55,37 @@ async function record(
   setValues: unknown[],
 ): Promise<void> {
   await inTransaction(db, async (c) => {
-    await c.query(
-      // Never over a message id: a delivery that confirmed the email meanwhile wins.
-      `UPDATE notice SET ${setSql} WHERE idempotency_key = $1 AND message_id IS NULL`,
-      [billNoticeKey(row.billId, 'EMAIL'), ...setValues],
-    );
-    await recordAudits(c, actor, [
-      { action: kind, entityType: 'bill', entityId: row.billId, accountId: row.accountId, after, reason },
+    await c.query(`UPDATE notice SET ${setSql} WHERE idempotency_key = $1 AND message_id IS NULL`, [
+      billNoticeKey(view.billId, 'EMAIL'),
+      ...setValues,
     ]);
-    await recordTimelines(c, actor, [
-      {
-        accountId: row.accountId,
-        kind,
-        entityType: 'bill',
-        entityId: row.billId,
-        summary,
-        data: { billId: row.billId },
-      },
+    await recordDeliveries(c, actor, [
+      { view, kind, summary, audit: { action: kind, after, reason }, data: { billId: view.billId } },
     ]);
   });
 }
+
+/** Marks the bill's email unconfirmed (again), with why: a person decides what to do next. */
+const markUnconfirmed = (
+  db: Db,
+  actor: Actor,
+  view: { billId: string; accountId: string },
+  recipient: string,
+  error: string,
+  summary: string,
+  reason: string,
+) =>
+  record(
+    db,
+    actor,
+    view,
+    'bill.email_unconfirmed',
+    summary,
+    { channel: 'EMAIL', recipient, idempotencyKey: billNoticeKey(view.billId, 'EMAIL'), error },
+    reason,
+    'unconfirmed_at = $2',
+    [new Date()],
+  );
 
 /**
  * Sends again the email of bill `billId` that the register marks unconfirmed, to the customer's
@@ -118,21 +131,14 @@ export async function resendBillEmail(
       );
     // In flight: a delivery still sending it, or a resend that stopped before recording. Mark it
     // unconfirmed once more rather than guess; a person decides again.
-    await record(
+    await markUnconfirmed(
       db,
       actor,
       { billId, accountId: row.account_id },
-      'bill.email_unconfirmed',
+      row.recipient,
+      'send in flight or interrupted',
       `Bill ${billId} email to ${row.recipient}: an earlier send was not confirmed; not resent`,
-      {
-        channel: 'EMAIL',
-        recipient: row.recipient,
-        idempotencyKey: key,
-        error: 'send in flight or interrupted',
-      },
       'A send of this email was still unconfirmed when a resend was asked for; it is not sent twice.',
-      'unconfirmed_at = $2',
-      [new Date()],
     );
     throw conflict(
       `Bill ${billId}'s email is being sent or an earlier send was interrupted; it is now marked ` +
@@ -143,16 +149,14 @@ export async function resendBillEmail(
   const accountId = taken.account_id;
   let recipient = taken.recipient;
   const remark = (error: string) =>
-    record(
+    markUnconfirmed(
       db,
       actor,
       { billId, accountId },
-      'bill.email_unconfirmed',
+      recipient,
+      error,
       `Bill ${billId} resend to ${recipient} failed: ${error}`,
-      { channel: 'EMAIL', recipient, idempotencyKey: key, error },
       reason,
-      'unconfirmed_at = $2',
-      [new Date()],
     );
   const views = await loadBillData(db, [billId]);
   const view = views.get(billId);
