@@ -335,6 +335,24 @@ function result(
   };
 }
 
+/**
+ * The result for meter `m` with these reasons. A module-level function rather than a closure in
+ * each validator: the worker runs under tsx, which names every named inner function as it is
+ * created (a defineProperty per meter judged).
+ */
+function resultFor(
+  m: Pick<MeterMaster, 'meterId' | 'accountId'>,
+  reasons: readonly Reason[],
+  extra?: Parameters<typeof result>[3],
+): MeterResult {
+  return result(m.meterId, m.accountId, reasons, extra);
+}
+
+/** Whether `usage` is above (1), within (0) or below (-1) factor × the baseline's daily rate × days. */
+function vsBaseline(b: Baseline, usage: number, factor: Ratio, days: number): -1 | 0 | 1 {
+  return compare(ratio(usage), mul(mul(factor, rateRatio(b.rate)), ratio(days)));
+}
+
 function validateMeter(
   m: MeterMaster,
   window: ParsedWindow | undefined,
@@ -342,7 +360,6 @@ function validateMeter(
   ctx: Ctx,
 ): MeterResult {
   const reasons: Reason[] = [];
-  const done = (extra?: Parameters<typeof result>[3]) => result(m.meterId, m.accountId, reasons, extra);
 
   if (!window) {
     const lines = reads.map((r) => r.line);
@@ -354,7 +371,7 @@ function validateMeter(
         lines,
       ),
     );
-    return done();
+    return resultFor(m, reasons);
   }
 
   // Place each read in time: unreadable, inside or outside the window.
@@ -386,7 +403,7 @@ function validateMeter(
         lines,
       ),
     );
-    return done();
+    return resultFor(m, reasons);
   }
   const chosen = distinct[0];
   if (chosen && chosen.copies.length > 1) {
@@ -432,7 +449,7 @@ function validateMeter(
         ),
       );
     }
-    return done();
+    return resultFor(m, reasons);
   }
 
   // A good read in the window; anything else for the meter is noted and ignored.
@@ -462,7 +479,6 @@ function validateOne(
 ): MeterResult {
   const lines = [r.line];
   const u = unitLabel(m.readUnit);
-  const done = (extra?: Parameters<typeof result>[3]) => result(m.meterId, m.accountId, reasons, extra);
 
   if (r.accountId !== m.accountId) {
     reasons.push(
@@ -490,7 +506,7 @@ function validateOne(
         lines,
       ),
     );
-    return done();
+    return resultFor(m, reasons);
   }
   if (flags.includes('TAMPER')) {
     reasons.push(
@@ -511,7 +527,7 @@ function validateOne(
         lines,
       ),
     );
-    return done();
+    return resultFor(m, reasons);
   }
 
   if (r.read.trim() === '') {
@@ -522,7 +538,7 @@ function validateOne(
         lines,
       ),
     );
-    return done();
+    return resultFor(m, reasons);
   }
   if (!/^\d+$/.test(r.read)) {
     reasons.push(
@@ -532,7 +548,7 @@ function validateOne(
         lines,
       ),
     );
-    return done();
+    return resultFor(m, reasons);
   }
   const value = Number(r.read);
   if (
@@ -547,7 +563,7 @@ function validateOne(
         lines,
       ),
     );
-    return done();
+    return resultFor(m, reasons);
   }
   const read: UsedRead = { line: r.line, value, readTime: t.text };
 
@@ -563,7 +579,7 @@ function validateOne(
         lines,
       ),
     );
-    return done({ read, previousRead });
+    return resultFor(m, reasons, { read, previousRead });
   }
   if (t.seconds <= prevTime.seconds) {
     reasons.push(
@@ -573,7 +589,7 @@ function validateOne(
         lines,
       ),
     );
-    return done({ read, previousRead });
+    return resultFor(m, reasons, { read, previousRead });
   }
   const days = calendarDaysBetween(prevTime, t);
   const expectDays = Math.max(days, 1);
@@ -588,9 +604,6 @@ function validateOne(
     m.readUnit,
     ctx.config.historyPeriods,
   );
-  // usage above/below factor × baseline rate × days?
-  const vsBaseline = (b: Baseline, usage: number, factor: Ratio): -1 | 0 | 1 =>
-    compare(ratio(usage), mul(mul(factor, rateRatio(b.rate)), ratio(expectDays)));
   const common = { read, previousRead, days, baseline: baseline?.description ?? null };
 
   const { delta, rolloverDelta } = registerDelta(previousRead.read, value, m.dials);
@@ -598,7 +611,7 @@ function validateOne(
   if (rolloverDelta !== null) {
     const corrected = rolloverDelta * m.multiplier;
     const plausible = baseline
-      ? vsBaseline(baseline, corrected, ctx.high) <= 0
+      ? vsBaseline(baseline, corrected, ctx.high, expectDays) <= 0
       : compare(ratio(rolloverDelta), mul(ctx.rolloverShare, ratio(10n ** BigInt(m.dials)))) <= 0;
     const against = baseline
       ? `at most ${ctx.config.highFactor}× the ${baseline.description}`
@@ -613,7 +626,7 @@ function validateOne(
           lines,
         ),
       );
-      return done({ ...common, consumption: delta, usage: delta * m.multiplier });
+      return resultFor(m, reasons, { ...common, consumption: delta, usage: delta * m.multiplier });
     }
     consumption = rolloverDelta;
     reasons.push(
@@ -638,7 +651,7 @@ function validateOne(
           lines,
         ),
       );
-    return done(out);
+    return resultFor(m, reasons, out);
   }
   if (!m.active) {
     reasons.push(
@@ -653,9 +666,9 @@ function validateOne(
     reasons.push(
       info('NO_BASELINE', `Meter ${m.meterId}: no history or class average; high/low use not checked`),
     );
-    return done(out);
+    return resultFor(m, reasons, out);
   }
-  if (vsBaseline(baseline, usage, ctx.high) > 0) {
+  if (vsBaseline(baseline, usage, ctx.high, expectDays) > 0) {
     reasons.push(
       exception(
         'HIGH_USE',
@@ -664,7 +677,7 @@ function validateOne(
         lines,
       ),
     );
-  } else if (vsBaseline(baseline, usage, ctx.low) < 0) {
+  } else if (vsBaseline(baseline, usage, ctx.low, expectDays) < 0) {
     reasons.push(
       exception(
         'LOW_USE',
@@ -674,5 +687,5 @@ function validateOne(
       ),
     );
   }
-  return done(out);
+  return resultFor(m, reasons, out);
 }
