@@ -3,19 +3,38 @@
 // without one statement per row. Same columns and JSON shapes as lib/audit.ts; the database
 // trigger chains each audit row as usual.
 import type { PoolClient } from 'pg';
-import { insertRows } from './db/bulk';
+import { copyRows, insertRows, type CopyValue } from './db/bulk';
 import type { Actor, AuditInput, TimelineInput } from './audit';
 
 /** JSON text as lib/audit.ts stores it: bigints as strings, absent values as JSON null. */
 export const jsonText = (value: unknown): string =>
   JSON.stringify(value ?? null, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 
+/** From this many rows, COPY: it costs both sides less per row than unnest's array parameters. */
+const COPY_FROM_ROWS = 50;
+
+/**
+ * Appends rows to an append-only table in the caller's transaction: one INSERT … unnest for a few
+ * rows (one round trip), COPY for many. A bill cycle records a row per bill (100,000 audit and
+ * as many timeline rows a run); per row, COPY costs Node about a third less, and Postgres a little
+ * less, than the same rows as array parameters. Row triggers (the audit chain) fire either way.
+ */
+async function appendRows(
+  c: PoolClient,
+  table: string,
+  columns: Readonly<Record<string, string>>,
+  rows: readonly (readonly CopyValue[])[],
+): Promise<void> {
+  if (rows.length >= COPY_FROM_ROWS) await copyRows(c, table, Object.keys(columns), rows);
+  else await insertRows(c, table, columns, rows);
+}
+
 export async function recordAudits(
   c: PoolClient,
   actor: Actor,
   events: readonly AuditInput[],
 ): Promise<void> {
-  await insertRows(
+  await appendRows(
     c,
     'audit_event',
     {
@@ -50,8 +69,8 @@ export async function recordTimelines(
   actor: Actor,
   events: readonly (TimelineInput & { entityType: string; entityId: string })[],
 ): Promise<void> {
-  const now = new Date();
-  await insertRows(
+  const now = new Date().toISOString();
+  await appendRows(
     c,
     'timeline_event',
     {
@@ -66,7 +85,7 @@ export async function recordTimelines(
     },
     events.map((t) => [
       t.accountId,
-      t.occurredAt ?? now,
+      t.occurredAt?.toISOString() ?? now,
       t.kind,
       t.entityType,
       t.entityId,

@@ -1,5 +1,7 @@
 import { Client } from 'pg';
 import { recordChange, type Actor } from '../lib/audit';
+import { recordAudits, recordTimelines } from '../lib/audit-batch';
+import { inTransaction } from '../lib/db/bulk';
 import { verifyAuditChain } from '../lib/audit-verify';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 
@@ -138,4 +140,56 @@ test('appending never reads the trail end to end, though it was analyzed while e
     await admin.end();
     await fresh.close();
   }
+});
+
+test('rows appended many at a time (COPY) or a few (one INSERT) keep every character and chain', async () => {
+  // Tabs, newlines, backslashes, quotes and non-ASCII are COPY's escapes and JSON's.
+  const tricky = 'tab\there, line\nbreak, back\\slash, "quoted", Peña Nguyễn \u2603';
+  const events = (n: number, tag: string) =>
+    Array.from({ length: n }, (_, i) => ({
+      action: 'test.batch',
+      entityType: 'bill',
+      entityId: `${tag}-${i}`,
+      accountId: `A${i}`,
+      after: { note: tricky, i },
+      reason: tricky,
+    }));
+  const occurredAt = new Date('2026-11-05T14:03:07.123Z');
+  for (const [n, tag] of [
+    [120, 'many'],
+    [3, 'few'],
+  ] as const) {
+    await inTransaction(t.db, async (c) => {
+      await recordAudits(c, actor, events(n, tag));
+      await recordTimelines(
+        c,
+        actor,
+        events(n, tag).map((e) => ({
+          accountId: e.accountId,
+          kind: 'test.batch',
+          entityType: e.entityType,
+          entityId: e.entityId,
+          summary: tricky,
+          data: e.after,
+          occurredAt,
+        })),
+      );
+    });
+  }
+  for (const tag of ['many', 'few']) {
+    const audits = await t.db.auditEvent.findMany({ where: { entityId: { startsWith: `${tag}-` } } });
+    expect(audits).toHaveLength(tag === 'many' ? 120 : 3);
+    for (const a of audits) {
+      expect(a.reason).toBe(tricky);
+      expect((a.after as { note: string }).note).toBe(tricky);
+      expect(a.requestId).toBe('req-1');
+    }
+    const timeline = await t.db.timelineEvent.findMany({ where: { entityId: { startsWith: `${tag}-` } } });
+    expect(timeline).toHaveLength(tag === 'many' ? 120 : 3);
+    for (const e of timeline) {
+      expect(e.summary).toBe(tricky);
+      expect(e.occurredAt.toISOString()).toBe(occurredAt.toISOString());
+    }
+  }
+  expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true, rowsChecked: 5 + 123 });
 });
