@@ -28,40 +28,51 @@ interface DataStreamState {
  * stream before it (false before the first).
  */
 function stuffed(chunk: Buffer, lastByte: number | false): Buffer {
-  const parts: Buffer[] = [];
-  let size = 0;
-  let copied = 0; // chunk[0, copied) is in parts
-  const take = (end: number, extra: Buffer) => {
-    if (end > copied) {
-      parts.push(chunk.subarray(copied, end));
-      size += end - copied;
-    }
-    parts.push(extra);
-    size += extra.length;
-  };
+  const out = new Spliced(chunk);
   // A dot that opens the message, or a line whose LF ended the previous chunk. (nodemailer tests
   // the last byte for falsiness, so a NUL byte before a chunk boundary counts as a line start too.)
-  if (chunk[0] === DOT && (!lastByte || lastByte === LF)) {
-    take(1, EXTRA_DOT);
-    copied = 1;
-  }
+  if (chunk[0] === DOT && (!lastByte || lastByte === LF)) out.insert(1, EXTRA_DOT, 1);
   for (let i = chunk.indexOf(LF); i !== -1; i = chunk.indexOf(LF, i + 1)) {
     const before = i > 0 ? chunk[i - 1] : lastByte;
-    if (before !== CR) {
-      take(i, CRLF);
-      copied = i + 1;
-    }
-    if (chunk[i + 1] === DOT) {
-      take(i + 2, EXTRA_DOT);
-      copied = i + 2;
-    }
+    if (before !== CR) out.insert(i, CRLF, i + 1);
+    if (chunk[i + 1] === DOT) out.insert(i + 2, EXTRA_DOT, i + 2);
   }
-  if (parts.length === 0) return chunk;
-  if (copied < chunk.length) {
-    parts.push(chunk.subarray(copied));
-    size += chunk.length - copied;
+  return out.result();
+}
+
+/**
+ * A chunk with bytes inserted into it, as slices of the chunk and the insertions. A class rather
+ * than a closure in `stuffed`: the worker runs under tsx, which names each named inner function as
+ * it is created, for every message sent.
+ */
+class Spliced {
+  private readonly parts: Buffer[] = [];
+  private size = 0;
+  private copied = 0; // chunk[0, copied) is in parts
+
+  constructor(private readonly chunk: Buffer) {}
+
+  /** chunk[copied, end), then `extra`; the chunk goes on from `resume`. */
+  insert(end: number, extra: Buffer, resume: number): void {
+    if (end > this.copied) {
+      this.parts.push(this.chunk.subarray(this.copied, end));
+      this.size += end - this.copied;
+    }
+    this.parts.push(extra);
+    this.size += extra.length;
+    this.copied = resume;
   }
-  return Buffer.concat(parts, size);
+
+  /** The chunk itself when nothing was inserted. */
+  result(): Buffer {
+    const { parts, chunk, copied } = this;
+    if (parts.length === 0) return chunk;
+    if (copied < chunk.length) {
+      parts.push(chunk.subarray(copied));
+      this.size += chunk.length - copied;
+    }
+    return Buffer.concat(parts, this.size);
+  }
 }
 
 /** The line that ends DATA, after a message whose last byte was `lastByte` (as nodemailer ends it). */

@@ -166,6 +166,35 @@ interface RatedBill {
   lines: Line[];
 }
 
+// The two helpers below are module functions rather than closures inside rateAccount: the worker
+// runs under tsx, which names every named inner function as it is created (a defineProperty each,
+// for every meter of a 100,000-account run).
+
+/** Use of `units` of the meter's register in its read unit, multiplier already applied. */
+function usageIn(units: bigint, readUnit: ReadUnit): Decimal {
+  return meterUsage({ registerDelta: units, multiplier: 1, readUnit });
+}
+
+/** A rated line as line `lineNo` of the bill, for the meter it was rated from. */
+function billLine(l: RatedLine, lineNo: number, service: Line['service'], meterId: string): Line {
+  return {
+    lineNo,
+    service,
+    component: l.componentCode,
+    description: l.description,
+    quantity: l.quantity,
+    unit: l.unit,
+    rate: l.rate,
+    ratePer: l.ratePer,
+    amountCents: BigInt(l.amountCents),
+    tariffSchedule: l.tariffSchedule,
+    tariffVersion: l.tariffVersion,
+    periodFrom: l.periodFrom,
+    periodTo: l.periodTo,
+    meterId,
+  };
+}
+
 /** One account's bill from its meter results; throws RatingError or RangeError when it cannot be rated. */
 function rateAccount(
   rows: InputRow[],
@@ -187,7 +216,6 @@ function rateAccount(
     const meterId = r.meter_id!;
     const readUnit = r.read_unit;
     const service = r.meter_service;
-    const inUnits = (units: bigint) => meterUsage({ registerDelta: units, multiplier: 1, readUnit });
     // Use in the meter's own units after its multiplier (ft³, gal, kWh). An actual read after
     // estimated bills is trued up: see domain/billing/true-up.ts.
     const plan =
@@ -204,7 +232,7 @@ function rateAccount(
               .map((e) => ({ from: isoDay(e.from), to: isoDay(e.to), units: e.units })),
             readUnit,
           );
-    let usage = inUnits(plan ? plan.billableUnits : BigInt(r.estimated_usage!));
+    let usage = usageIn(plan ? plan.billableUnits : BigInt(r.estimated_usage!), readUnit);
     estimated ||= r.status === 'ESTIMATED';
     let from = plan ? plan.from : isoDay(previousReadAt);
     const to = isoDay(readAt);
@@ -221,25 +249,6 @@ function rateAccount(
     const fromAt = folded ? fold!.from : dayStart(from) > previousReadAt ? dayStart(from) : previousReadAt;
     periodFrom = !periodFrom || fromAt < periodFrom ? fromAt : periodFrom;
     periodTo = !periodTo || readAt > periodTo ? readAt : periodTo;
-    const push = (l: RatedLine) => {
-      lines.push({
-        lineNo: lines.length + 1,
-        service,
-        component: l.componentCode,
-        description: l.description,
-        quantity: l.quantity,
-        unit: l.unit,
-        rate: l.rate,
-        ratePer: l.ratePer,
-        amountCents: BigInt(l.amountCents),
-        tariffSchedule: l.tariffSchedule,
-        tariffVersion: l.tariffVersion,
-        periodFrom: l.periodFrom,
-        periodTo: l.periodTo,
-        meterId,
-      });
-      total += BigInt(l.amountCents);
-    };
     for (const schedule of schedulesFor(tariff, first.class, service)) {
       const base = { schedule, riders: tariff.riders, accountClass: first.class, meterSize: r.size };
       if (folded)
@@ -278,8 +287,15 @@ function rateAccount(
           meterId,
         });
         for (const c of plan.credits)
-          for (const l of estimateCreditLines(base, c, inUnits(c.billedUnits), inUnits(c.correctedUnits)))
-            push(l);
+          for (const l of estimateCreditLines(
+            base,
+            c,
+            usageIn(c.billedUnits, readUnit),
+            usageIn(c.correctedUnits, readUnit),
+          )) {
+            lines.push(billLine(l, lines.length + 1, service, meterId));
+            total += BigInt(l.amountCents);
+          }
       }
       if (from === to) {
         // The estimates reached the read date: no days are left to price use on.
@@ -289,7 +305,10 @@ function rateAccount(
           );
         continue;
       }
-      for (const l of memo.rate(tariff, { ...base, period: { from, to }, usage }).lines) push(l);
+      for (const l of memo.rate(tariff, { ...base, period: { from, to }, usage }).lines) {
+        lines.push(billLine(l, lines.length + 1, service, meterId));
+        total += BigInt(l.amountCents);
+      }
     }
   }
   return {
