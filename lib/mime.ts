@@ -190,9 +190,23 @@ export function quotedPrintable(text: string): string {
 
 /** Base64 in lines of 76 characters. */
 export function base64Lines(content: Buffer): string {
-  const b64 = content.toString('base64');
-  let out = '';
-  for (let i = 0; i < b64.length; i += 76) out += `${b64.slice(i, i + 76)}${CRLF}`;
+  return base64Block(content).toString('latin1');
+}
+
+/**
+ * Base64 in lines of 76 characters, as bytes: copied line by line from the native encoding, never
+ * through a string of 76-character pieces (which the message's final encoding would then have to
+ * flatten again).
+ */
+function base64Block(content: Buffer): Buffer {
+  const b64 = Buffer.from(content.toString('base64'), 'latin1');
+  const out = Buffer.allocUnsafe(b64.length + Math.ceil(b64.length / 76) * 2);
+  let o = 0;
+  for (let i = 0; i < b64.length; i += 76) {
+    o += b64.copy(out, o, i, Math.min(i + 76, b64.length));
+    out[o++] = 0x0d;
+    out[o++] = 0x0a;
+  }
   return out;
 }
 
@@ -215,31 +229,41 @@ const BOUNDARY_NONCE = randomBytes(8).toString('hex');
 let boundaries = 0;
 const newBoundary = () => `=_OpenCIS_${BOUNDARY_NONCE}_${(++boundaries).toString(36)}`;
 
-const textPart = (body: string) =>
-  `Content-Type: text/plain; charset=utf-8${CRLF}Content-Transfer-Encoding: quoted-printable${CRLF}${CRLF}${quotedPrintable(body)}`;
+/**
+ * A piece of the message: text (ASCII by construction: headers, quoted-printable, boundaries) or
+ * the bytes of a base64 body. The pieces are joined into one buffer once, at the end.
+ */
+type Piece = string | Buffer;
 
-const htmlPart = (body: string) =>
-  `Content-Type: text/html; charset=utf-8${CRLF}Content-Transfer-Encoding: base64${CRLF}${CRLF}${base64Lines(Buffer.from(body))}`;
+const textPart = (body: string): Piece[] => [
+  `Content-Type: text/plain; charset=utf-8${CRLF}Content-Transfer-Encoding: quoted-printable${CRLF}${CRLF}${quotedPrintable(body)}`,
+];
+
+const htmlPart = (body: string): Piece[] => [
+  `Content-Type: text/html; charset=utf-8${CRLF}Content-Transfer-Encoding: base64${CRLF}${CRLF}`,
+  base64Block(Buffer.from(body)),
+];
 
 /** Parts (headers, blank line, body) inside one multipart body; the CRLF before a boundary is the boundary's. */
-function multipart(subtype: 'mixed' | 'alternative', parts: readonly string[]): string {
+function multipart(subtype: 'mixed' | 'alternative', parts: readonly Piece[][]): Piece[] {
   // Quoted-printable writes '=' as =3D and base64 has no '_', so '=_' never occurs in a body.
   const boundary = newBoundary();
-  return `Content-Type: multipart/${subtype};${CRLF} boundary="${boundary}"${CRLF}${CRLF}${parts
-    .map((p) => `--${boundary}${CRLF}${p}${CRLF}`)
-    .join('')}--${boundary}--${CRLF}`;
+  const out: Piece[] = [`Content-Type: multipart/${subtype};${CRLF} boundary="${boundary}"${CRLF}${CRLF}`];
+  for (const part of parts) out.push(`--${boundary}${CRLF}`, ...part, CRLF);
+  out.push(`--${boundary}--${CRLF}`);
+  return out;
 }
 
-function attachmentPart(a: MimeAttachment): string {
+function attachmentPart(a: MimeAttachment): Piece[] {
   if (!/^[\w.+-]+\/[\w.+-]+$/.test(a.contentType))
     throw new Error(`attachment content type is not valid: ${JSON.stringify(a.contentType)}`);
   if (/[\r\n]/.test(a.filename)) throw new Error('attachment filename has a line break');
-  return (
+  return [
     `Content-Type: ${a.contentType};${CRLF} ${parameter('name', a.filename)}${CRLF}` +
-    `Content-Transfer-Encoding: base64${CRLF}` +
-    `Content-Disposition: attachment;${CRLF} ${parameter('filename', a.filename)}${CRLF}${CRLF}` +
-    base64Lines(a.content)
-  );
+      `Content-Transfer-Encoding: base64${CRLF}` +
+      `Content-Disposition: attachment;${CRLF} ${parameter('filename', a.filename)}${CRLF}${CRLF}`,
+    base64Block(a.content),
+  ];
 }
 
 /** RFC 5322 date-time in UTC: 'Sat, 28 Nov 2026 08:50:00 +0000'. */
@@ -273,7 +297,7 @@ export function buildMessage(msg: MimeMessage): BuiltMessage {
   const attachments = msg.attachments ?? [];
   const content = attachments.length ? multipart('mixed', [body, ...attachments.map(attachmentPart)]) : body;
   return {
-    raw: Buffer.from(head + content),
+    raw: Buffer.concat([head, ...content].map((p) => (typeof p === 'string' ? Buffer.from(p) : p))),
     messageId,
     envelope: { from: asciiAddress(from.address), to: [asciiAddress(to.address)] },
   };
