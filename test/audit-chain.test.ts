@@ -193,3 +193,60 @@ test('rows appended many at a time (COPY) or a few (one INSERT) keep every chara
   }
   expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true, rowsChecked: 5 + 123 });
 });
+
+test('a transaction chains its appends without looking the head up again, savepoints and all', async () => {
+  const c = new Client({ connectionString: t.appUrl });
+  const other = new Client({ connectionString: t.appUrl });
+  await c.connect();
+  await other.connect();
+  const append = (on: Client, id: string) =>
+    on.query(
+      `INSERT INTO audit_event (actor, actor_role, action, entity_type, entity_id) VALUES ('user-1', 'csr', 'test.append', 'test', $1)`,
+      [id],
+    );
+  try {
+    // A value set for the session, not by this transaction's trigger, is ignored.
+    await c.query(`SET opencis.audit_chain_head = '1:${'f'.repeat(64)}'`);
+    await c.query('BEGIN');
+    await append(c, 'kept-1');
+    await c.query('SAVEPOINT s1');
+    await append(c, 'undone-1');
+    await append(c, 'undone-2');
+    await c.query('ROLLBACK TO SAVEPOINT s1');
+    await append(c, 'kept-2');
+    await c.query('SAVEPOINT s2');
+    await append(c, 'kept-3');
+    await c.query('RELEASE SAVEPOINT s2');
+    await c.query('COMMIT');
+    // The first append of a transaction comes inside a savepoint that is rolled back.
+    await c.query('BEGIN');
+    await c.query('SAVEPOINT s3');
+    await append(c, 'undone-3');
+    await c.query('ROLLBACK TO SAVEPOINT s3');
+    await append(c, 'kept-4');
+    await c.query('COMMIT');
+    // Another connection's transaction after these.
+    await append(other, 'kept-5');
+    // Two transactions appending side by side: the lock orders them.
+    await Promise.all(
+      [c, other].map(async (on, k) => {
+        await on.query('BEGIN');
+        for (let i = 0; i < 20; i++) await append(on, `side-${k}-${i}`);
+        await on.query('COMMIT');
+      }),
+    );
+  } finally {
+    await c.end();
+    await other.end();
+  }
+  const rows = await t.db.auditEvent.findMany({ orderBy: { seq: 'asc' } });
+  expect(rows.map((r) => r.entityId).filter((id) => !id.startsWith('C') && !id.startsWith('side'))).toEqual([
+    'kept-1',
+    'kept-2',
+    'kept-3',
+    'kept-4',
+    'kept-5',
+  ]);
+  for (let i = 1; i < rows.length; i++) expect(rows[i]!.prevHash).toBe(rows[i - 1]!.hash);
+  expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true, rowsChecked: 5 + 5 + 40 });
+});
