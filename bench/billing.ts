@@ -69,6 +69,7 @@ import {
   fmt,
   formatTable,
   MiB,
+  machineStealMs,
   processTreeCpuMs,
   stopAllServers,
   timed,
@@ -504,7 +505,7 @@ interface CycleOutcome {
   cpuByStage: Record<string, Record<CpuPart, number>>;
 }
 
-const CPU_PARTS = ['worker', 'Postgres', 'SMTP catcher', 'Temporal'] as const;
+const CPU_PARTS = ['worker', 'Postgres', 'SMTP catcher', 'Temporal', 'stolen by the hypervisor'] as const;
 type CpuPart = (typeof CPU_PARTS)[number];
 
 async function runCycle(
@@ -615,6 +616,8 @@ async function runCycle(
         Postgres: postgresCpuMs(),
         'SMTP catcher': processTreeCpuMs(catcher.pid),
         Temporal: processTreeCpuMs(dev.process.pid),
+        // Not a process: CPU the host gave to others while this run was ready to use it.
+        'stolen by the hypervisor': machineStealMs(),
       };
     };
     const cpuByStage: Record<string, Record<CpuPart, number>> = {};
@@ -626,7 +629,13 @@ async function runCycle(
       stagePeak.set(stage, Math.max(stagePeak.get(stage) ?? 0, rss));
       if (++ticks % CPU_EVERY_TICKS !== 0) return;
       const now = cpuNow();
-      const into = (cpuByStage[stage] ??= { worker: 0, Postgres: 0, 'SMTP catcher': 0, Temporal: 0 });
+      const into = (cpuByStage[stage] ??= {
+        worker: 0,
+        Postgres: 0,
+        'SMTP catcher': 0,
+        Temporal: 0,
+        'stolen by the hypervisor': 0,
+      });
       for (const part of CPU_PARTS) into[part] += now[part] - cpuLast[part];
       cpuLast = now;
     }, RSS_EVERY_MS);
@@ -1200,7 +1209,7 @@ function report(
     `billCycle ${RUN_ID} with autoApprove and batchSize ${p.batchSize}, real Temporal dev server (started in ${fmt(cycle.devServerMs / 1000, 1)} s) and an in-process worker (createWorker; bundle ${fmt(cycle.bundleMs / 1000, 1)} s, untimed), Prisma pool 10 as opencis_app, a real SMTP catcher in its own process keeping its messages ${m.mail.inMemory ? 'in memory (/dev/shm; BENCH_MAIL_ON_DISK=1 for disk)' : 'on disk'}; the whole cycle is timed from workflow start to result.`,
     `Final progress: ${p0 ? `stage ${p0.stage}, meters ${p0.meters}, exceptions ${p0.exceptions}, drafted ${p0.drafted}, skipped ${p0.skipped}, issued ${p0.issued}, emailed ${p0.emailed}, printed ${p0.printed}, late fees ${p0.lateFees}, handed off ${p0.handedOff}` : 'none'}.`,
     'Stage times come from the workflow history: each stage runs from its recordCycleStage activity being scheduled to the next one ("opening" from the workflow start).',
-    'CPU while a stage: CPU time (user + system) each process used while the progress query reported that stage, read once a second (process.cpuUsage for this process, which runs the worker and its workflow threads; /proc for Postgres and its backends, the SMTP catcher and the Temporal dev server). On 2 cores, a stage of t seconds has at most 2t to share.',
+    'CPU while a stage: CPU time (user + system) each process used while the progress query reported that stage, read once a second (process.cpuUsage for this process, which runs the worker and its workflow threads; /proc for Postgres and its backends, the SMTP catcher and the Temporal dev server). On 2 cores, a stage of t seconds has at most 2t to share. "Stolen by the hypervisor" is the machine\'s steal time from /proc/stat over the same seconds: CPU the host gave to other guests while this run was ready to use it; runs with more of it are slower for reasons outside the code.',
     ...activityNotes,
     `Cycle throughput counts the ${fmt(cycleRows, 0)} rows the raw load copies: ${written.bill} bills, ${written.bill_line} bill lines, ${written.ledger_entry} ledger entries naming them. The cycle also wrote ${written.audit} audit, ${written.timeline} timeline, ${written.notices} notice and ${written.meterResults} cycle_meter_result rows (not counted).`,
     raw

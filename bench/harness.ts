@@ -158,6 +158,22 @@ export function processTreeCpuMs(rootPid: number | undefined): number {
   return (ticks * 1000) / CLOCK_TICKS;
 }
 
+/**
+ * CPU time (ms) the hypervisor has taken from this virtual machine since boot (steal, /proc/stat),
+ * summed over its cores; NaN where it cannot be read. On a shared host this is time the run was
+ * ready to use and did not get: runs with different steal are not comparable.
+ */
+export function machineStealMs(): number {
+  if (process.platform !== 'linux') return NaN;
+  try {
+    // cpu  user nice system idle iowait irq softirq steal …
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+    return (Number(f[8]) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
 export async function stopAllServers(): Promise<void> {
   await Promise.allSettled([...running].map((s) => s.stop()));
 }
