@@ -593,14 +593,16 @@ async function printBatch(
   try {
     writeSync(csv, `${PRINT_CSV_COLUMNS.join(',')}\r\n`);
     await inOrder(slices(ordered, PRINT_SLICE), PRINT_SLICES_IN_FLIGHT, prepare, (laidOut) => {
+      let rows = ''; // one write per slice, not per bill
       for (const { view, pages } of laidOut) {
         const hash = members.get(view.billId);
         if (hash === undefined) continue;
         const entry = pdf.add(view.billId, pages);
-        writeSync(csv, printCsvRow(batchId, view, entry, hash));
+        rows += printCsvRow(batchId, view, entry, hash);
         if (view.billDate > latest) latest = view.billDate;
         bills++;
       }
+      if (rows) writeSync(csv, rows);
       heartbeat?.();
     });
     pdf.close(latest);

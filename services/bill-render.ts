@@ -189,9 +189,10 @@ export function formatCents(cents: bigint | number | string): string {
 /** Integer cents as money for people: 123456n → '$1,234.56', -100n → '-$1.00'. */
 export function moneyText(cents: bigint | number | string): string {
   const plain = formatCents(cents);
+  // formatCents always writes digits, a point and two decimals.
   const negative = plain.startsWith('-');
-  const [whole = '0', frac = '00'] = (negative ? plain.slice(1) : plain).split('.');
-  return `${negative ? '-' : ''}$${groupThousands(whole)}.${frac}`;
+  const point = plain.length - 3;
+  return `${negative ? '-' : ''}$${groupThousands(plain.slice(negative ? 1 : 0, point))}${plain.slice(point)}`;
 }
 
 /** A plain decimal string without trailing zeros: '4500.000000' → '4500', '-0.50' → '-0.5'. */
@@ -232,8 +233,9 @@ function notPlainDecimal(plain: string): RangeError {
 export function decimalText(plain: string, minFraction = 0): string {
   const t = trimDecimal(plain);
   const negative = t.startsWith('-');
-  const [whole = '0', frac = ''] = (negative ? t.slice(1) : t).split('.');
-  const f = frac.padEnd(minFraction, '0');
+  const point = t.indexOf('.');
+  const whole = t.slice(negative ? 1 : 0, point === -1 ? t.length : point);
+  const f = (point === -1 ? '' : t.slice(point + 1)).padEnd(minFraction, '0');
   return `${negative ? '-' : ''}${groupThousands(whole)}${f ? `.${f}` : ''}`;
 }
 
@@ -445,8 +447,11 @@ export interface AccountRecord {
 /** A plain decimal as an integer over a power of ten: '5.25' → [525n, 100n]. */
 function ratio(plain: string): [bigint, bigint] {
   const t = trimDecimal(plain);
-  const [whole = '0', frac = ''] = t.replace('-', '').split('.');
-  const n = BigInt(whole + frac) * (t.startsWith('-') ? -1n : 1n);
+  const negative = t.startsWith('-');
+  const point = t.indexOf('.');
+  const whole = t.slice(negative ? 1 : 0, point === -1 ? t.length : point);
+  const frac = point === -1 ? '' : t.slice(point + 1);
+  const n = BigInt(whole + frac) * (negative ? -1n : 1n);
   return [n, 10n ** BigInt(frac.length)];
 }
 
