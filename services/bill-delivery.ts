@@ -309,7 +309,11 @@ async function claim(on: Runner, claims: readonly Claim[]): Promise<Set<string>>
   return new Set(rows.map((r) => r.bill_id));
 }
 
-/** An audit row and a timeline entry per bill, in the caller's transaction. */
+/**
+ * An audit row and a timeline entry per bill, in the caller's transaction. The audit rows go last:
+ * appending to the audit chain takes a lock every other appender waits on until this transaction
+ * commits, so nothing else should run while it is held.
+ */
 export async function recordDeliveries(
   c: PoolClient,
   actor: Actor,
@@ -321,16 +325,6 @@ export async function recordDeliveries(
     data: unknown;
   }[],
 ): Promise<void> {
-  await recordAudits(
-    c,
-    actor,
-    events.map((e) => ({
-      ...e.audit,
-      entityType: 'bill',
-      entityId: e.view.billId,
-      accountId: e.view.accountId,
-    })),
-  );
   await recordTimelines(
     c,
     actor,
@@ -341,6 +335,16 @@ export async function recordDeliveries(
       entityId: e.view.billId,
       summary: e.summary,
       data: e.data,
+    })),
+  );
+  await recordAudits(
+    c,
+    actor,
+    events.map((e) => ({
+      ...e.audit,
+      entityType: 'bill',
+      entityId: e.view.billId,
+      accountId: e.view.accountId,
     })),
   );
 }
