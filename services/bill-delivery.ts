@@ -355,6 +355,13 @@ interface Tally {
   skipped: number;
 }
 
+/** Where a bill is mailed, as the print order needs it. */
+interface Addressed {
+  id: string;
+  account_id: string;
+  mailing_address: string;
+}
+
 /** Bills to print: by id, with the refusal when an email bounced to print. */
 type PrintQueue = Map<string, { recipient: string; error: string } | undefined>;
 
@@ -482,6 +489,7 @@ async function printBatch(
   batchId: string,
   toPrint: PrintQueue,
   tally: Tally,
+  addresses: ReadonlyMap<string, Addressed>,
 ): Promise<Pick<DeliveryResult, 'batchId' | 'pdfPath' | 'csvPath'>> {
   const { db, outDir, heartbeat } = deps;
   const members = new Map(
@@ -498,13 +506,24 @@ async function printBatch(
   const candidates = [...new Set([...members.keys(), ...toPrint.keys()])];
   if (candidates.length === 0) return { batchId: null, pdfPath: null, csvPath: null };
   // Print order needs only each bill's mailing ZIP: sort the ids first, then load slice by slice.
-  const addressed = await query<{ id: string; account_id: string; mailing_address: string }>(
-    db,
-    `SELECT b.id, b.account_id, c.mailing_address
-     FROM bill b JOIN account a ON a.id = b.account_id JOIN customer c ON c.id = a.customer_id
-     WHERE b.id = ANY($1)`,
-    [candidates],
-  );
+  // The delivery's selection brought each bill's address; only a bill it did not select (one an
+  // earlier try printed and that is no longer ISSUED) is looked up here.
+  const unknown = candidates.filter((id) => !addresses.has(id));
+  const addressed = [
+    ...candidates.flatMap((id) => {
+      const a = addresses.get(id);
+      return a ? [a] : [];
+    }),
+    ...(unknown.length
+      ? await query<Addressed>(
+          db,
+          `SELECT b.id, b.account_id, c.mailing_address
+           FROM bill b JOIN account a ON a.id = b.account_id JOIN customer c ON c.id = a.customer_id
+           WHERE b.id = ANY($1)`,
+          [unknown],
+        )
+      : []),
+  ];
   const ordered = printOrder(
     addressed.map((r) => ({
       billId: r.id,
@@ -682,11 +701,12 @@ export async function markInterruptedEmails(
 /** Delivers ISSUED bills by email or print, each at most once (see the header). */
 export async function deliverBills(deps: DeliveryDeps, opts: DeliveryOptions): Promise<DeliveryResult> {
   const { db } = deps;
-  const selected = await query<{ id: string; delivered: boolean; paperless: boolean; email: string | null }>(
+  const selected = await query<Addressed & { delivered: boolean; paperless: boolean; email: string | null }>(
     db,
     // Whether a bill is delivered is an index lookup per bill (LIMIT 1 keeps it one), whatever the
-    // planner believes about a notice table the run may have just filled.
-    `SELECT b.id, d.delivered IS NOT NULL AS delivered, c.paperless, c.email
+    // planner believes about a notice table the run may have just filled. The address comes along
+    // for the print order.
+    `SELECT b.id, b.account_id, c.mailing_address, d.delivered IS NOT NULL AS delivered, c.paperless, c.email
      FROM bill b JOIN account a ON a.id = b.account_id JOIN customer c ON c.id = a.customer_id
      LEFT JOIN LATERAL (SELECT true AS delivered FROM notice WHERE bill_id = b.id AND type = $3 LIMIT 1) d
        ON true
@@ -706,6 +726,7 @@ export async function deliverBills(deps: DeliveryDeps, opts: DeliveryOptions): P
       (opts.billIds ? new Set(opts.billIds).size - selected.length : 0) +
       selected.filter((b) => b.delivered).length,
   };
+  const addresses = new Map(selected.map((b) => [b.id, b]));
   const pending = selected.filter((b) => !b.delivered);
   const toEmail = pending.filter((b) => b.paperless && b.email?.trim()).map((b) => b.id);
   const toPrint: PrintQueue = new Map(
@@ -727,13 +748,14 @@ export async function deliverBills(deps: DeliveryDeps, opts: DeliveryOptions): P
       deps.heartbeat?.();
     });
     const [printed, emailed] = await Promise.allSettled([
-      printBatch(deps, renderer, opts.actor, batchId, toPrint, tally),
+      printBatch(deps, renderer, opts.actor, batchId, toPrint, tally, addresses),
       emailing,
     ]);
     if (emailed.status === 'rejected') throw emailed.reason;
     if (printed.status === 'rejected') throw printed.reason;
     files = printed.value;
-    if (refused.size > 0) files = await printBatch(deps, renderer, opts.actor, batchId, refused, tally);
+    if (refused.size > 0)
+      files = await printBatch(deps, renderer, opts.actor, batchId, refused, tally, addresses);
   } finally {
     await renderer.close();
   }
