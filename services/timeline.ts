@@ -86,6 +86,14 @@ interface PageRow {
 }
 
 /**
+ * Adds a statement parameter and returns its placeholder. Module level, not a closure per request:
+ * under tsx every named inner function costs a defineProperty as it is made (ARCHITECTURE, tsx).
+ */
+function param(values: unknown[], v: unknown): string {
+  return `$${values.push(v)}`;
+}
+
+/**
  * The statement behind one page: one index range scan, newest first, behind a one-time check that
  * the account exists; an empty page then asks whether the account is unknown (accountExists). The
  * cursor condition is a row comparison, which the (account_id, occurred_at desc, id desc) index
@@ -101,21 +109,22 @@ export function timelinePageSql(accountId: string, q: z.infer<typeof ZTimelineQu
     .filter(Boolean);
   const after = q.cursor ? decodeCursor(q.cursor) : null;
   const values: unknown[] = [accountId];
-  const param = (v: unknown) => `$${values.push(v)}`;
   const where = ['t.account_id = $1'];
   if (kinds?.length) {
     const exact = kinds.filter((k) => !k.endsWith('*'));
     const any = [
-      ...(exact.length ? [`t.kind = ANY(${param(exact)}::text[])`] : []),
-      ...kinds.filter((k) => k.endsWith('*')).map((k) => `starts_with(t.kind, ${param(k.slice(0, -1))})`),
+      ...(exact.length ? [`t.kind = ANY(${param(values, exact)}::text[])`] : []),
+      ...kinds
+        .filter((k) => k.endsWith('*'))
+        .map((k) => `starts_with(t.kind, ${param(values, k.slice(0, -1))})`),
     ];
     where.push(`(${any.join(' OR ')})`);
   }
-  if (q.from) where.push(`t.occurred_at >= ${param(new Date(q.from))}::timestamptz`);
-  if (q.to) where.push(`t.occurred_at <= ${param(endOf(q.to))}::timestamptz`);
+  if (q.from) where.push(`t.occurred_at >= ${param(values, new Date(q.from))}::timestamptz`);
+  if (q.to) where.push(`t.occurred_at <= ${param(values, endOf(q.to))}::timestamptz`);
   if (after)
     where.push(
-      `(t.occurred_at, t.id) < (${param(after.at)}::timestamptz, ${param(after.id.toString())}::bigint)`,
+      `(t.occurred_at, t.id) < (${param(values, after.at)}::timestamptz, ${param(values, after.id.toString())}::bigint)`,
     );
   // The account check is a one-time filter, run once before the scan: an unknown account's page
   // is empty whatever events name it.
@@ -123,7 +132,7 @@ export function timelinePageSql(accountId: string, q: z.infer<typeof ZTimelineQu
      FROM timeline_event t
      WHERE EXISTS (SELECT FROM account a WHERE a.id = $1) AND ${where.join(' AND ')}
      ORDER BY t.occurred_at DESC, t.id DESC
-     LIMIT ${param(q.limit + 1)}`;
+     LIMIT ${param(values, q.limit + 1)}`;
   return { text, values };
 }
 
