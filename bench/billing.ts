@@ -71,6 +71,7 @@ import {
   MiB,
   machineStealMs,
   processTreeCpuMs,
+  referenceWorkMs,
   stopAllServers,
   timed,
   withClient,
@@ -200,6 +201,8 @@ export async function runBilling(p: BillingParams, log: (line: string) => void):
       const database = tMigrate.value;
       log(`  database created and migrated in ${fmt(tMigrate.ms / 1000, 1)} s`);
 
+      const referenceBefore = referenceWorkMs();
+
       // ---- 2. the utility ----
       log(`  generating ${fmt(p.accounts, 0)} accounts (seed ${p.seed}) with set-based SQL…`);
       const gen = await withClient(database.adminUrl, (c) => generateUtility(c, p, log));
@@ -225,7 +228,19 @@ export async function runBilling(p: BillingParams, log: (line: string) => void):
         );
       const raw = toCopy > 0 ? await withClient(database.adminUrl, (c) => rawLoad(c, scratch, log)) : null;
 
-      return report(p, { tMigrate: tMigrate.ms, gen, before, after, cycle, written, mail, printBytes, raw });
+      const reference = { before: referenceBefore, after: referenceWorkMs() };
+      return report(p, {
+        tMigrate: tMigrate.ms,
+        gen,
+        before,
+        after,
+        cycle,
+        written,
+        mail,
+        printBytes,
+        raw,
+        reference,
+      });
     });
   } finally {
     process.removeListener('exit', removeScratch);
@@ -1027,6 +1042,8 @@ function report(
     mail: { files: number; bytes: number; inMemory: boolean };
     printBytes: number;
     raw: RawLoad | null;
+    /** referenceWorkMs() before generation and after the raw baseline. */
+    reference: { before: number; after: number };
   },
 ): Result {
   const { gen, cycle, written, raw } = m;
@@ -1044,6 +1061,16 @@ function report(
   // Rows written in that window: bills, lines and one CHARGE ledger entry per issued bill.
   const billedRows = written.bill + written.bill_line + bills;
   const figures: Figure[] = [
+    {
+      figure: 'machine: reference CPU work (fixed, one core) before the run',
+      value: m.reference.before,
+      unit: 'ms',
+    },
+    {
+      figure: 'machine: reference CPU work (fixed, one core) after the run',
+      value: m.reference.after,
+      unit: 'ms',
+    },
     { figure: 'generate: elapsed (all tables + ANALYZE)', value: gen.ms / 1000, unit: 's' },
     { figure: 'generate: rows', value: genRows, unit: 'rows' },
     { figure: 'generate: rows/s', value: genRows / (gen.ms / 1000), unit: 'rows/s' },
@@ -1210,6 +1237,7 @@ function report(
     `Final progress: ${p0 ? `stage ${p0.stage}, meters ${p0.meters}, exceptions ${p0.exceptions}, drafted ${p0.drafted}, skipped ${p0.skipped}, issued ${p0.issued}, emailed ${p0.emailed}, printed ${p0.printed}, late fees ${p0.lateFees}, handed off ${p0.handedOff}` : 'none'}.`,
     'Stage times come from the workflow history: each stage runs from its recordCycleStage activity being scheduled to the next one ("opening" from the workflow start).',
     'CPU while a stage: CPU time (user + system) each process used while the progress query reported that stage, read once a second (process.cpuUsage for this process, which runs the worker and its workflow threads; /proc for Postgres and its backends, the SMTP catcher and the Temporal dev server). On 2 cores, a stage of t seconds has at most 2t to share. "Stolen by the hypervisor" is the machine\'s steal time from /proc/stat over the same seconds: CPU the host gave to other guests while this run was ready to use it; runs with more of it are slower for reasons outside the code.',
+    'Machine reference: the same fixed CPU work on one core (JSON, strings, SHA-256; harness.ts referenceWorkMs), timed before the run and after it. A host busy in ways steal does not show (shared caches, memory bandwidth, clock speed) makes it slower: compare runs only when their reference times are close.',
     ...activityNotes,
     `Cycle throughput counts the ${fmt(cycleRows, 0)} rows the raw load copies: ${written.bill} bills, ${written.bill_line} bill lines, ${written.ledger_entry} ledger entries naming them. The cycle also wrote ${written.audit} audit, ${written.timeline} timeline, ${written.notices} notice and ${written.meterResults} cycle_meter_result rows (not counted).`,
     raw

@@ -1,6 +1,7 @@
 // Shared parts of the benchmarks (`npm run bench`): a throwaway embedded Postgres per benchmark,
 // timing, percentiles, peak-RSS sampling, the console table and the result file. Benchmarks report
 // figures; nothing here passes or fails.
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -172,6 +173,34 @@ export function machineStealMs(): number {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * A fixed piece of CPU work on one core, timed (ms, the best of three): JSON, strings and SHA-256,
+ * as the product's hot paths do. The same work takes longer when the host is busier in ways steal
+ * does not show (shared caches, memory bandwidth, clock speed), so a run records it beside its
+ * figures, and runs on a shared machine can be compared.
+ */
+export function referenceWorkMs(): number {
+  const block = Buffer.alloc(4096, 7);
+  const once = () => {
+    const t0 = performance.now();
+    let sink = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const text = JSON.stringify({
+        i,
+        name: `Customer ${i}`,
+        lines: [i, i * 2, i * 3],
+        pad: 'x'.repeat(i % 50),
+      });
+      sink += (JSON.parse(text) as { lines: number[] }).lines[1]!;
+      sink += createHash('sha256').update(block).update(text).digest()[0]!;
+    }
+    if (sink < 0) throw new Error('unreachable'); // keeps the work from being optimised away
+    return performance.now() - t0;
+  };
+  once(); // warm-up
+  return Math.min(once(), once(), once());
 }
 
 export async function stopAllServers(): Promise<void> {
