@@ -9,7 +9,6 @@
 //   late fee → LATE_FEE entries, once per bill; hand-off → collections cases
 // The set-based work lives in activities/bill-cycle/, one module per step.
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Prisma } from '@prisma/client';
 import type { Db } from '../lib/db/prisma';
@@ -26,6 +25,7 @@ import { deliverBills, markInterruptedEmails, NOTICE_TYPE_BILL } from '../servic
 import { resendBillEmail as resendEmail } from '../services/bill-email-resend';
 import { query } from '../lib/db/bulk';
 import { validateCycle } from './bill-cycle/validate-reads';
+import { refusalsFinal } from './refusals';
 import { RatingMemo, rateBills } from './bill-cycle/rate-bills';
 import { issueBills } from './bill-cycle/issue-bills';
 import { laneSplits } from './bill-cycle/lanes';
@@ -237,13 +237,8 @@ export function createBillingActivities(deps: BillingActivityDeps) {
     /** A clerk's resend of a bill email marked unconfirmed; a refusal is final (not retried). */
     async resendBillEmail(i: { billId: string; reason: string; actor: Actor }) {
       if (!deps.mailer) throw new Error('Resending a bill email needs a mailer');
-      try {
-        return await resendEmail({ db, mailer: deps.mailer }, i.actor, i.billId, i.reason);
-      } catch (err) {
-        if (err instanceof AppError)
-          throw ApplicationFailure.create({ type: err.code, message: err.message, nonRetryable: true });
-        throw err;
-      }
+      const mailer = deps.mailer;
+      return refusalsFinal(() => resendEmail({ db, mailer }, i.actor, i.billId, i.reason));
     },
 
     /** Late payment charges the day after the due date, and the accounts still past due. */

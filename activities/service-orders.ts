@@ -3,13 +3,11 @@
 // retried activity never records a step twice. The effects of a finished order (reads, final bill,
 // deposit, refund, notices) live in services/service-order-effects.ts; the escalation of a breached
 // SLA claims each supervisor's email in service_order_escalation before sending it.
-import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Prisma, ServiceOrder } from '@prisma/client';
 import type { Db } from '../lib/db/prisma';
 import type { Mailer } from '../lib/mailer';
 import { recordChange, SYSTEM_ACTOR, toJson, type Actor } from '../lib/audit';
-import { AppError } from '../lib/errors';
 import { once } from '../lib/idempotency';
 import type { Tariff } from '../domain/rating/tariff';
 import type { Completion, Priority, ReadMeter, ServiceOrderType } from '../domain/service-order';
@@ -18,6 +16,7 @@ import { applyOrderEffects, settleFinalBalance, type OrderEffects } from '../ser
 import type { Settlement } from '../services/final-bill';
 import { classifySendError } from '../services/bill-delivery';
 import { utilityInfo } from '../services/bill-render';
+import { refusalsFinal } from './refusals';
 
 export interface ServiceOrderActivityDeps {
   db: Db;
@@ -49,17 +48,6 @@ const PAST_TENSE = {
   'sla-breach': 'sla-breached',
   'effects-problem': 'effects-problem',
 } as const;
-
-/** Business refusals are final for the workflow (a person looks); anything else is retried. */
-async function refusalsFinal<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof AppError)
-      throw ApplicationFailure.create({ type: err.code, message: err.message, nonRetryable: true });
-    throw err;
-  }
-}
 
 export function createServiceOrderActivities(deps: ServiceOrderActivityDeps) {
   const { db } = deps;

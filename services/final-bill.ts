@@ -14,7 +14,13 @@ import type { Prisma } from '@prisma/client';
 import type { Db, Tx } from '../lib/db/prisma';
 import { recordChange, type Actor } from '../lib/audit';
 import { AppError } from '../lib/errors';
-import { meterUsage, rateService, RatingError, type BillLine as RatedLine } from '../domain/rating/rate';
+import {
+  meterUsage,
+  rateService,
+  RatingError,
+  storedBillLine,
+  type BillLine as RatedLine,
+} from '../domain/rating/rate';
 import { estimateCreditLines, planTrueUp } from '../domain/billing/true-up';
 import { schedulesFor, type Tariff } from '../domain/rating/tariff';
 import { finalBillingPeriodDays, registerAdvance } from '../domain/billing/final-bill';
@@ -115,20 +121,9 @@ export async function issueFinalBill(
     });
     const pushLine = (l: RatedLine) => {
       lines.push({
-        lineNo: lines.length + 1,
-        service: meter.service,
-        component: l.componentCode,
-        description: l.description,
-        quantity: l.quantity,
-        unit: l.unit,
-        rate: l.rate,
-        ratePer: l.ratePer,
-        amountCents: BigInt(l.amountCents),
-        tariffSchedule: l.tariffSchedule,
-        tariffVersion: l.tariffVersion,
+        ...storedBillLine(l, lines.length + 1, meter.service, r.meterId),
         periodFrom: dbDate(l.periodFrom),
         periodTo: dbDate(l.periodTo),
-        meterId: r.meterId,
       });
       total += BigInt(l.amountCents);
     };

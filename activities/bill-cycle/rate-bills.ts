@@ -18,7 +18,8 @@ import {
   meterUsage,
   rateService,
   RatingError,
-  type BillLine as RatedLine,
+  storedBillLine,
+  type StoredBillLine,
   type RatingInput,
   type RatingResult,
 } from '../../domain/rating/rate';
@@ -139,22 +140,7 @@ async function loadInputs(
 }
 
 /** A bill line as COPY writes it: decimals and days (YYYY-MM-DD) as text. */
-interface Line {
-  lineNo: number;
-  service: string;
-  component: string;
-  description: string;
-  quantity: string;
-  unit: string;
-  rate: string;
-  ratePer: string;
-  amountCents: bigint;
-  tariffSchedule: string;
-  tariffVersion: string | null;
-  periodFrom: string;
-  periodTo: string;
-  meterId: string;
-}
+type Line = StoredBillLine;
 
 interface RatedBill {
   accountId: string;
@@ -166,33 +152,13 @@ interface RatedBill {
   lines: Line[];
 }
 
-// The two helpers below are module functions rather than closures inside rateAccount: the worker
-// runs under tsx, which names every named inner function as it is created (a defineProperty each,
-// for every meter of a 100,000-account run).
+// A module function rather than a closure inside rateAccount: the worker runs under tsx, which
+// names every named inner function as it is created (a defineProperty each, for every meter of a
+// 100,000-account run).
 
 /** Use of `units` of the meter's register in its read unit, multiplier already applied. */
 function usageIn(units: bigint, readUnit: ReadUnit): Decimal {
   return meterUsage({ registerDelta: units, multiplier: 1, readUnit });
-}
-
-/** A rated line as line `lineNo` of the bill, for the meter it was rated from. */
-function billLine(l: RatedLine, lineNo: number, service: Line['service'], meterId: string): Line {
-  return {
-    lineNo,
-    service,
-    component: l.componentCode,
-    description: l.description,
-    quantity: l.quantity,
-    unit: l.unit,
-    rate: l.rate,
-    ratePer: l.ratePer,
-    amountCents: BigInt(l.amountCents),
-    tariffSchedule: l.tariffSchedule,
-    tariffVersion: l.tariffVersion,
-    periodFrom: l.periodFrom,
-    periodTo: l.periodTo,
-    meterId,
-  };
 }
 
 /** One account's bill from its meter results; throws RatingError or RangeError when it cannot be rated. */
@@ -293,7 +259,7 @@ function rateAccount(
             usageIn(c.billedUnits, readUnit),
             usageIn(c.correctedUnits, readUnit),
           )) {
-            lines.push(billLine(l, lines.length + 1, service, meterId));
+            lines.push(storedBillLine(l, lines.length + 1, service, meterId));
             total += BigInt(l.amountCents);
           }
       }
@@ -306,7 +272,7 @@ function rateAccount(
         continue;
       }
       for (const l of memo.rate(tariff, { ...base, period: { from, to }, usage }).lines) {
-        lines.push(billLine(l, lines.length + 1, service, meterId));
+        lines.push(storedBillLine(l, lines.length + 1, service, meterId));
         total += BigInt(l.amountCents);
       }
     }

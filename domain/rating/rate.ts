@@ -113,6 +113,49 @@ export interface BillLine {
   riderMonth?: string;
 }
 
+/** A rated line as the bill stores it: line `lineNo` of the bill, for the meter it was rated from. */
+export interface StoredBillLine<S extends string = string> {
+  lineNo: number;
+  service: S;
+  component: string;
+  description: string;
+  quantity: string;
+  unit: string;
+  rate: string;
+  ratePer: string;
+  amountCents: bigint;
+  tariffSchedule: string;
+  tariffVersion: string | null;
+  periodFrom: string;
+  periodTo: string;
+  meterId: string;
+}
+
+/** The stored form of a rated line (the bill cycle's rating and a final bill both store lines so). */
+export function storedBillLine<S extends string>(
+  l: BillLine,
+  lineNo: number,
+  service: S,
+  meterId: string,
+): StoredBillLine<S> {
+  return {
+    lineNo,
+    service,
+    component: l.componentCode,
+    description: l.description,
+    quantity: l.quantity,
+    unit: l.unit,
+    rate: l.rate,
+    ratePer: l.ratePer,
+    amountCents: BigInt(l.amountCents),
+    tariffSchedule: l.tariffSchedule,
+    tariffVersion: l.tariffVersion,
+    periodFrom: l.periodFrom,
+    periodTo: l.periodTo,
+    meterId,
+  };
+}
+
 export interface RatingResult {
   schedule: string;
   accountClass: AccountClass;
