@@ -469,9 +469,9 @@ describe('partial periods: service starting within the period', () => {
     // Period 2026-10-02 → 2026-11-02 (31 days); service starts 2026-10-17: 16 days.
     // 600 kWh.
     //   customer 12.00 × 16 / 31 = 6.193548… → 6.19
-    //   block limit 1,000 × 16 / 31 = 516.129032… → 516.129 kWh
-    //   energy first 516.129: 516.129 × 0.1125 = 58.0645125 → 58.06
-    //   energy over: 600 − 516.129 = 83.871 × 0.1310 = 10.987101 → 10.99
+    //   block limit 1,000 × 16 / 31 = 16,000/31 = 516.129032… kWh (exact; shown to 6 places)
+    //   energy first 16,000/31 × 0.1125 = 58.064516… → 58.06
+    //   energy over: 600 − 16,000/31 = 2,600/31 = 83.870967… × 0.1310 = 10.987096… → 10.99
     //   PCA (all kWh, November) 600 × 0.0123 = 7.38
     //   tax 6% × (6.19 + 58.06 + 10.99 + 7.38 = 82.62) = 4.9572 → 4.96
     //   total 82.62 + 4.96 = 87.58
@@ -485,8 +485,8 @@ describe('partial periods: service starting within the period', () => {
     });
     expect(rows(r)).toEqual([
       ['CUSTOMER', '16', '12.00', '6.19'],
-      ['ENERGY', '516.129', '0.1125', '58.06'],
-      ['ENERGY', '83.871', '0.1310', '10.99'],
+      ['ENERGY', '516.129032', '0.1125', '58.06'],
+      ['ENERGY', '83.870968', '0.1310', '10.99'],
       ['PCA', '600', '0.0123', '7.38'],
       ['TAX', '82.62', '6', '4.96'],
     ]);
@@ -537,35 +537,54 @@ describe('a period straddling the 2027-01-01 W-1 rate change', () => {
     expect(total(r)).toBe('181.01');
   });
 
-  test('31 days split 16 / 15: quantities to 0.001 gal that add back to the metered use', () => {
+  test('31 days split 16 / 15: exact shares of the metered use, priced exactly, rounded once per line', () => {
     // 2026-12-16 → 2027-01-16: 16 days under 2026 rates, 15 under 2027 rates. 7,500 gal.
-    //   2026 part: 7,500 × 16/31 = 3,870.9677… → 3,870.968 gal; 2027 part: 7,500 − 3,870.968 = 3,629.032
-    //   2026 part, blocks 3,000 × 16/31 = 1,548.387 and 10,000 × 16/31 = 5,161.290:
+    //   2026 part: 7,500 × 16/31 = 120,000/31 = 3,870.967741… gal; 2027 part: 112,500/31 = 3,629.032258…
+    //   2026 part, blocks 3,000 × 16/31 = 48,000/31 = 1,548.387096… and 10,000 × 16/31 = 5,161.29…:
     //     base 18.50 × 16 / 31 = 9.548… → 9.55
-    //     1,548.387 × 4.10 / 1,000 = 6.3483867 → 6.35
-    //     (3,870.968 − 1,548.387 = 2,322.581) × 5.25 / 1,000 = 12.1935503 → 12.19
-    //     sewer (cap 6,193.548 not reached) 3,870.968 × 6.20 / 1,000 = 24.0000016 → 24.00
-    //   2027 part, block 3,000 × 15/31 = 1,451.613:
+    //     48,000/31 × 4.10 / 1,000 = 6.348387… → 6.35
+    //     (120,000/31 − 48,000/31 = 72,000/31 = 2,322.580645…) × 5.25 / 1,000 = 12.193548… → 12.19
+    //     sewer (cap 192,000/31 = 6,193.548… not reached) 120,000/31 × 6.20 / 1,000 = 24.00 exactly
+    //   2027 part, block 3,000 × 15/31 = 45,000/31 = 1,451.612903…:
     //     base 18.50 × 15 / 31 = 8.951… → 8.95
-    //     1,451.613 × 4.30 / 1,000 = 6.2419359 → 6.24
-    //     (3,629.032 − 1,451.613 = 2,177.419) × 5.50 / 1,000 = 11.9758045 → 11.98
-    //     sewer 3,629.032 × 6.20 / 1,000 = 22.4999984 → 22.50
+    //     45,000/31 × 4.30 / 1,000 = 6.241935… → 6.24
+    //     (112,500/31 − 45,000/31 = 67,500/31 = 2,177.419354…) × 5.50 / 1,000 = 11.975806… → 11.98
+    //     sewer 112,500/31 × 6.20 / 1,000 = 22.50 exactly
     //   total 9.55 + 6.35 + 12.19 + 24.00 + 8.95 + 6.24 + 11.98 + 22.50 = 101.76
     const r = w1('7500', { from: '2026-12-16', to: '2027-01-16' });
     expect(rows(r)).toEqual([
       ['BASE', '16', '18.50', '9.55'],
-      ['VOLUME', '1548.387', '4.10', '6.35'],
-      ['VOLUME', '2322.581', '5.25', '12.19'],
-      ['SEWER', '3870.968', '6.20', '24.00'],
+      ['VOLUME', '1548.387097', '4.10', '6.35'],
+      ['VOLUME', '2322.580645', '5.25', '12.19'],
+      ['SEWER', '3870.967742', '6.20', '24.00'],
       ['BASE', '15', '18.50', '8.95'],
-      ['VOLUME', '1451.613', '4.30', '6.24'],
-      ['VOLUME', '2177.419', '5.50', '11.98'],
-      ['SEWER', '3629.032', '6.20', '22.50'],
+      ['VOLUME', '1451.612903', '4.30', '6.24'],
+      ['VOLUME', '2177.419355', '5.50', '11.98'],
+      ['SEWER', '3629.032258', '6.20', '22.50'],
     ]);
     expect(r.lines.filter((l) => l.componentCode === 'BASE').map((l) => l.ratePer)).toEqual(['31', '31']);
     expect(total(r)).toBe('101.76');
     const sewer = r.lines.filter((l) => l.componentCode === 'SEWER').map((l) => dec(l.quantity));
     expect(sewer.reduce((a, b) => a.add(b)).toString()).toBe('7500');
+  });
+
+  test('a share that prices to exactly half a cent rounds up: nothing is rounded before the money', () => {
+    // 2026-12-16 → 2027-01-16, 15,500 gal. The 2027 part (15 of 31 days) has 15,500 × 15/31 = 7,500 gal
+    // and its over-10,000 block starts at 10,000 × 15/31 = 150,000/31 gal, so 82,500/31 gal are in it:
+    //   82,500/31 × 7.75 / 1,000 = 20.625 exactly (7.75 = 31/4) → 20.63.
+    // Rounding the share to 0.001 gal first (2,661.290) would give 20.6249975 → 20.62.
+    const r = w1('15500', { from: '2026-12-16', to: '2027-01-16' });
+    const top = r.lines.filter(
+      (l) => l.componentCode === 'VOLUME' && l.tariffVersion === '2027-01-01' && l.block === 3,
+    );
+    expect(top.map((l) => [l.quantity, l.rate, formatCents(l.amountCents)])).toEqual([
+      ['2661.290323', '7.75', '20.63'],
+    ]);
+    //   2026 part (16 days): 8,000 gal; base 9.55; 48,000/31 × 4.10 = 6.35; 112,000/31 × 5.25 = 18.97;
+    //     (8,000 − 160,000/31 = 88,000/31) × 7.40 = 21.006… → 21.01; sewer cap 192,000/31 × 6.20 = 38.40
+    //   2027 part (15 days): base 8.95; 45,000/31 × 4.30 = 6.24; 105,000/31 × 5.50 = 18.63; 20.63;
+    //     sewer cap 180,000/31 × 6.20 = 36.00
+    expect(total(r)).toBe('184.73');
   });
 });
 
@@ -720,7 +739,7 @@ describe('input errors', () => {
   });
 });
 
-test('every line is quantity × rate ÷ ratePer rounded half-up, and the total is their sum', () => {
+test('every line is its quantity × rate ÷ ratePer rounded half-up, and the total is their sum', () => {
   const results = [
     w1('7500', { from: '2026-12-16', to: '2027-01-16' }),
     w1('15000', { from: '2026-09-16', to: '2026-10-16' }),

@@ -8,18 +8,21 @@
 //   days from 2027-01-01 on; the summer season 06-01..09-30 covers 06-01 through 09-30 inclusive.
 // - Proration. Charges are per monthly billing period. With P = days in the billing period (by
 //   default the days of service, i.e. a full period) and d = days of a part, the part's fixed charges
-//   are charge × d ÷ P, and its block limits and cap are limit × d ÷ P, rounded half-up to 0.001 of
-//   the unit (LIMIT_SCALE). A full period has d = P: factor 1, nothing rounded.
+//   are charge × d ÷ P, and its block limits and cap are limit × d ÷ P, exactly. A full period has
+//   d = P: factor 1.
 // - Splits. A rate change inside the period cuts it into parts, one per version; the period's use is
 //   split across parts in proportion to days and every component is priced per part, so each line
 //   records its version and sub-period. Inside a part, a block with a seasonal rate splits its use
-//   by days across the season boundary. Split quantities are rounded to the usage's own precision
-//   (at least 0.001) by cumulative rounding, so they always add up to the metered use exactly.
-// - Money. Each line's amount is quantity × rate ÷ ratePer, exactly, rounded half away from zero to
+//   by days across the season boundary. Every split and prorated quantity is kept exact (a rational:
+//   7,500 × 16 ÷ 31 gal), so the parts add up to the metered use and no amount moves by a cent
+//   because a quantity was rounded first: the ordinance rounds money, per line, and nothing else.
+//   A line shows its quantity exactly when it has at most QUANTITY_PLACES decimals, else rounded
+//   to them (bill_line.quantity's scale); block and cap labels show 0.001 of the unit.
+// - Money. Each line's amount is the exact quantity × rate ÷ ratePer, rounded half away from zero to
 //   the cent once, on that line (the ordinance: half-up per bill line). A percentage tax is a line
 //   of its own: percent × the sum of the already-rounded amounts of the lines it names, rounded once.
 //   The total is the sum of the line amounts. So any line can be checked with a pencil from the
-//   strings on it.
+//   strings on it (to within the shown quantity's last place, 0.000001 of the unit).
 // - Riders. A rider's rate is looked up per calendar month (see RiderMonthBasis); a month without
 //   a rate is an error naming the rider and the month, never a zero.
 
@@ -42,8 +45,13 @@ import {
 
 /** Gallons in one cubic foot. */
 export const GALLONS_PER_CUBIC_FOOT = '7.48052';
-/** Decimal places of prorated block limits and caps, and the least precision of split quantities. */
-export const LIMIT_SCALE = 3;
+/**
+ * Decimal places a line's quantity is shown and stored with when its exact value has more (a share
+ * of use by days, a prorated block): bill_line.quantity is numeric(20, 6).
+ */
+export const QUANTITY_PLACES = 6;
+/** Decimal places of block limits and caps in a line's description. */
+const LABEL_PLACES = 3;
 
 export type RatingErrorCode =
   | 'INVALID_INPUT'
@@ -187,8 +195,6 @@ interface Context {
   schedule: TariffSchedule;
   riders: readonly Rider[];
   periodDays: number;
-  /** Decimal places of split quantities. */
-  scale: number;
   meterSize: string | null;
   /** 'YYYY-MM' of the last day of service. */
   billingMonth: string;
@@ -206,33 +212,31 @@ function toCentsNumber(cents: bigint): number {
   return n;
 }
 
-/** '1,548.387' for 1548.387. */
+/** A quantity as a line shows it: exact, or rounded to QUANTITY_PLACES when it has more places. */
+export function shownQuantity(d: Decimal): string {
+  const places = d.decimalPlaces();
+  return places !== null && places <= QUANTITY_PLACES
+    ? d.toString()
+    : d.roundHalfUp(QUANTITY_PLACES).toString();
+}
+
+/** '1,548.387' for 1548.387 (or for 48,000 ÷ 31 = 1,548.3870…): a limit in a line's description. */
 function grouped(d: Decimal): string {
-  const [whole = '', fraction] = d.toString().split('.');
+  const [whole = '', fraction] = d.roundHalfUp(LABEL_PLACES).toString().split('.');
   const g = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return fraction === undefined ? g : `${g}.${fraction}`;
 }
 
 /**
- * Splits `total` in proportion to `days`, each part rounded half-up to `scale` places by cumulative
- * rounding: part k = round(total × (days₁ + … + daysₖ) ÷ Σdays) − round(total × (days₁ + … +
- * daysₖ₋₁) ÷ Σdays). The parts add up to `total` exactly whenever total has at most `scale` places,
- * and none is negative when total is not.
+ * Splits `total` in proportion to `days`, exactly: part k = total × daysₖ ÷ Σdays. The parts add up
+ * to `total`, and none is negative when total is not.
  */
-export function splitByDays(total: Decimal, days: readonly number[], scale: number): Decimal[] {
+export function splitByDays(total: Decimal, days: readonly number[]): Decimal[] {
   if (days.some((d) => !Number.isSafeInteger(d) || d < 0))
     throw new RangeError('Days must be whole and not negative');
   const all = days.reduce((a, b) => a + b, 0);
   if (all <= 0) throw new RangeError('Cannot split over zero days');
-  let cumulative = 0;
-  let before = Decimal.ZERO;
-  return days.map((d) => {
-    cumulative += d;
-    const upTo = total.mul(Decimal.fraction(BigInt(cumulative), BigInt(all))).roundHalfUp(scale);
-    const part = upTo.sub(before);
-    before = upTo;
-    return part;
-  });
+  return days.map((d) => total.mul(Decimal.fraction(BigInt(d), BigInt(all))));
 }
 
 /** The schedule's versions cut at their effective dates across [from, to). */
@@ -260,7 +264,7 @@ function versionParts(schedule: TariffSchedule, from: number, to: number): Omit<
 function pricedLine(
   fields: Omit<LineDraft, 'amountCents' | 'quantity'>,
   quantity: Decimal,
-  quantityText: string = quantity.toString(),
+  quantityText: string = shownQuantity(quantity),
 ): LineDraft {
   const amount = quantity.mul(Decimal.parse(fields.rate)).div(Decimal.parse(fields.ratePer));
   return {
@@ -340,9 +344,9 @@ class PartRater {
     };
   }
 
-  /** A per-period limit for this part: limit × d ÷ P, to LIMIT_SCALE places. */
+  /** A per-period limit for this part: limit × d ÷ P, exactly. */
   private prorated(limit: string): Decimal {
-    return Decimal.parse(limit).mul(this.factor).roundHalfUp(LIMIT_SCALE);
+    return Decimal.parse(limit).mul(this.factor);
   }
 
   private sumOf(codes: readonly string[]): bigint {
@@ -448,7 +452,6 @@ class PartRater {
     const quantities = splitByDays(
       quantity,
       runs.map((r) => r.to - r.from),
-      this.ctx.scale,
     );
     const split = runs.length > 1;
     const pieces = runs.map((run, i) => ({
@@ -480,7 +483,6 @@ class PartRater {
     const quantities = splitByDays(
       part.usage,
       months.map((m) => m.to - m.from),
-      ctx.scale,
     );
     months.forEach((m, i) => {
       this.lines.push(
@@ -620,7 +622,6 @@ export function rateService(input: RatingInput): RatingResult {
     schedule,
     riders,
     periodDays,
-    scale: Math.max(LIMIT_SCALE, places),
     meterSize: input.meterSize ?? null,
     billingMonth: isoDate(to - 1).slice(0, 7),
     unit: UNIT_LABEL[schedule.unit],
@@ -629,7 +630,6 @@ export function rateService(input: RatingInput): RatingResult {
   const shares = splitByDays(
     usage,
     cuts.map((c) => c.days),
-    ctx.scale,
   );
   const drafts = cuts.flatMap((cut, i) => ratePart(ctx, { ...cut, usage: shares[i] ?? Decimal.ZERO }));
   const lines = drafts.map((d, i) => ({ lineNo: i + 1, ...d }));
