@@ -23,6 +23,12 @@ export interface ApiDeps {
   authFailureLimit?: RateLimit;
   /** Reports on each part of the system for GET /health. */
   health: () => Promise<Record<string, HealthPart>>;
+  /**
+   * The moment a rule is judged at, where the API judges one itself (a disconnection reported by a
+   * crew). Default: the system clock. Tests pass the time-skipping server's clock, which the
+   * workflows run on.
+   */
+  now?: () => Promise<Date>;
   /** Called after recorded weather changes, with each service area and day that changed. */
   onWeatherChanged?: (changed: { serviceArea: string; day: string }[]) => Promise<void> | void;
 }

@@ -41,6 +41,7 @@ import { canComplete, TYPE_SPECS, type ReadMeter } from '../domain/service-order
 import { formatCents } from '../domain/ledger';
 import { postEntry, utilityDate } from './ledger';
 import { localWallClock } from './service-order-effects';
+import { disconnectCheck, refuseUnlawfulDisconnect } from './disconnect-check';
 
 export interface OrderDeps {
   db: Db;
@@ -592,8 +593,16 @@ async function crewOrder(db: Db, actor: Actor, orderId: string) {
   return o;
 }
 
-export async function getCrewOrder(db: Db, actor: Actor, orderId: string) {
-  return fieldView(db, await crewOrder(db, actor, orderId));
+/**
+ * One order as the crew sees it. An open disconnect order also carries the rules' answer for this
+ * moment (disconnectCheck): the crew looks before turning anything off.
+ */
+export async function getCrewOrder(db: Db, actor: Actor, orderId: string, at = new Date()) {
+  const order = await crewOrder(db, actor, orderId);
+  const view = await fieldView(db, order);
+  if (order.type !== 'DISCONNECT' || order.status !== 'ASSIGNED') return view;
+  const check = await disconnectCheck(db, order, at);
+  return check ? { ...view, disconnectCheck: check } : view;
 }
 
 /** Readings may be taken before the completion reaches us (an offline crew), never after it. */
@@ -604,6 +613,8 @@ export async function completeCrewOrder(
   actor: Actor,
   orderId: string,
   input: z.infer<typeof ZFieldCompletion>,
+  /** When the crew reports it: the moment a disconnection is judged at. */
+  at = new Date(),
 ) {
   const order = await crewOrder(d.db, actor, orderId);
   const completion = {
@@ -635,6 +646,10 @@ export async function completeCrewOrder(
         `readAt: readings more than ${READ_AT_MAX_AGE_DAYS} days old need a correction, not a completion`,
       );
   }
+  // "Service turned off" is judged against the rules as they stand now, not as they stood when
+  // the order was opened.
+  if (order.type === 'DISCONNECT' && order.status === 'ASSIGNED' && completion.outcome !== 'NO_ACCESS')
+    await refuseUnlawfulDisconnect(d, actor, order, at);
   try {
     await update(d, orderId, completeUpdate, { ...completion, by: ref(actor) });
   } catch (err) {

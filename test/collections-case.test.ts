@@ -229,6 +229,64 @@ test('a dispute that arrives while the disconnect order is with the crew cancels
   expect((await actions(accountId)).some((a) => a.kind === 'DISCONNECT')).toBe(false);
 });
 
+test('the crew sees the rules for this moment; a disconnection reported when they no longer allow it is refused', async () => {
+  const accountId = await delinquentCase(3);
+  let s = await advanceUntil(accountId, (x) => x.stage === 'POSTING' || x.stage === 'DISCONNECT_ORDERED');
+  if (s.stage === 'POSTING') {
+    const hanger = s.orders.find((o) => o.type === 'DOOR_HANGER')!;
+    await completeOrder(hanger.orderId, { outcome: 'COMPLETED_OK', notes: 'Posted' });
+    s = await advanceUntil(accountId, (x) => x.stage === 'DISCONNECT_ORDERED');
+  }
+  const { orderId } = s.orders.find((o) => o.type === 'DISCONNECT')!;
+  expect(
+    (await app.call('supervisor', 'POST', `/service-orders/${orderId}/assign`, { crewId: 'CREW-A' })).status,
+  ).toBe(200);
+  // Opened at a lawful moment, and the crew's view says so.
+  const before = await app.call('crew-a', 'GET', `/field/orders/${orderId}`);
+  expect(before.status).toBe(200);
+  expect(before.body.disconnectCheck).toMatchObject({ permitted: true, blocking: [] });
+
+  // Nothing about the account changes; only time passes, to a weekend (Pennsylvania disconnects
+  // Monday to Thursday only: §56.82 and the day before a weekend).
+  const weekday = async () =>
+    new Date(`${localDate(await app.env.currentTimeMs(), TZ)}T12:00:00Z`).getUTCDay();
+  while (![0, 6].includes(await weekday())) await app.env.sleep(12 * 3_600_000);
+  const order = await app.t.db.serviceOrder.findUniqueOrThrow({ where: { id: orderId } });
+  expect(order.status).toBe('ASSIGNED'); // the case had no reason to look again
+  const view = await app.call('crew-a', 'GET', `/field/orders/${orderId}`);
+  expect(view.body.disconnectCheck.permitted).toBe(false);
+  expect(view.body.disconnectCheck.blocking.length).toBeGreaterThan(0);
+  for (const b of view.body.disconnectCheck.blocking as string[]) expect(b).toMatch(/\(.+\)$/); // with its rule
+
+  const done = await app.call('crew-a', 'POST', `/field/orders/${orderId}/complete`, {
+    outcome: 'COMPLETED_OK',
+    readValue: 4321,
+    notes: 'Valve off',
+  });
+  expect(done.status).toBe(409);
+  expect(done.body.error.message).toMatch(/^Do not disconnect/);
+  expect(done.body.error.field).toBe('outcome');
+  const refused = await app.t.db.auditEvent.findMany({
+    where: { action: 'service-order.disconnect.refused', entityId: orderId },
+  });
+  expect(refused).toHaveLength(1);
+  expect(refused[0]!.actor).toBeTruthy();
+  // The refusal woke the case, which cancels the order; the act was never recorded.
+  for (let i = 0; i < 100; i++) {
+    const o = await app.t.db.serviceOrder.findUniqueOrThrow({ where: { id: orderId } });
+    if (o.status === 'CANCELLED') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect((await app.t.db.serviceOrder.findUniqueOrThrow({ where: { id: orderId } })).status).toBe(
+    'CANCELLED',
+  );
+  expect((await actions(accountId)).some((a) => a.kind === 'DISCONNECT')).toBe(false);
+  const tl = await app.call('csr', 'GET', `/accounts/${accountId}/timeline?kind=service-order.*&limit=50`);
+  expect(tl.body.items.some((i: { kind: string }) => i.kind === 'service-order.disconnect-refused')).toBe(
+    true,
+  );
+});
+
 /** A case brought to the point where the disconnection is next (every notice done). */
 async function caseDueForDisconnection(n: number) {
   const accountId = await delinquentCase(n);

@@ -18,6 +18,7 @@ import {
 
 export function registerServiceOrderRoutes(t: RouteTable, deps: ApiDeps): void {
   const d = { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue };
+  const now = deps.now ?? (async () => new Date());
   t.add({
     method: 'post',
     path: '/service-orders',
@@ -108,7 +109,7 @@ export function registerServiceOrderRoutes(t: RouteTable, deps: ApiDeps): void {
     summary: "One of the calling crew's orders",
     permission: 'field:work',
     params: ZIdParams,
-    handler: ({ actor, params }) => orders.getCrewOrder(deps.db, actor, params.id),
+    handler: async ({ actor, params }) => orders.getCrewOrder(deps.db, actor, params.id, await now()),
   });
   t.add({
     method: 'post',
@@ -118,6 +119,7 @@ export function registerServiceOrderRoutes(t: RouteTable, deps: ApiDeps): void {
     permission: 'field:work',
     params: ZIdParams,
     body: ZFieldCompletion,
-    handler: ({ actor, params, body }) => orders.completeCrewOrder(d, actor, params.id, body),
+    handler: async ({ actor, params, body }) =>
+      orders.completeCrewOrder(d, actor, params.id, body, await now()),
   });
 }
