@@ -23,7 +23,7 @@ import {
 } from '../domain/rating/rate';
 import { estimateCreditLines, planTrueUp } from '../domain/billing/true-up';
 import { schedulesFor, type Tariff } from '../domain/rating/tariff';
-import { finalBillingPeriodDays, registerAdvance } from '../domain/billing/final-bill';
+import { partialPeriodDays, registerAdvance } from '../domain/billing/final-bill';
 import { addDays, DUE_DAYS_AFTER_BILL, formatCents } from '../domain/ledger';
 import { accountPosition, dbDate, isoDay, jsonCents, postCharge, postEntry, utilityDate } from './ledger';
 import { applyDepositToFinalBill } from './deposits';
@@ -171,7 +171,7 @@ export async function issueFinalBill(
     }
     periodFrom = !periodFrom || from < periodFrom ? from : periodFrom;
     periodTo = !periodTo || to > periodTo ? to : periodTo;
-    const billingPeriodDays = finalBillingPeriodDays(cycle?.readDay ?? null, from, to);
+    const billingPeriodDays = partialPeriodDays(cycle?.readDay ?? null, from, to);
     for (const schedule of schedulesFor(i.tariff, account.class, meter.service)) {
       let rated;
       try {

@@ -12,6 +12,7 @@ import type { Db } from '../../lib/db/prisma';
 import { copyRows, inTransaction, query } from '../../lib/db/bulk';
 import { billedEstimates } from '../../services/read-history';
 import { estimateCreditLines, planTrueUp } from '../../domain/billing/true-up';
+import { firstPeriodDays } from '../../domain/billing/final-bill';
 import type { CycleCalendar } from '../../domain/billing/cycle-calendar';
 import type { Decimal } from '../../domain/decimal';
 import {
@@ -64,6 +65,7 @@ export class RatingMemo {
       input.meterSize ?? '',
       input.period.from,
       input.period.to,
+      input.billingPeriodDays ?? '',
       `${input.usage.num}/${input.usage.den}`,
     ].join('|');
     const known = this.results.get(key);
@@ -82,6 +84,8 @@ export class RatingMemo {
 interface InputRow {
   account_id: string;
   class: AccountClass;
+  /** The day service began under this account (YYYY-MM-DD). */
+  start_date: string;
   language: string;
   bill_status: string | null;
   meter_id: string | null;
@@ -114,13 +118,13 @@ async function loadInputs(
     db,
     // LATERAL: each account's rows by index, so a batch costs the same however large the run.
     `WITH acc AS (
-       SELECT a.id, a.class, a.premise_id, c.language
+       SELECT a.id, a.class, a.premise_id, a.start_date::text, c.language
        FROM account a JOIN customer c ON c.id = a.customer_id
        WHERE a.bill_cycle = $1 AND a.status = 'ACTIVE' AND ($3::text IS NULL OR a.id > $3)
          AND ($5::text IS NULL OR a.id <= $5)
        ORDER BY a.id LIMIT $4
      )
-     SELECT acc.id AS account_id, acc.class, acc.language, b.status AS bill_status, x.*
+     SELECT acc.id AS account_id, acc.class, acc.start_date, acc.language, b.status AS bill_status, x.*
      FROM acc
      LEFT JOIN LATERAL (
        SELECT status FROM bill
@@ -161,11 +165,16 @@ function usageIn(units: bigint, readUnit: ReadUnit): Decimal {
   return meterUsage({ registerDelta: units, multiplier: 1, readUnit });
 }
 
-/** One account's bill from its meter results; throws RatingError or RangeError when it cannot be rated. */
+/**
+ * One account's bill from its meter results; throws RatingError or RangeError when it cannot be
+ * rated. `readDay`: the cycle's day of the month, for a first period that began within the regular
+ * one (a move-in): its charges, blocks and cap are prorated by days of service ÷ days in the period.
+ */
 function rateAccount(
   rows: InputRow[],
   tariff: Tariff,
   memo: RatingMemo,
+  readDay: number,
   estimatesByMeter: Record<string, { from: Date; to: Date; units: bigint }[]>,
   folds: Map<string, ExchangeFold> = new Map(),
 ): RatedBill {
@@ -271,7 +280,10 @@ function rateAccount(
           );
         continue;
       }
-      for (const l of memo.rate(tariff, { ...base, period: { from, to }, usage }).lines) {
+      // Service that began within the period (a move-in after the read day) is a partial period,
+      // like a final bill's (ordinance, General provisions: partial periods).
+      const billingPeriodDays = firstPeriodDays(readDay, first.start_date, from, to);
+      for (const l of memo.rate(tariff, { ...base, period: { from, to }, billingPeriodDays, usage }).lines) {
         lines.push(storedBillLine(l, lines.length + 1, service, meterId));
         total += BigInt(l.amountCents);
       }
@@ -428,6 +440,7 @@ export async function rateBills(
     i.limit,
   );
   if (rows.length === 0) return { lastAccountId: null, drafted: 0, skipped: 0 };
+  const readDay = Number(i.calendar.readDay.slice(8, 10));
   const byAccount = new Map<string, InputRow[]>();
   for (const r of rows) {
     const list = byAccount.get(r.account_id);
@@ -470,7 +483,7 @@ export async function rateBills(
         continue;
       }
       try {
-        slice.push(rateAccount(mine, i.tariff, i.memo, estimatesByMeter, folds));
+        slice.push(rateAccount(mine, i.tariff, i.memo, readDay, estimatesByMeter, folds));
         if (status) replaced.push(billId(i.runId, accountId));
       } catch (err) {
         if (!(err instanceof RatingError || err instanceof RangeError)) throw err;

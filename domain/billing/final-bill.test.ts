@@ -1,4 +1,4 @@
-import { finalBillingPeriodDays, regularPeriodAround, registerAdvance } from './final-bill';
+import { firstPeriodDays, partialPeriodDays, regularPeriodAround, registerAdvance } from './final-bill';
 
 test.each([
   [2, '2026-11-02', '2026-11-02', '2026-12-02', 30],
@@ -12,16 +12,29 @@ test.each([
 
 test('a final period is prorated against the regular period it starts in', () => {
   // Service 2026-11-02 → 2026-11-20: 18 days of a 30-day period.
-  expect(finalBillingPeriodDays(2, '2026-11-02', '2026-11-20')).toBe(30);
+  expect(partialPeriodDays(2, '2026-11-02', '2026-11-20')).toBe(30);
   // A move-in on the 20th and a move-out on the 28th: 8 days of the same 30.
-  expect(finalBillingPeriodDays(2, '2026-11-20', '2026-11-28')).toBe(30);
+  expect(partialPeriodDays(2, '2026-11-20', '2026-11-28')).toBe(30);
   // Longer than a period (a cycle was skipped): its own length, so factor 1.
-  expect(finalBillingPeriodDays(2, '2026-11-02', '2026-12-10')).toBe(38);
-  expect(finalBillingPeriodDays(null, '2026-11-02', '2026-11-20')).toBe(18);
+  expect(partialPeriodDays(2, '2026-11-02', '2026-12-10')).toBe(38);
+  expect(partialPeriodDays(null, '2026-11-02', '2026-11-20')).toBe(18);
 });
 
 test('register advance with one rollover', () => {
   expect(registerAdvance(1000n, 1444n, 6)).toBe(444n);
   expect(registerAdvance(999_900n, 100n, 6)).toBe(200n);
   expect(() => registerAdvance(1_000_000n, 5n, 6)).toThrow(/dials/);
+});
+
+test('a cycle bill after a move-in is a partial period; a regular one is not, whatever its days', () => {
+  // Cycle read on the 2nd; service began 2026-11-17 (its move-in read): 15 of the 30 days of
+  // 2026-11-02 → 2026-12-02.
+  expect(firstPeriodDays(2, '2026-11-17', '2026-11-17', '2026-12-02')).toBe(30);
+  // Began on 12-01, read the next day: 1 day of the 30.
+  expect(firstPeriodDays(2, '2026-12-01', '2026-12-01', '2026-12-02')).toBe(30);
+  // Began before the period (an old account), or on its read day: a regular period, even one read
+  // two days late (33 days) or early.
+  expect(firstPeriodDays(2, '2020-01-01', '2026-11-04', '2026-12-02')).toBeUndefined();
+  expect(firstPeriodDays(2, '2026-11-02', '2026-11-02', '2026-12-02')).toBeUndefined();
+  expect(firstPeriodDays(2, '2020-01-01', '2026-10-30', '2026-12-02')).toBeUndefined();
 });

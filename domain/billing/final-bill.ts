@@ -23,14 +23,31 @@ export function regularPeriodAround(readDay: number, on: string): { from: string
 }
 
 /**
- * Days in the billing period for a final (partial) period of service `from` → `to`: the regular
- * period around `from`. A period of service longer than that (a cycle was skipped) is billed as a
+ * Days in the billing period for a partial period of service `from` → `to` (a final bill's last
+ * stretch, or a cycle bill's first after a move-in): the regular period around `from`. A period of service longer than that (a cycle was skipped) is billed as a
  * whole period of its own length, unprorated. Without a cycle calendar, the service period itself.
  */
-export function finalBillingPeriodDays(readDay: number | null, from: string, to: string): number {
+export function partialPeriodDays(readDay: number | null, from: string, to: string): number {
   const days = daysBetween(from, to);
   if (readDay === null) return days;
   return Math.max(regularPeriodAround(readDay, from).days, days);
+}
+
+/**
+ * Days in the billing period of a cycle bill for service `from` → `to` under an account whose
+ * service began on `serviceStart` (YYYY-MM-DD): when it began within the regular period around
+ * `from` (a move-in after the cycle's read day), the period is partial and this is its length, as
+ * for a final bill; otherwise undefined (a regular period, whatever its exact days).
+ */
+export function firstPeriodDays(
+  readDay: number,
+  serviceStart: string,
+  from: string,
+  to: string,
+): number | undefined {
+  return serviceStart > regularPeriodAround(readDay, from).from
+    ? partialPeriodDays(readDay, from, to)
+    : undefined;
 }
 
 /** How far a register advanced from `start` to `end`, allowing one rollover at 10^dials. */
