@@ -28,6 +28,7 @@ import {
   formatCents,
   isIsoDate,
   isoDateIn,
+  lateChargeableCents,
   lateFeeCents,
   type Entry,
 } from '../domain/ledger';
@@ -395,6 +396,35 @@ export async function pastDueOn(
   asOf: DateLike,
 ): Promise<Map<string, bigint>> {
   const on_ = day(asOf);
+  const entries = await entriesOn(on, accountIds, on_);
+  return new Map([...entries].map(([id, e]) => [id, aging(e, on_).pastDueCents]));
+}
+
+/**
+ * Each account's past-due balance on `asOf` and, within it, what a late payment charge is computed
+ * on (domain lateChargeableCents: earlier late charges left out).
+ */
+export async function lateChargeBasesOn(
+  on: Runner,
+  accountIds: readonly string[],
+  asOf: DateLike,
+): Promise<Map<string, { pastDueCents: bigint; baseCents: bigint }>> {
+  const on_ = day(asOf);
+  const entries = await entriesOn(on, accountIds, on_);
+  return new Map(
+    [...entries].map(([id, e]) => [
+      id,
+      { pastDueCents: aging(e, on_).pastDueCents, baseCents: lateChargeableCents(e, on_) },
+    ]),
+  );
+}
+
+/** Each account's ledger entries in effect on the day. */
+async function entriesOn(
+  on: Runner,
+  accountIds: readonly string[],
+  on_: string,
+): Promise<Map<string, Entry[]>> {
   const ids = [...new Set(accountIds)];
   const byAccount = new Map<string, Entry[]>(ids.map((id) => [id, []]));
   const rows = await query<{
@@ -424,7 +454,7 @@ export async function pastDueOn(
       dueDate: r.due_date,
       reversesEntryId: r.reverses_entry_id === null ? null : BigInt(r.reverses_entry_id),
     });
-  return new Map([...byAccount].map(([id, entries]) => [id, aging(entries, on_).pastDueCents]));
+  return byAccount;
 }
 
 export interface LateFeeOnBill {

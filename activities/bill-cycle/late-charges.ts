@@ -1,10 +1,12 @@
 // Late payment charges of a cycle run, the day after its due date: for every account whose bill
 // of the run is issued, the past-due balance on that day, and a fee on each past-due one (1.5%,
-// minimum $1.00, once per bill). In slices of accounts, one transaction each, set-based: a retried
-// slice posts nothing twice (services/ledger.ts postLateFees).
+// minimum $1.00, once per bill) computed on that balance less earlier late charges (simple
+// interest, never interest on interest: domain lateChargeableCents). In slices of accounts, one
+// transaction each, set-based: a retried slice posts nothing twice (services/ledger.ts
+// postLateFees).
 import type { Db } from '../../lib/db/prisma';
 import { inTransaction, query } from '../../lib/db/bulk';
-import { pastDueOn, postLateFees } from '../../services/ledger';
+import { lateChargeBasesOn, postLateFees } from '../../services/ledger';
 import { arrangementCoverage, lateChargeBase } from '../../services/arrangement-coverage';
 
 /** Accounts per transaction. */
@@ -30,12 +32,12 @@ export async function assessRunLateCharges(
     if (bills.length === 0) break;
     after = bills[bills.length - 1]!.account_id;
     const posted = await inTransaction(db, async (c) => {
-      const pastDue = await pastDueOn(
+      const pastDue = await lateChargeBasesOn(
         c,
         bills.map((b) => b.account_id),
         i.asOf,
       );
-      const due = bills.filter((b) => pastDue.get(b.account_id)! > 0n);
+      const due = bills.filter((b) => pastDue.get(b.account_id)!.pastDueCents > 0n);
       pastDueAccounts.push(...due.map((b) => b.account_id));
       // Never a fee on amounts a current payment arrangement covers (ordinance, late charge).
       const covered = await arrangementCoverage(
@@ -46,7 +48,7 @@ export async function assessRunLateCharges(
         .map((b) => ({
           accountId: b.account_id,
           billId: b.id,
-          pastDueCents: lateChargeBase(pastDue.get(b.account_id)!, covered.get(b.account_id)),
+          pastDueCents: lateChargeBase(pastDue.get(b.account_id)!.baseCents, covered.get(b.account_id)),
         }))
         .filter((f) => f.pastDueCents > 0n);
       return postLateFees(c, charged, i.asOf);

@@ -60,3 +60,18 @@ export function aging(entries: readonly Entry[], asOf: string): Aging {
 export function pastDue(entries: readonly Entry[], asOf: string): bigint {
   return aging(entries, asOf).pastDueCents;
 }
+
+/**
+ * What a late payment charge is computed on: the open past-due charges, less earlier late payment
+ * charges. The ordinance's 1.5% is interest on what is overdue, and interest is simple: never
+ * charged on interest (52 Pa. Code §56.22(a): "1.5% interest per month on the overdue balance of
+ * the bill ... 18% simple interest per annum"). Payments go to the oldest charges first, fees
+ * included (allocation.ts), so a fee left open is one the customer has not yet paid.
+ */
+export function lateChargeableCents(entries: readonly Entry[], asOf: string): bigint {
+  let base = 0n;
+  for (const c of allocate(inEffectOn(entries, asOf)).charges)
+    if (c.openCents > 0n && c.entry.kind !== 'LATE_FEE' && daysBetween(c.dueDate, asOf) > 0)
+      base += c.openCents;
+  return base;
+}

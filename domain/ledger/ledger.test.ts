@@ -7,6 +7,7 @@ import {
   cancelledIds,
   divideHalfUp,
   formatCents,
+  lateChargeableCents,
   lateFeeCents,
   openAmounts,
   parseDollars,
@@ -168,6 +169,25 @@ describe('aging', () => {
     expect(a.pastDueCents).toBe(22_150n);
     expect(pastDue(entries, '2026-11-30')).toBe(22_150n);
     expect(daysBetween('2026-05-21', '2026-11-30')).toBe(193);
+  });
+
+  test('a late charge is computed on what is overdue, never on earlier late charges', () => {
+    // Two $100.00 bills unpaid, and October's late charge of $1.50 unpaid: November's charge is
+    // 1.5% of $200.00 = $3.00, not of $201.50 ($3.02).
+    const entries = [
+      e('CHARGE', 10_000n, '2026-09-01', { dueDate: '2026-09-21' }),
+      e('LATE_FEE', 150n, '2026-09-22', { dueDate: '2026-10-12' }),
+      e('CHARGE', 10_000n, '2026-10-01', { dueDate: '2026-10-21' }),
+    ];
+    expect(pastDue(entries, '2026-10-22')).toBe(20_150n);
+    expect(lateChargeableCents(entries, '2026-10-22')).toBe(20_000n);
+    expect(lateFeeCents(lateChargeableCents(entries, '2026-10-22'))).toBe(300n);
+    // Payments go to the oldest charge first, the fee in its place: $150.00 pays September's bill,
+    // the $1.50 fee and $48.50 of October's, leaving $51.50 of it to charge on.
+    const paid = [...entries, e('PAYMENT', -15_000n, '2026-10-15')];
+    expect(lateChargeableCents(paid, '2026-10-22')).toBe(5_150n);
+    // Nothing overdue yet: nothing to charge on.
+    expect(lateChargeableCents(entries, '2026-09-21')).toBe(0n);
   });
 
   test('as of an earlier day, later entries do not count', () => {
