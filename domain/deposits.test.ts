@@ -18,11 +18,12 @@ describe('required or waived', () => {
     expect(d.reason).toContain('$150.00');
   });
 
-  test('rounded half-up to the cent', () => {
-    expect(depositAmountCents(100_001n)).toBe(16_667n); // 16,666.83
+  test('rounded down to the cent: never more than 1/6', () => {
+    expect(depositAmountCents(100_001n)).toBe(16_666n); // 16,666.83
     expect(depositAmountCents(100_003n)).toBe(16_667n); // 16,667.17
-    expect(depositAmountCents(3n)).toBe(1n); // 0.5 → 1
-    expect(depositAmountCents(2n)).toBe(0n); // 0.33 → 0
+    expect(depositAmountCents(3n)).toBe(0n); // 0.5
+    expect(depositAmountCents(2n)).toBe(0n); // 0.33
+    expect(depositAmountCents(600n)).toBe(100n);
   });
 
   test.each([

@@ -5,7 +5,7 @@
 // Pure rules with their reasons; services/deposits.ts books what they decide.
 //
 // Decisions made here (the ordinance leaves them open):
-//  - "up to 1/6": the utility asks for the full sixth, rounded half-up to the cent.
+//  - "up to 1/6": the utility asks for the full sixth, in whole cents rounded down (never above it).
 //  - Interest accrues per whole calendar month held (4.0% / 12 a month), rounded half-up to the
 //    cent once, when the deposit is refunded or applied: $150.00 held 12 months earns $6.00.
 //  - "Timely" means no late payment charge and no returned payment in the 12 months before the
@@ -50,9 +50,12 @@ export type DepositAssessment =
       reason: string;
     };
 
-/** 1/6 of the estimated annual billing, rounded half-up to the cent. */
+/**
+ * 1/6 of the estimated annual billing, in whole cents rounded down: the ordinance allows "up to
+ * 1/6", so a deposit never exceeds it, not even by a fraction of a cent.
+ */
 export function depositAmountCents(estimatedAnnualBillingCents: bigint): bigint {
-  return divideHalfUp(estimatedAnnualBillingCents * DEPOSIT_FRACTION.numerator, DEPOSIT_FRACTION.denominator);
+  return (estimatedAnnualBillingCents * DEPOSIT_FRACTION.numerator) / DEPOSIT_FRACTION.denominator;
 }
 
 export function depositRequirement(input: DepositAssessmentInput): DepositAssessment {
