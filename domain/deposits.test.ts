@@ -79,6 +79,20 @@ describe('refund after 12 consecutive months of timely payment', () => {
     expect(r).toMatchObject({ due: true, refundCents: 15_000n, interestCents: 600n, monthsHeld: 12 });
   });
 
+  test('a converted deposit: interest from when it was held, timely months from the conversion', () => {
+    const converted = { ...held('2019-06-01'), recordedOn: '2026-11-20' };
+    const early = depositRefundDue({ deposit: converted, entries: bills }, '2027-06-01');
+    expect(early).toMatchObject({ due: false, code: 'HELD_UNDER_12_MONTHS', eligibleOn: '2027-11-20' });
+    expect(early.reason).toContain('2026-11-20');
+    // 12 months after the conversion: due, with interest for every month since 2019-06-01 (101
+    // months: $150.00 × 4% × 101 / 12 = $50.50).
+    expect(depositRefundDue({ deposit: converted, entries: bills }, '2027-11-20')).toMatchObject({
+      due: true,
+      monthsHeld: 101,
+      interestCents: 5_050n,
+    });
+  });
+
   test('not before 12 months held', () => {
     const r = depositRefundDue({ deposit: held('2025-11-16'), entries: bills }, '2026-11-15');
     expect(r).toMatchObject({ due: false, code: 'HELD_UNDER_12_MONTHS', eligibleOn: '2026-11-16' });

@@ -93,6 +93,12 @@ export interface HeldDeposit {
   amountCents: bigint;
   /** YYYY-MM-DD; when the deposit was paid in full. */
   heldSince: string | null;
+  /**
+   * YYYY-MM-DD; when the deposit was put on these books, when later than heldSince: a deposit
+   * converted from the legacy system, whose payment history before conversion is not on this
+   * ledger. Interest runs from heldSince; the 12 months of timely payment count from here.
+   */
+  recordedOn?: string | null;
 }
 
 /** What applying a held deposit to a final bill credits: the deposit and its interest to date. */
@@ -158,7 +164,8 @@ export function depositRefundDue(history: DepositHistory, asOf: string): RefundD
       eligibleOn: null,
     };
   const monthsHeld = fullMonthsBetween(d.heldSince, asOf);
-  const heldLongEnough = addMonths(d.heldSince, TIMELY_MONTHS_FOR_REFUND);
+  const countFrom = d.recordedOn && d.recordedOn > d.heldSince ? d.recordedOn : d.heldSince;
+  const heldLongEnough = addMonths(countFrom, TIMELY_MONTHS_FOR_REFUND);
   const windowStart = addMonths(asOf, -TIMELY_MONTHS_FOR_REFUND);
   const recent = incidents(history.entries, asOf).filter((e) => e.effectiveDate > windowStart);
   const last = recent[recent.length - 1];
@@ -177,6 +184,15 @@ export function depositRefundDue(history: DepositHistory, asOf: string): RefundD
       due: false,
       code: 'HELD_UNDER_12_MONTHS',
       reason: `Not yet: held since ${d.heldSince}, ${monthsHeld} of 12 months`,
+      eligibleOn: heldLongEnough,
+    };
+  if (countFrom !== d.heldSince && fullMonthsBetween(countFrom, asOf) < TIMELY_MONTHS_FOR_REFUND)
+    return {
+      due: false,
+      code: 'HELD_UNDER_12_MONTHS',
+      reason:
+        `Not yet: payment history on these books starts ${countFrom} (the deposit was converted then), ` +
+        `${fullMonthsBetween(countFrom, asOf)} of 12 months`,
       eligibleOn: heldLongEnough,
     };
   const interestCents = depositInterestCents(d.amountCents, monthsHeld);

@@ -429,6 +429,7 @@ export async function refundDepositIfDue(
           status: d.status,
           amountCents: d.amountCents,
           heldSince: d.heldSince ? isoDay(d.heldSince) : null,
+          recordedOn: isoDay(d.createdAt),
         },
         entries,
       },
@@ -478,7 +479,15 @@ export async function depositStatus(db: Db, accountId: string, asOf: string = ut
       const heldSince = isoDay(d.heldSince);
       const monthsHeld = fullMonthsBetween(heldSince, asOf);
       const refund = depositRefundDue(
-        { deposit: { status: d.status, amountCents: d.amountCents, heldSince }, entries },
+        {
+          deposit: {
+            status: d.status,
+            amountCents: d.amountCents,
+            heldSince,
+            recordedOn: isoDay(d.createdAt),
+          },
+          entries,
+        },
         asOf,
       );
       return {

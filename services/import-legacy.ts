@@ -408,6 +408,22 @@ async function insertRows(tx: Tx, r: Rows, key: Buffer): Promise<void> {
   await tx.servicePoint.createMany({ data: r.servicePoints });
   await tx.meter.createMany({ data: r.meters.map((m) => ({ ...m, installedOn: day(m.installedOn) })) });
   await tx.account.createMany({ data: r.accounts.map((a) => ({ ...a, startDate: day(a.startDate)! })) });
+  // A deposit the legacy system held is a HELD deposit here, so it earns interest, is refunded
+  // after 12 timely months and is applied to a final bill like any other. The export gives no
+  // date for it: it is taken as held since the start of service; the 12 months of timely payment
+  // count from the conversion (services/deposits.ts refundDepositIfDue, recordedOn).
+  await tx.deposit.createMany({
+    data: r.accounts
+      .filter((a) => a.depositHeldCents > 0)
+      .map((a) => ({
+        accountId: a.id,
+        status: 'HELD' as const,
+        amountCents: BigInt(a.depositHeldCents),
+        heldSince: day(a.startDate)!,
+        reason:
+          'Converted from the legacy system (held since the start of service; the export gives no date)',
+      })),
+  });
 }
 
 /** Numbers of the converted ids: the trailing digits (C00123 → 123, 100045 → 100045). */

@@ -172,6 +172,16 @@ test('values arrive normalized; the date of birth only encrypted, and masked in 
 
   const deposit = await t.db.account.findFirstOrThrow({ where: { depositHeldCents: { gt: 0 } } });
   expect([7500, 10000, 15000]).toContain(deposit.depositHeldCents);
+  // Each deposit the legacy system held is a HELD deposit, held since the start of service: 43 of
+  // them, $4,750.00, as the export's deposit_held column adds up.
+  const held = await t.db.deposit.findMany({ where: { status: 'HELD' } });
+  expect(held).toHaveLength(43);
+  expect(held.reduce((sum, d) => sum + d.amountCents, 0n)).toBe(475_000n);
+  const d6 = held.find((d) => d.accountId === '100006')!;
+  expect(d6.amountCents).toBe(10_000n);
+  const a6 = await t.db.account.findUniqueOrThrow({ where: { id: '100006' } });
+  expect(d6.heldSince).toEqual(a6.startDate);
+  expect(a6.depositHeldCents).toBe(10_000);
   const w = await t.db.meter.findUniqueOrThrow({ where: { id: 'W000001' } });
   expect(w).toMatchObject({
     servicePointId: 'SP-P00001-WATER',
