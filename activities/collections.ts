@@ -60,6 +60,8 @@ export interface CasePlanResult {
   arrangement: { id: string; status: string } | null;
   /** The account's service ended with a final bill: there is nothing to disconnect. */
   finalBilled: boolean;
+  /** A medical certificate protects the household now (absent from results recorded before it). */
+  medical?: boolean;
 }
 
 /**
@@ -198,6 +200,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
         protections: plan.why.protections.map(line),
         arrangement,
         finalBilled: ctx.accountStatus === 'FINAL' || ctx.accountStatus === 'CLOSED',
+        medical: plan.why.protections.some((c) => c.code === ctx.profile.medical.code),
       };
       await query(
         db,
@@ -620,10 +623,12 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
             skipDuplicates: true,
           });
         }
+        // Off again after a reconnection within the episode (a medical certificate ran out, an
+        // arrangement defaulted): the earlier reconnection no longer stands.
         if (kind === 'DISCONNECT')
           await tx.collectionsEpisode.updateMany({
             where: { accountId: i.accountId, episode: i.episode },
-            data: { disconnectedAt: at },
+            data: { disconnectedAt: at, reconnectedAt: null },
           });
         if (kind === 'RECONNECT')
           await tx.collectionsEpisode.updateMany({

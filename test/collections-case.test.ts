@@ -339,6 +339,75 @@ test.each([
   await expectNoDisconnection(accountId, text);
 });
 
+/** A case whose crew has turned the service off. */
+async function disconnectedCase(n: number) {
+  const accountId = await caseDueForDisconnection(n);
+  const s = await advanceUntil(accountId, (x) => x.stage === 'DISCONNECT_ORDERED');
+  const { orderId } = s.orders.find((o) => o.type === 'DISCONNECT')!;
+  const done = await completeOrder(orderId, { outcome: 'COMPLETED_OK', readValue: 1000, notes: 'Valve off' });
+  expect(done.status).toBe(200);
+  await advanceUntil(accountId, (x) => x.stage === 'DISCONNECTED');
+  return accountId;
+}
+
+/** The reconnect order the case opens next, with its deadline in hours from its opening. */
+async function reconnectOrdered(accountId: string) {
+  const s = await advanceUntil(accountId, (x) => x.stage === 'RECONNECT_ORDERED', 5);
+  const { orderId } = s.orders.find((o) => o.type === 'RECONNECT' && o.status === 'OPEN')!;
+  const order = await app.t.db.serviceOrder.findUniqueOrThrow({ where: { id: orderId } });
+  return { orderId, order, hours: (order.dueBy!.getTime() - order.createdAt.getTime()) / 3_600_000 };
+}
+
+test('a medical certificate for a household already off brings service back within 24 hours; the debt stays', async () => {
+  const accountId = await disconnectedCase(60);
+  const cert = await app.call('csr', 'POST', `/accounts/${accountId}/medical-certificates`, {
+    kind: 'WRITTEN',
+    validUntil: '2027-06-30',
+    certifiedBy: 'Dr. A. Patel, physician',
+  });
+  expect(cert.status).toBe(201);
+  const r = await reconnectOrdered(accountId);
+  // 66 Pa.C.S. §1407(b)(1): on receipt of a valid medical certificate, within 24 hours.
+  expect(r.hours).toBeLessThanOrEqual(24);
+  expect(r.order.reason).toMatch(/medical certificate/);
+  expect((await completeOrder(r.orderId, { outcome: 'COMPLETED_OK', readValue: 1000 })).status).toBe(200);
+  const s = await advanceUntil(accountId, (x) => x.stage === 'RECONNECTED', 5);
+  expect(s.pastDueCents).toBe('12345'); // nothing was paid: the case goes on, protected
+  expect(s.protections.join(' ')).toMatch(/medical/i);
+  const acts = await actions(accountId);
+  expect(acts.filter((a) => a.kind === 'RECONNECT').map((a) => a.cause)).toEqual(['MEDICAL']);
+  const confirmations = await app.t.db.notice.findMany({
+    where: { accountId, idempotencyKey: { contains: 'RECONNECTION_CONFIRMATION' } },
+  });
+  expect(confirmations.length).toBeGreaterThan(0);
+});
+
+test('an arrangement accepted while service is off brings it back before the first installment', async () => {
+  const accountId = await disconnectedCase(61);
+  const first = new Date((await app.env.currentTimeMs()) + 10 * 86_400_000).toISOString().slice(0, 10);
+  const accepted = await app.call(
+    'csr',
+    'POST',
+    `/accounts/${accountId}/arrangements`,
+    { downPaymentCents: 2_345, installments: 5, firstDueDate: first },
+    { 'idempotency-key': `arr-off-${accountId}` },
+  );
+  expect(accepted.body.accepted).toBe(true);
+  const r = await reconnectOrdered(accountId);
+  expect(r.order.reason).toMatch(/arrangement/);
+  expect((await completeOrder(r.orderId, { outcome: 'COMPLETED_OK', readValue: 1000 })).status).toBe(200);
+  const s = await advanceUntil(accountId, (x) => x.stage === 'ARRANGEMENT', 5);
+  expect(s.arrangement).toMatchObject({ installments: 5, installmentsPaid: 0 });
+  const acts = await actions(accountId);
+  expect(acts.filter((a) => a.kind === 'RECONNECT').map((a) => a.cause)).toEqual(['ARRANGEMENT']);
+  // A change to the workflow that would break running cases fails here.
+  await Worker.runReplayHistory(
+    { workflowBundle: await workflowBundle() },
+    await handle(accountId).fetchHistory(),
+    collectionsWorkflowId(accountId, 1),
+  );
+});
+
 test('the winter moratorium protects a household at or below 250% of the poverty level', async () => {
   const accountId = await delinquentCase(30);
   await app.call('csr', 'PUT', `/accounts/${accountId}/income`, {

@@ -67,6 +67,8 @@ export type CaseStage =
   | 'DISCONNECT_ORDERED'
   | 'DISCONNECTED'
   | 'RECONNECT_ORDERED'
+  /** Service restored while the debt remains (a medical certificate, an arrangement); the case goes on. */
+  | 'RECONNECTED'
   | 'ARRANGEMENT'
   | 'CLOSED';
 
@@ -111,6 +113,13 @@ const quick = proxyLocalActivities<CollectionsActivities>({
 });
 /** Histories recorded before these steps were local replay them as activities. */
 const LOCAL_STEPS = 'case-local-steps';
+
+/**
+ * Service that is off is restored when a medical certificate comes to protect the household or a
+ * payment arrangement is accepted, within the profile's deadline for that cause (PA §1407(b), NY
+ * PSL §35, IL §280.160, CA §779.6), not only when the balance is paid.
+ */
+const RECONNECT_WHEN_PROTECTED = 'reconnect-on-medical-or-arrangement';
 
 /** With nothing lawful to name (a protection without an end, no weather on record), look again daily. */
 const RECHECK_MS = 24 * 3_600_000;
@@ -241,6 +250,39 @@ export async function collectionsCase(input: CollectionsCaseInput): Promise<Case
     return o;
   };
 
+  /**
+   * Orders the reconnection and waits for the crew: true once service is back on (recorded, and
+   * the customer told), false when the order was cancelled.
+   */
+  const reconnect = async (
+    cause: 'PAID' | 'ARRANGEMENT' | 'MEDICAL',
+    reason: string,
+    confirmationSeq: number,
+  ) => {
+    const o = await runOrder('RECONNECT', reason, cause);
+    await stage('RECONNECT_ORDERED');
+    let done: OrderFinished | null = null;
+    while (!(done = takeFinished(o.orderId))) await condition(() => finished.length > 0);
+    setOrder(o.orderId, 'RECONNECT', done.status);
+    if (done.status !== 'COMPLETED') return false;
+    await act.recordCollectionsOrderOutcome({
+      accountId,
+      episode,
+      orderId: o.orderId,
+      type: 'RECONNECT',
+      at: done.at,
+      cause,
+    });
+    await act.sendCollectionsNotice({
+      accountId,
+      episode,
+      type: 'RECONNECTION_CONFIRMATION',
+      seq: confirmationSeq,
+      at: now(),
+    });
+    return true;
+  };
+
   // ---- the hand-off --------------------------------------------------------------------------
   await condition(() => handoffs.length > 0);
   while (handoffs.length > 0)
@@ -257,6 +299,16 @@ export async function collectionsCase(input: CollectionsCaseInput): Promise<Case
     if (pendingArrangement) {
       const a: ArrangementAnswer = pendingArrangement;
       pendingArrangement = null;
+      if (state.stage === 'DISCONNECTED' && patched(RECONNECT_WHEN_PROTECTED)) {
+        // Accepted while off: service comes back on the arrangement, before its first installment.
+        while (
+          !(await reconnect(
+            'ARRANGEMENT',
+            'Reconnect: a payment arrangement was accepted',
+            1 + next('RECONNECTION_CONFIRMATION'),
+          ))
+        );
+      }
       state.arrangement = { id: a.arrangementId!, installmentsPaid: 0, installments: a.schedule.length };
       await stage('ARRANGEMENT');
       let defaulted = false;
@@ -315,32 +367,23 @@ export async function collectionsCase(input: CollectionsCaseInput): Promise<Case
     if (p.action === 'CURED') {
       if (p.disconnected) {
         // Cured while off: reconnect within the profile's deadline, then close.
-        const o = await runOrder('RECONNECT', 'Reconnect: the past-due balance is paid', 'PAID');
-        await stage('RECONNECT_ORDERED');
-        let done: OrderFinished | null = null;
-        while (!(done = takeFinished(o.orderId))) await condition(() => finished.length > 0);
-        setOrder(o.orderId, 'RECONNECT', done.status);
-        if (done.status === 'COMPLETED') {
-          await act.recordCollectionsOrderOutcome({
-            accountId,
-            episode,
-            orderId: o.orderId,
-            type: 'RECONNECT',
-            at: done.at,
-            cause: 'PAID',
-          });
-          await act.sendCollectionsNotice({
-            accountId,
-            episode,
-            type: 'RECONNECTION_CONFIRMATION',
-            seq: 1,
-            at: now(),
-          });
+        if (await reconnect('PAID', 'Reconnect: the past-due balance is paid', 1))
           return close('past-due balance paid; service reconnected');
-        }
         continue; // a cancelled reconnect order (by a supervisor) is opened again
       }
       return close('past-due balance paid');
+    }
+    if (p.disconnected && p.medical && patched(RECONNECT_WHEN_PROTECTED)) {
+      // Off, and now under a medical certificate: restore service; the debt stays with the case.
+      if (
+        await reconnect(
+          'MEDICAL',
+          'Reconnect: a medical certificate protects the household',
+          1 + next('RECONNECTION_CONFIRMATION'),
+        )
+      )
+        await stage('RECONNECTED');
+      continue;
     }
     if (state.stage === 'DISCONNECTED') {
       // Off, not cured: nothing more to do until the facts change (payment, arrangement, medical).
