@@ -23,6 +23,7 @@ import {
   type AppliedTo,
   balance,
   describeReturnCode,
+  stopsAutopay,
   DUE_DAYS_AFTER_BILL,
   formatCents,
   RETURNED_PAYMENT_FEE_CENTS,
@@ -441,6 +442,8 @@ export async function returnPaymentTx(
     },
   );
   await syncDepositStatus(tx, after.accountId, effectiveDate, actor);
+  if (after.channel === 'ACH' && stopsAutopay(input.code))
+    await stopAutopay(tx, actor, after.accountId, described);
   const rows = await loadEntries(tx, after.accountId);
   return {
     payment: paymentView(after),
@@ -448,6 +451,33 @@ export async function returnPaymentTx(
     fee: entryView(fee),
     balanceCents: jsonCents(balance(rows.map(toDomainEntry))),
   };
+}
+
+/**
+ * Autopay off after a return that forbids debiting the bank account again (domain stopsAutopay):
+ * the next bill asks for payment instead of saying it will be drafted. Audited, on the timeline.
+ */
+async function stopAutopay(tx: Tx, actor: Actor, accountId: string, why: string): Promise<void> {
+  const before = await tx.account.findUniqueOrThrow({ where: { id: accountId }, select: { autopay: true } });
+  if (!before.autopay) return;
+  await tx.account.update({ where: { id: accountId }, data: { autopay: false } });
+  await recordChange(
+    tx,
+    actor,
+    {
+      action: 'account.autopay.stop',
+      entityType: 'account',
+      entityId: accountId,
+      accountId,
+      before: { autopay: true },
+      after: { autopay: false },
+      reason: `ACH return ${why}: the bank account may not be debited again without a new authorization`,
+    },
+    {
+      kind: 'account.autopay-stopped',
+      summary: `Autopay stopped after ACH return ${why}; a new authorization is needed to restart it`,
+    },
+  );
 }
 
 /** POST /payments/:id/return */
@@ -492,6 +522,13 @@ const achRow = (r: AchReturn) => ({
  * original entry's trace number, so importing the same file again (or another file repeating a
  * return) changes nothing. Returns that match nothing are listed with the reason.
  */
+/** Noon UTC of a bank file's YYYY-MM-DD (the same day in the utility's zone), capped at now. */
+function returnDate(day: string): Date {
+  const at = new Date(`${day}T12:00:00Z`);
+  const now = new Date();
+  return Number.isNaN(at.getTime()) || at > now ? now : at;
+}
+
 export async function importAchReturns(db: Db, actor: Actor, content: string) {
   let file;
   try {
@@ -552,6 +589,9 @@ export async function importAchReturns(db: Db, actor: Actor, content: string) {
         continue;
       }
       const res = await returnPaymentTx(tx, actor, match.id, {
+        // Returned on the entry's effective date in the file, not the day the file is imported
+        // (never later than now): the reversal, the fee and its due date follow the bank's date.
+        returnedAt: returnDate(r.effectiveDate),
         code: r.returnCode,
         reason: r.addendaInformation || null,
         source: { file: 'ach-returns', traceNumber: r.traceNumber, originalTrace: r.originalTrace },

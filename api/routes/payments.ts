@@ -55,7 +55,12 @@ export function registerPaymentRoutes(t: RouteTable, deps: ApiDeps): void {
     permission: 'payment:return',
     params: S.ZPaymentParams,
     body: S.ZPaymentReturn,
-    handler: ({ actor, params, body }) => payments.returnPayment(deps.db, actor, params.id, body),
+    handler: async ({ actor, params, body }) => {
+      const r = await payments.returnPayment(deps.db, actor, params.id, body);
+      // What the payment paid is open again: a collections case re-checks now.
+      await wakeCases(deps, r.payment.accountId, 'payment returned', actor.id);
+      return r;
+    },
   });
   t.add({
     method: 'get',
@@ -84,7 +89,14 @@ export function registerPaymentRoutes(t: RouteTable, deps: ApiDeps): void {
     summary: 'Import a NACHA returns file: return each matched ACH payment (re-importing changes nothing)',
     permission: 'bank-file:import',
     body: S.ZBankFile,
-    handler: ({ actor, body }) => payments.importAchReturns(deps.db, actor, body.content),
+    handler: async ({ actor, body }) => {
+      const r = await payments.importAchReturns(deps.db, actor, body.content);
+      // As for one return, for every account the file touched (a re-import wakes them again:
+      // harmless, and the only delivery if the first import's wake-up failed).
+      for (const accountId of new Set(r.returned.map((x) => x.accountId)))
+        await wakeCases(deps, accountId, 'payment returned', actor.id);
+      return r;
+    },
   });
   t.add({
     method: 'post',
@@ -93,6 +105,14 @@ export function registerPaymentRoutes(t: RouteTable, deps: ApiDeps): void {
     summary: 'Import a lockbox file: post each check as a LOCKBOX payment, rejecting bad lines',
     permission: 'bank-file:import',
     body: S.ZBankFile,
-    handler: ({ actor, body }) => payments.importLockbox(deps.db, actor, body.content),
+    handler: async ({ actor, body }) => {
+      const r = await payments.importLockbox(deps.db, actor, body.content);
+      // As for a payment posted one by one: cases re-check, held starts see their deposit paid.
+      for (const accountId of new Set(r.payments.map((x) => x.accountId))) {
+        await wakeCases(deps, accountId, 'payment', actor.id);
+        await notifyDepositChanged(deps, accountId);
+      }
+      return r;
+    },
   });
 }

@@ -70,3 +70,21 @@ export function returnRefusal(
     };
   return null;
 }
+
+/**
+ * ACH return codes after which the account may not be debited again on the authorization it has:
+ * the bank account is gone or invalid (R02, R03, R04), or the customer never authorized the debit
+ * or took the authorization back (R05, R07, R10). NACHA Operating Rules: the originator may not
+ * re-initiate such an entry without a new authorization, so autopay stops. R01 and R09 (funds)
+ * and R06 and R08 (this one entry) leave it on.
+ */
+export const AUTOPAY_STOPPING_CODES: ReadonlySet<string> = new Set([
+  'R02',
+  'R03',
+  'R04',
+  'R05',
+  'R07',
+  'R10',
+]);
+
+export const stopsAutopay = (code: string): boolean => AUTOPAY_STOPPING_CODES.has(code);
