@@ -56,20 +56,33 @@ export async function meterHistory(
   return out;
 }
 
-/** Each meter's last usable actual read before the window: the start of the period. */
+/**
+ * Each meter's last usable actual read before the window: the start of the period. Not usable: a
+ * read with no value, flagged no-read or tamper, replaced by a correction, or turned away by
+ * validation and not accepted (an exception still open, estimated instead, or sent to a crew). A
+ * read dated outside its window, or running backwards, would otherwise start next month's period
+ * from a wrong register value; and a period whose read is still in question was not billed, so
+ * the next one runs from the last read that was.
+ */
 export async function lastGoodReads(
   db: Db,
   meters: MeterSet,
   before: Date,
 ): Promise<Record<string, PreviousRead>> {
-  const ours = meterFilter('meter_id', meters, 1);
+  const ours = meterFilter('r.meter_id', meters, 1);
   const rows = await query<{ meter_id: string; value: string; read_at: Date }>(
     db,
-    `SELECT DISTINCT ON (meter_id) meter_id, value::text, read_at
-     FROM meter_read
-     WHERE ${ours.sql} AND read_at < $2 AND value IS NOT NULL
-       AND NOT ('NO_READ' = ANY(flags)) AND NOT ('TAMPER' = ANY(flags))
-     ORDER BY meter_id, read_at DESC, quality DESC, id DESC`,
+    `WITH unusable AS (
+       SELECT read_id AS id FROM read_exception WHERE read_id IS NOT NULL AND status <> 'ACCEPTED'
+       UNION
+       SELECT corrects_id FROM meter_read WHERE corrects_id IS NOT NULL
+     )
+     SELECT DISTINCT ON (r.meter_id) r.meter_id, r.value::text, r.read_at
+     FROM meter_read r
+     WHERE ${ours.sql} AND r.read_at < $2 AND r.value IS NOT NULL
+       AND NOT ('NO_READ' = ANY(r.flags)) AND NOT ('TAMPER' = ANY(r.flags))
+       AND r.id NOT IN (SELECT id FROM unusable)
+     ORDER BY r.meter_id, r.read_at DESC, r.quality DESC, r.id DESC`,
     [ours.param, before],
   );
   return Object.fromEntries(

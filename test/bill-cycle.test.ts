@@ -9,6 +9,7 @@ import { startTestApp, type TestApp } from './helpers/app';
 import { importLegacyExport } from '../services/import-legacy';
 import { billCycleWorkflowId, type CycleProgress } from '../workflows/bill-cycle';
 import { verifyAuditChain } from '../lib/audit-verify';
+import { lastGoodReads } from '../services/read-history';
 
 jest.setTimeout(240_000);
 
@@ -342,6 +343,15 @@ test('cycle 1, December 2026: the first actual read after an estimate trues it u
   const b2 = await dec('100002');
   expect(b2.lines.some((l) => l.component === 'TRUE_UP')).toBe(false);
   expect(b2.lines.filter((l) => l.service === 'WATER').reduce((s, l) => s + l.amountCents, 0n)).toBe(6589n);
+
+  // January's period for E000089 never starts at the read dated 2026-12-12 in November's file
+  // (turned away as outside its window, and estimated instead), though it is the latest: it starts
+  // at December's read if December accepted it, else at October's, the last read a bill used.
+  const prev = await lastGoodReads(app.t.db, ['E000089'], new Date('2027-01-01T00:00:00Z'));
+  const dec89 = await app.t.db.cycleMeterResult.findUniqueOrThrow({
+    where: { cycleRunId_meterId: { cycleRunId: '1:2026-12', meterId: 'E000089' } },
+  });
+  expect(prev.E000089?.readTime.slice(0, 10)).toBe(dec89.status === 'VALID' ? '2026-12-02' : '2026-10-02');
 });
 
 test('single reads and batches through the JSON API: stored once, bad ones refused by field', async () => {

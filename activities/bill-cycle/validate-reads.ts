@@ -259,6 +259,10 @@ export async function validateCycle(
   return { meters: results.length, valid: results.length - exceptionMeters, exceptions: exceptionMeters };
 }
 
+function readIdOf(line: number | undefined, byLine: Map<number, StoredRead>) {
+  return line === undefined ? null : (byLine.get(line)?.id ?? null);
+}
+
 /** The queue rows for the results' exceptions. */
 function exceptionRows(runId: string, results: readonly MeterResult[], byLine: Map<number, StoredRead>) {
   return results.flatMap((r) =>
@@ -269,7 +273,9 @@ function exceptionRows(runId: string, results: readonly MeterResult[], byLine: M
         runId,
         r.meterId,
         r.accountId,
-        r.read ? (byLine.get(r.read.line)?.id ?? null) : null,
+        // The read the exception is about: the one its reason names (a read outside the window is
+        // not the meter's chosen read), else the meter's chosen read.
+        readIdOf(x.lines?.[0] ?? r.read?.line, byLine),
         x.code,
         x.message,
         jsonText({ lines: x.lines ?? [], baseline: r.baseline, days: r.days, consumption: r.consumption }),
