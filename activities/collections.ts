@@ -253,14 +253,19 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       const today = isoDateIn(at, profile.timeZone);
       const validDays = profile.notice.validityDays ?? null;
       const validUntil = validDays ? addDays(today, validDays) : null;
-      // The date printed on a disconnection notice: the notice lead from today (the act itself
-      // still waits for every other rule, re-checked at the moment of action).
+      // The date printed on a disconnection notice: the longest notice lead any channel has (a
+      // mailed notice's, with its mail allowance), from today. The notice is mailed to everyone,
+      // so that is the lead the rules hold the utility to; the date then binds the engine too
+      // (NoticeRecord.onOrAfter). The act itself still waits for every other rule, re-checked at
+      // the moment of action.
+      const n = profile.notice;
+      const lead = Math.max(n.leadDays, ...Object.values(n.leadDaysByChannel)) + n.mailAllowanceDays;
       const disconnectOn =
         i.disconnectOnOrAfter ??
         (i.type === 'DISCONNECT_NOTICE'
-          ? profile.notice.leadDayCount === 'BUSINESS'
-            ? addBusinessDays(profile, today, profile.notice.leadDays + profile.notice.mailAllowanceDays)
-            : addDays(today, profile.notice.leadDays + profile.notice.mailAllowanceDays)
+          ? n.leadDayCount === 'BUSINESS'
+            ? addBusinessDays(profile, today, lead)
+            : addDays(today, lead)
           : null);
       const fee = reconnectionFee(profile, snapshot, false, i.at);
       const feeAfter = reconnectionFee(profile, snapshot, true, i.at);
@@ -452,6 +457,9 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
               data: {
                 recipientRole: role,
                 expiresOn: validUntil,
+                ...(disconnectOn && i.type === 'DISCONNECT_NOTICE'
+                  ? { disconnectOnOrAfter: disconnectOn }
+                  : {}),
                 noticeType: i.type,
                 contentHash: rendered.contentHash,
                 ...(i.noticeKind ? { noticeKind: i.noticeKind } : {}),

@@ -248,6 +248,7 @@ export async function loadCaseContext(
   for (const a of row.actions) {
     const data = (a.data ?? {}) as {
       expiresOn?: string | null;
+      disconnectOnOrAfter?: string | null;
       outcome?: 'REACHED' | 'NOT_REACHED';
       recipientRole?: string;
       noticeKind?: string;
@@ -275,6 +276,7 @@ export async function loadCaseContext(
       channel: CHANNEL[a.method ?? 'MAIL'] ?? 'MAIL',
       expiresOn: data.expiresOn ?? null,
       ...(data.outcome ? { outcome: data.outcome } : {}),
+      ...(data.disconnectOnOrAfter ? { onOrAfter: data.disconnectOnOrAfter } : {}),
     });
   }
   const current = arrangements.filter((a) => a.status !== 'COMPLETED').at(-1) ?? null;

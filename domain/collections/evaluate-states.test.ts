@@ -133,6 +133,37 @@ describe('CA energy: PUC §779.1', () => {
     expect(d.earliest).toBe('2026-11-05T16:00:00.000Z'); // 08:00 PST
   });
 
+  it('a copy emailed with the mailed notice does not bring the day forward: the date printed on it binds', () => {
+    // Mailed and emailed on 2026-10-21; the notice says service stays on until 2026-11-05. The
+    // emailed copy alone would meet 10 days on 2026-10-31.
+    const printed = { onOrAfter: '2026-11-05' };
+    const acct = base({
+      notices: [
+        { ...notice('2026-10-21T17:00:00Z', 'MAIL'), ...printed },
+        { ...notice('2026-10-21T17:00:00Z', 'EMAIL'), ...printed },
+        contact('2026-11-03T18:00:00Z', 'PHONE', 'REACHED'),
+      ],
+    });
+    const d = evaluate(CA, acct, 'DISCONNECT', '2026-11-04T18:00:00Z');
+    expect(codes(d.blocking)).toEqual(['CA_TEN_DAY_NOTICE']);
+    expect(d.earliest).toBe('2026-11-05T16:00:00.000Z');
+    // The emailed copy on its own (the mailed one lost, say) still holds to its date.
+    const emailed = base({
+      notices: [
+        { ...notice('2026-10-21T17:00:00Z', 'EMAIL'), ...printed },
+        contact('2026-11-03T18:00:00Z', 'PHONE', 'REACHED'),
+      ],
+    });
+    const e = evaluate(CA, emailed, 'DISCONNECT', '2026-11-04T18:00:00Z');
+    expect(e.blocking[0]!.text).toMatch(/the notice gives the customer until 2026-11-05/);
+    expect(e.earliest).toBe('2026-11-05T16:00:00.000Z');
+    // Without the printed date, the email would have allowed it already.
+    const bare = base({
+      notices: [notice('2026-10-21T17:00:00Z', 'EMAIL'), contact('2026-11-03T18:00:00Z', 'PHONE', 'REACHED')],
+    });
+    expect(evaluate(CA, bare, 'DISCONNECT', '2026-11-04T18:00:00Z').allowed).toBe(true);
+  });
+
   it('nobody reached: a notice posted 48 hours before instead', () => {
     const acct = base({
       notices: [

@@ -503,7 +503,15 @@ function noticesOnFile(ctx: Ctx, plan: NoticePlan) {
       continue;
     }
     const lead = plan.lead(r);
-    valid.push({ record: r, sentMs, sentDate, leadMet: dayStart(ctx, lead.date), leadText: lead.text });
+    // Never before the day the notice itself gave the customer.
+    const promised = r.onOrAfter && r.onOrAfter > lead.date ? r.onOrAfter : null;
+    valid.push({
+      record: r,
+      sentMs,
+      sentDate,
+      leadMet: dayStart(ctx, promised ?? lead.date),
+      leadText: promised ? `${lead.text}; the notice gives the customer until ${promised}` : lead.text,
+    });
   }
   valid.sort((a, b) => a.leadMet - b.leadMet || a.sentMs - b.sentMs);
   return { valid, stale, premature, next: nextRecordAfter(ctx, candidates) };

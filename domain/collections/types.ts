@@ -57,6 +57,11 @@ export interface NoticeRecord {
   expiresOn: string | null;
   /** For contact attempts: whether someone was reached. Missing means not reached. */
   outcome?: 'REACHED' | 'NOT_REACHED';
+  /**
+   * YYYY-MM-DD printed on a disconnection notice: service will not be shut off before it. Binds
+   * the utility even where the rules would allow an earlier day (an emailed copy, say).
+   */
+  onOrAfter?: string | null;
 }
 
 export interface MedicalCertificate {
