@@ -76,8 +76,8 @@ async function accountsIn(db: Db, serviceAreas: string[]): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
-async function pastDueNow(db: Db, accountId: string): Promise<bigint> {
-  const today = isoDateIn(new Date(), UTILITY_TIME_ZONE);
+async function pastDueOn(db: Db, accountId: string, at: Date): Promise<bigint> {
+  const today = isoDateIn(at, UTILITY_TIME_ZONE);
   const entries = (await loadEntries(db, accountId)).map(toDomainEntry);
   return pastDue(entries, today);
 }
@@ -102,13 +102,26 @@ export async function recordMedicalCertificate(
       'validUntil: must not be before the day the certificate was received',
       'validUntil',
     );
-  const arrears = await pastDueNow(d.db, accountId);
-  // Renewals are counted per arrears: a certificate for the same (or smaller) arrears renews.
-  const earlier = await d.db.medicalCertificate.findMany({
-    where: { accountId },
-    orderBy: { receivedAt: 'asc' },
+  const arrears = await pastDueOn(d.db, accountId, receivedAt); // the arrears when it came in
+  // Renewals are counted within the open collections episode, the stretch of the same unpaid
+  // arrearage: the first certificate in it freezes the arrears, every later one renews it and
+  // keeps that figure. Unpaid current bills make the arrears grow past it, and then only
+  // `maxRenewalsSameArrears` renewals protect (PA: two, 52 Pa. Code §56.114). Outside an episode
+  // a certificate starts afresh.
+  const episode = await d.db.collectionsEpisode.findFirst({
+    where: { accountId, closedAt: null },
+    orderBy: { openedAt: 'desc' },
+    select: { openedAt: true },
   });
-  const renewalNumber = earlier.filter((c) => arrears <= c.arrearsCents).length;
+  const chain = episode
+    ? await d.db.medicalCertificate.findMany({
+        where: { accountId, receivedAt: { gte: episode.openedAt } },
+        orderBy: { receivedAt: 'asc' },
+        select: { arrearsCents: true },
+      })
+    : [];
+  const renewalNumber = chain.length;
+  const frozenArrears = chain[0]?.arrearsCents ?? arrears;
   const row = await d.db.$transaction(async (tx) => {
     const c = await tx.medicalCertificate.create({
       data: {
@@ -117,7 +130,7 @@ export async function recordMedicalCertificate(
         validUntil: new Date(`${input.validUntil}T00:00:00Z`),
         kind: input.kind,
         renewalNumber,
-        arrearsCents: arrears,
+        arrearsCents: frozenArrears,
         certifiedBy: input.certifiedBy,
         writtenFollowUpBy: input.writtenFollowUpBy ? new Date(`${input.writtenFollowUpBy}T00:00:00Z`) : null,
         recordedBy: actor.id,

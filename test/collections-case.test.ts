@@ -17,7 +17,8 @@ import {
   collectionsWorkflowId,
   type CaseState,
 } from '../workflows/collections-case';
-import { getProfile, holidayName } from '../domain/collections';
+import { evaluate, getProfile, holidayName } from '../domain/collections';
+import { loadCaseContext } from '../services/collections-snapshot';
 import { localDate, wallClock } from '../domain/collections/calendar';
 
 jest.setTimeout(300_000);
@@ -405,6 +406,63 @@ test('an arrangement accepted while service is off brings it back before the fir
     { workflowBundle: await workflowBundle() },
     await handle(accountId).fetchHistory(),
     collectionsWorkflowId(accountId, 1),
+  );
+});
+
+test('Pennsylvania: while current bills go unpaid, a third renewal of a medical certificate no longer protects', async () => {
+  const accountId = await delinquentCase(70);
+  const now = await app.env.currentTimeMs();
+  const day = (offset: number) => new Date(now + offset * 86_400_000);
+  await app.t.db.collectionsEpisode.updateMany({ where: { accountId }, data: { openedAt: day(-120) } });
+  // The arrears the first certificate finds: a $100.00 bill due four months ago.
+  await fx.charge(
+    accountId,
+    10_000,
+    day(-140).toISOString().slice(0, 10),
+    day(-120).toISOString().slice(0, 10),
+  );
+  // A 30-day certificate, renewed as each runs out; between them the current bills go unpaid.
+  for (const [k, start] of [-90, -60, -30, 0].entries()) {
+    if (k > 0) {
+      const billed = day(start - 25)
+        .toISOString()
+        .slice(0, 10);
+      await fx.charge(
+        accountId,
+        5_000,
+        billed,
+        day(start - 5)
+          .toISOString()
+          .slice(0, 10),
+      );
+    }
+    const r = await app.call('csr', 'POST', `/accounts/${accountId}/medical-certificates`, {
+      kind: 'WRITTEN',
+      receivedAt: day(start).toISOString(),
+      validUntil: day(start + 29)
+        .toISOString()
+        .slice(0, 10),
+      certifiedBy: 'Dr. A. Patel, physician',
+    });
+    expect(r.status).toBe(201);
+  }
+  const certs = await app.t.db.medicalCertificate.findMany({
+    where: { accountId },
+    orderBy: { receivedAt: 'asc' },
+  });
+  // Each renews the first, for the arrears it froze ($100.00), though more went unpaid since.
+  expect(certs.map((c) => [c.renewalNumber, c.arrearsCents])).toEqual([
+    [0, 10_000n],
+    [1, 10_000n],
+    [2, 10_000n],
+    [3, 10_000n],
+  ]);
+  const at = day(1);
+  const ctx = await loadCaseContext(app.t.db, accountId, 1, at);
+  const d = evaluate(ctx.profile, ctx.snapshot, 'DISCONNECT', at.toISOString());
+  expect(d.protections.some((c) => c.code === 'PA_MEDICAL_CERTIFICATE')).toBe(false);
+  expect(d.reasons.find((c) => c.code === 'PA_MEDICAL_CERTIFICATE_RENEWAL_LIMIT')?.text).toMatch(
+    /renewal 3 for the same arrears \(\$100\.00\)/,
   );
 });
 
