@@ -30,6 +30,8 @@ import { applyDepositToFinalBill } from './deposits';
 import { billView } from './bills';
 import { applyExchangeFold, meterExchangeFolds, periodStartRead } from './meter-exchange-billing';
 import { handOffAccounts } from '../activities/bill-cycle/hand-off';
+import { lateFeesOn, type IssuedBill } from '../activities/bill-cycle/late-charges';
+import { inTransaction, query } from '../lib/db/bulk';
 
 export const finalBillId = (orderId: string) => `BF-${orderId}`;
 
@@ -449,7 +451,19 @@ export async function settleFinalBalance(
   });
   if (s.outcome !== 'PENDING') return view(s);
   const asOf = utilityDate(i.at);
-  const position = await accountPosition(db, i.accountId, asOf);
+  let position = await accountPosition(db, i.accountId, asOf);
+  if (position.pastDueCents > 0n && s.billId) {
+    // The ordinance's late payment charge applies to a final bill as to any other, once.
+    const bills = await query<IssuedBill>(
+      db,
+      `SELECT id, account_id, estimated FROM bill WHERE id = $1 AND status = 'ISSUED'`,
+      [s.billId],
+    );
+    if (bills.length > 0) {
+      await inTransaction(db, (c) => lateFeesOn(c, bills, asOf));
+      position = await accountPosition(db, i.accountId, asOf);
+    }
+  }
   if (position.pastDueCents > 0n) {
     if (!deps.temporal || !deps.taskQueue)
       throw new Error('Handing a final bill to collections needs the Temporal client');

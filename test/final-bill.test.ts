@@ -156,6 +156,9 @@ test('move-out with a debit: unpaid the day after the due date, handed to collec
   const episode = await app.t.db.collectionsEpisode.findFirstOrThrow({ where: { accountId: c.accountId } });
   expect(episode).toMatchObject({ episode: 1, openedByRun: `final:BF-${c.orderId}` });
   expect(Number(episode.pastDueCents)).toBe(FINAL_CENTS);
+  // The late payment charge, as on any bill: 1.5% of $59.87 is $0.90, so the $1.00 minimum; once.
+  const fees = await app.t.db.ledgerEntry.findMany({ where: { accountId: c.accountId, kind: 'LATE_FEE' } });
+  expect(fees.map((f) => [f.amountCents, f.idempotencyKey])).toEqual([[100n, `bill:BF-${c.orderId}:late-fee`]]);
   const desc = await app.env.client.workflow.getHandle(collectionsWorkflowId(c.accountId, 1)).describe();
   expect(desc.type).toBe('collectionsCase');
   const tl = await ok(app.call('csr', 'GET', `/accounts/${c.accountId}/timeline?kind=final-bill.*`));

@@ -4,6 +4,7 @@
 // interest, never interest on interest: domain lateChargeableCents). In slices of accounts, one
 // transaction each, set-based: a retried slice posts nothing twice (services/ledger.ts
 // postLateFees).
+import type { PoolClient } from 'pg';
 import type { Db } from '../../lib/db/prisma';
 import { inTransaction, query } from '../../lib/db/bulk';
 import { lateChargeBasesOn, postLateFees } from '../../services/ledger';
@@ -11,6 +12,65 @@ import { arrangementCoverage, lateChargeBase } from '../../services/arrangement-
 
 /** Accounts per transaction. */
 const SLICE = 5_000;
+
+/** An issued bill the late charge is assessed against. */
+export interface IssuedBill {
+  id: string;
+  account_id: string;
+  estimated: boolean;
+}
+
+/**
+ * The late payment charge on each bill whose account is past due on `asOf`, in the caller's
+ * transaction: 1.5% (minimum $1.00) of the overdue balance less earlier late charges and less what
+ * a current arrangement covers; none on an estimated bill the customer disputes (52 Pa. Code
+ * §56.22(c)). Posted once per bill (services/ledger.ts postLateFees). Also returns the accounts
+ * past due, for the hand-off to collections.
+ */
+export async function lateFeesOn(
+  c: PoolClient,
+  bills: readonly IssuedBill[],
+  asOf: string,
+): Promise<{ posted: Awaited<ReturnType<typeof postLateFees>>; pastDueAccounts: string[] }> {
+  const pastDue = await lateChargeBasesOn(
+    c,
+    bills.map((b) => b.account_id),
+    asOf,
+  );
+  const due = bills.filter((b) => pastDue.get(b.account_id)!.pastDueCents > 0n);
+  // Never a fee on amounts a current payment arrangement covers (ordinance, late charge).
+  const covered = await arrangementCoverage(
+    c,
+    due.map((b) => b.account_id),
+  );
+  const disputed = await openDisputes(
+    c,
+    due.filter((b) => b.estimated).map((b) => b.account_id),
+    asOf,
+  );
+  const charged = due
+    .filter((b) => !(b.estimated && disputed.has(b.account_id)))
+    .map((b) => ({
+      accountId: b.account_id,
+      billId: b.id,
+      pastDueCents: lateChargeBase(pastDue.get(b.account_id)!.baseCents, covered.get(b.account_id)),
+    }))
+    .filter((f) => f.pastDueCents > 0n);
+  return { posted: await postLateFees(c, charged, asOf), pastDueAccounts: due.map((b) => b.account_id) };
+}
+
+/** Accounts with a dispute open at the end of `asOf`. */
+async function openDisputes(c: PoolClient, accountIds: string[], asOf: string): Promise<Set<string>> {
+  if (accountIds.length === 0) return new Set();
+  const rows = await query<{ account_id: string }>(
+    c,
+    `SELECT DISTINCT account_id FROM dispute
+     WHERE account_id = ANY($1::text[]) AND opened_at < ($2::date + 1)
+       AND (resolved_at IS NULL OR resolved_at >= ($2::date + 1))`,
+    [accountIds, asOf],
+  );
+  return new Set(rows.map((r) => r.account_id));
+}
 
 export async function assessRunLateCharges(
   db: Db,
@@ -21,9 +81,9 @@ export async function assessRunLateCharges(
   const pastDueAccounts: string[] = [];
   for (let after: string | null = null; ; ) {
     // The run's issued bill of each account (its regular bill, or what replaced it).
-    const bills: { id: string; account_id: string }[] = await query<{ id: string; account_id: string }>(
+    const bills: IssuedBill[] = await query<IssuedBill>(
       db,
-      `SELECT DISTINCT ON (account_id) id, account_id FROM bill
+      `SELECT DISTINCT ON (account_id) id, account_id, estimated FROM bill
        WHERE cycle_run_id = $1 AND status = 'ISSUED' AND ($2::text IS NULL OR account_id > $2)
        ORDER BY account_id, (kind = 'REGULAR') DESC, id
        LIMIT $3`,
@@ -32,26 +92,9 @@ export async function assessRunLateCharges(
     if (bills.length === 0) break;
     after = bills[bills.length - 1]!.account_id;
     const posted = await inTransaction(db, async (c) => {
-      const pastDue = await lateChargeBasesOn(
-        c,
-        bills.map((b) => b.account_id),
-        i.asOf,
-      );
-      const due = bills.filter((b) => pastDue.get(b.account_id)!.pastDueCents > 0n);
-      pastDueAccounts.push(...due.map((b) => b.account_id));
-      // Never a fee on amounts a current payment arrangement covers (ordinance, late charge).
-      const covered = await arrangementCoverage(
-        c,
-        due.map((b) => b.account_id),
-      );
-      const charged = due
-        .map((b) => ({
-          accountId: b.account_id,
-          billId: b.id,
-          pastDueCents: lateChargeBase(pastDue.get(b.account_id)!.baseCents, covered.get(b.account_id)),
-        }))
-        .filter((f) => f.pastDueCents > 0n);
-      return postLateFees(c, charged, i.asOf);
+      const r = await lateFeesOn(c, bills, i.asOf);
+      pastDueAccounts.push(...r.pastDueAccounts);
+      return r.posted;
     });
     assessed += posted.length;
     total += posted.reduce((s, f) => s + f.amountCents, 0n);
