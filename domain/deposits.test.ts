@@ -80,7 +80,7 @@ describe('refund after 12 consecutive months of timely payment', () => {
   });
 
   test('a converted deposit: interest from when it was held, timely months from the conversion', () => {
-    const converted = { ...held('2019-06-01'), recordedOn: '2026-11-20' };
+    const converted = { ...held('2019-06-01'), historyFrom: '2026-11-20' };
     const early = depositRefundDue({ deposit: converted, entries: bills }, '2027-06-01');
     expect(early).toMatchObject({ due: false, code: 'HELD_UNDER_12_MONTHS', eligibleOn: '2027-11-20' });
     expect(early.reason).toContain('2026-11-20');

@@ -94,11 +94,11 @@ export interface HeldDeposit {
   /** YYYY-MM-DD; when the deposit was paid in full. */
   heldSince: string | null;
   /**
-   * YYYY-MM-DD; when the deposit was put on these books, when later than heldSince: a deposit
-   * converted from the legacy system, whose payment history before conversion is not on this
-   * ledger. Interest runs from heldSince; the 12 months of timely payment count from here.
+   * YYYY-MM-DD; for a deposit converted from the legacy system, the day its account's payment
+   * history starts on this ledger (the conversion). Interest runs from heldSince; the 12 months of
+   * timely payment count from here.
    */
-  recordedOn?: string | null;
+  historyFrom?: string | null;
 }
 
 /** What applying a held deposit to a final bill credits: the deposit and its interest to date. */
@@ -164,7 +164,7 @@ export function depositRefundDue(history: DepositHistory, asOf: string): RefundD
       eligibleOn: null,
     };
   const monthsHeld = fullMonthsBetween(d.heldSince, asOf);
-  const countFrom = d.recordedOn && d.recordedOn > d.heldSince ? d.recordedOn : d.heldSince;
+  const countFrom = d.historyFrom && d.historyFrom > d.heldSince ? d.historyFrom : d.heldSince;
   const heldLongEnough = addMonths(countFrom, TIMELY_MONTHS_FOR_REFUND);
   const windowStart = addMonths(asOf, -TIMELY_MONTHS_FOR_REFUND);
   const recent = incidents(history.entries, asOf).filter((e) => e.effectiveDate > windowStart);

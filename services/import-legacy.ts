@@ -28,6 +28,7 @@ import {
   type SourceRow,
 } from '../domain/legacy-export';
 import { toJson, type Actor } from '../lib/audit';
+import { utilityDate } from './ledger';
 import type { Db, Tx } from '../lib/db/prisma';
 import { AppError, invalid } from '../lib/errors';
 import { decryptField, encryptField, maskLast } from '../lib/field-crypto';
@@ -411,7 +412,7 @@ async function insertRows(tx: Tx, r: Rows, key: Buffer): Promise<void> {
   // A deposit the legacy system held is a HELD deposit here, so it earns interest, is refunded
   // after 12 timely months and is applied to a final bill like any other. The export gives no
   // date for it: it is taken as held since the start of service; the 12 months of timely payment
-  // count from the conversion (services/deposits.ts refundDepositIfDue, recordedOn).
+  // count from the conversion (deposit.history_from).
   await tx.deposit.createMany({
     data: r.accounts
       .filter((a) => a.depositHeldCents > 0)
@@ -420,6 +421,7 @@ async function insertRows(tx: Tx, r: Rows, key: Buffer): Promise<void> {
         status: 'HELD' as const,
         amountCents: BigInt(a.depositHeldCents),
         heldSince: day(a.startDate)!,
+        historyFrom: new Date(`${utilityDate()}T00:00:00Z`),
         reason:
           'Converted from the legacy system (held since the start of service; the export gives no date)',
       })),
