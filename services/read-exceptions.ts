@@ -244,6 +244,7 @@ async function classAverageFor(db: Db, runId: string, meterId: string) {
     peers.map((p) => [p.meter_id, { read: 0, readTime: localText(p.prev_at) }]),
   );
   const rows = peers.map((p) => ({ meterId: p.meter_id, value: p.delta, readAt: p.read_at }));
-  const rate = classAverages(masters, rows, prev)[usageClass];
+  // The mean of the peers' accepted reads: the ordinance's class average.
+  const rate = classAverages(masters, rows, prev, 'mean')[usageClass];
   return rate ? { usageClass, rate } : undefined;
 }

@@ -129,13 +129,16 @@ export async function periodStartsInWindow(
 }
 
 /**
- * The class average daily use when a premise has no history of its own: the median of this
- * cycle's plausible register advances per class.
+ * Each class's daily use, from this cycle's plausible register advances, for a premise with no
+ * history of its own. Validation judges reads against the median: the reads being judged are in
+ * the set, and a handful of broken or tampered meters must not move the yardstick. An estimate
+ * uses the mean, the ordinance's "premise class average", over the reads validation accepted.
  */
 export function classAverages(
   masters: MeterMaster[],
   rows: { meterId: string; value: bigint | null; readAt: Date }[],
   previous: Record<string, PreviousRead>,
+  statistic: 'median' | 'mean' = 'median',
 ): Record<string, DailyRate> {
   const byClass = new Map<string, number[]>();
   const master = new Map(masters.map((m) => [m.meterId, m]));
@@ -152,12 +155,16 @@ export function classAverages(
   }
   const out: Record<string, DailyRate> = {};
   for (const [cls, list] of byClass) {
-    // The median, not the mean: a handful of broken or tampered meters must not move it.
     list.sort((a, b) => a - b);
     const mid = list.length >> 1;
-    const median = list.length % 2 ? list[mid]! : (list[mid - 1]! + list[mid]!) / 2;
+    const value =
+      statistic === 'mean'
+        ? list.reduce((sum, x) => sum + x, 0) / list.length
+        : list.length % 2
+          ? list[mid]!
+          : (list[mid - 1]! + list[mid]!) / 2;
     // Whole billing units per 1,000 days keeps the rate an exact ratio of integers.
-    out[cls] = { usage: Math.round(median * 1000), days: 1000 };
+    out[cls] = { usage: Math.round(value * 1000), days: 1000 };
   }
   return out;
 }
