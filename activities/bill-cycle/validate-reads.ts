@@ -109,7 +109,11 @@ async function readsForRun(db: Db, cycleId: number, from: Date, to: Date): Promi
        LEFT JOIN ours o ON o.id = r.meter_id
        LEFT JOIN cycle_accounts a ON a.id = r.account_id
        LEFT JOIN meter m ON m.id = r.meter_id
-       WHERE r.quality = 'ACTUAL' AND (o.id IS NOT NULL OR a.id IS NOT NULL OR m.id IS NULL)
+       WHERE r.quality = 'ACTUAL'
+         AND (o.id IS NOT NULL OR a.id IS NOT NULL
+              -- A meter no one knows belongs to no cycle: it is reported by the run whose window
+              -- its read date falls in, not by every run its file feeds.
+              OR (m.id IS NULL AND r.read_at >= $2 AND r.read_at < $3))
      )
      SELECT r.id, r.meter_id, r.account_id, r.read_at, r.value, r.raw_value, r.unit, r.flags, r.source_line
      FROM meter_read r
