@@ -288,6 +288,17 @@ test('the crew sees the rules for this moment; a disconnection reported when the
   );
 });
 
+/** A 30-day written certificate received now (the workflows' clock), as Pennsylvania allows. */
+async function certificate() {
+  const now = await app.env.currentTimeMs();
+  return {
+    kind: 'WRITTEN',
+    receivedAt: new Date(now).toISOString(),
+    validUntil: new Date(now + 30 * 86_400_000).toISOString().slice(0, 10),
+    certifiedBy: 'Dr. A. Patel, physician',
+  };
+}
+
 /** A case brought to the point where the disconnection is next (every notice done). */
 async function caseDueForDisconnection(n: number) {
   const accountId = await delinquentCase(n);
@@ -316,12 +327,8 @@ async function expectNoDisconnection(accountId: string, protection: RegExp) {
 test.each([
   [
     'a medical certificate',
-    (id: string) =>
-      app.call('csr', 'POST', `/accounts/${id}/medical-certificates`, {
-        kind: 'WRITTEN',
-        validUntil: '2027-06-30',
-        certifiedBy: 'Dr. A. Patel, physician',
-      }),
+    async (id: string) =>
+      app.call('csr', 'POST', `/accounts/${id}/medical-certificates`, await certificate()),
     /medical/i,
   ],
   [
@@ -361,11 +368,12 @@ async function reconnectOrdered(accountId: string) {
 
 test('a medical certificate for a household already off brings service back within 24 hours; the debt stays', async () => {
   const accountId = await disconnectedCase(60);
-  const cert = await app.call('csr', 'POST', `/accounts/${accountId}/medical-certificates`, {
-    kind: 'WRITTEN',
-    validUntil: '2027-06-30',
-    certifiedBy: 'Dr. A. Patel, physician',
-  });
+  const cert = await app.call(
+    'csr',
+    'POST',
+    `/accounts/${accountId}/medical-certificates`,
+    await certificate(),
+  );
   expect(cert.status).toBe(201);
   const r = await reconnectOrdered(accountId);
   // 66 Pa.C.S. §1407(b)(1): on receipt of a valid medical certificate, within 24 hours.

@@ -354,6 +354,28 @@ describe('PA: each protection blocks a disconnection that was otherwise due', ()
     expect(evaluate(PA, s, 'SHORT_NOTICE_CONTACT', at).allowed).toBe(false);
   });
 
+  it('a certificate protects 30 days at most, whatever end date it states; longer is a renewal', () => {
+    const s = due({
+      medicalCertificates: [
+        {
+          receivedAt: '2026-10-15',
+          validUntil: '2027-03-31',
+          kind: 'WRITTEN',
+          renewalNumber: 0,
+          arrearsCents: 25_000n,
+        },
+      ],
+    });
+    const within = evaluate(PA, s, 'DISCONNECT', '2026-11-10T15:00:00Z');
+    expect(within.allowed).toBe(false);
+    expect(within.protections.find((r) => r.code === 'PA_MEDICAL_CERTIFICATE')!.text).toBe(
+      'medical certificate (written) received 2026-10-15 protects through 2026-11-14 (the certificate says 2027-03-31; one certificate protects at most 30 days)',
+    );
+    expect(
+      evaluate(PA, s, 'DISCONNECT', at).protections.some((r) => r.code === 'PA_MEDICAL_CERTIFICATE'),
+    ).toBe(false);
+  });
+
   it('an expired certificate no longer protects', () => {
     const s = due({
       medicalCertificates: [

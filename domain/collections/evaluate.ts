@@ -267,8 +267,16 @@ function checkMedical(ctx: Ctx): void {
     const start = received[i]!;
     if (start > ctx.t) return;
     const receivedOn = dateOf(ctx, start);
-    // Protection runs through validUntil; the end below is the first day it no longer protects.
+    // Protection runs through validUntil, but no longer than the rule lets one certificate run
+    // (PA, OH: 30 days; a longer need is a renewal); the end below is the first day it no longer
+    // protects.
     let endDate = addDays(c.validUntil, 1);
+    let capNote = '';
+    // "Valid for 30 days": through the 30th day after the day it was received.
+    if (m.maxDays !== null && endDate > addDays(receivedOn, m.maxDays + 1)) {
+      endDate = addDays(receivedOn, m.maxDays + 1);
+      capNote = ` (the certificate says ${c.validUntil}; one certificate protects at most ${m.maxDays} days)`;
+    }
     if (m.minDays !== null) endDate = maxDate(endDate, addDays(receivedOn, m.minDays));
     let phoneNote = '';
     if (c.kind === 'PHONE' && m.phoneFollowUp) {
@@ -310,7 +318,7 @@ function checkMedical(ctx: Ctx): void {
       block(
         ctx,
         m,
-        `medical certificate (${c.kind.toLowerCase()}) received ${receivedOn} protects through ${lastDay}${phoneNote}`,
+        `medical certificate (${c.kind.toLowerCase()}) received ${receivedOn} protects through ${lastDay}${capNote}${phoneNote}`,
         endMs,
         { protection: true },
       );

@@ -267,7 +267,7 @@ export interface WeatherRules {
 }
 
 export interface MedicalRule extends Rule {
-  /** Longest certificate the rule contemplates (shown in reasons; the recorded end date governs). */
+  /** Longest one certificate protects, whatever end date it states (PA, OH: 30). */
   maxDays: number | null;
   /** A certificate protects at least this long (IL: 60). */
   minDays: number | null;
