@@ -24,6 +24,7 @@ import type {
 import type { Db } from '../lib/db/prisma';
 import { invalid } from '../lib/errors';
 import { addDays, daysInMonth, isoDateIn } from '../domain/ledger';
+import { isHeatingCustomer } from '../domain/collections/heating';
 import { dbDate, isoDay, jsonCents, pastDueBalances, UTILITY_TIME_ZONE } from './ledger';
 import { csvCell } from './audit-export';
 
@@ -146,16 +147,6 @@ interface AccountFacts {
   services: string[];
   /** The premise heats with the service the account's collections case is about. */
   heating: boolean;
-}
-
-/**
- * A heating customer: the premise's heating source is the service its collections case is judged
- * under (electric when the premise has it, else gas). This is the rule the case workflow records
- * on each action's `heating`, so customer counts and action counts split the same way.
- */
-export function isHeatingCustomer(heatingSource: HeatingSource | null, services: readonly string[]): boolean {
-  const service = services.includes('ELECTRIC') ? 'ELECTRIC' : services.includes('GAS') ? 'GAS' : null;
-  return service !== null && heatingSource === service;
 }
 
 /** Accounts opened by `through` (any status), optionally only residential or under one profile. */

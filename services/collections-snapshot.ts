@@ -18,6 +18,7 @@ import {
   type Service,
 } from '../domain/collections';
 import { addDays, isoDateIn } from '../domain/ledger/dates';
+import { isHeatingCustomer } from '../domain/collections/heating';
 import { toDomainEntry } from './ledger';
 import { AppError, notFound } from '../lib/errors';
 
@@ -55,7 +56,7 @@ export interface CaseContext {
 
 /**
  * The service a case is about: an account with electric service is judged under the (stricter)
- * energy rules; otherwise water. Heating means the premise heats with that service.
+ * energy rules, then gas; otherwise water.
  */
 function caseService(services: string[]): Service {
   if (services.includes('ELECTRIC')) return 'ELECTRIC';
@@ -206,8 +207,7 @@ export async function loadCaseContext(
   const profile = profileFor(row.jurisdiction_profile, isoDateIn(at, 'America/New_York'));
   const today = isoDateIn(at, profile.timeZone);
   const service = caseService(row.services);
-  const heating =
-    (service === 'ELECTRIC' && row.heating === 'ELECTRIC') || (service === 'GAS' && row.heating === 'GAS');
+  const heating = isHeatingCustomer(row.heating, row.services);
 
   const rows: LedgerEntry[] = row.entries.map((e) => ({
     id: BigInt(e.id),

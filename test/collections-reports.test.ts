@@ -60,7 +60,8 @@ const ACCOUNTS: Acct[] = [
   // prettier-ignore
   { id: 'R09', cls: 'RES', status: 'ACTIVE', start: '2020-01-01', zip: '60601', heat: 'GAS', services: ['GAS'], profile: 'IL',
     charges: [['2026-10-01', '2026-10-21', 3000]], payments: [] },
-  // Electric and gas, heated by gas: its case is about electric, so not a heating customer.
+  // Electric and gas, heated by gas: its case is about electric, and a heating customer (the
+  // disconnect order is for the account, gas included).
   // prettier-ignore
   { id: 'R10', cls: 'RES', status: 'ACTIVE', start: '2020-01-01', zip: '16803', heat: 'GAS', services: ['ELECTRIC', 'GAS'], profile: 'PA',
     charges: [['2026-10-10', '2026-10-30', 2500], ['2026-11-10', '2026-11-30', 1000]], payments: [] },
@@ -282,14 +283,9 @@ const ACTIONS: Act[] = [
   { account: 'R06', kind: 'DISCONNECT', at: '2026-08-01T15:00:00Z', cause: 'NONPAYMENT', service: 'WATER' },
 ];
 
-/** The fixture rule for heating: the premise heats with the case's service (electric, else gas). */
+/** The fixture rule for heating: the premise heats with electric or gas, and the account has it. */
 function heatingOf(a: Acct): boolean {
-  const caseService = a.services.includes('ELECTRIC')
-    ? 'ELECTRIC'
-    : a.services.includes('GAS')
-      ? 'GAS'
-      : 'WATER';
-  return a.heat === caseService;
+  return (a.heat === 'ELECTRIC' || a.heat === 'GAS') && a.services.includes(a.heat);
 }
 
 /** Each action's recorded facts, filled from its account where the fixture leaves them out. */
@@ -596,11 +592,11 @@ describe('GET /reports/collections/pa-56-231', () => {
 
     // Hand-checked anchors, so the loops above cannot agree with the service by both being empty.
     const fig = (key: string) => res.body.figures.find((f: any) => f.key === key);
-    expect(fig('customers.heating').accountIds.sort()).toEqual(['R01', 'R03', 'R09', 'R12']);
-    expect(fig('customers.nonHeating').accountIds.sort()).toEqual(['R02', 'R04', 'R10']);
+    expect(fig('customers.heating').accountIds.sort()).toEqual(['R01', 'R03', 'R09', 'R10', 'R12']);
+    expect(fig('customers.nonHeating').accountIds.sort()).toEqual(['R02', 'R04']);
     expect(fig('arrears.onAgreement.heating')).toMatchObject({ count: 3, amountCents: 13000 + 7000 + 3000 });
-    expect(fig('arrears.offAgreement.heating')).toMatchObject({ count: 1, amountCents: 4200 });
-    expect(fig('arrears.offAgreement.nonHeating')).toMatchObject({ count: 1, amountCents: 2500 });
+    expect(fig('arrears.offAgreement.heating')).toMatchObject({ count: 2, amountCents: 4200 + 2500 });
+    expect(fig('arrears.offAgreement.nonHeating')).toMatchObject({ count: 0, amountCents: 0 });
     expect(fig('arrears.inactive.heating')).toMatchObject({ count: 1, amountCents: 9000 });
     expect(fig('arrears.inactive.nonHeating')).toMatchObject({ count: 2, amountCents: 3000 + 1500 });
     expect(fig('notices10Day.heating').count).toBe(1);
