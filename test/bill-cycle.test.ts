@@ -256,7 +256,11 @@ test('cycle 1, December 2026: the first actual read after an estimate trues it u
             ? Number((lastValue.get(m.id)! + 1500n) % 10n ** BigInt(m.dials)) // 15,000 gal: over the sewer cap
             : Number((lastValue.get(m.id)! + (novDelta.get(m.id) ?? 300n)) % 10n ** BigInt(m.dials)),
   }));
-  expect((await app.call('csr', 'POST', '/reads', { reads })).status).toBe(200);
+  // In two batches through the JSON API: each numbers its reads from 1, as the results must not
+  // take for one read's identity.
+  const half = reads.length >> 1;
+  for (const batch of [reads.slice(0, half), reads.slice(half)])
+    expect((await app.call('csr', 'POST', '/reads', { reads: batch })).status).toBe(200);
 
   // The board sets December's power cost adjustment (the ordinance only states November's).
   const pca = { rate: '0.0131', reason: 'Board resolution 2026-40' };
@@ -343,6 +347,15 @@ test('cycle 1, December 2026: the first actual read after an estimate trues it u
   const b2 = await dec('100002');
   expect(b2.lines.some((l) => l.component === 'TRUE_UP')).toBe(false);
   expect(b2.lines.filter((l) => l.service === 'WATER').reduce((s, l) => s + l.amountCents, 0n)).toBe(6589n);
+
+  // Every December result names a read of its own meter.
+  const mismatched = await app.t.db.$queryRaw<{ meter_id: string }[]>`
+    SELECT r.meter_id FROM cycle_meter_result r JOIN meter_read m ON m.id = r.read_id
+    WHERE r.cycle_run_id = '1:2026-12' AND m.meter_id <> r.meter_id`;
+  expect(mismatched).toEqual([]);
+  expect(
+    await app.t.db.cycleMeterResult.count({ where: { cycleRunId: '1:2026-12', readId: { not: null } } }),
+  ).toBeGreaterThan(100);
 
   // January's period for E000089 never starts at the read dated 2026-12-12 in November's file
   // (turned away as outside its window, and estimated instead), though it is the latest: it starts

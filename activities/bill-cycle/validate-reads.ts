@@ -146,8 +146,8 @@ const RESULT_COLUMNS = [
   'basis',
 ];
 
-function resultRow(runId: string, r: MeterResult, byLine: Map<number, StoredRead>): CopyValue[] {
-  const stored = r.read ? byLine.get(r.read.line) : undefined;
+function resultRow(runId: string, r: MeterResult, byLine: ReadsByLine): CopyValue[] {
+  const stored = r.read ? byLine.get(lineKey(r.meterId, r.read.line)) : undefined;
   const readAt = stored?.readAt ?? (r.read ? new Date(`${r.read.readTime}Z`) : null);
   return [
     runId,
@@ -230,7 +230,7 @@ export async function validateCycle(
     previousReads,
     classAverages: classAverages(masters, rows, previousReads),
   });
-  const byLine = new Map(rows.map((r) => [r.sourceLine ?? Number(r.id), r]));
+  const byLine: ReadsByLine = new Map(rows.map((r) => [lineKey(r.meterId, r.sourceLine ?? Number(r.id)), r]));
   const results: MeterResult[] = [];
   await inTransaction(db, async (c) => {
     await c.query(
@@ -263,12 +263,19 @@ export async function validateCycle(
   return { meters: results.length, valid: results.length - exceptionMeters, exceptions: exceptionMeters };
 }
 
-function readIdOf(line: number | undefined, byLine: Map<number, StoredRead>) {
-  return line === undefined ? null : (byLine.get(line)?.id ?? null);
+/**
+ * The stored reads of a run by meter and the line validation names them by. A line alone is not
+ * unique: two files, or a file and a batch through the JSON API (numbered from 1), share numbers.
+ */
+type ReadsByLine = Map<string, StoredRead>;
+const lineKey = (meterId: string, line: number) => `${meterId}\u0000${line}`;
+
+function readIdOf(meterId: string, line: number | undefined, byLine: ReadsByLine) {
+  return line === undefined ? null : (byLine.get(lineKey(meterId, line))?.id ?? null);
 }
 
 /** The queue rows for the results' exceptions. */
-function exceptionRows(runId: string, results: readonly MeterResult[], byLine: Map<number, StoredRead>) {
+function exceptionRows(runId: string, results: readonly MeterResult[], byLine: ReadsByLine) {
   return results.flatMap((r) =>
     r.reasons
       .filter((x) => x.severity === 'exception')
@@ -279,7 +286,7 @@ function exceptionRows(runId: string, results: readonly MeterResult[], byLine: M
         r.accountId,
         // The read the exception is about: the one its reason names (a read outside the window is
         // not the meter's chosen read), else the meter's chosen read.
-        readIdOf(x.lines?.[0] ?? r.read?.line, byLine),
+        readIdOf(r.meterId, x.lines?.[0] ?? r.read?.line, byLine),
         x.code,
         x.message,
         jsonText({ lines: x.lines ?? [], baseline: r.baseline, days: r.days, consumption: r.consumption }),
