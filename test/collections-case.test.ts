@@ -197,15 +197,30 @@ test('a case recorded before its stage and plan steps were local replays unchang
   await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, 'collections-case-v1');
 });
 
-test('a dispute that arrives while the disconnect order is with the crew cancels it; the completion is refused', async () => {
-  const accountId = await delinquentCase(2);
+/** A case taken through every notice (the door hanger completed) to its open disconnect order. */
+async function disconnectOrdered(n: number): Promise<{ accountId: string; orderId: string }> {
+  const accountId = await delinquentCase(n);
   let s = await advanceUntil(accountId, (x) => x.stage === 'POSTING' || x.stage === 'DISCONNECT_ORDERED');
   if (s.stage === 'POSTING') {
     const hanger = s.orders.find((o) => o.type === 'DOOR_HANGER')!;
     await completeOrder(hanger.orderId, { outcome: 'COMPLETED_OK', notes: 'Posted' });
     s = await advanceUntil(accountId, (x) => x.stage === 'DISCONNECT_ORDERED');
   }
-  const disconnect = s.orders.find((o) => o.type === 'DISCONNECT')!;
+  return { accountId, orderId: s.orders.find((o) => o.type === 'DISCONNECT')!.orderId };
+}
+
+/** Waits (up to 10 s) for the case to cancel the order. */
+async function untilCancelled(orderId: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const o = await app.t.db.serviceOrder.findUniqueOrThrow({ where: { id: orderId } });
+    if (o.status === 'CANCELLED') return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('a dispute that arrives while the disconnect order is with the crew cancels it; the completion is refused', async () => {
+  const { accountId, orderId } = await disconnectOrdered(2);
+  const disconnect = { orderId };
   const assign = await app.call('supervisor', 'POST', `/service-orders/${disconnect.orderId}/assign`, {
     crewId: 'CREW-A',
   });
@@ -214,31 +229,20 @@ test('a dispute that arrives while the disconnect order is with the crew cancels
     summary: 'Customer disputes the meter reading',
   });
   expect(d.status).toBe(201);
-  for (let i = 0; i < 100; i++) {
-    const o = await app.t.db.serviceOrder.findUniqueOrThrow({ where: { id: disconnect.orderId } });
-    if (o.status === 'CANCELLED') break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await untilCancelled(disconnect.orderId);
   const done = await app.call('crew-a', 'POST', `/field/orders/${disconnect.orderId}/complete`, {
     outcome: 'COMPLETED_OK',
     readValue: 99,
   });
   expect(done.status).toBe(409);
-  s = await state(accountId);
+  const s = await state(accountId);
   expect(s.stage).not.toBe('DISCONNECTED');
   expect(s.protections.join(' ')).toMatch(/dispute/i);
   expect((await actions(accountId)).some((a) => a.kind === 'DISCONNECT')).toBe(false);
 });
 
 test('the crew sees the rules for this moment; a disconnection reported when they no longer allow it is refused', async () => {
-  const accountId = await delinquentCase(3);
-  let s = await advanceUntil(accountId, (x) => x.stage === 'POSTING' || x.stage === 'DISCONNECT_ORDERED');
-  if (s.stage === 'POSTING') {
-    const hanger = s.orders.find((o) => o.type === 'DOOR_HANGER')!;
-    await completeOrder(hanger.orderId, { outcome: 'COMPLETED_OK', notes: 'Posted' });
-    s = await advanceUntil(accountId, (x) => x.stage === 'DISCONNECT_ORDERED');
-  }
-  const { orderId } = s.orders.find((o) => o.type === 'DISCONNECT')!;
+  const { accountId, orderId } = await disconnectOrdered(3);
   expect(
     (await app.call('supervisor', 'POST', `/service-orders/${orderId}/assign`, { crewId: 'CREW-A' })).status,
   ).toBe(200);
@@ -273,11 +277,7 @@ test('the crew sees the rules for this moment; a disconnection reported when the
   expect(refused).toHaveLength(1);
   expect(refused[0]!.actor).toBeTruthy();
   // The refusal woke the case, which cancels the order; the act was never recorded.
-  for (let i = 0; i < 100; i++) {
-    const o = await app.t.db.serviceOrder.findUniqueOrThrow({ where: { id: orderId } });
-    if (o.status === 'CANCELLED') break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await untilCancelled(orderId);
   expect((await app.t.db.serviceOrder.findUniqueOrThrow({ where: { id: orderId } })).status).toBe(
     'CANCELLED',
   );
@@ -349,9 +349,7 @@ test.each([
 
 /** A case whose crew has turned the service off. */
 async function disconnectedCase(n: number) {
-  const accountId = await caseDueForDisconnection(n);
-  const s = await advanceUntil(accountId, (x) => x.stage === 'DISCONNECT_ORDERED');
-  const { orderId } = s.orders.find((o) => o.type === 'DISCONNECT')!;
+  const { accountId, orderId } = await disconnectOrdered(n);
   const done = await completeOrder(orderId, { outcome: 'COMPLETED_OK', readValue: 1000, notes: 'Valve off' });
   expect(done.status).toBe(200);
   await advanceUntil(accountId, (x) => x.stage === 'DISCONNECTED');

@@ -629,29 +629,6 @@ describe('POST /bank-files/ach-returns with the Millbrook file', () => {
       idempotency_record: 0,
     });
     expect((await app.t.db.payment.findUniqueOrThrow({ where: { id: older100010 } })).status).toBe('POSTED');
-    // Returned on the file's effective entry date (2026-12-01), not the day of the import.
-    const reversal = await app.t.db.ledgerEntry.findFirstOrThrow({
-      where: { accountId: '100015', kind: 'PAYMENT_REVERSAL' },
-    });
-    expect(reversal.effectiveDate.toISOString().slice(0, 10)).toBe('2026-12-01');
-    // Account closed (R02), no account (R03), not authorized (R10): no more debits without a new
-    // authorization, so autopay stops, with its reason on the record. Insufficient funds (R01) may
-    // be debited again.
-    const autopay = await app.t.db.account.findMany({
-      where: { id: { in: FILE_RETURNS.map((r) => r.accountId) } },
-      select: { id: true, autopay: true },
-      orderBy: { id: 'asc' },
-    });
-    expect(autopay.map((a) => [a.id, a.autopay])).toEqual([
-      ['100010', true],
-      ['100015', false],
-      ['100020', false],
-      ['100025', false],
-    ]);
-    const stopped = await app.t.db.auditEvent.findFirstOrThrow({
-      where: { action: 'account.autopay.stop', entityId: '100025' },
-    });
-    expect(stopped.reason).toMatch(/^ACH return R10 Customer advises not authorized/);
   });
 
   test('a malformed file → 400 naming the record and its length; nothing written', async () => {
