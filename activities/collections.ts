@@ -252,7 +252,9 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       const { profile, snapshot } = ctx;
       const today = isoDateIn(at, profile.timeZone);
       const validDays = profile.notice.validityDays ?? null;
-      const validUntil = validDays ? addDays(today, validDays) : null;
+      // A notice good for N days counts the day it is sent as the first: the last day it is good
+      // for is today + N − 1, the day the rules stop honouring it being today + N (evaluate).
+      const validUntil = validDays ? addDays(today, validDays - 1) : null;
       // The date printed on a disconnection notice: the longest notice lead any channel has (a
       // mailed notice's, with its mail allowance), from today. The notice is mailed to everyone,
       // so that is the lead the rules hold the utility to; the date then binds the engine too
