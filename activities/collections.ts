@@ -262,12 +262,19 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       // the moment of action.
       const n = profile.notice;
       const lead = Math.max(n.leadDays, ...Object.values(n.leadDaysByChannel)) + n.mailAllowanceDays;
+      const byLead =
+        n.leadDayCount === 'BUSINESS' ? addBusinessDays(profile, today, lead) : addDays(today, lead);
+      // Where service may not be shut off before the bill is N days delinquent (California water:
+      // 60), not before that day either.
+      const dd = profile.disconnectDelinquency;
+      const byDelinquency =
+        dd && snapshot.oldestUnpaidDueDate ? addDays(snapshot.oldestUnpaidDueDate, dd.minDaysPastDue) : null;
       const disconnectOn =
         i.disconnectOnOrAfter ??
         (i.type === 'DISCONNECT_NOTICE'
-          ? n.leadDayCount === 'BUSINESS'
-            ? addBusinessDays(profile, today, lead)
-            : addDays(today, lead)
+          ? byDelinquency && byDelinquency > byLead
+            ? byDelinquency
+            : byLead
           : null);
       const fee = reconnectionFee(profile, snapshot, false, i.at);
       const feeAfter = reconnectionFee(profile, snapshot, true, i.at);

@@ -152,6 +152,9 @@ test('California water: never before 60 days delinquent', async () => {
   expect(dateNo(day) - dateNo(c.due)).toBeGreaterThanOrEqual(60);
   // Contact at least 7 business days before: the written notice counts (H&S Code §116908).
   const notice = await noticeOf(c.accountId);
+  // The date the notice gives the customer is no earlier than the 60 days either.
+  const printed = (notice.data as { disconnectOnOrAfter?: string }).disconnectOnOrAfter!;
+  expect(dateNo(printed) - dateNo(c.due)).toBeGreaterThanOrEqual(60);
   expect(dateNo(day) - dateNo(localDate(notice.occurredAt.getTime(), c.tz))).toBeGreaterThanOrEqual(7);
 });
 
