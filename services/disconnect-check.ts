@@ -97,7 +97,7 @@ export async function refuseUnlawfulDisconnect(
   await wakeCases(d, order.accountId, 'disconnect refused at the meter', actor.id);
   throw new AppError(
     'conflict',
-    `Do not disconnect: the rules do not allow it now (${check.checkedAt}): ${why}. Leave service on; the order stays open until the collections case cancels or confirms it.`,
+    `Do not disconnect: the rules do not allow it at ${check.checkedAt}: ${why}. Leave service on (turn it back on if it is off); the order stays open until the collections case cancels or confirms it.`,
     'outcome',
   );
 }

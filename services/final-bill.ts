@@ -452,8 +452,11 @@ export async function settleFinalBalance(
   if (s.outcome !== 'PENDING') return view(s);
   const asOf = utilityDate(i.at);
   let position = await accountPosition(db, i.accountId, asOf);
-  if (position.pastDueCents > 0n && s.billId) {
-    // The ordinance's late payment charge applies to a final bill as to any other, once.
+  // The ordinance's late payment charge applies to a final bill as to any other, once: a retry
+  // that finds it posted does not work it out again (a payment since would change the amount).
+  const feePosted =
+    !s.billId || (await db.ledgerEntry.count({ where: { idempotencyKey: `bill:${s.billId}:late-fee` } })) > 0;
+  if (position.pastDueCents > 0n && s.billId && !feePosted) {
     const bills = await query<IssuedBill>(
       db,
       `SELECT id, account_id, estimated FROM bill WHERE id = $1 AND status = 'ISSUED'`,

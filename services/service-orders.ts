@@ -39,9 +39,10 @@ import {
 import { nextNumber } from './records';
 import { canComplete, TYPE_SPECS, type ReadMeter } from '../domain/service-order';
 import { formatCents } from '../domain/ledger';
-import { postEntry, utilityDate } from './ledger';
+import { postEntry, utilityDate, UTILITY_TIME_ZONE } from './ledger';
 import { localWallClock } from './service-order-effects';
 import { disconnectCheck, refuseUnlawfulDisconnect } from './disconnect-check';
+import { zonedInstant } from '../domain/collections/calendar';
 
 export interface OrderDeps {
   db: Db;
@@ -646,10 +647,10 @@ export async function completeCrewOrder(
         `readAt: readings more than ${READ_AT_MAX_AGE_DAYS} days old need a correction, not a completion`,
       );
   }
-  // "Service turned off" is judged against the rules as they stand now, not as they stood when
-  // the order was opened.
+  // "Service turned off" is judged against the rules at the moment of the act (the reading's
+  // time, for a crew that reports later; else now), not as they stood when the order was opened.
   if (order.type === 'DISCONNECT' && order.status === 'ASSIGNED' && completion.outcome !== 'NO_ACCESS')
-    await refuseUnlawfulDisconnect(d, actor, order, at);
+    await refuseUnlawfulDisconnect(d, actor, order, input.readAt ? wallClockInstant(input.readAt) : at);
   try {
     await update(d, orderId, completeUpdate, { ...completion, by: ref(actor) });
   } catch (err) {
@@ -662,6 +663,14 @@ export async function completeCrewOrder(
     return { ...(await getCrewOrder(d.db, actor, orderId)), status: 'COMPLETED', replayed: true };
   }
   return { ...(await getCrewOrder(d.db, actor, orderId)), replayed: false };
+}
+
+/** A local wall-clock time in the utility's zone ('2026-12-03T14:05:00') as an instant. */
+function wallClockInstant(local: string): Date {
+  const minutes = Number(local.slice(11, 13)) * 60 + Number(local.slice(14, 16));
+  return new Date(
+    zonedInstant(local.slice(0, 10), minutes, UTILITY_TIME_ZONE) + Number(local.slice(17, 19) || 0) * 1000,
+  );
 }
 
 function sameCompletion(stored: unknown, c: Record<string, unknown>): boolean {

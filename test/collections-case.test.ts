@@ -209,13 +209,14 @@ async function disconnectOrdered(n: number): Promise<{ accountId: string; orderI
   return { accountId, orderId: s.orders.find((o) => o.type === 'DISCONNECT')!.orderId };
 }
 
-/** Waits (up to 10 s) for the case to cancel the order. */
+/** Waits (up to 10 s) for the case to cancel the order; fails the test if it does not. */
 async function untilCancelled(orderId: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
     const o = await app.t.db.serviceOrder.findUniqueOrThrow({ where: { id: orderId } });
     if (o.status === 'CANCELLED') return;
     await new Promise((r) => setTimeout(r, 100));
   }
+  throw new Error(`order ${orderId} was not cancelled`);
 }
 
 test('a dispute that arrives while the disconnect order is with the crew cancels it; the completion is refused', async () => {

@@ -146,6 +146,8 @@ export async function collectionsCase(input: CollectionsCaseInput): Promise<Case
   let dirty = false;
   const finished: OrderFinished[] = [];
   let pendingArrangement: ArrangementAnswer | null = null;
+  /** An accepted arrangement waiting for the service to come back on before it starts. */
+  let arrangementPending = false;
   const seq: Record<string, number> = {};
   const next = (step: string) => (seq[step] = (seq[step] ?? 0) + 1);
   const now = () => new Date().toISOString(); // workflow time: deterministic on replay
@@ -179,7 +181,8 @@ export async function collectionsCase(input: CollectionsCaseInput): Promise<Case
     {
       validator: (req) => {
         if (state.stage === 'CLOSED') throw new Error('The collections episode is closed');
-        if (state.arrangement) throw new Error('A payment arrangement is already in force for this episode');
+        if (state.arrangement || pendingArrangement || arrangementPending)
+          throw new Error('A payment arrangement is already in force for this episode');
         if (!/^\d+$/.test(req.downPaymentCents)) throw new Error('downPaymentCents must be whole cents');
         if (!Number.isInteger(req.installments) || req.installments < 1)
           throw new Error('installments must be a whole number of at least 1');
@@ -301,6 +304,8 @@ export async function collectionsCase(input: CollectionsCaseInput): Promise<Case
       pendingArrangement = null;
       if (state.stage === 'DISCONNECTED' && patched(RECONNECT_WHEN_PROTECTED)) {
         // Accepted while off: service comes back on the arrangement, before its first installment.
+        // Meanwhile the arrangement is in force: a second one is refused.
+        arrangementPending = true;
         while (
           !(await reconnect(
             'ARRANGEMENT',
@@ -308,6 +313,7 @@ export async function collectionsCase(input: CollectionsCaseInput): Promise<Case
             1 + next('RECONNECTION_CONFIRMATION'),
           ))
         );
+        arrangementPending = false;
       }
       state.arrangement = { id: a.arrangementId!, installmentsPaid: 0, installments: a.schedule.length };
       await stage('ARRANGEMENT');

@@ -7,7 +7,7 @@
 import type { PoolClient } from 'pg';
 import type { Db } from '../../lib/db/prisma';
 import { inTransaction, query } from '../../lib/db/bulk';
-import { lateChargeBasesOn, postLateFees } from '../../services/ledger';
+import { lateChargeBasesOn, postLateFees, UTILITY_TIME_ZONE } from '../../services/ledger';
 import { arrangementCoverage, lateChargeBase } from '../../services/arrangement-coverage';
 
 /** Accounts per transaction. */
@@ -50,24 +50,29 @@ export async function lateFeesOn(
   );
   const charged = due
     .filter((b) => !(b.estimated && disputed.has(b.account_id)))
-    .map((b) => ({
-      accountId: b.account_id,
-      billId: b.id,
-      pastDueCents: lateChargeBase(pastDue.get(b.account_id)!.baseCents, covered.get(b.account_id)),
-    }))
+    .map((b) => {
+      const { pastDueCents, baseCents } = pastDue.get(b.account_id)!;
+      // An arrangement covers arrears late charges included; the base leaves them out, so the
+      // coverage counts against the charges it covers beyond them.
+      const cover = covered.get(b.account_id);
+      const coverOfBase = cover === undefined ? undefined : max0(cover - (pastDueCents - baseCents));
+      return { accountId: b.account_id, billId: b.id, pastDueCents: lateChargeBase(baseCents, coverOfBase) };
+    })
     .filter((f) => f.pastDueCents > 0n);
   return { posted: await postLateFees(c, charged, asOf), pastDueAccounts: due.map((b) => b.account_id) };
 }
 
-/** Accounts with a dispute open at the end of `asOf`. */
+const max0 = (x: bigint) => (x > 0n ? x : 0n);
+
+/** Accounts with a dispute open at the end of `asOf` (midnight in the utility's time zone). */
 async function openDisputes(c: PoolClient, accountIds: string[], asOf: string): Promise<Set<string>> {
   if (accountIds.length === 0) return new Set();
   const rows = await query<{ account_id: string }>(
     c,
     `SELECT DISTINCT account_id FROM dispute
-     WHERE account_id = ANY($1::text[]) AND opened_at < ($2::date + 1)
-       AND (resolved_at IS NULL OR resolved_at >= ($2::date + 1))`,
-    [accountIds, asOf],
+     WHERE account_id = ANY($1::text[]) AND opened_at < (($2::date + 1)::timestamp AT TIME ZONE $3)
+       AND (resolved_at IS NULL OR resolved_at >= (($2::date + 1)::timestamp AT TIME ZONE $3))`,
+    [accountIds, asOf, UTILITY_TIME_ZONE],
   );
   return new Set(rows.map((r) => r.account_id));
 }

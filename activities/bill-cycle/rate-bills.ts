@@ -263,7 +263,8 @@ function rateAccount(
         });
         for (const c of plan.credits)
           for (const l of estimateCreditLines(
-            base,
+            // Re-rated as it was billed: a first period after a move-in was prorated.
+            { ...base, billingPeriodDays: firstPeriodDays(readDay, first.start_date, c.from, c.to) },
             c,
             usageIn(c.billedUnits, readUnit),
             usageIn(c.correctedUnits, readUnit),

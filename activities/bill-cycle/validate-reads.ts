@@ -112,8 +112,11 @@ async function readsForRun(db: Db, cycleId: number, from: Date, to: Date): Promi
        WHERE r.quality = 'ACTUAL'
          AND (o.id IS NOT NULL OR a.id IS NOT NULL
               -- A meter no one knows belongs to no cycle: it is reported by the run whose window
-              -- its read date falls in, not by every run its file feeds.
-              OR (m.id IS NULL AND r.read_at >= $2 AND r.read_at < $3))
+              -- its read date falls in, not by every run its file feeds; dated in no run's window,
+              -- by each run the file feeds, so it is never missed.
+              OR (m.id IS NULL AND ((r.read_at >= $2 AND r.read_at < $3)
+                  OR NOT EXISTS (SELECT 1 FROM bill_cycle_run w
+                                 WHERE r.read_at >= w.read_window_from AND r.read_at < w.read_window_to))))
      )
      SELECT r.id, r.meter_id, r.account_id, r.read_at, r.value, r.raw_value, r.unit, r.flags, r.source_line
      FROM meter_read r
@@ -206,8 +209,18 @@ export async function validateCycle(
   // A read that names no account (the JSON API, a handheld) is the meter's account's read; a
   // read that names another account is still a mismatch.
   const accountOf = new Map(meters.map((m) => [m.meterId, m.accountId]));
+  // Each read's line, unique for its meter: a second read of a meter with the same number (two
+  // JSON batches both count from 1) goes by its stored id instead.
+  const lineOf = new Map<StoredRead, number>();
+  const taken = new Set<string>();
+  for (const r of rows) {
+    let line = r.sourceLine ?? Number(r.id);
+    if (taken.has(lineKey(r.meterId, line))) line = Number(r.id);
+    taken.add(lineKey(r.meterId, line));
+    lineOf.set(r, line);
+  }
   const reads: IncomingRead[] = rows.map((r) => ({
-    line: r.sourceLine ?? Number(r.id),
+    line: lineOf.get(r)!,
     accountId: r.accountId ?? accountOf.get(r.meterId) ?? '',
     meterId: r.meterId,
     readUnit: r.unit,
@@ -230,7 +243,7 @@ export async function validateCycle(
     previousReads,
     classAverages: classAverages(masters, rows, previousReads),
   });
-  const byLine: ReadsByLine = new Map(rows.map((r) => [lineKey(r.meterId, r.sourceLine ?? Number(r.id)), r]));
+  const byLine: ReadsByLine = new Map(rows.map((r) => [lineKey(r.meterId, lineOf.get(r)!), r]));
   const results: MeterResult[] = [];
   await inTransaction(db, async (c) => {
     await c.query(

@@ -37,4 +37,10 @@ test('a cycle bill after a move-in is a partial period; a regular one is not, wh
   expect(firstPeriodDays(2, '2020-01-01', '2026-11-04', '2026-12-02')).toBeUndefined();
   expect(firstPeriodDays(2, '2026-11-02', '2026-11-02', '2026-12-02')).toBeUndefined();
   expect(firstPeriodDays(2, '2020-01-01', '2026-10-30', '2026-12-02')).toBeUndefined();
+  // The first period read two days late, or early: still partial.
+  expect(firstPeriodDays(2, '2026-11-17', '2026-11-17', '2026-12-04')).toBe(30);
+  expect(firstPeriodDays(2, '2026-11-17', '2026-11-17', '2026-11-30')).toBe(30);
+  // The second period after a move-in, its first read taken a day early: a full period.
+  expect(firstPeriodDays(15, '2026-08-20', '2026-09-14', '2026-10-13')).toBeUndefined();
+  expect(firstPeriodDays(15, '2026-08-20', '2026-09-14', '2026-10-18')).toBeUndefined();
 });

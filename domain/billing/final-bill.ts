@@ -7,7 +7,8 @@
 // billing period the service falls in: from the cycle's scheduled read day on or before the start
 // of service to the next scheduled read day (2026-11-02 → 2026-12-02 for a cycle read on the 2nd:
 // 30 days). rateService takes those days as `billingPeriodDays`.
-import { addMonths, daysBetween, isIsoDate } from '../ledger/dates';
+import { addDays, addMonths, daysBetween, isIsoDate } from '../ledger/dates';
+import { READ_WINDOW_DAYS_AFTER } from './cycle-calendar';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -35,9 +36,11 @@ export function partialPeriodDays(readDay: number | null, from: string, to: stri
 
 /**
  * Days in the billing period of a cycle bill for service `from` → `to` under an account whose
- * service began on `serviceStart` (YYYY-MM-DD): when it began within the regular period around
- * `from` (a move-in after the cycle's read day), the period is partial and this is its length, as
- * for a final bill; otherwise undefined (a regular period, whatever its exact days).
+ * service began on `serviceStart` (YYYY-MM-DD): when it began within the regular period this bill
+ * closes (a move-in after the cycle's read day), the period is partial and this is its length, as
+ * for a final bill; otherwise undefined (a regular period, whatever its exact days). The period a
+ * bill closes is the one around its read date less the read window's days after the read day, so a
+ * read taken a few days early or late closes the same period.
  */
 export function firstPeriodDays(
   readDay: number,
@@ -45,9 +48,8 @@ export function firstPeriodDays(
   from: string,
   to: string,
 ): number | undefined {
-  return serviceStart > regularPeriodAround(readDay, from).from
-    ? partialPeriodDays(readDay, from, to)
-    : undefined;
+  const closes = regularPeriodAround(readDay, addDays(to, -(READ_WINDOW_DAYS_AFTER + 1)));
+  return serviceStart > closes.from ? partialPeriodDays(readDay, from, to) : undefined;
 }
 
 /** How far a register advanced from `start` to `end`, allowing one rollover at 10^dials. */
