@@ -150,7 +150,7 @@ const RESULT_COLUMNS = [
 ];
 
 function resultRow(runId: string, r: MeterResult, byLine: ReadsByLine): CopyValue[] {
-  const stored = r.read ? byLine.get(lineKey(r.meterId, r.read.line)) : undefined;
+  const stored = r.read ? byLine.get(r.meterId)?.get(r.read.line) : undefined;
   const readAt = stored?.readAt ?? (r.read ? new Date(`${r.read.readTime}Z`) : null);
   return [
     runId,
@@ -211,16 +211,17 @@ export async function validateCycle(
   const accountOf = new Map(meters.map((m) => [m.meterId, m.accountId]));
   // Each read's line, unique for its meter: a second read of a meter with the same number (two
   // JSON batches both count from 1) goes by its stored id instead.
-  const lineOf = new Map<StoredRead, number>();
-  const taken = new Set<string>();
-  for (const r of rows) {
+  const byLine: ReadsByLine = new Map();
+  const lines = rows.map((r) => {
+    let mine = byLine.get(r.meterId);
+    if (!mine) byLine.set(r.meterId, (mine = new Map()));
     let line = r.sourceLine ?? Number(r.id);
-    if (taken.has(lineKey(r.meterId, line))) line = Number(r.id);
-    taken.add(lineKey(r.meterId, line));
-    lineOf.set(r, line);
-  }
-  const reads: IncomingRead[] = rows.map((r) => ({
-    line: lineOf.get(r)!,
+    if (mine.has(line)) line = Number(r.id);
+    mine.set(line, r);
+    return line;
+  });
+  const reads: IncomingRead[] = rows.map((r, i) => ({
+    line: lines[i]!,
     accountId: r.accountId ?? accountOf.get(r.meterId) ?? '',
     meterId: r.meterId,
     readUnit: r.unit,
@@ -243,7 +244,6 @@ export async function validateCycle(
     previousReads,
     classAverages: classAverages(masters, rows, previousReads),
   });
-  const byLine: ReadsByLine = new Map(rows.map((r) => [lineKey(r.meterId, lineOf.get(r)!), r]));
   const results: MeterResult[] = [];
   await inTransaction(db, async (c) => {
     await c.query(
@@ -277,17 +277,16 @@ export async function validateCycle(
 }
 
 /**
- * The stored reads of a run by meter and the line validation names them by. A line alone is not
- * unique: two files, or a file and a batch through the JSON API (numbered from 1), share numbers.
+ * The stored reads of a run by meter, then by the line validation names them by. A line alone is
+ * not unique: two files, or a file and a batch through the JSON API (numbered from 1), share
+ * numbers.
  */
-type ReadsByLine = Map<string, StoredRead>;
-const lineKey = (meterId: string, line: number) => `${meterId}\u0000${line}`;
+type ReadsByLine = Map<string, Map<number, StoredRead>>;
 
 function readIdOf(meterId: string, line: number | undefined, byLine: ReadsByLine) {
-  return line === undefined ? null : (byLine.get(lineKey(meterId, line))?.id ?? null);
+  return line === undefined ? null : (byLine.get(meterId)?.get(line)?.id ?? null);
 }
 
-/** The queue rows for the results' exceptions. */
 function exceptionRows(runId: string, results: readonly MeterResult[], byLine: ReadsByLine) {
   return results.flatMap((r) =>
     r.reasons
