@@ -1,10 +1,11 @@
 // The collections case's next move, decided from the evaluator's own answer. The case does not
 // keep a second copy of the rules: it asks whether a disconnection would be lawful now and reads
 // what blocks it. A missing or stale written notice → send the notice; a missing short-notice
-// contact → attempt contact; a missing posted notice → post one; anything else (days, hours,
+// contact → attempt contact; a missing posted notice → post one (a critical-care household's
+// contacts and visit are the same two steps); anything else (days, hours,
 // weather, protections, lead times) → wait until the earliest lawful moment, or until the facts
 // change when no moment can be named.
-import { evaluate, nextLawfulMoment } from './evaluate';
+import { evaluate, isCustomerContact, nextLawfulMoment } from './evaluate';
 import { localDate, startOfDay } from './calendar';
 import type { AccountSnapshot, Decision, PolicyProfile, Step } from './types';
 
@@ -33,26 +34,30 @@ export function planCase(profile: PolicyProfile, snapshot: AccountSnapshot, at: 
   const n = profile.notice.code;
   const sc = profile.shortNotice;
   let action: Step | 'WINTER_NOTICE' = 'DISCONNECT';
+  let repeatCall = false;
   if (blocking.has(`${n}_MISSING`) || blocking.has(`${n}_STALE`)) action = 'DISCONNECT_NOTICE';
   else if (profile.winterNotice && blocking.has(`${profile.winterNotice.code}_MISSING`))
     action = 'WINTER_NOTICE';
   else if (sc && blocking.has(`${sc.code}_MISSING`)) {
     // Where a posted notice may stand in for contact (CA energy: 48 hours), one unanswered
     // attempt is enough: post rather than keep calling.
-    const unanswered = snapshot.notices.some(
-      (r) => r.step === 'SHORT_NOTICE_CONTACT' && r.outcome !== 'REACHED',
-    );
+    const unanswered = snapshot.notices.some((r) => isCustomerContact(r) && r.outcome !== 'REACHED');
     action = sc.postedFallbackHours !== null && unanswered ? 'POSTED_NOTICE' : 'SHORT_NOTICE_CONTACT';
+    repeatCall = action === 'SHORT_NOTICE_CONTACT';
   } else if (profile.postedNotice && blocking.has(`${profile.postedNotice.code}_MISSING`))
+    action = 'POSTED_NOTICE';
+  else if (profile.criticalCare && blocking.has(`${profile.criticalCare.code}_CONTACT_MISSING`))
+    action = 'SHORT_NOTICE_CONTACT';
+  else if (profile.criticalCare && blocking.has(`${profile.criticalCare.code}_VISIT_MISSING`))
     action = 'POSTED_NOTICE';
 
   let from = at;
-  if (action === 'SHORT_NOTICE_CONTACT') {
+  if (repeatCall) {
     // Attempts by phone count on separate days: after today's attempt, the next one is tomorrow.
     const tz = profile.timeZone;
     const today = localDate(Date.parse(at), tz);
     const triedToday = snapshot.notices.some(
-      (r) => r.step === 'SHORT_NOTICE_CONTACT' && localDate(Date.parse(r.sentAt), tz) === today,
+      (r) => isCustomerContact(r) && localDate(Date.parse(r.sentAt), tz) === today,
     );
     if (triedToday) from = new Date(startOfDay(localDate(Date.parse(at) + DAY_MS, tz), tz)).toISOString();
   }

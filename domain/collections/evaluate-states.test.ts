@@ -1,5 +1,6 @@
 // New York, California (energy and water), Texas, Illinois, Ohio and the Millbrook municipal
 // profile: each preset's own timing, windows, weather and protections, with exact instants.
+import { planCase } from './case-plan';
 import { composeProfile, evaluate, getProfile, VA_WEATHER_ELECTRIC } from './index';
 import { account, codes, contact, notice, posted, winterNotice } from './test-support';
 import type { AccountSnapshot, WeatherDay } from './types';
@@ -345,6 +346,129 @@ describe('TX electric: extreme weather (16 TAC §25.483(j))', () => {
       const d = evaluate(TX, winter({ forecastHighF: 30 }, { forecastHighF: 30 }), 'DISCONNECT', at);
       expect(d.blocking[0]!.text).toContain('observed high for 2027-01-11');
     });
+  });
+});
+
+describe('TX electric: critical-care households (16 TAC §25.483(g)(2)(B))', () => {
+  const TX = getProfile('TX_ELECTRIC', '2026-07-01');
+  const at = '2026-07-13T15:00:00Z'; // Monday 10:00 CDT, 12 days after the notice
+  const weather: WeatherDay[] = ['2026-07-10', '2026-07-11', '2026-07-12', '2026-07-13'].map((date) => ({
+    date,
+    forecastHighF: 90,
+    observedHighF: 90,
+    heatAdvisory: false,
+  }));
+  const designated = { from: '2025-03-01', until: '2027-02-28', emergencyContact: true };
+  const emergency = (sentAt: string, outcome: 'REACHED' | 'NOT_REACHED') => ({
+    ...contact(sentAt, 'PHONE', outcome),
+    recipient: 'EMERGENCY_CONTACT' as const,
+  });
+  const s = (over: Partial<AccountSnapshot> = {}) =>
+    account({
+      oldestUnpaidDueDate: '2026-06-20',
+      notices: [notice('2026-07-01T15:00:00Z')],
+      weather,
+      criticalCare: designated,
+      ...over,
+    });
+  const withNotices = (...more: AccountSnapshot['notices']) =>
+    s({ notices: [notice('2026-07-01T15:00:00Z'), ...more] });
+
+  it('without the designation the notice alone is enough', () => {
+    expect(evaluate(TX, s({ criticalCare: null }), 'DISCONNECT', at).allowed).toBe(true);
+  });
+
+  it('designated: the customer and the emergency contact are contacted first; the case calls', () => {
+    const d = evaluate(TX, s(), 'DISCONNECT', at);
+    expect(d.blocking).toEqual([
+      {
+        code: 'TX_CRITICAL_CARE_CONTACT_MISSING',
+        cite: '16 TAC §25.483(g)(2)(B); §25.497',
+        text: 'critical-care household (designated until 2027-02-28): contact the customer and the emergency contact before disconnection',
+      },
+    ]);
+    expect(planCase(TX, s(), at)).toMatchObject({ action: 'SHORT_NOTICE_CONTACT', now: true });
+  });
+
+  it('a call to the customer alone does not do: the emergency contact is called too', () => {
+    const d = evaluate(
+      TX,
+      withNotices(contact('2026-07-10T15:00:00Z', 'PHONE', 'REACHED')),
+      'DISCONNECT',
+      at,
+    );
+    expect(codes(d.blocking)).toEqual(['TX_CRITICAL_CARE_CONTACT_MISSING']);
+  });
+
+  it('both reached by phone: lawful', () => {
+    const d = evaluate(
+      TX,
+      withNotices(
+        contact('2026-07-10T15:00:00Z', 'PHONE', 'REACHED'),
+        emergency('2026-07-10T15:05:00Z', 'REACHED'),
+      ),
+      'DISCONNECT',
+      at,
+    );
+    expect(d.allowed).toBe(true);
+    expect(d.reasons.find((r) => r.code === 'TX_CRITICAL_CARE')!.text).toBe(
+      'critical-care household (designated until 2027-02-28): the customer and the emergency contact reached since the notice of 2026-07-01',
+    );
+  });
+
+  it('calls that reach nobody: a visit, and a door hanger when nobody answers', () => {
+    const calls = [
+      contact('2026-07-10T15:00:00Z', 'PHONE', 'NOT_REACHED'),
+      emergency('2026-07-10T15:05:00Z', 'NOT_REACHED'),
+    ];
+    const d = evaluate(TX, withNotices(...calls), 'DISCONNECT', at);
+    expect(codes(d.blocking)).toEqual(['TX_CRITICAL_CARE_VISIT_MISSING']);
+    expect(planCase(TX, withNotices(...calls), at)).toMatchObject({ action: 'POSTED_NOTICE', now: true });
+    expect(
+      evaluate(TX, withNotices(...calls, posted('2026-07-11T15:00:00Z')), 'DISCONNECT', at).allowed,
+    ).toBe(true);
+    // Someone answered the door: no hanger needed.
+    const visit = contact('2026-07-11T15:00:00Z', 'IN_PERSON', 'REACHED');
+    expect(evaluate(TX, withNotices(...calls, visit), 'DISCONNECT', at).allowed).toBe(true);
+  });
+
+  it('contacts before the written notice do not count; an emergency contact call is not the customer contact', () => {
+    const early = s({
+      notices: [
+        contact('2026-06-30T15:00:00Z', 'PHONE', 'REACHED'),
+        emergency('2026-06-30T15:05:00Z', 'REACHED'),
+        notice('2026-07-01T15:00:00Z'),
+      ],
+    });
+    expect(codes(evaluate(TX, early, 'DISCONNECT', at).blocking)).toEqual([
+      'TX_CRITICAL_CARE_CONTACT_MISSING',
+    ]);
+    const onlyEmergency = withNotices(emergency('2026-07-10T15:05:00Z', 'REACHED'));
+    expect(codes(evaluate(TX, onlyEmergency, 'DISCONNECT', at).blocking)).toEqual([
+      'TX_CRITICAL_CARE_CONTACT_MISSING',
+    ]);
+  });
+
+  it('no emergency contact on the application: the customer alone', () => {
+    const d = evaluate(
+      TX,
+      s({
+        criticalCare: { ...designated, emergencyContact: false },
+        notices: [notice('2026-07-01T15:00:00Z'), contact('2026-07-10T15:00:00Z', 'PHONE', 'REACHED')],
+      }),
+      'DISCONNECT',
+      at,
+    );
+    expect(d.allowed).toBe(true);
+  });
+
+  it('an expired designation no longer applies; profiles without the rule ignore it', () => {
+    const lapsed = s({ criticalCare: { ...designated, until: '2026-07-12' } });
+    expect(evaluate(TX, lapsed, 'DISCONNECT', at).allowed).toBe(true);
+    const PA = getProfile('PA', '2026-07-01');
+    expect(codes(evaluate(PA, s(), 'DISCONNECT', at).blocking)).not.toContain(
+      'TX_CRITICAL_CARE_CONTACT_MISSING',
+    );
   });
 });
 

@@ -39,6 +39,7 @@ import { DEFAULT_CONTACT_HOURS, ENGINE_DEFAULT } from './profiles/defaults';
 import type {
   AccountSnapshot,
   Citation,
+  CriticalCareRule,
   Decision,
   NoticeRecord,
   PolicyProfile,
@@ -110,6 +111,10 @@ const stamp = (ctx: Ctx, ms: number) => localStamp(ms, ctx.p.timeZone);
 const maxDate = (a: string, b: string) => (a > b ? a : b);
 const minDate = (a: string, b: string) => (a < b ? a : b);
 const minRetry = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+
+/** A contact attempt for the customer (not a critical-care household's emergency contact). */
+export const isCustomerContact = (r: NoticeRecord) =>
+  r.step === 'SHORT_NOTICE_CONTACT' && r.recipient !== 'EMERGENCY_CONTACT';
 
 /** The first instant after `t` at which one of the records happened (a later fact may clear a block). */
 function nextRecordAfter(ctx: Ctx, records: readonly NoticeRecord[]): number | null {
@@ -667,7 +672,7 @@ function checkShortNotice(ctx: Ctx, notice: CountedNotice | null): void {
   if (!notice) return;
   const tz = ctx.p.timeZone;
   const contacts = ctx.s.notices
-    .filter((r) => r.step === 'SHORT_NOTICE_CONTACT' && sc.channels.includes(r.channel))
+    .filter((r) => isCustomerContact(r) && sc.channels.includes(r.channel))
     .map((r) => ({ r, ms: instant(ctx, r.sentAt) }))
     .filter((x) => x.ms >= notice.sentMs && x.ms <= ctx.t)
     .sort((a, b) => a.ms - b.ms);
@@ -707,8 +712,7 @@ function checkShortNotice(ctx: Ctx, notice: CountedNotice | null): void {
   }
   const leadText = sc.lead.unit === 'HOURS' ? `${sc.lead.amount} hours` : `${sc.lead.amount} days`;
   const relevant = ctx.s.notices.filter(
-    (r) =>
-      (r.step === 'SHORT_NOTICE_CONTACT' && sc.channels.includes(r.channel)) || r.step === 'POSTED_NOTICE',
+    (r) => (isCustomerContact(r) && sc.channels.includes(r.channel)) || r.step === 'POSTED_NOTICE',
   );
   const next = nextRecordAfter(ctx, relevant);
   if (completeAt !== null) {
@@ -774,8 +778,7 @@ function checkPostedNotice(ctx: Ctx, notice: CountedNotice | null): void {
   };
   if (pn.unlessInPersonContact) {
     const visit = ctx.s.notices.find(
-      (r) =>
-        r.step === 'SHORT_NOTICE_CONTACT' && r.channel === 'IN_PERSON' && r.outcome === 'REACHED' && since(r),
+      (r) => isCustomerContact(r) && r.channel === 'IN_PERSON' && r.outcome === 'REACHED' && since(r),
     );
     if (visit) {
       ok(
@@ -789,7 +792,7 @@ function checkPostedNotice(ctx: Ctx, notice: CountedNotice | null): void {
   const relevant = ctx.s.notices.filter(
     (r) =>
       r.step === 'POSTED_NOTICE' ||
-      (pn.unlessInPersonContact && r.step === 'SHORT_NOTICE_CONTACT' && r.channel === 'IN_PERSON'),
+      (pn.unlessInPersonContact && isCustomerContact(r) && r.channel === 'IN_PERSON'),
   );
   const next = nextRecordAfter(ctx, relevant);
   const posted = ctx.s.notices
@@ -820,6 +823,75 @@ function checkPostedNotice(ctx: Ctx, notice: CountedNotice | null): void {
       `notice posted ${stamp(ctx, posted[0]!)}: termination ${pn.leadHours} hours later, from ${stamp(ctx, metAt)}`,
       minRetry(metAt, next),
     );
+}
+
+/** The critical-care rule when it governs this account today, else null. */
+function criticalCareInForce(ctx: Ctx): CriticalCareRule | null {
+  const cc = ctx.p.criticalCare;
+  const d = ctx.s.criticalCare;
+  return cc && d && d.from <= ctx.today && ctx.today <= d.until ? cc : null;
+}
+
+/**
+ * TX: the customer and the emergency contact are contacted before a critical-care household is
+ * disconnected. Calls that reach both are enough; otherwise someone visits the premises, and a door
+ * hanger left when nobody answers completes it. Only contacts after the written notice count.
+ */
+function checkCriticalCare(ctx: Ctx, notice: CountedNotice | null): void {
+  const cc = criticalCareInForce(ctx);
+  if (!cc || !notice) return;
+  const designation = ctx.s.criticalCare!;
+  const since = ctx.s.notices.filter((r) => {
+    const ms = instant(ctx, r.sentAt);
+    return ms >= notice.sentMs && ms <= ctx.t;
+  });
+  const customer = since.filter(isCustomerContact);
+  const emergency = since.filter(
+    (r) => r.step === 'SHORT_NOTICE_CONTACT' && r.recipient === 'EMERGENCY_CONTACT',
+  );
+  const reached = (rs: NoticeRecord[]) => rs.some((r) => r.outcome === 'REACHED');
+  const who = designation.emergencyContact ? 'the customer and the emergency contact' : 'the customer';
+  const next = nextRecordAfter(
+    ctx,
+    ctx.s.notices.filter((r) => r.step === 'SHORT_NOTICE_CONTACT' || r.step === 'POSTED_NOTICE'),
+  );
+  const until = `critical-care household (designated until ${designation.until})`;
+  if (reached(customer) && (!designation.emergencyContact || reached(emergency))) {
+    ok(ctx, cc, `${until}: ${who} reached since the notice of ${notice.sentDate}`);
+    return;
+  }
+  const visit = customer.find((r) => r.channel === 'IN_PERSON' && r.outcome === 'REACHED');
+  if (visit) {
+    ok(
+      ctx,
+      cc,
+      `${until}: someone at the premises was reached in person ${stamp(ctx, instant(ctx, visit.sentAt))}`,
+    );
+    return;
+  }
+  const attempted = customer.length > 0 && (!designation.emergencyContact || emergency.length > 0);
+  if (!attempted) {
+    block(ctx, cc, `${until}: contact ${who} before disconnection`, next, {
+      code: `${cc.code}_CONTACT_MISSING`,
+    });
+    return;
+  }
+  const hanger = since.find((r) => r.step === 'POSTED_NOTICE');
+  if (hanger) {
+    ok(
+      ctx,
+      cc,
+      `${until}: ${who} not reached by phone; premises visited and a door hanger left ${stamp(ctx, instant(ctx, hanger.sentAt))}`,
+    );
+    return;
+  }
+  block(
+    ctx,
+    cc,
+    `${until}: ${who} not reached by phone: visit the premises and, if nobody answers, leave a door hanger with the pending disconnection and how to reach the utility`,
+    next,
+    { code: `${cc.code}_VISIT_MISSING` },
+  );
 }
 
 // ---- weather ----------------------------------------------------------------------------------
@@ -1111,6 +1183,15 @@ function checkStepRequired(ctx: Ctx): void {
         `short-notice contact: at least ${sc.lead.amount} ${sc.lead.unit.toLowerCase()} before termination`,
       );
   }
+  const cc = step === 'DISCONNECT' || step === 'DISCONNECT_NOTICE' ? null : criticalCareInForce(ctx);
+  if (cc)
+    ok(
+      ctx,
+      cc,
+      step === 'SHORT_NOTICE_CONTACT'
+        ? 'critical-care household: the customer and the emergency contact are contacted before disconnection'
+        : 'critical-care household: when calls reach nobody, the premises is visited and a door hanger left',
+    );
   if (step === 'POSTED_NOTICE') {
     const pn = p.postedNotice;
     const fallback = p.shortNotice?.postedFallbackHours ?? null;
@@ -1155,6 +1236,7 @@ function check(p: PolicyProfile, s: AccountSnapshot, step: Step, t: number): Ctx
     checkWinterNotice(ctx, notice);
     checkShortNotice(ctx, notice);
     checkPostedNotice(ctx, notice);
+    checkCriticalCare(ctx, notice);
     checkWeather(ctx);
     checkDisconnectWindow(ctx);
     collectConditions(ctx);

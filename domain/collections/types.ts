@@ -62,6 +62,12 @@ export interface NoticeRecord {
    * the utility even where the rules would allow an earlier day (an emailed copy, say).
    */
   onOrAfter?: string | null;
+  /**
+   * Whom a contact attempt was for: the customer (absent) or, for a critical-care household, the
+   * emergency contact named on its application. Only the customer's contacts count as the
+   * short-notice contact.
+   */
+  recipient?: 'CUSTOMER' | 'EMERGENCY_CONTACT';
 }
 
 export interface MedicalCertificate {
@@ -137,6 +143,19 @@ export interface AccountSnapshot {
   arrangementDefaults: string[];
   weather: WeatherDay[];
   disconnectedAt: string | null;
+  /**
+   * A critical-care designation (someone in the home depends on electric-powered life-sustaining
+   * equipment): the days it is in force and whether the application names an emergency contact.
+   */
+  criticalCare?: CriticalCareDesignation | null;
+}
+
+export interface CriticalCareDesignation {
+  /** YYYY-MM-DD, inclusive. */
+  from: string;
+  /** YYYY-MM-DD, inclusive. */
+  until: string;
+  emergencyContact: boolean;
 }
 
 // ---- policy parameters -----------------------------------------------------------------------
@@ -209,6 +228,16 @@ export interface PostedNoticeRule extends Rule {
   leadHours: number;
   /** No posting needed when someone was reached in person at the residence. */
   unlessInPersonContact: boolean;
+}
+
+/**
+ * TX: before a critical-care household is disconnected, the customer and the emergency contact are
+ * contacted; when the calls reach neither, the premises is visited and, with no answer, a door
+ * hanger is left.
+ */
+export interface CriticalCareRule extends Rule {
+  /** How long a designation lasts when the application gives no end (TX: two years). */
+  designationMonths: number;
 }
 
 export interface ActCondition extends Rule {
@@ -368,6 +397,8 @@ export interface PolicyParameters {
   shortNotice: ShortNoticeRule | null;
   postedNotice: PostedNoticeRule | null;
   actConditions: ActCondition[];
+  /** Extra contact before a critical-care household is disconnected; null = none beyond the rest. */
+  criticalCare: CriticalCareRule | null;
   disconnectWindow: DisconnectWindowRule;
   /** Window for contact attempts and postings; null = default 08:00–20:00. */
   contactHours: ClockWindow | null;

@@ -62,6 +62,7 @@ export const CA_ENERGY_V1: PolicyProfile = {
   },
   postedNotice: null,
   actConditions: [],
+  criticalCare: null,
   disconnectWindow: {
     code: 'CA_TERMINATION_DAYS',
     cite: ENGINE_DEFAULT,

@@ -40,6 +40,7 @@ export const CA_WATER_V1: PolicyProfile = {
   shortNotice: null,
   postedNotice: null,
   actConditions: [],
+  criticalCare: null,
   disconnectWindow: {
     code: 'CA_WATER_TERMINATION_DAYS',
     cite: ENGINE_DEFAULT,

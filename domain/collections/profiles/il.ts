@@ -50,6 +50,7 @@ export const IL_V1: PolicyProfile = {
   shortNotice: null,
   postedNotice: null,
   actConditions: [],
+  criticalCare: null,
   disconnectWindow: {
     code: 'IL_TERMINATION_DAYS',
     cite: ENGINE_DEFAULT,

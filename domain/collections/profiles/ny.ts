@@ -69,6 +69,7 @@ export const NY_V1: PolicyProfile = {
       season: COLD_PERIOD,
     },
   ],
+  criticalCare: null,
   disconnectWindow: {
     code: 'NY_TERMINATION_TIME',
     cite: 'N.Y. Pub. Serv. Law §32',

@@ -45,6 +45,7 @@ export const OH_V1: PolicyProfile = {
       season: null,
     },
   ],
+  criticalCare: null,
   disconnectWindow: {
     code: 'OH_TERMINATION_TIME',
     cite: NOTICE,

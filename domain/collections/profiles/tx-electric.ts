@@ -18,7 +18,7 @@ export const TX_ELECTRIC_V1: PolicyProfile = {
   name: 'Texas electric — 16 TAC §25.483',
   effectiveFrom: '2020-01-01',
   basedOn: null,
-  citations: [RULE, '16 TAC §25.483(j)'],
+  citations: [RULE, '16 TAC §25.483(g)', '16 TAC §25.483(j)', '16 TAC §25.497'],
   timeZone: 'America/Chicago',
   holidayRegion: { country: 'US', state: 'TX' },
   extraHolidays: [],
@@ -38,6 +38,15 @@ export const TX_ELECTRIC_V1: PolicyProfile = {
   shortNotice: null,
   postedNotice: null,
   actConditions: [],
+  // A critical-care household (a resident depends on an electric-powered medical device to sustain
+  // life): the customer and the emergency contact on the application are called first; when the
+  // calls reach neither, the premises is visited and, with no answer, a door hanger is left. A
+  // designation lasts two years (§25.497(a)(4)).
+  criticalCare: {
+    code: 'TX_CRITICAL_CARE',
+    cite: '16 TAC §25.483(g)(2)(B); §25.497',
+    designationMonths: 24,
+  },
   disconnectWindow: {
     code: 'TX_TERMINATION_DAYS',
     cite: ENGINE_DEFAULT,
