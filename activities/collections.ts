@@ -13,6 +13,7 @@ import { once, onceOn } from '../lib/idempotency';
 import type { Mailer } from '../lib/mailer';
 import { formatCents } from '../domain/ledger/money';
 import {
+  evaluate,
   evaluateArrangementRequest,
   reconnectionDeadline,
   reconnectionFee,
@@ -503,7 +504,8 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
      * The short-notice contact attempt the profile requires: an automated call to the phone on
      * file (the dialer is an external system; its outcome is recorded as not reached unless a
      * representative records a contact through the API). No phone on file → the attempt is
-     * recorded as impossible, and the posted notice carries the contact.
+     * recorded as impossible, and the posted notice carries the contact. A critical-care
+     * household's emergency contact is called in the same step (16 TAC §25.483(g)(2)(B)).
      */
     async attemptContact(i: { accountId: string; episode: number; seq: number; at: string }) {
       const at = new Date(i.at);
@@ -512,18 +514,46 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
         where: { id: i.accountId },
         select: { customer: { select: { phone: true } } },
       });
-      const key = collectionsKey(i.accountId, i.episode, `contact:${i.seq}`);
-      await inTx(async (tx) => {
-        const fresh = await recordAction(tx, ctx, {
-          key,
-          accountId: i.accountId,
-          episode: i.episode,
-          kind: 'CONTACT_ATTEMPT',
-          at,
-          method: 'PHONE',
-          data: { outcome: 'NOT_REACHED', phoneOnFile: Boolean(phone.customer.phone), automated: true },
+      const today = isoDateIn(at, ctx.profile.timeZone);
+      const care = ctx.snapshot.criticalCare;
+      const calls: { key: string; to: 'CUSTOMER' | 'EMERGENCY_CONTACT'; phone: string | null }[] = [
+        {
+          key: collectionsKey(i.accountId, i.episode, `contact:${i.seq}`),
+          to: 'CUSTOMER',
+          phone: phone.customer.phone,
+        },
+      ];
+      if (
+        ctx.profile.criticalCare &&
+        care &&
+        care.from <= today &&
+        today <= care.until &&
+        ctx.emergencyContact
+      )
+        calls.push({
+          key: collectionsKey(i.accountId, i.episode, `contact:${i.seq}:emergency`),
+          to: 'EMERGENCY_CONTACT',
+          phone: ctx.emergencyContact.phone,
         });
-        if (fresh)
+      await inTx(async (tx) => {
+        for (const call of calls) {
+          const fresh = await recordAction(tx, ctx, {
+            key: call.key,
+            accountId: i.accountId,
+            episode: i.episode,
+            kind: 'CONTACT_ATTEMPT',
+            at,
+            method: 'PHONE',
+            data: {
+              outcome: 'NOT_REACHED',
+              phoneOnFile: Boolean(call.phone),
+              automated: true,
+              ...(call.to === 'EMERGENCY_CONTACT' ? { recipientRole: call.to } : {}),
+            },
+          });
+          if (!fresh) continue;
+          const whom =
+            call.to === 'EMERGENCY_CONTACT' ? `the emergency contact (${ctx.emergencyContact!.name})` : '';
           await recordChange(
             tx,
             SYSTEM_ACTOR,
@@ -532,16 +562,17 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
               entityType: 'collections_episode',
               entityId: `${i.accountId}:${i.episode}`,
               accountId: i.accountId,
-              after: { method: 'PHONE', outcome: 'NOT_REACHED' },
+              after: { method: 'PHONE', outcome: 'NOT_REACHED', recipient: call.to },
             },
             {
               kind: 'collections.contact',
-              summary: phone.customer.phone
-                ? 'Automated call before disconnection: not reached'
-                : 'No phone on file for the contact before disconnection',
-              data: { seq: i.seq },
+              summary: call.phone
+                ? `Automated call${whom ? ` to ${whom}` : ''} before disconnection: not reached`
+                : `No phone on file for ${whom || 'the customer'}: the contact before disconnection was not made`,
+              data: { seq: i.seq, recipient: call.to },
             },
           );
+        }
       });
     },
 
@@ -560,6 +591,15 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       const key = collectionsKey(i.accountId, i.episode, `order:${i.type}:${i.seq}`);
       let dueBy: string | null = null;
       let reasons: string[] = [];
+      let reason = i.reason;
+      if (i.type === 'DOOR_HANGER') {
+        // A critical-care household's visit is more than a posting: the crew knocks first.
+        const ctx = await loadCaseContext(db, i.accountId, i.episode, new Date(i.at));
+        const cc = ctx.profile.criticalCare;
+        const why = cc ? evaluate(ctx.profile, ctx.snapshot, 'DISCONNECT', i.at) : null;
+        if (cc && why?.blocking.some((b) => b.code === `${cc.code}_VISIT_MISSING`))
+          reason = `Critical-care household (life-sustaining equipment): visit the premises; if nobody answers, leave a door hanger with the pending disconnection and how to reach the utility (${cc.cite})`;
+      }
       if (i.type === 'RECONNECT') {
         const ctx = await loadCaseContext(db, i.accountId, i.episode, new Date(i.at));
         const r = reconnectionDeadline(ctx.profile, ctx.snapshot, i.cause ?? 'PAID', i.at);
@@ -574,7 +614,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
           accountId: i.accountId,
           type: i.type,
           priority: i.type === 'RECONNECT' ? 'HIGH' : 'NORMAL',
-          reason: dueBy ? `${i.reason}; due by ${dueBy}` : i.reason,
+          reason: dueBy ? `${reason}; due by ${dueBy}` : reason,
         },
         { orderId, notifyWorkflowId: i.workflowId, ...(dueBy ? { dueBy } : {}) },
       );

@@ -47,6 +47,8 @@ export interface CaseContext {
     paperless: boolean;
   };
   thirdParty: { name: string; email: string | null; address: string | null } | null;
+  /** The emergency contact a critical-care designation names. */
+  emergencyContact: { name: string; phone: string | null } | null;
   /** Open past-due charges, oldest first (for the itemized notice). */
   pastDueItems: { label: string; dueDate: string; amountCents: bigint }[];
   balanceCents: bigint;
@@ -79,6 +81,8 @@ const CASE_CONTEXT_SQL = `
 SELECT a.id, a.class, a.status, a.income_pct_fpl::text AS income_pct_fpl,
   a.income_verified_on::text AS income_verified_on,
   a.third_party_name, a.third_party_email, a.third_party_address,
+  a.critical_care_from::text AS critical_care_from, a.critical_care_until::text AS critical_care_until,
+  a.emergency_contact_name, a.emergency_contact_phone,
   c.name, c.email, c.mailing_address, c.language, c.paperless, c.age65_or_dependent,
   p.id AS premise_id, p.zip, p.service_area, p.service_address, p.jurisdiction_profile,
   p.heating::text AS heating, p.tenant_occupied,
@@ -133,6 +137,10 @@ interface CaseContextRow {
   third_party_name: string | null;
   third_party_email: string | null;
   third_party_address: string | null;
+  critical_care_from: string | null;
+  critical_care_until: string | null;
+  emergency_contact_name: string | null;
+  emergency_contact_phone: string | null;
   name: string;
   email: string | null;
   mailing_address: string;
@@ -253,7 +261,9 @@ export async function loadCaseContext(
       recipientRole?: string;
       noticeKind?: string;
     };
-    if (data.recipientRole && data.recipientRole !== 'CUSTOMER') continue; // copies are not the customer's notice
+    const toEmergencyContact = a.kind === 'CONTACT_ATTEMPT' && data.recipientRole === 'EMERGENCY_CONTACT';
+    // Copies are not the customer's notice; a critical-care emergency contact's call is its own.
+    if (data.recipientRole && data.recipientRole !== 'CUSTOMER' && !toEmergencyContact) continue;
     const step =
       a.kind === 'CONTACT_ATTEMPT'
         ? 'SHORT_NOTICE_CONTACT'
@@ -277,6 +287,7 @@ export async function loadCaseContext(
       expiresOn: data.expiresOn ?? null,
       ...(data.outcome ? { outcome: data.outcome } : {}),
       ...(data.disconnectOnOrAfter ? { onOrAfter: data.disconnectOnOrAfter } : {}),
+      ...(toEmergencyContact ? { recipient: 'EMERGENCY_CONTACT' as const } : {}),
     });
   }
   const current = arrangements.filter((a) => a.status !== 'COMPLETED').at(-1) ?? null;
@@ -330,6 +341,14 @@ export async function loadCaseContext(
     })),
     disconnectedAt:
       episodeRow?.disconnectedAt && !episodeRow.reconnectedAt ? episodeRow.disconnectedAt : null,
+    criticalCare:
+      row.critical_care_from && row.critical_care_until
+        ? {
+            from: row.critical_care_from,
+            until: row.critical_care_until,
+            emergencyContact: Boolean(row.emergency_contact_name),
+          }
+        : null,
   };
   return {
     snapshot,
@@ -349,6 +368,9 @@ export async function loadCaseContext(
     },
     thirdParty: row.third_party_name
       ? { name: row.third_party_name, email: row.third_party_email, address: row.third_party_address }
+      : null,
+    emergencyContact: row.emergency_contact_name
+      ? { name: row.emergency_contact_name, phone: row.emergency_contact_phone }
       : null,
     pastDueItems: overdue.map((c) => ({
       label: c.entry.row.memo,

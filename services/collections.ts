@@ -5,8 +5,9 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Db } from '../lib/db/prisma';
 import { recordChange, type Actor } from '../lib/audit';
-import { AppError, notFound } from '../lib/errors';
-import { isoDateIn } from '../domain/ledger/dates';
+import { AppError, invalid, notFound } from '../lib/errors';
+import { addDays, addMonths, isoDateIn } from '../domain/ledger/dates';
+import { profileFor } from './collections-snapshot';
 import { pastDue } from '../domain/ledger/aging';
 import { loadEntries, toDomainEntry, UTILITY_TIME_ZONE } from './ledger';
 import {
@@ -20,6 +21,8 @@ import {
 export interface CaseDeps {
   db: Db;
   temporal: Client;
+  /** The clock rules are judged by (the workflows' clock); default: the system clock. */
+  now?: () => Promise<Date>;
 }
 
 async function openEpisodes(db: Db, accountId: string) {
@@ -311,7 +314,10 @@ export async function setIncome(
   return { accountId, ...input };
 }
 
-/** A representative's own contact with the customer before a disconnection (phone or in person). */
+/**
+ * A representative's own contact before a disconnection (phone or in person): with the customer,
+ * or with the emergency contact a critical-care designation names.
+ */
 export async function recordContact(
   d: CaseDeps,
   actor: Actor,
@@ -319,11 +325,13 @@ export async function recordContact(
   input: {
     method: 'PHONE' | 'IN_PERSON';
     outcome: 'REACHED' | 'NOT_REACHED';
+    recipient?: 'CUSTOMER' | 'EMERGENCY_CONTACT';
     at?: string;
     note?: string;
     requestKey: string;
   },
 ) {
+  const recipient = input.recipient ?? 'CUSTOMER';
   const [e] = await openEpisodes(d.db, accountId);
   if (!e) throw new AppError('conflict', `Account ${accountId} has no open collections case`);
   const account = await d.db.account.findUniqueOrThrow({
@@ -332,6 +340,11 @@ export async function recordContact(
       premise: { include: { servicePoints: { where: { active: true }, select: { service: true } } } },
     },
   });
+  if (recipient === 'EMERGENCY_CONTACT' && !account.emergencyContactName)
+    throw invalid(
+      'recipient',
+      `recipient: account ${accountId} has no critical-care designation naming an emergency contact`,
+    );
   const services = account.premise.servicePoints.map((s) => s.service);
   const service = services.includes('ELECTRIC') ? 'ELECTRIC' : services.includes('GAS') ? 'GAS' : 'WATER';
   const at = input.at ? new Date(input.at) : new Date();
@@ -351,7 +364,12 @@ export async function recordContact(
           heating: account.premise.heating === service,
           zip: account.premise.zip,
           idempotencyKey: key,
-          data: { outcome: input.outcome, note: input.note ?? null, by: actor.id },
+          data: {
+            outcome: input.outcome,
+            note: input.note ?? null,
+            by: actor.id,
+            ...(recipient === 'EMERGENCY_CONTACT' ? { recipientRole: recipient } : {}),
+          },
         },
       ],
       skipDuplicates: true,
@@ -369,13 +387,13 @@ export async function recordContact(
       },
       {
         kind: 'collections.contact',
-        summary: `${input.method === 'PHONE' ? 'Phone call' : 'Visit'} before disconnection: ${input.outcome === 'REACHED' ? 'customer reached' : 'not reached'}${input.note ? ` (${input.note})` : ''}`,
-        data: { method: input.method, outcome: input.outcome },
+        summary: `${input.method === 'PHONE' ? 'Phone call' : 'Visit'} before disconnection: ${input.outcome === 'REACHED' ? `${recipient === 'EMERGENCY_CONTACT' ? 'emergency contact' : 'customer'} reached` : `${recipient === 'EMERGENCY_CONTACT' ? 'emergency contact ' : ''}not reached`}${input.note ? ` (${input.note})` : ''}`,
+        data: { method: input.method, outcome: input.outcome, recipient },
       },
     );
   });
   await wakeCases(d, accountId, 'contact', actor.id);
-  return { accountId, episode: e.episode, ...input, at: at.toISOString() };
+  return { accountId, episode: e.episode, ...input, recipient, at: at.toISOString() };
 }
 
 /** Asks the open case for a payment arrangement: accepted or refused, with the rules' reasons. */
@@ -418,4 +436,129 @@ export async function caseState(d: CaseDeps, accountId: string, episode: number)
     if (err instanceof WorkflowNotFoundError) throw notFound('Collections case', `${accountId}:${episode}`);
     throw err;
   }
+}
+
+/**
+ * Records (or renews) a critical-care designation: a resident depends on an electric-powered
+ * medical device to sustain life (16 TAC §25.497). Where the account's profile has the rule, the
+ * designation's term defaults to the rule's (TX: two years) and the case must contact the customer
+ * and the emergency contact before a disconnection; elsewhere the clerk gives the end date and the
+ * designation is shown to representatives and crews without changing the rules.
+ */
+export async function setCriticalCare(
+  d: CaseDeps,
+  actor: Actor,
+  accountId: string,
+  input: {
+    from: string;
+    until?: string;
+    emergencyContact: { name: string; phone: string } | null;
+    reason?: string;
+  },
+) {
+  const account = await d.db.account.findUnique({
+    where: { id: accountId },
+    select: { premise: { select: { jurisdictionProfile: true } } },
+  });
+  if (!account) throw notFound('Account', accountId);
+  const code = account.premise.jurisdictionProfile;
+  const today = isoDateIn(d.now ? await d.now() : new Date(), UTILITY_TIME_ZONE);
+  // A designation is recorded when the application is approved: not years back, not ahead.
+  if (input.from < addMonths(today, -24) || input.from > addDays(today, 31))
+    throw invalid('from', 'from: must be within the last two years and the next 31 days');
+  const rule = profileFor(code, input.from < today ? today : input.from).criticalCare;
+  const until = input.until ?? (rule ? addDays(addMonths(input.from, rule.designationMonths), -1) : null);
+  if (!until) throw invalid('until', `until: required, the ${code} profile sets no term for a designation`);
+  if (until < input.from || until > addMonths(input.from, 60))
+    throw invalid('until', 'until: must be on or after from, and within five years of it');
+  const after = {
+    criticalCareFrom: new Date(`${input.from}T00:00:00Z`),
+    criticalCareUntil: new Date(`${until}T00:00:00Z`),
+    emergencyContactName: input.emergencyContact?.name ?? null,
+    emergencyContactPhone: input.emergencyContact?.phone ?? null,
+  };
+  await d.db.$transaction(async (tx) => {
+    const before = await tx.account.findUniqueOrThrow({
+      where: { id: accountId },
+      select: {
+        criticalCareFrom: true,
+        criticalCareUntil: true,
+        emergencyContactName: true,
+        emergencyContactPhone: true,
+      },
+    });
+    await tx.account.update({ where: { id: accountId }, data: after });
+    await recordChange(
+      tx,
+      actor,
+      {
+        action: 'account.critical-care',
+        entityType: 'account',
+        entityId: accountId,
+        accountId,
+        before,
+        after,
+        reason: input.reason ?? null,
+      },
+      {
+        kind: 'account.critical-care',
+        summary: `Critical-care household ${input.from} to ${until}${input.emergencyContact ? `, emergency contact ${input.emergencyContact.name}` : ', no emergency contact named'}${rule ? ` (${rule.cite})` : ''}`,
+        data: { from: input.from, until, emergencyContact: input.emergencyContact?.name ?? null },
+      },
+    );
+  });
+  await wakeCases(d, accountId, 'critical-care', actor.id);
+  return {
+    accountId,
+    from: input.from,
+    until,
+    emergencyContact: input.emergencyContact,
+    rule: rule ? { code: rule.code, cite: rule.cite } : null,
+  };
+}
+
+/** Ends a designation (the resident moved, or the equipment is no longer needed). */
+export async function endCriticalCare(
+  d: CaseDeps,
+  actor: Actor,
+  accountId: string,
+  input: { reason: string },
+) {
+  await mustHaveAccount(d.db, accountId);
+  const ended = await d.db.$transaction(async (tx) => {
+    const before = await tx.account.findUniqueOrThrow({
+      where: { id: accountId },
+      select: {
+        criticalCareFrom: true,
+        criticalCareUntil: true,
+        emergencyContactName: true,
+        emergencyContactPhone: true,
+      },
+    });
+    if (!before.criticalCareFrom) return false;
+    const after = {
+      criticalCareFrom: null,
+      criticalCareUntil: null,
+      emergencyContactName: null,
+      emergencyContactPhone: null,
+    };
+    await tx.account.update({ where: { id: accountId }, data: after });
+    await recordChange(
+      tx,
+      actor,
+      {
+        action: 'account.critical-care.end',
+        entityType: 'account',
+        entityId: accountId,
+        accountId,
+        before,
+        after,
+        reason: input.reason,
+      },
+      { kind: 'account.critical-care', summary: `Critical-care designation ended: ${input.reason}` },
+    );
+    return true;
+  });
+  if (ended) await wakeCases(d, accountId, 'critical-care', actor.id);
+  return { accountId, ended };
 }

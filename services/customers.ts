@@ -207,6 +207,8 @@ export const accountView = (a: Account) => ({
   ...a,
   startDate: isoDay(a.startDate),
   endDate: isoDay(a.endDate),
+  criticalCareFrom: isoDay(a.criticalCareFrom),
+  criticalCareUntil: isoDay(a.criticalCareUntil),
 });
 
 const accountKind: RecordKind<Account> = {

@@ -197,3 +197,69 @@ test('Texas electric: no weather on record → no disconnection; held through a 
   s = await state(c.accountId);
   expect(s.stage).toBe('DISCONNECT_ORDERED');
 });
+
+test('Texas electric, critical-care household: the customer and the emergency contact are called, then a visit with a door hanger, before the disconnect order (16 TAC §25.483(g)(2)(B))', async () => {
+  const c = await presetCase(4, 'TX_ELECTRIC', 'TX', 'ELECTRIC');
+  // No designation yet: a call to an emergency contact is refused, naming the field.
+  const refused = await app.call(
+    'csr',
+    'POST',
+    `/accounts/${c.accountId}/contacts`,
+    { method: 'PHONE', outcome: 'REACHED', recipient: 'EMERGENCY_CONTACT' },
+    { 'Idempotency-Key': 'critical-care-refused' },
+  );
+  expect(refused.status).toBe(400);
+  expect(refused.body.error).toMatchObject({ code: 'validation_failed', field: 'recipient' });
+  expect(await app.t.db.collectionsAction.count({ where: { accountId: c.accountId } })).toBe(0);
+  const today = localDate(await app.env.currentTimeMs(), c.tz);
+  const designated = await app.call('csr', 'PUT', `/accounts/${c.accountId}/critical-care`, {
+    from: today,
+    emergencyContact: { name: 'Rosa Preset', phone: '+1 512 555 0142' },
+    reason: 'Application approved: home oxygen concentrator',
+  });
+  expect(designated.status).toBe(200);
+  // Two years by the rule (§25.497(a)(4)), the last day inclusive.
+  expect(designated.body.until).toBe(addDays(`${Number(today.slice(0, 4)) + 2}${today.slice(4)}`, -1));
+  const w = await app.call('supervisor', 'POST', '/weather', {
+    observations: Array.from({ length: 60 }, (_, i) => ({
+      serviceArea: c.area,
+      day: addDays(today, i - 3),
+      forecastHighF: 75,
+      forecastLowF: 55,
+      observedHighF: 74,
+      observedLowF: 54,
+      heatAdvisory: false,
+      source: 'NWS forecast',
+    })),
+  });
+  expect(w.status).toBe(200);
+
+  const posting = await advanceUntil(
+    c.accountId,
+    (x) => x.stage === 'POSTING' || x.stage === 'DISCONNECT_ORDERED',
+  );
+  expect(posting.stage).toBe('POSTING');
+  const calls = await app.t.db.collectionsAction.findMany({
+    where: { accountId: c.accountId, kind: 'CONTACT_ATTEMPT' },
+    orderBy: { id: 'asc' },
+  });
+  expect(calls.map((a) => (a.data as { recipientRole?: string }).recipientRole ?? 'CUSTOMER').sort()).toEqual(
+    ['CUSTOMER', 'EMERGENCY_CONTACT'],
+  );
+  const notice = await noticeOf(c.accountId);
+  for (const call of calls) expect(call.occurredAt.getTime()).toBeGreaterThan(notice.occurredAt.getTime());
+  const hangerRef = posting.orders.find((o) => o.type === 'DOOR_HANGER' && o.status === 'OPEN')!;
+  const hanger = await app.t.db.serviceOrder.findUniqueOrThrow({ where: { id: hangerRef.orderId } });
+  expect(hanger.reason).toMatch(
+    /^Critical-care household .*visit the premises; if nobody answers, leave a door hanger/,
+  );
+  const timeline = await app.call('auditor', 'GET', `/accounts/${c.accountId}/timeline?limit=100`);
+  expect(JSON.stringify(timeline.body)).toContain('Automated call to the emergency contact (Rosa Preset)');
+
+  const order = await untilDisconnectOrder(c.accountId);
+  const posted = await app.t.db.collectionsAction.findFirstOrThrow({
+    where: { accountId: c.accountId, kind: 'POSTED_NOTICE' },
+  });
+  expect(order.createdAt.getTime()).toBeGreaterThanOrEqual(posted.occurredAt.getTime());
+  expect((await state(c.accountId)).reasons.join(' ')).toMatch(/door hanger left/);
+});

@@ -702,7 +702,16 @@ async function accountCases(c: PageContext, accountId: string) {
  */
 async function protectionsInForce(c: PageContext, accountId: string, today: string) {
   const { db } = c.deps;
-  const [disputes, certificates, arrangements] = await Promise.all([
+  const [care, disputes, certificates, arrangements] = await Promise.all([
+    db.account.findUnique({
+      where: { id: accountId },
+      select: {
+        criticalCareFrom: true,
+        criticalCareUntil: true,
+        emergencyContactName: true,
+        emergencyContactPhone: true,
+      },
+    }),
     db.dispute.findMany({
       where: { accountId, resolvedAt: null, openedAt: { lte: c.now } },
       orderBy: { openedAt: 'asc' },
@@ -716,7 +725,16 @@ async function protectionsInForce(c: PageContext, accountId: string, today: stri
       orderBy: { createdAt: 'desc' },
     }),
   ]);
+  const designated =
+    care?.criticalCareFrom && care.criticalCareUntil && day(care.criticalCareFrom) <= today
+      ? day(care.criticalCareUntil) >= today
+      : false;
   const items = [
+    ...(designated
+      ? [
+          `Critical-care household (life-sustaining equipment) to ${day(care!.criticalCareUntil)}${care!.emergencyContactName ? `; emergency contact ${care!.emergencyContactName}${care!.emergencyContactPhone ? ` ${care!.emergencyContactPhone}` : ''}` : ''}`,
+        ]
+      : []),
     ...disputes.map((d) => `Dispute open since ${when(d.openedAt)}: ${d.summary}`),
     ...certificates.map(
       (m) =>

@@ -4,14 +4,14 @@ import { z } from 'zod';
 import type { ApiDeps } from '../deps';
 import type { RouteTable } from '../route';
 import { idempotencyKeyOf } from '../idempotency-key';
-import { isoDate, isoDateTime } from '../schemas';
+import { isoDate, isoDateTime, ZPhone } from '../schemas';
 import * as cases from '../../services/collections';
 
 const accountParams = z.object({ id: z.string().trim().min(1).max(40) }).strict();
 const reason = z.string().trim().min(1).max(500);
 
 export function registerCollectionsRoutes(t: RouteTable, deps: ApiDeps): void {
-  const d = { db: deps.db, temporal: deps.temporal };
+  const d = { db: deps.db, temporal: deps.temporal, ...(deps.now ? { now: deps.now } : {}) };
   t.add({
     method: 'post',
     path: '/accounts/:id/medical-certificates',
@@ -84,6 +84,37 @@ export function registerCollectionsRoutes(t: RouteTable, deps: ApiDeps): void {
     handler: ({ actor, params, body }) => cases.setIncome(d, actor, params.id, body),
   });
   t.add({
+    method: 'put',
+    path: '/accounts/:id/critical-care',
+    tag: 'collections',
+    summary:
+      "Record a critical-care designation (life-sustaining electric equipment in the home) and its emergency contact; the term defaults to the profile's (TX: two years)",
+    permission: 'case:write',
+    params: accountParams,
+    body: z
+      .object({
+        from: isoDate,
+        until: isoDate.optional(),
+        emergencyContact: z
+          .object({ name: z.string().trim().min(1).max(200), phone: ZPhone })
+          .strict()
+          .nullable(),
+        reason: reason.optional(),
+      })
+      .strict(),
+    handler: ({ actor, params, body }) => cases.setCriticalCare(d, actor, params.id, body),
+  });
+  t.add({
+    method: 'delete',
+    path: '/accounts/:id/critical-care',
+    tag: 'collections',
+    summary: 'End a critical-care designation',
+    permission: 'case:write',
+    params: accountParams,
+    body: z.object({ reason }).strict(),
+    handler: ({ actor, params, body }) => cases.endCriticalCare(d, actor, params.id, body),
+  });
+  t.add({
     method: 'post',
     path: '/accounts/:id/contacts',
     tag: 'collections',
@@ -94,6 +125,8 @@ export function registerCollectionsRoutes(t: RouteTable, deps: ApiDeps): void {
       .object({
         method: z.enum(['PHONE', 'IN_PERSON']),
         outcome: z.enum(['REACHED', 'NOT_REACHED']),
+        /** EMERGENCY_CONTACT: the one a critical-care designation names (TX §25.483(g)). */
+        recipient: z.enum(['CUSTOMER', 'EMERGENCY_CONTACT']).default('CUSTOMER'),
         at: isoDateTime.optional(),
         note: z.string().trim().max(500).optional(),
       })
