@@ -11,6 +11,7 @@ import {
   getProfile,
   PROFILE_CODES,
   type AccountSnapshot,
+  type Certifier,
   type Channel,
   type NoticeRecord,
   type PolicyProfile,
@@ -105,7 +106,8 @@ SELECT a.id, a.class, a.status, a.income_pct_fpl::text AS income_pct_fpl,
   (SELECT coalesce(json_agg(json_build_object(
      'receivedAt', ${TS('m.received_at')}, 'validUntil', m.valid_until::text, 'kind', m.kind,
      'renewalNumber', m.renewal_number, 'arrearsCents', m.arrears_cents::text,
-     'writtenFollowUpBy', m.written_follow_up_by::text) ORDER BY m.received_at), '[]')
+     'writtenFollowUpBy', m.written_follow_up_by::text, 'certifier', m.certifier,
+     'inabilityToPay', m.inability_to_pay, 'agreesToPlan', m.agrees_to_plan) ORDER BY m.received_at), '[]')
    FROM medical_certificate m WHERE m.account_id = a.id) AS certificates,
   (SELECT coalesce(json_agg(json_build_object(
      'openedAt', ${TS('d.opened_at')}, 'resolvedAt', ${TS('d.resolved_at')}) ORDER BY d.opened_at), '[]')
@@ -178,6 +180,9 @@ interface CaseContextRow {
     renewalNumber: number;
     arrearsCents: string;
     writtenFollowUpBy: string | null;
+    certifier: Certifier;
+    inabilityToPay: boolean;
+    agreesToPlan: boolean;
   }[];
   disputes: { openedAt: string; resolvedAt: string | null }[];
   episode: {
@@ -317,6 +322,9 @@ export async function loadCaseContext(
       renewalNumber: c.renewalNumber,
       arrearsCents: BigInt(c.arrearsCents),
       ...(c.writtenFollowUpBy ? { writtenFollowUpBy: c.writtenFollowUpBy } : {}),
+      certifier: c.certifier,
+      inabilityToPay: c.inabilityToPay,
+      agreesToPlan: c.agreesToPlan,
     })),
     disputes: row.disputes.map((d) => ({ openedAt: d.openedAt, resolvedAt: d.resolvedAt })),
     supervisorHold:

@@ -6,6 +6,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@
 import type { Db } from '../lib/db/prisma';
 import { recordChange, type Actor } from '../lib/audit';
 import { AppError, invalid, notFound } from '../lib/errors';
+import { medicalConditionsUnmet, type Certifier } from '../domain/collections';
 import { addDays, addMonths, isoDateIn } from '../domain/ledger/dates';
 import { profileFor } from './collections-snapshot';
 import { pastDue } from '../domain/ledger/aging';
@@ -95,9 +96,16 @@ export async function recordMedicalCertificate(
     certifiedBy: string;
     receivedAt?: string;
     writtenFollowUpBy?: string;
+    certifier?: Certifier;
+    inabilityToPay?: boolean;
+    agreesToPlan?: boolean;
   },
 ) {
-  await mustHaveAccount(d.db, accountId);
+  const account = await d.db.account.findUnique({
+    where: { id: accountId },
+    select: { premise: { select: { jurisdictionProfile: true } } },
+  });
+  if (!account) throw notFound('Account', accountId);
   const receivedAt = input.receivedAt ? new Date(input.receivedAt) : new Date();
   if (input.validUntil < receivedAt.toISOString().slice(0, 10))
     throw new AppError(
@@ -120,11 +128,34 @@ export async function recordMedicalCertificate(
     ? await d.db.medicalCertificate.findMany({
         where: { accountId, receivedAt: { gte: episode.openedAt } },
         orderBy: { receivedAt: 'asc' },
-        select: { arrearsCents: true },
+        select: { arrearsCents: true, kind: true, renewalNumber: true },
       })
     : [];
-  const renewalNumber = chain.length;
+  // A written certificate after a phone one confirms it (NY, IL: the written one follows within
+  // days); it is the same certification, not a renewal.
+  const last = chain.at(-1);
+  const renewalNumber = !last
+    ? 0
+    : input.kind === 'WRITTEN' && last.kind === 'PHONE'
+      ? last.renewalNumber
+      : last.renewalNumber + 1;
   const frozenArrears = chain[0]?.arrearsCents ?? arrears;
+  // What the profile asks of a certificate besides its dates; one that falls short is still on
+  // record (and on the timeline), saying why it does not protect.
+  const rule = profileFor(
+    account.premise.jurisdictionProfile,
+    isoDateIn(receivedAt, UTILITY_TIME_ZONE),
+  ).medical;
+  const unmet = medicalConditionsUnmet(rule, {
+    receivedAt: receivedAt.toISOString(),
+    validUntil: input.validUntil,
+    kind: input.kind,
+    renewalNumber,
+    arrearsCents: frozenArrears,
+    ...(input.certifier ? { certifier: input.certifier } : {}),
+    inabilityToPay: input.inabilityToPay ?? false,
+    agreesToPlan: input.agreesToPlan ?? false,
+  });
   const row = await d.db.$transaction(async (tx) => {
     const c = await tx.medicalCertificate.create({
       data: {
@@ -135,6 +166,9 @@ export async function recordMedicalCertificate(
         renewalNumber,
         arrearsCents: frozenArrears,
         certifiedBy: input.certifiedBy,
+        certifier: input.certifier ?? 'PHYSICIAN',
+        inabilityToPay: input.inabilityToPay ?? false,
+        agreesToPlan: input.agreesToPlan ?? false,
         writtenFollowUpBy: input.writtenFollowUpBy ? new Date(`${input.writtenFollowUpBy}T00:00:00Z`) : null,
         recordedBy: actor.id,
       },
@@ -151,14 +185,20 @@ export async function recordMedicalCertificate(
       },
       {
         kind: 'collections.medical',
-        summary: `Medical certificate (${input.kind.toLowerCase()}) from ${input.certifiedBy}, valid until ${input.validUntil}${renewalNumber ? `, renewal ${renewalNumber}` : ''}`,
+        summary: `Medical certificate (${input.kind.toLowerCase()}) from ${input.certifiedBy}, valid until ${input.validUntil}${renewalNumber ? `, renewal ${renewalNumber}` : ''}${unmet.length ? `: does not protect (${unmet.join('; ')}; ${rule.cite})` : ''}`,
         data: { certificateId: c.id },
       },
     );
     return c;
   });
   await wakeCases(d, accountId, 'medical', actor.id);
-  return { ...row, arrearsCents: row.arrearsCents.toString() };
+  return {
+    ...row,
+    arrearsCents: row.arrearsCents.toString(),
+    protects: unmet.length === 0,
+    unmet,
+    rule: { code: rule.code, cite: rule.cite },
+  };
 }
 
 export async function openDispute(d: CaseDeps, actor: Actor, accountId: string, input: { summary: string }) {

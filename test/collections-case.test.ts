@@ -473,6 +473,38 @@ test('Pennsylvania: while current bills go unpaid, a third renewal of a medical 
   );
 });
 
+test('a certificate from someone the rule does not name is on record, says why, and does not stop the disconnection (52 Pa. Code §56.111)', async () => {
+  const accountId = await caseDueForDisconnection(71);
+  const r = await app.call('csr', 'POST', `/accounts/${accountId}/medical-certificates`, {
+    ...(await certificate()),
+    certifier: 'OTHER',
+    certifiedBy: 'J. Doe, pharmacist',
+  });
+  expect(r.status).toBe(201);
+  expect(r.body).toMatchObject({
+    protects: false,
+    certifier: 'OTHER',
+    rule: { code: 'PA_MEDICAL_CERTIFICATE', cite: '52 Pa. Code §§56.111–56.114' },
+  });
+  expect(r.body.unmet).toEqual([
+    'certified by someone the rule does not name; the rule accepts a physician or a nurse practitioner',
+  ]);
+  const s = await advanceUntil(accountId, (x) => x.stage === 'DISCONNECT_ORDERED', 10);
+  expect(s.protections.join(' ')).not.toMatch(/medical/i);
+  const timeline = await app.call('auditor', 'GET', `/accounts/${accountId}/timeline?limit=50`);
+  expect(JSON.stringify(timeline.body)).toMatch(
+    /does not protect \(certified by someone the rule does not name/,
+  );
+  // A nurse practitioner's certificate does protect, and the order is cancelled.
+  const np = await app.call('csr', 'POST', `/accounts/${accountId}/medical-certificates`, {
+    ...(await certificate()),
+    certifier: 'NURSE_PRACTITIONER',
+    certifiedBy: 'R. Lee, CRNP',
+  });
+  expect(np.body).toMatchObject({ protects: true, unmet: [], renewalNumber: 1 });
+  await expectNoDisconnection(accountId, /medical/i);
+});
+
 test('the winter moratorium protects a household at or below 250% of the poverty level', async () => {
   const accountId = await delinquentCase(30);
   await app.call('csr', 'PUT', `/accounts/${accountId}/income`, {

@@ -263,3 +263,28 @@ test('Texas electric, critical-care household: the customer and the emergency co
   expect(order.createdAt.getTime()).toBeGreaterThanOrEqual(posted.occurredAt.getTime());
   expect((await state(c.accountId)).reasons.join(' ')).toMatch(/door hanger left/);
 });
+
+test('New York: a written certificate confirming a phone one is not a renewal; a renewal needs a showing that the customer cannot pay (16 NYCRR 11.5)', async () => {
+  const c = await presetCase(5, 'NY', 'NY', 'WATER');
+  const now = await app.env.currentTimeMs();
+  const cert = (kind: 'PHONE' | 'WRITTEN', offsetDays: number, extra: Record<string, unknown> = {}) =>
+    app.call('csr', 'POST', `/accounts/${c.accountId}/medical-certificates`, {
+      kind,
+      receivedAt: new Date(now + offsetDays * DAY).toISOString(),
+      validUntil: addDays(localDate(now, c.tz), offsetDays + 30),
+      certifiedBy: 'Dr. M. Chen',
+      ...extra,
+    });
+  const phone = await cert('PHONE', 0);
+  const written = await cert('WRITTEN', 2);
+  expect([phone.body.renewalNumber, written.body.renewalNumber]).toEqual([0, 0]);
+  expect([phone.body.protects, written.body.protects]).toEqual([true, true]);
+  const renewal = await cert('WRITTEN', 30);
+  expect(renewal.body).toMatchObject({
+    renewalNumber: 1,
+    protects: false,
+    unmet: ['a renewal needs a showing that the customer cannot pay, and none is recorded'],
+  });
+  const shown = await cert('WRITTEN', 31, { inabilityToPay: true });
+  expect(shown.body).toMatchObject({ renewalNumber: 2, protects: true });
+});

@@ -3,10 +3,17 @@
 // route needs them (the notice register, the recent cycle runs, an account's collections
 // episodes and the protection records behind them); those are read here, read-only, and named as
 // such in web/README.md.
-import { Prisma, type ServiceOrder } from '@prisma/client';
+import { Prisma, type MedicalCertificate, type ServiceOrder } from '@prisma/client';
 import type { ApiDeps } from '../api/deps';
 import { can, type RoleName } from '../domain/authorization';
 import { AGING_BUCKETS } from '../domain/ledger/aging';
+import {
+  getProfile,
+  medicalConditionsUnmet,
+  PROFILE_CODES,
+  type Certifier,
+  type ProfileCode,
+} from '../domain/collections';
 import { AppError } from '../lib/errors';
 import { listCaughtMail } from '../lib/runtime/smtp-catcher';
 import { cycleProgress } from '../services/bill-cycles';
@@ -700,6 +707,21 @@ async function accountCases(c: PageContext, accountId: string) {
  * certificates still valid, a current payment arrangement (the same tests services/cases.ts
  * applies), shown with their dates and summaries so a dispute call can be answered from here.
  */
+/** What a recorded certificate lacks under the premise's profile (none when the profile is unknown). */
+function certificateShortfall(profileCode: string, today: string, m: MedicalCertificate): string[] {
+  if (!(PROFILE_CODES as readonly string[]).includes(profileCode)) return [];
+  return medicalConditionsUnmet(getProfile(profileCode as ProfileCode, today).medical, {
+    receivedAt: m.receivedAt.toISOString(),
+    validUntil: day(m.validUntil),
+    kind: m.kind as 'PHONE' | 'WRITTEN',
+    renewalNumber: m.renewalNumber,
+    arrearsCents: m.arrearsCents,
+    certifier: m.certifier as Certifier,
+    inabilityToPay: m.inabilityToPay,
+    agreesToPlan: m.agreesToPlan,
+  });
+}
+
 async function protectionsInForce(c: PageContext, accountId: string, today: string) {
   const { db } = c.deps;
   const [care, disputes, certificates, arrangements] = await Promise.all([
@@ -710,6 +732,7 @@ async function protectionsInForce(c: PageContext, accountId: string, today: stri
         criticalCareUntil: true,
         emergencyContactName: true,
         emergencyContactPhone: true,
+        premise: { select: { jurisdictionProfile: true } },
       },
     }),
     db.dispute.findMany({
@@ -736,10 +759,11 @@ async function protectionsInForce(c: PageContext, accountId: string, today: stri
         ]
       : []),
     ...disputes.map((d) => `Dispute open since ${when(d.openedAt)}: ${d.summary}`),
-    ...certificates.map(
-      (m) =>
-        `Medical certificate (${m.kind.toLowerCase()}) valid to ${day(m.validUntil)}, certified by ${m.certifiedBy}`,
-    ),
+    ...certificates.map((m) => {
+      const text = `Medical certificate (${m.kind.toLowerCase()}) valid to ${day(m.validUntil)}, certified by ${m.certifiedBy}`;
+      const unmet = care ? certificateShortfall(care.premise.jurisdictionProfile, today, m) : [];
+      return unmet.length ? `${text}: does not protect (${unmet.join('; ')})` : text;
+    }),
     ...arrangements.map(
       (a) => `Payment arrangement since ${day(a.createdAt)} on ${money(a.arrearsCents)} of arrears`,
     ),

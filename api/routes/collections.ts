@@ -26,6 +26,14 @@ export function registerCollectionsRoutes(t: RouteTable, deps: ApiDeps): void {
         certifiedBy: z.string().trim().min(1).max(200),
         receivedAt: isoDateTime.optional(),
         writtenFollowUpBy: isoDate.optional(),
+        /** Who certified it (default PHYSICIAN); the profile names whom it accepts. */
+        certifier: z
+          .enum(['PHYSICIAN', 'NURSE_PRACTITIONER', 'PHYSICIAN_ASSISTANT', 'BOARD_OF_HEALTH', 'OTHER'])
+          .optional(),
+        /** The customer showed they cannot pay (CA: every certificate; NY: a renewal). */
+        inabilityToPay: z.boolean().optional(),
+        /** The customer agreed to an amortization / payment plan (CA). */
+        agreesToPlan: z.boolean().optional(),
       })
       .strict(),
     status: 201,

@@ -3,7 +3,7 @@
 import { planCase } from './case-plan';
 import { composeProfile, evaluate, getProfile, VA_WEATHER_ELECTRIC } from './index';
 import { account, codes, contact, notice, posted, winterNotice } from './test-support';
-import type { AccountSnapshot, WeatherDay } from './types';
+import type { AccountSnapshot, MedicalCertificate, WeatherDay } from './types';
 
 describe('NY: HEFPA final notice and termination time (PSL §32)', () => {
   const NY = getProfile('NY', '2026-08-01');
@@ -97,6 +97,53 @@ describe('NY: HEFPA final notice and termination time (PSL §32)', () => {
   });
 });
 
+describe('NY: a medical certificate renewal needs a showing of inability to pay (16 NYCRR 11.5)', () => {
+  const NY = getProfile('NY', '2026-08-01');
+  const first = {
+    receivedAt: '2026-09-01',
+    validUntil: '2026-09-30',
+    kind: 'WRITTEN' as const,
+    renewalNumber: 0,
+    arrearsCents: 25_000n,
+  };
+  const renewal = { ...first, receivedAt: '2026-09-30', validUntil: '2026-10-30', renewalNumber: 1 };
+  const s = (certs: MedicalCertificate[]) =>
+    account({
+      oldestUnpaidDueDate: '2026-08-01',
+      notices: [notice('2026-08-21T14:00:00Z')],
+      medicalCertificates: certs,
+    });
+  const at = '2026-10-13T14:00:00Z'; // Tuesday 10:00 EDT
+
+  it("the first certificate protects on the physician's word alone", () => {
+    expect(codes(evaluate(NY, s([first]), 'DISCONNECT', '2026-09-15T14:00:00Z').blocking)).toEqual([
+      'NY_MEDICAL_EMERGENCY',
+    ]);
+  });
+
+  it('a renewal without the showing does not protect; with it, it does', () => {
+    const without = evaluate(NY, s([first, renewal]), 'DISCONNECT', at);
+    expect(without.allowed).toBe(true);
+    expect(without.reasons.find((r) => r.code === 'NY_MEDICAL_EMERGENCY_CONDITIONS_UNMET')!.text).toBe(
+      'certificate received 2026-09-30 does not protect: a renewal needs a showing that the customer cannot pay, and none is recorded',
+    );
+    const withShowing = evaluate(NY, s([first, { ...renewal, inabilityToPay: true }]), 'DISCONNECT', at);
+    expect(codes(withShowing.blocking)).toEqual(['NY_MEDICAL_EMERGENCY']);
+  });
+
+  it('a board of health may certify; a certifier the rule does not name may not', () => {
+    expect(
+      codes(
+        evaluate(NY, s([{ ...first, certifier: 'BOARD_OF_HEALTH' }]), 'DISCONNECT', '2026-09-15T14:00:00Z')
+          .blocking,
+      ),
+    ).toEqual(['NY_MEDICAL_EMERGENCY']);
+    expect(
+      evaluate(NY, s([{ ...first, certifier: 'OTHER' }]), 'DISCONNECT', '2026-09-15T14:00:00Z').allowed,
+    ).toBe(true);
+  });
+});
+
 describe('CA energy: PUC §779.1', () => {
   const CA = getProfile('CA_ENERGY', '2026-10-01');
   const base = (over: Partial<AccountSnapshot> = {}) =>
@@ -184,8 +231,8 @@ describe('CA energy: PUC §779.1', () => {
     ]);
   });
 
-  it('a medical certificate blocks', () => {
-    const acct = base({
+  const certified = (over: Partial<MedicalCertificate> = {}) =>
+    base({
       notices: [notice('2026-10-21T17:00:00Z'), contact('2026-11-03T18:00:00Z', 'PHONE', 'REACHED')],
       medicalCertificates: [
         {
@@ -194,12 +241,44 @@ describe('CA energy: PUC §779.1', () => {
           kind: 'WRITTEN',
           renewalNumber: 0,
           arrearsCents: 0n,
+          inabilityToPay: true,
+          agreesToPlan: true,
+          ...over,
         },
       ],
     });
-    const d = evaluate(CA, acct, 'DISCONNECT', '2026-11-05T17:00:00Z');
+
+  it('a medical certificate blocks: a physician certifies, the customer cannot pay and agrees to amortize (§779(b))', () => {
+    const d = evaluate(CA, certified(), 'DISCONNECT', '2026-11-05T17:00:00Z');
     expect(codes(d.blocking)).toEqual(['CA_MEDICAL']);
     expect(d.blocking[0]!.cite).toBe('Cal. Pub. Util. Code §779(b)');
+  });
+
+  it('a certificate without the showing of inability to pay, or without the amortization agreement, does not protect', () => {
+    const noShowing = evaluate(
+      CA,
+      certified({ inabilityToPay: false }),
+      'DISCONNECT',
+      '2026-11-05T17:00:00Z',
+    );
+    expect(noShowing.allowed).toBe(true);
+    expect(noShowing.reasons.find((r) => r.code === 'CA_MEDICAL_CONDITIONS_UNMET')!.text).toBe(
+      'certificate received 2026-11-01 does not protect: the customer has not shown that they cannot pay',
+    );
+    const noPlan = evaluate(CA, certified({ agreesToPlan: undefined }), 'DISCONNECT', '2026-11-05T17:00:00Z');
+    expect(noPlan.allowed).toBe(true);
+    expect(noPlan.reasons.find((r) => r.code === 'CA_MEDICAL_CONDITIONS_UNMET')!.text).toMatch(
+      /has not agreed to a payment plan$/,
+    );
+    const nurse = evaluate(
+      CA,
+      certified({ certifier: 'NURSE_PRACTITIONER' }),
+      'DISCONNECT',
+      '2026-11-05T17:00:00Z',
+    );
+    expect(nurse.reasons.find((r) => r.code === 'CA_MEDICAL_CONDITIONS_UNMET')!.text).toMatch(
+      /certified by a nurse practitioner; the rule accepts a physician$/,
+    );
   });
 });
 

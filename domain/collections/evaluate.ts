@@ -38,9 +38,12 @@ import { incomeStatus } from './income';
 import { DEFAULT_CONTACT_HOURS, ENGINE_DEFAULT } from './profiles/defaults';
 import type {
   AccountSnapshot,
+  Certifier,
   Citation,
   CriticalCareRule,
   Decision,
+  MedicalCertificate,
+  MedicalRule,
   NoticeRecord,
   PolicyProfile,
   Rule,
@@ -260,6 +263,34 @@ function checkArrangement(ctx: Ctx): void {
   );
 }
 
+const CERTIFIER_LABEL: Record<Certifier, string> = {
+  PHYSICIAN: 'a physician',
+  NURSE_PRACTITIONER: 'a nurse practitioner',
+  PHYSICIAN_ASSISTANT: 'a physician assistant',
+  BOARD_OF_HEALTH: 'a board of health',
+  OTHER: 'someone the rule does not name',
+};
+
+/** What a certificate lacks under the rule: who certified it, a showing of inability to pay, a plan. */
+export function medicalConditionsUnmet(m: MedicalRule, c: MedicalCertificate): string[] {
+  const unmet: string[] = [];
+  const certifier = c.certifier ?? 'PHYSICIAN';
+  if (m.certifiers && !m.certifiers.includes(certifier))
+    unmet.push(
+      `certified by ${CERTIFIER_LABEL[certifier]}; the rule accepts ${m.certifiers.map((x) => CERTIFIER_LABEL[x]).join(' or ')}`,
+    );
+  const needsInability =
+    m.inabilityToPay === 'EVERY_CERTIFICATE' || (m.inabilityToPay === 'RENEWALS' && c.renewalNumber > 0);
+  if (needsInability && !c.inabilityToPay)
+    unmet.push(
+      m.inabilityToPay === 'RENEWALS'
+        ? 'a renewal needs a showing that the customer cannot pay, and none is recorded'
+        : 'the customer has not shown that they cannot pay',
+    );
+  if (m.planAgreement && !c.agreesToPlan) unmet.push('the customer has not agreed to a payment plan');
+  return unmet;
+}
+
 function checkMedical(ctx: Ctx): void {
   const { p, s } = ctx;
   const m = p.medical;
@@ -272,6 +303,13 @@ function checkMedical(ctx: Ctx): void {
     const start = received[i]!;
     if (start > ctx.t) return;
     const receivedOn = dateOf(ctx, start);
+    const unmet = medicalConditionsUnmet(m, c);
+    if (unmet.length > 0) {
+      ok(ctx, m, `certificate received ${receivedOn} does not protect: ${unmet.join('; ')}`, {
+        code: `${m.code}_CONDITIONS_UNMET`,
+      });
+      return;
+    }
     // Protection runs through validUntil, but no longer than the rule lets one certificate run
     // (PA, OH: 30 days; a longer need is a renewal); the end below is the first day it no longer
     // protects.

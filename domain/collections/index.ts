@@ -15,7 +15,7 @@ export {
   validateProfile,
 } from './profiles';
 export type { ComposeMeta } from './profiles';
-export { evaluate, nextLawfulMoment, SEARCH_HORIZON_DAYS } from './evaluate';
+export { evaluate, medicalConditionsUnmet, nextLawfulMoment, SEARCH_HORIZON_DAYS } from './evaluate';
 export { evaluateArrangementRequest, installmentSchedule } from './arrangements';
 export { reconnectionDeadline, reconnectionFee } from './reconnection';
 export type { ReconnectionOptions } from './reconnection';

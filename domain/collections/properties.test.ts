@@ -76,6 +76,9 @@ const snapshotArb: fc.Arbitrary<AccountSnapshot> = fc
                 kind: 'WRITTEN',
                 renewalNumber: g.medical.renewal,
                 arrearsCents: 20_000n,
+                // Shown and agreed where the rule asks (CA), so the certificate is one in force.
+                inabilityToPay: true,
+                agreesToPlan: true,
               },
             ]
           : [],
@@ -136,6 +139,9 @@ const readyArb: fc.Arbitrary<AccountSnapshot> = fc
                 kind: 'WRITTEN',
                 renewalNumber: 0,
                 arrearsCents: 25_000n,
+                // Shown and agreed where the rule asks (CA), so the certificate is one in force.
+                inabilityToPay: true,
+                agreesToPlan: true,
               },
             ],
     });
@@ -237,6 +243,9 @@ describe('protections always hold', () => {
             kind: 'WRITTEN',
             renewalNumber: 0,
             arrearsCents: s.pastDueCents,
+            // Shown and agreed where the rule asks (CA), so the certificate is one in force.
+            inabilityToPay: true,
+            agreesToPlan: true,
           },
         ],
       }),

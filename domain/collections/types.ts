@@ -82,7 +82,20 @@ export interface MedicalCertificate {
   arrearsCents: bigint;
   /** YYYY-MM-DD: when a phone certificate's written confirmation is due (computed when absent). */
   writtenFollowUpBy?: string;
+  /** Who certified it; absent = a physician. */
+  certifier?: Certifier;
+  /** The customer showed that they cannot pay (CA §779(b), SB 998; a NY renewal). */
+  inabilityToPay?: boolean;
+  /** The customer agreed to an amortization or payment plan (CA energy and water). */
+  agreesToPlan?: boolean;
 }
+
+export type Certifier =
+  | 'PHYSICIAN'
+  | 'NURSE_PRACTITIONER'
+  | 'PHYSICIAN_ASSISTANT'
+  | 'BOARD_OF_HEALTH'
+  | 'OTHER';
 
 export interface Dispute {
   openedAt: string;
@@ -306,6 +319,12 @@ export interface MedicalRule extends Rule {
   maxPerRollingMonths: { count: number; months: number } | null;
   /** A phone certificate holds only if the written one follows within this period. */
   phoneFollowUp: { days: number; dayCount: DayCount } | null;
+  /** Who may certify (PA: physician or nurse practitioner); null = anyone licensed to. */
+  certifiers: Certifier[] | null;
+  /** A certificate protects only when the customer shows inability to pay: every one, or renewals. */
+  inabilityToPay: 'EVERY_CERTIFICATE' | 'RENEWALS' | null;
+  /** A certificate protects only when the customer agrees to a payment plan. */
+  planAgreement: boolean;
 }
 
 export interface ArrangementHoldRule extends Rule {

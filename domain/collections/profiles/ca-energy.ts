@@ -83,6 +83,10 @@ export const CA_ENERGY_V1: PolicyProfile = {
     maxRenewalsSameArrears: null,
     maxPerRollingMonths: null,
     phoneFollowUp: null,
+    // §779(b): a licensed physician certifies, the customer cannot pay and agrees to amortize.
+    certifiers: ['PHYSICIAN'],
+    inabilityToPay: 'EVERY_CERTIFICATE',
+    planAgreement: true,
   },
   // No shutoff while a complaint is investigated or an extension is granted.
   dispute: { code: 'CA_COMPLAINT', cite: 'Cal. Pub. Util. Code §779.1' },

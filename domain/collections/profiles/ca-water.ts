@@ -53,8 +53,6 @@ export const CA_WATER_V1: PolicyProfile = {
   contactHours: null,
   moratoria: [],
   weather: null,
-  // Medical certification + financial inability + willingness to enter a plan: the certificate
-  // record stands for all three.
   medical: {
     code: 'CA_WATER_MEDICAL',
     cite: `${HSC} §116910(a)`,
@@ -63,6 +61,11 @@ export const CA_WATER_V1: PolicyProfile = {
     maxRenewalsSameArrears: null,
     maxPerRollingMonths: null,
     phoneFollowUp: null,
+    // §116910(a): a primary care provider certifies, the customer is financially unable to pay
+    // and willing to enter a payment plan.
+    certifiers: ['PHYSICIAN', 'NURSE_PRACTITIONER', 'PHYSICIAN_ASSISTANT'],
+    inabilityToPay: 'EVERY_CERTIFICATE',
+    planAgreement: true,
   },
   dispute: { code: 'CA_WATER_APPEAL', cite: `${HSC} §116906(a)(3); §116908` },
   hold: SUPERVISOR_HOLD,

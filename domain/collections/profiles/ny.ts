@@ -92,6 +92,11 @@ export const NY_V1: PolicyProfile = {
     maxPerRollingMonths: null,
     // A phone certification holds if the written one follows within 5 business days.
     phoneFollowUp: { days: 5, dayCount: 'BUSINESS' },
+    // A physician or local board of health certifies; a renewal needs a showing that the customer
+    // cannot pay (16 NYCRR 11.5).
+    certifiers: ['PHYSICIAN', 'BOARD_OF_HEALTH'],
+    inabilityToPay: 'RENEWALS',
+    planAgreement: false,
   },
   dispute: { code: 'NY_COMPLAINT', cite: 'N.Y. Pub. Serv. Law Art. 2 (HEFPA); 16 NYCRR Part 11' },
   hold: SUPERVISOR_HOLD,

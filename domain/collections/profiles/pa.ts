@@ -104,6 +104,10 @@ export const PA_V1: PolicyProfile = {
     maxRenewalsSameArrears: 2,
     maxPerRollingMonths: null,
     phoneFollowUp: null,
+    // §56.111: a licensed physician or nurse practitioner certifies.
+    certifiers: ['PHYSICIAN', 'NURSE_PRACTITIONER'],
+    inabilityToPay: null,
+    planAgreement: false,
   },
   dispute: { code: 'PA_DISPUTE', cite: '52 Pa. Code §56.141' },
   hold: SUPERVISOR_HOLD,
