@@ -478,6 +478,13 @@ export async function caseState(d: CaseDeps, accountId: string, episode: number)
   }
 }
 
+const CRITICAL_CARE_FIELDS = {
+  criticalCareFrom: true,
+  criticalCareUntil: true,
+  emergencyContactName: true,
+  emergencyContactPhone: true,
+} as const;
+
 /**
  * Records (or renews) a critical-care designation: a resident depends on an electric-powered
  * medical device to sustain life (16 TAC §25.497). Where the account's profile has the rule, the
@@ -520,12 +527,7 @@ export async function setCriticalCare(
   await d.db.$transaction(async (tx) => {
     const before = await tx.account.findUniqueOrThrow({
       where: { id: accountId },
-      select: {
-        criticalCareFrom: true,
-        criticalCareUntil: true,
-        emergencyContactName: true,
-        emergencyContactPhone: true,
-      },
+      select: CRITICAL_CARE_FIELDS,
     });
     await tx.account.update({ where: { id: accountId }, data: after });
     await recordChange(
@@ -568,12 +570,7 @@ export async function endCriticalCare(
   const ended = await d.db.$transaction(async (tx) => {
     const before = await tx.account.findUniqueOrThrow({
       where: { id: accountId },
-      select: {
-        criticalCareFrom: true,
-        criticalCareUntil: true,
-        emergencyContactName: true,
-        emergencyContactPhone: true,
-      },
+      select: CRITICAL_CARE_FIELDS,
     });
     if (!before.criticalCareFrom) return false;
     const after = {
