@@ -55,12 +55,18 @@ export const ZCustomerCreate = z
     language: language.default('en'),
     paperless: z.boolean().default(false),
     dateOfBirth: isoDate.nullable().optional(),
+    /** 65 or older, or a dependent adult: some profiles send a third party a copy (CA energy). */
+    age65OrDependent: z.boolean().default(false),
     reason: text(500).optional(),
   })
   .strict();
 export const ZCustomerUpdate = ZCustomerCreate.omit({ id: true })
   .partial()
-  .extend({ language: language.optional(), paperless: z.boolean().optional() })
+  .extend({
+    language: language.optional(),
+    paperless: z.boolean().optional(),
+    age65OrDependent: z.boolean().optional(),
+  })
   .strict();
 
 export const ZPremiseCreate = z
@@ -75,12 +81,18 @@ export const ZPremiseCreate = z
     heating: z.enum(['GAS', 'ELECTRIC', 'OIL', 'PROPANE', 'OTHER', 'NONE']).nullable().optional(),
     serviceLinePublic: serviceLine.default('LEAD_STATUS_UNKNOWN'),
     serviceLinePrivate: serviceLine.default('LEAD_STATUS_UNKNOWN'),
+    /** Occupied by tenants who are not the customer: notices go to the occupants too. */
+    tenantOccupied: z.boolean().default(false),
     reason: text(500).optional(),
   })
   .strict();
 export const ZPremiseUpdate = ZPremiseCreate.omit({ id: true })
   .partial()
-  .extend({ serviceLinePublic: serviceLine.optional(), serviceLinePrivate: serviceLine.optional() })
+  .extend({
+    serviceLinePublic: serviceLine.optional(),
+    serviceLinePrivate: serviceLine.optional(),
+    tenantOccupied: z.boolean().optional(),
+  })
   .strict();
 
 export const ZAccountCreate = z
@@ -119,6 +131,21 @@ export const ZAccountUpdate = z
     status: z.enum(['PENDING', 'ACTIVE', 'FINAL', 'CLOSED']),
     endDate: isoDate.nullable(),
     autopay: z.boolean(),
+    /**
+     * The third party the customer designates to receive copies of collections notices (NY PSL
+     * §33, CA, TX, ...); null removes the designation.
+     */
+    thirdParty: z
+      .object({
+        name: text(200),
+        email: z.email().max(254).nullable().optional(),
+        address: text(300).nullable().optional(),
+      })
+      .strict()
+      .refine((t) => Boolean(t.email || t.address), {
+        message: 'give an email or a mailing address to send the copies to',
+      })
+      .nullable(),
     reason: text(500),
   })
   .partial()

@@ -8,6 +8,8 @@ import { assessDeposit, type DepositAssessmentResult } from './deposits';
 import type { Actor } from '../lib/audit';
 import { encryptField, decryptField, maskLast } from '../lib/field-crypto';
 import { invalid, notFound } from '../lib/errors';
+import { isSeniorOn } from '../domain/collections/age';
+import { utilityDate } from './ledger';
 import type {
   ZAccountCreate,
   ZAccountUpdate,
@@ -60,6 +62,9 @@ export async function createCustomer(
           ...fields,
           id: fields.id ?? `C${await nextNumber(tx, 'customer')}`,
           dateOfBirthEnc: dateOfBirth ? encryptField(dateOfBirth, key) : null,
+          // 65 or older by the date of birth, or as the clerk says (a dependent adult).
+          age65OrDependent:
+            fields.age65OrDependent || (dateOfBirth ? isSeniorOn(dateOfBirth, utilityDate()) : false),
         },
       }),
     reason,
@@ -89,6 +94,9 @@ export async function updateCustomer(
           ...(dateOfBirth !== undefined
             ? { dateOfBirthEnc: dateOfBirth ? encryptField(dateOfBirth, key) : null }
             : {}),
+          // A date of birth that makes the customer 65 or older sets the flag; it never clears it
+          // (the customer may be a dependent adult).
+          ...(dateOfBirth && isSeniorOn(dateOfBirth, utilityDate()) ? { age65OrDependent: true } : {}),
         },
       }),
     reason,
@@ -280,7 +288,15 @@ export async function createAccount(db: Db, actor: Actor, input: z.infer<typeof 
 }
 
 export async function updateAccount(db: Db, actor: Actor, id: string, input: z.infer<typeof ZAccountUpdate>) {
-  const { reason, endDate, ...fields } = input;
+  const { reason, endDate, thirdParty, ...fields } = input;
+  const designee =
+    thirdParty === undefined
+      ? {}
+      : {
+          thirdPartyName: thirdParty?.name ?? null,
+          thirdPartyEmail: thirdParty?.email ?? null,
+          thirdPartyAddress: thirdParty?.address ?? null,
+        };
   const row = await updateRecord(
     db,
     actor,
@@ -293,7 +309,7 @@ export async function updateAccount(db: Db, actor: Actor, id: string, input: z.i
         throw invalid('endDate', 'endDate: must not be before the account start date');
       return tx.account.update({
         where: { id },
-        data: { ...fields, ...(end !== undefined ? { endDate: end } : {}) },
+        data: { ...fields, ...designee, ...(end !== undefined ? { endDate: end } : {}) },
       });
     },
     reason,

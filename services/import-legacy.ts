@@ -32,6 +32,7 @@ import { utilityDate } from './ledger';
 import type { Db, Tx } from '../lib/db/prisma';
 import { AppError, invalid } from '../lib/errors';
 import { decryptField, encryptField, maskLast } from '../lib/field-crypto';
+import { isSeniorOn } from '../domain/collections/age';
 
 export type { Rejection } from '../domain/legacy-export';
 
@@ -400,9 +401,12 @@ function freshRows(exp: LegacyExport, existing: Existing): Rows {
 /** Parents before children, so every foreign key finds its row. */
 async function insertRows(tx: Tx, r: Rows, key: Buffer): Promise<void> {
   await tx.customer.createMany({
+    // The export has no "65 or older" flag: it is derived from the date of birth on the day of
+    // conversion (a clerk keeps it, and the dependent-adult half, up to date after that).
     data: r.customers.map(({ dateOfBirth, ...c }) => ({
       ...c,
       dateOfBirthEnc: dateOfBirth ? encryptField(dateOfBirth, key) : null,
+      age65OrDependent: dateOfBirth ? isSeniorOn(dateOfBirth, utilityDate()) : false,
     })),
   });
   await tx.premise.createMany({ data: r.premises });

@@ -376,6 +376,45 @@ describe('accounts', () => {
       app.call('csr', 'PATCH', `/accounts/${accountId}`, { status: 'FINAL', endDate: '2026-06-30' }),
     );
   });
+
+  test('the facts collections notices go by: a designated third party, age 65 or dependent, tenants', async () => {
+    const { res, events } = await audited(() =>
+      app.call('csr', 'PATCH', `/accounts/${accountId}`, {
+        thirdParty: { name: 'Dana Whitfield', address: '4 Birch Ln, Millbrook, PA 16801' },
+        reason: 'Customer designated her daughter',
+      }),
+    );
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      thirdPartyName: 'Dana Whitfield',
+      thirdPartyEmail: null,
+      thirdPartyAddress: '4 Birch Ln, Millbrook, PA 16801',
+    });
+    expect(events[0]!.after).toMatchObject({ thirdPartyName: 'Dana Whitfield' });
+    // A designee the copies cannot reach is refused, naming the field; nothing changes.
+    const refused = await app.call('csr', 'PATCH', `/accounts/${accountId}`, {
+      thirdParty: { name: 'No Address' },
+    });
+    expectError(refused, 400, 'validation_failed', 'thirdParty');
+    expect(refused.body.error.message).toMatch(/email or a mailing address/);
+    expect((await app.call('csr', 'GET', `/accounts/${accountId}`)).body.thirdPartyName).toBe(
+      'Dana Whitfield',
+    );
+    const removed = await app.call('csr', 'PATCH', `/accounts/${accountId}`, { thirdParty: null });
+    expect(removed.body).toMatchObject({ thirdPartyName: null, thirdPartyAddress: null });
+
+    const c = await app.call('csr', 'PATCH', `/customers/${customerId}`, { age65OrDependent: true });
+    expect(c.body.age65OrDependent).toBe(true);
+    // Born 65 or more years ago: the flag follows from the date of birth.
+    expect((await createCustomer({ dateOfBirth: '1950-03-02' })).body.age65OrDependent).toBe(true);
+    expect((await createCustomer({ dateOfBirth: DOB })).body.age65OrDependent).toBe(false);
+    const premiseId = (await app.call('csr', 'GET', `/accounts/${accountId}`)).body.premiseId;
+    const p = await app.call('csr', 'PATCH', `/premises/${premiseId}`, { tenantOccupied: true });
+    expect(p.body.tenantOccupied).toBe(true);
+    // A patch that does not name them leaves them alone.
+    const other = await app.call('csr', 'PATCH', `/premises/${premiseId}`, { serviceArea: 'South' });
+    expect(other.body).toMatchObject({ tenantOccupied: true, serviceArea: 'South' });
+  });
 });
 
 // ---- meters --------------------------------------------------------------------------------------

@@ -162,6 +162,9 @@ test('values arrive normalized; the date of birth only encrypted, and masked in 
   expect(c).toMatchObject({ name: 'James Chen', email: null, phone: '814-555-1001', paperless: false });
   expect(c.dateOfBirthEnc).not.toContain('1988');
   expect(decryptField(c.dateOfBirthEnc!, encryptionKey)).toBe('1988-07-16');
+  // 65 or older on the day of conversion: from the date of birth (Grace Nguyen, born 1954-09-10).
+  expect(c.age65OrDependent).toBe(false);
+  expect((await t.db.customer.findUniqueOrThrow({ where: { id: 'C00002' } })).age65OrDependent).toBe(true);
 
   const created = await t.db.auditEvent.findFirstOrThrow({
     where: { action: 'customer.create', entityId: 'C00001' },
