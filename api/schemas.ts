@@ -5,6 +5,7 @@ import { ROLES } from '../domain/authorization';
 import { OUTCOME_CODES, PRIORITIES, SERVICE_ORDER_TYPES } from '../domain/service-order';
 import { RETURN_CODES } from '../domain/ledger/returns';
 import { accountNumberProblem, BANK_ACCOUNT_TYPES, routingNumberProblem } from '../domain/bank-account';
+import { PROFILE_CODES, type ProfileCode } from '../domain/collections';
 
 const text = (max = 200) => z.string().trim().min(1).max(max);
 // Dates a utility's records can hold. Outside this window a date is a typo or a placeholder
@@ -76,7 +77,8 @@ export const ZPremiseCreate = z
     zip: z.string().regex(/^\d{5}(-\d{4})?$/, 'must be a 5- or 9-digit ZIP code'),
     serviceArea: text(60),
     state: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter state code'),
-    jurisdictionProfile: text(40).optional(),
+    /** The collections policy profile; default: the utility's in its own state, else the state's preset. */
+    jurisdictionProfile: z.enum(PROFILE_CODES as [ProfileCode, ...ProfileCode[]]).optional(),
     premiseType: z.enum(['RESIDENTIAL', 'COMMERCIAL']),
     heating: z.enum(['GAS', 'ELECTRIC', 'OIL', 'PROPANE', 'OTHER', 'NONE']).nullable().optional(),
     serviceLinePublic: serviceLine.default('LEAD_STATUS_UNKNOWN'),

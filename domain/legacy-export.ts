@@ -308,7 +308,8 @@ const readPremise: Reader<PremiseRow> = (r) => {
     zip: r.required('zip', zip),
     serviceArea: r.required('service_area', text),
     state: st,
-    // Collections policy follows the state's rules until a utility assigns a finer profile.
+    // The state's preset; the persistence step puts a premise in the utility's own state under
+    // the utility's profile (services/premise-profile.ts).
     jurisdictionProfile: st,
     premiseType: r.required('premise_type', oneOf(PREMISE_TYPES)),
     heating: r.optional('heating', oneOf(HEATING)),

@@ -36,6 +36,9 @@ export function billLanguage(preferred: string | null | undefined): BillLanguage
 
 export interface UtilityInfo {
   name: string;
+  /** The state the utility serves, and the collections policy profile its premises follow there. */
+  state: string;
+  policyProfile: string;
   addressLines: string[];
   /** addressLines on one line. */
   address: string;

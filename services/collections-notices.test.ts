@@ -173,6 +173,10 @@ describe('renderCollectionsNotice', () => {
     const es = renderCollectionsNotice(view({ profile: 'TX_ELECTRIC', language: 'es' }));
     expect(es.text).toContain('*** AVISO DE TERMINACIÓN ***');
     expect(es.html).toContain('AVISO DE TERMINACIÓN</h1>');
+    // Texas water too (16 TAC §24.167(a)(1)(A)), with every reconnect fee listed (G).
+    const water = renderCollectionsNotice(view({ profile: 'TX_WATER' }));
+    expect(water.text).toContain('*** TERMINATION NOTICE ***');
+    expect(water.text).toMatch(/Reconnection charge: \$50\.00/);
     // Other profiles keep the plain heading.
     expect(renderCollectionsNotice(view()).text).toContain('*** DISCONNECTION NOTICE ***');
   });

@@ -98,7 +98,7 @@ export function kebab(code: string): string {
 }
 
 // Texas heads the written notice "termination notice" (16 TAC §25.483; §24.167 for water).
-const TERMINATION_HEADING_PROFILES: ReadonlySet<string> = new Set(['TX_ELECTRIC']);
+const TERMINATION_HEADING_PROFILES: ReadonlySet<string> = new Set(['TX_ELECTRIC', 'TX_WATER']);
 
 // Dates without which a notice would not say what the rules require it to say.
 const REQUIRED_DATES: Record<CollectionsNoticeType, readonly (keyof CollectionsNoticeView['dates'])[]> = {

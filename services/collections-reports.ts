@@ -243,7 +243,7 @@ const dataOf = (a: CollectionsAction): ActionData =>
 /**
  * A written notice counts once, as the customer's: copies to a third party, a landlord or a health
  * department are recorded as their own actions (with `data.recipientRole`) but are not notices
- * "issued" in any report's sense.
+ * "issued" in any report's sense. Likewise a call to an emergency contact is not a customer contact.
  */
 const isCustomerNotice = (a: CollectionsAction) => {
   const role = dataOf(a).recipientRole;
@@ -372,7 +372,7 @@ const PA_DEFINITIONS = {
   occupantNoticeDwellings:
     'Accounts (dwellings) with a DISCONNECT_NOTICE addressed to the occupants (data.recipientRole OCCUPANT) in the month.',
   contacts3Day:
-    'CONTACT_ATTEMPT actions in the month by method; contacts3DayCompleted counts those whose outcome was REACHED.',
+    'CONTACT_ATTEMPT actions with the customer in the month by method (calls to an emergency contact are not counted); contacts3DayCompleted counts those whose outcome was REACHED.',
   notices48Hour: 'POSTED_NOTICE actions in the month.',
   terminations:
     'DISCONNECT actions in the month: cause NONPAYMENT, or any other cause as OTHER; by ZIP uses the first three digits of the ZIP recorded on the action.',
@@ -513,6 +513,8 @@ async function buildPa(
         else if (dataOf(a).recipientRole === 'OCCUPANT') f.action(`occupantNoticeDwellings.${s}`, a);
         break;
       case 'CONTACT_ATTEMPT': {
+        // A call to a critical-care household's emergency contact is not the customer's contact.
+        if (!isCustomerNotice(a)) break;
         const m = CONTACT_METHODS.includes(a.method as never) ? a.method! : 'OTHER';
         f.action(`contacts3Day.${m}.${s}`, a);
         if (dataOf(a).outcome === 'REACHED') f.action(`contacts3DayCompleted.${m}.${s}`, a);

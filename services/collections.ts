@@ -6,7 +6,15 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@
 import type { Db } from '../lib/db/prisma';
 import { recordChange, type Actor } from '../lib/audit';
 import { AppError, invalid, notFound } from '../lib/errors';
-import { medicalConditionsUnmet, type Certifier } from '../domain/collections';
+import type { MedicalCertificate as MedicalCertificateRow } from '@prisma/client';
+import {
+  medicalConditionsUnmet,
+  PROFILE_CODES,
+  type Certifier,
+  type MedicalCertificate,
+  type PolicyProfile,
+} from '../domain/collections';
+import { addCountedDays } from '../domain/collections/calendar';
 import { addDays, addMonths, isoDateIn } from '../domain/ledger/dates';
 import { profileFor } from './collections-snapshot';
 import { pastDue } from '../domain/ledger/aging';
@@ -86,6 +94,36 @@ async function pastDueOn(db: Db, accountId: string, at: Date): Promise<bigint> {
   return pastDue(entries, today);
 }
 
+/** A stored certificate as the rules read it. */
+export function certificateOf(m: MedicalCertificateRow): MedicalCertificate {
+  return {
+    receivedAt: m.receivedAt.toISOString(),
+    validUntil: m.validUntil.toISOString().slice(0, 10),
+    kind: m.kind as MedicalCertificate['kind'],
+    renewalNumber: m.renewalNumber,
+    arrearsCents: m.arrearsCents,
+    ...(m.writtenFollowUpBy ? { writtenFollowUpBy: m.writtenFollowUpBy.toISOString().slice(0, 10) } : {}),
+    certifier: m.certifier as Certifier,
+    inabilityToPay: m.inabilityToPay,
+    agreesToPlan: m.agreesToPlan,
+  };
+}
+
+/** The last day a phone certificate's written confirmation may arrive. */
+function phoneFollowUpDue(
+  profile: PolicyProfile,
+  phone: MedicalCertificate,
+  followUp: { days: number; dayCount: 'CALENDAR' | 'BUSINESS' },
+): string {
+  const due = addCountedDays(
+    profile,
+    isoDateIn(new Date(phone.receivedAt), profile.timeZone),
+    followUp.days,
+    followUp.dayCount,
+  );
+  return phone.writtenFollowUpBy && phone.writtenFollowUpBy > due ? phone.writtenFollowUpBy : due;
+}
+
 export async function recordMedicalCertificate(
   d: CaseDeps,
   actor: Actor,
@@ -124,29 +162,39 @@ export async function recordMedicalCertificate(
     orderBy: { openedAt: 'desc' },
     select: { openedAt: true },
   });
-  const chain = episode
-    ? await d.db.medicalCertificate.findMany({
-        where: { accountId, receivedAt: { gte: episode.openedAt } },
-        orderBy: { receivedAt: 'asc' },
-        select: { arrearsCents: true, kind: true, renewalNumber: true },
-      })
-    : [];
-  // A written certificate after a phone one confirms it (NY, IL: the written one follows within
-  // days); it is the same certification, not a renewal.
+  // What the profile asks of a certificate besides its dates (the profile in force today); one
+  // that falls short is still on record (and on the timeline), saying why it does not protect.
+  const code = account.premise.jurisdictionProfile;
+  const today = isoDateIn(d.now ? await d.now() : new Date(), UTILITY_TIME_ZONE);
+  const profile = (PROFILE_CODES as readonly string[]).includes(code) ? profileFor(code, today) : null;
+  const rule = profile?.medical ?? null;
+  const shortfall = (c: MedicalCertificate) => (rule ? medicalConditionsUnmet(rule, c) : []);
+  // Only certificates that met the rule make the chain: an entry that fell short neither freezes
+  // the arrears nor uses up a renewal.
+  const chain = (
+    episode
+      ? await d.db.medicalCertificate.findMany({
+          where: { accountId, receivedAt: { gte: episode.openedAt } },
+          orderBy: { receivedAt: 'asc' },
+        })
+      : []
+  )
+    .map(certificateOf)
+    .filter((c) => shortfall(c).length === 0);
+  // A written certificate confirms the phone one before it when the rule asks for one and it
+  // arrives by the phone one's due date (NY: 5 business days, IL: 7 days): the same
+  // certification, not a renewal.
   const last = chain.at(-1);
-  const renewalNumber = !last
-    ? 0
-    : input.kind === 'WRITTEN' && last.kind === 'PHONE'
-      ? last.renewalNumber
-      : last.renewalNumber + 1;
+  const receivedOn = isoDateIn(receivedAt, profile?.timeZone ?? UTILITY_TIME_ZONE);
+  const followUp = rule?.phoneFollowUp;
+  const confirms =
+    input.kind === 'WRITTEN' &&
+    last?.kind === 'PHONE' &&
+    followUp &&
+    receivedOn <= phoneFollowUpDue(profile!, last, followUp);
+  const renewalNumber = !last ? 0 : confirms ? last.renewalNumber : last.renewalNumber + 1;
   const frozenArrears = chain[0]?.arrearsCents ?? arrears;
-  // What the profile asks of a certificate besides its dates; one that falls short is still on
-  // record (and on the timeline), saying why it does not protect.
-  const rule = profileFor(
-    account.premise.jurisdictionProfile,
-    isoDateIn(receivedAt, UTILITY_TIME_ZONE),
-  ).medical;
-  const unmet = medicalConditionsUnmet(rule, {
+  const unmet = shortfall({
     receivedAt: receivedAt.toISOString(),
     validUntil: input.validUntil,
     kind: input.kind,
@@ -185,7 +233,7 @@ export async function recordMedicalCertificate(
       },
       {
         kind: 'collections.medical',
-        summary: `Medical certificate (${input.kind.toLowerCase()}) from ${input.certifiedBy}, valid until ${input.validUntil}${renewalNumber ? `, renewal ${renewalNumber}` : ''}${unmet.length ? `: does not protect (${unmet.join('; ')}; ${rule.cite})` : ''}`,
+        summary: `Medical certificate (${input.kind.toLowerCase()}) from ${input.certifiedBy}, valid until ${input.validUntil}${renewalNumber ? `, renewal ${renewalNumber}` : ''}${unmet.length && rule ? `: does not protect (${unmet.join('; ')}; ${rule.cite})` : ''}`,
         data: { certificateId: c.id },
       },
     );
@@ -197,7 +245,7 @@ export async function recordMedicalCertificate(
     arrearsCents: row.arrearsCents.toString(),
     protects: unmet.length === 0,
     unmet,
-    rule: { code: rule.code, cite: rule.cite },
+    rule: rule ? { code: rule.code, cite: rule.cite } : null,
   };
 }
 
@@ -388,7 +436,7 @@ export async function recordContact(
   const services = account.premise.servicePoints.map((s) => s.service);
   const service = services.includes('ELECTRIC') ? 'ELECTRIC' : services.includes('GAS') ? 'GAS' : 'WATER';
   const at = input.at ? new Date(input.at) : new Date();
-  const key = `collections:${accountId}:${e.episode}:contact:rep:${input.requestKey}`;
+  const key = `collections:${accountId}:${e.episode}:contact:rep:${recipient === 'EMERGENCY_CONTACT' ? 'emergency:' : ''}${input.requestKey}`;
   await d.db.$transaction(async (tx) => {
     const r = await tx.collectionsAction.createMany({
       data: [
@@ -478,6 +526,16 @@ export async function caseState(d: CaseDeps, accountId: string, episode: number)
   }
 }
 
+/**
+ * The last day of a term of `months` that starts on `from`: the day before the same date that many
+ * months on. A term from 29 February runs to 28 February, the day before 1 March.
+ */
+function lastDayOfTerm(from: string, months: number): string {
+  const anniversary = addMonths(from, months);
+  const leapDay = from.endsWith('-02-29') && anniversary.endsWith('-02-28');
+  return leapDay ? anniversary : addDays(anniversary, -1);
+}
+
 const CRITICAL_CARE_FIELDS = {
   criticalCareFrom: true,
   criticalCareUntil: true,
@@ -514,7 +572,7 @@ export async function setCriticalCare(
   if (input.from < addMonths(today, -24) || input.from > addDays(today, 31))
     throw invalid('from', 'from: must be within the last two years and the next 31 days');
   const rule = profileFor(code, input.from < today ? today : input.from).criticalCare;
-  const until = input.until ?? (rule ? addDays(addMonths(input.from, rule.designationMonths), -1) : null);
+  const until = input.until ?? (rule ? lastDayOfTerm(input.from, rule.designationMonths) : null);
   if (!until) throw invalid('until', `until: required, the ${code} profile sets no term for a designation`);
   if (until < input.from || until > addMonths(input.from, 60))
     throw invalid('until', 'until: must be on or after from, and within five years of it');

@@ -10,6 +10,8 @@ import { encryptField, decryptField, maskLast } from '../lib/field-crypto';
 import { invalid, notFound } from '../lib/errors';
 import { isSeniorOn } from '../domain/collections/age';
 import { utilityDate } from './ledger';
+import { defaultPolicyProfile } from './premise-profile';
+import { PROFILE_CODES } from '../domain/collections';
 import type {
   ZAccountCreate,
   ZAccountUpdate,
@@ -156,6 +158,12 @@ const premiseKind: RecordKind<Premise> = { entityType: 'premise', label: 'Premis
 
 export async function createPremise(db: Db, actor: Actor, input: z.infer<typeof ZPremiseCreate>) {
   const { reason, ...fields } = input;
+  const jurisdictionProfile = fields.jurisdictionProfile ?? defaultPolicyProfile(fields.state);
+  if (!jurisdictionProfile)
+    throw invalid(
+      'jurisdictionProfile',
+      `jurisdictionProfile: required for a premise in ${fields.state}; no preset is named for that state (${PROFILE_CODES.join(', ')})`,
+    );
   return createRecord(
     db,
     actor,
@@ -165,8 +173,7 @@ export async function createPremise(db: Db, actor: Actor, input: z.infer<typeof 
         data: {
           ...fields,
           id: fields.id ?? `P${await nextNumber(tx, 'premise')}`,
-          // Until a utility chooses otherwise, a premise follows its state's preset.
-          jurisdictionProfile: fields.jurisdictionProfile ?? fields.state,
+          jurisdictionProfile,
         },
       }),
     reason,

@@ -33,6 +33,7 @@ import type { Db, Tx } from '../lib/db/prisma';
 import { AppError, invalid } from '../lib/errors';
 import { decryptField, encryptField, maskLast } from '../lib/field-crypto';
 import { isSeniorOn } from '../domain/collections/age';
+import { defaultPolicyProfile } from './premise-profile';
 
 export type { Rejection } from '../domain/legacy-export';
 
@@ -98,7 +99,15 @@ export async function importLegacyExport(db: Db, opts: ImportOptions): Promise<I
   const source = readExport(opts.dir);
   const earlier = await completedRun(db, source.hash, opts.validOnly ?? false);
   if (earlier) return earlier;
-  const converted = convertLegacyExport(source.rows);
+  const parsed = convertLegacyExport(source.rows);
+  // A premise in the utility's state follows the utility's profile (Millbrook: its ordinance).
+  const converted = {
+    ...parsed,
+    premises: parsed.premises.map((p) => ({
+      ...p,
+      jurisdictionProfile: defaultPolicyProfile(p.state) ?? p.jurisdictionProfile,
+    })),
+  };
   const exp = { ...converted, rejections: sortRejections([...source.rejections, ...converted.rejections]) };
   if (exp.rejections.length > 0 && !opts.validOnly)
     return recordRejected(db, opts, source.hash, exp.rejections);

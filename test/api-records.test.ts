@@ -123,6 +123,17 @@ async function createPremise(extra: Record<string, unknown> = {}) {
   return res.body.id as string;
 }
 
+function createPremiseIn(state: string, extra: Record<string, unknown> = {}) {
+  return app.call('csr', 'POST', '/premises', {
+    serviceAddress: '1 State Line Rd',
+    zip: '10001',
+    serviceArea: 'East',
+    state,
+    premiseType: 'RESIDENTIAL',
+    ...extra,
+  });
+}
+
 // ---- customers -----------------------------------------------------------------------------------
 
 describe('customers', () => {
@@ -258,7 +269,25 @@ describe('premises', () => {
     );
     expect(res.status).toBe(201);
     id = res.body.id;
-    expect(res.body).toMatchObject({ jurisdictionProfile: 'PA', serviceLinePublic: 'LEAD_STATUS_UNKNOWN' });
+    // In the utility's own state, the utility's profile (Millbrook's ordinance); elsewhere the
+    // state's preset, and a state without one needs the profile named.
+    expect(res.body).toMatchObject({
+      jurisdictionProfile: 'MUNICIPAL',
+      serviceLinePublic: 'LEAD_STATUS_UNKNOWN',
+    });
+    expect((await createPremiseIn('NY')).body.jurisdictionProfile).toBe('NY');
+    const tx = await createPremiseIn('TX');
+    expectError(tx, 400, 'validation_failed', 'jurisdictionProfile');
+    expect(tx.body.error.message).toMatch(/TX_ELECTRIC, TX_WATER/);
+    expect((await createPremiseIn('TX', { jurisdictionProfile: 'TX_WATER' })).body.jurisdictionProfile).toBe(
+      'TX_WATER',
+    );
+    expectError(
+      await createPremiseIn('PA', { jurisdictionProfile: 'XX' }),
+      400,
+      'validation_failed',
+      'jurisdictionProfile',
+    );
     const e = expectOneEvent(res, events, {
       actor: 'csr',
       action: 'premise.create',

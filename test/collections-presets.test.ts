@@ -285,6 +285,7 @@ test('New York: a written certificate confirming a phone one is not a renewal; a
     protects: false,
     unmet: ['a renewal needs a showing that the customer cannot pay, and none is recorded'],
   });
+  // The one that fell short used up nothing: the next is still the first renewal.
   const shown = await cert('WRITTEN', 31, { inabilityToPay: true });
-  expect(shown.body).toMatchObject({ renewalNumber: 2, protects: true });
+  expect(shown.body).toMatchObject({ renewalNumber: 1, protects: true });
 });

@@ -186,6 +186,14 @@ const ACTIONS: Act[] = [
     method: 'IN_PERSON',
     data: { outcome: 'REACHED' },
   },
+  // A call to an emergency contact: not the customer's 3-day contact.
+  {
+    account: 'R01',
+    kind: 'CONTACT_ATTEMPT',
+    at: '2026-11-11T15:05:00Z',
+    method: 'PHONE',
+    data: { outcome: 'REACHED', recipientRole: 'EMERGENCY_CONTACT' },
+  },
   {
     account: 'R03',
     kind: 'CONTACT_ATTEMPT',
@@ -508,7 +516,7 @@ function expectedPa(profile?: string): Expected {
     const ref = { action: x.id!, account: x.account };
     if (x.kind === 'DISCONNECT_NOTICE' && (!role || role === 'CUSTOMER')) want.add(`notices10Day.${s}`, ref);
     if (x.kind === 'DISCONNECT_NOTICE' && role === 'OCCUPANT') want.add(`occupantNoticeDwellings.${s}`, ref);
-    if (x.kind === 'CONTACT_ATTEMPT') {
+    if (x.kind === 'CONTACT_ATTEMPT' && role !== 'EMERGENCY_CONTACT') {
       want.add(`contacts3Day.${x.method}.${s}`, ref);
       if (x.data?.outcome === 'REACHED') want.add(`contacts3DayCompleted.${x.method}.${s}`, ref);
     }

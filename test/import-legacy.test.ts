@@ -194,8 +194,9 @@ test('values arrive normalized; the date of birth only encrypted, and masked in 
     multiplier: 10,
   });
   expect(w.installedOn?.toISOString().slice(0, 10)).toBe('2019-05-01');
+  // In the utility's own state a premise follows the utility's profile: Millbrook's ordinance.
   expect(await t.db.premise.findUniqueOrThrow({ where: { id: 'P00001' } })).toMatchObject({
-    jurisdictionProfile: 'PA',
+    jurisdictionProfile: 'MUNICIPAL',
   });
 });
 

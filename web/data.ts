@@ -7,19 +7,13 @@ import { Prisma, type MedicalCertificate, type ServiceOrder } from '@prisma/clie
 import type { ApiDeps } from '../api/deps';
 import { can, type RoleName } from '../domain/authorization';
 import { AGING_BUCKETS } from '../domain/ledger/aging';
-import {
-  getProfile,
-  medicalConditionsUnmet,
-  PROFILE_CODES,
-  type Certifier,
-  type ProfileCode,
-} from '../domain/collections';
+import { getProfile, medicalConditionsUnmet, PROFILE_CODES, type ProfileCode } from '../domain/collections';
 import { AppError } from '../lib/errors';
 import { listCaughtMail } from '../lib/runtime/smtp-catcher';
 import { cycleProgress } from '../services/bill-cycles';
 import { listAccountBills } from '../services/bills';
 import { getCase, listCases } from '../services/cases';
-import { caseState } from '../services/collections';
+import { caseState, certificateOf } from '../services/collections';
 import { getAccount, getCustomer, listAccounts, listCustomers } from '../services/customers';
 import { depositStatus } from '../services/deposits';
 import { ledgerView, utilityDate } from '../services/ledger';
@@ -710,16 +704,7 @@ async function accountCases(c: PageContext, accountId: string) {
 /** What a recorded certificate lacks under the premise's profile (none when the profile is unknown). */
 function certificateShortfall(profileCode: string, today: string, m: MedicalCertificate): string[] {
   if (!(PROFILE_CODES as readonly string[]).includes(profileCode)) return [];
-  return medicalConditionsUnmet(getProfile(profileCode as ProfileCode, today).medical, {
-    receivedAt: m.receivedAt.toISOString(),
-    validUntil: day(m.validUntil),
-    kind: m.kind as 'PHONE' | 'WRITTEN',
-    renewalNumber: m.renewalNumber,
-    arrearsCents: m.arrearsCents,
-    certifier: m.certifier as Certifier,
-    inabilityToPay: m.inabilityToPay,
-    agreesToPlan: m.agreesToPlan,
-  });
+  return medicalConditionsUnmet(getProfile(profileCode as ProfileCode, today).medical, certificateOf(m));
 }
 
 async function protectionsInForce(c: PageContext, accountId: string, today: string) {

@@ -509,6 +509,14 @@ describe('TX electric: critical-care households (16 TAC §25.483(g)(2)(B))', () 
     // Someone answered the door: no hanger needed.
     const visit = contact('2026-07-11T15:00:00Z', 'IN_PERSON', 'REACHED');
     expect(evaluate(TX, withNotices(...calls, visit), 'DISCONNECT', at).allowed).toBe(true);
+    // The visit follows the calls: a hanger left before them does not count.
+    expect(
+      codes(evaluate(TX, withNotices(posted('2026-07-09T15:00:00Z'), ...calls), 'DISCONNECT', at).blocking),
+    ).toEqual(['TX_CRITICAL_CARE_VISIT_MISSING']);
+    // Reaching the customer at the door does not excuse calling the emergency contact.
+    expect(codes(evaluate(TX, withNotices(visit), 'DISCONNECT', at).blocking)).toEqual([
+      'TX_CRITICAL_CARE_CONTACT_MISSING',
+    ]);
   });
 
   it('contacts before the written notice do not count; an emergency contact call is not the customer contact', () => {
@@ -548,6 +556,34 @@ describe('TX electric: critical-care households (16 TAC §25.483(g)(2)(B))', () 
     expect(codes(evaluate(PA, s(), 'DISCONNECT', at).blocking)).not.toContain(
       'TX_CRITICAL_CARE_CONTACT_MISSING',
     );
+  });
+});
+
+describe('TX water: 16 TAC §24.167', () => {
+  const TW = getProfile('TX_WATER', '2026-07-01');
+  const s = (over: Partial<AccountSnapshot> = {}) =>
+    account({ service: 'WATER', oldestUnpaidDueDate: '2026-06-20', ...over });
+
+  it('a termination notice gives at least ten days: sent Wednesday 07-01, lawful from Monday 07-13', () => {
+    const sent = s({ notices: [notice('2026-07-01T15:00:00Z')] });
+    const d = evaluate(TW, sent, 'DISCONNECT', '2026-07-10T15:00:00Z');
+    expect(codes(d.blocking)).toEqual(['TX_WATER_TERMINATION_NOTICE']);
+    expect(d.blocking[0]!.cite).toBe('16 TAC §24.167(a)(1)');
+    // 10 days run out Saturday 07-11; the first weekday after is Monday 07-13, 08:00 CDT.
+    expect(d.earliest).toBe('2026-07-13T13:00:00.000Z');
+  });
+
+  it('no notice, no disconnection; a kept deferred payment agreement protects', () => {
+    expect(codes(evaluate(TW, s(), 'DISCONNECT', '2026-07-13T15:00:00Z').blocking)).toContain(
+      'TX_WATER_TERMINATION_NOTICE_MISSING',
+    );
+    const arranged = s({
+      notices: [notice('2026-07-01T15:00:00Z')],
+      arrangement: { status: 'CURRENT', since: '2026-07-05' },
+    });
+    expect(codes(evaluate(TW, arranged, 'DISCONNECT', '2026-07-13T15:00:00Z').protections)).toEqual([
+      'TX_WATER_DEFERRED_PAYMENT_AGREEMENT_CURRENT',
+    ]);
   });
 });
 

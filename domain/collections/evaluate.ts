@@ -898,15 +898,6 @@ function checkCriticalCare(ctx: Ctx, notice: CountedNotice | null): void {
     ok(ctx, cc, `${until}: ${who} reached since the notice of ${notice.sentDate}`);
     return;
   }
-  const visit = customer.find((r) => r.channel === 'IN_PERSON' && r.outcome === 'REACHED');
-  if (visit) {
-    ok(
-      ctx,
-      cc,
-      `${until}: someone at the premises was reached in person ${stamp(ctx, instant(ctx, visit.sentAt))}`,
-    );
-    return;
-  }
   const attempted = customer.length > 0 && (!designation.emergencyContact || emergency.length > 0);
   if (!attempted) {
     block(ctx, cc, `${until}: contact ${who} before disconnection`, next, {
@@ -914,12 +905,22 @@ function checkCriticalCare(ctx: Ctx, notice: CountedNotice | null): void {
     });
     return;
   }
-  const hanger = since.find((r) => r.step === 'POSTED_NOTICE');
-  if (hanger) {
+  // The visit comes after the calls: someone answering at the door, or a door hanger left.
+  const lastCall = Math.max(...[...customer, ...emergency].map((r) => instant(ctx, r.sentAt)));
+  const visit = since.find(
+    (r) =>
+      instant(ctx, r.sentAt) >= lastCall &&
+      ((isCustomerContact(r) && r.channel === 'IN_PERSON' && r.outcome === 'REACHED') ||
+        r.step === 'POSTED_NOTICE'),
+  );
+  if (visit) {
+    const at = stamp(ctx, instant(ctx, visit.sentAt));
     ok(
       ctx,
       cc,
-      `${until}: ${who} not reached by phone; premises visited and a door hanger left ${stamp(ctx, instant(ctx, hanger.sentAt))}`,
+      visit.step === 'POSTED_NOTICE'
+        ? `${until}: ${who} not reached by phone; premises visited and a door hanger left ${at}`
+        : `${until}: ${who} not reached by phone; someone at the premises was reached in person ${at}`,
     );
     return;
   }

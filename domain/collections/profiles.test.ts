@@ -58,6 +58,7 @@ describe('listProfiles', () => {
       'OH',
       'PA',
       'TX_ELECTRIC',
+      'TX_WATER',
     ]);
     const pa = list.find((p) => p.code === 'PA')!;
     expect(pa.citations).toContain('52 Pa. Code §56.100');

@@ -4,7 +4,16 @@
 // the citation the evaluator repeats in its reasons, so a decision can always say which rule
 // decided it. The rules themselves are summarised in the design notes (RULES.md).
 
-export type ProfileCode = 'PA' | 'NY' | 'CA_ENERGY' | 'CA_WATER' | 'TX_ELECTRIC' | 'IL' | 'OH' | 'MUNICIPAL';
+export type ProfileCode =
+  | 'PA'
+  | 'NY'
+  | 'CA_ENERGY'
+  | 'CA_WATER'
+  | 'TX_ELECTRIC'
+  | 'TX_WATER'
+  | 'IL'
+  | 'OH'
+  | 'MUNICIPAL';
 
 /** One reason: `code` is stable (e.g. 'PA_WINTER_MORATORIUM'), `cite` the rule, `text` says why. */
 export interface Citation {

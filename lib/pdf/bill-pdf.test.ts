@@ -69,6 +69,8 @@ function view(billId: string, accountId: string, zip: string, lineCount = 3): Bi
     totalText: `$${lineCount}.00`,
     utility: {
       name: 'Millbrook Water & Light',
+      state: 'PA',
+      policyProfile: 'MUNICIPAL',
       addressLines: ['1 Municipal Plaza', 'Millbrook, PA 16801'],
       address: '1 Municipal Plaza, Millbrook, PA 16801',
       phone: '814-555-0100',

@@ -11,6 +11,7 @@ import { NY_VERSIONS } from './ny';
 import { OH_VERSIONS } from './oh';
 import { PA_VERSIONS } from './pa';
 import { TX_ELECTRIC_VERSIONS } from './tx-electric';
+import { TX_WATER_VERSIONS } from './tx-water';
 
 export { validateProfile } from './compose';
 export type { ComposeMeta } from './compose';
@@ -23,6 +24,7 @@ export const PROFILE_VERSIONS: Readonly<Record<ProfileCode, readonly PolicyProfi
   CA_ENERGY: CA_ENERGY_VERSIONS,
   CA_WATER: CA_WATER_VERSIONS,
   TX_ELECTRIC: TX_ELECTRIC_VERSIONS,
+  TX_WATER: TX_WATER_VERSIONS,
   IL: IL_VERSIONS,
   OH: OH_VERSIONS,
   MUNICIPAL: MUNICIPAL_VERSIONS,
