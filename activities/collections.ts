@@ -16,6 +16,7 @@ import {
   evaluate,
   evaluateArrangementRequest,
   reconnectionDeadline,
+  isAfterHours,
   reconnectionFee,
   requiredNoticeRecipients,
   addBusinessDays,
@@ -32,8 +33,9 @@ import { cancelServiceOrder, newOrderId, openServiceOrder } from '../services/se
 import { AppError } from '../lib/errors';
 import { classifySendError } from '../services/bill-delivery';
 import type { ServiceOrderType } from '../domain/service-order';
-import { isoDateIn } from '../domain/ledger/dates';
-import { TX_OPTIONS } from '../services/ledger';
+import { addDays, isoDateIn } from '../domain/ledger/dates';
+import { postEntry, TX_OPTIONS } from '../services/ledger';
+import { DUE_DAYS_AFTER_BILL } from '../domain/ledger/fees';
 
 export interface CollectionsActivityDeps {
   db: Db;
@@ -110,6 +112,48 @@ async function recordAction(
       ? await prisma.$executeRawUnsafe(sql, ...params)
       : ((await (on as PoolClient).query(sql, params)).rowCount ?? 0);
   return inserted === 1;
+}
+
+/**
+ * The tariff's reconnection charge for service restored after a disconnection for nonpayment, in
+ * or after business hours by the moment the crew restored it, held to any income-based cap. None
+ * when the disconnection was in error. Posted once per order (its ledger key), in the caller's
+ * transaction; audited and on the timeline.
+ */
+async function chargeReconnection(
+  tx: Tx,
+  ctx: CaseContext,
+  orderId: string,
+  cause: string,
+  at: string,
+): Promise<void> {
+  if (cause === 'ERRONEOUS') return;
+  const afterHours = isAfterHours(ctx.profile, at);
+  const fee = reconnectionFee(ctx.profile, ctx.snapshot, afterHours, at);
+  if (fee.feeCents <= 0n) return;
+  const day = isoDateIn(new Date(at), ctx.profile.timeZone);
+  const why = fee.reasons.map((r) => `${r.text} (${r.cite})`).join('; ');
+  await postEntry(
+    tx,
+    {
+      accountId: ctx.snapshot.accountId,
+      kind: 'RECONNECTION_FEE',
+      amountCents: fee.feeCents,
+      effectiveDate: day,
+      dueDate: addDays(day, DUE_DAYS_AFTER_BILL),
+      idempotencyKey: `service-order:${orderId}:reconnection-fee`,
+      memo: `Reconnection charge${afterHours ? ', after hours' : ''} (order ${orderId})`,
+    },
+    {
+      actor: SYSTEM_ACTOR,
+      reason: why,
+      timeline: {
+        kind: 'ledger.fee',
+        occurredAt: new Date(at),
+        summary: `Reconnection charge ${formatCents(fee.feeCents)}${afterHours ? ' (after hours)' : ''}: ${why}`,
+      },
+    },
+  );
 }
 
 export function createCollectionsActivities(deps: CollectionsActivityDeps) {
@@ -687,11 +731,13 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
             where: { accountId: i.accountId, episode: i.episode },
             data: { disconnectedAt: at, reconnectedAt: null },
           });
-        if (kind === 'RECONNECT')
+        if (kind === 'RECONNECT') {
           await tx.collectionsEpisode.updateMany({
             where: { accountId: i.accountId, episode: i.episode },
             data: { reconnectedAt: at },
           });
+          await chargeReconnection(tx, ctx, i.orderId, i.cause ?? 'PAID', i.at);
+        }
         await recordChange(
           tx,
           SYSTEM_ACTOR,
@@ -993,10 +1039,4 @@ function labelOf(type: CollectionsNoticeType): string {
     DEFAULT_NOTICE: 'Arrangement default notice',
     RECONNECTION_CONFIRMATION: 'Reconnection confirmation',
   }[type];
-}
-
-function addDays(iso: string, n: number): string {
-  const d = new Date(`${iso}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
 }

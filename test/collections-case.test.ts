@@ -17,7 +17,7 @@ import {
   collectionsWorkflowId,
   type CaseState,
 } from '../workflows/collections-case';
-import { evaluate, getProfile, holidayName } from '../domain/collections';
+import { evaluate, getProfile, holidayName, isAfterHours } from '../domain/collections';
 import { loadCaseContext } from '../services/collections-snapshot';
 import { localDate, wallClock } from '../domain/collections/calendar';
 
@@ -171,6 +171,16 @@ test('PA: notice, contacts, posted notice, disconnection on a lawful day, paymen
   // (Polled, not awaited with result(): waiting on a result lets the test server skip time freely.)
   const closed = await advanceUntil(accountId, (x) => x.stage === 'CLOSED');
   expect(closed.closedReason).toMatch(/reconnected/);
+  // Millbrook's tariff charges for the reconnection: $50.00 in business hours, $150.00 after (by
+  // when the crew restored service), once, due 20 days later.
+  const restored = (await actions(accountId)).find((a) => a.kind === 'RECONNECT')!;
+  const municipal = getProfile('MUNICIPAL', '2026-12-01');
+  const fees = await app.t.db.ledgerEntry.findMany({ where: { accountId, kind: 'RECONNECTION_FEE' } });
+  expect(fees.map((f) => f.amountCents)).toEqual([
+    isAfterHours(municipal, restored.occurredAt.toISOString()) ? 15_000n : 5_000n,
+  ]);
+  expect(fees[0]!.memo).toContain(reconnect.orderId);
+  expect((fees[0]!.dueDate!.getTime() - fees[0]!.effectiveDate.getTime()) / 86_400_000).toBe(20);
 
   // Each compliance action exactly once, and the whole story on the timeline.
   const kinds = (await actions(accountId)).map((a) => a.kind);

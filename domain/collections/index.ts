@@ -17,7 +17,7 @@ export {
 export type { ComposeMeta } from './profiles';
 export { evaluate, medicalConditionsUnmet, nextLawfulMoment, SEARCH_HORIZON_DAYS } from './evaluate';
 export { evaluateArrangementRequest, installmentSchedule } from './arrangements';
-export { reconnectionDeadline, reconnectionFee } from './reconnection';
+export { isAfterHours, reconnectionDeadline, reconnectionFee } from './reconnection';
 export type { ReconnectionOptions } from './reconnection';
 export { requiredNoticeRecipients } from './recipients';
 export { addBusinessDays, holidayName, isBusinessDay, localDate, zonedInstant } from './calendar';

@@ -1,6 +1,7 @@
 // Reconnection deadlines and fee caps, and who receives the written notice.
 import {
   getProfile,
+  isAfterHours,
   reconnectionDeadline,
   reconnectionFee,
   requiredNoticeRecipients,
@@ -185,5 +186,25 @@ describe('notice recipients', () => {
     expect(roles(requiredNoticeRecipients(IL, { ...heat, heating: false }, '2026-12-01'))).toEqual([
       'CUSTOMER',
     ]);
+  });
+});
+
+describe('reconnection in business hours or after (the reconnection charge)', () => {
+  const M = getProfile('MUNICIPAL', '2026-12-01');
+  it.each([
+    ['Monday 10:00', '2026-12-07T15:00:00Z', false],
+    ['Monday 16:29', '2026-12-07T21:29:00Z', false],
+    ['Monday 16:30', '2026-12-07T21:30:00Z', true],
+    ['Monday 07:59', '2026-12-07T12:59:00Z', true],
+    ['Saturday noon', '2026-12-12T17:00:00Z', true],
+    ['Christmas Day', '2026-12-25T15:00:00Z', true],
+  ])('%s', (_label, at, after) => {
+    expect(isAfterHours(M, at)).toBe(after);
+  });
+
+  it('Millbrook charges $50.00 in business hours, $150.00 after', () => {
+    const s = account();
+    expect(reconnectionFee(M, s, false).feeCents).toBe(5_000n);
+    expect(reconnectionFee(M, s, true).feeCents).toBe(15_000n);
   });
 });

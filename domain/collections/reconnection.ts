@@ -2,7 +2,9 @@
 import { formatCents, min } from '../ledger/money';
 import {
   addBusinessDays,
+  inClockWindow,
   inSeason,
+  isBusinessDay,
   isoInstant,
   localDate,
   localStamp,
@@ -12,6 +14,7 @@ import {
   zonedInstant,
 } from './calendar';
 import { incomeStatus } from './income';
+import { BUSINESS_HOURS } from './profiles/defaults';
 import type { AccountSnapshot, Citation, PolicyProfile, ReconnectionCause, ReconnectionRule } from './types';
 
 export interface ReconnectionOptions {
@@ -82,6 +85,12 @@ export function reconnectionDeadline(
     text: `${rule.text} (${how}); cured ${localStamp(cured, tz)}, due by ${localStamp(due, tz)} local`,
   });
   return { due: isoInstant(due), reasons };
+}
+
+/** A reconnection at `at` is after hours: not a business day, or outside the office hours. */
+export function isAfterHours(profile: PolicyProfile, at: string): boolean {
+  const { date, minutes } = wallClock(toInstant(at, profile.timeZone), profile.timeZone);
+  return !isBusinessDay(profile, date) || !inClockWindow(minutes, BUSINESS_HOURS);
 }
 
 /**

@@ -32,3 +32,9 @@ export const DEFAULT_RECONNECTION_HOURS = 24;
 
 /** Income verified more than a year ago is treated as unknown for income-based protections. */
 export const INCOME_VERIFICATION_MAX_AGE_DAYS = 365;
+
+/**
+ * Business hours for a reconnection charge (in business hours or after): the office hours the
+ * notices give, on business days.
+ */
+export const BUSINESS_HOURS: ClockWindow = { start: '08:00', end: '16:30' };
