@@ -29,7 +29,12 @@ import {
   type CollectionsNoticeType,
   type NoticeRecipientRole,
 } from '../services/collections-notices';
-import { cancelServiceOrder, newOrderId, openServiceOrder } from '../services/service-orders';
+import {
+  cancelServiceOrder,
+  newOrderId,
+  openServiceOrder,
+  wallClockInstant,
+} from '../services/service-orders';
 import { AppError } from '../lib/errors';
 import { classifySendError } from '../services/bill-delivery';
 import type { ServiceOrderType } from '../domain/service-order';
@@ -127,11 +132,17 @@ async function chargeReconnection(
   cause: string,
   at: string,
 ): Promise<void> {
-  if (cause === 'ERRONEOUS') return;
-  const afterHours = isAfterHours(ctx.profile, at);
-  const fee = reconnectionFee(ctx.profile, ctx.snapshot, afterHours, at);
+  // Caps only hold a tariff charge down; a profile without one charges nothing.
+  if (cause === 'ERRONEOUS' || !ctx.profile.reconnectionFee) return;
+  // In or after business hours by when the crew restored service (its reading's time, for a crew
+  // that reports later), as a disconnection is judged.
+  const order = await tx.serviceOrder.findUnique({ where: { id: orderId }, select: { completion: true } });
+  const readAt = (order?.completion as { readAt?: string } | null)?.readAt;
+  const restoredAt = readAt ? wallClockInstant(readAt).toISOString() : at;
+  const afterHours = isAfterHours(ctx.profile, restoredAt);
+  const fee = reconnectionFee(ctx.profile, ctx.snapshot, afterHours, restoredAt);
   if (fee.feeCents <= 0n) return;
-  const day = isoDateIn(new Date(at), ctx.profile.timeZone);
+  const day = isoDateIn(new Date(restoredAt), ctx.profile.timeZone);
   const why = fee.reasons.map((r) => `${r.text} (${r.cite})`).join('; ');
   await postEntry(
     tx,
@@ -149,7 +160,7 @@ async function chargeReconnection(
       reason: why,
       timeline: {
         kind: 'ledger.fee',
-        occurredAt: new Date(at),
+        occurredAt: new Date(restoredAt),
         summary: `Reconnection charge ${formatCents(fee.feeCents)}${afterHours ? ' (after hours)' : ''}: ${why}`,
       },
     },

@@ -181,17 +181,17 @@ export async function recordMedicalCertificate(
   )
     .map(certificateOf)
     .filter((c) => shortfall(c).length === 0);
-  // A written certificate confirms the phone one before it when the rule asks for one and it
-  // arrives by the phone one's due date (NY: 5 business days, IL: 7 days): the same
-  // certification, not a renewal.
+  // A written certificate confirms the phone one before it, when it arrives by the phone one's
+  // due date where the rule sets one (NY: 5 business days, IL: 7 days): the same certification,
+  // not a renewal.
   const last = chain.at(-1);
   const receivedOn = isoDateIn(receivedAt, profile?.timeZone ?? UTILITY_TIME_ZONE);
   const followUp = rule?.phoneFollowUp;
+  // Where the rule sets no follow-up time, a written certificate after a phone one confirms it.
   const confirms =
     input.kind === 'WRITTEN' &&
     last?.kind === 'PHONE' &&
-    followUp &&
-    receivedOn <= phoneFollowUpDue(profile!, last, followUp);
+    (!followUp || receivedOn <= phoneFollowUpDue(profile!, last, followUp));
   const renewalNumber = !last ? 0 : confirms ? last.renewalNumber : last.renewalNumber + 1;
   const frozenArrears = chain[0]?.arrearsCents ?? arrears;
   const unmet = shortfall({

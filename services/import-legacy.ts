@@ -100,14 +100,25 @@ export async function importLegacyExport(db: Db, opts: ImportOptions): Promise<I
   const earlier = await completedRun(db, source.hash, opts.validOnly ?? false);
   if (earlier) return earlier;
   const parsed = convertLegacyExport(source.rows);
-  // A premise in the utility's state follows the utility's profile (Millbrook: its ordinance).
-  const converted = {
-    ...parsed,
-    premises: parsed.premises.map((p) => ({
-      ...p,
-      jurisdictionProfile: defaultPolicyProfile(p.state) ?? p.jurisdictionProfile,
-    })),
-  };
+  // A premise in the utility's state follows the utility's profile (Millbrook: its ordinance),
+  // elsewhere its state's preset; one in a state with neither is refused, with what hangs on it,
+  // as the API refuses it, rather than failing when a collections case first opens.
+  const noProfile: Rejection[] = [];
+  const premises = parsed.premises.map((p) => {
+    const profile = defaultPolicyProfile(p.state);
+    if (!profile)
+      noProfile.push({
+        file: 'premises.csv',
+        line: parsed.sourceLines.premises.get(p.id)!,
+        field: 'state',
+        value: p.state,
+        problem:
+          "no collections policy profile covers this state (neither the utility's own nor a state preset)",
+      });
+    return { ...p, jurisdictionProfile: profile ?? p.jurisdictionProfile };
+  });
+  const mapped = { ...parsed, premises };
+  const converted = noProfile.length > 0 ? withdrawRows(mapped, noProfile) : mapped;
   const exp = { ...converted, rejections: sortRejections([...source.rejections, ...converted.rejections]) };
   if (exp.rejections.length > 0 && !opts.validOnly)
     return recordRejected(db, opts, source.hash, exp.rejections);

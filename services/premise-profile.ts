@@ -9,7 +9,9 @@ const isProfile = (code: string) => (PROFILE_CODES as readonly string[]).include
 export function defaultPolicyProfile(state: string): string | null {
   const u = utilityInfo();
   if (!isProfile(u.policyProfile))
-    throw new Error(`notices/utility.json: policyProfile ${JSON.stringify(u.policyProfile)} is not a profile`);
+    throw new Error(
+      `notices/utility.json: policyProfile ${JSON.stringify(u.policyProfile)} is not a profile`,
+    );
   if (state === u.state) return u.policyProfile;
   return isProfile(state) ? state : null;
 }

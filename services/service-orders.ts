@@ -666,7 +666,7 @@ export async function completeCrewOrder(
 }
 
 /** A local wall-clock time in the utility's zone ('2026-12-03T14:05:00') as an instant. */
-function wallClockInstant(local: string): Date {
+export function wallClockInstant(local: string): Date {
   const minutes = Number(local.slice(11, 13)) * 60 + Number(local.slice(14, 16));
   return new Date(
     zonedInstant(local.slice(0, 10), minutes, UTILITY_TIME_ZONE) + Number(local.slice(17, 19) || 0) * 1000,

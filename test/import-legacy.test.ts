@@ -328,6 +328,22 @@ function tinyExport(
   return dir;
 }
 
+test('a premise in a state no collections profile covers is refused, with what hangs on it', async () => {
+  const copy = demoCopy();
+  const line = copy.edit('premises.csv', 'P00007,', (l) => l.replace(',PA,RESIDENTIAL', ',VA,RESIDENTIAL'));
+  const r = await run(copy.dir);
+  expect(r.status).toBe('rejected');
+  expect(r.rejections).toContainEqual({
+    file: 'premises.csv',
+    line,
+    field: 'state',
+    value: 'VA',
+    problem: "no collections policy profile covers this state (neither the utility's own nor a state preset)",
+  });
+  expect(r.rejections.some((x) => x.file === 'accounts.csv' && x.value === 'P00007')).toBe(true);
+  expect(await tableCounts()).toMatchObject({ premises: 0 });
+});
+
 test('line numbers count a quoted field that spans lines', async () => {
   const dir = tinyExport(
     { customer: 'C1', premise: 'P1', account: '1' },

@@ -9,4 +9,5 @@ export function ageOn(dateOfBirth: string, day: string): number {
 
 export const SENIOR_AGE = 65;
 
-export const isSeniorOn = (dateOfBirth: string, day: string): boolean => ageOn(dateOfBirth, day) >= SENIOR_AGE;
+export const isSeniorOn = (dateOfBirth: string, day: string): boolean =>
+  ageOn(dateOfBirth, day) >= SENIOR_AGE;

@@ -234,14 +234,27 @@ export async function checkInvariants(ctx: {
        WHERE kind IN ('RETURNED_PAYMENT_FEE', 'PAYMENT_REVERSAL') GROUP BY payment_id, kind HAVING count(*) > 1`,
     );
     v.push(...ret.map((r) => `payment ${r.payment_id} has ${r.n} ${r.kind} entries`));
-    const [c] = await rows<{ late: string; ret: string }>(
-      `SELECT count(*) FILTER (WHERE kind = 'LATE_FEE') AS late, count(*) FILTER (WHERE kind = 'RETURNED_PAYMENT_FEE') AS ret
+    // A reconnection charge per restoration at most: never more than the account's reconnections.
+    const recon = await rows<{ account_id: string; fees: string; reconnects: string }>(
+      `SELECT e.account_id, count(*) AS fees,
+         (SELECT count(*) FROM collections_action x WHERE x.account_id = e.account_id AND x.kind = 'RECONNECT') AS reconnects
+       FROM ledger_entry e WHERE e.kind = 'RECONNECTION_FEE' GROUP BY e.account_id
+       HAVING count(*) > (SELECT count(*) FROM collections_action x WHERE x.account_id = e.account_id AND x.kind = 'RECONNECT')`,
+    );
+    v.push(
+      ...recon.map(
+        (r) => `account ${r.account_id} has ${r.fees} reconnection charges for ${r.reconnects} reconnections`,
+      ),
+    );
+    const [c] = await rows<{ late: string; ret: string; recon: string }>(
+      `SELECT count(*) FILTER (WHERE kind = 'LATE_FEE') AS late, count(*) FILTER (WHERE kind = 'RETURNED_PAYMENT_FEE') AS ret,
+         count(*) FILTER (WHERE kind = 'RECONNECTION_FEE') AS recon
        FROM ledger_entry`,
     );
     checks.push({
       name: 'no fee twice',
       violations: first(v),
-      counted: `${c!.late} late charges, ${c!.ret} returned-payment charges`,
+      counted: `${c!.late} late charges, ${c!.ret} returned-payment charges, ${c!.recon} reconnection charges`,
     });
   }
 

@@ -91,6 +91,8 @@ export const TX_WATER_V1: PolicyProfile = {
     rules: [],
     fallbackHours: DEFAULT_RECONNECTION_HOURS,
   },
+  // The notice must list every reconnect fee (§24.167(a)(1)(G)): a Texas water utility composes
+  // its tariff's charge onto this preset (composeProfile), as Millbrook does onto Pennsylvania's.
   reconnectionFee: null,
   reconnectionFeeCaps: [],
   recipients: {

@@ -7,7 +7,3 @@ ALTER TABLE "medical_certificate"
   ADD COLUMN "agrees_to_plan" BOOLEAN NOT NULL DEFAULT false,
   ADD CONSTRAINT "medical_certificate_certifier"
     CHECK (certifier IN ('PHYSICIAN', 'NURSE_PRACTITIONER', 'PHYSICIAN_ASSISTANT', 'BOARD_OF_HEALTH', 'OTHER'));
-
--- Certificates already on file were recorded when the record stood for all three conditions: they
--- keep protecting as they did.
-UPDATE "medical_certificate" SET "inability_to_pay" = true, "agrees_to_plan" = true;
