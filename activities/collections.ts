@@ -13,6 +13,7 @@ import { once, onceOn } from '../lib/idempotency';
 import type { Mailer } from '../lib/mailer';
 import { formatCents } from '../domain/ledger/money';
 import {
+  criticalCareRuleOn,
   evaluate,
   evaluateArrangementRequest,
   reconnectionDeadline,
@@ -570,7 +571,6 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
         select: { customer: { select: { phone: true } } },
       });
       const today = isoDateIn(at, ctx.profile.timeZone);
-      const care = ctx.snapshot.criticalCare;
       const calls: { key: string; to: 'CUSTOMER' | 'EMERGENCY_CONTACT'; phone: string | null }[] = [
         {
           key: collectionsKey(i.accountId, i.episode, `contact:${i.seq}`),
@@ -578,13 +578,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
           phone: phone.customer.phone,
         },
       ];
-      if (
-        ctx.profile.criticalCare &&
-        care &&
-        care.from <= today &&
-        today <= care.until &&
-        ctx.emergencyContact
-      )
+      if (criticalCareRuleOn(ctx.profile, ctx.snapshot, today) && ctx.emergencyContact)
         calls.push({
           key: collectionsKey(i.accountId, i.episode, `contact:${i.seq}:emergency`),
           to: 'EMERGENCY_CONTACT',

@@ -3,10 +3,10 @@
 // wake-up: every change signals the account's open case, which re-asks the policy evaluator. A
 // protection that arrives while a disconnect order is out cancels the order (see the workflow).
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import type { Db } from '../lib/db/prisma';
+import type { Db, Tx } from '../lib/db/prisma';
 import { recordChange, type Actor } from '../lib/audit';
 import { AppError, invalid, notFound } from '../lib/errors';
-import type { MedicalCertificate as MedicalCertificateRow } from '@prisma/client';
+import type { MedicalCertificate as MedicalCertificateRow, Prisma } from '@prisma/client';
 import {
   medicalConditionsUnmet,
   PROFILE_CODES,
@@ -543,6 +543,38 @@ const CRITICAL_CARE_FIELDS = {
   emergencyContactPhone: true,
 } as const;
 
+type CriticalCareFields = Pick<Prisma.AccountUncheckedUpdateInput, keyof typeof CRITICAL_CARE_FIELDS>;
+
+/** Writes a designation's fields, audited with before and after and on the timeline. */
+async function writeCriticalCare(
+  tx: Tx,
+  actor: Actor,
+  accountId: string,
+  before: unknown,
+  after: CriticalCareFields,
+  change: { action: string; reason: string | null; summary: string; data?: Record<string, unknown> },
+): Promise<void> {
+  await tx.account.update({ where: { id: accountId }, data: after });
+  await recordChange(
+    tx,
+    actor,
+    {
+      action: change.action,
+      entityType: 'account',
+      entityId: accountId,
+      accountId,
+      before,
+      after,
+      reason: change.reason,
+    },
+    {
+      kind: 'account.critical-care',
+      summary: change.summary,
+      ...(change.data ? { data: change.data } : {}),
+    },
+  );
+}
+
 /**
  * Records (or renews) a critical-care designation: a resident depends on an electric-powered
  * medical device to sustain life (16 TAC §25.497). Where the account's profile has the rule, the
@@ -587,25 +619,12 @@ export async function setCriticalCare(
       where: { id: accountId },
       select: CRITICAL_CARE_FIELDS,
     });
-    await tx.account.update({ where: { id: accountId }, data: after });
-    await recordChange(
-      tx,
-      actor,
-      {
-        action: 'account.critical-care',
-        entityType: 'account',
-        entityId: accountId,
-        accountId,
-        before,
-        after,
-        reason: input.reason ?? null,
-      },
-      {
-        kind: 'account.critical-care',
-        summary: `Critical-care household ${input.from} to ${until}${input.emergencyContact ? `, emergency contact ${input.emergencyContact.name}` : ', no emergency contact named'}${rule ? ` (${rule.cite})` : ''}`,
-        data: { from: input.from, until, emergencyContact: input.emergencyContact?.name ?? null },
-      },
-    );
+    await writeCriticalCare(tx, actor, accountId, before, after, {
+      action: 'account.critical-care',
+      reason: input.reason ?? null,
+      summary: `Critical-care household ${input.from} to ${until}${input.emergencyContact ? `, emergency contact ${input.emergencyContact.name}` : ', no emergency contact named'}${rule ? ` (${rule.cite})` : ''}`,
+      data: { from: input.from, until, emergencyContact: input.emergencyContact?.name ?? null },
+    });
   });
   await wakeCases(d, accountId, 'critical-care', actor.id);
   return {
@@ -637,21 +656,11 @@ export async function endCriticalCare(
       emergencyContactName: null,
       emergencyContactPhone: null,
     };
-    await tx.account.update({ where: { id: accountId }, data: after });
-    await recordChange(
-      tx,
-      actor,
-      {
-        action: 'account.critical-care.end',
-        entityType: 'account',
-        entityId: accountId,
-        accountId,
-        before,
-        after,
-        reason: input.reason,
-      },
-      { kind: 'account.critical-care', summary: `Critical-care designation ended: ${input.reason}` },
-    );
+    await writeCriticalCare(tx, actor, accountId, before, after, {
+      action: 'account.critical-care.end',
+      reason: input.reason,
+      summary: `Critical-care designation ended: ${input.reason}`,
+    });
     return true;
   });
   if (ended) await wakeCases(d, accountId, 'critical-care', actor.id);

@@ -864,11 +864,17 @@ function checkPostedNotice(ctx: Ctx, notice: CountedNotice | null): void {
 }
 
 /** The critical-care rule when it governs this account today, else null. */
-function criticalCareInForce(ctx: Ctx): CriticalCareRule | null {
-  const cc = ctx.p.criticalCare;
-  const d = ctx.s.criticalCare;
-  return cc && d && d.from <= ctx.today && ctx.today <= d.until ? cc : null;
+export function criticalCareRuleOn(
+  profile: PolicyProfile,
+  snapshot: AccountSnapshot,
+  today: string,
+): CriticalCareRule | null {
+  const cc = profile.criticalCare;
+  const d = snapshot.criticalCare;
+  return cc && d && d.from <= today && today <= d.until ? cc : null;
 }
+
+const criticalCareInForce = (ctx: Ctx) => criticalCareRuleOn(ctx.p, ctx.s, ctx.today);
 
 /**
  * TX: the customer and the emergency contact are contacted before a critical-care household is

@@ -15,7 +15,13 @@ export {
   validateProfile,
 } from './profiles';
 export type { ComposeMeta } from './profiles';
-export { evaluate, medicalConditionsUnmet, nextLawfulMoment, SEARCH_HORIZON_DAYS } from './evaluate';
+export {
+  criticalCareRuleOn,
+  evaluate,
+  medicalConditionsUnmet,
+  nextLawfulMoment,
+  SEARCH_HORIZON_DAYS,
+} from './evaluate';
 export { evaluateArrangementRequest, installmentSchedule } from './arrangements';
 export { isAfterHours, reconnectionDeadline, reconnectionFee } from './reconnection';
 export type { ReconnectionOptions } from './reconnection';
