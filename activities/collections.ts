@@ -464,8 +464,14 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
               at,
               validUntil ? new Date(`${validUntil}T23:59:59Z`) : null,
               i.episode,
-              channel === 'PRINT' ? `collections-${today}` : null,
-              jsonText({ role, subject: rendered.subject, text: rendered.text }),
+              // A letter waits for the next print batch (services/notice-print.ts).
+              null,
+              jsonText({
+                role,
+                subject: rendered.subject,
+                text: rendered.text,
+                ...(channel === 'PRINT' ? { recipientName: to.name, mailingAddress: to.address } : {}),
+              }),
             ],
           );
           // A claim found already is an earlier try's: the notice went out (at most once) and is

@@ -2,6 +2,7 @@
 import { createBillingActivities, type BillingActivityDeps } from './billing';
 import { createCollectionsActivities } from './collections';
 import { createServiceOrderActivities } from './service-orders';
+import { createNoticePrintActivities } from './notice-print';
 
 export type ActivityDeps = BillingActivityDeps;
 
@@ -10,6 +11,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createServiceOrderActivities(deps),
     ...createBillingActivities(deps),
     ...createCollectionsActivities(deps),
+    ...createNoticePrintActivities(deps),
   };
 }
 

@@ -36,6 +36,7 @@ import { wakeCasesInAreas } from '../services/collections';
 import { registerBillCorrectionRoutes } from './routes/bill-corrections';
 import { registerServiceOrderRoutes } from './routes/service-orders';
 import { registerBankAccountRoutes } from './routes/bank-accounts';
+import { registerPrintBatchRoutes } from './routes/print-batches';
 import { createDashboard } from '../web/dashboard';
 
 const VERSION = '0.1.0';
@@ -357,6 +358,7 @@ export function createApp(given: ApiDeps): express.Express {
   registerCollectionsRoutes(t, deps);
   registerBillCorrectionRoutes(t, deps);
   registerBankAccountRoutes(t, deps);
+  registerPrintBatchRoutes(t, deps);
 
   // ---- crews, users, keys ------------------------------------------------------------------------
   t.add({

@@ -17,6 +17,8 @@ export interface ApiDeps {
   logger: Logger;
   /** 32-byte key for personal fields at rest (lib/field-crypto.ts). */
   encryptionKey: Buffer;
+  /** Where the worker writes print batches (<outDir>/print), for downloading them. */
+  outDir?: string;
   /** Where the embedded SMTP catcher keeps mail; absent when an external SMTP server is used. */
   mailDir?: string;
   /** Failed authentications allowed per client address and window (default 20 a minute). */

@@ -13,6 +13,7 @@ import { createApp } from '../api/app';
 import { SYSTEM_ACTOR } from '../lib/audit';
 import { loadDemo, ensureAdminKey } from '../services/demo';
 import { ensureCycleSchedules } from '../services/bill-cycles';
+import { ensureNoticePrintSchedule } from '../services/notice-print';
 import { workerTelemetry } from '../lib/metrics';
 
 async function main() {
@@ -50,6 +51,11 @@ async function run(sys: System, started: number, demo: boolean) {
   const workerRun = worker.run();
   // A monthly Temporal Schedule per bill cycle starts its run on the cycle's read day.
   await ensureCycleSchedules({ db: sys.db, temporal: sys.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE });
+  // Printed notices go to the print vendor every day at its pickup time.
+  await ensureNoticePrintSchedule(
+    { temporal: sys.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE },
+    config.NOTICE_PRINT_TIME,
+  );
 
   const credentialsFile = path.join(
     path.resolve(config.DATA_DIR),

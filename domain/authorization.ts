@@ -29,6 +29,8 @@ export const PERMISSIONS = {
   'import:run': ['admin'],
   'import:read': ['admin', 'auditor', 'supervisor'],
   'mail:read': ['admin', 'supervisor', 'auditor'],
+  /** Close a print batch of notices ahead of the daily one. */
+  'mail:print': ['admin', 'supervisor'],
   'user:admin': ['admin'],
   'payment:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
   'payment:write': ['csr', 'supervisor', 'admin', 'system'],

@@ -29,6 +29,11 @@ const ConfigSchema = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).optional(),
   /** Threads that render a large bill delivery (services/bill-render-pool.ts; 0: on the worker's own). */
   DELIVERY_RENDER_THREADS: z.coerce.number().int().min(0).max(16).optional(),
+  /** When the day's batch of printed notices closes for the print vendor: HH:MM, the utility's local time. */
+  NOTICE_PRINT_TIME: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM (24-hour)')
+    .default('16:00'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

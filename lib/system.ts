@@ -108,6 +108,9 @@ export async function startSystem(config: Config, opts: { embedded: boolean }): 
   }
 }
 
+/** Where the worker writes print batches and the API finds them: <DATA_DIR>/out. */
+const outDirOf = (sys: System) => path.join(path.resolve(sys.config.DATA_DIR), 'out');
+
 /** What the API needs from a running system. */
 export function apiDeps(sys: System): ApiDeps {
   return {
@@ -116,6 +119,7 @@ export function apiDeps(sys: System): ApiDeps {
     taskQueue: sys.config.TEMPORAL_TASK_QUEUE,
     logger: sys.logger,
     encryptionKey: sys.encryptionKey,
+    outDir: outDirOf(sys),
     ...(sys.mailDir ? { mailDir: sys.mailDir } : {}),
     health: healthCheck({
       db: sys.db,
@@ -134,7 +138,7 @@ export function workerDeps(sys: System): ActivityDeps {
     temporal: sys.temporal,
     taskQueue: sys.config.TEMPORAL_TASK_QUEUE,
     mailer: sys.mailer,
-    outDir: path.join(path.resolve(sys.config.DATA_DIR), 'out'),
+    outDir: outDirOf(sys),
     ...(sys.config.DELIVERY_RENDER_THREADS !== undefined
       ? { renderThreads: sys.config.DELIVERY_RENDER_THREADS }
       : {}),

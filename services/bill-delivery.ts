@@ -185,7 +185,8 @@ export function classifySendError(err: unknown): SendFailure {
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 500);
 
-function csvField(v: string | number): string {
+/** One CSV field, quoted only where RFC 4180 needs it (the print vendors' layouts). */
+export function csvField(v: string | number): string {
   const s = String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

@@ -156,10 +156,14 @@ export async function sendLeadNoticeAtStart(
         contentHash: rendered.contentHash,
         idempotencyKey: key,
         sentAt: i.at,
-        batchId: channel === 'PRINT' ? `lead-notice-${i.startDate}` : null,
+        // A letter waits for the next print batch (services/notice-print.ts).
+        batchId: null,
         content: toJson({
           subject: rendered.subject,
           text: rendered.text,
+          ...(channel === 'PRINT'
+            ? { recipientName: account.customer.name, mailingAddress: account.customer.mailingAddress }
+            : {}),
           serviceLinePublic: p.serviceLinePublic,
           serviceLinePrivate: p.serviceLinePrivate,
           orderId: i.orderId,

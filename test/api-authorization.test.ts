@@ -112,6 +112,9 @@ beforeAll(async () => {
     // Collections cases: /cases/:accountId/:episode (authorization comes before the lookup).
     accountId: acct.accountId,
     episode: '1',
+    // A notice print batch's file: /print-batches/notices/:id/:file.
+    'print-batches': 'notices-2026-12-07T1600',
+    file: 'pdf',
   };
 });
 afterAll(() => app?.close());

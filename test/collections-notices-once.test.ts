@@ -2,7 +2,9 @@
 // the designated third party, and "Occupant" at a tenant-occupied premise (California water,
 // SB 998) — with the right amounts, and exactly once although its activity fails after sending
 // (a retry) and the worker then dies (a restart on a second worker).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +14,9 @@ import { createActivities } from '../activities';
 import { collectionsKey } from '../activities/collections';
 import { createMailer } from '../lib/mailer';
 import { listCaughtMail, startSmtpCatcher, type SmtpCatcher } from '../lib/runtime/smtp-catcher';
+import { parse } from 'csv-parse/sync';
+import { noticePrintRun } from '../workflows/notice-print';
+import { NOTICE_PRINT_CSV_COLUMNS, noticeBatchId } from '../services/notice-print';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { createTimeSkippingEnv, workflowBundle } from './helpers/temporal';
 import {
@@ -254,4 +259,82 @@ test('an email claim an earlier try left unconfirmed is marked once and never se
   const mail = (await listCaughtMail(path.join(scratch, 'mail'), 1000)).slice(0, -mailBefore || undefined);
   expect(mail.filter((m) => m.to.includes('lucia@example.org'))).toHaveLength(0);
   expect(mail.filter((m) => m.to.includes('marco@example.org'))).toHaveLength(1);
+});
+
+test('the letters go to the print vendor once: one PDF and one CSV per batch, each letter in one batch', async () => {
+  const now = await env.currentTimeMs();
+  const outDir = path.join(scratch, 'out');
+  const taskQueue = `print-${randomBytes(4).toString('hex')}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({ db: t.db, temporal: env.client, taskQueue, outDir }),
+  });
+  const letters = await t.db.notice.findMany({ where: { channel: 'PRINT', type: { not: 'BILL' } } });
+  expect(letters.length).toBeGreaterThanOrEqual(3); // customer, occupant and third party, at least
+  expect(letters.every((n) => n.batchId === null)).toBe(true);
+
+  const cutoff = new Date(now).toISOString();
+  const close = (at: string) =>
+    env.client.workflow.execute(noticePrintRun, {
+      taskQueue,
+      workflowId: `notice-print-test:${at}:${randomBytes(3).toString('hex')}`,
+      args: [{ cutoff: at }],
+    });
+  const laterCutoff = new Date(now + 60_000).toISOString();
+  // A retried close (same cutoff), then a later one with nothing waiting.
+  const [first, again, later] = await worker.runUntil(async () => [
+    await close(cutoff),
+    await close(cutoff),
+    await close(laterCutoff),
+  ]);
+  const batchId = noticeBatchId(new Date(cutoff));
+  expect(first.claimed).toBe(letters.length);
+  expect(first.batch).toMatchObject({ batchId, notices: letters.length });
+  // The retried close: the same batch, nothing claimed again, the same files.
+  expect(again).toEqual({ batch: first.batch, claimed: 0 });
+
+  const pdfFile = path.join(outDir, 'print', `${batchId}.pdf`);
+  const csvFile = path.join(outDir, 'print', `${batchId}.csv`);
+  const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+  expect(sha(pdfFile)).toBe(first.batch!.pdfSha256);
+  expect(sha(csvFile)).toBe(first.batch!.csvSha256);
+
+  // What the customer is told, as the register holds it, is on paper; the addressee sits in the
+  // envelope window.
+  const text = execFileSync('pdftotext', ['-layout', pdfFile, '-'], { encoding: 'utf8' });
+  expect(text).toContain('Lucía Hernández');
+  expect(text).toContain('187.65');
+  expect(text).toMatch(/Ocupante|Occupant/);
+  expect(text).toContain('Marco Hernández');
+  expect(text).toContain('Fresno, CA 93702');
+
+  // The vendor's list: one row per letter, in ZIP order, pages adding up, hashes from the register.
+  const rows = parse(readFileSync(csvFile, 'utf8'), { columns: true }) as Record<string, string>[];
+  expect(Object.keys(rows[0]!)).toEqual([...NOTICE_PRINT_CSV_COLUMNS]);
+  expect(rows).toHaveLength(letters.length);
+  expect(rows.map((r) => r.zip)).toEqual(rows.map((r) => r.zip).sort());
+  const byId = new Map(letters.map((n) => [n.id, n]));
+  for (const r of rows) {
+    expect(r.content_sha256).toBe(byId.get(r.notice_id!)!.contentHash);
+    expect(r.batch_id).toBe(batchId);
+  }
+  const pages = execFileSync('pdfinfo', [pdfFile], { encoding: 'utf8' });
+  expect(Number(/Pages:\s+(\d+)/.exec(pages)![1])).toBe(first.batch!.pages);
+  expect(rows.reduce((sum, r) => sum + Number(r.pages), 0)).toBe(first.batch!.pages);
+
+  // Every letter is in the batch, the batch is audited once, and each account's timeline says so.
+  const after = await t.db.notice.findMany({ where: { id: { in: letters.map((n) => n.id) } } });
+  expect(after.every((n) => n.batchId === batchId)).toBe(true);
+  expect(
+    await t.db.auditEvent.count({ where: { action: 'notice.print-batch.closed', entityId: batchId } }),
+  ).toBe(1);
+  expect(await t.db.timelineEvent.count({ where: { kind: 'notice.printed', accountId: 'A-N1' } })).toBe(
+    letters.length,
+  );
+
+  // Nothing waiting: a later close makes no batch.
+  expect(later).toEqual({ batch: null, claimed: 0 });
+  expect(existsSync(path.join(outDir, 'print', `${noticeBatchId(new Date(laterCutoff))}.pdf`))).toBe(false);
 });

@@ -3,3 +3,4 @@ export { serviceOrder } from './service-order';
 export { billCycle } from './bill-cycle';
 export { collectionsCase } from './collections-case';
 export { billEmailResend } from './bill-email-resend';
+export { noticePrintRun } from './notice-print';

@@ -72,6 +72,7 @@ export async function startTestApp(): Promise<TestApp> {
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     encryptionKey,
     mailDir,
+    outDir: path.join(scratch, 'out'),
     // The suites call every route without a key many times; the limit has its own test.
     authFailureLimit: { max: 1_000_000, windowMs: 60_000 },
     // The workflows run on the time-skipping server's clock; rules the API judges use the same.

@@ -1,0 +1,19 @@
+// The notice print batch as an activity: the worker holds the output folder the vendor collects from.
+import type { Actor } from '../lib/audit';
+import type { Db } from '../lib/db/prisma';
+import { printNoticeBatch } from '../services/notice-print';
+
+export function createNoticePrintActivities(deps: { db: Db; outDir?: string }) {
+  return {
+    async printNoticeBatch(i: { cutoff: string; actor: Actor }) {
+      if (!deps.outDir) throw new Error('Printing notices needs an output folder');
+      const r = await printNoticeBatch(
+        { db: deps.db, outDir: deps.outDir },
+        { cutoff: new Date(i.cutoff), actor: i.actor },
+      );
+      return { batch: r.batch, claimed: r.claimed };
+    },
+  };
+}
+
+export type NoticePrintActivities = ReturnType<typeof createNoticePrintActivities>;

@@ -1,0 +1,397 @@
+// Printed notices leave the building: the letters the notice register holds for the post (written
+// disconnection notices, reminders, default notices, reconnection confirmations, copies to third
+// parties and occupants, lead service-line letters) become a print batch for the vendor — ONE PDF
+// and ONE CSV under <outDir>/print/<batchId>.{pdf,csv}, as bills do (services/bill-delivery.ts).
+//
+// A notice is registered for print when it is decided (its claim, with the date it bears) and
+// waits with no batch (`batch_id` NULL). `printNoticeBatch` closes a batch at a cutoff: it claims
+// every waiting letter registered up to then into the batch (one UPDATE, committed), writes the
+// files from what the register holds — the subject and text the customer is told, word for word —
+// and records the batch (table `print_batch`) with its hashes, an audit event and a timeline entry
+// per letter. The batch id comes from the cutoff (`notices-<local date>T<HHMM>`), so a retried
+// close claims into the same batch and rewrites the same files with the same bytes; a letter is in
+// exactly one batch. A daily Temporal Schedule closes one at the vendor's pickup time, and a
+// supervisor can close one at any moment (`POST /print-batches/notices`).
+//
+// Notice print CSV layout (<batchId>.csv: UTF-8, CRLF, RFC 4180 quoting, one header row, one row
+// per letter in the PDF's order — mailing ZIP, then account, then notice date and key):
+//   batch_id        the batch
+//   sequence        1-based position of the letter in the PDF
+//   notice_id       OpenCIS notice register id
+//   notice_type     DISCONNECT_NOTICE, REMINDER, DEFAULT_NOTICE, RECONNECTION_CONFIRMATION,
+//                   LEAD_SERVICE_LINE, …
+//   account_id      the account the notice is about
+//   recipient_name  addressee (the customer, a third party, "Occupant", a health department)
+//   address_line1, address_line2, city, state, zip   as in the bill batch's layout
+//   notice_date     YYYY-MM-DD: the date the notice bears (local)
+//   language        language it is written in (en, es)
+//   first_page, pages   where it is in the PDF; each letter starts on a new page
+//   content_sha256  the register's content hash of the notice
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import path from 'node:path';
+import {
+  ScheduleAlreadyRunning,
+  WorkflowExecutionAlreadyStartedError,
+  type Client as TemporalClient,
+} from '@temporalio/client';
+import type { Actor } from '../lib/audit';
+import { recordAudits, recordTimelines } from '../lib/audit-batch';
+import type { Db } from '../lib/db/prisma';
+import { inTransaction, query } from '../lib/db/bulk';
+import { AppError, conflict, notFound } from '../lib/errors';
+import { LetterBatchFile, layOutLetter } from '../lib/pdf/letter-pdf';
+import { localDate, wallClock } from '../domain/collections/calendar';
+import { csvField, NOTICE_TYPE_BILL } from './bill-delivery';
+import { parseMailingAddress, utilityInfo } from './bill-render';
+import { UTILITY_TIME_ZONE } from './ledger';
+import { noticePrintRun } from '../workflows/notice-print';
+
+export const NOTICE_PRINT_CSV_COLUMNS = [
+  'batch_id',
+  'sequence',
+  'notice_id',
+  'notice_type',
+  'account_id',
+  'recipient_name',
+  'address_line1',
+  'address_line2',
+  'city',
+  'state',
+  'zip',
+  'notice_date',
+  'language',
+  'first_page',
+  'pages',
+  'content_sha256',
+] as const;
+
+/** Where a printed notice goes, as the register content records it at the claim. */
+export interface PrintAddressee {
+  recipientName: string;
+  mailingAddress: string;
+}
+
+/** The batch that closes at `cutoff`: `notices-2026-12-07T1600` (the utility's local time). */
+export function noticeBatchId(cutoff: Date): string {
+  const c = wallClock(cutoff.getTime(), UTILITY_TIME_ZONE);
+  const hhmm = `${String(Math.floor(c.minutes / 60)).padStart(2, '0')}${String(c.minutes % 60).padStart(2, '0')}`;
+  return `notices-${c.date}T${hhmm}`;
+}
+
+interface NoticeRow {
+  id: string;
+  account_id: string;
+  type: string;
+  language: string;
+  recipient: string;
+  content_hash: string;
+  idempotency_key: string;
+  sent_at: Date;
+  content: { subject?: string; text?: string; recipientName?: string; mailingAddress?: string } | null;
+}
+
+/**
+ * Who and where: the names the claim recorded; a letter registered before they were recorded
+ * holds them only as "name, address" in `recipient`, split at its first comma.
+ */
+function addressee(n: NoticeRow): PrintAddressee {
+  if (n.content?.recipientName && n.content.mailingAddress)
+    return { recipientName: n.content.recipientName, mailingAddress: n.content.mailingAddress };
+  const comma = n.recipient.indexOf(', ');
+  return comma < 0
+    ? { recipientName: n.recipient, mailingAddress: '' }
+    : { recipientName: n.recipient.slice(0, comma), mailingAddress: n.recipient.slice(comma + 2) };
+}
+
+export interface NoticePrintBatch {
+  batchId: string;
+  cutoff: string;
+  notices: number;
+  pages: number;
+  pdfSha256: string;
+  csvSha256: string;
+  createdAt: string;
+}
+
+export interface NoticePrintResult {
+  /** null when no letter was waiting. */
+  batch: NoticePrintBatch | null;
+  /** Letters this close put into the batch (0 on a retry that found them there already). */
+  claimed: number;
+  pdfPath: string | null;
+  csvPath: string | null;
+}
+
+interface BatchRow {
+  id: string;
+  cutoff: Date;
+  notices: number;
+  pages: number;
+  pdf_sha256: string;
+  csv_sha256: string;
+  created_at: Date;
+}
+
+const tempName = (file: string) => `${file}.${randomBytes(6).toString('hex')}.tmp`;
+const sha256File = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+/** Closes the print batch at `cutoff`: every letter registered for print up to then, once. */
+export async function printNoticeBatch(
+  deps: { db: Db; outDir: string },
+  i: { cutoff: Date; actor: Actor },
+): Promise<NoticePrintResult> {
+  const { db, outDir } = deps;
+  const batchId = noticeBatchId(i.cutoff);
+  const dir = path.join(outDir, 'print');
+  const pdfPath = path.join(dir, `${batchId}.pdf`);
+  const csvPath = path.join(dir, `${batchId}.csv`);
+  const [recorded] = await query<BatchRow>(db, `SELECT * FROM print_batch WHERE id = $1`, [batchId]);
+  // Closed already (a retry after the record committed): the batch is what it was; its files are
+  // written again only if they went missing, from the same letters, to the same bytes.
+  if (recorded && existsSync(pdfPath) && existsSync(csvPath))
+    return { batch: toBatch(recorded), claimed: 0, pdfPath, csvPath };
+  const claimed = recorded
+    ? []
+    : await query<{ id: string }>(
+        db,
+        `UPDATE notice SET batch_id = $1
+         WHERE channel = 'PRINT' AND type <> $2 AND batch_id IS NULL AND sent_at <= $3 RETURNING id`,
+        [batchId, NOTICE_TYPE_BILL, i.cutoff],
+      );
+  const rows = await query<NoticeRow>(
+    db,
+    `SELECT id, account_id, type, language, recipient, content_hash, idempotency_key, sent_at, content
+     FROM notice WHERE batch_id = $1 AND channel = 'PRINT' AND type <> $2`,
+    [batchId, NOTICE_TYPE_BILL],
+  );
+  if (rows.length === 0) return { batch: null, claimed: 0, pdfPath: null, csvPath: null };
+
+  const letters = rows.map((n) => {
+    const to = addressee(n);
+    return {
+      n,
+      to,
+      postal: parseMailingAddress(to.mailingAddress),
+      day: localDate(n.sent_at.getTime(), UTILITY_TIME_ZONE),
+    };
+  });
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  letters.sort(
+    (a, b) =>
+      cmp(a.postal.zip, b.postal.zip) ||
+      cmp(a.n.account_id, b.n.account_id) ||
+      a.n.sent_at.getTime() - b.n.sent_at.getTime() ||
+      cmp(a.n.idempotency_key, b.n.idempotency_key),
+  );
+
+  const utility = utilityInfo();
+  mkdirSync(dir, { recursive: true });
+  const [pdfTemp, csvTemp] = [tempName(pdfPath), tempName(csvPath)];
+  const pdf = new LetterBatchFile(pdfTemp);
+  const csv = openSync(csvTemp, 'w');
+  let pages = 0;
+  try {
+    writeSync(csv, `${NOTICE_PRINT_CSV_COLUMNS.join(',')}\r\n`);
+    for (const { n, to, postal, day } of letters) {
+      const entry = pdf.add(
+        layOutLetter({
+          utility,
+          recipientName: to.recipientName,
+          postal,
+          reference: `${utility.name} - ${n.account_id} - ${day}`,
+          subject: n.content?.subject ?? n.type,
+          body: n.content?.text ?? '',
+        }),
+      );
+      pages += entry.pages;
+      const record: Record<(typeof NOTICE_PRINT_CSV_COLUMNS)[number], string | number> = {
+        batch_id: batchId,
+        sequence: entry.sequence,
+        notice_id: n.id,
+        notice_type: n.type,
+        account_id: n.account_id,
+        recipient_name: to.recipientName,
+        address_line1: postal.lines[0] ?? '',
+        address_line2: postal.lines.slice(1).join(', '),
+        city: postal.city,
+        state: postal.state,
+        zip: postal.zip,
+        notice_date: day,
+        language: n.language,
+        first_page: entry.firstPage,
+        pages: entry.pages,
+        content_sha256: n.content_hash,
+      };
+      writeSync(csv, `${NOTICE_PRINT_CSV_COLUMNS.map((c) => csvField(record[c])).join(',')}\r\n`);
+    }
+    pdf.close(
+      `Notice print batch ${batchId} (${letters.length} letters)`,
+      localDate(i.cutoff.getTime(), UTILITY_TIME_ZONE),
+    );
+    closeSync(csv);
+  } catch (err) {
+    pdf.abort();
+    closeSync(csv);
+    rmSync(pdfTemp, { force: true });
+    rmSync(csvTemp, { force: true });
+    throw err;
+  }
+  const [pdfSha256, csvSha256] = [sha256File(pdfTemp), sha256File(csvTemp)];
+  renameSync(pdfTemp, pdfPath);
+  renameSync(csvTemp, csvPath);
+
+  // The batch is on record once, with its audit event and a timeline entry per letter; a retry
+  // (same batch, same bytes) updates nothing and says nothing twice.
+  const batch = await inTransaction(db, async (c) => {
+    const [made] = await query<{ created_at: Date }>(
+      c,
+      `INSERT INTO print_batch (id, kind, cutoff, notices, pages, pdf_sha256, csv_sha256)
+       VALUES ($1, 'NOTICES', $2, $3, $4, $5, $6)
+       ON CONFLICT (id) DO NOTHING RETURNING created_at`,
+      [batchId, i.cutoff, letters.length, pages, pdfSha256, csvSha256],
+    );
+    if (made) {
+      await recordAudits(c, i.actor, [
+        {
+          action: 'notice.print-batch.closed',
+          entityType: 'print_batch',
+          entityId: batchId,
+          after: { notices: letters.length, pages, pdfSha256, csvSha256, cutoff: i.cutoff.toISOString() },
+          reason: 'letters registered for print handed to the print vendor',
+        },
+      ]);
+      await recordTimelines(
+        c,
+        i.actor,
+        letters.map(({ n, to }) => ({
+          accountId: n.account_id,
+          kind: 'notice.printed',
+          entityType: 'notice',
+          entityId: n.id,
+          summary: `${n.type.replace(/_/g, ' ').toLowerCase()} to ${to.recipientName} printed for mailing (batch ${batchId})`,
+          data: { batchId, noticeId: n.id, type: n.type },
+        })),
+      );
+    }
+    const [b] = await query<BatchRow>(c, `SELECT * FROM print_batch WHERE id = $1`, [batchId]);
+    return b!;
+  });
+  return { batch: toBatch(batch), claimed: claimed.length, pdfPath, csvPath };
+}
+
+function toBatch(b: BatchRow): NoticePrintBatch {
+  return {
+    batchId: b.id,
+    cutoff: b.cutoff.toISOString(),
+    notices: b.notices,
+    pages: b.pages,
+    pdfSha256: b.pdf_sha256,
+    csvSha256: b.csv_sha256,
+    createdAt: b.created_at.toISOString(),
+  };
+}
+
+/** Closed batches, newest first, and how many letters wait for the next one. */
+export async function listNoticePrintBatches(
+  db: Db,
+  limit = 50,
+): Promise<{ waiting: number; items: NoticePrintBatch[] }> {
+  const [w] = await query<{ n: number }>(
+    db,
+    `SELECT count(*)::int AS n FROM notice WHERE channel = 'PRINT' AND type <> $1 AND batch_id IS NULL`,
+    [NOTICE_TYPE_BILL],
+  );
+  const rows = await query<BatchRow>(
+    db,
+    `SELECT * FROM print_batch WHERE kind = 'NOTICES' ORDER BY cutoff DESC, id DESC LIMIT $1`,
+    [limit],
+  );
+  return { waiting: w?.n ?? 0, items: rows.map(toBatch) };
+}
+
+/** The file of a closed batch, checked against the hash on record. */
+export async function noticePrintBatchFile(
+  db: Db,
+  outDir: string | undefined,
+  batchId: string,
+  kind: 'pdf' | 'csv',
+): Promise<{ file: string; sha256: string }> {
+  const [b] = await query<{ pdf_sha256: string; csv_sha256: string }>(
+    db,
+    `SELECT pdf_sha256, csv_sha256 FROM print_batch WHERE id = $1 AND kind = 'NOTICES'`,
+    [batchId],
+  );
+  if (!b) throw notFound('Print batch', batchId);
+  if (!outDir) throw new AppError('unavailable', 'This server has no output folder for print batches');
+  const file = path.join(outDir, 'print', `${batchId}.${kind}`);
+  if (!existsSync(file)) throw notFound('Print batch file', `${batchId}.${kind}`);
+  return { file, sha256: kind === 'pdf' ? b.pdf_sha256 : b.csv_sha256 };
+}
+
+// ---- through Temporal -----------------------------------------------------------------------------
+
+type TemporalDeps = { temporal: TemporalClient; taskQueue: string };
+
+/** The daily close at the print vendor's pickup time (`hhmm`, the utility's local time). */
+export async function ensureNoticePrintSchedule(d: TemporalDeps, hhmm: string): Promise<boolean> {
+  const [hour, minute] = hhmm.split(':').map(Number) as [number, number];
+  try {
+    await d.temporal.schedule.create({
+      scheduleId: 'notice-print-schedule',
+      spec: {
+        calendars: [{ hour, minute, comment: 'printed notices to the print vendor' }],
+        timezone: UTILITY_TIME_ZONE,
+      },
+      action: {
+        type: 'startWorkflow',
+        workflowType: noticePrintRun,
+        taskQueue: d.taskQueue,
+        workflowId: 'notice-print-scheduled',
+        args: [{}],
+      },
+    });
+    return true;
+  } catch (err) {
+    if (err instanceof ScheduleAlreadyRunning) return false;
+    throw err;
+  }
+}
+
+/** Closes a batch now, on the worker (which writes to the vendor's folder), and waits for it. */
+export async function requestNoticePrintBatch(
+  d: TemporalDeps,
+  actor: Actor,
+  now: Date,
+): Promise<{ batch: NoticePrintBatch | null; claimed: number }> {
+  const cutoff = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
+  try {
+    return await d.temporal.workflow.execute(noticePrintRun, {
+      taskQueue: d.taskQueue,
+      workflowId: `notice-print:${noticeBatchId(cutoff)}`,
+      args: [
+        {
+          cutoff: cutoff.toISOString(),
+          actor: {
+            id: actor.id,
+            role: actor.role,
+            ...(actor.requestId ? { requestId: actor.requestId } : {}),
+          },
+        },
+      ],
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError)
+      throw conflict(`The print batch ${noticeBatchId(cutoff)} is being closed already`);
+    throw err;
+  }
+}
