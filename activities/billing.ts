@@ -43,6 +43,8 @@ export interface BillingActivityDeps {
   /** Render threads for a cycle's delivery (DELIVERY_RENDER_THREADS; services/bill-render-pool.ts). */
   renderThreads?: number;
   tariff?: Tariff;
+  /** When the day's print batch of notices closes (NOTICE_PRINT_TIME, HH:MM local). */
+  noticePrintTime?: string;
 }
 
 const STATUS: Record<Stage, Prisma.BillCycleRunUpdateInput['status']> = {

@@ -38,6 +38,8 @@ import {
 } from '../services/service-orders';
 import { AppError } from '../lib/errors';
 import { classifySendError } from '../services/bill-delivery';
+import { printCloseFor } from '../services/notice-print';
+import { DEFAULT_NOTICE_PRINT_TIME } from '../lib/config';
 import type { ServiceOrderType } from '../domain/service-order';
 import { addDays, isoDateIn } from '../domain/ledger/dates';
 import { postEntry, TX_OPTIONS } from '../services/ledger';
@@ -48,6 +50,8 @@ export interface CollectionsActivityDeps {
   temporal?: Client;
   taskQueue?: string;
   mailer?: Mailer;
+  /** When the day's print batch closes (NOTICE_PRINT_TIME): a mailed notice leaves with it. */
+  noticePrintTime?: string;
 }
 
 export const collectionsKey = (accountId: string, episode: number, step: string) =>
@@ -317,10 +321,24 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       // so that is the lead the rules hold the utility to; the date then binds the engine too
       // (NoticeRecord.onOrAfter). The act itself still waits for every other rule, re-checked at
       // the moment of action.
+      // The mailed notice leaves with the day's print batch: a notice decided after the batch
+      // closed is mailed with the next one, and its notice period runs from that day.
       const n = profile.notice;
       const lead = Math.max(n.leadDays, ...Object.values(n.leadDaysByChannel)) + n.mailAllowanceDays;
+      const mailedOn =
+        i.type === 'DISCONNECT_NOTICE'
+          ? isoDateIn(printCloseFor(at, deps.noticePrintTime), profile.timeZone)
+          : today;
       const byLead =
-        n.leadDayCount === 'BUSINESS' ? addBusinessDays(profile, today, lead) : addDays(today, lead);
+        n.leadDayCount === 'BUSINESS' ? addBusinessDays(profile, mailedOn, lead) : addDays(mailedOn, lead);
+      const mailedLater =
+        mailedOn > today
+          ? {
+              code: 'NOTICE_MAILED_NEXT_BATCH',
+              cite: 'notice print batch',
+              text: `decided after the day's print batch closed (${deps.noticePrintTime ?? DEFAULT_NOTICE_PRINT_TIME}): mailed with the batch of ${mailedOn}, and the notice period runs from then`,
+            }
+          : null;
       // Where service may not be shut off before the bill is N days delinquent (California water:
       // 60), not before that day either.
       const dd = profile.disconnectDelinquency;
@@ -401,7 +419,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
             validUntil,
             payBy: disconnectOn,
           },
-          reasons: [...fee.reasons.map(line), line(reason)],
+          reasons: [...fee.reasons.map(line), line(reason), ...(mailedLater ? [line(mailedLater)] : [])],
         });
         // Customers who take email get it by email; written notice by mail goes to everyone else,
         // and a disconnection notice is always mailed as well (the written notice the rules mean).

@@ -4,6 +4,9 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+/** When the day's batch of printed notices closes unless NOTICE_PRINT_TIME says otherwise: HH:MM, local. */
+export const DEFAULT_NOTICE_PRINT_TIME = '16:00';
+
 const ConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   DATA_DIR: z.string().default('.data'),
@@ -33,7 +36,7 @@ const ConfigSchema = z.object({
   NOTICE_PRINT_TIME: z
     .string()
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM (24-hour)')
-    .default('16:00'),
+    .default(DEFAULT_NOTICE_PRINT_TIME),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -139,6 +139,7 @@ export function workerDeps(sys: System): ActivityDeps {
     taskQueue: sys.config.TEMPORAL_TASK_QUEUE,
     mailer: sys.mailer,
     outDir: outDirOf(sys),
+    noticePrintTime: sys.config.NOTICE_PRINT_TIME,
     ...(sys.config.DELIVERY_RENDER_THREADS !== undefined
       ? { renderThreads: sys.config.DELIVERY_RENDER_THREADS }
       : {}),

@@ -45,12 +45,14 @@ import {
   type Client as TemporalClient,
 } from '@temporalio/client';
 import type { Actor } from '../lib/audit';
+import { DEFAULT_NOTICE_PRINT_TIME } from '../lib/config';
 import { recordAudits, recordTimelines } from '../lib/audit-batch';
 import type { Db } from '../lib/db/prisma';
 import { inTransaction, query } from '../lib/db/bulk';
 import { AppError, conflict, notFound } from '../lib/errors';
 import { LetterBatchFile, layOutLetter } from '../lib/pdf/letter-pdf';
-import { localDate, wallClock } from '../domain/collections/calendar';
+import { localDate, wallClock, zonedInstant } from '../domain/collections/calendar';
+import { addDays } from '../domain/ledger/dates';
 import { csvField, NOTICE_TYPE_BILL } from './bill-delivery';
 import { parseMailingAddress, utilityInfo } from './bill-render';
 import { UTILITY_TIME_ZONE } from './ledger';
@@ -79,6 +81,19 @@ export const NOTICE_PRINT_CSV_COLUMNS = [
 export interface PrintAddressee {
   recipientName: string;
   mailingAddress: string;
+}
+
+/**
+ * The close of the batch a letter registered at `at` goes out with: that day's close at `hhmm`
+ * (the utility's local time), or the next day's when it is already past.
+ */
+export function printCloseFor(at: Date, hhmm: string = DEFAULT_NOTICE_PRINT_TIME): Date {
+  const [h, m] = hhmm.split(':').map(Number) as [number, number];
+  const today = localDate(at.getTime(), UTILITY_TIME_ZONE);
+  const close = zonedInstant(today, h * 60 + m, UTILITY_TIME_ZONE);
+  return new Date(
+    close >= at.getTime() ? close : zonedInstant(addDays(today, 1), h * 60 + m, UTILITY_TIME_ZONE),
+  );
 }
 
 /** The batch that closes at `cutoff`: `notices-2026-12-07T1600` (the utility's local time). */

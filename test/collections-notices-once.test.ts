@@ -16,7 +16,9 @@ import { createMailer } from '../lib/mailer';
 import { listCaughtMail, startSmtpCatcher, type SmtpCatcher } from '../lib/runtime/smtp-catcher';
 import { parse } from 'csv-parse/sync';
 import { noticePrintRun } from '../workflows/notice-print';
-import { NOTICE_PRINT_CSV_COLUMNS, noticeBatchId } from '../services/notice-print';
+import { NOTICE_PRINT_CSV_COLUMNS, noticeBatchId, printCloseFor } from '../services/notice-print';
+import { getProfile } from '../domain/collections';
+import { addBusinessDays, localDate } from '../domain/collections/calendar';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { createTimeSkippingEnv, workflowBundle } from './helpers/temporal';
 import {
@@ -195,6 +197,23 @@ test('right content, language and recipients; exactly once through an activity r
   const occupant = notices.find((n) => (n.content as { role: string }).role === 'OCCUPANT')!;
   expect(occupant.recipient).toMatch(/^Occupant, 40 Cedar St/);
   expect((occupant.content as { text: string }).text).toMatch(/Ocupante|Occupant/);
+
+  // The mailed notice leaves with the day's print batch; decided after it closed, it leaves with
+  // the next one, and the date it gives runs from that day and says why.
+  const tz = getProfile('CA_WATER', '2026-12-01').timeZone;
+  const mailedLetter = notices.find(
+    (n) => n.channel === 'PRINT' && (n.content as { role: string }).role === 'CUSTOMER',
+  )!;
+  const today = localDate(mailedLetter.sentAt.getTime(), tz);
+  const mailedOn = localDate(printCloseFor(mailedLetter.sentAt).getTime(), tz);
+  const mailed = await t.db.collectionsAction.findFirstOrThrow({
+    where: { accountId: 'A-N1', kind: 'DISCONNECT_NOTICE', method: 'MAIL' },
+  });
+  const onOrAfter = (mailed.data as { disconnectOnOrAfter: string }).disconnectOnOrAfter;
+  expect(onOrAfter).toBe(addBusinessDays(getProfile('CA_WATER', today), mailedOn, 7));
+  expect((mailedLetter.content as { text: string }).text.includes(`batch of ${mailedOn}`)).toBe(
+    mailedOn > today,
+  );
 
   // And one compliance action per delivery: the reports count each once.
   const actions = await t.db.collectionsAction.findMany({
