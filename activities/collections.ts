@@ -675,7 +675,9 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       }
       if (i.type === 'RECONNECT') {
         const ctx = await loadCaseContext(db, i.accountId, i.episode, new Date(i.at));
-        const r = reconnectionDeadline(ctx.profile, ctx.snapshot, i.cause ?? 'PAID', i.at);
+        const cause = i.cause ?? 'PAID';
+        const curedAt = await cureTime(db, i.accountId, i.episode, cause, ctx.snapshot.disconnectedAt, i.at);
+        const r = reconnectionDeadline(ctx.profile, ctx.snapshot, cause, curedAt);
         dueBy = r.due;
         reasons = r.reasons.map(line);
       }
@@ -1041,6 +1043,38 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
 }
 
 export type CollectionsActivities = ReturnType<typeof createCollectionsActivities>;
+
+/**
+ * When the cause of a reconnection arose, for its deadline: the rules count from the payment, the
+ * certificate or the arrangement (PA §1407, NY PSL §35), not from when the case got to ordering
+ * the crew — which a stopped worker can delay by hours. The latest credit, certificate or
+ * arrangement recorded by `at` (and not before the disconnection); `at` when none is found.
+ */
+async function cureTime(
+  db: Db,
+  accountId: string,
+  episode: number,
+  cause: string,
+  disconnectedAt: string | null,
+  at: string,
+): Promise<string> {
+  const sql: Record<string, string> = {
+    PAID: `SELECT max(created_at) AS t FROM ledger_entry WHERE account_id = $1 AND amount_cents < 0 AND created_at <= $2`,
+    MEDICAL: `SELECT max(created_at) AS t FROM medical_certificate WHERE account_id = $1 AND created_at <= $2`,
+    ARRANGEMENT: `SELECT max(created_at) AS t FROM payment_arrangement
+                  WHERE account_id = $1 AND created_at <= $2 AND episode = $3 AND status = 'CURRENT'`,
+  };
+  const q = sql[cause];
+  if (!q) return at;
+  const [row] = await query<{ t: Date | null }>(
+    db,
+    q,
+    cause === 'ARRANGEMENT' ? [accountId, new Date(at), episode] : [accountId, new Date(at)],
+  );
+  if (!row?.t) return at;
+  const off = disconnectedAt ? Date.parse(disconnectedAt) : 0;
+  return new Date(Math.max(row.t.getTime(), off)).toISOString();
+}
 
 function recipientFor(
   ctx: CaseContext,

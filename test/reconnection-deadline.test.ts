@@ -1,0 +1,113 @@
+// A reconnection's deadline runs from the cure — the payment, the medical certificate, the
+// arrangement — not from when the case got round to ordering the crew, which a stopped worker can
+// delay by hours. Pennsylvania, a December termination: within 24 hours (66 Pa.C.S. §1407(b)).
+import { createActivities } from '../activities';
+import { startTestApp, seedAccount, type TestApp } from './helpers/app';
+
+jest.setTimeout(120_000);
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(() => app?.close());
+
+const HOUR = 3_600_000;
+const DISCONNECTED = new Date('2026-12-08T15:00:00Z'); // Tuesday 10:00 in Millbrook
+
+/** An account whose crew turned the service off at DISCONNECTED for $100.00 past due. */
+async function disconnected(n: number): Promise<string> {
+  const { accountId } = await seedAccount(app, n);
+  await app.t.db.ledgerEntry.create({
+    data: {
+      accountId,
+      kind: 'CHARGE',
+      amountCents: 10_000n,
+      effectiveDate: new Date('2026-10-01T00:00:00Z'),
+      dueDate: new Date('2026-10-21T00:00:00Z'),
+      idempotencyKey: `reconnect-deadline:${n}:charge`,
+      memo: 'Bill of October',
+    },
+  });
+  await app.t.db.collectionsEpisode.create({
+    data: {
+      accountId,
+      episode: 1,
+      workflowId: `collections:${accountId}:1`,
+      pastDueCents: 10_000n,
+      disconnectedAt: DISCONNECTED,
+    },
+  });
+  return accountId;
+}
+
+/** The payment that cures the account, posted at `at`. */
+const paid = (accountId: string, at: Date) =>
+  app.t.db.ledgerEntry.create({
+    data: {
+      accountId,
+      kind: 'PAYMENT',
+      amountCents: -10_000n,
+      effectiveDate: new Date(`${at.toISOString().slice(0, 10)}T00:00:00Z`),
+      idempotencyKey: `reconnect-deadline:${accountId}:payment`,
+      memo: 'Cash at the counter',
+      createdAt: at,
+    },
+  });
+
+/** What the case does when it gets to ordering the crew at `at`. */
+function orderReconnect(accountId: string, cause: 'PAID' | 'MEDICAL', at: Date) {
+  const acts = createActivities({ db: app.t.db, temporal: app.env.client, taskQueue: app.taskQueue });
+  return acts.openCollectionsOrder({
+    accountId,
+    episode: 1,
+    type: 'RECONNECT',
+    seq: 1,
+    reason: 'Reconnect',
+    workflowId: `collections:${accountId}:1`,
+    cause,
+    at: at.toISOString(),
+  });
+}
+
+test('paid at noon, the crew ordered 30 hours later: due 24 hours after the payment', async () => {
+  const accountId = await disconnected(1);
+  const payment = new Date(DISCONNECTED.getTime() + 2 * HOUR);
+  await paid(accountId, payment);
+  const r = await orderReconnect(accountId, 'PAID', new Date(payment.getTime() + 30 * HOUR));
+  expect(r.dueBy).toBe(new Date(payment.getTime() + 24 * HOUR).toISOString());
+  expect(r.reasons.join(' ')).toMatch(/cured 2026-12-08 12:00/);
+  // The order the crew sees carries the same deadline (its workflow records it).
+  let order = null;
+  for (let i = 0; i < 100 && !order; i++) {
+    order = await app.t.db.serviceOrder.findUnique({ where: { id: r.orderId } });
+    if (!order) await new Promise((res) => setTimeout(res, 100));
+  }
+  expect(order?.dueBy?.toISOString()).toBe(r.dueBy);
+});
+
+test('a medical certificate recorded while service was off: due 24 hours after it was recorded', async () => {
+  const accountId = await disconnected(2);
+  const recorded = new Date(DISCONNECTED.getTime() + 5 * HOUR);
+  await app.t.db.medicalCertificate.create({
+    data: {
+      accountId,
+      receivedAt: recorded,
+      validUntil: new Date('2027-01-07T00:00:00Z'),
+      kind: 'WRITTEN',
+      arrearsCents: 10_000n,
+      certifiedBy: 'Dr. A. Patel',
+      recordedBy: 'csr',
+      createdAt: recorded,
+    },
+  });
+  const r = await orderReconnect(accountId, 'MEDICAL', new Date(recorded.getTime() + 10 * HOUR));
+  expect(r.dueBy).toBe(new Date(recorded.getTime() + 24 * HOUR).toISOString());
+});
+
+test('paid before the crew turned the service off: the deadline runs from the disconnection', async () => {
+  const accountId = await disconnected(3);
+  await paid(accountId, new Date(DISCONNECTED.getTime() - HOUR));
+  const r = await orderReconnect(accountId, 'PAID', new Date(DISCONNECTED.getTime() + 3 * HOUR));
+  expect(r.dueBy).toBe(new Date(DISCONNECTED.getTime() + 24 * HOUR).toISOString());
+});
