@@ -160,7 +160,7 @@ export async function recordMedicalCertificate(
   const episode = await d.db.collectionsEpisode.findFirst({
     where: { accountId, closedAt: null },
     orderBy: { openedAt: 'desc' },
-    select: { openedAt: true },
+    select: { openedAt: true, disconnectedAt: true, reconnectedAt: true },
   });
   // What the profile asks of a certificate besides its dates (the profile in force today); one
   // that falls short is still on record (and on the timeline), saying why it does not protect.
@@ -204,6 +204,16 @@ export async function recordMedicalCertificate(
     inabilityToPay: input.inabilityToPay ?? false,
     agreesToPlan: input.agreesToPlan ?? false,
   });
+  // Service already off comes back only on a certificate received within the rule's window after
+  // the disconnection (IL: 14 days); a later one is on record but restores nothing.
+  const window = rule?.restoresWithinDaysOfDisconnection ?? null;
+  if (window !== null && episode?.disconnectedAt && !episode.reconnectedAt) {
+    const offOn = isoDateIn(episode.disconnectedAt, profile!.timeZone);
+    if (receivedOn > addDays(offOn, window))
+      unmet.push(
+        `received more than ${window} days after the disconnection on ${offOn}: it does not restore the service`,
+      );
+  }
   const row = await d.db.$transaction(async (tx) => {
     const c = await tx.medicalCertificate.create({
       data: {

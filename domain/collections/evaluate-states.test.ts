@@ -677,6 +677,28 @@ describe('Illinois: weather, winter notification and medical certificates', () =
     ).toBe(true);
   });
 
+  it('service already off is restored on a certificate received within 14 days of the disconnection, not later', () => {
+    const off = (receivedAt: string) =>
+      heated({
+        disconnectedAt: '2026-12-02T16:00:00Z',
+        medicalCertificates: [
+          { receivedAt, validUntil: '2027-02-28', kind: 'WRITTEN', renewalNumber: 0, arrearsCents: 0n },
+        ],
+      });
+    const inTime = evaluate(IL, off('2026-12-16'), 'DISCONNECT', '2026-12-17T16:00:00Z');
+    expect(codes(inTime.protections)).toContain('IL_MEDICAL_CERTIFICATE');
+    const late = evaluate(IL, off('2026-12-17'), 'DISCONNECT', '2026-12-17T18:00:00Z');
+    expect(codes(late.protections)).not.toContain('IL_MEDICAL_CERTIFICATE');
+    expect(late.reasons.find((r) => r.code === 'IL_MEDICAL_CERTIFICATE_AFTER_RESTORE_WINDOW')?.text).toBe(
+      'certificate received 2026-12-17, more than 14 days after the disconnection on 2026-12-02: it does not restore the service',
+    );
+    // Once service is back on, the same certificate protects as any other.
+    const back = heated({ medicalCertificates: off('2026-12-17').medicalCertificates });
+    expect(codes(evaluate(IL, back, 'DISCONNECT', '2026-12-18T16:00:00Z').protections)).toContain(
+      'IL_MEDICAL_CERTIFICATE',
+    );
+  });
+
   it('water service: no weather rule and no winter notification apply', () => {
     const s = account({
       service: 'WATER',

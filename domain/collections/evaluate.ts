@@ -310,6 +310,19 @@ function checkMedical(ctx: Ctx): void {
       });
       return;
     }
+    const window = m.restoresWithinDaysOfDisconnection;
+    if (window !== null && s.disconnectedAt) {
+      const offOn = dateOf(ctx, instant(ctx, s.disconnectedAt));
+      if (receivedOn > addDays(offOn, window)) {
+        ok(
+          ctx,
+          m,
+          `certificate received ${receivedOn}, more than ${window} days after the disconnection on ${offOn}: it does not restore the service`,
+          { code: `${m.code}_AFTER_RESTORE_WINDOW` },
+        );
+        return;
+      }
+    }
     // Protection runs through validUntil, but no longer than the rule lets one certificate run
     // (PA, OH: 30 days; a longer need is a renewal); the end below is the first day it no longer
     // protects.

@@ -334,6 +334,11 @@ export interface MedicalRule extends Rule {
   inabilityToPay: 'EVERY_CERTIFICATE' | 'RENEWALS' | null;
   /** A certificate protects only when the customer agrees to a payment plan. */
   planAgreement: boolean;
+  /**
+   * Service already off is restored on a certificate received no more than this many days after
+   * the disconnection (IL: 14); a later one does not restore it. null = any time.
+   */
+  restoresWithinDaysOfDisconnection: number | null;
 }
 
 export interface ArrangementHoldRule extends Rule {

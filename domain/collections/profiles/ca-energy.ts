@@ -87,6 +87,7 @@ export const CA_ENERGY_V1: PolicyProfile = {
     certifiers: ['PHYSICIAN'],
     inabilityToPay: 'EVERY_CERTIFICATE',
     planAgreement: true,
+    restoresWithinDaysOfDisconnection: null,
   },
   // No shutoff while a complaint is investigated or an extension is granted.
   dispute: { code: 'CA_COMPLAINT', cite: 'Cal. Pub. Util. Code §779.1' },

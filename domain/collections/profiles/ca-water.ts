@@ -66,6 +66,7 @@ export const CA_WATER_V1: PolicyProfile = {
     certifiers: ['PHYSICIAN', 'NURSE_PRACTITIONER', 'PHYSICIAN_ASSISTANT'],
     inabilityToPay: 'EVERY_CERTIFICATE',
     planAgreement: true,
+    restoresWithinDaysOfDisconnection: null,
   },
   dispute: { code: 'CA_WATER_APPEAL', cite: `${HSC} §116906(a)(3); §116908` },
   hold: SUPERVISOR_HOLD,

@@ -116,6 +116,8 @@ export const IL_V1: PolicyProfile = {
     certifiers: null,
     inabilityToPay: null,
     planAgreement: false,
+    // A certificate restores service cut off no more than 14 days before it (§280.160).
+    restoresWithinDaysOfDisconnection: 14,
   },
   dispute: { code: 'IL_DISPUTE', cite: PART_280 },
   hold: SUPERVISOR_HOLD,
@@ -137,16 +139,31 @@ export const IL_V1: PolicyProfile = {
     code: 'IL_RECONNECTION',
     cite: ENGINE_DEFAULT,
     rules: [
+      // §280.170(b): a valid medical certificate has first priority, within one business day
+      // after the certification; so does a disconnection made in error. A customer who remedies
+      // the reason is not listed here: the rule gives electric, water and sewer customers four
+      // calendar days, and the engine's default (24 hours) is inside that.
       {
         code: 'IL_RECONNECT_MEDICAL',
-        cite: '83 Ill. Adm. Code 280.160',
+        cite: '83 Ill. Adm. Code 280.170(b)(1)',
         causes: ['MEDICAL'],
         season: null,
         excavation: null,
-        hours: 24,
+        hours: null,
         remoteHours: null,
-        businessDays: null,
-        text: 'medical certificate received after disconnection: restore within 1 day',
+        businessDays: 1,
+        text: 'valid medical certificate: first priority, within one business day after the certification',
+      },
+      {
+        code: 'IL_RECONNECT_ERRONEOUS',
+        cite: '83 Ill. Adm. Code 280.170(b)(2)',
+        causes: ['ERRONEOUS'],
+        season: null,
+        excavation: null,
+        hours: null,
+        remoteHours: null,
+        businessDays: 1,
+        text: 'disconnected in error: within one business day',
       },
     ],
     fallbackHours: DEFAULT_RECONNECTION_HOURS,

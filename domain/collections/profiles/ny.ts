@@ -97,6 +97,7 @@ export const NY_V1: PolicyProfile = {
     certifiers: ['PHYSICIAN', 'BOARD_OF_HEALTH'],
     inabilityToPay: 'RENEWALS',
     planAgreement: false,
+    restoresWithinDaysOfDisconnection: null,
   },
   dispute: { code: 'NY_COMPLAINT', cite: 'N.Y. Pub. Serv. Law Art. 2 (HEFPA); 16 NYCRR Part 11' },
   hold: SUPERVISOR_HOLD,

@@ -70,6 +70,7 @@ export const OH_V1: PolicyProfile = {
     certifiers: null,
     inabilityToPay: null,
     planAgreement: false,
+    restoresWithinDaysOfDisconnection: null,
   },
   dispute: { code: 'OH_COMPLAINT', cite: CH },
   hold: SUPERVISOR_HOLD,

@@ -108,6 +108,7 @@ export const PA_V1: PolicyProfile = {
     certifiers: ['PHYSICIAN', 'NURSE_PRACTITIONER'],
     inabilityToPay: null,
     planAgreement: false,
+    restoresWithinDaysOfDisconnection: null,
   },
   dispute: { code: 'PA_DISPUTE', cite: '52 Pa. Code §56.141' },
   hold: SUPERVISOR_HOLD,

@@ -94,6 +94,7 @@ export const TX_ELECTRIC_V1: PolicyProfile = {
     certifiers: null,
     inabilityToPay: null,
     planAgreement: false,
+    restoresWithinDaysOfDisconnection: null,
   },
   dispute: { code: 'TX_DISPUTE', cite: RULE },
   hold: SUPERVISOR_HOLD,

@@ -68,6 +68,7 @@ export const TX_WATER_V1: PolicyProfile = {
     certifiers: null,
     inabilityToPay: null,
     planAgreement: false,
+    restoresWithinDaysOfDisconnection: null,
   },
   dispute: { code: 'TX_WATER_DISPUTE', cite: RULE },
   hold: SUPERVISOR_HOLD,
