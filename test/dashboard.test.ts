@@ -553,3 +553,45 @@ test('failed sign-ins are rate-limited per address like the API; the lock-out is
     await new Promise<void>((r) => server.close(() => r()));
   }
 });
+
+test('printed notices on the mail page: waiting letters, closing a batch, its files', async () => {
+  const accountId = (await app.t.db.account.findFirstOrThrow({ select: { id: true } })).id;
+  await app.t.db.notice.create({
+    data: {
+      accountId,
+      type: 'REMINDER',
+      channel: 'PRINT',
+      language: 'en',
+      recipient: 'Dashboard Letter, 5 Elm St, Millbrook, PA 16801',
+      contentHash: 'a'.repeat(64),
+      idempotencyKey: 'dashboard-print-letter',
+      sentAt: new Date(Date.now() - 60_000),
+      content: {
+        subject: 'Reminder',
+        text: 'A past-due balance is on your account.',
+        recipientName: 'Dashboard Letter',
+        mailingAddress: '5 Elm St, Millbrook, PA 16801',
+      },
+    },
+  });
+  const aud = await Client.as('auditor');
+  const seen = await aud.get('/dashboard/mail');
+  expect(seen.html).toContain('Printed notices');
+  expect(seen.html).toMatch(/Waiting for the next batch: <strong>[1-9]\d*<\/strong>/);
+  expect(seen.html).not.toContain('Close a batch now'); // auditors look, supervisors act
+
+  const sup = await Client.as('supervisor');
+  const page = await sup.get('/dashboard/mail');
+  expect(page.html).toContain('Close a batch now');
+  const closed = await sup.post('/dashboard/print-batches/notices', { _csrf: csrf(page.html) });
+  expect(closed.status).toBe(303);
+  const after = await sup.get('/dashboard/mail');
+  expect(after.html).toMatch(/Print batch notices-\d{4}-\d{2}-\d{2}T\d{4} closed: \d+ letters/);
+  const id = /href="\/dashboard\/print-batches\/(notices-[^/]+)\/pdf"/.exec(after.html)![1]!;
+  const pdf = await sup.get(`/dashboard/print-batches/${id}/pdf`);
+  expect(pdf.status).toBe(200);
+  expect(pdf.headers.get('content-type')).toBe('application/pdf');
+  expect(pdf.html.startsWith('%PDF-')).toBe(true);
+  expect((await aud.post('/dashboard/print-batches/notices', { _csrf: csrf(seen.html) })).status).toBe(403);
+  expect((await sup.get('/dashboard/print-batches/..%2F..%2Fetc/pdf')).status).toBe(404);
+});

@@ -30,6 +30,7 @@ import {
   type PageContext,
 } from './data';
 import { createRenderer } from './render';
+import { noticePrintBatchFile, requestNoticePrintBatch } from '../services/notice-print';
 import { csrfValid, Sessions, type Session, type SessionOptions, DEFAULT_SESSION_OPTIONS } from './session';
 
 const ASSETS_DIR = path.resolve(__dirname, 'assets');
@@ -320,6 +321,34 @@ export function createDashboard(deps: ApiDeps, options: Partial<SessionOptions> 
     if (!(await allowed(req, res, 'mail:read'))) return;
     const channel = (['EMAIL', 'PRINT', 'POSTED'] as const).find((c) => c === one(req.query.channel));
     page(res, 200, 'mail', await mailPage(ctx(res), { channel }), sessionOf(res), '/dashboard/mail');
+  });
+
+  // Printed notices: a batch's files, and closing one ahead of the daily close (the same service
+  // and audit as the API's /print-batches/notices).
+  router.get('/print-batches/:id/:file', async (req, res) => {
+    if (!(await allowed(req, res, 'mail:read'))) return;
+    const id = req.params.id ?? '';
+    const file = req.params.file === 'pdf' || req.params.file === 'csv' ? req.params.file : null;
+    if (!file || !/^notices-\d{4}-\d{2}-\d{2}T\d{4}$/.test(id))
+      return errorPage(res, sessionOf(res), 404, 'No such print batch file.');
+    const f = await noticePrintBatchFile(deps.db, deps.outDir, id, file);
+    res.type(file === 'pdf' ? 'application/pdf' : 'text/csv');
+    res.setHeader('Content-Disposition', `attachment; filename="${id}.${file}"`);
+    res.sendFile(f.file);
+  });
+
+  router.post('/print-batches/notices', async (req, res) => {
+    if (!(await allowed(req, res, 'mail:print'))) return;
+    const s = sessionOf(res);
+    const r = await requestNoticePrintBatch(
+      { temporal: deps.temporal, taskQueue: deps.taskQueue },
+      Sessions.actor(s, req),
+      new Date(),
+    );
+    s.flash = r.batch
+      ? `Print batch ${r.batch.batchId} closed: ${r.batch.notices} letters, ${r.batch.pages} pages.`
+      : 'No letter was waiting for print: no batch was made.';
+    res.redirect(303, '/dashboard/mail');
   });
 
   router.get('/accounts', async (req, res) => {

@@ -19,6 +19,7 @@ import { depositStatus } from '../services/deposits';
 import { ledgerView, utilityDate } from '../services/ledger';
 import { listReadExceptions } from '../services/read-exceptions';
 import { listServiceOrders } from '../services/service-orders';
+import { listNoticePrintBatches } from '../services/notice-print';
 import { accountTimeline } from '../services/timeline';
 import type { CycleProgress, Stage } from '../workflows/bill-cycle';
 import { ageDays, day, money, stageAgeTable, when } from './format';
@@ -380,8 +381,18 @@ export async function mailPage(c: PageContext, q: { channel?: 'EMAIL' | 'PRINT' 
     take: 100,
   });
   const caught = c.deps.mailDir ? await listCaughtMail(c.deps.mailDir, 15) : null;
+  const print = await listNoticePrintBatches(c.deps.db, 20);
   return {
     title: 'Mail',
+    printWaiting: print.waiting,
+    printBatches: print.items.map((b) => ({
+      batchId: b.batchId,
+      cutoff: when(new Date(b.cutoff)),
+      notices: b.notices,
+      pages: b.pages,
+      pdfSha256: b.pdfSha256,
+    })),
+    canPrint: can(c.role, 'mail:print'),
     notices: notices.map((n) => ({
       sent: when(n.sentAt),
       accountId: n.accountId,
