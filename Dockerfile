@@ -31,10 +31,12 @@ WORKDIR /app
 # Owned by root and read-only to the app: a compromised process cannot rewrite its own code.
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=source /src ./
-# The one writable directory: startup creates DATA_DIR. Nothing durable lands there in production
-# (NODE_ENV=production never generates a key file, and mail goes to the relay, not a catcher).
+# The one writable directory: startup creates DATA_DIR. In production only the print vendor's
+# folder (DATA_DIR/out: bill and notice print batches) is durable there, on a volume the workers
+# and the API share (docker-compose.yml); NODE_ENV=production never generates a key file, and mail
+# goes to the relay, not a catcher.
 ENV DATA_DIR=/app/.data
-RUN mkdir -p /app/.data && chown node:node /app/.data
+RUN mkdir -p /app/.data/out && chown -R node:node /app/.data
 # The official image's unprivileged user (uid 1000). Nothing here needs root at run time.
 USER node
 # Default entry point, the API with its Node flags (scripts/api-node-flags.cjs); docker-compose.yml

@@ -21,6 +21,7 @@ import {
   reconnectionFee,
   requiredNoticeRecipients,
   addBusinessDays,
+  medicalConditionsUnmet,
   type Citation,
 } from '../domain/collections';
 import { planCase, type CaseAction } from '../domain/collections/case-plan';
@@ -42,7 +43,7 @@ import { printCloseFor } from '../services/notice-print';
 import { DEFAULT_NOTICE_PRINT_TIME } from '../lib/config';
 import type { ServiceOrderType } from '../domain/service-order';
 import { addDays, isoDateIn } from '../domain/ledger/dates';
-import { postEntry, TX_OPTIONS } from '../services/ledger';
+import { pastDueAsRecordedAt, postEntry, TX_OPTIONS } from '../services/ledger';
 import { DUE_DAYS_AFTER_BILL } from '../domain/ledger/fees';
 
 export interface CollectionsActivityDeps {
@@ -53,6 +54,9 @@ export interface CollectionsActivityDeps {
   /** When the day's print batch closes (NOTICE_PRINT_TIME): a mailed notice leaves with it. */
   noticePrintTime?: string;
 }
+
+/** How long before the day's print close a disconnection notice is counted from the next one. */
+const PRINT_CLOSE_MARGIN_MS = 15 * 60_000;
 
 export const collectionsKey = (accountId: string, episode: number, step: string) =>
   `collections:${accountId}:${episode}:${step}`;
@@ -325,10 +329,14 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       // closed is mailed with the next one, and its notice period runs from that day.
       const n = profile.notice;
       const lead = Math.max(n.leadDays, ...Object.values(n.leadDaysByChannel)) + n.mailAllowanceDays;
-      const mailedOn =
+      // A notice decided in the last minutes before the close is counted from the next one: its
+      // row may commit after the close has claimed the waiting letters. One that misses its batch
+      // all the same has its date moved on when it is printed (services/notice-print.ts).
+      const printClose =
         i.type === 'DISCONNECT_NOTICE'
-          ? isoDateIn(printCloseFor(at, deps.noticePrintTime), profile.timeZone)
-          : today;
+          ? printCloseFor(new Date(at.getTime() + PRINT_CLOSE_MARGIN_MS), deps.noticePrintTime)
+          : null;
+      const mailedOn = printClose ? isoDateIn(printClose, profile.timeZone) : today;
       const byLead =
         n.leadDayCount === 'BUSINESS' ? addBusinessDays(profile, mailedOn, lead) : addDays(mailedOn, lead);
       const mailedLater =
@@ -488,7 +496,13 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
                 role,
                 subject: rendered.subject,
                 text: rendered.text,
-                ...(channel === 'PRINT' ? { recipientName: to.name, mailingAddress: to.address } : {}),
+                ...(channel === 'PRINT'
+                  ? {
+                      recipientName: to.name,
+                      mailingAddress: to.address,
+                      ...(printClose ? { printClose: printClose.toISOString() } : {}),
+                    }
+                  : {}),
               }),
             ],
           );
@@ -676,7 +690,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       if (i.type === 'RECONNECT') {
         const ctx = await loadCaseContext(db, i.accountId, i.episode, new Date(i.at));
         const cause = i.cause ?? 'PAID';
-        const curedAt = await cureTime(db, i.accountId, i.episode, cause, ctx.snapshot.disconnectedAt, i.at);
+        const curedAt = await cureTime(db, ctx, i.accountId, i.episode, cause, i.at);
         const r = reconnectionDeadline(ctx.profile, ctx.snapshot, cause, curedAt);
         dueBy = r.due;
         reasons = r.reasons.map(line);
@@ -1046,34 +1060,68 @@ export type CollectionsActivities = ReturnType<typeof createCollectionsActivitie
 
 /**
  * When the cause of a reconnection arose, for its deadline: the rules count from the payment, the
- * certificate or the arrangement (PA §1407, NY PSL §35), not from when the case got to ordering
- * the crew — which a stopped worker can delay by hours. The latest credit, certificate or
- * arrangement recorded by `at` (and not before the disconnection); `at` when none is found.
+ * certificate or the arrangement (PA §1407, NY PSL §35, IL §280.170), not from when the case got
+ * round to ordering the crew — which a stopped worker can delay by hours. Never before the
+ * disconnection, never after `at`; `at` when nothing on record says otherwise.
+ *  - PAID: the first credit after the disconnection after which nothing was past due, as the
+ *    ledger stood then.
+ *  - MEDICAL: the first certificate received after the disconnection that protects under the rule
+ *    (a written one confirming a phone one keeps the phone one's time).
+ *  - ARRANGEMENT: when the arrangement in force for the episode was accepted.
  */
 async function cureTime(
   db: Db,
+  ctx: CaseContext,
   accountId: string,
   episode: number,
   cause: string,
-  disconnectedAt: string | null,
   at: string,
 ): Promise<string> {
-  const sql: Record<string, string> = {
-    PAID: `SELECT max(created_at) AS t FROM ledger_entry WHERE account_id = $1 AND amount_cents < 0 AND created_at <= $2`,
-    MEDICAL: `SELECT max(created_at) AS t FROM medical_certificate WHERE account_id = $1 AND created_at <= $2`,
-    ARRANGEMENT: `SELECT max(created_at) AS t FROM payment_arrangement
-                  WHERE account_id = $1 AND created_at <= $2 AND episode = $3 AND status = 'CURRENT'`,
-  };
-  const q = sql[cause];
-  if (!q) return at;
-  const [row] = await query<{ t: Date | null }>(
-    db,
-    q,
-    cause === 'ARRANGEMENT' ? [accountId, new Date(at), episode] : [accountId, new Date(at)],
-  );
-  if (!row?.t) return at;
-  const off = disconnectedAt ? Date.parse(disconnectedAt) : 0;
-  return new Date(Math.max(row.t.getTime(), off)).toISOString();
+  const off = ctx.snapshot.disconnectedAt ? Date.parse(ctx.snapshot.disconnectedAt) : 0;
+  const atMs = Date.parse(at);
+  let cured: number | null = null;
+  if (cause === 'PAID') {
+    const credits = await query<{ created_at: Date }>(
+      db,
+      `SELECT created_at FROM ledger_entry
+       WHERE account_id = $1 AND amount_cents < 0 AND created_at > $2 AND created_at <= $3
+       ORDER BY created_at, id LIMIT 200`,
+      [accountId, new Date(off), new Date(atMs)],
+    );
+    // Paid before the crew turned the service off (a payment racing the order): cured at once.
+    const moments = [...(off ? [off] : []), ...credits.map((c) => c.created_at.getTime())];
+    for (const t of moments) {
+      if ((await pastDueAsRecordedAt(db, accountId, new Date(t))) <= 0n) {
+        cured = t;
+        break;
+      }
+    }
+  } else if (cause === 'MEDICAL') {
+    const rule = ctx.profile.medical;
+    const tz = ctx.profile.timeZone;
+    const offOn = off ? isoDateIn(new Date(off), tz) : null;
+    const times = ctx.snapshot.medicalCertificates
+      .filter((c) => medicalConditionsUnmet(rule, c).length === 0)
+      .map((c) => Date.parse(c.receivedAt))
+      .filter((t) => t >= off && t <= atMs)
+      .filter(
+        (t) =>
+          rule.restoresWithinDaysOfDisconnection === null ||
+          !offOn ||
+          isoDateIn(new Date(t), tz) <= addDays(offOn, rule.restoresWithinDaysOfDisconnection),
+      );
+    if (times.length) cured = Math.min(...times);
+  } else if (cause === 'ARRANGEMENT') {
+    const [row] = await query<{ t: Date | null }>(
+      db,
+      `SELECT max(created_at) AS t FROM payment_arrangement
+       WHERE account_id = $1 AND episode = $2 AND status = 'CURRENT' AND created_at <= $3`,
+      [accountId, episode, new Date(atMs)],
+    );
+    cured = row?.t?.getTime() ?? null;
+  }
+  if (cured === null) return at;
+  return new Date(Math.min(atMs, Math.max(cured, off))).toISOString();
 }
 
 function recipientFor(

@@ -1,4 +1,5 @@
 // The notice print batch as an activity: the worker holds the output folder the vendor collects from.
+import { Context } from '@temporalio/activity';
 import type { Actor } from '../lib/audit';
 import type { Db } from '../lib/db/prisma';
 import { printNoticeBatch } from '../services/notice-print';
@@ -8,7 +9,7 @@ export function createNoticePrintActivities(deps: { db: Db; outDir?: string }) {
     async printNoticeBatch(i: { cutoff: string; actor: Actor }) {
       if (!deps.outDir) throw new Error('Printing notices needs an output folder');
       const r = await printNoticeBatch(
-        { db: deps.db, outDir: deps.outDir },
+        { db: deps.db, outDir: deps.outDir, heartbeat: () => Context.current().heartbeat() },
         { cutoff: new Date(i.cutoff), actor: i.actor },
       );
       return { batch: r.batch, claimed: r.claimed };

@@ -5,6 +5,8 @@ import { workerTelemetry } from '../lib/metrics';
 import { loadConfig } from '../lib/config';
 import { startSystem, workerDeps } from '../lib/system';
 import { createWorker } from '../lib/worker';
+import { ensureCycleSchedules } from '../services/bill-cycles';
+import { ensureNoticePrintSchedule } from '../services/notice-print';
 
 async function main() {
   const config = loadConfig();
@@ -23,6 +25,11 @@ async function main() {
     deps: workerDeps(sys),
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   });
+  // The schedules the system runs on (idempotent: every replica may ask). Without them no bill
+  // cycle starts on its read day and no letter goes to the print vendor.
+  const temporalDeps = { temporal: sys.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE };
+  await ensureCycleSchedules({ db: sys.db, ...temporalDeps });
+  await ensureNoticePrintSchedule(temporalDeps, config.NOTICE_PRINT_TIME);
   sys.logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: sys.temporalAddress }, 'worker running');
   await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM
   await connection.close();

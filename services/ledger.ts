@@ -419,11 +419,23 @@ export async function lateChargeBasesOn(
   );
 }
 
-/** Each account's ledger entries in effect on the day. */
+/**
+ * The past-due balance as the ledger stood at the instant `at`: only entries recorded by then, as
+ * of that day. When a cure happened (services reconnect within a deadline from it), where
+ * pastDueOn would count a payment recorded later the same day.
+ */
+export async function pastDueAsRecordedAt(on: Runner, accountId: string, at: Date): Promise<bigint> {
+  const on_ = day(at);
+  const entries = await entriesOn(on, [accountId], on_, at);
+  return aging(entries.get(accountId) ?? [], on_).pastDueCents;
+}
+
+/** Each account's ledger entries in effect on the day (and, given `recordedBy`, recorded by then). */
 async function entriesOn(
   on: Runner,
   accountIds: readonly string[],
   on_: string,
+  recordedBy?: Date,
 ): Promise<Map<string, Entry[]>> {
   const ids = [...new Set(accountIds)];
   const byAccount = new Map<string, Entry[]>(ids.map((id) => [id, []]));
@@ -441,9 +453,10 @@ async function entriesOn(
        e.due_date::text, e.reverses_entry_id::text
      FROM unnest($1::text[]) AS k(id)
      CROSS JOIN LATERAL (
-       SELECT * FROM ledger_entry WHERE account_id = k.id AND effective_date <= $2::date OFFSET 0
+       SELECT * FROM ledger_entry WHERE account_id = k.id AND effective_date <= $2::date
+         ${recordedBy ? 'AND created_at <= $3' : ''} OFFSET 0
      ) e`,
-    [ids, on_],
+    recordedBy ? [ids, on_, recordedBy] : [ids, on_],
   );
   for (const r of rows)
     byAccount.get(r.account_id)!.push({

@@ -39,6 +39,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
+import type { PoolClient } from 'pg';
 import {
   ScheduleAlreadyRunning,
   WorkflowExecutionAlreadyStartedError,
@@ -46,13 +47,13 @@ import {
 } from '@temporalio/client';
 import type { Actor } from '../lib/audit';
 import { DEFAULT_NOTICE_PRINT_TIME } from '../lib/config';
-import { recordAudits, recordTimelines } from '../lib/audit-batch';
+import { recordAudits, recordChangeOn, recordTimelines } from '../lib/audit-batch';
 import type { Db } from '../lib/db/prisma';
 import { inTransaction, query } from '../lib/db/bulk';
 import { AppError, conflict, notFound } from '../lib/errors';
 import { LetterBatchFile, layOutLetter } from '../lib/pdf/letter-pdf';
 import { localDate, wallClock, zonedInstant } from '../domain/collections/calendar';
-import { addDays } from '../domain/ledger/dates';
+import { addDays, dayNumber } from '../domain/ledger/dates';
 import { csvField, NOTICE_TYPE_BILL } from './bill-delivery';
 import { parseMailingAddress, utilityInfo } from './bill-render';
 import { UTILITY_TIME_ZONE } from './ledger';
@@ -112,7 +113,14 @@ interface NoticeRow {
   content_hash: string;
   idempotency_key: string;
   sent_at: Date;
-  content: { subject?: string; text?: string; recipientName?: string; mailingAddress?: string } | null;
+  content: {
+    subject?: string;
+    text?: string;
+    recipientName?: string;
+    mailingAddress?: string;
+    /** The close of the batch the notice's dates were counted from (disconnection notices). */
+    printClose?: string;
+  } | null;
 }
 
 /**
@@ -135,6 +143,8 @@ export interface NoticePrintBatch {
   pages: number;
   pdfSha256: string;
   csvSha256: string;
+  /** Disconnection notices in it that were meant for an earlier batch (their dates moved on). */
+  late: number;
   createdAt: string;
 }
 
@@ -154,43 +164,40 @@ interface BatchRow {
   pages: number;
   pdf_sha256: string;
   csv_sha256: string;
+  late: number;
   created_at: Date;
+  files_placed_at: Date | null;
 }
 
 const tempName = (file: string) => `${file}.${randomBytes(6).toString('hex')}.tmp`;
 const sha256File = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-/** Closes the print batch at `cutoff`: every letter registered for print up to then, once. */
-export async function printNoticeBatch(
-  deps: { db: Db; outDir: string },
-  i: { cutoff: Date; actor: Actor },
-): Promise<NoticePrintResult> {
-  const { db, outDir } = deps;
-  const batchId = noticeBatchId(i.cutoff);
-  const dir = path.join(outDir, 'print');
-  const pdfPath = path.join(dir, `${batchId}.pdf`);
-  const csvPath = path.join(dir, `${batchId}.csv`);
-  const [recorded] = await query<BatchRow>(db, `SELECT * FROM print_batch WHERE id = $1`, [batchId]);
-  // Closed already (a retry after the record committed): the batch is what it was; its files are
-  // written again only if they went missing, from the same letters, to the same bytes.
-  if (recorded && existsSync(pdfPath) && existsSync(csvPath))
-    return { batch: toBatch(recorded), claimed: 0, pdfPath, csvPath };
-  const claimed = recorded
-    ? []
-    : await query<{ id: string }>(
-        db,
-        `UPDATE notice SET batch_id = $1
-         WHERE channel = 'PRINT' AND type <> $2 AND batch_id IS NULL AND sent_at <= $3 RETURNING id`,
-        [batchId, NOTICE_TYPE_BILL, i.cutoff],
-      );
-  const rows = await query<NoticeRow>(
-    db,
-    `SELECT id, account_id, type, language, recipient, content_hash, idempotency_key, sent_at, content
-     FROM notice WHERE batch_id = $1 AND channel = 'PRINT' AND type <> $2`,
-    [batchId, NOTICE_TYPE_BILL],
-  );
-  if (rows.length === 0) return { batch: null, claimed: 0, pdfPath: null, csvPath: null };
+/** One transaction at a time closes a batch: closes never interleave, whatever starts them. */
+const CLOSE_LOCK = 'opencis:notice-print';
 
+const MEMBERS_SQL = `SELECT id, account_id, type, language, recipient, content_hash, idempotency_key, sent_at, content
+  FROM notice WHERE batch_id = $1 AND channel = 'PRINT' AND type <> $2`;
+
+interface BatchFiles {
+  pdfTemp: string;
+  csvTemp: string;
+  pdfSha256: string;
+  csvSha256: string;
+  notices: number;
+  pages: number;
+}
+
+/**
+ * The batch's two files, written to temporary names beside their final ones: the letters in print
+ * order (mailing ZIP, account, notice date, key), each laid out from what the register holds.
+ */
+function writeBatchFiles(
+  batchId: string,
+  cutoff: Date,
+  rows: readonly NoticeRow[],
+  paths: { pdf: string; csv: string },
+  heartbeat?: () => void,
+): BatchFiles {
   const letters = rows.map((n) => {
     const to = addressee(n);
     return {
@@ -208,10 +215,9 @@ export async function printNoticeBatch(
       a.n.sent_at.getTime() - b.n.sent_at.getTime() ||
       cmp(a.n.idempotency_key, b.n.idempotency_key),
   );
-
   const utility = utilityInfo();
-  mkdirSync(dir, { recursive: true });
-  const [pdfTemp, csvTemp] = [tempName(pdfPath), tempName(csvPath)];
+  mkdirSync(path.dirname(paths.pdf), { recursive: true });
+  const [pdfTemp, csvTemp] = [tempName(paths.pdf), tempName(paths.csv)];
   const pdf = new LetterBatchFile(pdfTemp);
   const csv = openSync(csvTemp, 'w');
   let pages = 0;
@@ -248,10 +254,11 @@ export async function printNoticeBatch(
         content_sha256: n.content_hash,
       };
       writeSync(csv, `${NOTICE_PRINT_CSV_COLUMNS.map((c) => csvField(record[c])).join(',')}\r\n`);
+      if (entry.sequence % 200 === 0) heartbeat?.();
     }
     pdf.close(
       `Notice print batch ${batchId} (${letters.length} letters)`,
-      localDate(i.cutoff.getTime(), UTILITY_TIME_ZONE),
+      localDate(cutoff.getTime(), UTILITY_TIME_ZONE),
     );
     closeSync(csv);
   } catch (err) {
@@ -261,47 +268,174 @@ export async function printNoticeBatch(
     rmSync(csvTemp, { force: true });
     throw err;
   }
-  const [pdfSha256, csvSha256] = [sha256File(pdfTemp), sha256File(csvTemp)];
-  renameSync(pdfTemp, pdfPath);
-  renameSync(csvTemp, csvPath);
+  return {
+    pdfTemp,
+    csvTemp,
+    pdfSha256: sha256File(pdfTemp),
+    csvSha256: sha256File(csvTemp),
+    notices: letters.length,
+    pages,
+  };
+}
 
-  // The batch is on record once, with its audit event and a timeline entry per letter; a retry
-  // (same batch, same bytes) updates nothing and says nothing twice.
-  const batch = await inTransaction(db, async (c) => {
-    const [made] = await query<{ created_at: Date }>(
+/**
+ * A disconnection notice counts its notice period from the close of the print batch it was meant
+ * for (activities/collections.ts stores that close as `printClose`). One that reaches a later
+ * batch — its row committed after that close claimed the waiting letters, say, or an activity
+ * retried long after — is mailed later than its dates assumed: the date it binds the engine to
+ * moves by as many days, so no disconnection comes before the full period from the day it is
+ * mailed. Returns the letters so moved.
+ */
+async function holdLateNotices(
+  c: PoolClient,
+  actor: Actor,
+  batchId: string,
+  cutoff: Date,
+  rows: readonly NoticeRow[],
+) {
+  const batchDay = dayNumber(localDate(cutoff.getTime(), UTILITY_TIME_ZONE));
+  let late = 0;
+  for (const n of rows) {
+    const meant = n.content?.printClose;
+    if (n.type !== 'DISCONNECT_NOTICE' || !meant) continue;
+    const days = batchDay - dayNumber(localDate(Date.parse(meant), UTILITY_TIME_ZONE));
+    if (days <= 0) continue;
+    late++;
+    const [moved] = await query<{ until: string }>(
       c,
-      `INSERT INTO print_batch (id, kind, cutoff, notices, pages, pdf_sha256, csv_sha256)
-       VALUES ($1, 'NOTICES', $2, $3, $4, $5, $6)
-       ON CONFLICT (id) DO NOTHING RETURNING created_at`,
-      [batchId, i.cutoff, letters.length, pages, pdfSha256, csvSha256],
+      `UPDATE collections_action
+       SET data = jsonb_set(data, '{disconnectOnOrAfter}', to_jsonb((((data->>'disconnectOnOrAfter')::date + $2::int))::text))
+       WHERE idempotency_key = $1 AND data ? 'disconnectOnOrAfter'
+       RETURNING data->>'disconnectOnOrAfter' AS until`,
+      [n.idempotency_key, days],
     );
-    if (made) {
+    await recordChangeOn(
+      c,
+      actor,
+      {
+        action: 'notice.print.late',
+        entityType: 'notice',
+        entityId: n.id,
+        accountId: n.account_id,
+        after: { batchId, daysLate: days, disconnectOnOrAfter: moved?.until ?? null },
+        reason: `meant for the print batch closing ${meant}, mailed with ${batchId}`,
+      },
+      {
+        kind: 'notice.print.late',
+        summary: `Disconnection notice mailed ${days} day(s) after the day its notice period was counted from${moved ? `: no disconnection before ${moved.until}` : ''}`,
+        data: { batchId, noticeId: n.id, daysLate: days },
+      },
+    );
+  }
+  return late;
+}
+
+/**
+ * Closes the print batch at `cutoff`: every letter registered for print up to then, once.
+ *
+ * In ONE transaction, under a lock every close takes: the waiting letters are claimed into the
+ * batch, its files are written under temporary names, late disconnection notices are held (see
+ * holdLateNotices), and the batch is recorded with its audit event and a timeline entry per
+ * letter. Only once that commits do the files take their final names (and the record says so).
+ * So a close that fails part way leaves every letter waiting for the next one; two closes never
+ * claim the same letters or write the same files; and a batch on record is never written again —
+ * except, from its same letters, when its files never reached the folder (a stop between the
+ * commit and the rename).
+ */
+export async function printNoticeBatch(
+  deps: { db: Db; outDir: string; heartbeat?: () => void },
+  i: { cutoff: Date; actor: Actor },
+): Promise<NoticePrintResult> {
+  const { db, outDir } = deps;
+  const batchId = noticeBatchId(i.cutoff);
+  const paths = {
+    pdf: path.join(outDir, 'print', `${batchId}.pdf`),
+    csv: path.join(outDir, 'print', `${batchId}.csv`),
+  };
+  let files: BatchFiles | null = null;
+  try {
+    const outcome = await inTransaction(db, async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [CLOSE_LOCK]);
+      const [recorded] = await query<BatchRow>(c, `SELECT * FROM print_batch WHERE id = $1`, [batchId]);
+      if (recorded) {
+        if (recorded.files_placed_at) return { row: recorded, claimed: 0 };
+        // On record, files never placed: the same letters, written again.
+        const rows = await query<NoticeRow>(c, MEMBERS_SQL, [batchId, NOTICE_TYPE_BILL]);
+        files = writeBatchFiles(batchId, recorded.cutoff, rows, paths, deps.heartbeat);
+        return { row: recorded, claimed: 0 };
+      }
+      const claimed = await query<{ id: string }>(
+        c,
+        `UPDATE notice SET batch_id = $1
+         WHERE channel = 'PRINT' AND type <> $2 AND batch_id IS NULL AND sent_at <= $3 RETURNING id`,
+        [batchId, NOTICE_TYPE_BILL, i.cutoff],
+      );
+      if (claimed.length === 0) return null;
+      const rows = await query<NoticeRow>(c, MEMBERS_SQL, [batchId, NOTICE_TYPE_BILL]);
+      const f = (files = writeBatchFiles(batchId, i.cutoff, rows, paths, deps.heartbeat));
+      const late = await holdLateNotices(c, i.actor, batchId, i.cutoff, rows);
+      const [row] = await query<BatchRow>(
+        c,
+        `INSERT INTO print_batch (id, kind, cutoff, notices, pages, pdf_sha256, csv_sha256, late)
+         VALUES ($1, 'NOTICES', $2, $3, $4, $5, $6, $7) RETURNING *`,
+        [batchId, i.cutoff, f.notices, f.pages, f.pdfSha256, f.csvSha256, late],
+      );
       await recordAudits(c, i.actor, [
         {
           action: 'notice.print-batch.closed',
           entityType: 'print_batch',
           entityId: batchId,
-          after: { notices: letters.length, pages, pdfSha256, csvSha256, cutoff: i.cutoff.toISOString() },
+          after: {
+            notices: f.notices,
+            pages: f.pages,
+            late,
+            pdfSha256: f.pdfSha256,
+            csvSha256: f.csvSha256,
+            cutoff: i.cutoff.toISOString(),
+          },
           reason: 'letters registered for print handed to the print vendor',
         },
       ]);
       await recordTimelines(
         c,
         i.actor,
-        letters.map(({ n, to }) => ({
+        rows.map((n) => ({
           accountId: n.account_id,
           kind: 'notice.printed',
           entityType: 'notice',
           entityId: n.id,
-          summary: `${n.type.replace(/_/g, ' ').toLowerCase()} to ${to.recipientName} printed for mailing (batch ${batchId})`,
+          summary: `${n.type.replace(/_/g, ' ').toLowerCase()} to ${addressee(n).recipientName} printed for mailing (batch ${batchId})`,
           data: { batchId, noticeId: n.id, type: n.type },
         })),
       );
+      return { row: row!, claimed: claimed.length };
+    });
+    if (!outcome) return { batch: null, claimed: 0, pdfPath: null, csvPath: null };
+    let row: BatchRow | undefined = outcome.row;
+    const placed = files as BatchFiles | null;
+    if (placed) {
+      if (placed.pdfSha256 !== row.pdf_sha256 || placed.csvSha256 !== row.csv_sha256)
+        throw new Error(
+          `Print batch ${batchId}: its letters no longer lay out to the files on record; its files were not placed`,
+        );
+      renameSync(placed.pdfTemp, paths.pdf);
+      renameSync(placed.csvTemp, paths.csv);
+      files = null;
+      [row] = await query<BatchRow>(
+        db,
+        `UPDATE print_batch SET files_placed_at = now() WHERE id = $1 RETURNING *`,
+        [batchId],
+      );
     }
-    const [b] = await query<BatchRow>(c, `SELECT * FROM print_batch WHERE id = $1`, [batchId]);
-    return b!;
-  });
-  return { batch: toBatch(batch), claimed: claimed.length, pdfPath, csvPath };
+    return { batch: toBatch(row!), claimed: outcome.claimed, pdfPath: paths.pdf, csvPath: paths.csv };
+  } finally {
+    // Files of a close that did not commit (or could not be placed) never take their final names.
+    const left = files as BatchFiles | null;
+    if (left) {
+      rmSync(left.pdfTemp, { force: true });
+      rmSync(left.csvTemp, { force: true });
+    }
+  }
 }
 
 function toBatch(b: BatchRow): NoticePrintBatch {
@@ -312,6 +446,7 @@ function toBatch(b: BatchRow): NoticePrintBatch {
     pages: b.pages,
     pdfSha256: b.pdf_sha256,
     csvSha256: b.csv_sha256,
+    late: b.late,
     createdAt: b.created_at.toISOString(),
   };
 }
@@ -357,16 +492,21 @@ export async function noticePrintBatchFile(
 
 type TemporalDeps = { temporal: TemporalClient; taskQueue: string };
 
-/** The daily close at the print vendor's pickup time (`hhmm`, the utility's local time). */
+/**
+ * The daily close at the print vendor's pickup time (`hhmm`, the utility's local time); a schedule
+ * made with another time is moved to this one, since notice dates are counted from it. Returns
+ * whether the schedule was made or changed.
+ */
 export async function ensureNoticePrintSchedule(d: TemporalDeps, hhmm: string): Promise<boolean> {
   const [hour, minute] = hhmm.split(':').map(Number) as [number, number];
+  const spec = {
+    calendars: [{ hour, minute, comment: 'printed notices to the print vendor' }],
+    timezone: UTILITY_TIME_ZONE,
+  };
   try {
     await d.temporal.schedule.create({
-      scheduleId: 'notice-print-schedule',
-      spec: {
-        calendars: [{ hour, minute, comment: 'printed notices to the print vendor' }],
-        timezone: UTILITY_TIME_ZONE,
-      },
+      scheduleId: NOTICE_PRINT_SCHEDULE_ID,
+      spec,
       action: {
         type: 'startWorkflow',
         workflowType: noticePrintRun,
@@ -377,10 +517,24 @@ export async function ensureNoticePrintSchedule(d: TemporalDeps, hhmm: string): 
     });
     return true;
   } catch (err) {
-    if (err instanceof ScheduleAlreadyRunning) return false;
-    throw err;
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
   }
+  const handle = d.temporal.schedule.getHandle(NOTICE_PRINT_SCHEDULE_ID);
+  const now = (await handle.describe()).spec;
+  const at = now.calendars?.[0];
+  const only = (r: { start: number; end?: number }[] | undefined, v: number) =>
+    r?.length === 1 && r[0]!.start === v && (r[0]!.end ?? v) === v;
+  const same =
+    now.timezone === UTILITY_TIME_ZONE &&
+    now.calendars?.length === 1 &&
+    only(at?.hour, hour) &&
+    only(at?.minute, minute);
+  if (same) return false;
+  await handle.update((prev) => ({ ...prev, spec }));
+  return true;
 }
+
+export const NOTICE_PRINT_SCHEDULE_ID = 'notice-print-schedule';
 
 /** Closes a batch now, on the worker (which writes to the vendor's folder), and waits for it. */
 export async function requestNoticePrintBatch(

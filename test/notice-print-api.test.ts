@@ -2,6 +2,9 @@
 // shows it and what still waits, and the files come back with the hash on record. A clerk may not
 // close one; a batch that does not exist is a 404 naming it.
 import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { printNoticeBatch } from '../services/notice-print';
 import { startTestApp, seedAccount, type TestApp } from './helpers/app';
 import { expectError } from './helpers/api-checks';
 
@@ -93,4 +96,105 @@ test('close a batch now, list it, download its files', async () => {
     'validation_failed',
     'file',
   );
+});
+
+describe('closing a batch, the service itself', () => {
+  const actor = { id: 'system', role: 'system' as const };
+  const at = (s: string) => new Date(s);
+
+  test('a close that fails part way changes nothing: its letters wait for the next one', async () => {
+    await registerLetter('print-fail-1', at('2026-12-01T15:00:00Z'));
+    const notADir = path.join(app.outDir, 'not-a-dir');
+    mkdirSync(app.outDir, { recursive: true });
+    writeFileSync(notADir, 'a file where the print folder should be');
+    await expect(
+      printNoticeBatch({ db: app.t.db, outDir: notADir }, { cutoff: at('2026-12-01T21:00:00Z'), actor }),
+    ).rejects.toThrow();
+    const row = await app.t.db.notice.findUniqueOrThrow({ where: { idempotencyKey: 'print-fail-1' } });
+    expect(row.batchId).toBeNull();
+    expect(await app.t.db.printBatch.count({ where: { id: 'notices-2026-12-01T1600' } })).toBe(0);
+    const ok = await printNoticeBatch(
+      { db: app.t.db, outDir: app.outDir },
+      { cutoff: at('2026-12-01T21:00:00Z'), actor },
+    );
+    expect(ok.claimed).toBe(1);
+  });
+
+  test('files that never reached the folder are written again from the same letters; placed ones never', async () => {
+    await registerLetter('print-place-1', at('2026-12-02T15:00:00Z'));
+    const cutoff = at('2026-12-02T21:00:00Z');
+    const first = await printNoticeBatch({ db: app.t.db, outDir: app.outDir }, { cutoff, actor });
+    const id = first.batch!.batchId;
+    // A stop between the commit and the rename: on record, no files.
+    rmSync(first.pdfPath!);
+    rmSync(first.csvPath!);
+    await app.t.db.printBatch.update({ where: { id }, data: { filesPlacedAt: null } });
+    const again = await printNoticeBatch({ db: app.t.db, outDir: app.outDir }, { cutoff, actor });
+    expect(again.batch!.pdfSha256).toBe(first.batch!.pdfSha256);
+    expect(createHash('sha256').update(readFileSync(again.pdfPath!)).digest('hex')).toBe(
+      first.batch!.pdfSha256,
+    );
+    // Placed and then collected by the vendor: never written again (that would print it twice).
+    rmSync(again.pdfPath!);
+    rmSync(again.csvPath!);
+    const third = await printNoticeBatch({ db: app.t.db, outDir: app.outDir }, { cutoff, actor });
+    expect(third.batch).toEqual(again.batch);
+    expect(existsSync(again.pdfPath!)).toBe(false);
+    expect(
+      await app.t.db.auditEvent.count({ where: { action: 'notice.print-batch.closed', entityId: id } }),
+    ).toBe(1);
+  });
+
+  test('a disconnection notice that missed the batch its dates were counted from holds the disconnection back', async () => {
+    const key = 'print-late-1';
+    await app.t.db.notice.create({
+      data: {
+        accountId,
+        type: 'DISCONNECT_NOTICE',
+        channel: 'PRINT',
+        language: 'en',
+        recipient: 'Test Customer 1, 1 Main St, Millbrook, PA 16801',
+        contentHash: 'b'.repeat(64),
+        idempotencyKey: key,
+        sentAt: at('2026-12-03T20:50:00Z'), // 15:50 in Millbrook, counted from the 16:00 close
+        content: {
+          subject: 'Final notice',
+          text: 'Service may be disconnected on or after 2026-12-14.',
+          recipientName: 'Test Customer 1',
+          mailingAddress: '1 Main St, Millbrook, PA 16801',
+          printClose: '2026-12-03T21:00:00.000Z',
+        },
+      },
+    });
+    await app.t.db.collectionsAction.create({
+      data: {
+        accountId,
+        episode: 1,
+        kind: 'DISCONNECT_NOTICE',
+        method: 'MAIL',
+        occurredAt: at('2026-12-03T20:50:00Z'),
+        profile: 'MUNICIPAL',
+        service: 'WATER',
+        customerClass: 'RES',
+        heating: false,
+        zip: '16801',
+        idempotencyKey: key,
+        data: { disconnectOnOrAfter: '2026-12-14', noticeType: 'DISCONNECT_NOTICE' },
+      },
+    });
+    // Its row was not there when the 3rd's batch closed: it goes with the 4th's.
+    const r = await printNoticeBatch(
+      { db: app.t.db, outDir: app.outDir },
+      { cutoff: at('2026-12-04T21:00:00Z'), actor },
+    );
+    expect(r.batch!.late).toBe(1);
+    const action = await app.t.db.collectionsAction.findUniqueOrThrow({ where: { idempotencyKey: key } });
+    expect((action.data as { disconnectOnOrAfter: string }).disconnectOnOrAfter).toBe('2026-12-15');
+    const said = await app.t.db.timelineEvent.findFirstOrThrow({
+      where: { accountId, kind: 'notice.print.late' },
+    });
+    expect(said.summary).toBe(
+      'Disconnection notice mailed 1 day(s) after the day its notice period was counted from: no disconnection before 2026-12-15',
+    );
+  });
 });

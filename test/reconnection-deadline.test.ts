@@ -27,6 +27,7 @@ async function disconnected(n: number): Promise<string> {
       dueDate: new Date('2026-10-21T00:00:00Z'),
       idempotencyKey: `reconnect-deadline:${n}:charge`,
       memo: 'Bill of October',
+      createdAt: new Date('2026-10-01T12:00:00Z'),
     },
   });
   await app.t.db.collectionsEpisode.create({
@@ -41,16 +42,32 @@ async function disconnected(n: number): Promise<string> {
   return accountId;
 }
 
-/** The payment that cures the account, posted at `at`. */
-const paid = (accountId: string, at: Date) =>
+/** A payment of `cents` (all of the $100.00 by default) posted at `at`. */
+const paid = (accountId: string, at: Date, cents = 10_000n) =>
   app.t.db.ledgerEntry.create({
     data: {
       accountId,
       kind: 'PAYMENT',
-      amountCents: -10_000n,
+      amountCents: -cents,
       effectiveDate: new Date(`${at.toISOString().slice(0, 10)}T00:00:00Z`),
-      idempotencyKey: `reconnect-deadline:${accountId}:payment`,
+      idempotencyKey: `reconnect-deadline:${accountId}:payment:${at.toISOString()}`,
       memo: 'Cash at the counter',
+      createdAt: at,
+    },
+  });
+
+/** A medical certificate received (and recorded) at `at`. */
+const certified = (accountId: string, at: Date, over: { certifier?: string; kind?: string } = {}) =>
+  app.t.db.medicalCertificate.create({
+    data: {
+      accountId,
+      receivedAt: at,
+      validUntil: new Date('2027-01-07T00:00:00Z'),
+      kind: over.kind ?? 'WRITTEN',
+      arrearsCents: 10_000n,
+      certifiedBy: 'Dr. A. Patel',
+      certifier: over.certifier ?? 'PHYSICIAN',
+      recordedBy: 'csr',
       createdAt: at,
     },
   });
@@ -89,18 +106,7 @@ test('paid at noon, the crew ordered 30 hours later: due 24 hours after the paym
 test('a medical certificate recorded while service was off: due 24 hours after it was recorded', async () => {
   const accountId = await disconnected(2);
   const recorded = new Date(DISCONNECTED.getTime() + 5 * HOUR);
-  await app.t.db.medicalCertificate.create({
-    data: {
-      accountId,
-      receivedAt: recorded,
-      validUntil: new Date('2027-01-07T00:00:00Z'),
-      kind: 'WRITTEN',
-      arrearsCents: 10_000n,
-      certifiedBy: 'Dr. A. Patel',
-      recordedBy: 'csr',
-      createdAt: recorded,
-    },
-  });
+  await certified(accountId, recorded);
   const r = await orderReconnect(accountId, 'MEDICAL', new Date(recorded.getTime() + 10 * HOUR));
   expect(r.dueBy).toBe(new Date(recorded.getTime() + 24 * HOUR).toISOString());
 });
@@ -110,4 +116,25 @@ test('paid before the crew turned the service off: the deadline runs from the di
   await paid(accountId, new Date(DISCONNECTED.getTime() - HOUR));
   const r = await orderReconnect(accountId, 'PAID', new Date(DISCONNECTED.getTime() + 3 * HOUR));
   expect(r.dueBy).toBe(new Date(DISCONNECTED.getTime() + 24 * HOUR).toISOString());
+});
+
+test('part paid, then the rest: due from the payment that cleared the arrears, not the first or a later one', async () => {
+  const accountId = await disconnected(4);
+  const part = new Date(DISCONNECTED.getTime() + 2 * HOUR);
+  const rest = new Date(DISCONNECTED.getTime() + 6 * HOUR);
+  await paid(accountId, part, 4_000n);
+  await paid(accountId, rest, 6_000n);
+  await paid(accountId, new Date(DISCONNECTED.getTime() + 20 * HOUR), 2_500n); // towards the next bill
+  const r = await orderReconnect(accountId, 'PAID', new Date(DISCONNECTED.getTime() + 40 * HOUR));
+  expect(r.dueBy).toBe(new Date(rest.getTime() + 24 * HOUR).toISOString());
+});
+
+test('a certificate the rule does not accept does not start the clock; the next one that does, does', async () => {
+  const accountId = await disconnected(5);
+  await certified(accountId, new Date(DISCONNECTED.getTime() + HOUR), { certifier: 'OTHER' });
+  const good = new Date(DISCONNECTED.getTime() + 4 * HOUR);
+  await certified(accountId, good, { kind: 'PHONE' });
+  await certified(accountId, new Date(DISCONNECTED.getTime() + 9 * HOUR)); // its written confirmation
+  const r = await orderReconnect(accountId, 'MEDICAL', new Date(DISCONNECTED.getTime() + 12 * HOUR));
+  expect(r.dueBy).toBe(new Date(good.getTime() + 24 * HOUR).toISOString());
 });

@@ -9,7 +9,8 @@ import type { NoticePrintActivities } from '../activities/notice-print';
 const { printNoticeBatch } = proxyActivities<NoticePrintActivities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '5 seconds', maximumAttempts: 10 },
+  // A close that fails changes nothing (its letters wait), so it is simply tried again.
+  retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes' },
 });
 
 export interface NoticePrintRunInput {
