@@ -4,7 +4,7 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
-/** When the day's batch of printed notices closes unless NOTICE_PRINT_TIME says otherwise: HH:MM, local. */
+/** When the print vendor's batch of letters closes (Monday to Friday) unless NOTICE_PRINT_TIME says otherwise: HH:MM, local. */
 export const DEFAULT_NOTICE_PRINT_TIME = '16:00';
 
 const ConfigSchema = z.object({

@@ -20,9 +20,21 @@ describe('printCloseFor', () => {
   });
 
   test('across a change of clocks the close stays at the local time', () => {
-    // 2027-03-13 is EST, 2027-03-14 EDT (UTC−4): the next day's 16:00 is 20:00Z.
-    expect(printCloseFor(new Date('2027-03-13T22:00:00Z'), '16:00').toISOString()).toBe(
-      '2027-03-14T20:00:00.000Z',
+    // Friday 2027-03-12 is EST; Monday 2027-03-15 is EDT (UTC−4): its 16:00 is 20:00Z.
+    expect(printCloseFor(new Date('2027-03-12T22:00:00Z'), '16:00').toISOString()).toBe(
+      '2027-03-15T20:00:00.000Z',
+    );
+  });
+
+  test('batches close Monday to Friday: after Friday’s close, and all weekend, the next is Monday’s', () => {
+    expect(printCloseFor(new Date('2026-12-11T22:00:00Z'), '16:00').toISOString()).toBe(
+      '2026-12-14T21:00:00.000Z',
+    );
+    expect(printCloseFor(new Date('2026-12-12T15:00:00Z'), '16:00').toISOString()).toBe(
+      '2026-12-14T21:00:00.000Z',
+    );
+    expect(printCloseFor(new Date('2026-12-11T20:00:00Z'), '16:00').toISOString()).toBe(
+      '2026-12-11T21:00:00.000Z',
     );
   });
 

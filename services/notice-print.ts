@@ -43,6 +43,7 @@ import type { PoolClient } from 'pg';
 import {
   ScheduleAlreadyRunning,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
   type Client as TemporalClient,
 } from '@temporalio/client';
 import type { Actor } from '../lib/audit';
@@ -52,7 +53,7 @@ import type { Db } from '../lib/db/prisma';
 import { inTransaction, query } from '../lib/db/bulk';
 import { AppError, conflict, notFound } from '../lib/errors';
 import { LetterBatchFile, layOutLetter } from '../lib/pdf/letter-pdf';
-import { localDate, wallClock, zonedInstant } from '../domain/collections/calendar';
+import { isoWeekday, localDate, wallClock, zonedInstant } from '../domain/collections/calendar';
 import { addDays, dayNumber } from '../domain/ledger/dates';
 import { csvField, NOTICE_TYPE_BILL } from './bill-delivery';
 import { parseMailingAddress, utilityInfo } from './bill-render';
@@ -85,16 +86,18 @@ export interface PrintAddressee {
 }
 
 /**
- * The close of the batch a letter registered at `at` goes out with: that day's close at `hhmm`
- * (the utility's local time), or the next day's when it is already past.
+ * The close of the batch a letter registered at `at` goes out with: the day's close at `hhmm` (the
+ * utility's local time), or the next one when it is past. Batches close Monday to Friday, when the
+ * print vendor collects; a letter decided on a Friday evening or a weekend goes on Monday.
  */
 export function printCloseFor(at: Date, hhmm: string = DEFAULT_NOTICE_PRINT_TIME): Date {
   const [h, m] = hhmm.split(':').map(Number) as [number, number];
-  const today = localDate(at.getTime(), UTILITY_TIME_ZONE);
-  const close = zonedInstant(today, h * 60 + m, UTILITY_TIME_ZONE);
-  return new Date(
-    close >= at.getTime() ? close : zonedInstant(addDays(today, 1), h * 60 + m, UTILITY_TIME_ZONE),
-  );
+  let day = localDate(at.getTime(), UTILITY_TIME_ZONE);
+  for (;;) {
+    const close = zonedInstant(day, h * 60 + m, UTILITY_TIME_ZONE);
+    if (isoWeekday(day) <= 5 && close >= at.getTime()) return new Date(close);
+    day = addDays(day, 1);
+  }
 }
 
 /** The batch that closes at `cutoff`: `notices-2026-12-07T1600` (the utility's local time). */
@@ -469,7 +472,7 @@ export async function listNoticePrintBatches(
   return { waiting: w?.n ?? 0, items: rows.map(toBatch) };
 }
 
-/** The file of a closed batch, checked against the hash on record. */
+/** The file of a closed batch, with the hash on record for it. */
 export async function noticePrintBatchFile(
   db: Db,
   outDir: string | undefined,
@@ -500,7 +503,14 @@ type TemporalDeps = { temporal: TemporalClient; taskQueue: string };
 export async function ensureNoticePrintSchedule(d: TemporalDeps, hhmm: string): Promise<boolean> {
   const [hour, minute] = hhmm.split(':').map(Number) as [number, number];
   const spec = {
-    calendars: [{ hour, minute, comment: 'printed notices to the print vendor' }],
+    calendars: [
+      {
+        dayOfWeek: [{ start: 'MONDAY' as const, end: 'FRIDAY' as const }],
+        hour,
+        minute,
+        comment: 'printed notices to the print vendor, Monday to Friday',
+      },
+    ],
     timezone: UTILITY_TIME_ZONE,
   };
   try {
@@ -524,11 +534,15 @@ export async function ensureNoticePrintSchedule(d: TemporalDeps, hhmm: string): 
   const at = now.calendars?.[0];
   const only = (r: { start: number; end?: number }[] | undefined, v: number) =>
     r?.length === 1 && r[0]!.start === v && (r[0]!.end ?? v) === v;
+  const weekdays = at?.dayOfWeek;
   const same =
     now.timezone === UTILITY_TIME_ZONE &&
     now.calendars?.length === 1 &&
     only(at?.hour, hour) &&
-    only(at?.minute, minute);
+    only(at?.minute, minute) &&
+    weekdays?.length === 1 &&
+    weekdays[0]!.start === 'MONDAY' &&
+    weekdays[0]!.end === 'FRIDAY';
   if (same) return false;
   await handle.update((prev) => ({ ...prev, spec }));
   return true;
@@ -542,11 +556,13 @@ export async function requestNoticePrintBatch(
   actor: Actor,
   now: Date,
 ): Promise<{ batch: NoticePrintBatch | null; claimed: number }> {
-  const cutoff = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
+  const cutoff = now;
   try {
     return await d.temporal.workflow.execute(noticePrintRun, {
       taskQueue: d.taskQueue,
       workflowId: `notice-print:${noticeBatchId(cutoff)}`,
+      // A close that cannot finish changes nothing; the clerk hears so rather than waiting on.
+      workflowExecutionTimeout: '5 minutes',
       args: [
         {
           cutoff: cutoff.toISOString(),
@@ -561,6 +577,11 @@ export async function requestNoticePrintBatch(
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError)
       throw conflict(`The print batch ${noticeBatchId(cutoff)} is being closed already`);
+    if (err instanceof WorkflowFailedError)
+      throw new AppError(
+        'unavailable',
+        `The print batch ${noticeBatchId(cutoff)} could not be closed; its letters wait for the next close`,
+      );
     throw err;
   }
 }
