@@ -5,6 +5,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { freePort } from '../lib/runtime/ports';
 
 jest.setTimeout(240_000);
@@ -80,6 +81,23 @@ const api = (
     },
   });
 
+/** The notice print schedule as the dev server describes it. */
+async function printSchedule() {
+  const connection = await Connection.connect({ address: `127.0.0.1:${env.TEMPORAL_DEV_PORT}` });
+  try {
+    const d = await new Client({ connection }).schedule.getHandle('notice-print-schedule').describe();
+    const c = d.spec.calendars![0]!;
+    return {
+      hour: c.hour[0]!.start,
+      minute: c.minute[0]!.start,
+      days: `${c.dayOfWeek[0]!.start}-${c.dayOfWeek[0]!.end}`,
+      timezone: d.spec.timezone,
+    };
+  } finally {
+    await connection.close();
+  }
+}
+
 test('start with the demo, health, stop cleanly, start again with the data kept', async () => {
   const first = await start(['--demo']);
   expect(first.output()).toMatch(/Postgres\s+embedded/);
@@ -107,10 +125,27 @@ test('start with the demo, health, stop cleanly, start again with the data kept'
   expect(created.status).toBe(201);
   const { id } = await created.json();
 
+  // The print vendor's daily close is scheduled on the dev server, and a supervisor can close a
+  // batch at once through the real worker (nothing waits yet: no batch is made).
+  const schedule = await printSchedule();
+  expect(schedule).toMatchObject({
+    hour: 16,
+    minute: 0,
+    days: 'MONDAY-FRIDAY',
+    timezone: 'America/New_York',
+  });
+  const closed = await api('/print-batches/notices', keys.supervisor, { method: 'POST', body: '{}' });
+  expect(closed.status).toBe(201);
+  expect(await closed.json()).toEqual({ batch: null, claimed: 0 });
+
   expect(await stop(first.child)).toBe(0);
   expect(leftovers()).toEqual([]);
 
+  // A new close time reaches the existing schedule.
+  env.NOTICE_PRINT_TIME = '17:30';
   const second = await start(['--demo']);
+  expect(await printSchedule()).toMatchObject({ hour: 17, minute: 30, days: 'MONDAY-FRIDAY' });
+  delete env.NOTICE_PRINT_TIME;
   const again = await (await api(`/customers/${id}`, keys.csr)).json();
   expect(again.name).toBe('Kept Across Restarts');
   expect((await (await api('/customers?limit=1', keys.csr)).json()).total).toBe(241); // demo not loaded twice
