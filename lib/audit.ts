@@ -15,6 +15,13 @@ export interface Actor {
 
 export const SYSTEM_ACTOR: Actor = { id: 'system', role: 'system' };
 
+/** The actor as a workflow argument carries it: who, their role and the request (no crew). */
+export const actorRef = (a: Actor): Pick<Actor, 'id' | 'role' | 'requestId'> => ({
+  id: a.id,
+  role: a.role,
+  ...(a.requestId ? { requestId: a.requestId } : {}),
+});
+
 export interface AuditInput {
   action: string;
   entityType: string;

@@ -13,7 +13,7 @@ import {
   type Client as TemporalClient,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Actor } from '../lib/audit';
+import { actorRef, type Actor } from '../lib/audit';
 import type { Db } from '../lib/db/prisma';
 import { inTransaction, query } from '../lib/db/bulk';
 import { AppError, conflict, notFound } from '../lib/errors';
@@ -231,11 +231,7 @@ export async function requestBillEmailResend(
         {
           billId,
           reason,
-          actor: {
-            id: actor.id,
-            role: actor.role,
-            ...(actor.requestId ? { requestId: actor.requestId } : {}),
-          },
+          actor: actorRef(actor),
         },
       ],
     });

@@ -46,7 +46,7 @@ import {
   WorkflowFailedError,
   type Client as TemporalClient,
 } from '@temporalio/client';
-import type { Actor } from '../lib/audit';
+import { actorRef, type Actor } from '../lib/audit';
 import { DEFAULT_NOTICE_PRINT_TIME } from '../lib/config';
 import { recordAudits, recordChangeOn, recordTimelines } from '../lib/audit-batch';
 import type { Db } from '../lib/db/prisma';
@@ -566,11 +566,7 @@ export async function requestNoticePrintBatch(
       args: [
         {
           cutoff: cutoff.toISOString(),
-          actor: {
-            id: actor.id,
-            role: actor.role,
-            ...(actor.requestId ? { requestId: actor.requestId } : {}),
-          },
+          actor: actorRef(actor),
         },
       ],
     });

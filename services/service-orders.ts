@@ -15,7 +15,7 @@ import type { Prisma } from '@prisma/client';
 import type { z } from 'zod';
 import type { Db, Tx } from '../lib/db/prisma';
 import { AppError, conflict, invalid, notFound } from '../lib/errors';
-import { recordChange, type Actor } from '../lib/audit';
+import { actorRef, recordChange, type Actor } from '../lib/audit';
 import { once } from '../lib/idempotency';
 import type {
   ZFieldCompletion,
@@ -32,7 +32,6 @@ import {
   serviceOrder,
   serviceOrderWorkflowId,
   statusQuery,
-  type ActorRef,
   type OrderDetails,
   type ServiceOrderStatus,
 } from '../workflows/service-order';
@@ -49,12 +48,6 @@ export interface OrderDeps {
   temporal: Client;
   taskQueue: string;
 }
-
-const ref = (a: Actor): ActorRef => ({
-  id: a.id,
-  role: a.role,
-  ...(a.requestId ? { requestId: a.requestId } : {}),
-});
 
 export interface OpenOrderOptions {
   /** A number drawn earlier (a retried step that must not open a second order). */
@@ -262,7 +255,7 @@ export async function openServiceOrder(
           type: input.type,
           priority: input.priority,
           reason: input.reason,
-          createdBy: ref(actor),
+          createdBy: actorRef(actor),
           ...(options.notifyWorkflowId ? { notifyWorkflowId: options.notifyWorkflowId } : {}),
           ...(options.dueBy ? { dueBy: options.dueBy } : {}),
           ...(plan.meters ? { meters: plan.meters } : {}),
@@ -315,12 +308,12 @@ export async function assignServiceOrder(d: OrderDeps, actor: Actor, orderId: st
   const crew = await d.db.crew.findUnique({ where: { id: crewId } });
   if (!crew || !crew.active) throw invalid('crewId', `crewId: Crew ${crewId} does not exist or is inactive`);
   await mustExist(d, orderId);
-  return update(d, orderId, assignUpdate, { crewId, by: ref(actor) });
+  return update(d, orderId, assignUpdate, { crewId, by: actorRef(actor) });
 }
 
 export async function cancelServiceOrder(d: OrderDeps, actor: Actor, orderId: string, reason: string) {
   await mustExist(d, orderId);
-  return update(d, orderId, cancelUpdate, { reason, by: ref(actor) });
+  return update(d, orderId, cancelUpdate, { reason, by: actorRef(actor) });
 }
 
 /** A new priority (the SLA moves with it) and/or scheduling window. */
@@ -331,7 +324,7 @@ export async function scheduleServiceOrder(
   input: z.infer<typeof ZScheduleOrder>,
 ) {
   await mustExist(d, orderId);
-  return update(d, orderId, scheduleUpdate, { ...input, by: ref(actor) });
+  return update(d, orderId, scheduleUpdate, { ...input, by: actorRef(actor) });
 }
 
 async function mustExist(d: OrderDeps, orderId: string) {
@@ -652,7 +645,7 @@ export async function completeCrewOrder(
   if (order.type === 'DISCONNECT' && order.status === 'ASSIGNED' && completion.outcome !== 'NO_ACCESS')
     await refuseUnlawfulDisconnect(d, actor, order, input.readAt ? wallClockInstant(input.readAt) : at);
   try {
-    await update(d, orderId, completeUpdate, { ...completion, by: ref(actor) });
+    await update(d, orderId, completeUpdate, { ...completion, by: actorRef(actor) });
   } catch (err) {
     // The same completion sent twice at once (a tablet resending before the first answer): the
     // second finds the order completed by the first, not yet on the record. Same answer for both.

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Server } from 'node:http';
 import { startTestApp, type TestApp } from './helpers/app';
+import { waitingLetter } from './helpers/print-letters';
 import { createApp } from '../api/app';
 import { createLogger } from '../lib/logger';
 import { importLegacyExport } from '../services/import-legacy';
@@ -556,23 +557,12 @@ test('failed sign-ins are rate-limited per address like the API; the lock-out is
 
 test('printed notices on the mail page: waiting letters, closing a batch, its files', async () => {
   const accountId = (await app.t.db.account.findFirstOrThrow({ select: { id: true } })).id;
-  await app.t.db.notice.create({
-    data: {
-      accountId,
-      type: 'REMINDER',
-      channel: 'PRINT',
-      language: 'en',
-      recipient: 'Dashboard Letter, 5 Elm St, Millbrook, PA 16801',
-      contentHash: 'a'.repeat(64),
-      idempotencyKey: 'dashboard-print-letter',
-      sentAt: new Date(Date.now() - 60_000),
-      content: {
-        subject: 'Reminder',
-        text: 'A past-due balance is on your account.',
-        recipientName: 'Dashboard Letter',
-        mailingAddress: '5 Elm St, Millbrook, PA 16801',
-      },
-    },
+  await waitingLetter(app.t.db, {
+    accountId,
+    key: 'dashboard-print-letter',
+    at: new Date(Date.now() - 60_000),
+    name: 'Dashboard Letter',
+    address: '5 Elm St, Millbrook, PA 16801',
   });
   const aud = await Client.as('auditor');
   const seen = await aud.get('/dashboard/mail');

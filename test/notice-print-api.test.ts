@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { printNoticeBatch } from '../services/notice-print';
+import { waitingLetter } from './helpers/print-letters';
 import { startTestApp, seedAccount, type TestApp } from './helpers/app';
 import { expectError } from './helpers/api-checks';
 
@@ -19,27 +20,15 @@ beforeAll(async () => {
 });
 afterAll(() => app?.close());
 
-/** A letter as the register holds one for print: decided, waiting for a batch. */
-async function registerLetter(key: string, at: Date) {
-  await app.t.db.notice.create({
-    data: {
-      accountId,
-      type: 'REMINDER',
-      channel: 'PRINT',
-      language: 'en',
-      recipient: 'Test Customer 1, 1 Main St, Millbrook, PA 16801',
-      contentHash: createHash('sha256').update(key).digest('hex'),
-      idempotencyKey: key,
-      sentAt: at,
-      content: {
-        subject: 'Reminder: your account is past due',
-        text: 'Our records show a past-due balance of $42.10 on account.\n\nPlease pay it by the date shown.',
-        recipientName: 'Test Customer 1',
-        mailingAddress: '1 Main St, Millbrook, PA 16801',
-      },
-    },
+/** A reminder letter to the seeded customer, waiting for a batch. */
+const registerLetter = (key: string, at: Date) =>
+  waitingLetter(app.t.db, {
+    accountId,
+    key,
+    at,
+    name: 'Test Customer 1',
+    address: '1 Main St, Millbrook, PA 16801',
   });
-}
 
 test('close a batch now, list it, download its files', async () => {
   const now = new Date(await app.env.currentTimeMs());
@@ -147,24 +136,16 @@ describe('closing a batch, the service itself', () => {
 
   test('a disconnection notice that missed the batch its dates were counted from holds the disconnection back', async () => {
     const key = 'print-late-1';
-    await app.t.db.notice.create({
-      data: {
-        accountId,
-        type: 'DISCONNECT_NOTICE',
-        channel: 'PRINT',
-        language: 'en',
-        recipient: 'Test Customer 1, 1 Main St, Millbrook, PA 16801',
-        contentHash: 'b'.repeat(64),
-        idempotencyKey: key,
-        sentAt: at('2026-12-03T20:50:00Z'), // 15:50 in Millbrook, counted from the 16:00 close
-        content: {
-          subject: 'Final notice',
-          text: 'Service may be disconnected on or after 2026-12-14.',
-          recipientName: 'Test Customer 1',
-          mailingAddress: '1 Main St, Millbrook, PA 16801',
-          printClose: '2026-12-03T21:00:00.000Z',
-        },
-      },
+    await waitingLetter(app.t.db, {
+      accountId,
+      key,
+      at: at('2026-12-03T20:50:00Z'), // 15:50 in Millbrook, counted from the 16:00 close
+      name: 'Test Customer 1',
+      address: '1 Main St, Millbrook, PA 16801',
+      type: 'DISCONNECT_NOTICE',
+      subject: 'Final notice',
+      text: 'Service may be disconnected on or after 2026-12-14.',
+      printClose: '2026-12-03T21:00:00.000Z',
     });
     await app.t.db.collectionsAction.create({
       data: {
