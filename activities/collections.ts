@@ -39,7 +39,7 @@ import {
 } from '../services/service-orders';
 import { AppError } from '../lib/errors';
 import { classifySendError } from '../services/bill-delivery';
-import { printCloseFor } from '../services/notice-print';
+import { noticePrefixOf, PRINT_CLOSE_LOCK, printCloseFor } from '../services/notice-print';
 import { DEFAULT_NOTICE_PRINT_TIME } from '../lib/config';
 import type { ServiceOrderType } from '../domain/service-order';
 import { addDays, isoDateIn } from '../domain/ledger/dates';
@@ -549,6 +549,22 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
             }
           }
           await inTransaction(db, async (c) => {
+            // A disconnection notice whose letter a print close already found late (the close ran
+            // between the letter and this record) binds from the later day; under the close lock,
+            // shared, a close either sees this record or this sees the close.
+            let binds = disconnectOn && i.type === 'DISCONNECT_NOTICE' ? disconnectOn : null;
+            let mailedLateDays = 0;
+            if (binds) {
+              await c.query('SELECT pg_advisory_xact_lock_shared(hashtext($1))', [PRINT_CLOSE_LOCK]);
+              const [late] = await query<{ days: number | null }>(
+                c,
+                `SELECT max((content->>'daysLate')::int) AS days FROM notice
+                 WHERE starts_with(idempotency_key, $1) AND channel = 'PRINT'`,
+                [noticePrefixOf(key)],
+              );
+              mailedLateDays = late?.days ?? 0;
+              if (mailedLateDays > 0) binds = addDays(binds, mailedLateDays);
+            }
             const recorded = await recordAction(c, ctx, {
               key,
               accountId: i.accountId,
@@ -561,9 +577,8 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
               data: {
                 recipientRole: role,
                 expiresOn: validUntil,
-                ...(disconnectOn && i.type === 'DISCONNECT_NOTICE'
-                  ? { disconnectOnOrAfter: disconnectOn }
-                  : {}),
+                ...(binds ? { disconnectOnOrAfter: binds } : {}),
+                ...(mailedLateDays > 0 ? { mailedLateDays } : {}),
                 noticeType: i.type,
                 contentHash: rendered.contentHash,
                 ...(i.noticeKind ? { noticeKind: i.noticeKind } : {}),
@@ -1063,10 +1078,10 @@ export type CollectionsActivities = ReturnType<typeof createCollectionsActivitie
  * certificate or the arrangement (PA §1407, NY PSL §35, IL §280.170), not from when the case got
  * round to ordering the crew — which a stopped worker can delay by hours. Never before the
  * disconnection, never after `at`; `at` when nothing on record says otherwise.
- *  - PAID: the first credit after the disconnection after which nothing was past due, as the
- *    ledger stood then.
- *  - MEDICAL: the first certificate received after the disconnection that protects under the rule
- *    (a written one confirming a phone one keeps the phone one's time).
+ *  - PAID: the moment since which nothing has been past due, as the ledger stood at each entry
+ *    recorded after the disconnection (a cure a returned payment undid does not count).
+ *  - MEDICAL: the first certificate that protects under the rule and is still good at the
+ *    disconnection or later (one received before it, recorded late, counts from the disconnection).
  *  - ARRANGEMENT: when the arrangement in force for the episode was accepted.
  */
 async function cureTime(
@@ -1077,39 +1092,31 @@ async function cureTime(
   cause: string,
   at: string,
 ): Promise<string> {
-  const off = ctx.snapshot.disconnectedAt ? Date.parse(ctx.snapshot.disconnectedAt) : 0;
+  const off = ctx.snapshot.disconnectedAt ? Date.parse(ctx.snapshot.disconnectedAt) : null;
+  if (off === null) return at;
   const atMs = Date.parse(at);
+  const tz = ctx.profile.timeZone;
   let cured: number | null = null;
   if (cause === 'PAID') {
-    const credits = await query<{ created_at: Date }>(
+    const entries = await query<{ created_at: Date }>(
       db,
       `SELECT created_at FROM ledger_entry
-       WHERE account_id = $1 AND amount_cents < 0 AND created_at > $2 AND created_at <= $3
-       ORDER BY created_at, id LIMIT 200`,
+       WHERE account_id = $1 AND created_at > $2 AND created_at <= $3
+       ORDER BY created_at, id LIMIT 500`,
       [accountId, new Date(off), new Date(atMs)],
     );
-    // Paid before the crew turned the service off (a payment racing the order): cured at once.
-    const moments = [...(off ? [off] : []), ...credits.map((c) => c.created_at.getTime())];
-    for (const t of moments) {
-      if ((await pastDueAsRecordedAt(db, accountId, new Date(t))) <= 0n) {
-        cured = t;
-        break;
-      }
+    for (const t of [off, ...entries.map((e) => e.created_at.getTime())]) {
+      const clear = (await pastDueAsRecordedAt(db, accountId, new Date(t), tz)) <= 0n;
+      cured = clear ? (cured ?? t) : null;
     }
   } else if (cause === 'MEDICAL') {
     const rule = ctx.profile.medical;
-    const tz = ctx.profile.timeZone;
-    const offOn = off ? isoDateIn(new Date(off), tz) : null;
+    const offOn = isoDateIn(new Date(off), tz);
+    const window = rule.restoresWithinDaysOfDisconnection;
     const times = ctx.snapshot.medicalCertificates
-      .filter((c) => medicalConditionsUnmet(rule, c).length === 0)
+      .filter((c) => medicalConditionsUnmet(rule, c).length === 0 && c.validUntil >= offOn)
       .map((c) => Date.parse(c.receivedAt))
-      .filter((t) => t >= off && t <= atMs)
-      .filter(
-        (t) =>
-          rule.restoresWithinDaysOfDisconnection === null ||
-          !offOn ||
-          isoDateIn(new Date(t), tz) <= addDays(offOn, rule.restoresWithinDaysOfDisconnection),
-      );
+      .filter((t) => t <= atMs && (window === null || isoDateIn(new Date(t), tz) <= addDays(offOn, window)));
     if (times.length) cured = Math.min(...times);
   } else if (cause === 'ARRANGEMENT') {
     const [row] = await query<{ t: Date | null }>(

@@ -424,8 +424,14 @@ export async function lateChargeBasesOn(
  * of that day. When a cure happened (services reconnect within a deadline from it), where
  * pastDueOn would count a payment recorded later the same day.
  */
-export async function pastDueAsRecordedAt(on: Runner, accountId: string, at: Date): Promise<bigint> {
-  const on_ = day(at);
+export async function pastDueAsRecordedAt(
+  on: Runner,
+  accountId: string,
+  at: Date,
+  timeZone: string = UTILITY_TIME_ZONE,
+): Promise<bigint> {
+  // The civil day where the account is: a payment at 19:30 EST is the 10th's, not the 11th's.
+  const on_ = isoDateIn(at, timeZone);
   const entries = await entriesOn(on, [accountId], on_, at);
   return aging(entries.get(accountId) ?? [], on_).pastDueCents;
 }

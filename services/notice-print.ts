@@ -58,7 +58,7 @@ import { addDays, dayNumber } from '../domain/ledger/dates';
 import { csvField, NOTICE_TYPE_BILL } from './bill-delivery';
 import { parseMailingAddress, utilityInfo } from './bill-render';
 import { UTILITY_TIME_ZONE } from './ledger';
-import { noticePrintRun } from '../workflows/notice-print';
+import { noticePrintRun, type NoticePrintRunInput } from '../workflows/notice-print';
 
 export const NOTICE_PRINT_CSV_COLUMNS = [
   'batch_id',
@@ -175,11 +175,18 @@ interface BatchRow {
 const tempName = (file: string) => `${file}.${randomBytes(6).toString('hex')}.tmp`;
 const sha256File = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-/** One transaction at a time closes a batch: closes never interleave, whatever starts them. */
-const CLOSE_LOCK = 'opencis:notice-print';
+/**
+ * One transaction at a time closes a batch (exclusive), and a disconnection notice's record is
+ * written under the same lock shared (activities/collections.ts): so a close either sees the
+ * record, or the record sees the close (see holdLateNotices).
+ */
+export const PRINT_CLOSE_LOCK = 'opencis:notice-print';
 
 const MEMBERS_SQL = `SELECT id, account_id, type, language, recipient, content_hash, idempotency_key, sent_at, content
   FROM notice WHERE batch_id = $1 AND channel = 'PRINT' AND type <> $2`;
+
+/** A scheduled close starts a moment after its time; a batch closed up to this long after a close is that close's. */
+const CLOSE_START_SLACK_MS = 10 * 60_000;
 
 interface BatchFiles {
   pdfTemp: string;
@@ -190,17 +197,20 @@ interface BatchFiles {
   pages: number;
 }
 
+/** Lets the event loop run (heartbeats, other activities) during a long synchronous render. */
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
  * The batch's two files, written to temporary names beside their final ones: the letters in print
  * order (mailing ZIP, account, notice date, key), each laid out from what the register holds.
  */
-function writeBatchFiles(
+async function writeBatchFiles(
   batchId: string,
   cutoff: Date,
   rows: readonly NoticeRow[],
   paths: { pdf: string; csv: string },
   heartbeat?: () => void,
-): BatchFiles {
+): Promise<BatchFiles> {
   const letters = rows.map((n) => {
     const to = addressee(n);
     return {
@@ -257,7 +267,10 @@ function writeBatchFiles(
         content_sha256: n.content_hash,
       };
       writeSync(csv, `${NOTICE_PRINT_CSV_COLUMNS.map((c) => csvField(record[c])).join(',')}\r\n`);
-      if (entry.sequence % 200 === 0) heartbeat?.();
+      if (entry.sequence % 100 === 0) {
+        heartbeat?.();
+        await breathe();
+      }
     }
     pdf.close(
       `Notice print batch ${batchId} (${letters.length} letters)`,
@@ -281,37 +294,56 @@ function writeBatchFiles(
   };
 }
 
+/** The key prefix all records of one collections notice share: every recipient, every channel. */
+export const noticePrefixOf = (key: string) => `${key.split(':').slice(0, -2).join(':')}:`;
+
 /**
  * A disconnection notice counts its notice period from the close of the print batch it was meant
- * for (activities/collections.ts stores that close as `printClose`). One that reaches a later
- * batch — its row committed after that close claimed the waiting letters, say, or an activity
- * retried long after — is mailed later than its dates assumed: the date it binds the engine to
- * moves by as many days, so no disconnection comes before the full period from the day it is
- * mailed. Returns the letters so moved.
+ * for (activities/collections.ts stores that close as `printClose`). One that is collected later —
+ * its row committed after that close claimed the waiting letters, say, or an activity retried
+ * long after — is mailed later than its dates assumed: the date it binds the engine to moves on by
+ * the days lost, on every record of the notice (its email copies too: the rules read the notice as
+ * one), so no disconnection comes before the full period from the day it is mailed. The days lost
+ * are kept on the letter as well, for a record written after this close (which applies them).
+ * Moves once per notice, however many of its letters are late. Returns the letters found late.
  */
 async function holdLateNotices(
   c: PoolClient,
   actor: Actor,
   batchId: string,
-  cutoff: Date,
+  collected: Date,
   rows: readonly NoticeRow[],
 ) {
-  const batchDay = dayNumber(localDate(cutoff.getTime(), UTILITY_TIME_ZONE));
+  const mailDay = dayNumber(localDate(collected.getTime(), UTILITY_TIME_ZONE));
   let late = 0;
   for (const n of rows) {
     const meant = n.content?.printClose;
     if (n.type !== 'DISCONNECT_NOTICE' || !meant) continue;
-    const days = batchDay - dayNumber(localDate(Date.parse(meant), UTILITY_TIME_ZONE));
+    const days = mailDay - dayNumber(localDate(Date.parse(meant), UTILITY_TIME_ZONE));
     if (days <= 0) continue;
     late++;
-    const [moved] = await query<{ until: string }>(
+    await query(
+      c,
+      `UPDATE notice SET content = content || jsonb_build_object('daysLate', $2::int) WHERE id = $1`,
+      [n.id, days],
+    );
+    const moved = await query<{ until: string }>(
       c,
       `UPDATE collections_action
-       SET data = jsonb_set(data, '{disconnectOnOrAfter}', to_jsonb((((data->>'disconnectOnOrAfter')::date + $2::int))::text))
-       WHERE idempotency_key = $1 AND data ? 'disconnectOnOrAfter'
+       SET data = data || jsonb_build_object(
+         'disconnectOnOrAfter',
+         ((data->>'disconnectOnOrAfter')::date - COALESCE((data->>'mailedLateDays')::int, 0)
+           + GREATEST($2::int, COALESCE((data->>'mailedLateDays')::int, 0)))::text,
+         'mailedLateDays', GREATEST($2::int, COALESCE((data->>'mailedLateDays')::int, 0)))
+       WHERE starts_with(idempotency_key, $1) AND jsonb_typeof(data->'disconnectOnOrAfter') = 'string'
        RETURNING data->>'disconnectOnOrAfter' AS until`,
-      [n.idempotency_key, days],
+      [noticePrefixOf(n.idempotency_key), days],
     );
+    const until =
+      moved
+        .map((m) => m.until)
+        .sort()
+        .at(-1) ?? null;
     await recordChangeOn(
       c,
       actor,
@@ -320,12 +352,12 @@ async function holdLateNotices(
         entityType: 'notice',
         entityId: n.id,
         accountId: n.account_id,
-        after: { batchId, daysLate: days, disconnectOnOrAfter: moved?.until ?? null },
-        reason: `meant for the print batch closing ${meant}, mailed with ${batchId}`,
+        after: { batchId, daysLate: days, disconnectOnOrAfter: until },
+        reason: `meant for the print batch closing ${meant}, collected with ${batchId}`,
       },
       {
         kind: 'notice.print.late',
-        summary: `Disconnection notice mailed ${days} day(s) after the day its notice period was counted from${moved ? `: no disconnection before ${moved.until}` : ''}`,
+        summary: `Disconnection notice mailed ${days} day(s) after the day its notice period was counted from${until ? `: no disconnection before ${until}` : ''}`,
         data: { batchId, noticeId: n.id, daysLate: days },
       },
     );
@@ -333,40 +365,67 @@ async function holdLateNotices(
   return late;
 }
 
+/** Takes the close lock, heartbeating while another close holds it. */
+async function lockCloses(c: PoolClient, heartbeat?: () => void): Promise<void> {
+  for (;;) {
+    const [r] = await query<{ ok: boolean }>(c, 'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok', [
+      PRINT_CLOSE_LOCK,
+    ]);
+    if (r?.ok) return;
+    heartbeat?.();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+export interface NoticePrintDeps {
+  db: Db;
+  outDir: string;
+  /** NOTICE_PRINT_TIME: when the vendor collects (a batch closed off-schedule waits for it). */
+  noticePrintTime?: string;
+  heartbeat?: () => void;
+  /** True once the caller has given up (a cancelled activity): the close then commits nothing. */
+  cancelled?: () => boolean;
+}
+
 /**
  * Closes the print batch at `cutoff`: every letter registered for print up to then, once.
  *
- * In ONE transaction, under a lock every close takes: the waiting letters are claimed into the
- * batch, its files are written under temporary names, late disconnection notices are held (see
- * holdLateNotices), and the batch is recorded with its audit event and a timeline entry per
- * letter. Only once that commits do the files take their final names (and the record says so).
- * So a close that fails part way leaves every letter waiting for the next one; two closes never
- * claim the same letters or write the same files; and a batch on record is never written again —
- * except, from its same letters, when its files never reached the folder (a stop between the
- * commit and the rename).
+ * In ONE transaction, under the close lock: the waiting letters are claimed into the batch, its
+ * files are written under temporary names, late disconnection notices are held (holdLateNotices),
+ * and the batch is recorded with its audit event and a timeline entry per letter. Only once that
+ * commits do the files take their final names, and the record then says they did. So a close that
+ * fails or is given up part way leaves every letter waiting for the next one, and two closes never
+ * claim the same letters. A batch on record whose files never reached the folder (a stop between
+ * the commit and the rename) is written again, from its same letters, by the next close, whatever
+ * its cutoff; a stop between the rename and the record of it can place the same files twice.
  */
 export async function printNoticeBatch(
-  deps: { db: Db; outDir: string; heartbeat?: () => void },
+  deps: NoticePrintDeps,
   i: { cutoff: Date; actor: Actor },
 ): Promise<NoticePrintResult> {
   const { db, outDir } = deps;
   const batchId = noticeBatchId(i.cutoff);
-  const paths = {
-    pdf: path.join(outDir, 'print', `${batchId}.pdf`),
-    csv: path.join(outDir, 'print', `${batchId}.csv`),
-  };
-  let files: BatchFiles | null = null;
+  const pathsOf = (id: string) => ({
+    pdf: path.join(outDir, 'print', `${id}.pdf`),
+    csv: path.join(outDir, 'print', `${id}.csv`),
+  });
+  const toPlace: { row: BatchRow; files: BatchFiles }[] = [];
   try {
     const outcome = await inTransaction(db, async (c) => {
-      await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [CLOSE_LOCK]);
-      const [recorded] = await query<BatchRow>(c, `SELECT * FROM print_batch WHERE id = $1`, [batchId]);
-      if (recorded) {
-        if (recorded.files_placed_at) return { row: recorded, claimed: 0 };
-        // On record, files never placed: the same letters, written again.
-        const rows = await query<NoticeRow>(c, MEMBERS_SQL, [batchId, NOTICE_TYPE_BILL]);
-        files = writeBatchFiles(batchId, recorded.cutoff, rows, paths, deps.heartbeat);
-        return { row: recorded, claimed: 0 };
+      await lockCloses(c, deps.heartbeat);
+      // Batches on record whose files never reached the folder: the same letters, written again.
+      for (const row of await query<BatchRow>(
+        c,
+        `SELECT * FROM print_batch WHERE kind = 'NOTICES' AND files_placed_at IS NULL ORDER BY cutoff`,
+      )) {
+        const members = await query<NoticeRow>(c, MEMBERS_SQL, [row.id, NOTICE_TYPE_BILL]);
+        toPlace.push({
+          row,
+          files: await writeBatchFiles(row.id, row.cutoff, members, pathsOf(row.id), deps.heartbeat),
+        });
       }
+      const [recorded] = await query<BatchRow>(c, `SELECT * FROM print_batch WHERE id = $1`, [batchId]);
+      if (recorded) return { row: recorded, claimed: 0 };
       const claimed = await query<{ id: string }>(
         c,
         `UPDATE notice SET batch_id = $1
@@ -375,14 +434,19 @@ export async function printNoticeBatch(
       );
       if (claimed.length === 0) return null;
       const rows = await query<NoticeRow>(c, MEMBERS_SQL, [batchId, NOTICE_TYPE_BILL]);
-      const f = (files = writeBatchFiles(batchId, i.cutoff, rows, paths, deps.heartbeat));
-      const late = await holdLateNotices(c, i.actor, batchId, i.cutoff, rows);
+      const f = await writeBatchFiles(batchId, i.cutoff, rows, pathsOf(batchId), deps.heartbeat);
+      const collected = printCloseFor(
+        new Date(i.cutoff.getTime() - CLOSE_START_SLACK_MS),
+        deps.noticePrintTime,
+      );
+      const late = await holdLateNotices(c, i.actor, batchId, collected, rows);
       const [row] = await query<BatchRow>(
         c,
         `INSERT INTO print_batch (id, kind, cutoff, notices, pages, pdf_sha256, csv_sha256, late)
          VALUES ($1, 'NOTICES', $2, $3, $4, $5, $6, $7) RETURNING *`,
         [batchId, i.cutoff, f.notices, f.pages, f.pdfSha256, f.csvSha256, late],
       );
+      toPlace.push({ row: row!, files: f });
       await recordAudits(c, i.actor, [
         {
           action: 'notice.print-batch.closed',
@@ -411,32 +475,49 @@ export async function printNoticeBatch(
           data: { batchId, noticeId: n.id, type: n.type },
         })),
       );
+      // Given up meanwhile (the caller timed out): nothing of this close may stand.
+      if (deps.cancelled?.())
+        throw new Error(`Closing print batch ${batchId} was given up; nothing was recorded`);
       return { row: row!, claimed: claimed.length };
     });
-    if (!outcome) return { batch: null, claimed: 0, pdfPath: null, csvPath: null };
-    let row: BatchRow | undefined = outcome.row;
-    const placed = files as BatchFiles | null;
-    if (placed) {
-      if (placed.pdfSha256 !== row.pdf_sha256 || placed.csvSha256 !== row.csv_sha256)
-        throw new Error(
-          `Print batch ${batchId}: its letters no longer lay out to the files on record; its files were not placed`,
+    let result: BatchRow | null = outcome?.row ?? null;
+    while (toPlace.length > 0) {
+      const { row, files } = toPlace.shift()!;
+      const paths = pathsOf(row.id);
+      renameSync(files.pdfTemp, paths.pdf);
+      renameSync(files.csvTemp, paths.csv);
+      const changed = files.pdfSha256 !== row.pdf_sha256 || files.csvSha256 !== row.csv_sha256;
+      const [placed] = await inTransaction(db, async (c) => {
+        // The same letters laying out otherwise (the utility's details changed since): the record
+        // follows the files that went out, and says so.
+        if (changed)
+          await recordAudits(c, i.actor, [
+            {
+              action: 'notice.print-batch.rewritten',
+              entityType: 'print_batch',
+              entityId: row.id,
+              before: { pdfSha256: row.pdf_sha256, csvSha256: row.csv_sha256, pages: row.pages },
+              after: { pdfSha256: files.pdfSha256, csvSha256: files.csvSha256, pages: files.pages },
+              reason: 'the batch was written again after a stop, and its letters now lay out differently',
+            },
+          ]);
+        return query<BatchRow>(
+          c,
+          `UPDATE print_batch SET files_placed_at = now(), pdf_sha256 = $2, csv_sha256 = $3, pages = $4
+           WHERE id = $1 RETURNING *`,
+          [row.id, files.pdfSha256, files.csvSha256, files.pages],
         );
-      renameSync(placed.pdfTemp, paths.pdf);
-      renameSync(placed.csvTemp, paths.csv);
-      files = null;
-      [row] = await query<BatchRow>(
-        db,
-        `UPDATE print_batch SET files_placed_at = now() WHERE id = $1 RETURNING *`,
-        [batchId],
-      );
+      });
+      if (placed && placed.id === result?.id) result = placed;
     }
-    return { batch: toBatch(row!), claimed: outcome.claimed, pdfPath: paths.pdf, csvPath: paths.csv };
+    if (!outcome || !result) return { batch: null, claimed: 0, pdfPath: null, csvPath: null };
+    const paths = pathsOf(batchId);
+    return { batch: toBatch(result), claimed: outcome.claimed, pdfPath: paths.pdf, csvPath: paths.csv };
   } finally {
-    // Files of a close that did not commit (or could not be placed) never take their final names.
-    const left = files as BatchFiles | null;
-    if (left) {
-      rmSync(left.pdfTemp, { force: true });
-      rmSync(left.csvTemp, { force: true });
+    // Files of a close that did not commit (or were not placed) never take their final names.
+    for (const { files } of toPlace) {
+      rmSync(files.pdfTemp, { force: true });
+      rmSync(files.csvTemp, { force: true });
     }
   }
 }
@@ -496,11 +577,11 @@ export async function noticePrintBatchFile(
 type TemporalDeps = { temporal: TemporalClient; taskQueue: string };
 
 /**
- * The daily close at the print vendor's pickup time (`hhmm`, the utility's local time); a schedule
- * made with another time is moved to this one, since notice dates are counted from it. Returns
- * whether the schedule was made or changed.
+ * The close at the print vendor's pickup time (`hhmm`, the utility's local time, Monday to
+ * Friday). A schedule already there is brought up to date (its time, the workflow it starts):
+ * notice dates are counted from it.
  */
-export async function ensureNoticePrintSchedule(d: TemporalDeps, hhmm: string): Promise<boolean> {
+export async function ensureNoticePrintSchedule(d: TemporalDeps, hhmm: string): Promise<void> {
   const [hour, minute] = hhmm.split(':').map(Number) as [number, number];
   const spec = {
     calendars: [
@@ -513,39 +594,23 @@ export async function ensureNoticePrintSchedule(d: TemporalDeps, hhmm: string): 
     ],
     timezone: UTILITY_TIME_ZONE,
   };
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: noticePrintRun,
+    taskQueue: d.taskQueue,
+    workflowId: 'notice-print-scheduled',
+    args: [{}] as [NoticePrintRunInput],
+    // A close that cannot finish gives way to the next weekday's, which takes its letters too.
+    workflowExecutionTimeout: '20 hours',
+  };
   try {
-    await d.temporal.schedule.create({
-      scheduleId: NOTICE_PRINT_SCHEDULE_ID,
-      spec,
-      action: {
-        type: 'startWorkflow',
-        workflowType: noticePrintRun,
-        taskQueue: d.taskQueue,
-        workflowId: 'notice-print-scheduled',
-        args: [{}],
-      },
-    });
-    return true;
+    await d.temporal.schedule.create({ scheduleId: NOTICE_PRINT_SCHEDULE_ID, spec, action });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    await d.temporal.schedule
+      .getHandle(NOTICE_PRINT_SCHEDULE_ID)
+      .update((prev) => ({ ...prev, spec, action }));
   }
-  const handle = d.temporal.schedule.getHandle(NOTICE_PRINT_SCHEDULE_ID);
-  const now = (await handle.describe()).spec;
-  const at = now.calendars?.[0];
-  const only = (r: { start: number; end?: number }[] | undefined, v: number) =>
-    r?.length === 1 && r[0]!.start === v && (r[0]!.end ?? v) === v;
-  const weekdays = at?.dayOfWeek;
-  const same =
-    now.timezone === UTILITY_TIME_ZONE &&
-    now.calendars?.length === 1 &&
-    only(at?.hour, hour) &&
-    only(at?.minute, minute) &&
-    weekdays?.length === 1 &&
-    weekdays[0]!.start === 'MONDAY' &&
-    weekdays[0]!.end === 'FRIDAY';
-  if (same) return false;
-  await handle.update((prev) => ({ ...prev, spec }));
-  return true;
 }
 
 export const NOTICE_PRINT_SCHEDULE_ID = 'notice-print-schedule';
@@ -576,7 +641,7 @@ export async function requestNoticePrintBatch(
     if (err instanceof WorkflowFailedError)
       throw new AppError(
         'unavailable',
-        `The print batch ${noticeBatchId(cutoff)} could not be closed; its letters wait for the next close`,
+        `The print batch ${noticeBatchId(cutoff)} could not be closed in time; GET /print-batches/notices shows whether it was, else its letters wait for the next close`,
       );
     throw err;
   }

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { printNoticeBatch } from '../services/notice-print';
 import { waitingLetter } from './helpers/print-letters';
+import { collectionsKey } from '../activities/collections';
 import { startTestApp, seedAccount, type TestApp } from './helpers/app';
 import { expectError } from './helpers/api-checks';
 
@@ -135,47 +136,91 @@ describe('closing a batch, the service itself', () => {
   });
 
   test('a disconnection notice that missed the batch its dates were counted from holds the disconnection back', async () => {
-    const key = 'print-late-1';
-    await waitingLetter(app.t.db, {
-      accountId,
-      key,
-      at: at('2026-12-03T20:50:00Z'), // 15:50 in Millbrook, counted from the 16:00 close
-      name: 'Test Customer 1',
-      address: '1 Main St, Millbrook, PA 16801',
-      type: 'DISCONNECT_NOTICE',
-      subject: 'Final notice',
-      text: 'Service may be disconnected on or after 2026-12-14.',
-      printClose: '2026-12-03T21:00:00.000Z',
-    });
-    await app.t.db.collectionsAction.create({
-      data: {
+    // One notice: an email copy and letters to the customer and a third party, each with its record.
+    const notice = collectionsKey(accountId, 1, 'DISCONNECT_NOTICE:1');
+    const keyOf = (who: string, channel: string) => `${notice}:${who}:${channel}`;
+    for (const who of ['CUSTOMER', 'THIRD_PARTY'])
+      await waitingLetter(app.t.db, {
         accountId,
-        episode: 1,
-        kind: 'DISCONNECT_NOTICE',
-        method: 'MAIL',
-        occurredAt: at('2026-12-03T20:50:00Z'),
-        profile: 'MUNICIPAL',
-        service: 'WATER',
-        customerClass: 'RES',
-        heating: false,
-        zip: '16801',
-        idempotencyKey: key,
-        data: { disconnectOnOrAfter: '2026-12-14', noticeType: 'DISCONNECT_NOTICE' },
-      },
-    });
-    // Its row was not there when the 3rd's batch closed: it goes with the 4th's.
+        key: keyOf(who, 'PRINT'),
+        at: at('2026-12-03T20:50:00Z'), // 15:50 in Millbrook: counted from the 16:00 close
+        name: who === 'CUSTOMER' ? 'Test Customer 1' : 'Dana Whitfield',
+        address: '1 Main St, Millbrook, PA 16801',
+        type: 'DISCONNECT_NOTICE',
+        subject: 'Final notice',
+        text: 'Service may be disconnected on or after 2026-12-14.',
+        printClose: '2026-12-03T21:00:00.000Z',
+      });
+    for (const [who, channel] of [
+      ['CUSTOMER', 'EMAIL'],
+      ['CUSTOMER', 'PRINT'],
+      ['THIRD_PARTY', 'PRINT'],
+    ] as const)
+      await app.t.db.collectionsAction.create({
+        data: {
+          accountId,
+          episode: 1,
+          kind: 'DISCONNECT_NOTICE',
+          method: channel === 'EMAIL' ? 'EMAIL' : 'MAIL',
+          occurredAt: at('2026-12-03T20:50:00Z'),
+          profile: 'MUNICIPAL',
+          service: 'WATER',
+          customerClass: 'RES',
+          heating: false,
+          zip: '16801',
+          idempotencyKey: keyOf(who, channel),
+          data: { disconnectOnOrAfter: '2026-12-14', noticeType: 'DISCONNECT_NOTICE', recipientRole: who },
+        },
+      });
+    // Its rows were not there when the 3rd's batch closed: they go with the 4th's (Friday).
     const r = await printNoticeBatch(
       { db: app.t.db, outDir: app.outDir },
-      { cutoff: at('2026-12-04T21:00:00Z'), actor },
+      { cutoff: at('2026-12-04T21:00:03Z'), actor },
     );
-    expect(r.batch!.late).toBe(1);
-    const action = await app.t.db.collectionsAction.findUniqueOrThrow({ where: { idempotencyKey: key } });
-    expect((action.data as { disconnectOnOrAfter: string }).disconnectOnOrAfter).toBe('2026-12-15');
+    expect(r.batch!.late).toBe(2);
+    // Every record of the notice, the email copy too, binds one day later — once, not per letter.
+    const actions = await app.t.db.collectionsAction.findMany({
+      where: { idempotencyKey: { startsWith: `${notice}:` } },
+    });
+    expect(actions.map((a) => (a.data as { disconnectOnOrAfter: string }).disconnectOnOrAfter)).toEqual([
+      '2026-12-15',
+      '2026-12-15',
+      '2026-12-15',
+    ]);
     const said = await app.t.db.timelineEvent.findFirstOrThrow({
       where: { accountId, kind: 'notice.print.late' },
     });
     expect(said.summary).toBe(
       'Disconnection notice mailed 1 day(s) after the day its notice period was counted from: no disconnection before 2026-12-15',
     );
+    // A record of the notice written after this close (its worker stopped in between) finds the
+    // days lost on the letter.
+    const letter = await app.t.db.notice.findUniqueOrThrow({
+      where: { idempotencyKey: keyOf('CUSTOMER', 'PRINT') },
+    });
+    expect((letter.content as { daysLate: number }).daysLate).toBe(1);
+  });
+
+  test('a batch closed after the day’s close, or at a weekend, counts as collected at the next weekday close', async () => {
+    const notice = collectionsKey(accountId, 2, 'DISCONNECT_NOTICE:1');
+    await waitingLetter(app.t.db, {
+      accountId,
+      key: `${notice}:CUSTOMER:PRINT`,
+      at: at('2026-12-11T20:00:00Z'), // Friday 15:00: counted from Friday's close
+      name: 'Test Customer 1',
+      address: '1 Main St, Millbrook, PA 16801',
+      type: 'DISCONNECT_NOTICE',
+      printClose: '2026-12-11T21:00:00.000Z',
+    });
+    // A supervisor closes a batch on Saturday: the vendor collects it on Monday, three days late.
+    const r = await printNoticeBatch(
+      { db: app.t.db, outDir: app.outDir },
+      { cutoff: at('2026-12-12T15:00:00Z'), actor },
+    );
+    expect(r.batch!.late).toBe(1);
+    const letter = await app.t.db.notice.findUniqueOrThrow({
+      where: { idempotencyKey: `${notice}:CUSTOMER:PRINT` },
+    });
+    expect((letter.content as { daysLate: number }).daysLate).toBe(3);
   });
 });
