@@ -94,6 +94,7 @@ async function run(sys: System, started: number, demo: boolean) {
     `  Temporal     ${sys.temporalAddress}${sys.temporalUiUrl ? `   (Web UI ${sys.temporalUiUrl})` : ' (TEMPORAL_ADDRESS)'}`,
     `  Mail         ${sys.mailDir ? `SMTP catcher ${sys.smtpUrl}, messages in ${path.relative(process.cwd(), sys.mailDir)} and ${api}/mail` : 'external (SMTP_URL)'}`,
     `  Worker       task queue ${config.TEMPORAL_TASK_QUEUE}; bill cycles scheduled monthly (bill-cycle-schedule:<cycle>)`,
+    `  Print        batches for the print vendor in ${path.join(config.DATA_DIR, 'out', 'print')}; letters close Monday to Friday at ${config.NOTICE_PRINT_TIME}`,
     keys
       ? `  API keys     ${path.relative(process.cwd(), credentialsFile)}${demo ? ' (one per demo role)' : ''}`
       : `  API keys     issued earlier (see README: "API keys")`,
