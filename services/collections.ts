@@ -209,7 +209,10 @@ export async function recordMedicalCertificate(
   const window = rule?.restoresWithinDaysOfDisconnection ?? null;
   if (window !== null && episode?.disconnectedAt && !episode.reconnectedAt) {
     const offOn = isoDateIn(episode.disconnectedAt, profile!.timeZone);
-    if (receivedOn > addDays(offOn, window))
+    // A written certificate confirming a phone one is judged by the phone one's day.
+    const certifiedOn =
+      confirms && last ? isoDateIn(new Date(last.receivedAt), profile!.timeZone) : receivedOn;
+    if (certifiedOn > addDays(offOn, window))
       unmet.push(
         `received more than ${window} days after the disconnection on ${offOn}: it does not restore the service`,
       );

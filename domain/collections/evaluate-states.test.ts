@@ -692,6 +692,22 @@ describe('Illinois: weather, winter notification and medical certificates', () =
     expect(late.reasons.find((r) => r.code === 'IL_MEDICAL_CERTIFICATE_AFTER_RESTORE_WINDOW')?.text).toBe(
       'certificate received 2026-12-17, more than 14 days after the disconnection on 2026-12-02: it does not restore the service',
     );
+    // A written certificate confirming an in-window phone one (within the 7 days) is the same
+    // certification: it restores, though it came after the 14 days.
+    const phone = {
+      receivedAt: '2026-12-15',
+      validUntil: '2027-02-28',
+      kind: 'PHONE' as const,
+      renewalNumber: 0,
+      arrearsCents: 0n,
+    };
+    const confirmed = heated({
+      disconnectedAt: '2026-12-02T16:00:00Z',
+      medicalCertificates: [phone, { ...phone, receivedAt: '2026-12-20', kind: 'WRITTEN' }],
+    });
+    const written = evaluate(IL, confirmed, 'DISCONNECT', '2026-12-23T16:00:00Z'); // the phone one alone ran out on the 22nd
+    expect(codes(written.protections)).toContain('IL_MEDICAL_CERTIFICATE');
+    expect(written.reasons.some((r) => r.code === 'IL_MEDICAL_CERTIFICATE_AFTER_RESTORE_WINDOW')).toBe(false);
     // Once service is back on, the same certificate protects as any other.
     const back = heated({ medicalCertificates: off('2026-12-17').medicalCertificates });
     expect(codes(evaluate(IL, back, 'DISCONNECT', '2026-12-18T16:00:00Z').protections)).toContain(

@@ -291,6 +291,24 @@ export function medicalConditionsUnmet(m: MedicalRule, c: MedicalCertificate): s
   return unmet;
 }
 
+/**
+ * The day of the phone certificate a written one (`s.medicalCertificates[i]`) confirms: the last
+ * phone certificate received before it, when the written one came by its follow-up date.
+ */
+function confirmedPhoneDate(ctx: Ctx, c: MedicalCertificate, received: number[], i: number): string | null {
+  const follow = ctx.p.medical.phoneFollowUp;
+  if (c.kind !== 'WRITTEN' || !follow) return null;
+  let phone = -1;
+  ctx.s.medicalCertificates.forEach((o, k) => {
+    if (o.kind === 'PHONE' && received[k]! <= received[i]! && (phone < 0 || received[k]! > received[phone]!))
+      phone = k;
+  });
+  if (phone < 0) return null;
+  const phoneOn = dateOf(ctx, received[phone]!);
+  const due = addCountedDays(ctx.p, phoneOn, follow.days, follow.dayCount);
+  return dateOf(ctx, received[i]!) <= due ? phoneOn : null;
+}
+
 function checkMedical(ctx: Ctx): void {
   const { p, s } = ctx;
   const m = p.medical;
@@ -313,7 +331,10 @@ function checkMedical(ctx: Ctx): void {
     const window = m.restoresWithinDaysOfDisconnection;
     if (window !== null && s.disconnectedAt) {
       const offOn = dateOf(ctx, instant(ctx, s.disconnectedAt));
-      if (receivedOn > addDays(offOn, window)) {
+      // A written certificate confirming a phone one in time is the same certification: the
+      // phone one's date is the one the window asks about.
+      const certifiedOn = confirmedPhoneDate(ctx, c, received, i) ?? receivedOn;
+      if (certifiedOn > addDays(offOn, window)) {
         ok(
           ctx,
           m,
