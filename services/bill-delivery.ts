@@ -59,8 +59,8 @@
 //   first_page     first page of the bill in the PDF (1-based)
 //   pages          number of pages of the bill; each bill starts on a new page
 //   content_sha256 sha256 of the bill's own PDF, as in the notice register
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { NoticeChannel } from '@prisma/client';
 import type { PoolClient } from 'pg';
@@ -68,6 +68,7 @@ import type { Actor, AuditInput } from '../lib/audit';
 import { recordAudits, recordTimelines } from '../lib/audit-batch';
 import type { Db } from '../lib/db/prisma';
 import { inTransaction, insertRows, query, type Runner } from '../lib/db/bulk';
+import { discard, tempName } from '../lib/temp-files';
 import { AppError } from '../lib/errors';
 import type { Mailer } from '../lib/mailer';
 import { printOrder, PrintBatchFile, type PrintBatchEntry } from '../lib/pdf/bill-pdf';
@@ -477,7 +478,6 @@ async function emailSlice(
 }
 
 /** Writes next to the target and renames at the end, so a reader never sees half a file. */
-const tempName = (file: string) => `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
 
 /**
  * Claims the bills still to print into the batch and writes the batch files: every bill the
@@ -634,13 +634,11 @@ async function printBatch(
   } catch (err) {
     pdf.abort();
     closeSync(csv);
-    rmSync(pdfTemp, { force: true });
-    rmSync(csvTemp, { force: true });
+    discard(pdfTemp, csvTemp);
     throw err;
   }
   if (bills === 0) {
-    rmSync(pdfTemp, { force: true });
-    rmSync(csvTemp, { force: true });
+    discard(pdfTemp, csvTemp);
     return { batchId: null, pdfPath: null, csvPath: null };
   }
   renameSync(pdfTemp, pdfPath);

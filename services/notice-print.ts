@@ -27,17 +27,8 @@
 //   language        language it is written in (en, es)
 //   first_page, pages   where it is in the PDF; each letter starts on a new page
 //   content_sha256  the register's content hash of the notice
-import { createHash, randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { PoolClient } from 'pg';
 import {
@@ -51,6 +42,7 @@ import { DEFAULT_NOTICE_PRINT_TIME } from '../lib/config';
 import { recordAudits, recordChangeOn, recordTimelines } from '../lib/audit-batch';
 import type { Db } from '../lib/db/prisma';
 import { inTransaction, query } from '../lib/db/bulk';
+import { discard, tempName } from '../lib/temp-files';
 import { AppError, conflict, notFound } from '../lib/errors';
 import { LetterBatchFile, layOutLetter } from '../lib/pdf/letter-pdf';
 import { isoWeekday, localDate, wallClock, zonedInstant } from '../domain/collections/calendar';
@@ -172,7 +164,6 @@ interface BatchRow {
   files_placed_at: Date | null;
 }
 
-const tempName = (file: string) => `${file}.${randomBytes(6).toString('hex')}.tmp`;
 const sha256File = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 /**
@@ -280,8 +271,7 @@ async function writeBatchFiles(
   } catch (err) {
     pdf.abort();
     closeSync(csv);
-    rmSync(pdfTemp, { force: true });
-    rmSync(csvTemp, { force: true });
+    discard(pdfTemp, csvTemp);
     throw err;
   }
   return {
@@ -516,8 +506,7 @@ export async function printNoticeBatch(
   } finally {
     // Files of a close that did not commit (or were not placed) never take their final names.
     for (const { files } of toPlace) {
-      rmSync(files.pdfTemp, { force: true });
-      rmSync(files.csvTemp, { force: true });
+      discard(files.pdfTemp, files.csvTemp);
     }
   }
 }
