@@ -28,6 +28,7 @@ import { AppError, conflict, invalid, notFound } from '../lib/errors';
 import { once } from '../lib/idempotency';
 import { addDays, balance, DUE_DAYS_AFTER_BILL, formatCents } from '../domain/ledger';
 import { billView } from './bills';
+import { onTransaction, recordStatements } from './statements';
 import {
   dbDate,
   entryView,
@@ -481,6 +482,10 @@ export async function rebillBill(
               memo: `Bill ${id} (rebill of ${bill.id}) for ${isoDay(bill.periodFrom)} to ${isoDay(bill.periodTo)}`,
               actor,
             });
+      // The replacement's account summary: the cancelled bill's reversal is its activity.
+      await recordStatements(onTransaction(tx), [
+        { billId: id, accountId: bill.accountId, billDate: today, currentChargesCents: total },
+      ]);
       const replacement = await tx.bill.findUniqueOrThrow({ where: { id }, include: includeLines });
       const cancelled = await tx.bill.findUniqueOrThrow({ where: { id: bill.id }, include: includeLines });
       const was = sumCents([bill, ...memos].map((b) => ({ amountCents: b.totalCents })));

@@ -53,12 +53,16 @@
 //   address_line2  further street lines, joined with ', '; empty when none
 //   city, state, zip   from the mailing address; empty when it cannot be split (check these)
 //   bill_date, due_date   YYYY-MM-DD
-//   amount_due     total due in dollars, two decimals, no symbol or separators: 1234.56
+//   amount_due     what the customer is asked to pay (the remittance stub): the account summary's
+//                  total due, or 0.00 when the account is in credit; dollars, two decimals, no
+//                  symbol or separators: 1234.56. A bill issued without a summary: its own total.
 //   estimated      Y when the bill is estimated (it says ESTIMATED), else N
 //   language       language the bill is printed in (en, es)
 //   first_page     first page of the bill in the PDF (1-based)
 //   pages          number of pages of the bill; each bill starts on a new page
 //   content_sha256 sha256 of the bill's own PDF, as in the notice register
+//   current_charges  this bill's own charges, same format as amount_due
+//   past_due       of amount_due, what was already past due on the bill date (0.00 when none)
 import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
@@ -72,7 +76,7 @@ import { discard, tempName } from '../lib/temp-files';
 import { AppError } from '../lib/errors';
 import type { Mailer } from '../lib/mailer';
 import { printOrder, PrintBatchFile, type PrintBatchEntry } from '../lib/pdf/bill-pdf';
-import { loadBillData, parseMailingAddress, type BillData } from './bill-render';
+import { formatCents, loadBillData, parseMailingAddress, type BillData } from './bill-render';
 import { rendererFor, type BillRenderer } from './bill-render-pool';
 import { billNoticeKey } from './bill-artifacts';
 
@@ -133,6 +137,8 @@ export const PRINT_CSV_COLUMNS = [
   'first_page',
   'pages',
   'content_sha256',
+  'current_charges',
+  'past_due',
 ] as const;
 
 /** How many emails are in flight at once (each send is its own SMTP session unless the mailer pools). */
@@ -208,12 +214,14 @@ function printCsvRow(batchId: string, v: BillData, entry: PrintBatchEntry, conte
     zip: p.zip,
     bill_date: v.billDate,
     due_date: v.dueDate,
-    amount_due: v.total,
+    amount_due: v.amountDue,
     estimated: v.estimated ? 'Y' : 'N',
     language: v.language,
     first_page: entry.firstPage,
     pages: entry.pages,
     content_sha256: contentHash,
+    current_charges: v.total,
+    past_due: formatCents(v.statement?.pastDueCents ?? '0'),
   };
   return `${PRINT_CSV_COLUMNS.map((c) => csvField(record[c])).join(',')}\r\n`;
 }

@@ -24,6 +24,8 @@ import type { BillKind, BillStatus } from '@prisma/client';
 import type { Db } from '../lib/db/prisma';
 import { query } from '../lib/db/bulk';
 import { notFound } from '../lib/errors';
+import { statementSummary, type ActivityLabel } from '../domain/billing/statement';
+import { loadStatements, type StoredStatement } from './statements';
 
 export const BILL_LANGUAGES = ['en', 'es'] as const;
 export type BillLanguage = (typeof BILL_LANGUAGES)[number];
@@ -76,6 +78,24 @@ export interface BillLineView {
   amountText: string;
 }
 
+/**
+ * A bill's account summary (domain/billing/statement.ts), formatted: bills issued before bills had
+ * summaries have none, and show only their own charges.
+ */
+export interface StatementView {
+  previousBalanceText: string;
+  activity: { description: string; amountCents: string; amountText: string }[];
+  balanceForwardText: string;
+  currentChargesText: string;
+  /** The account's balance with this bill: negative when it is in credit. */
+  totalDueCents: string;
+  pastDueCents: string;
+  /** Null unless part of the balance forward was past due on the bill date. */
+  pastDueText: string | null;
+  /** Null unless the account is in credit after this bill. */
+  creditText: string | null;
+}
+
 export interface BillView {
   billId: string;
   accountId: string;
@@ -108,11 +128,20 @@ export interface BillView {
   };
   premise: { id: string; serviceAddress: string; zip: string };
   lines: BillLineView[];
+  /** This bill's own charges (its current charges when it has a summary). */
   totalCents: string;
   /** '1234.56' */
   total: string;
   /** '$1,234.56' */
   totalText: string;
+  statement: StatementView | null;
+  /**
+   * What the customer is asked to pay: the summary's total due (never below zero), or the bill's
+   * own total when it has no summary. The remittance stub and the print vendor's amount_due.
+   */
+  amountDueCents: string;
+  amountDue: string;
+  amountDueText: string;
   utility: UtilityInfo;
   /** The wording in `language`, as plain text: what the email and the PDF both print. */
   texts: BillTexts;
@@ -141,6 +170,16 @@ export interface BillLabels {
   rate: string;
   amount: string;
   totalDue: string;
+  accountSummary: string;
+  previousBalance: string;
+  balanceForward: string;
+  currentCharges: string;
+  pastDue: string;
+  credit: string;
+  /** Each activity line's wording; `{bill}` is the bill it names. */
+  activity: Record<ActivityLabel, string>;
+  /** The wording of entries summed into one line: '{label} ({count})'. */
+  activityCount: string;
   estimatedBanner: string;
   howToPay: string;
   latePayment: string;
@@ -431,6 +470,8 @@ export interface BillRecord {
   periodFrom: Date;
   periodTo: Date;
   lines: BillLineRecord[];
+  /** Its account summary, when it was issued with one. */
+  statement?: StoredStatement | null;
 }
 
 /** What a view needs of the account (Prisma's Account with customer and premise fits). */
@@ -554,7 +595,51 @@ export function toBillData(bill: BillRecord, account: AccountRecord): BillData {
     totalCents: bill.totalCents.toString(),
     total: formatCents(bill.totalCents),
     totalText: moneyText(bill.totalCents),
+    ...statementView(bill, labels),
     utility: utilityInfo(),
+  };
+}
+
+/** The summary's view and the amount due, or the bill's own total when it has no summary. */
+function statementView(
+  bill: BillRecord,
+  labels: BillLabels,
+): Pick<BillData, 'statement' | 'amountDueCents' | 'amountDue' | 'amountDueText'> {
+  if (!bill.statement) {
+    // As such bills always said: their own total, whatever its sign.
+    const due = bill.totalCents;
+    return { statement: null, amountDueCents: due.toString(), amountDue: formatCents(due), amountDueText: moneyText(due) };
+  }
+  const s = statementSummary({
+    previousBalanceCents: bill.statement.previousBalanceCents,
+    activity: bill.statement.activity,
+    currentChargesCents: bill.statement.currentChargesCents,
+    pastDueCents: bill.statement.pastDueCents,
+  });
+  return {
+    statement: {
+      previousBalanceText: moneyText(s.previousBalanceCents),
+      activity: s.activity.map((a) => {
+        const wording = labels.activity[a.label].replace('{bill}', a.billId ?? '');
+        return {
+          description:
+            a.date !== null
+              ? `${wording} (${dateText(a.date, labels)})`
+              : labels.activityCount.replace('{label}', wording).replace('{count}', String(a.count)),
+          amountCents: a.amountCents.toString(),
+          amountText: moneyText(a.amountCents),
+        };
+      }),
+      balanceForwardText: moneyText(s.balanceForwardCents),
+      currentChargesText: moneyText(s.currentChargesCents),
+      totalDueCents: s.totalDueCents.toString(),
+      pastDueCents: s.pastDueCents.toString(),
+      pastDueText: s.pastDueCents > 0n ? labels.pastDue.replace('{amount}', moneyText(s.pastDueCents)) : null,
+      creditText: s.creditCents > 0n ? labels.credit.replace('{amount}', moneyText(s.creditCents)) : null,
+    },
+    amountDueCents: s.amountDueCents.toString(),
+    amountDue: formatCents(s.amountDueCents),
+    amountDueText: moneyText(s.amountDueCents),
   };
 }
 
@@ -570,7 +655,7 @@ export async function loadBillData(db: Db, billIds: readonly string[]): Promise<
   const out = new Map<string, BillData>();
   if (billIds.length === 0) return out;
   const ids = [...new Set(billIds)];
-  const [bills, lines] = await Promise.all([
+  const [bills, lines, statements] = await Promise.all([
     query<{
       id: string;
       account_id: string;
@@ -621,6 +706,7 @@ export async function loadBillData(db: Db, billIds: readonly string[]): Promise<
        CROSS JOIN LATERAL (SELECT * FROM bill_line WHERE bill_id = k.id ORDER BY line_no) l`,
       [ids],
     ),
+    loadStatements(db, ids),
   ]);
   const linesOf = new Map<string, BillLineRecord[]>();
   for (const l of lines) {
@@ -656,6 +742,7 @@ export async function loadBillData(db: Db, billIds: readonly string[]): Promise<
           periodFrom: day(b.period_from),
           periodTo: day(b.period_to),
           lines: linesOf.get(id) ?? [],
+          statement: statements.get(id) ?? null,
         },
         {
           autopay: b.autopay,

@@ -32,6 +32,7 @@ import { applyExchangeFold, meterExchangeFolds, periodStartRead } from './meter-
 import { handOffAccounts } from '../activities/bill-cycle/hand-off';
 import { lateFeesOn, type IssuedBill } from '../activities/bill-cycle/late-charges';
 import { inTransaction, query } from '../lib/db/bulk';
+import { onTransaction, recordStatements } from './statements';
 
 export const finalBillId = (orderId: string) => `BF-${orderId}`;
 
@@ -62,6 +63,18 @@ export interface FinalBillResult {
 }
 
 type Line = Omit<Prisma.BillLineCreateManyInput, 'billId'>;
+
+/**
+ * The final bill's account summary (services/statements.ts), recorded once everything the final
+ * bill settles is on the ledger — the deposit applied, a credit refunded, a balance moved to the
+ * customer's new account — so the bill shows it, not a next bill that never comes.
+ */
+export async function recordFinalBillStatement(tx: Tx, accountId: string, bill: FinalBillResult): Promise<void> {
+  if (!bill.billId) return;
+  await recordStatements(onTransaction(tx), [
+    { billId: bill.billId, accountId, billDate: bill.billDate, currentChargesCents: BigInt(bill.totalCents) },
+  ]);
+}
 
 /** Rates and issues the final bill (in `tx`). No use and no days to bill: no bill. */
 export async function issueFinalBill(

@@ -36,6 +36,7 @@ import {
 import { nextNumber } from './records';
 import {
   issueFinalBill,
+  recordFinalBillStatement,
   settleAtFinalBill,
   settleFinalBalance,
   type FinalBillResult,
@@ -239,6 +240,7 @@ export async function applyOrderEffects(deps: EffectsDeps, i: EffectsInput): Pro
               at,
               actor: i.actor,
             });
+            await recordFinalBillStatement(tx, i.accountId, bill);
             effects = {
               summary:
                 `Service stopped ${day}; final bill ${bill.billId ?? '(nothing to bill)'} ` +
@@ -504,6 +506,7 @@ async function transfer(
       data: { orderId: i.orderId, fromAccountId: from.id },
     },
   );
+  await recordFinalBillStatement(tx, from.id, bill);
   const before = await tx.account.findUniqueOrThrow({ where: { id: from.id } });
   await tx.account.update({ where: { id: from.id }, data: { status: 'CLOSED', endDate: dbDate(c.day) } });
   await recordChange(

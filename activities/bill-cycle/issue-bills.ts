@@ -1,6 +1,7 @@
 // Issuing one batch of a cycle run's regular bills: DRAFT → ISSUED (the bill becomes immutable),
-// each bill's CHARGE on the ledger under `bill:<id>:charge`, a 'bill.issued' timeline row per bill
-// and one audit row for the batch — all in one transaction. The batch is the next `limit` bills by
+// each bill's CHARGE on the ledger under `bill:<id>:charge`, its account summary
+// (services/statements.ts), a 'bill.issued' timeline row per bill and one audit row for the batch
+// — all in one transaction. The batch is the next `limit` bills by
 // account (within the batch's lane, when it has one), drafts and bills an earlier attempt already
 // issued alike, so a retried batch covers
 // the same accounts, flips and posts only what is still a draft, and reports the same counts.
@@ -9,6 +10,7 @@ import { inTransaction, insertRows } from '../../lib/db/bulk';
 import { SYSTEM_ACTOR } from '../../lib/audit';
 import { recordAudits, recordTimelines } from '../../lib/audit-batch';
 import { moneyText } from '../../services/bill-render';
+import { onConnection, recordStatements } from '../../services/statements';
 
 export interface IssueBatchResult {
   lastAccountId: string | null;
@@ -85,17 +87,37 @@ export async function issueBills(
           ]),
         'ON CONFLICT (idempotency_key) DO NOTHING',
       );
+      const statements = await recordStatements(
+        onConnection(c),
+        drafts.map((b) => ({
+          billId: b.id,
+          accountId: b.account_id,
+          billDate: b.bill_date,
+          currentChargesCents: BigInt(b.total_cents),
+        })),
+      );
       await recordTimelines(
         c,
         SYSTEM_ACTOR,
-        drafts.map((b) => ({
-          accountId: b.account_id,
-          kind: 'bill.issued',
-          entityType: 'bill',
-          entityId: b.id,
-          summary: `Bill ${b.id} issued: ${moneyText(b.total_cents)} due ${b.due_date}${b.estimated ? ' (ESTIMATED)' : ''}`,
-          data: { billId: b.id, totalCents: b.total_cents, dueDate: b.due_date, estimated: b.estimated },
-        })),
+        drafts.map((b) => {
+          const totalDue = statements.get(b.id)!.totalDueCents;
+          return {
+            accountId: b.account_id,
+            kind: 'bill.issued',
+            entityType: 'bill',
+            entityId: b.id,
+            summary:
+              `Bill ${b.id} issued: ${moneyText(b.total_cents)} due ${b.due_date}${b.estimated ? ' (ESTIMATED)' : ''}` +
+              (totalDue === BigInt(b.total_cents) ? '' : `; total amount due ${moneyText(totalDue)}`),
+            data: {
+              billId: b.id,
+              totalCents: b.total_cents,
+              totalDueCents: totalDue.toString(),
+              dueDate: b.due_date,
+              estimated: b.estimated,
+            },
+          };
+        }),
       );
       await recordAudits(c, SYSTEM_ACTOR, [
         {

@@ -1,28 +1,12 @@
-import type { BillView } from '../../services/bill-render';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { BillLabels, BillView } from '../../services/bill-render';
 import { billPdf, printBatchPdf, printOrder, renderPrintBatch, winAnsiSafe } from './bill-pdf';
 
-const labels = {
-  title: 'Utility bill',
-  accountNumber: 'Account number',
-  customer: 'Customer',
-  serviceAddress: 'Service address',
-  billDate: 'Bill date',
-  dueDate: 'Due date',
-  servicePeriod: 'Service period',
-  periodTo: 'to',
-  description: 'Description',
-  quantity: 'Quantity',
-  rate: 'Rate',
-  amount: 'Amount',
-  totalDue: 'Total amount due',
-  estimatedBanner: 'ESTIMATED BILL',
-  howToPay: 'How to pay',
-  latePayment: 'Late payment charge',
-  page: 'Page',
-  months: [],
-  dateFormat: '',
-  units: {},
-};
+// The English wording as the product ships it.
+const labels = JSON.parse(
+  readFileSync(path.join(__dirname, '..', '..', 'notices', 'bill', 'en', 'labels.json'), 'utf8'),
+) as BillLabels;
 
 function view(billId: string, accountId: string, zip: string, lineCount = 3): BillView {
   return {
@@ -67,6 +51,10 @@ function view(billId: string, accountId: string, zip: string, lineCount = 3): Bi
     totalCents: String(lineCount * 100),
     total: `${lineCount}.00`,
     totalText: `$${lineCount}.00`,
+    statement: null,
+    amountDueCents: String(lineCount * 100),
+    amountDue: `${lineCount}.00`,
+    amountDueText: `$${lineCount}.00`,
     utility: {
       name: 'Millbrook Water & Light',
       state: 'PA',

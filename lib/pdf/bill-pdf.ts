@@ -12,7 +12,7 @@
 // The standard PDF fonts (Helvetica) cover Windows-1252 only: English and Spanish print as
 // written; characters outside it (Vietnamese tones, for one) are reduced to their base letter
 // (winAnsiSafe) rather than printed as garbage. Embedding a Unicode TTF would lift that.
-import type { BillView } from '../../services/bill-render';
+import type { BillView, StatementView } from '../../services/bill-render';
 import {
   lineHeight,
   PAGE_HEIGHT,
@@ -205,6 +205,44 @@ class BillLayout {
     return this.text(value, x, top + 10, width, bold ? 'Helvetica-Bold' : 'Helvetica', bold ? 14 : 10) + 4;
   }
 
+  /**
+   * The account summary: previous balance, what happened since the last bill, the balance
+   * forward, this bill's charges and the total due, amounts in the table's amount column.
+   */
+  accountSummary(s: StatementView, amountDueText: string): void {
+    const { labels } = this.view.texts;
+    const rows: [string, string, boolean][] = [
+      [labels.previousBalance, s.previousBalanceText, false],
+      ...s.activity.map((a): [string, string, boolean] => [a.description, a.amountText, false]),
+      [labels.balanceForward, s.balanceForwardText, false],
+      [labels.currentCharges, s.currentChargesText, false],
+      [labels.totalDue, amountDueText, true],
+    ];
+    const amount = COLUMNS.amount;
+    const labelWidth = amount.x - LEFT - 8;
+    const needed = 16 + rows.length * 13 + (s.pastDueText || s.creditText ? 26 : 0);
+    if (this.y + Math.min(needed, 160) > BOTTOM) this.y = this.continuation();
+    let y = this.text(labels.accountSummary, LEFT, this.y, WIDTH, 'Helvetica-Bold', 10, BRAND) + 2;
+    rows.forEach(([label, value, bold], i) => {
+      const font: FontName = bold ? 'Helvetica-Bold' : 'Helvetica';
+      const h = Math.max(11, this.height(label, labelWidth, font, 9)) + 2;
+      if (y + h > BOTTOM) y = this.continuation();
+      // A rule above the balance forward and above the total, as on a statement.
+      if (i === rows.length - 3 || i === rows.length - 1) this.page.line(LEFT, y - 1, RIGHT, y - 1, 0.5);
+      this.text(label, LEFT, y, labelWidth, font, 9);
+      this.text(value, amount.x - 40, y, amount.width + 40, font, 9, BLACK, 'right');
+      y += h;
+    });
+    this.y = y + 2;
+    for (const note of [s.pastDueText, s.creditText]) {
+      if (!note) continue;
+      const color = note === s.pastDueText ? ALERT : BLACK;
+      if (this.y + 12 > BOTTOM) this.y = this.continuation();
+      this.y = this.text(note, LEFT, this.y, WIDTH, 'Helvetica-Bold', 9, color);
+    }
+    this.y += 0.6 * lineHeight('Helvetica', 9);
+  }
+
   paragraph(heading: string, body: string[], color: Color = BLACK): void {
     const needed = 14 + body.reduce((h, b) => h + this.height(b, WIDTH, 'Helvetica', 9), 0);
     if (this.y + Math.min(needed, 120) > BOTTOM) this.y = this.continuation();
@@ -253,7 +291,7 @@ export function layOutBill(view: BillView): string[] {
   let sy = b.label(labels.accountNumber, view.accountId, sx, addrY, sw);
   sy = b.label(labels.billDate, view.billDateText, sx, sy, sw);
   sy = b.label(labels.dueDate, view.dueDateText, sx, sy, sw);
-  b.label(labels.totalDue, view.totalText, sx, sy, sw, true);
+  b.label(labels.totalDue, view.amountDueText, sx, sy, sw, true);
 
   // Service details.
   y = b.label(labels.serviceAddress, view.premise.serviceAddress, LEFT, 290, WIDTH);
@@ -268,8 +306,10 @@ export function layOutBill(view: BillView): string[] {
 
   if (texts.estimated) b.paragraph(labels.estimatedBanner, [texts.estimated], ALERT);
   if (texts.languageFallback) b.paragraph('', [texts.languageFallback]);
+  if (view.statement) b.accountSummary(view.statement, view.amountDueText);
 
   // The lines.
+  if (view.statement) b.y = b.text(labels.currentCharges, LEFT, b.y + 4, WIDTH, 'Helvetica-Bold', 10, BRAND);
   y = b.tableHeader(b.y + 4);
   // Cell by cell without building row objects: a bill run lays out some 600,000 of these rows.
   const { description: dc, quantity: qc, rate: rc, amount: ac } = COLUMNS;
@@ -289,7 +329,7 @@ export function layOutBill(view: BillView): string[] {
   }
   if (y + 24 > BOTTOM) y = b.continuation();
   b.page.line(LEFT, y, RIGHT, y, 1);
-  b.text(labels.totalDue, LEFT, y + 5, 300, 'Helvetica-Bold', 11);
+  b.text(view.statement ? labels.currentCharges : labels.totalDue, LEFT, y + 5, 300, 'Helvetica-Bold', 11);
   b.text(
     view.totalText,
     COLUMNS.amount.x - 40,

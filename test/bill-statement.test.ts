@@ -1,0 +1,291 @@
+// The account summary on a bill: previous balance, what happened since the last bill, balance
+// forward, current charges, total due — every ledger entry on exactly one bill, even one committed
+// while the bill was being issued; the figures fixed once printed; the email, the PDF and the print
+// vendor's amount_due all say the same.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { startTestApp, type TestApp } from './helpers/app';
+import { ledgerFixtures } from './helpers/ledger-fixtures';
+import { issueBills } from '../activities/bill-cycle/issue-bills';
+import { accountPosition, postLateFee } from '../services/ledger';
+import { dateText, loadBillView, renderBill } from '../services/bill-render';
+import { addDays } from '../domain/ledger';
+import { utilityDate } from '../services/ledger';
+import { billPdf } from '../lib/pdf/bill-pdf';
+
+jest.setTimeout(120_000);
+
+let app: TestApp;
+const { newAccount } = ledgerFixtures(() => app, {
+  customer: 'Statement',
+  street: 'Ledger Ln',
+  chargeKeyPrefix: 'statement-charge',
+});
+
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(() => app?.close());
+
+const date = (iso: string) => new Date(`${iso}T00:00:00Z`);
+// Bills are issued on their bill date, and a returned payment is recorded today: the scenario's
+// days are counted back from today.
+const today = utilityDate();
+const ago = (days: number) => addDays(today, -days);
+const written = (iso: string) =>
+  dateText(iso, {
+    months: [
+      'January',
+      'February',
+      'March',
+      'April',
+      'May',
+      'June',
+      'July',
+      'August',
+      'September',
+      'October',
+      'November',
+      'December',
+    ],
+    dateFormat: '{month} {day}, {year}',
+  });
+let keySeq = 0;
+
+/** A draft regular bill of one line in a cycle run of its own (made as the rating stage would). */
+async function draftBill(
+  accountId: string,
+  period: string,
+  cents: number,
+  billDate: string,
+  dueDate: string,
+) {
+  const runId = `1:${period}`;
+  await app.t.db.billCycleRun.upsert({
+    where: { id: runId },
+    update: {},
+    create: {
+      id: runId,
+      cycleId: 1,
+      period,
+      workflowId: `statement-test:${runId}`,
+      readWindowFrom: date(billDate),
+      readWindowTo: date(billDate),
+      billDate: date(billDate),
+      dueDate: date(dueDate),
+    },
+  });
+  const id = `ST-${accountId}-${period}`;
+  await app.t.db.bill.create({
+    data: {
+      id,
+      accountId,
+      cycleRunId: runId,
+      periodFrom: date(billDate),
+      periodTo: date(billDate),
+      billDate: date(billDate),
+      dueDate: date(dueDate),
+      totalCents: BigInt(cents),
+      lines: {
+        create: [
+          {
+            lineNo: 1,
+            service: 'WATER',
+            component: 'CUSTOMER',
+            description: 'Customer charge',
+            quantity: 1,
+            unit: 'period',
+            rate: cents / 100,
+            amountCents: BigInt(cents),
+            periodFrom: date(billDate),
+            periodTo: date(billDate),
+          },
+        ],
+      },
+    },
+  });
+  return { id, runId };
+}
+
+const issue = (runId: string) => issueBills(app.t.db, { runId, afterAccountId: null, limit: 100 });
+
+async function statementOf(billId: string) {
+  return app.t.db.billStatement.findUniqueOrThrow({ where: { billId } });
+}
+
+async function pay(accountId: string, cents: number, receivedAt: string, channel = 'CHECK') {
+  const r = await app.call(
+    'csr',
+    'POST',
+    '/payments',
+    { accountId, amountCents: cents, channel, receivedAt: `${receivedAt}T15:00:00Z` },
+    { 'idempotency-key': `statement-test-${++keySeq}` },
+  );
+  if (r.status !== 201) throw new Error(`payment: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.payment.id as string;
+}
+
+test('each bill brings forward what the last one said, shows what happened since, and nothing twice', async () => {
+  const acct = await newAccount();
+
+  // The first bill. Nothing before it.
+  const oct = await draftBill(acct, '2026-10', 4500, ago(40), ago(20));
+  await issue(oct.runId);
+  expect(await statementOf(oct.id)).toMatchObject({
+    previousBalanceCents: 0n,
+    activityCents: 0n,
+    balanceForwardCents: 0n,
+    currentChargesCents: 4500n,
+    totalDueCents: 4500n,
+    pastDueCents: 0n,
+  });
+
+  // Since: $30.00 paid, a late charge on the $15.00 left, a $10.00 check that bounced.
+  await pay(acct, 3000, ago(25));
+  await app.t.db.$transaction((tx) =>
+    postLateFee(tx, {
+      accountId: acct,
+      pastDueCents: 1500n,
+      asOf: ago(19),
+      idempotencyKey: `late:${acct}:oct`,
+    }),
+  );
+  const bounced = await pay(acct, 1000, ago(5));
+  const ret = await app.call('supervisor', 'POST', `/payments/${bounced}/return`, { code: 'NSF_CHECK' });
+  expect(ret.status).toBe(200);
+
+  // A payment being recorded while November's bills are issued: not yet committed, so not on them.
+  const inFlight = new Client({ connectionString: app.t.appUrl });
+  await inFlight.connect();
+  try {
+    await inFlight.query('BEGIN');
+    await inFlight.query(
+      `INSERT INTO ledger_entry (account_id, kind, amount_cents, effective_date, idempotency_key, memo)
+       VALUES ($1, 'PAYMENT', -500, $3::date, $2, 'Payment in flight')`,
+      [acct, `in-flight:${acct}`, today],
+    );
+
+    const nov = await draftBill(acct, '2026-11', 5000, today, addDays(today, 20));
+    const position = await accountPosition(app.t.db, acct, today);
+    await issue(nov.runId); // does not wait for the writer in flight
+    await inFlight.query('COMMIT');
+
+    // 45.00 − 30.00 + 1.00 (minimum late charge) − 10.00 + 10.00 (returned) + 25.00 (returned check charge)
+    const s = await statementOf(nov.id);
+    expect(s).toMatchObject({
+      previousBalanceCents: 4500n,
+      activityCents: -3000n + 100n - 1000n + 1000n + 2500n,
+      balanceForwardCents: 4100n,
+      currentChargesCents: 5000n,
+      totalDueCents: 9100n,
+    });
+    // Past due on the bill date: what is left of October's bill (the two charges since are not due).
+    expect(s.pastDueCents).toBe(1500n);
+    expect(position.pastDueCents).toBe(1500n);
+    expect(position.balanceCents).toBe(4100n);
+
+    const view = await loadBillView(app.t.db, nov.id);
+    expect(view.statement?.activity.map((a) => [a.description, a.amountText])).toEqual([
+      [`Payment received, thank you (${written(ago(25))})`, '-$30.00'],
+      [`Late payment charge (${written(ago(19))})`, '$1.00'],
+      [`Payment received, thank you (${written(ago(5))})`, '-$10.00'],
+      [`Payment returned by the bank (${written(today)})`, '$10.00'],
+      [`Returned payment charge (${written(today)})`, '$25.00'],
+    ]);
+    expect([view.amountDueText, view.totalText, view.statement?.pastDueText]).toEqual([
+      '$91.00',
+      '$50.00',
+      'Includes $15.00 past due: please pay it now.',
+    ]);
+    const mail = renderBill(view);
+    expect(mail.subject).toContain(`$91.00 due ${written(addDays(today, 20))}`);
+    expect(mail.text).toContain('Previous balance: $45.00');
+    expect(mail.text).toContain('Balance forward: $41.00');
+    expect(mail.text).toContain('Current charges: $50.00');
+    expect(mail.text).toContain('Total amount due: $91.00');
+    expect(mail.html).toContain(`Returned payment charge (${written(today)})`);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'statement-pdf-'));
+    writeFileSync(path.join(dir, 'bill.pdf'), billPdf(view));
+    const text = execFileSync('pdftotext', ['-layout', path.join(dir, 'bill.pdf'), '-'], {
+      encoding: 'utf8',
+    });
+    expect(text).toMatch(/Account summary/);
+    expect(text).toMatch(/Previous balance\s+\$45\.00/);
+    expect(text).toMatch(/Balance forward\s+\$41\.00/);
+    expect(text).toMatch(/Total amount due\s+\$91\.00/);
+    expect(text).toContain('Includes $15.00 past due');
+
+    const timeline = await app.t.db.timelineEvent.findFirstOrThrow({
+      where: { accountId: acct, kind: 'bill.issued', entityId: nov.id },
+    });
+    expect(timeline.summary).toContain('total amount due $91.00');
+
+    // December: the payment that was in flight is here, once; November's total is brought forward.
+    const dec = await draftBill(acct, '2026-12', 4000, addDays(today, 30), addDays(today, 50));
+    await issue(dec.runId);
+    expect(await statementOf(dec.id)).toMatchObject({
+      previousBalanceCents: 9100n,
+      activityCents: -500n,
+      totalDueCents: 9100n - 500n + 4000n,
+    });
+    const decView = await loadBillView(app.t.db, dec.id);
+    expect(decView.statement?.activity.map((a) => a.description)).toEqual([
+      `Payment received, thank you (${written(today)})`,
+    ]);
+
+    // Every entry is on exactly one bill, and the last bill's total is the ledger's balance.
+    const placed = await app.t.db.$queryRaw<{ bill_id: string | null; n: bigint }[]>`
+      SELECT s.bill_id, count(*) AS n FROM statement_entry s WHERE s.account_id = ${acct}
+      GROUP BY s.bill_id ORDER BY s.bill_id`;
+    expect(placed.map((p) => [p.bill_id, Number(p.n)])).toEqual([
+      [oct.id, 1],
+      [nov.id, 6],
+      [dec.id, 2],
+    ]);
+    expect((await accountPosition(app.t.db, acct, addDays(today, 60))).balanceCents).toBe(12600n);
+  } finally {
+    await inFlight.end();
+  }
+});
+
+test('a retried batch changes nothing; a printed summary and its entries cannot be changed', async () => {
+  const acct = await newAccount();
+  const b = await draftBill(acct, '2027-01', 2000, '2027-01-05', '2027-01-25');
+  const first = await issue(b.runId);
+  const again = await issue(b.runId);
+  expect(again).toEqual(first);
+  expect(await app.t.db.billStatement.count({ where: { billId: b.id } })).toBe(1);
+
+  await expect(
+    app.t.db.$executeRaw`UPDATE bill_statement SET total_due_cents = 0, current_charges_cents = 0,
+      balance_forward_cents = 0 WHERE bill_id = ${b.id}`,
+  ).rejects.toThrow(/immutable|fixed when it is issued/);
+  await expect(
+    app.t.db.$executeRaw`UPDATE statement_entry SET bill_id = NULL WHERE bill_id = ${b.id}`,
+  ).rejects.toThrow(/stays on that bill/);
+  await expect(app.t.db.$executeRaw`DELETE FROM statement_entry WHERE bill_id = ${b.id}`).rejects.toThrow(
+    /stays on that bill/,
+  );
+});
+
+test('a credit balance: nothing to pay, and the credit is said', async () => {
+  const acct = await newAccount();
+  await pay(acct, 10_000, '2026-11-10', 'CASH');
+  const b = await draftBill(acct, '2026-08', 4000, '2026-11-12', '2026-12-02');
+  await issue(b.runId);
+  expect(await statementOf(b.id)).toMatchObject({
+    previousBalanceCents: 0n,
+    activityCents: -10_000n,
+    totalDueCents: -6000n,
+    pastDueCents: 0n,
+  });
+  const view = await loadBillView(app.t.db, b.id);
+  expect([view.amountDueText, view.statement?.creditText, view.statement?.pastDueText]).toEqual([
+    '$0.00',
+    'Credit balance: $60.00, to be used for your next bills.',
+    null,
+  ]);
+});
