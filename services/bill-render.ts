@@ -608,7 +608,12 @@ function statementView(
   if (!bill.statement) {
     // As such bills always said: their own total, whatever its sign.
     const due = bill.totalCents;
-    return { statement: null, amountDueCents: due.toString(), amountDue: formatCents(due), amountDueText: moneyText(due) };
+    return {
+      statement: null,
+      amountDueCents: due.toString(),
+      amountDue: formatCents(due),
+      amountDueText: moneyText(due),
+    };
   }
   const s = statementSummary({
     previousBalanceCents: bill.statement.previousBalanceCents,

@@ -69,7 +69,11 @@ type Line = Omit<Prisma.BillLineCreateManyInput, 'billId'>;
  * bill settles is on the ledger — the deposit applied, a credit refunded, a balance moved to the
  * customer's new account — so the bill shows it, not a next bill that never comes.
  */
-export async function recordFinalBillStatement(tx: Tx, accountId: string, bill: FinalBillResult): Promise<void> {
+export async function recordFinalBillStatement(
+  tx: Tx,
+  accountId: string,
+  bill: FinalBillResult,
+): Promise<void> {
   if (!bill.billId) return;
   await recordStatements(onTransaction(tx), [
     { billId: bill.billId, accountId, billDate: bill.billDate, currentChargesCents: BigInt(bill.totalCents) },

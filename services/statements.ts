@@ -69,7 +69,9 @@ export async function recordStatements(
   const accounts = bills.map((b) => b.accountId);
   if (new Set(accounts).size !== accounts.length)
     throw new Error('recordStatements: one bill per account at a time');
-  await run.rows('SELECT id FROM account WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE', [accounts]);
+  await run.rows('SELECT id FROM account WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE', [
+    accounts,
+  ]);
   const sums = await run.rows<{ bill_id: string; balance: string; activity: string; own: string }>(
     `WITH b AS (SELECT * FROM unnest($1::text[], $2::text[]) AS b(bill_id, account_id)),
      claimed AS (
