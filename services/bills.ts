@@ -3,6 +3,9 @@
 import type { Bill, BillLine } from '@prisma/client';
 import type { Db } from '../lib/db/prisma';
 import { notFound } from '../lib/errors';
+import { activityLabel, statementSummary } from '../domain/billing/statement';
+import { jsonCents } from './ledger';
+import { loadStatements, type StoredStatement } from './statements';
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -35,7 +38,33 @@ export async function getBill(db: Db, id: string) {
   const b = await db.bill.findUnique({ where: { id }, include: { lines: { orderBy: { lineNo: 'asc' } } } });
   if (!b) throw notFound('Bill', id);
   const next = await db.bill.findFirst({ where: { replacesId: id, kind: 'REBILL' }, select: { id: true } });
-  return { ...billView(b), replacedBy: next?.id ?? null };
+  const stored = (await loadStatements(db, [id])).get(id);
+  return { ...billView(b), replacedBy: next?.id ?? null, statement: stored ? statementJson(stored) : null };
+}
+
+/**
+ * A bill's account summary for the API (null for bills issued before bills had one): the figures it
+ * printed, and each entry it showed with the wording's key (labels.json `activity`).
+ */
+function statementJson(s: StoredStatement) {
+  const summary = statementSummary({ ...s, activity: s.activity });
+  return {
+    previousBalanceCents: jsonCents(s.previousBalanceCents),
+    activityCents: jsonCents(s.activityCents),
+    balanceForwardCents: jsonCents(s.balanceForwardCents),
+    currentChargesCents: jsonCents(s.currentChargesCents),
+    totalDueCents: jsonCents(s.totalDueCents),
+    amountDueCents: jsonCents(summary.amountDueCents),
+    creditCents: jsonCents(summary.creditCents),
+    pastDueCents: jsonCents(s.pastDueCents),
+    activity: s.activity.map((a) => ({
+      label: activityLabel(a),
+      kind: a.kind,
+      effectiveDate: a.effectiveDate,
+      billId: a.billId,
+      amountCents: jsonCents(a.amountCents),
+    })),
+  };
 }
 
 export async function listAccountBills(db: Db, accountId: string) {
@@ -46,5 +75,14 @@ export async function listAccountBills(db: Db, accountId: string) {
     orderBy: [{ billDate: 'desc' }, { createdAt: 'desc' }],
     take: 100,
   });
-  return { accountId, items: bills.map((b) => billView(b)) };
+  const statements = await db.billStatement.findMany({
+    where: { billId: { in: bills.map((b) => b.id) } },
+    select: { billId: true, totalDueCents: true },
+  });
+  const totalDue = new Map(statements.map((s) => [s.billId, jsonCents(s.totalDueCents)]));
+  // totalDueCents: the account's balance the bill's summary printed (null: issued without one).
+  return {
+    accountId,
+    items: bills.map((b) => ({ ...billView(b), totalDueCents: totalDue.get(b.id) ?? null })),
+  };
 }

@@ -301,7 +301,19 @@ describe('cancel and rebill', () => {
     expect(orig.cancelledAt).toEqual(expect.any(Date));
     expect({ ...orig, status: before.status, cancelledAt: null }).toEqual(before);
     expect((await app.call('csr', 'GET', `/bills/${b.billId}`)).body).toMatchObject({ status: 'CANCELLED' });
-    expect((await app.call('csr', 'GET', `/bills/${newId}`)).body).toMatchObject({ replacesId: b.billId });
+    // The replacement's account summary: the cancelled bill brought forward and reversed, the
+    // replacement's charges, the balance as the ledger has it.
+    expect((await app.call('csr', 'GET', `/bills/${newId}`)).body).toMatchObject({
+      replacesId: b.billId,
+      statement: {
+        previousBalanceCents: TOTAL,
+        activity: [{ label: 'correction', kind: 'ADJUSTMENT', billId: b.billId, amountCents: -TOTAL }],
+        balanceForwardCents: 0,
+        currentChargesCents: 5444,
+        totalDueCents: 5444,
+        amountDueCents: 5444,
+      },
+    });
     expect((await app.call('csr', 'GET', `/bills/${b.billId}/corrections`)).body).toMatchObject({
       status: 'CANCELLED',
       replacedBy: newId,

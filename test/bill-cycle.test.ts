@@ -348,6 +348,30 @@ test('cycle 1, December 2026: the first actual read after an estimate trues it u
   expect(b2.lines.some((l) => l.component === 'TRUE_UP')).toBe(false);
   expect(b2.lines.filter((l) => l.service === 'WATER').reduce((s, l) => s + l.amountCents, 0n)).toBe(6589n);
 
+  // Each December bill's account summary brings forward exactly what November's said was due, and
+  // shows what happened since: November's late payment charges, each on this bill and no other.
+  const chain = await app.t.db.$queryRaw<
+    { account_id: string; previous: bigint; nov_due: bigint; activity: bigint; late: bigint }[]
+  >`
+    SELECT d.account_id, ds.previous_balance_cents AS previous, ns.total_due_cents AS nov_due,
+      ds.activity_cents AS activity,
+      (SELECT coalesce(sum(e.amount_cents), 0) FROM ledger_entry e
+        WHERE e.account_id = d.account_id AND e.kind = 'LATE_FEE' AND e.effective_date < d.bill_date)::bigint AS late
+    FROM bill d JOIN bill_statement ds ON ds.bill_id = d.id
+    JOIN bill n ON n.account_id = d.account_id AND n.cycle_run_id = '1:2026-11' AND n.kind = 'REGULAR'
+    JOIN bill_statement ns ON ns.bill_id = n.id
+    WHERE d.cycle_run_id = '1:2026-12' AND d.kind = 'REGULAR'`;
+  expect(chain.length).toBe(await app.t.db.bill.count({ where: { cycleRunId: '1:2026-12' } }));
+  expect(chain.filter((c) => c.previous !== c.nov_due || c.activity !== c.late)).toEqual([]);
+  expect(chain.filter((c) => c.late > 0n).length).toBeGreaterThan(0);
+  const stated = await app.t.db.$queryRaw<{ waiting: boolean; kind: string; n: bigint }[]>`
+    SELECT s.bill_id IS NULL AS waiting, e.kind, count(*) AS n
+    FROM statement_entry s JOIN ledger_entry e ON e.id = s.entry_id
+    JOIN bill d ON d.account_id = s.account_id AND d.cycle_run_id = '1:2026-12'
+    WHERE s.bill_id IS NULL AND e.created_at < d.issued_at
+    GROUP BY 1, 2`;
+  expect(stated).toEqual([]);
+
   // Every December result names a read of its own meter.
   const mismatched = await app.t.db.$queryRaw<{ meter_id: string }[]>`
     SELECT r.meter_id FROM cycle_meter_result r JOIN meter_read m ON m.id = r.read_id

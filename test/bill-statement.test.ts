@@ -3,10 +3,11 @@
 // while the bill was being issued; the figures fixed once printed; the email, the PDF and the print
 // vendor's amount_due all say the same.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { parse } from 'csv-parse/sync';
 import { startTestApp, type TestApp } from './helpers/app';
 import { ledgerFixtures } from './helpers/ledger-fixtures';
 import { issueBills } from '../activities/bill-cycle/issue-bills';
@@ -15,6 +16,7 @@ import { dateText, loadBillView, renderBill } from '../services/bill-render';
 import { addDays } from '../domain/ledger';
 import { utilityDate } from '../services/ledger';
 import { billPdf } from '../lib/pdf/bill-pdf';
+import { deliverBills } from '../services/bill-delivery';
 
 jest.setTimeout(120_000);
 
@@ -217,6 +219,48 @@ test('each bill brings forward what the last one said, shows what happened since
     expect(text).toMatch(/Balance forward\s+\$41\.00/);
     expect(text).toMatch(/Total amount due\s+\$91\.00/);
     expect(text).toContain('Includes $15.00 past due');
+
+    // The print vendor's remittance amount is what the customer owes, not this bill's charges alone.
+    const printed = await deliverBills(
+      { db: app.t.db, mailer: app.mailer, outDir: app.outDir },
+      { billIds: [nov.id], actor: { id: 'test', role: 'admin' } },
+    );
+    expect(printed).toMatchObject({ printed: 1, emailed: 0 });
+    const [row] = parse(readFileSync(printed.csvPath!, 'utf8'), { columns: true }) as Record<
+      string,
+      string
+    >[];
+    expect(row).toMatchObject({
+      bill_id: nov.id,
+      amount_due: '91.00',
+      current_charges: '50.00',
+      past_due: '15.00',
+    });
+
+    // The API: the figures and each entry's wording key; the account's bills with their total due.
+    const api = await app.call('csr', 'GET', `/bills/${nov.id}`);
+    expect(api.body.statement).toMatchObject({
+      previousBalanceCents: 4500,
+      balanceForwardCents: 4100,
+      currentChargesCents: 5000,
+      totalDueCents: 9100,
+      amountDueCents: 9100,
+      pastDueCents: 1500,
+    });
+    expect(api.body.statement.activity.map((a: { label: string }) => a.label)).toEqual([
+      'payment',
+      'lateCharge',
+      'payment',
+      'paymentReturned',
+      'returnedPaymentCharge',
+    ]);
+    const list = await app.call('csr', 'GET', `/accounts/${acct}/bills`);
+    expect(
+      list.body.items.map((b: { id: string; totalDueCents: number }) => [b.id, b.totalDueCents]),
+    ).toEqual([
+      [nov.id, 9100],
+      [oct.id, 4500],
+    ]);
 
     const timeline = await app.t.db.timelineEvent.findFirstOrThrow({
       where: { accountId: acct, kind: 'bill.issued', entityId: nov.id },

@@ -96,6 +96,23 @@ test('move-out → final bill (prorated) → deposit applied → credit refunded
   });
   expect(bill.lines.map((l: { amountCents: number }) => l.amountCents)).toEqual([1110, 738, 1386, 2753]);
   expect(bill.lines[0].description).toMatch(/18 of 30 days/);
+  // Its account summary shows what the final bill settled: the deposit applied, the credit refunded.
+  expect(bill.statement).toEqual({
+    previousBalanceCents: 0,
+    activityCents: 6000 - 6000 - 6000 + (6000 - FINAL_CENTS),
+    balanceForwardCents: -FINAL_CENTS,
+    currentChargesCents: FINAL_CENTS,
+    totalDueCents: 0,
+    amountDueCents: 0,
+    creditCents: 0,
+    pastDueCents: 0,
+    activity: [
+      expect.objectContaining({ label: 'deposit', amountCents: 6000 }),
+      expect.objectContaining({ label: 'payment', amountCents: -6000 }),
+      expect.objectContaining({ label: 'depositApplied', amountCents: -6000 }),
+      expect.objectContaining({ label: 'refund', amountCents: 6000 - FINAL_CENTS }),
+    ],
+  });
 
   // Deposit billed, paid, final charge, deposit applied, refund: nothing left either way.
   const l = await ledger(c.accountId, bill.billDate);
@@ -158,7 +175,9 @@ test('move-out with a debit: unpaid the day after the due date, handed to collec
   expect(Number(episode.pastDueCents)).toBe(FINAL_CENTS);
   // The late payment charge, as on any bill: 1.5% of $59.87 is $0.90, so the $1.00 minimum; once.
   const fees = await app.t.db.ledgerEntry.findMany({ where: { accountId: c.accountId, kind: 'LATE_FEE' } });
-  expect(fees.map((f) => [f.amountCents, f.idempotencyKey])).toEqual([[100n, `bill:BF-${c.orderId}:late-fee`]]);
+  expect(fees.map((f) => [f.amountCents, f.idempotencyKey])).toEqual([
+    [100n, `bill:BF-${c.orderId}:late-fee`],
+  ]);
   const desc = await app.env.client.workflow.getHandle(collectionsWorkflowId(c.accountId, 1)).describe();
   expect(desc.type).toBe('collectionsCase');
   const tl = await ok(app.call('csr', 'GET', `/accounts/${c.accountId}/timeline?kind=final-bill.*`));

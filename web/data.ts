@@ -614,6 +614,7 @@ export async function accountPage(c: PageContext, accountId: string, f: Timeline
         dueDate: b.dueDate,
         period: `${b.periodFrom} to ${b.periodTo}`,
         total: money(b.totalCents),
+        totalDue: b.totalDueCents === null ? '' : money(b.totalDueCents),
         estimated: b.estimated,
       })),
     exceptions:

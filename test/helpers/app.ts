@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startSmtpCatcher } from '../../lib/runtime/smtp-catcher';
-import { createMailer } from '../../lib/mailer';
+import { createMailer, type Mailer } from '../../lib/mailer';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app';
@@ -22,6 +22,8 @@ export interface TestApp {
   /** Where the SMTP catcher keeps mail and where print batches go. */
   mailDir: string;
   outDir: string;
+  /** The mailer the worker sends with (to the SMTP catcher). */
+  mailer: Mailer;
   t: TestDatabase;
   env: TestWorkflowEnvironment;
   /** The worker's task queue (for workflows a test starts itself). */
@@ -96,6 +98,7 @@ export async function startTestApp(): Promise<TestApp> {
     taskQueue,
     mailDir,
     outDir: path.join(scratch, 'out'),
+    mailer,
     baseUrl,
     keys,
     encryptionKey,

@@ -11,6 +11,7 @@ import {
   toBillView,
   trimDecimal,
 } from '../../services/bill-render';
+import { adjustmentPurpose, type StoredStatement } from '../../services/statements';
 
 const day = (s: string) => new Date(`${s}T00:00:00.000Z`);
 
@@ -21,6 +22,7 @@ function view(
     estimated?: boolean;
     autopay?: boolean;
     mailingAddress?: string;
+    statement?: StoredStatement | null;
   } = {},
 ) {
   const lines = [
@@ -57,6 +59,7 @@ function view(
     replacesId: null,
     cancelledAt: null,
     createdAt: new Date(0),
+    statement: over.statement ?? null,
     lines: lines.map((l, i) => ({
       id: BigInt(i + 1),
       billId: 'B-1',
@@ -242,6 +245,66 @@ describe('the view and the email', () => {
     expect(vi).toMatchObject({ language: 'en', preferredLanguage: 'vi', languageFallback: true });
     expect(renderBill(vi).text).toContain('This bill is in English because');
     expect(renderBill(view()).text).not.toContain('This bill is in English because');
+  });
+
+  test('the account summary, in English and in Spanish; a bill issued without one shows its own total', () => {
+    const statement: StoredStatement = {
+      previousBalanceCents: 9000n,
+      activityCents: -9000n + 135n - 4500n,
+      balanceForwardCents: -4365n,
+      currentChargesCents: 20425n,
+      totalDueCents: 16060n,
+      pastDueCents: 0n,
+      activity: [
+        { kind: 'PAYMENT', amountCents: -9000n, effectiveDate: '2026-10-20', billId: null, reverses: false },
+        { kind: 'LATE_FEE', amountCents: 135n, effectiveDate: '2026-10-26', billId: 'B-0', reverses: false },
+        {
+          kind: 'ADJUSTMENT',
+          amountCents: -4500n,
+          effectiveDate: '2026-10-30',
+          billId: null,
+          reverses: false,
+          purpose: 'transferredIn',
+        },
+      ],
+    };
+    const en = view({ statement });
+    expect(en).toMatchObject({ totalText: '$204.25', amountDueText: '$160.60', amountDue: '160.60' });
+    const mail = renderBill(en);
+    expect(mail.subject).toContain('$160.60 due November 25, 2026');
+    expect(mail.text).toContain(
+      [
+        'Account summary',
+        'Previous balance: $90.00',
+        'Payment received, thank you (October 20, 2026): -$90.00',
+        'Late payment charge (October 26, 2026): $1.35',
+        'Moved from your previous account (October 30, 2026): -$45.00',
+        'Balance forward: -$43.65',
+        'Current charges: $204.25',
+        'Total amount due: $160.60',
+      ].join('\n'),
+    );
+    expect(mail.html).toContain('<th align="left" colspan="3">Current charges</th>');
+    const es = renderBill(view({ statement, language: 'es' }));
+    expect(es.subject).toContain('$160.60 vence el 25 de noviembre de 2026');
+    expect(es.text).toContain('Saldo anterior: $90.00');
+    expect(es.text).toContain('Pago recibido, gracias (20 de octubre de 2026): -$90.00');
+    expect(es.text).toContain('Cargos actuales: $204.25');
+
+    const old = renderBill(view());
+    expect(old.text).not.toContain('Account summary');
+    expect(old.text).toContain('Total amount due: $204.25');
+    expect(old.html).toContain('<th align="left" colspan="3">Total amount due</th>');
+  });
+
+  test('adjustments say what they were for, from the keys their services post them under', () => {
+    expect(adjustmentPurpose('ADJUSTMENT', 'transfer:SO-12:out:4411')).toBe('transferredOut');
+    expect(adjustmentPurpose('ADJUSTMENT', 'transfer:SO-12:credit-out')).toBe('transferredOut');
+    expect(adjustmentPurpose('ADJUSTMENT', 'transfer:SO-12:in:4411')).toBe('transferredIn');
+    expect(adjustmentPurpose('ADJUSTMENT', 'transfer:SO-12:credit-in')).toBe('transferredIn');
+    expect(adjustmentPurpose('ADJUSTMENT', 'final:SO-12:refund')).toBe('refund');
+    expect(adjustmentPurpose('ADJUSTMENT', 'bill:B-1-A1:adjustment')).toBeNull();
+    expect(adjustmentPurpose('PAYMENT', 'transfer:SO-12:in:4411')).toBeNull();
   });
 
   test('autopay customers are told not to pay separately', () => {

@@ -43,13 +43,16 @@ CREATE TABLE "bill_statement" (
       AND "past_due_cents" <= GREATEST("balance_forward_cents", 0))
 );
 
--- Each new ledger entry waits for a bill, except a bill's own charge, which is that bill's.
--- FOR EACH STATEMENT with a transition table: a bill run posts 100,000 charges in a few statements.
+-- Each new ledger entry waits for a bill, except a bill's own charge, which is that bill's (a
+-- charge naming no bill on record waits like any other entry: ledger_entry.bill_id is not a
+-- foreign key). FOR EACH STATEMENT with a transition table: a bill run posts 100,000 charges in a
+-- few statements.
 CREATE FUNCTION ledger_entry_queue_for_statement() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO statement_entry (entry_id, account_id, bill_id)
-  SELECT n.id, n.account_id, CASE WHEN n.kind = 'CHARGE' THEN n.bill_id END FROM new_entries n;
+  SELECT n.id, n.account_id, b.id
+  FROM new_entries n LEFT JOIN bill b ON n.kind = 'CHARGE' AND b.id = n.bill_id;
   RETURN NULL;
 END
 $$;
