@@ -329,7 +329,56 @@ export async function checkInvariants(ctx: {
     });
   }
 
-  // 6. The audit chain verifies.
+  // 6. Every ledger entry on exactly one bill's account summary, or waiting for the next bill; each
+  // summary adds up to the entries it shows, and with the entries still waiting to the ledger.
+  {
+    const v: string[] = [];
+    const missing = await rows<{ n: string }>(
+      `SELECT count(*) AS n FROM bill b LEFT JOIN bill_statement s ON s.bill_id = b.id
+       WHERE b.cycle_run_id = $1 AND b.status = 'ISSUED' AND s.bill_id IS NULL`,
+      [runId],
+    );
+    if (missing[0]!.n !== '0') v.push(`${missing[0]!.n} issued bills of ${runId} have no account summary`);
+    const unqueued = await rows<{ id: string }>(
+      `SELECT e.id::text FROM ledger_entry e LEFT JOIN statement_entry s ON s.entry_id = e.id
+       WHERE s.entry_id IS NULL LIMIT 20`,
+    );
+    v.push(...unqueued.map((r) => `ledger entry ${r.id} is on no bill and not waiting for one`));
+    const wrong = await rows<{ bill_id: string; what: string }>(
+      `SELECT s.bill_id,
+         format('activity %s but shows %s; current %s but the bill is %s; total due %s, ledger %s, waiting %s',
+           s.activity_cents, coalesce(shown.cents, 0), s.current_charges_cents, b.total_cents,
+           s.total_due_cents, led.cents, coalesce(waiting.cents, 0)) AS what
+       FROM bill_statement s JOIN bill b ON b.id = s.bill_id
+       LEFT JOIN LATERAL (SELECT sum(e.amount_cents) AS cents FROM statement_entry se
+         JOIN ledger_entry e ON e.id = se.entry_id
+         WHERE se.bill_id = s.bill_id AND NOT (e.kind = 'CHARGE' AND e.bill_id = s.bill_id)) shown ON true
+       LEFT JOIN LATERAL (SELECT coalesce(sum(e.amount_cents), 0) AS cents FROM ledger_entry e
+         WHERE e.account_id = b.account_id) led ON true
+       LEFT JOIN LATERAL (SELECT sum(e.amount_cents) AS cents FROM statement_entry se
+         JOIN ledger_entry e ON e.id = se.entry_id
+         WHERE se.account_id = b.account_id AND se.bill_id IS NULL) waiting ON true
+       WHERE b.cycle_run_id = $1
+         AND (s.activity_cents <> coalesce(shown.cents, 0) OR s.current_charges_cents <> b.total_cents
+           -- the run's bill is the account's only summary here: with what waits, it is the ledger
+           OR s.total_due_cents + coalesce(waiting.cents, 0) <> led.cents)
+       LIMIT 20`,
+      [runId],
+    );
+    v.push(...wrong.map((r) => `bill ${r.bill_id}'s account summary: ${r.what}`));
+    const [c] = await rows<{ summaries: string; shown: string; waiting: string }>(
+      `SELECT (SELECT count(*) FROM bill_statement) AS summaries,
+         (SELECT count(*) FROM statement_entry WHERE bill_id IS NOT NULL) AS shown,
+         (SELECT count(*) FROM statement_entry WHERE bill_id IS NULL) AS waiting`,
+    );
+    checks.push({
+      name: 'every ledger entry on one bill summary',
+      violations: first(v),
+      counted: `${c!.summaries} summaries showing ${c!.shown} entries, ${c!.waiting} waiting for the next bill`,
+    });
+  }
+
+  // 7. The audit chain verifies.
   {
     const r = await verifyAuditChain(ctx.db);
     checks.push({
