@@ -28,7 +28,7 @@ import { AppError, conflict, invalid, notFound } from '../lib/errors';
 import { once } from '../lib/idempotency';
 import { addDays, balance, DUE_DAYS_AFTER_BILL, formatCents } from '../domain/ledger';
 import { billView } from './bills';
-import { onTransaction, recordStatements } from './statements';
+import { lockStatementAccounts, onTransaction, recordStatements } from './statements';
 import {
   dbDate,
   entryView,
@@ -418,6 +418,8 @@ export async function rebillBill(
     [billId, input.reason, input.lines ?? null],
     async (tx) => {
       const bill = await lockCorrectable(tx, billId, 'rebilled');
+      // Before any audit row: the replacement's summary takes its turn (services/statements.ts).
+      await lockStatementAccounts(onTransaction(tx), [bill.accountId]);
       const memos = (await adjustmentsOf(tx, billId)).filter((m) => m.status === 'ISSUED');
 
       // The replacement's id: the first bill of the chain, then -R and its place in the chain.

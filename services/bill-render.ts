@@ -24,7 +24,7 @@ import type { BillKind, BillStatus } from '@prisma/client';
 import type { Db } from '../lib/db/prisma';
 import { query } from '../lib/db/bulk';
 import { notFound } from '../lib/errors';
-import { statementSummary, type ActivityLabel } from '../domain/billing/statement';
+import { printedSummary, type ActivityLabel } from '../domain/billing/statement';
 import { loadStatements, type StoredStatement } from './statements';
 
 export const BILL_LANGUAGES = ['en', 'es'] as const;
@@ -615,12 +615,7 @@ function statementView(
       amountDueText: moneyText(due),
     };
   }
-  const s = statementSummary({
-    previousBalanceCents: bill.statement.previousBalanceCents,
-    activity: bill.statement.activity,
-    currentChargesCents: bill.statement.currentChargesCents,
-    pastDueCents: bill.statement.pastDueCents,
-  });
+  const s = printedSummary(bill.statement);
   return {
     statement: {
       previousBalanceText: moneyText(s.previousBalanceCents),

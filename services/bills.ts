@@ -3,7 +3,7 @@
 import type { Bill, BillLine } from '@prisma/client';
 import type { Db } from '../lib/db/prisma';
 import { notFound } from '../lib/errors';
-import { activityLabel, statementSummary } from '../domain/billing/statement';
+import { activityLabel, printedSummary } from '../domain/billing/statement';
 import { jsonCents } from './ledger';
 import { loadStatements, type StoredStatement } from './statements';
 
@@ -47,7 +47,7 @@ export async function getBill(db: Db, id: string) {
  * printed, and each entry it showed with the wording's key (labels.json `activity`).
  */
 function statementJson(s: StoredStatement) {
-  const summary = statementSummary({ ...s, activity: s.activity });
+  const summary = printedSummary(s);
   return {
     previousBalanceCents: jsonCents(s.previousBalanceCents),
     activityCents: jsonCents(s.activityCents),

@@ -42,6 +42,7 @@ import {
   type FinalBillResult,
   type Settlement,
 } from './final-bill';
+import { lockStatementAccounts, onTransaction } from './statements';
 import { sendLeadNoticeAtStart, type LeadNoticeResult } from './lead-notice';
 import { deliverBills, markInterruptedEmails } from './bill-delivery';
 import type { OrderDetails } from '../workflows/service-order';
@@ -223,6 +224,8 @@ export async function applyOrderEffects(deps: EffectsDeps, i: EffectsInput): Pro
             break;
           }
           case 'STOP_SERVICE': {
+            // Before any audit row: the final bill's summary takes its turn (services/statements.ts).
+            await lockStatementAccounts(onTransaction(tx), [i.accountId]);
             const reads = await recordReads(tx, i, readAt, () => i.accountId);
             const bill = await issueFinalBill(tx, {
               orderId: i.orderId,
@@ -252,6 +255,7 @@ export async function applyOrderEffects(deps: EffectsDeps, i: EffectsInput): Pro
             break;
           }
           case 'TRANSFER_SERVICE':
+            await lockStatementAccounts(onTransaction(tx), [i.accountId]);
             effects = await transfer(tx, i, { at, readAt, day, tariff: tariff! });
             break;
           case 'METER_EXCHANGE':

@@ -2,19 +2,22 @@
 //
 // `recordStatements` runs in the transaction that issues the bills, after their charges are
 // posted or before (either way the bill's own charge is its current charges, never activity):
-// - it locks the accounts' rows (ordered by id), so two bills issued at once for one account (a
-//   final bill during a bill run) take turns instead of both claiming the same entries. FOR NO KEY
-//   UPDATE, not FOR UPDATE: a transaction inserting a ledger entry holds KEY SHARE on its account
-//   (the foreign key), and waiting for every such writer would only delay the bills and, with
-//   writers that touch accounts out of id order, risk deadlocks. Their entries are not lost: see
-//   the next point;
+// - it locks the accounts' statement_account rows (in account order), so two bills issued at once
+//   for one account (a final bill during a bill run) take turns instead of both claiming the same
+//   entries. Not the account rows: a bill run would then hold 2,000 accounts against every
+//   update of them, and anything that updates an account after writing its audit row (the audit
+//   chain's lock is held to commit) would deadlock with the run. Nothing but a summary touches
+//   statement_account; callers that write audit rows before their summary take this lock first
+//   (`lockStatementAccounts`), so every summary takes it before the audit lock;
 // - in ONE statement, so one snapshot: claims each account's entries still waiting for a bill
 //   (statement_entry.bill_id NULL → the bill) and sums the account's whole ledger. An entry
 //   committed a moment later is neither claimed nor in the sum: it waits for the next bill, whose
-//   previous balance is then exactly this bill's total due;
+//   previous balance is then exactly this bill's total due. A writer of the ledger holds only KEY
+//   SHARE on the account, which nothing here waits for;
 // - previous balance = the ledger's balance − the entries claimed − the bill's own charge;
-// - past due (what of the balance forward was past due on the bill date, oldest-first allocation
-//   as everywhere) only where something is brought forward;
+// - past due (what of the balance forward is past due on the bill date, or on the day of issue
+//   when that is later — oldest-first allocation as everywhere) only where something is brought
+//   forward, and never more than the total due;
 // - writes bill_statement, which a trigger keeps as it was written.
 //
 // `loadStatements` reads the summaries and their entries back for the bills' views.
@@ -23,7 +26,7 @@ import type { PoolClient } from 'pg';
 import type { Tx } from '../lib/db/prisma';
 import { query, type Runner } from '../lib/db/bulk';
 import { clampPastDue, type AdjustmentPurpose, type StatementActivity } from '../domain/billing/statement';
-import { pastDueBalances, pastDueOn } from './ledger';
+import { pastDueBalances, pastDueOn, utilityDate } from './ledger';
 
 /** Where the statement queries run: the bill run's pg connection, or a Prisma transaction. */
 export interface StatementRunner {
@@ -59,6 +62,22 @@ export interface StatementFigures {
   pastDueCents: bigint;
 }
 
+/**
+ * Takes the accounts' summary lock (see the header) for the rest of the transaction. A caller that
+ * writes audit rows before its summary (a final bill, a rebill) calls it first.
+ */
+export async function lockStatementAccounts(
+  run: StatementRunner,
+  accountIds: readonly string[],
+): Promise<void> {
+  if (accountIds.length === 0) return;
+  await run.rows(
+    `INSERT INTO statement_account (account_id) SELECT a FROM unnest($1::text[]) AS a ORDER BY a
+     ON CONFLICT (account_id) DO UPDATE SET account_id = EXCLUDED.account_id`,
+    [[...new Set(accountIds)]],
+  );
+}
+
 /** The summaries of bills being issued, in the caller's transaction (see the header). */
 export async function recordStatements(
   run: StatementRunner,
@@ -69,23 +88,29 @@ export async function recordStatements(
   const accounts = bills.map((b) => b.accountId);
   if (new Set(accounts).size !== accounts.length)
     throw new Error('recordStatements: one bill per account at a time');
-  await run.rows('SELECT id FROM account WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE', [
-    accounts,
-  ]);
+  await lockStatementAccounts(run, accounts);
+  // Each part grouped once (not a subquery per bill): a bill run issues 2,000 bills a statement.
+  // The bill's own charge is told by its kind and bill, not by how the trigger stamped it.
   const sums = await run.rows<{ bill_id: string; balance: string; activity: string; own: string }>(
     `WITH b AS (SELECT * FROM unnest($1::text[], $2::text[]) AS b(bill_id, account_id)),
      claimed AS (
        UPDATE statement_entry s SET bill_id = b.bill_id FROM b
        WHERE s.account_id = b.account_id AND s.bill_id IS NULL
-       RETURNING s.bill_id, s.entry_id)
-     SELECT b.bill_id,
-       (SELECT coalesce(sum(e.amount_cents), 0) FROM ledger_entry e
-         WHERE e.account_id = b.account_id)::text AS balance,
-       (SELECT coalesce(sum(e.amount_cents), 0) FROM claimed c JOIN ledger_entry e ON e.id = c.entry_id
-         WHERE c.bill_id = b.bill_id)::text AS activity,
-       (SELECT coalesce(sum(e.amount_cents), 0) FROM ledger_entry e
-         WHERE e.bill_id = b.bill_id AND e.kind = 'CHARGE')::text AS own
-     FROM b`,
+       RETURNING s.bill_id, s.entry_id),
+     activity AS (
+       SELECT c.bill_id, sum(e.amount_cents) AS cents FROM claimed c JOIN ledger_entry e ON e.id = c.entry_id
+       WHERE NOT (e.kind = 'CHARGE' AND e.bill_id = c.bill_id) GROUP BY c.bill_id),
+     balance AS (
+       SELECT e.account_id, sum(e.amount_cents) AS cents FROM ledger_entry e
+       WHERE e.account_id = ANY($2::text[]) GROUP BY e.account_id),
+     own AS (
+       SELECT e.bill_id, sum(e.amount_cents) AS cents FROM ledger_entry e
+       WHERE e.bill_id = ANY($1::text[]) AND e.kind = 'CHARGE' GROUP BY e.bill_id)
+     SELECT b.bill_id, coalesce(balance.cents, 0)::text AS balance,
+       coalesce(activity.cents, 0)::text AS activity, coalesce(own.cents, 0)::text AS own
+     FROM b LEFT JOIN activity ON activity.bill_id = b.bill_id
+       LEFT JOIN balance ON balance.account_id = b.account_id
+       LEFT JOIN own ON own.bill_id = b.bill_id`,
     [bills.map((b) => b.billId), accounts],
   );
   const byBill = new Map(sums.map((s) => [s.bill_id, s]));
@@ -107,15 +132,23 @@ export async function recordStatements(
     };
   });
   // Past due only where a balance is brought forward: a customer who paid the last bill has none.
-  const owing = figures.filter((x) => x.f.balanceForwardCents > 0n);
-  for (const day of new Set(owing.map((x) => x.bill.billDate))) {
-    const onDay = owing.filter((x) => x.bill.billDate === day);
+  // On the bill date, or today when the bill is issued later (a run held for review): payments
+  // received since are on the bill, so they count against what is past due.
+  const today = utilityDate();
+  const asOf = (b: StatementBill) => (b.billDate > today ? b.billDate : today);
+  const owing = figures.filter((x) => x.f.balanceForwardCents > 0n && x.f.totalDueCents > 0n);
+  for (const day of new Set(owing.map((x) => asOf(x.bill)))) {
+    const onDay = owing.filter((x) => asOf(x.bill) === day);
     const pastDue = await run.pastDue(
       onDay.map((x) => x.bill.accountId),
       day,
     );
     for (const x of onDay)
-      x.f.pastDueCents = clampPastDue(pastDue.get(x.bill.accountId) ?? 0n, x.f.balanceForwardCents);
+      x.f.pastDueCents = clampPastDue(
+        pastDue.get(x.bill.accountId) ?? 0n,
+        x.f.balanceForwardCents,
+        x.f.totalDueCents,
+      );
   }
   await run.rows(
     `INSERT INTO bill_statement (bill_id, previous_balance_cents, activity_cents, balance_forward_cents,

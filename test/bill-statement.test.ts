@@ -10,7 +10,9 @@ import { Client } from 'pg';
 import { parse } from 'csv-parse/sync';
 import { startTestApp, type TestApp } from './helpers/app';
 import { ledgerFixtures } from './helpers/ledger-fixtures';
+import type { PoolClient } from 'pg';
 import { issueBills } from '../activities/bill-cycle/issue-bills';
+import { onConnection, recordStatements } from '../services/statements';
 import { accountPosition, postLateFee } from '../services/ledger';
 import { dateText, loadBillView, renderBill } from '../services/bill-render';
 import { addDays } from '../domain/ledger';
@@ -332,4 +334,40 @@ test('a credit balance: nothing to pay, and the credit is said', async () => {
     'Credit balance: $60.00, to be used for your next bills.',
     null,
   ]);
+});
+
+test('two bills issued at once for one account take turns: the second brings forward the first', async () => {
+  const acct = await newAccount();
+  const first = await draftBill(acct, '2025-01', 3000, ago(60), ago(40));
+  const second = await draftBill(acct, '2025-02', 2000, ago(30), ago(10));
+  // A final bill's transaction (say) has posted its charge and taken its summary, not yet committed.
+  const c = new Client({ connectionString: app.t.appUrl });
+  await c.connect();
+  try {
+    await c.query('BEGIN');
+    await c.query(
+      `INSERT INTO ledger_entry (account_id, kind, amount_cents, effective_date, due_date, bill_id, idempotency_key, memo)
+       VALUES ($1, 'CHARGE', 3000, $2::date, $3::date, $4, $5, 'First bill')`,
+      [acct, ago(60), ago(40), first.id, `bill:${first.id}:charge`],
+    );
+    await recordStatements(onConnection(c as unknown as PoolClient), [
+      { billId: first.id, accountId: acct, billDate: ago(60), currentChargesCents: 3000n },
+    ]);
+    let settled = false;
+    const run = issue(second.runId).finally(() => {
+      settled = true;
+    });
+    await new Promise((r) => setTimeout(r, 700));
+    expect(settled).toBe(false); // waits for the first summary
+    await c.query('COMMIT');
+    await run;
+  } finally {
+    await c.end();
+  }
+  expect(await statementOf(first.id)).toMatchObject({ previousBalanceCents: 0n, totalDueCents: 3000n });
+  expect(await statementOf(second.id)).toMatchObject({
+    previousBalanceCents: 3000n,
+    activityCents: 0n,
+    totalDueCents: 5000n,
+  });
 });

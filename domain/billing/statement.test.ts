@@ -52,11 +52,15 @@ test('an account in credit owes nothing and is told its credit', () => {
   expect([s.totalDueCents, s.amountDueCents, s.creditCents]).toEqual([-6000n, 0n, 6000n]);
 });
 
-test('past due is part of the balance forward: never above it, never negative', () => {
-  expect(clampPastDue(1500n, 4100n)).toBe(1500n);
-  expect(clampPastDue(5000n, 4100n)).toBe(4100n);
-  expect(clampPastDue(300n, -200n)).toBe(0n);
-  expect(clampPastDue(-5n, 100n)).toBe(0n);
+test('past due is part of the balance forward and of the total due: never above either, never negative', () => {
+  expect(clampPastDue(1500n, 4100n, 9100n)).toBe(1500n);
+  expect(clampPastDue(5000n, 4100n, 9100n)).toBe(4100n);
+  expect(clampPastDue(300n, -200n, 4000n)).toBe(0n);
+  expect(clampPastDue(-5n, 100n, 200n)).toBe(0n);
+  // $100 brought forward, all past due, and a $30 credit among this bill's charges: $70 owed.
+  expect(clampPastDue(10_000n, 10_000n, 7000n)).toBe(7000n);
+  // A $150 credit: nothing owed, so nothing past due to pay now.
+  expect(clampPastDue(10_000n, 10_000n, -5000n)).toBe(0n);
 });
 
 test('each entry says what it is', () => {
@@ -122,7 +126,8 @@ test('property: the lines always add up to the activity, grouped or not', () => 
           s.totalDueCents === previous + sum + current &&
           s.amountDueCents - s.creditCents === s.totalDueCents &&
           s.pastDueCents >= 0n &&
-          s.pastDueCents <= (s.balanceForwardCents > 0n ? s.balanceForwardCents : 0n)
+          s.pastDueCents <= (s.balanceForwardCents > 0n ? s.balanceForwardCents : 0n) &&
+          s.pastDueCents <= s.amountDueCents
         );
       },
     ),

@@ -165,12 +165,47 @@ export function statementSummary(i: {
     totalDueCents,
     amountDueCents: totalDueCents > 0n ? totalDueCents : 0n,
     creditCents: totalDueCents < 0n ? -totalDueCents : 0n,
-    pastDueCents: clampPastDue(i.pastDueCents, balanceForwardCents),
+    pastDueCents: clampPastDue(i.pastDueCents, balanceForwardCents, totalDueCents),
   };
 }
 
-/** Past due is part of the balance forward: never more than it, never below zero. */
-export function clampPastDue(pastDueCents: bigint, balanceForwardCents: bigint): bigint {
-  const cap = balanceForwardCents > 0n ? balanceForwardCents : 0n;
-  return pastDueCents < 0n ? 0n : pastDueCents > cap ? cap : pastDueCents;
+/**
+ * Past due is part of the balance forward, and of what the customer is asked to pay: never more
+ * than either (a credit among this bill's charges can leave less owed than was past due), never
+ * below zero.
+ */
+export function clampPastDue(
+  pastDueCents: bigint,
+  balanceForwardCents: bigint,
+  totalDueCents: bigint,
+): bigint {
+  const cap = balanceForwardCents < totalDueCents ? balanceForwardCents : totalDueCents;
+  return pastDueCents <= 0n || cap <= 0n ? 0n : pastDueCents > cap ? cap : pastDueCents;
+}
+
+/**
+ * The summary a bill printed, from the figures stored when it was issued (bill_statement) and the
+ * entries it showed: the figures are taken as stored, never recomputed, so what a bill says again
+ * is what it said the first time.
+ */
+export function printedSummary(f: {
+  previousBalanceCents: bigint;
+  activityCents: bigint;
+  balanceForwardCents: bigint;
+  currentChargesCents: bigint;
+  totalDueCents: bigint;
+  pastDueCents: bigint;
+  activity: readonly StatementActivity[];
+}): StatementSummary {
+  return {
+    previousBalanceCents: f.previousBalanceCents,
+    activity: activityLines(f.activity),
+    activityCents: f.activityCents,
+    balanceForwardCents: f.balanceForwardCents,
+    currentChargesCents: f.currentChargesCents,
+    totalDueCents: f.totalDueCents,
+    amountDueCents: f.totalDueCents > 0n ? f.totalDueCents : 0n,
+    creditCents: f.totalDueCents < 0n ? -f.totalDueCents : 0n,
+    pastDueCents: f.pastDueCents,
+  };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BillLabels, BillView } from '../../services/bill-render';
-import { billPdf, printBatchPdf, printOrder, renderPrintBatch, winAnsiSafe } from './bill-pdf';
+import { billPdf, layOutBill, printBatchPdf, printOrder, renderPrintBatch, winAnsiSafe } from './bill-pdf';
 
 // The English wording as the product ships it.
 const labels = JSON.parse(
@@ -112,4 +112,52 @@ test('a batch starts every bill on a new page and knows how many pages each take
       await printBatchPdf([view('B1', '100001', '16801')]),
     ),
   ).toBe(true);
+});
+
+test('a long account summary never runs into the footer, and "Current charges" never ends a page', () => {
+  const summary = (rows: number) => ({
+    previousBalanceText: '$1,000.00',
+    activity: Array.from({ length: rows }, (_, i) => ({
+      description: `Payment received, thank you (October ${i + 1}, 2026)`,
+      amountCents: '-100',
+      amountText: '-$1.00',
+    })),
+    balanceForwardText: '$990.00',
+    currentChargesText: '$3.00',
+    totalDueCents: '99300',
+    pastDueCents: '99000',
+    pastDueText: 'Includes $990.00 past due: please pay it now.',
+    creditText: null,
+  });
+  for (const rows of [0, 8, 14, 30, 45])
+    for (const lineCount of [1, 20, 40]) {
+      const v = view('B1', '100001', '16801', lineCount);
+      const long = {
+        ...v,
+        estimated: true,
+        statement: summary(rows),
+        texts: {
+          ...v.texts,
+          estimated: 'Estimated. '.repeat(40),
+          languageFallback: 'In English. '.repeat(30),
+        },
+      };
+      const pages = layOutBill(long);
+      for (const page of pages) {
+        const baselines = [...page.matchAll(/1 0 0 1 [\d.]+ ([\d.]+) Tm \((.*?)\) Tj/g)].map((m) => ({
+          y: Number(m[1]),
+          text: m[2]!,
+        }));
+        // Everything but the footer ("Account number … Page i / n") sits above the footer's band.
+        const body = baselines.filter((t) => !/ Page \d+ \/ \d+$/.test(t.text));
+        expect(body.filter((t) => t.y < 60)).toEqual([]);
+        // "Current charges" as a heading (not a row of the summary or the table's foot, which an
+        // amount follows) is followed by the table's header on the same page.
+        body.forEach((t, i) => {
+          if (t.text === 'Current charges' && !/^-?\$/.test(body[i + 1]?.text ?? ''))
+            expect(body[i + 1]?.text).toBe('Description');
+        });
+      }
+      expect(pages.join('\n')).toContain('(Account summary) Tj');
+    }
 });

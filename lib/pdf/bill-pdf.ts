@@ -309,6 +309,10 @@ export function layOutBill(view: BillView): string[] {
   if (view.statement) b.accountSummary(view.statement, view.amountDueText);
 
   // The lines.
+  // The heading, the table's header and its first row together, never the heading alone at the
+  // foot of a page.
+  const heading = view.statement ? 4 + lineHeight('Helvetica-Bold', 10) : 0;
+  if (b.y + heading + 4 + 18 + 15 > BOTTOM) b.y = b.continuation();
   if (view.statement) b.y = b.text(labels.currentCharges, LEFT, b.y + 4, WIDTH, 'Helvetica-Bold', 10, BRAND);
   y = b.tableHeader(b.y + 4);
   // Cell by cell without building row objects: a bill run lays out some 600,000 of these rows.

@@ -8,7 +8,8 @@
 -- the ledger (payments, returns, late charges, deposits, corrections, conversions, imports) can
 -- forget it, and a bill claims only entries committed when it is issued: one recorded a moment
 -- later waits for the next bill instead of being lost between two. Entries recorded before this
--- migration are not queued: the first summary counts them in its previous balance.
+-- migration after the account's last bill wait too (backfilled below); older ones were shown on
+-- a bill already, and the first summary counts them in its previous balance.
 
 CREATE TABLE "statement_entry" (
     "entry_id" BIGINT NOT NULL,
@@ -19,6 +20,15 @@ CREATE TABLE "statement_entry" (
     CONSTRAINT "statement_entry_entry_id_fkey" FOREIGN KEY ("entry_id") REFERENCES "ledger_entry"("id") ON DELETE RESTRICT,
     CONSTRAINT "statement_entry_bill_id_fkey" FOREIGN KEY ("bill_id") REFERENCES "bill"("id") ON DELETE RESTRICT
 );
+-- One row per account that has had a summary: the row bills issuing a summary lock, so two at once
+-- for one account (a final bill during a bill run) take turns. Nothing else touches it, so the lock
+-- never waits on, or holds up, anything but another summary.
+CREATE TABLE "statement_account" (
+    "account_id" TEXT NOT NULL,
+    CONSTRAINT "statement_account_pkey" PRIMARY KEY ("account_id"),
+    CONSTRAINT "statement_account_account_id_fkey" FOREIGN KEY ("account_id") REFERENCES "account"("id") ON DELETE RESTRICT
+);
+
 CREATE INDEX "statement_entry_waiting_idx" ON "statement_entry" ("account_id") WHERE "bill_id" IS NULL;
 CREATE INDEX "statement_entry_bill_id_idx" ON "statement_entry" ("bill_id");
 
@@ -31,7 +41,8 @@ CREATE TABLE "bill_statement" (
     "balance_forward_cents" BIGINT NOT NULL,
     "current_charges_cents" BIGINT NOT NULL,
     "total_due_cents" BIGINT NOT NULL,
-    -- Of the balance forward, what was past due on the bill date (0 ≤ past due ≤ balance forward).
+    -- Of the balance forward, what was past due when the bill was issued (never more than the
+    -- balance forward or the total due).
     "past_due_cents" BIGINT NOT NULL,
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT "bill_statement_pkey" PRIMARY KEY ("bill_id"),
@@ -40,7 +51,7 @@ CREATE TABLE "bill_statement" (
       "balance_forward_cents" = "previous_balance_cents" + "activity_cents"
       AND "total_due_cents" = "balance_forward_cents" + "current_charges_cents"
       AND "past_due_cents" >= 0
-      AND "past_due_cents" <= GREATEST("balance_forward_cents", 0))
+      AND "past_due_cents" <= GREATEST(LEAST("balance_forward_cents", "total_due_cents"), 0))
 );
 
 -- Each new ledger entry waits for a bill, except a bill's own charge, which is that bill's (a
@@ -51,8 +62,9 @@ CREATE FUNCTION ledger_entry_queue_for_statement() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO statement_entry (entry_id, account_id, bill_id)
-  SELECT n.id, n.account_id, b.id
-  FROM new_entries n LEFT JOIN bill b ON n.kind = 'CHARGE' AND b.id = n.bill_id;
+  SELECT n.id, n.account_id,
+    CASE WHEN n.kind = 'CHARGE' AND EXISTS (SELECT 1 FROM bill b WHERE b.id = n.bill_id) THEN n.bill_id END
+  FROM new_entries n;
   RETURN NULL;
 END
 $$;
@@ -76,3 +88,14 @@ CREATE TRIGGER statement_entry_immutable BEFORE UPDATE OR DELETE ON statement_en
   FOR EACH ROW EXECUTE FUNCTION statement_entry_guard();
 CREATE TRIGGER bill_statement_immutable BEFORE UPDATE OR DELETE ON bill_statement
   FOR EACH ROW EXECUTE FUNCTION refuse_change('a bill''s account summary is fixed when it is issued');
+
+-- What happened on each account since its last bill (before this migration) waits for the next
+-- one, so the first summary shows it rather than folding it into the previous balance. A bill's
+-- own charge was on that bill.
+INSERT INTO statement_entry (entry_id, account_id, bill_id)
+SELECT e.id, e.account_id, NULL
+FROM ledger_entry e
+WHERE NOT (e.kind = 'CHARGE' AND EXISTS (SELECT 1 FROM bill b WHERE b.id = e.bill_id))
+  AND e.created_at > coalesce(
+    (SELECT max(b.issued_at) FROM bill b WHERE b.account_id = e.account_id AND b.issued_at IS NOT NULL),
+    '-infinity');
