@@ -558,9 +558,11 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
               await c.query('SELECT pg_advisory_xact_lock_shared(hashtext($1))', [PRINT_CLOSE_LOCK]);
               const [late] = await query<{ days: number | null }>(
                 c,
+                // By account first: the prefix alone cannot use an index, and every disconnection
+                // notice of a bill run's cases would read the whole register.
                 `SELECT max((content->>'daysLate')::int) AS days FROM notice
-                 WHERE starts_with(idempotency_key, $1) AND channel = 'PRINT'`,
-                [noticePrefixOf(key)],
+                 WHERE account_id = $2 AND starts_with(idempotency_key, $1) AND channel = 'PRINT'`,
+                [noticePrefixOf(key), i.accountId],
               );
               mailedLateDays = late?.days ?? 0;
               if (mailedLateDays > 0) binds = addDays(binds, mailedLateDays);

@@ -325,9 +325,10 @@ async function holdLateNotices(
          ((data->>'disconnectOnOrAfter')::date - COALESCE((data->>'mailedLateDays')::int, 0)
            + GREATEST($2::int, COALESCE((data->>'mailedLateDays')::int, 0)))::text,
          'mailedLateDays', GREATEST($2::int, COALESCE((data->>'mailedLateDays')::int, 0)))
-       WHERE starts_with(idempotency_key, $1) AND jsonb_typeof(data->'disconnectOnOrAfter') = 'string'
+       WHERE account_id = $3 AND starts_with(idempotency_key, $1)
+         AND jsonb_typeof(data->'disconnectOnOrAfter') = 'string'
        RETURNING data->>'disconnectOnOrAfter' AS until`,
-      [noticePrefixOf(n.idempotency_key), days],
+      [noticePrefixOf(n.idempotency_key), days, n.account_id],
     );
     const until =
       moved

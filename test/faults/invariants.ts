@@ -360,8 +360,10 @@ export async function checkInvariants(ctx: {
          WHERE se.account_id = b.account_id AND se.bill_id IS NULL) waiting ON true
        WHERE b.cycle_run_id = $1
          AND (s.activity_cents <> coalesce(shown.cents, 0) OR s.current_charges_cents <> b.total_cents
-           -- the run's bill is the account's only summary here: with what waits, it is the ledger
-           OR s.total_due_cents + coalesce(waiting.cents, 0) <> led.cents)
+           -- where the run's bill is the account's only summary, it and what waits are the ledger
+           OR (s.total_due_cents + coalesce(waiting.cents, 0) <> led.cents
+             AND NOT EXISTS (SELECT 1 FROM bill_statement s2 JOIN bill b2 ON b2.id = s2.bill_id
+               WHERE b2.account_id = b.account_id AND s2.bill_id <> s.bill_id)))
        LIMIT 20`,
       [runId],
     );

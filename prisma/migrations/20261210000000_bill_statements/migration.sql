@@ -62,8 +62,10 @@ CREATE FUNCTION ledger_entry_queue_for_statement() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO statement_entry (entry_id, account_id, bill_id)
+  -- A scalar subquery, looked up by key for each row: an EXISTS or a join would be planned as a
+  -- scan of every bill for each statement that inserts entries.
   SELECT n.id, n.account_id,
-    CASE WHEN n.kind = 'CHARGE' AND EXISTS (SELECT 1 FROM bill b WHERE b.id = n.bill_id) THEN n.bill_id END
+    CASE WHEN n.kind = 'CHARGE' THEN (SELECT b.id FROM bill b WHERE b.id = n.bill_id) END
   FROM new_entries n;
   RETURN NULL;
 END
