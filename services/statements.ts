@@ -25,7 +25,12 @@ import type { LedgerKind } from '@prisma/client';
 import type { PoolClient } from 'pg';
 import type { Tx } from '../lib/db/prisma';
 import { query, type Runner } from '../lib/db/bulk';
-import { clampPastDue, type AdjustmentPurpose, type StatementActivity } from '../domain/billing/statement';
+import {
+  clampPastDue,
+  type AdjustmentPurpose,
+  type StatementActivity,
+  type StatementFigures,
+} from '../domain/billing/statement';
 import { pastDueBalances, pastDueOn, utilityDate } from './ledger';
 
 /** Where the statement queries run: the bill run's pg connection, or a Prisma transaction. */
@@ -50,16 +55,6 @@ export interface StatementBill {
   /** YYYY-MM-DD: past due is judged on this day. */
   billDate: string;
   currentChargesCents: bigint;
-}
-
-/** The figures of one bill's summary, as bill_statement holds them. */
-export interface StatementFigures {
-  previousBalanceCents: bigint;
-  activityCents: bigint;
-  balanceForwardCents: bigint;
-  currentChargesCents: bigint;
-  totalDueCents: bigint;
-  pastDueCents: bigint;
 }
 
 /**

@@ -14,7 +14,7 @@ import type { PoolClient } from 'pg';
 import { issueBills } from '../activities/bill-cycle/issue-bills';
 import { onConnection, recordStatements } from '../services/statements';
 import { accountPosition, postLateFee } from '../services/ledger';
-import { dateText, loadBillView, renderBill } from '../services/bill-render';
+import { dateText, loadBillView, renderBill, type BillLabels } from '../services/bill-render';
 import { addDays } from '../domain/ledger';
 import { utilityDate } from '../services/ledger';
 import { billPdf } from '../lib/pdf/bill-pdf';
@@ -39,24 +39,10 @@ const date = (iso: string) => new Date(`${iso}T00:00:00Z`);
 // days are counted back from today.
 const today = utilityDate();
 const ago = (days: number) => addDays(today, -days);
-const written = (iso: string) =>
-  dateText(iso, {
-    months: [
-      'January',
-      'February',
-      'March',
-      'April',
-      'May',
-      'June',
-      'July',
-      'August',
-      'September',
-      'October',
-      'November',
-      'December',
-    ],
-    dateFormat: '{month} {day}, {year}',
-  });
+const english = JSON.parse(
+  readFileSync(path.join(__dirname, '..', 'notices', 'bill', 'en', 'labels.json'), 'utf8'),
+) as BillLabels;
+const written = (iso: string) => dateText(iso, english);
 let keySeq = 0;
 
 /** A draft regular bill of one line in a cycle run of its own (made as the rating stage would). */

@@ -78,6 +78,16 @@ export interface StatementSummary {
   pastDueCents: bigint;
 }
 
+/** The figures of one bill's summary, as stored when it was issued (bill_statement). */
+export interface StatementFigures {
+  previousBalanceCents: bigint;
+  activityCents: bigint;
+  balanceForwardCents: bigint;
+  currentChargesCents: bigint;
+  totalDueCents: bigint;
+  pastDueCents: bigint;
+}
+
 /** Beyond this many entries, entries with the same wording are summed into one line each. */
 export const MAX_ACTIVITY_LINES = 8;
 
@@ -188,15 +198,9 @@ export function clampPastDue(
  * entries it showed: the figures are taken as stored, never recomputed, so what a bill says again
  * is what it said the first time.
  */
-export function printedSummary(f: {
-  previousBalanceCents: bigint;
-  activityCents: bigint;
-  balanceForwardCents: bigint;
-  currentChargesCents: bigint;
-  totalDueCents: bigint;
-  pastDueCents: bigint;
-  activity: readonly StatementActivity[];
-}): StatementSummary {
+export function printedSummary(
+  f: StatementFigures & { activity: readonly StatementActivity[] },
+): StatementSummary {
   return {
     previousBalanceCents: f.previousBalanceCents,
     activity: activityLines(f.activity),
