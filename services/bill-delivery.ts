@@ -485,8 +485,6 @@ async function emailSlice(
   tally.skipped += unconfirmed.length;
 }
 
-/** Writes next to the target and renames at the end, so a reader never sees half a file. */
-
 /**
  * Claims the bills still to print into the batch and writes the batch files: every bill the
  * batch holds, in print order, streamed to disk slice by slice.

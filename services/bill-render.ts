@@ -84,11 +84,9 @@ export interface BillLineView {
  */
 export interface StatementView {
   previousBalanceText: string;
-  activity: { description: string; amountCents: string; amountText: string }[];
+  activity: { description: string; amountText: string }[];
   balanceForwardText: string;
   currentChargesText: string;
-  /** The account's balance with this bill: negative when it is in credit. */
-  totalDueCents: string;
   pastDueCents: string;
   /** Null unless part of the balance forward was past due on the bill date. */
   pastDueText: string | null;
@@ -626,13 +624,11 @@ function statementView(
             a.date !== null
               ? `${wording} (${dateText(a.date, labels)})`
               : labels.activityCount.replace('{label}', wording).replace('{count}', String(a.count)),
-          amountCents: a.amountCents.toString(),
           amountText: moneyText(a.amountCents),
         };
       }),
       balanceForwardText: moneyText(s.balanceForwardCents),
       currentChargesText: moneyText(s.currentChargesCents),
-      totalDueCents: s.totalDueCents.toString(),
       pastDueCents: s.pastDueCents.toString(),
       pastDueText: s.pastDueCents > 0n ? labels.pastDue.replace('{amount}', moneyText(s.pastDueCents)) : null,
       creditText: s.creditCents > 0n ? labels.credit.replace('{amount}', moneyText(s.creditCents)) : null,

@@ -3,7 +3,7 @@
 import type { Bill, BillLine } from '@prisma/client';
 import type { Db } from '../lib/db/prisma';
 import { notFound } from '../lib/errors';
-import { activityLabel, printedSummary } from '../domain/billing/statement';
+import { activityLabel, amountDueAndCredit } from '../domain/billing/statement';
 import { jsonCents } from './ledger';
 import { loadStatements, type StoredStatement } from './statements';
 
@@ -47,15 +47,15 @@ export async function getBill(db: Db, id: string) {
  * printed, and each entry it showed with the wording's key (labels.json `activity`).
  */
 function statementJson(s: StoredStatement) {
-  const summary = printedSummary(s);
+  const { amountDueCents, creditCents } = amountDueAndCredit(s.totalDueCents);
   return {
     previousBalanceCents: jsonCents(s.previousBalanceCents),
     activityCents: jsonCents(s.activityCents),
     balanceForwardCents: jsonCents(s.balanceForwardCents),
     currentChargesCents: jsonCents(s.currentChargesCents),
     totalDueCents: jsonCents(s.totalDueCents),
-    amountDueCents: jsonCents(summary.amountDueCents),
-    creditCents: jsonCents(summary.creditCents),
+    amountDueCents: jsonCents(amountDueCents),
+    creditCents: jsonCents(creditCents),
     pastDueCents: jsonCents(s.pastDueCents),
     activity: s.activity.map((a) => ({
       label: activityLabel(a),

@@ -26,7 +26,7 @@ import type { PoolClient } from 'pg';
 import type { Tx } from '../lib/db/prisma';
 import { query, type Runner } from '../lib/db/bulk';
 import {
-  clampPastDue,
+  statementFigures,
   type AdjustmentPurpose,
   type StatementActivity,
   type StatementFigures,
@@ -112,19 +112,13 @@ export async function recordStatements(
   const figures = bills.map((b) => {
     const s = byBill.get(b.billId)!;
     const activityCents = BigInt(s.activity);
-    const previousBalanceCents = BigInt(s.balance) - activityCents - BigInt(s.own);
-    const balanceForwardCents = previousBalanceCents + activityCents;
-    return {
-      bill: b,
-      f: {
-        previousBalanceCents,
-        activityCents,
-        balanceForwardCents,
-        currentChargesCents: b.currentChargesCents,
-        totalDueCents: balanceForwardCents + b.currentChargesCents,
-        pastDueCents: 0n,
-      },
-    };
+    const f = statementFigures({
+      previousBalanceCents: BigInt(s.balance) - activityCents - BigInt(s.own),
+      activityCents,
+      currentChargesCents: b.currentChargesCents,
+      pastDueCents: 0n,
+    });
+    return { bill: b, f };
   });
   // Past due only where a balance is brought forward: a customer who paid the last bill has none.
   // On the bill date, or today when the bill is issued later (a run held for review): payments
@@ -139,11 +133,7 @@ export async function recordStatements(
       day,
     );
     for (const x of onDay)
-      x.f.pastDueCents = clampPastDue(
-        pastDue.get(x.bill.accountId) ?? 0n,
-        x.f.balanceForwardCents,
-        x.f.totalDueCents,
-      );
+      x.f = statementFigures({ ...x.f, pastDueCents: pastDue.get(x.bill.accountId) ?? 0n });
   }
   await run.rows(
     `INSERT INTO bill_statement (bill_id, previous_balance_cents, activity_cents, balance_forward_cents,

@@ -164,18 +164,36 @@ export function statementSummary(i: {
   pastDueCents: bigint;
 }): StatementSummary {
   const activityCents = i.activity.reduce((s, e) => s + e.amountCents, 0n);
-  const balanceForwardCents = i.previousBalanceCents + activityCents;
+  return printedSummary({ ...statementFigures({ ...i, activityCents }), activity: i.activity });
+}
+
+/**
+ * The figures a bill's summary records: previous balance + activity = balance forward;
+ * + current charges = total due; past due clamped to what is brought forward and owed.
+ */
+export function statementFigures(i: {
+  previousBalanceCents: bigint;
+  activityCents: bigint;
+  currentChargesCents: bigint;
+  pastDueCents: bigint;
+}): StatementFigures {
+  const balanceForwardCents = i.previousBalanceCents + i.activityCents;
   const totalDueCents = balanceForwardCents + i.currentChargesCents;
   return {
     previousBalanceCents: i.previousBalanceCents,
-    activity: activityLines(i.activity),
-    activityCents,
+    activityCents: i.activityCents,
     balanceForwardCents,
     currentChargesCents: i.currentChargesCents,
     totalDueCents,
+    pastDueCents: clampPastDue(i.pastDueCents, balanceForwardCents, totalDueCents),
+  };
+}
+
+/** What the customer is asked to pay (never below zero) and the credit left, from the total due. */
+export function amountDueAndCredit(totalDueCents: bigint): { amountDueCents: bigint; creditCents: bigint } {
+  return {
     amountDueCents: totalDueCents > 0n ? totalDueCents : 0n,
     creditCents: totalDueCents < 0n ? -totalDueCents : 0n,
-    pastDueCents: clampPastDue(i.pastDueCents, balanceForwardCents, totalDueCents),
   };
 }
 
@@ -208,8 +226,7 @@ export function printedSummary(
     balanceForwardCents: f.balanceForwardCents,
     currentChargesCents: f.currentChargesCents,
     totalDueCents: f.totalDueCents,
-    amountDueCents: f.totalDueCents > 0n ? f.totalDueCents : 0n,
-    creditCents: f.totalDueCents < 0n ? -f.totalDueCents : 0n,
+    ...amountDueAndCredit(f.totalDueCents),
     pastDueCents: f.pastDueCents,
   };
 }

@@ -119,12 +119,10 @@ test('a long account summary never runs into the footer, and "Current charges" n
     previousBalanceText: '$1,000.00',
     activity: Array.from({ length: rows }, (_, i) => ({
       description: `Payment received, thank you (October ${i + 1}, 2026)`,
-      amountCents: '-100',
       amountText: '-$1.00',
     })),
     balanceForwardText: '$990.00',
     currentChargesText: '$3.00',
-    totalDueCents: '99300',
     pastDueCents: '99000',
     pastDueText: 'Includes $990.00 past due: please pay it now.',
     creditText: null,
