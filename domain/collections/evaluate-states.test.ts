@@ -231,6 +231,25 @@ describe('CA energy: PUC §779.1', () => {
     ]);
   });
 
+  it('a posted notice without an attempt to reach anyone before it does not count', () => {
+    const postedOnly = base({ notices: [notice('2026-10-21T17:00:00Z'), posted('2026-11-04T18:00:00Z')] });
+    const d = evaluate(CA, postedOnly, 'DISCONNECT', '2026-11-06T19:00:00Z');
+    expect(d.allowed).toBe(false);
+    expect(codes(d.blocking)).toEqual(['CA_24_HOUR_CONTACT_NO_ATTEMPT_BEFORE_POSTING']);
+    expect(d.blocking[0]!.cite).toBe('Cal. Pub. Util. Code §779.1');
+    // An attempt made only after the posting does not make it count either.
+    const late = base({
+      notices: [
+        notice('2026-10-21T17:00:00Z'),
+        posted('2026-11-04T18:00:00Z'),
+        contact('2026-11-05T18:00:00Z', 'PHONE', 'NOT_REACHED'),
+      ],
+    });
+    expect(codes(evaluate(CA, late, 'DISCONNECT', '2026-11-06T19:00:00Z').blocking)).toEqual([
+      'CA_24_HOUR_CONTACT_NO_ATTEMPT_BEFORE_POSTING',
+    ]);
+  });
+
   const certified = (over: Partial<MedicalCertificate> = {}) =>
     base({
       notices: [notice('2026-10-21T17:00:00Z'), contact('2026-11-03T18:00:00Z', 'PHONE', 'REACHED')],
@@ -325,7 +344,9 @@ describe('CA water: SB 998 (Health & Safety Code §116908)', () => {
     expect(codes(grace.blocking)).toContain('CA_WATER_PAYMENT_PLAN_DEFAULT_GRACE');
     expect(codes(grace.protections)).toEqual(['CA_WATER_PAYMENT_PLAN_DEFAULT_GRACE']);
     const noNotice = evaluate(CW, defaulted, 'DISCONNECT', '2026-12-01T17:00:00Z');
-    expect(codes(noNotice.blocking)).toEqual(['CA_WATER_SEVEN_BUSINESS_DAYS_MISSING']);
+    // The notice owed is the post-default one (§116910(b)), not §116908's 7-business-day notice.
+    expect(codes(noNotice.blocking)).toEqual(['CA_WATER_PAYMENT_PLAN_DEFAULT_NOTICE_MISSING']);
+    expect(noNotice.blocking[0]!.cite).toBe('Cal. Health & Safety Code §116910(b)');
     const withPosting = acct({
       arrangement: { status: 'DEFAULTED', since: '2026-09-10', defaultedOn: '2026-10-01' },
       notices: [notice('2026-10-01T17:00:00Z', 'PHONE'), posted('2026-11-30T17:00:00Z')],
@@ -334,6 +355,7 @@ describe('CA water: SB 998 (Health & Safety Code §116908)', () => {
     expect(d.blocking[0]!.text).toBe(
       'notice lead time not met: 5 business days since the post-default notice of 2026-11-30; termination from 2026-12-07',
     );
+    expect(d.blocking[0]!.code).toBe('CA_WATER_PAYMENT_PLAN_DEFAULT_NOTICE');
     expect(d.earliest).toBe('2026-12-07T16:00:00.000Z');
   });
 
@@ -667,8 +689,12 @@ describe('Illinois: weather, winter notification and medical certificates', () =
     };
     const d = evaluate(IL, heated({ medicalCertificates: [written] }), 'DISCONNECT', '2026-12-22T16:00:00Z');
     expect(d.blocking[0]!.text).toBe(
-      'medical certificate (written) received 2026-12-02 protects through 2027-01-30',
+      'medical certificate (written) received 2026-12-02 protects through 2027-01-31',
     );
+    // At least 60 days: the 60th day after receipt is still protected, the 61st is not.
+    const on = (t: string) => evaluate(IL, heated({ medicalCertificates: [written] }), 'DISCONNECT', t);
+    expect(codes(on('2027-01-31T16:00:00Z').blocking)).toContain('IL_MEDICAL_CERTIFICATE');
+    expect(codes(on('2027-02-01T16:00:00Z').blocking)).not.toContain('IL_MEDICAL_CERTIFICATE');
     const phone = { ...written, kind: 'PHONE' as const, validUntil: '2027-01-31' };
     const p = evaluate(IL, heated({ medicalCertificates: [phone] }), 'DISCONNECT', '2026-12-09T16:00:00Z');
     expect(p.blocking[0]!.text).toMatch(/protects through 2026-12-09;/);

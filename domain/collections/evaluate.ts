@@ -354,7 +354,8 @@ function checkMedical(ctx: Ctx): void {
       endDate = addDays(receivedOn, m.maxDays + 1);
       capNote = ` (the certificate says ${c.validUntil}; one certificate protects at most ${m.maxDays} days)`;
     }
-    if (m.minDays !== null) endDate = maxDate(endDate, addDays(receivedOn, m.minDays));
+    // "At least 60 days" (IL), counted as the cap is: through the 60th day after receipt.
+    if (m.minDays !== null) endDate = maxDate(endDate, addDays(receivedOn, m.minDays + 1));
     let phoneNote = '';
     if (c.kind === 'PHONE' && m.phoneFollowUp) {
       let due = addCountedDays(p, receivedOn, m.phoneFollowUp.days, m.phoneFollowUp.dayCount);
@@ -488,6 +489,8 @@ function checkPastDue(ctx: Ctx): boolean {
 }
 
 interface NoticePlan {
+  /** The rule the notice answers to (its code and citation in the decision's reasons). */
+  rule: Rule;
   /** First local date a notice for these arrears may lawfully go out; null = cannot be verified. */
   from: string | null;
   why: string;
@@ -507,6 +510,9 @@ function noticePlan(ctx: Ctx): NoticePlan {
     const from = addDays(a.defaultedOn, resume.minDaysInDefault);
     const unit = resume.noticeDayCount === 'BUSINESS' ? 'business days' : 'days';
     return {
+      // The post-default notice is the arrangement rule's, not the ordinary notice's (CA water:
+      // §116910(b), not §116908's 7 business days).
+      rule: { code: `${p.arrangementHold.code}_DEFAULT_NOTICE`, cite: p.arrangementHold.cite },
       from,
       why: `${resume.minDaysInDefault} days after the arrangement default of ${a.defaultedOn}`,
       steps: ['DISCONNECT_NOTICE', 'POSTED_NOTICE'],
@@ -541,6 +547,7 @@ function noticePlan(ctx: Ctx): NoticePlan {
   }
   const unit = n.leadDayCount === 'BUSINESS' ? 'business days' : 'days';
   return {
+    rule: n,
     from,
     why,
     steps: ['DISCONNECT_NOTICE'],
@@ -627,19 +634,17 @@ function checkNoticeTiming(ctx: Ctx): void {
   if (valid.length > 0)
     ok(
       ctx,
-      ctx.p.notice,
+      plan.rule,
       `a notice of ${valid[0]!.sentDate} is on file and still good; a new one restarts the lead time`,
-      {
-        code: `${ctx.p.notice.code}_ON_FILE`,
-      },
+      { code: `${plan.rule.code}_ON_FILE` },
     );
   ok(ctx, { code: 'NOTICE_DAYS', cite: ENGINE_DEFAULT }, 'written notices may be sent on any day');
 }
 
 /** The written notice behind a contact, a posting or the disconnection; returns the oldest good one. */
 function checkNoticeOnFile(ctx: Ctx, needLead: boolean): CountedNotice | null {
-  const n = ctx.p.notice;
   const plan = noticePlan(ctx);
+  const n = plan.rule;
   const files = noticesOnFile(ctx, plan);
   if (files.valid.length === 0) {
     const early = files.premature.length
@@ -650,7 +655,7 @@ function checkNoticeOnFile(ctx: Ctx, needLead: boolean): CountedNotice | null {
       block(
         ctx,
         n,
-        `the notice of ${last.sentDate} stopped being good after ${last.lastDay}${n.validityDays !== null ? ` (${n.validityDays}-day validity)` : ''}: a new notice is needed${early}`,
+        `the notice of ${last.sentDate} stopped being good after ${last.lastDay}${plan.validityDays !== null ? ` (${plan.validityDays}-day validity)` : ''}: a new notice is needed${early}`,
         files.next,
         { code: `${n.code}_STALE` },
       );
@@ -803,11 +808,25 @@ function checkShortNotice(ctx: Ctx, notice: CountedNotice | null): void {
     return;
   }
   if (sc.postedFallbackHours !== null) {
-    const posted = ctx.s.notices
+    const postings = ctx.s.notices
       .filter((r) => r.step === 'POSTED_NOTICE')
       .map((r) => instant(ctx, r.sentAt))
       .filter((ms) => ms >= notice.sentMs && ms <= ctx.t)
       .sort((a, b) => a - b);
+    // The posting is what the utility does when its attempt to reach someone failed (§779.1:
+    // "attempt contact …, else post"): a posting counts only after an attempt on record.
+    const firstAttempt = contacts[0]?.ms ?? null;
+    const posted = postings.filter((ms) => firstAttempt !== null && ms >= firstAttempt);
+    if (postings.length > 0 && posted.length === 0) {
+      block(
+        ctx,
+        sc,
+        `notice posted at the premises ${stamp(ctx, postings[0]!)} with no attempt to reach the customer by phone or in person before it: a posting counts only when that attempt fails`,
+        next,
+        { code: `${sc.code}_NO_ATTEMPT_BEFORE_POSTING` },
+      );
+      return;
+    }
     if (posted.length > 0) {
       const metAt = posted[0]! + sc.postedFallbackHours * MS_HOUR;
       if (metAt <= ctx.t)

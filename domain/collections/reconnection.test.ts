@@ -53,16 +53,20 @@ describe('reconnection deadlines', () => {
     expect(unknown.reasons[0]!.text).toContain('remote or field not stated: the shorter deadline applies');
   });
 
-  it('IL: one business day after a medical certificate or an error; otherwise the default, said to be one', () => {
+  it('IL: one day after a medical certificate, one business day after an error; otherwise the default', () => {
     const IL = getProfile('IL', '2026-06-01');
     const medical = reconnectionDeadline(IL, june, 'MEDICAL', '2026-06-10T14:00:00Z');
     expect(medical.reasons[0]).toMatchObject({
       code: 'IL_RECONNECT_MEDICAL',
-      cite: '83 Ill. Adm. Code 280.170(b)(1)',
+      cite: '83 Ill. Adm. Code 280.160; 280.170(b)(1)',
     });
     expect(medical.due).toBe('2026-06-11T14:00:00.000Z'); // Wednesday → Thursday
-    // Certified on a Friday afternoon: Monday afternoon (Chicago time).
+    // Certified on a Friday afternoon: Saturday afternoon, not Monday (§280.160: within one day).
     expect(reconnectionDeadline(IL, june, 'MEDICAL', '2026-06-12T20:00:00Z').due).toBe(
+      '2026-06-13T20:00:00.000Z',
+    );
+    // Disconnected in error on a Friday afternoon: one business day, Monday afternoon.
+    expect(reconnectionDeadline(IL, june, 'ERRONEOUS', '2026-06-12T20:00:00Z').due).toBe(
       '2026-06-15T20:00:00.000Z',
     );
     expect(reconnectionDeadline(IL, june, 'ERRONEOUS', '2026-06-12T20:00:00Z').reasons[0]!.code).toBe(

@@ -139,20 +139,23 @@ export const IL_V1: PolicyProfile = {
     code: 'IL_RECONNECTION',
     cite: ENGINE_DEFAULT,
     rules: [
-      // §280.170(b): a valid medical certificate has first priority, within one business day
-      // after the certification; so does a disconnection made in error. A customer who remedies
-      // the reason is not listed here: the rule gives electric, water and sewer customers four
-      // calendar days, and the engine's default (24 hours) is inside that.
+      // §280.160: service cut off up to 14 days before a medical certificate is restored within
+      // one day of it. §280.170(b)(1) gives the same case first priority "within one business
+      // day"; a day is the shorter of the two (a Friday certificate is not left until Monday), so
+      // it is the deadline. A disconnection made in error is first priority too (one business
+      // day). A customer who remedies the reason is not listed here: the rule gives electric,
+      // water and sewer customers four calendar days, and the engine's default (24 hours) is
+      // inside that.
       {
         code: 'IL_RECONNECT_MEDICAL',
-        cite: '83 Ill. Adm. Code 280.170(b)(1)',
+        cite: '83 Ill. Adm. Code 280.160; 280.170(b)(1)',
         causes: ['MEDICAL'],
         season: null,
         excavation: null,
-        hours: null,
+        hours: 24,
         remoteHours: null,
-        businessDays: 1,
-        text: 'valid medical certificate: first priority, within one business day after the certification',
+        businessDays: null,
+        text: 'valid medical certificate: first priority, restored within one day (24 hours) of the certification',
       },
       {
         code: 'IL_RECONNECT_ERRONEOUS',

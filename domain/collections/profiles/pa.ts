@@ -116,9 +116,11 @@ export const PA_V1: PolicyProfile = {
   arrangementTerms: {
     code: 'PA_PAYMENT_AGREEMENT_TERMS',
     cite: '66 Pa.C.S. §1405(b)',
+    // §1405(b)(2) as amended in 2014 (Act 155): three years for 150–250% FPL. The two years in
+    // the 2004 text is superseded.
     tiers: [
       { maxPctFpl: 150, minMonths: 1, maxMonths: 60, maxDownPaymentPct: null, label: 'at or below 150% FPL' },
-      { maxPctFpl: 250, minMonths: 1, maxMonths: 24, maxDownPaymentPct: null, label: '150–250% FPL' },
+      { maxPctFpl: 250, minMonths: 1, maxMonths: 36, maxDownPaymentPct: null, label: '150–250% FPL' },
       { maxPctFpl: 300, minMonths: 1, maxMonths: 12, maxDownPaymentPct: null, label: '250–300% FPL' },
       { maxPctFpl: null, minMonths: 1, maxMonths: 6, maxDownPaymentPct: null, label: 'above 300% FPL' },
     ],
