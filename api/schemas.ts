@@ -2,7 +2,7 @@
 // codebases we learn from; response shapes are plain objects built in services/.
 import { z } from 'zod';
 import { ROLES } from '../domain/authorization';
-import { OUTCOME_CODES, PRIORITIES, SERVICE_ORDER_TYPES } from '../domain/service-order';
+import { PRIORITIES, SERVICE_ORDER_TYPES } from '../domain/service-order';
 import { RETURN_CODES } from '../domain/ledger/returns';
 import { accountNumberProblem, BANK_ACCOUNT_TYPES, routingNumberProblem } from '../domain/bank-account';
 import { PROFILE_CODES, type ProfileCode } from '../domain/collections';
@@ -240,14 +240,6 @@ export const ZServiceOrderList = z
   .strict();
 export const ZAssign = z.object({ crewId: id }).strict();
 export const ZCancel = z.object({ reason: text(500) }).strict();
-export const ZFieldComplete = z
-  .object({
-    outcome: z.enum(OUTCOME_CODES),
-    readValue: z.number().int('must be a whole register reading').min(0).max(999_999_999_999).optional(),
-    notes: z.string().trim().max(2000).optional(),
-    photoRefs: z.array(z.string().trim().min(1).max(300)).max(20).optional(),
-  })
-  .strict();
 
 export const ZAuditQuery = z
   .object({

@@ -264,6 +264,8 @@ export interface Completion {
   readAt?: string | null;
   notes?: string | null;
   photoRefs?: string[];
+  /** Act conditions of a disconnection the crew met (condition codes; services/disconnect-check.ts). */
+  conditionsMet?: string[];
 }
 
 /**

@@ -6,7 +6,7 @@
 // live record as the case (loadCaseContext, planCase): the crew and the case cannot disagree.
 import type { Db } from '../lib/db/prisma';
 import { recordChange, type Actor } from '../lib/audit';
-import { AppError } from '../lib/errors';
+import { AppError, invalid } from '../lib/errors';
 import { planCase } from '../domain/collections/case-plan';
 import type { Citation } from '../domain/collections';
 import { loadCaseContext } from './collections-snapshot';
@@ -20,6 +20,11 @@ export interface DisconnectCheck {
   blocking: string[];
   /** What the crew must do at the act itself (a personal visit, a notice left that day). */
   conditions: string[];
+  /**
+   * The codes of `conditions`, in the same order: a completion that turns service off confirms
+   * each in `conditionsMet`, or it is refused (confirmDisconnect).
+   */
+  conditionCodes: string[];
 }
 
 const line = (c: Citation) => `${c.text} (${c.cite})`;
@@ -58,22 +63,38 @@ export async function disconnectCheck(
         ? blocking
         : [`The case must first take its next step (${plan.action})`],
     conditions: plan.why.conditions.map(line),
+    conditionCodes: plan.why.conditions.map((c) => c.code),
   };
 }
 
 /**
- * Refuses a crew's report that it turned service off when the rules do not allow it now: the
- * refusal is audited and on the account's timeline, the case is woken (it cancels the order), and
- * nothing else changes.
+ * Judges a crew's report that it turned service off. When the rules do not allow it now, the report
+ * is refused: the refusal is audited and on the account's timeline, the case is woken (it cancels
+ * the order), and nothing else changes. When they allow it only with conditions met at the act, a
+ * report that does not confirm each of them is refused as incomplete (nothing recorded).
  */
-export async function refuseUnlawfulDisconnect(
+export async function confirmDisconnect(
   d: CaseDeps,
   actor: Actor,
   order: { id: string; accountId: string; collectionsWorkflowId: string | null },
+  conditionsMet: readonly string[],
   at = new Date(),
 ): Promise<void> {
   const check = await disconnectCheck(d.db, order, at);
-  if (!check || check.permitted) return;
+  if (!check) return;
+  if (check.permitted) {
+    // The act's own conditions (NY's personal visit in the cold period, Ohio's notice on the day)
+    // are the crew's to meet, so the crew says it met them; without that the act is not recorded.
+    const missing = check.conditionCodes.flatMap((code, i) =>
+      conditionsMet.includes(code) ? [] : [`${check.conditions[i]} [${code}]`],
+    );
+    if (missing.length > 0)
+      throw invalid(
+        'conditionsMet',
+        `conditionsMet: this disconnection may go ahead only with, at the act: ${missing.join('; ')}. Confirm each by its code in conditionsMet, or leave service on.`,
+      );
+    return;
+  }
   const why = check.blocking.join('; ');
   await d.db.$transaction((tx) =>
     recordChange(

@@ -40,7 +40,7 @@ import { canComplete, TYPE_SPECS, type ReadMeter } from '../domain/service-order
 import { formatCents } from '../domain/ledger';
 import { postEntry, utilityDate, UTILITY_TIME_ZONE } from './ledger';
 import { localWallClock } from './service-order-effects';
-import { disconnectCheck, refuseUnlawfulDisconnect } from './disconnect-check';
+import { confirmDisconnect, disconnectCheck } from './disconnect-check';
 import { zonedInstant } from '../domain/collections/calendar';
 
 export interface OrderDeps {
@@ -619,6 +619,7 @@ export async function completeCrewOrder(
     ...(input.readAt ? { readAt: input.readAt } : {}),
     notes: input.notes ?? null,
     photoRefs: input.photoRefs ?? [],
+    ...(input.conditionsMet?.length ? { conditionsMet: [...new Set(input.conditionsMet)].sort() } : {}),
   };
   // An offline crew retrying the completion it already made gets the same answer, not an error.
   if (order.status === 'COMPLETED' && sameCompletion(order.completion, completion)) {
@@ -643,7 +644,13 @@ export async function completeCrewOrder(
   // "Service turned off" is judged against the rules at the moment of the act (the reading's
   // time, for a crew that reports later; else now), not as they stood when the order was opened.
   if (order.type === 'DISCONNECT' && order.status === 'ASSIGNED' && completion.outcome !== 'NO_ACCESS')
-    await refuseUnlawfulDisconnect(d, actor, order, input.readAt ? wallClockInstant(input.readAt) : at);
+    await confirmDisconnect(
+      d,
+      actor,
+      order,
+      input.conditionsMet ?? [],
+      input.readAt ? wallClockInstant(input.readAt) : at,
+    );
   try {
     await update(d, orderId, completeUpdate, { ...completion, by: actorRef(actor) });
   } catch (err) {
@@ -674,6 +681,7 @@ function sameCompletion(stored: unknown, c: Record<string, unknown>): boolean {
       (k) => JSON.stringify(s[k] ?? null) === JSON.stringify(c[k] ?? null),
     ) &&
     JSON.stringify(s.photoRefs ?? []) === JSON.stringify(c.photoRefs ?? []) &&
+    JSON.stringify(s.conditionsMet ?? []) === JSON.stringify(c.conditionsMet ?? []) &&
     // jsonb keeps object keys in its own order: compare the readings, not their spelling.
     JSON.stringify(readingPairs(s.reads)) === JSON.stringify(readingPairs(c.reads))
   );

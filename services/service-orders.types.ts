@@ -107,5 +107,15 @@ export const ZFieldCompletion = z
     readAt: localTime.optional(),
     notes: z.string().trim().max(2000).optional(),
     photoRefs: z.array(z.string().trim().min(1).max(300)).max(20).optional(),
+    /**
+     * A disconnection's act conditions the crew met (their codes, from the order's
+     * disconnectCheck.conditionCodes): a personal visit, a notice left on the day.
+     */
+    conditionsMet: z
+      .array(
+        z.string().regex(/^[A-Z][A-Z0-9_]{0,79}$/, 'must be a condition code such as NY_COLD_PERIOD_VISIT'),
+      )
+      .max(20)
+      .optional(),
   })
   .strict();

@@ -145,6 +145,44 @@ test('New York: 8am–4pm Monday–Thursday, not before a holiday, 15 days after
   expect(dateNo(day) - dateNo(noticeDay)).toBeGreaterThanOrEqual(15);
 });
 
+test('Ohio: the crew confirms the notice left on the day, or the disconnection is not recorded (OAC 4901:1-18-06)', async () => {
+  const c = await presetCase(6, 'OH', 'OH', 'ELECTRIC');
+  const order = await untilDisconnectOrder(c.accountId);
+  expect(
+    (await app.call('supervisor', 'POST', `/service-orders/${order.id}/assign`, { crewId: 'CREW-A' })).status,
+  ).toBe(200);
+  const view = await app.call('crew-a', 'GET', `/field/orders/${order.id}`);
+  expect(view.body.disconnectCheck).toMatchObject({
+    permitted: true,
+    conditionCodes: ['OH_DAY_OF_DISCONNECTION_NOTICE'],
+  });
+  expect(view.body.disconnectCheck.conditions[0]).toMatch(
+    /^on the day: personal notice .*\(OAC 4901:1-18-06\)$/,
+  );
+  const complete = (body: Record<string, unknown>) =>
+    app.call('crew-a', 'POST', `/field/orders/${order.id}/complete`, {
+      outcome: 'COMPLETED_OK',
+      readValue: 4321,
+      ...body,
+    });
+  const unconfirmed = await complete({ notes: 'Meter pulled' });
+  expect(unconfirmed.status).toBe(400);
+  expect(unconfirmed.body.error.field).toBe('conditionsMet');
+  expect(unconfirmed.body.error.message).toMatch(/OH_DAY_OF_DISCONNECTION_NOTICE/);
+  expect((await app.t.db.serviceOrder.findUniqueOrThrow({ where: { id: order.id } })).status).toBe(
+    'ASSIGNED',
+  );
+  const wrong = await complete({ notes: 'Meter pulled', conditionsMet: ['NY_COLD_PERIOD_VISIT'] });
+  expect(wrong.status).toBe(400);
+  const done = await complete({ notes: 'Meter pulled', conditionsMet: ['OH_DAY_OF_DISCONNECTION_NOTICE'] });
+  expect(done.status).toBe(200);
+  const closed = await app.t.db.serviceOrder.findUniqueOrThrow({ where: { id: order.id } });
+  expect(closed.status).toBe('COMPLETED');
+  expect((closed.completion as { conditionsMet?: string[] }).conditionsMet).toEqual([
+    'OH_DAY_OF_DISCONNECTION_NOTICE',
+  ]);
+});
+
 test('California water: never before 60 days delinquent', async () => {
   const c = await presetCase(2, 'CA_WATER', 'CA', 'WATER');
   const order = await untilDisconnectOrder(c.accountId);
