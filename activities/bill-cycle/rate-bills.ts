@@ -53,8 +53,10 @@ export class RatingMemo {
 
   rate(tariff: Tariff, input: RatingInput & { usage: Decimal }): RatingResult {
     if (tariff !== this.tariff) {
-      // Each batch reads the tariff afresh; the rider rates are what can differ between reads.
-      const tariffKey = JSON.stringify(tariff.riders);
+      // Each batch reads the tariff afresh. Today only the rider rates come from the database, but
+      // the key is the whole tariff, so a schedule that ever changes between reads cannot be
+      // answered from results priced under the old one (once per batch: cheap).
+      const tariffKey = JSON.stringify(tariff);
       if (tariffKey !== this.tariffKey) this.results.clear();
       this.tariff = tariff;
       this.tariffKey = tariffKey;
