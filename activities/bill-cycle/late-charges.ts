@@ -9,6 +9,7 @@ import type { Db } from '../../lib/db/prisma';
 import { inTransaction, query } from '../../lib/db/bulk';
 import { lateChargeBasesOn, postLateFees, UTILITY_TIME_ZONE } from '../../services/ledger';
 import { arrangementCoverage, lateChargeBase } from '../../services/arrangement-coverage';
+import { withoutWaivedLateCharges } from '../../services/late-charge-waivers';
 
 /** Accounts per transaction. */
 const SLICE = 5_000;
@@ -24,7 +25,8 @@ export interface IssuedBill {
  * The late payment charge on each bill whose account is past due on `asOf`, in the caller's
  * transaction: 1.5% (minimum $1.00) of the overdue balance less earlier late charges and less what
  * a current arrangement covers; none on an estimated bill the customer disputes (52 Pa. Code
- * §56.22(c)). Posted once per bill (services/ledger.ts postLateFees). Also returns the accounts
+ * §56.22(c)), nor where the household's profile waives it (services/late-charge-waivers.ts).
+ * Posted once per bill (services/ledger.ts postLateFees). Also returns the accounts
  * past due, for the hand-off to collections.
  */
 export async function lateFeesOn(
@@ -59,7 +61,9 @@ export async function lateFeesOn(
       return { accountId: b.account_id, billId: b.id, pastDueCents: lateChargeBase(baseCents, coverOfBase) };
     })
     .filter((f) => f.pastDueCents > 0n);
-  return { posted: await postLateFees(c, charged, asOf), pastDueAccounts: due.map((b) => b.account_id) };
+  // A low-income household's profile may waive the charge (CA water: once in 12 months).
+  const toPost = await withoutWaivedLateCharges(c, charged, asOf);
+  return { posted: await postLateFees(c, toPost, asOf), pastDueAccounts: due.map((b) => b.account_id) };
 }
 
 const max0 = (x: bigint) => (x > 0n ? x : 0n);

@@ -28,3 +28,5 @@ export type { ReconnectionOptions } from './reconnection';
 export { requiredNoticeRecipients } from './recipients';
 export { addBusinessDays, holidayName, isBusinessDay, localDate, zonedInstant } from './calendar';
 export { incomeStatus } from './income';
+export { lateChargeWaiver } from './late-charge-waiver';
+export type { LateChargeWaiverDecision } from './late-charge-waiver';

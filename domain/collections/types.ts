@@ -404,6 +404,17 @@ export interface ReconnectionFeeCap extends Rule {
   afterHoursCents: bigint;
 }
 
+/**
+ * A late payment charge (interest on a delinquent bill) waived for a low-income household, at most
+ * once in a rolling window (CA water: below 200% FPL, once every 12 months).
+ */
+export interface LateChargeWaiverRule extends Rule {
+  /** Households whose verified income is below this % of FPL (exclusive). */
+  belowPctFpl: number;
+  /** At most one waiver in this many months (counted from the last waiver's day). */
+  onceEveryMonths: number;
+}
+
 export interface RecipientRules {
   thirdPartyDesignee: Rule | null;
   /** Copies to the occupants of a tenant-occupied premises (addressed "Occupant"), or the landlord. */
@@ -446,6 +457,7 @@ export interface PolicyParameters {
   /** The utility's tariff charge; null when the profile carries none. */
   reconnectionFee: ReconnectionFee | null;
   reconnectionFeeCaps: ReconnectionFeeCap[];
+  lateChargeWaivers: LateChargeWaiverRule[];
   recipients: RecipientRules;
   /** Income verified longer ago than this no longer lifts an income-based protection. */
   incomeVerificationMaxAgeDays: number | null;

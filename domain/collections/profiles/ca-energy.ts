@@ -124,6 +124,7 @@ export const CA_ENERGY_V1: PolicyProfile = {
   },
   reconnectionFee: null,
   reconnectionFeeCaps: [],
+  lateChargeWaivers: [],
   recipients: {
     thirdPartyDesignee: { code: 'CA_THIRD_PARTY_NOTICE', cite: 'Cal. Pub. Util. Code §779.1' },
     tenantOccupied: null,

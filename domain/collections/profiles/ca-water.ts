@@ -104,6 +104,16 @@ export const CA_WATER_V1: PolicyProfile = {
       afterHoursCents: 15000n,
     },
   ],
+  // §116914(a)(2): interest on delinquent bills waived once every 12 months for a household that
+  // shows income below 200% FPL. The late payment charge is that interest.
+  lateChargeWaivers: [
+    {
+      code: 'CA_WATER_LATE_CHARGE_WAIVER',
+      cite: `${HSC} §116914(a)(2)`,
+      belowPctFpl: 200,
+      onceEveryMonths: 12,
+    },
+  ],
   recipients: {
     thirdPartyDesignee: { code: 'CA_WATER_THIRD_PARTY_NOTICE', cite: `${HSC} §116908` },
     tenantOccupied: {

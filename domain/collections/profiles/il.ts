@@ -173,6 +173,7 @@ export const IL_V1: PolicyProfile = {
   },
   reconnectionFee: null,
   reconnectionFeeCaps: [],
+  lateChargeWaivers: [],
   recipients: {
     thirdPartyDesignee: { code: 'IL_THIRD_PARTY_NOTICE', cite: PART_280 },
     tenantOccupied: null,

@@ -133,6 +133,7 @@ export const NY_V1: PolicyProfile = {
   },
   reconnectionFee: null,
   reconnectionFeeCaps: [],
+  lateChargeWaivers: [],
   recipients: {
     thirdPartyDesignee: { code: 'NY_THIRD_PARTY_NOTICE', cite: 'PSL §40' },
     tenantOccupied: {

@@ -94,6 +94,7 @@ export const OH_V1: PolicyProfile = {
   },
   reconnectionFee: null,
   reconnectionFeeCaps: [],
+  lateChargeWaivers: [],
   recipients: {
     thirdPartyDesignee: { code: 'OH_THIRD_PARTY_NOTICE', cite: CH },
     tenantOccupied: null,

@@ -207,6 +207,7 @@ export const PA_V1: PolicyProfile = {
   // utility's tariff amount is set by the ordinance or tariff that composes this profile.
   reconnectionFee: null,
   reconnectionFeeCaps: [],
+  lateChargeWaivers: [],
   recipients: {
     thirdPartyDesignee: { code: 'PA_THIRD_PARTY_NOTICE', cite: '52 Pa. Code §56.131' },
     tenantOccupied: null,

@@ -118,6 +118,7 @@ export const TX_ELECTRIC_V1: PolicyProfile = {
   },
   reconnectionFee: null,
   reconnectionFeeCaps: [],
+  lateChargeWaivers: [],
   recipients: {
     thirdPartyDesignee: { code: 'TX_THIRD_PARTY_NOTICE', cite: RULE },
     tenantOccupied: null,

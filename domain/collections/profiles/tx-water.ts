@@ -96,6 +96,7 @@ export const TX_WATER_V1: PolicyProfile = {
   // its tariff's charge onto this preset (composeProfile), as Millbrook does onto Pennsylvania's.
   reconnectionFee: null,
   reconnectionFeeCaps: [],
+  lateChargeWaivers: [],
   recipients: {
     thirdPartyDesignee: null,
     tenantOccupied: null,
