@@ -40,8 +40,14 @@ export function planCase(profile: PolicyProfile, snapshot: AccountSnapshot, at: 
     action = 'WINTER_NOTICE';
   else if (sc && blocking.has(`${sc.code}_MISSING`)) {
     // Where a posted notice may stand in for contact (CA energy: 48 hours), one unanswered
-    // attempt is enough: post rather than keep calling.
-    const unanswered = snapshot.notices.some((r) => isCustomerContact(r) && r.outcome !== 'REACHED');
+    // attempt since the latest written notice is enough: post rather than keep calling. (A
+    // posting counts only after such an attempt, so an older one would only post in vain.)
+    const lastNotice = Math.max(
+      ...snapshot.notices.filter((r) => r.step === 'DISCONNECT_NOTICE').map((r) => Date.parse(r.sentAt)),
+    );
+    const unanswered = snapshot.notices.some(
+      (r) => isCustomerContact(r) && r.outcome !== 'REACHED' && Date.parse(r.sentAt) >= lastNotice,
+    );
     action = sc.postedFallbackHours !== null && unanswered ? 'POSTED_NOTICE' : 'SHORT_NOTICE_CONTACT';
     repeatCall = action === 'SHORT_NOTICE_CONTACT';
   } else if (profile.postedNotice && blocking.has(`${profile.postedNotice.code}_MISSING`))

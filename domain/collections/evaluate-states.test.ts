@@ -231,12 +231,30 @@ describe('CA energy: PUC §779.1', () => {
     ]);
   });
 
+  it('the case calls again after a new notice rather than post on an attempt made before it', () => {
+    const stale = base({
+      notices: [
+        notice('2026-10-21T17:00:00Z'),
+        contact('2026-10-22T18:00:00Z', 'PHONE', 'NOT_REACHED'),
+        notice('2026-11-02T17:00:00Z'),
+      ],
+    });
+    expect(planCase(CA, stale, '2026-11-03T18:00:00Z').action).toBe('SHORT_NOTICE_CONTACT');
+    const fresh = base({
+      notices: [notice('2026-11-02T17:00:00Z'), contact('2026-11-03T18:00:00Z', 'PHONE', 'NOT_REACHED')],
+    });
+    expect(planCase(CA, fresh, '2026-11-03T19:00:00Z').action).toBe('POSTED_NOTICE');
+  });
+
   it('a posted notice without an attempt to reach anyone before it does not count', () => {
     const postedOnly = base({ notices: [notice('2026-10-21T17:00:00Z'), posted('2026-11-04T18:00:00Z')] });
     const d = evaluate(CA, postedOnly, 'DISCONNECT', '2026-11-06T19:00:00Z');
     expect(d.allowed).toBe(false);
-    expect(codes(d.blocking)).toEqual(['CA_24_HOUR_CONTACT_NO_ATTEMPT_BEFORE_POSTING']);
+    expect(codes(d.blocking)).toEqual(['CA_24_HOUR_CONTACT_MISSING']);
     expect(d.blocking[0]!.cite).toBe('Cal. Pub. Util. Code §779.1');
+    expect(d.blocking[0]!.text).toMatch(
+      /the notice posted .* does not count: no attempt to reach the customer came before it\)$/,
+    );
     // An attempt made only after the posting does not make it count either.
     const late = base({
       notices: [
@@ -246,7 +264,7 @@ describe('CA energy: PUC §779.1', () => {
       ],
     });
     expect(codes(evaluate(CA, late, 'DISCONNECT', '2026-11-06T19:00:00Z').blocking)).toEqual([
-      'CA_24_HOUR_CONTACT_NO_ATTEMPT_BEFORE_POSTING',
+      'CA_24_HOUR_CONTACT_MISSING',
     ]);
   });
 

@@ -807,6 +807,7 @@ function checkShortNotice(ctx: Ctx, notice: CountedNotice | null): void {
       );
     return;
   }
+  let unattemptedPosting = '';
   if (sc.postedFallbackHours !== null) {
     const postings = ctx.s.notices
       .filter((r) => r.step === 'POSTED_NOTICE')
@@ -814,19 +815,11 @@ function checkShortNotice(ctx: Ctx, notice: CountedNotice | null): void {
       .filter((ms) => ms >= notice.sentMs && ms <= ctx.t)
       .sort((a, b) => a - b);
     // The posting is what the utility does when its attempt to reach someone failed (§779.1:
-    // "attempt contact …, else post"): a posting counts only after an attempt on record.
+    // "attempt contact …, else post"): a posting counts only after an attempt since the notice.
     const firstAttempt = contacts[0]?.ms ?? null;
     const posted = postings.filter((ms) => firstAttempt !== null && ms >= firstAttempt);
-    if (postings.length > 0 && posted.length === 0) {
-      block(
-        ctx,
-        sc,
-        `notice posted at the premises ${stamp(ctx, postings[0]!)} with no attempt to reach the customer by phone or in person before it: a posting counts only when that attempt fails`,
-        next,
-        { code: `${sc.code}_NO_ATTEMPT_BEFORE_POSTING` },
-      );
-      return;
-    }
+    if (postings.length > 0 && posted.length === 0)
+      unattemptedPosting = ` (the notice posted ${stamp(ctx, postings[0]!)} does not count: no attempt to reach the customer came before it)`;
     if (posted.length > 0) {
       const metAt = posted[0]! + sc.postedFallbackHours * MS_HOUR;
       if (metAt <= ctx.t)
@@ -850,9 +843,13 @@ function checkShortNotice(ctx: Ctx, notice: CountedNotice | null): void {
     : sc.phoneAttemptDays > 1
       ? `attempt contact in person, or by phone on ${sc.phoneAttemptDays} separate days${sc.phoneHours ? ` between ${sc.phoneHours.start} and ${sc.phoneHours.end}` : ''}, at least ${leadText} before`
       : `attempt contact by phone or in person at least ${leadText} before`;
-  block(ctx, sc, `no completed short-notice contact since the notice of ${notice.sentDate}: ${need}`, next, {
-    code: `${sc.code}_MISSING`,
-  });
+  block(
+    ctx,
+    sc,
+    `no completed short-notice contact since the notice of ${notice.sentDate}: ${need}${unattemptedPosting}`,
+    next,
+    { code: `${sc.code}_MISSING` },
+  );
 }
 
 function checkPostedNotice(ctx: Ctx, notice: CountedNotice | null): void {
