@@ -45,6 +45,7 @@ import type { ServiceOrderType } from '../domain/service-order';
 import { addDays, isoDateIn } from '../domain/ledger/dates';
 import { pastDueAsRecordedAt, postEntry, TX_OPTIONS } from '../services/ledger';
 import { DUE_DAYS_AFTER_BILL } from '../domain/ledger/fees';
+import { noticeAgencyFor, type NoticeAgency } from '../services/notice-agencies';
 
 export interface CollectionsActivityDeps {
   db: Db;
@@ -372,10 +373,18 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
             ];
       let sent = 0;
       let skipped = 0;
+      const agency = roles.some((r) => r.role === 'HEALTH_DEPARTMENT')
+        ? await noticeAgencyFor(db, ctx.premise.serviceArea, 'HEALTH_DEPARTMENT')
+        : null;
       for (const { role, reason } of roles) {
-        const to = recipientFor(ctx, role);
+        const to = recipientFor(ctx, role, agency);
         if (!to) {
-          // Nobody on file for this role (no landlord recorded): said on the timeline, not skipped silently.
+          // Nobody on file for this role (no landlord recorded, no agency for the area): said on the
+          // timeline, not skipped silently.
+          const missing =
+            role === 'HEALTH_DEPARTMENT'
+              ? `no agency on file for service area ${ctx.premise.serviceArea} (PUT /notice-agencies)`
+              : `no ${role.toLowerCase().replace('_', ' ')} on file`;
           await inTx((tx) =>
             once(
               tx,
@@ -390,11 +399,11 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
                     entityType: 'collections_episode',
                     entityId: `${i.accountId}:${i.episode}`,
                     accountId: i.accountId,
-                    reason: `${line(reason)}: no ${role.toLowerCase()} on file`,
+                    reason: `${line(reason)}: ${missing}`,
                   },
                   {
                     kind: 'collections.notice.no_recipient',
-                    summary: `No ${role.toLowerCase().replace('_', ' ')} on file for the ${i.type.toLowerCase().replace(/_/g, ' ')}`,
+                    summary: `No copy of the ${i.type.toLowerCase().replace(/_/g, ' ')} to the ${role.toLowerCase().replace('_', ' ')}: ${missing}`,
                     data: { role, type: i.type },
                   },
                 ),
@@ -1136,6 +1145,8 @@ async function cureTime(
 function recipientFor(
   ctx: CaseContext,
   role: NoticeRecipientRole,
+  /** The area's agency for HEALTH_DEPARTMENT copies (services/notice-agencies.ts); null = none on file. */
+  agency: NoticeAgency | null,
 ): { name: string; email: string | null; address: string | null } | null {
   switch (role) {
     case 'CUSTOMER':
@@ -1145,7 +1156,7 @@ function recipientFor(
     case 'OCCUPANT':
       return { name: 'Occupant', email: null, address: ctx.premise.serviceAddress };
     case 'HEALTH_DEPARTMENT':
-      return { name: 'Local health department', email: null, address: 'On file with the utility' };
+      return agency ? { name: agency.name, email: agency.email, address: agency.address } : null;
     case 'LANDLORD':
       return null;
   }

@@ -58,6 +58,8 @@ export const PERMISSIONS = {
   'weather:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
   'weather:write': ['supervisor', 'admin', 'system'],
   'report:read': ['supervisor', 'auditor', 'admin'],
+  /** The public agencies that receive copies of disconnection notices (health department). */
+  'agency:write': ['supervisor', 'admin'],
   // Bank accounts on file (ACH autopay, refunds): everyone who works accounts sees them masked.
   'bank-account:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
   'bank-account:write': ['csr', 'supervisor', 'admin'],

@@ -34,11 +34,17 @@ const dateNo = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / DAY;
 const addDays = (iso: string, n: number) =>
   new Date(Date.parse(`${iso}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
 
-async function presetCase(n: number, profile: ProfileCode, state: string, service: 'WATER' | 'ELECTRIC') {
+async function presetCase(
+  n: number,
+  profile: ProfileCode,
+  state: string,
+  service: 'WATER' | 'ELECTRIC',
+  premiseData: { heating?: 'ELECTRIC' } = {},
+) {
   const seeded = await seedAccount(app, 200 + n);
   const premise = await app.t.db.premise.update({
     where: { id: seeded.premiseId },
-    data: { jurisdictionProfile: profile, state, serviceArea: `Area-${n}` },
+    data: { jurisdictionProfile: profile, state, serviceArea: `Area-${n}`, ...premiseData },
   });
   if (service === 'ELECTRIC') {
     const m = await app.call('supervisor', 'POST', '/meters', {
@@ -181,6 +187,59 @@ test('Ohio: the crew confirms the notice left on the day, or the disconnection i
   expect((closed.completion as { conditionsMet?: string[] }).conditionsMet).toEqual([
     'OH_DAY_OF_DISCONNECTION_NOTICE',
   ]);
+});
+
+test('Illinois, winter heating: the notice copy goes to the health department on file for the area; an area without one gets none, and the timeline says so', async () => {
+  const agency = await app.call('supervisor', 'PUT', '/notice-agencies', {
+    serviceArea: 'Area-7',
+    role: 'HEALTH_DEPARTMENT',
+    name: 'Sangamon County Health Department',
+    address: '2833 S Grand Ave E, Springfield, IL 62703',
+  });
+  expect(agency.status).toBe(200);
+  expect(
+    (await app.call('csr', 'PUT', '/notice-agencies', { ...agency.body, serviceArea: 'X' })).status,
+  ).toBe(403);
+  const bad = await app.call('supervisor', 'PUT', '/notice-agencies', {
+    serviceArea: 'Area-7',
+    role: 'HEALTH_DEPARTMENT',
+    name: 'Nowhere',
+    address: 'On file with the utility',
+  });
+  expect(bad.status).toBe(400);
+  expect(bad.body.error.field).toBe('address');
+  expect((await app.call('auditor', 'GET', '/notice-agencies')).body.items).toEqual([
+    expect.objectContaining({ serviceArea: 'Area-7', name: 'Sangamon County Health Department' }),
+  ]);
+
+  const listed = await presetCase(7, 'IL', 'IL', 'ELECTRIC', { heating: 'ELECTRIC' });
+  const unlisted = await presetCase(8, 'IL', 'IL', 'ELECTRIC', { heating: 'ELECTRIC' });
+  const start = await app.env.currentTimeMs();
+  const winterMonth = new Date(start).getUTCMonth();
+  expect([10, 11, 0, 1, 2]).toContain(winterMonth); // Nov–Mar: the health department copy is due
+  const notices = (accountId: string) =>
+    app.t.db.notice.findMany({ where: { accountId, type: 'DISCONNECT_NOTICE' } });
+  while ((await notices(listed.accountId)).length === 0 || (await notices(unlisted.accountId)).length === 0) {
+    if ((await app.env.currentTimeMs()) - start > 40 * DAY)
+      throw new Error('no disconnection notice went out');
+    await app.env.sleep(DAY / 2);
+  }
+  const copies = (await notices(listed.accountId)).filter((r) => r.recipient.includes('Health Department'));
+  expect(copies.length).toBeGreaterThan(0);
+  expect(copies[0]!.recipient).toBe(
+    'Sangamon County Health Department, 2833 S Grand Ave E, Springfield, IL 62703',
+  );
+  expect(copies[0]!.channel).toBe('PRINT');
+  const none = await notices(unlisted.accountId);
+  expect(none.some((r) => /health|on file/i.test(r.recipient))).toBe(false);
+  const timeline = await app.call(
+    'csr',
+    'GET',
+    `/accounts/${unlisted.accountId}/timeline?kind=collections.*&limit=100`,
+  );
+  expect(
+    timeline.body.items.find((i: { kind: string }) => i.kind === 'collections.notice.no_recipient').summary,
+  ).toMatch(/to the health department: no agency on file for service area Area-8 \(PUT \/notice-agencies\)$/);
 });
 
 test('California water: never before 60 days delinquent', async () => {

@@ -6,12 +6,32 @@ import type { RouteTable } from '../route';
 import { idempotencyKeyOf } from '../idempotency-key';
 import { isoDate, isoDateTime, ZPhone } from '../schemas';
 import * as cases from '../../services/collections';
+import { listNoticeAgencies, setNoticeAgency, ZNoticeAgency } from '../../services/notice-agencies';
 
 const accountParams = z.object({ id: z.string().trim().min(1).max(40) }).strict();
 const reason = z.string().trim().min(1).max(500);
 
 export function registerCollectionsRoutes(t: RouteTable, deps: ApiDeps): void {
   const d = { db: deps.db, temporal: deps.temporal, ...(deps.now ? { now: deps.now } : {}) };
+  t.add({
+    method: 'get',
+    path: '/notice-agencies',
+    tag: 'collections',
+    summary:
+      'Public agencies that receive copies of disconnection notices (the local health department, local officials), per service area',
+    permission: 'case:read',
+    handler: () => listNoticeAgencies(deps.db),
+  });
+  t.add({
+    method: 'put',
+    path: '/notice-agencies',
+    tag: 'collections',
+    summary:
+      "Record the agency that receives a role's copies in a service area ('*' = every area without its own); audited",
+    permission: 'agency:write',
+    body: ZNoticeAgency,
+    handler: ({ actor, body }) => setNoticeAgency(deps.db, actor, body),
+  });
   t.add({
     method: 'post',
     path: '/accounts/:id/medical-certificates',
