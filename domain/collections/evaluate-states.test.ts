@@ -1,7 +1,7 @@
 // New York, California (energy and water), Texas, Illinois, Ohio and the Millbrook municipal
 // profile: each preset's own timing, windows, weather and protections, with exact instants.
 import { planCase } from './case-plan';
-import { composeProfile, evaluate, getProfile, VA_WEATHER_ELECTRIC } from './index';
+import { composeProfile, evaluate, getProfile, VA_DISCONNECT_DAYS, VA_WEATHER_ELECTRIC } from './index';
 import { account, codes, contact, notice, posted, winterNotice } from './test-support';
 import type { AccountSnapshot, MedicalCertificate, WeatherDay } from './types';
 
@@ -865,5 +865,24 @@ describe('weather-only presets compose into an ordinance', () => {
     expect(evaluate(riverton, s(70), 'DISCONNECT', '2026-11-19T15:00:00Z').allowed).toBe(true);
     const hot = evaluate(riverton, s(93), 'DISCONNECT', '2026-11-19T15:00:00Z');
     expect(codes(hot.blocking)).toEqual(['VA_FORECAST_HOT']);
+  });
+
+  it('Virginia: not on a Friday, a weekend, a holiday or the day before one', () => {
+    const fairfax = composeProfile(
+      'OH',
+      {
+        disconnectWindow: VA_DISCONNECT_DAYS,
+        holidayRegion: { country: 'US', state: 'VA' },
+        actConditions: [],
+      },
+      { code: 'FAIRFAX', name: 'Fairfax electric ordinance' },
+    );
+    const s = account({ service: 'ELECTRIC', notices: [notice('2026-11-02T15:00:00Z')] });
+    const at = (iso: string) => codes(evaluate(fairfax, s, 'DISCONNECT', iso).blocking);
+    expect(at('2026-11-19T15:00:00Z')).toEqual([]); // Thursday
+    expect(at('2026-11-20T15:00:00Z')).toContain('VA_DISCONNECT_DAYS'); // Friday
+    expect(at('2026-11-21T15:00:00Z')).toContain('VA_DISCONNECT_DAYS'); // Saturday
+    expect(at('2026-11-25T15:00:00Z')).toContain('VA_DISCONNECT_DAYS'); // the day before Thanksgiving
+    expect(at('2026-11-24T15:00:00Z')).toEqual([]); // Tuesday
   });
 });

@@ -11,6 +11,7 @@ export {
   PROFILE_VERSIONS,
   selectVersion,
   VA_WEATHER_ELECTRIC,
+  VA_DISCONNECT_DAYS,
   VA_WEATHER_WATER,
   validateProfile,
 } from './profiles';

@@ -1,9 +1,10 @@
 // Weather-only rule sets of states without a full preset, for composing an ordinance's profile
 // (composeProfile(base, { weather: VA_WEATHER }, ...)).
-import type { WeatherRules } from '../types';
+import type { DisconnectWindowRule, WeatherRules } from '../types';
+import { DEFAULT_DISCONNECT_HOURS } from './defaults';
 
 /** Virginia: no electric disconnection at <= 32°F or >= 92°F forecast in the next 24 hours; no
- *  water/wastewater disconnection at >= 92°F. (The Friday/holiday rule is a disconnectWindow.) */
+ *  water/wastewater disconnection at >= 92°F. (The Friday/holiday rule is VA_DISCONNECT_DAYS.) */
 export const VA_WEATHER_ELECTRIC: WeatherRules = {
   services: ['ELECTRIC'],
   rules: [
@@ -65,4 +66,19 @@ export const MD_WEATHER: WeatherRules = {
       coolingOnly: false,
     },
   ],
+};
+
+/**
+ * Virginia: no disconnection on a Friday, a weekend, a holiday or the day before one (compose it
+ * as the profile's disconnectWindow, with holidayRegion { country: 'US', state: 'VA' }). The rule
+ * names no hours: the engine's default business hours apply.
+ */
+export const VA_DISCONNECT_DAYS: DisconnectWindowRule = {
+  code: 'VA_DISCONNECT_DAYS',
+  cite: 'Va. Code §56-247.1 (check)',
+  weekdays: [1, 2, 3, 4],
+  hours: DEFAULT_DISCONNECT_HOURS,
+  hoursCite: null,
+  noDayBeforeHoliday: true,
+  cutoffBeforeNoReconnectDay: null,
 };
