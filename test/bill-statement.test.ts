@@ -10,6 +10,7 @@ import { Client } from 'pg';
 import { parse } from 'csv-parse/sync';
 import { startTestApp, type TestApp } from './helpers/app';
 import { ledgerFixtures } from './helpers/ledger-fixtures';
+import { draftBill as draftOne } from './helpers/draft-bill';
 import type { PoolClient } from 'pg';
 import { issueBills } from '../activities/bill-cycle/issue-bills';
 import { onConnection, recordStatements } from '../services/statements';
@@ -34,7 +35,6 @@ beforeAll(async () => {
 });
 afterAll(() => app?.close());
 
-const date = (iso: string) => new Date(`${iso}T00:00:00Z`);
 // Bills are issued on their bill date, and a returned payment is recorded today: the scenario's
 // days are counted back from today.
 const today = utilityDate();
@@ -46,59 +46,8 @@ const written = (iso: string) => dateText(iso, english);
 let keySeq = 0;
 
 /** A draft regular bill of one line in a cycle run of its own (made as the rating stage would). */
-async function draftBill(
-  accountId: string,
-  period: string,
-  cents: number,
-  billDate: string,
-  dueDate: string,
-) {
-  const runId = `1:${period}`;
-  await app.t.db.billCycleRun.upsert({
-    where: { id: runId },
-    update: {},
-    create: {
-      id: runId,
-      cycleId: 1,
-      period,
-      workflowId: `statement-test:${runId}`,
-      readWindowFrom: date(billDate),
-      readWindowTo: date(billDate),
-      billDate: date(billDate),
-      dueDate: date(dueDate),
-    },
-  });
-  const id = `ST-${accountId}-${period}`;
-  await app.t.db.bill.create({
-    data: {
-      id,
-      accountId,
-      cycleRunId: runId,
-      periodFrom: date(billDate),
-      periodTo: date(billDate),
-      billDate: date(billDate),
-      dueDate: date(dueDate),
-      totalCents: BigInt(cents),
-      lines: {
-        create: [
-          {
-            lineNo: 1,
-            service: 'WATER',
-            component: 'CUSTOMER',
-            description: 'Customer charge',
-            quantity: 1,
-            unit: 'period',
-            rate: cents / 100,
-            amountCents: BigInt(cents),
-            periodFrom: date(billDate),
-            periodTo: date(billDate),
-          },
-        ],
-      },
-    },
-  });
-  return { id, runId };
-}
+const draftBill = (accountId: string, period: string, cents: number, billDate: string, dueDate: string) =>
+  draftOne(app, accountId, { period, cents, billDate, dueDate, idPrefix: 'ST' });
 
 const issue = (runId: string) => issueBills(app.t.db, { runId, afterAccountId: null, limit: 100 });
 

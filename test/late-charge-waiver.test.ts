@@ -5,6 +5,7 @@
 // the 12 months. Other households and other profiles are charged as before.
 import { startTestApp, type TestApp } from './helpers/app';
 import { ledgerFixtures } from './helpers/ledger-fixtures';
+import { draftBill } from './helpers/draft-bill';
 import { issueBills } from '../activities/bill-cycle/issue-bills';
 import { assessRunLateCharges } from '../activities/bill-cycle/late-charges';
 
@@ -40,52 +41,17 @@ async function household(profile: 'CA_WATER' | 'PA', incomePctFpl: number) {
   return accountId;
 }
 
-/** A $100.00 regular bill in the run of `period`, issued (as the rating and issuing stages do). */
+/** A $100.00 regular bill in the run of `period` for each account, issued. */
 async function billed(accountIds: string[], period: string, billDate: string, dueDate: string) {
-  const runId = `1:${period}`;
-  await app.t.db.billCycleRun.upsert({
-    where: { id: runId },
-    update: {},
-    create: {
-      id: runId,
-      cycleId: 1,
-      period,
-      workflowId: `waiver-test:${runId}`,
-      readWindowFrom: date(billDate),
-      readWindowTo: date(billDate),
-      billDate: date(billDate),
-      dueDate: date(dueDate),
-    },
-  });
+  let runId = '';
   for (const accountId of accountIds)
-    await app.t.db.bill.create({
-      data: {
-        id: `LW-${accountId}-${period}`,
-        accountId,
-        cycleRunId: runId,
-        periodFrom: date(billDate),
-        periodTo: date(billDate),
-        billDate: date(billDate),
-        dueDate: date(dueDate),
-        totalCents: 10_000n,
-        lines: {
-          create: [
-            {
-              lineNo: 1,
-              service: 'WATER',
-              component: 'BASE',
-              description: 'Base charge',
-              quantity: 1,
-              unit: 'period',
-              rate: 100,
-              amountCents: 10_000n,
-              periodFrom: date(billDate),
-              periodTo: date(billDate),
-            },
-          ],
-        },
-      },
-    });
+    ({ runId } = await draftBill(app, accountId, {
+      period,
+      cents: 10_000,
+      billDate,
+      dueDate,
+      idPrefix: 'LW',
+    }));
   await issueBills(app.t.db, { runId, afterAccountId: null, limit: 100 });
   return runId;
 }
