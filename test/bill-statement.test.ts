@@ -16,7 +16,8 @@ import { issueBills } from '../activities/bill-cycle/issue-bills';
 import { onConnection, recordStatements } from '../services/statements';
 import { accountPosition, postLateFee } from '../services/ledger';
 import { dateText, loadBillView, renderBill, type BillLabels } from '../services/bill-render';
-import { addDays } from '../domain/ledger';
+import { addDays, addMonths } from '../domain/ledger';
+import { recordDepositHeld } from '../services/deposits';
 import { utilityDate } from '../services/ledger';
 import { billPdf } from '../lib/pdf/bill-pdf';
 import { deliverBills } from '../services/bill-delivery';
@@ -269,6 +270,50 @@ test('a credit balance: nothing to pay, and the credit is said', async () => {
     'Credit balance: $60.00, to be used for your next bills.',
     null,
   ]);
+});
+
+test('a deposit held 12 months with timely payment is refunded with interest as a credit on the bill issued', async () => {
+  const [acct, young] = [await newAccount(), await newAccount()];
+  const hold = (accountId: string, months: number) =>
+    app.t.db.$transaction((t) =>
+      recordDepositHeld(t, {
+        accountId,
+        amountCents: 15_000n,
+        heldSince: addMonths(today, -months),
+        reason: 'Deposit paid at the counter',
+        idempotencyKey: `${accountId}:statement-deposit`,
+      }),
+    );
+  await hold(acct, 13);
+  await hold(young, 11);
+  const b = await draftBill(acct, '2027-05', 4000, today, addDays(today, 20));
+  await draftBill(young, '2027-05', 4000, today, addDays(today, 20));
+  await issue(b.runId);
+  // $150.00 × 4.0% × 13/12 = $6.50, both credited on this bill and shown on its summary.
+  const credits = await app.t.db.ledgerEntry.findMany({
+    where: { accountId: acct, kind: { in: ['DEPOSIT_REFUND', 'DEPOSIT_INTEREST'] } },
+    orderBy: { id: 'asc' },
+  });
+  expect(credits.map((c) => [c.kind, c.amountCents, c.billId])).toEqual([
+    ['DEPOSIT_REFUND', -15_000n, b.id],
+    ['DEPOSIT_INTEREST', -650n, b.id],
+  ]);
+  expect(await statementOf(b.id)).toMatchObject({
+    previousBalanceCents: 0n,
+    activityCents: -15_650n,
+    currentChargesCents: 4000n,
+    totalDueCents: -11_650n,
+  });
+  const view = await loadBillView(app.t.db, b.id);
+  expect(view.statement?.activity.map((l) => l.amountText)).toEqual(['-$150.00', '-$6.50']);
+  expect(view.statement?.activity[0]!.description).toMatch(/deposit/i);
+  expect((await app.t.db.deposit.findFirstOrThrow({ where: { accountId: acct } })).status).toBe('REFUNDED');
+  // Eleven months: still held, nothing credited.
+  expect((await app.t.db.deposit.findFirstOrThrow({ where: { accountId: young } })).status).toBe('HELD');
+  expect(await app.t.db.ledgerEntry.count({ where: { accountId: young, kind: 'DEPOSIT_REFUND' } })).toBe(0);
+  // Issued again (a retried batch): nothing more.
+  await issue(b.runId);
+  expect(await app.t.db.ledgerEntry.count({ where: { accountId: acct, kind: 'DEPOSIT_REFUND' } })).toBe(1);
 });
 
 test('two bills issued at once for one account take turns: the second brings forward the first', async () => {

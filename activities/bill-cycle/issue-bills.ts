@@ -1,4 +1,5 @@
-// Issuing one batch of a cycle run's regular bills: DRAFT → ISSUED (the bill becomes immutable),
+// Issuing one batch of a cycle run's regular bills: deposits due for refund credited first, then
+// DRAFT → ISSUED (the bill becomes immutable),
 // each bill's CHARGE on the ledger under `bill:<id>:charge`, its account summary
 // (services/statements.ts), a 'bill.issued' timeline row per bill and one audit row for the batch
 // — all in one transaction. The batch is the next `limit` bills by
@@ -6,7 +7,8 @@
 // issued alike, so a retried batch covers
 // the same accounts, flips and posts only what is still a draft, and reports the same counts.
 import type { Db } from '../../lib/db/prisma';
-import { inTransaction, insertRows } from '../../lib/db/bulk';
+import { inTransaction, insertRows, query } from '../../lib/db/bulk';
+import { refundDepositIfDue } from '../../services/deposits';
 import { SYSTEM_ACTOR } from '../../lib/audit';
 import { recordAudits, recordTimelines } from '../../lib/audit-batch';
 import { moneyText } from '../../services/bill-render';
@@ -30,10 +32,37 @@ interface BatchBill {
   estimated: boolean;
 }
 
-export async function issueBills(
-  db: Db,
-  i: { runId: string; afterAccountId: string | null; throughAccountId?: string | null; limit: number },
-): Promise<IssueBatchResult> {
+type BatchRange = { runId: string; afterAccountId: string | null; throughAccountId?: string | null; limit: number };
+
+/**
+ * Deposits held 12 months with timely payment are refunded, with interest, as a credit on the bill
+ * (ordinance, Deposits): before the batch's bills are issued, so each credit is on its own bill's
+ * account summary. Only accounts whose deposit could be due are looked at (held long enough); the
+ * rules decide (domain/deposits.ts depositRefundDue). Once: a refunded deposit is no longer held,
+ * and an issued bill is not looked at again.
+ */
+async function refundDueDeposits(db: Db, i: BatchRange): Promise<void> {
+  const due = await query<{ id: string; account_id: string; bill_date: string }>(
+    db,
+    `WITH batch AS (
+       SELECT id, account_id, bill_date, status FROM bill
+       WHERE cycle_run_id = $1 AND kind = 'REGULAR' AND status IN ('DRAFT', 'ISSUED')
+         AND ($2::text IS NULL OR account_id > $2) AND ($4::text IS NULL OR account_id <= $4)
+       ORDER BY account_id LIMIT $3)
+     SELECT b.id, b.account_id, b.bill_date::text FROM batch b
+     WHERE b.status = 'DRAFT' AND EXISTS (
+       SELECT 1 FROM deposit d WHERE d.account_id = b.account_id AND d.status = 'HELD'
+         AND greatest(d.held_since, coalesce(d.history_from, d.held_since)) <= b.bill_date - interval '11 months')`,
+    [i.runId, i.afterAccountId, i.limit, i.throughAccountId ?? null],
+  );
+  for (const b of due)
+    await db.$transaction((tx) =>
+      refundDepositIfDue(tx, { accountId: b.account_id, asOf: b.bill_date, billId: b.id }),
+    );
+}
+
+export async function issueBills(db: Db, i: BatchRange): Promise<IssueBatchResult> {
+  await refundDueDeposits(db, i);
   return inTransaction(db, async (c) => {
     const batch = (
       await c.query<BatchBill>(
