@@ -119,12 +119,16 @@ export async function resolveReadException(d: OrderDeps, actor: Actor, id: strin
     resultChange = { status: 'VALID', registerDelta: BigInt(consumption), readAt, previousReadAt: from };
     Object.assign(detail, { value: r.value, consumption });
   } else if (r.action === 'estimate') {
-    const from = await previousReadAt;
-    if (!meter || !from)
+    const lastRead = await previousReadAt;
+    if (!meter || !lastRead)
       throw new AppError('conflict', 'An estimate needs a known meter with a previous read');
     const to =
       result?.readAt ??
       new Date(`${cycleCalendar(e.cycleRun.period, e.cycleRun.cycle.readDay).readDay}T00:00:00Z`);
+    // A month estimated before this one (no actual read since) billed up to its own end: this
+    // estimate starts there, or the same days would be billed twice. The next actual read trues
+    // up every estimate since that read.
+    const from = (await lastEstimateEnd(d.db, e.meterId, e.cycleRunId, lastRead, to)) ?? lastRead;
     const history = (await meterHistory(d.db, [e.meterId], e.cycleRunId))[e.meterId] ?? [];
     const est = estimateUsage({
       meterId: e.meterId,
@@ -205,6 +209,22 @@ export async function resolveReadException(d: OrderDeps, actor: Actor, id: strin
   });
 }
 
+/** The end of the meter's latest estimated period (another run's) after `after` and before `before`. */
+async function lastEstimateEnd(
+  db: Db,
+  meterId: string,
+  runId: string,
+  after: Date,
+  before: Date,
+): Promise<Date | null> {
+  const last = await db.cycleMeterResult.findFirst({
+    where: { meterId, cycleRunId: { not: runId }, status: 'ESTIMATED', readAt: { gt: after, lt: before } },
+    orderBy: { readAt: 'desc' },
+    select: { readAt: true },
+  });
+  return last?.readAt ?? null;
+}
+
 async function previousValue(db: Db, meterId: string, at: Date): Promise<number | null> {
   const r = await db.meterRead.findFirst({
     where: { meterId, readAt: at, value: { not: null } },
@@ -223,9 +243,10 @@ async function classAverageFor(db: Db, runId: string, meterId: string) {
   if (!meter || !account) return undefined;
   const usageClass = `${account.class}-${meter.service}-${meter.readUnit}`;
   const peers = await db.$queryRaw<
-    { meter_id: string; value: bigint; read_at: Date; prev_at: Date; delta: bigint }[]
+    { meter_id: string; value: bigint; read_at: Date; prev_at: Date; delta: bigint; multiplier: number }[]
   >`
-    SELECT r.meter_id, 0::bigint AS value, r.read_at, r.previous_read_at AS prev_at, r.register_delta AS delta
+    SELECT r.meter_id, 0::bigint AS value, r.read_at, r.previous_read_at AS prev_at, r.register_delta AS delta,
+      m.multiplier
     FROM cycle_meter_result r JOIN meter m ON m.id = r.meter_id JOIN account a ON a.id = r.account_id
     WHERE r.cycle_run_id = ${runId} AND r.status = 'VALID' AND r.register_delta IS NOT NULL
       AND m.service::text = ${meter.service} AND m.read_unit::text = ${meter.readUnit} AND a.class::text = ${account.class}`;
@@ -236,7 +257,8 @@ async function classAverageFor(db: Db, runId: string, meterId: string) {
     service: meter.service,
     readUnit: meter.readUnit,
     dials: 15,
-    multiplier: meter.multiplier,
+    // Each peer's own multiplier: its register counts in its own steps (10 gal, 40× CT).
+    multiplier: p.multiplier,
     active: true,
     usageClass,
   }));

@@ -244,18 +244,21 @@ test('cycle 1, December 2026: the first actual read after an estimate trues it u
   );
   // W000008: October 703366; December so that actual use = the estimate + 4,000..4,009 gal.
   const w8Counts = 703366n + (w8Est + 9n) / 10n + 400n;
-  const reads = meters.map((m) => ({
-    meterId: m.id,
-    readAt: '2026-12-02T07:00:00',
-    value:
-      m.id === 'W000008'
-        ? Number(w8Counts)
-        : m.id === 'E000029'
-          ? 34105 + 700 // October 34105: 700 kWh in two months, below November's estimate alone
-          : m.id === 'W000003'
-            ? Number((lastValue.get(m.id)! + 1500n) % 10n ** BigInt(m.dials)) // 15,000 gal: over the sewer cap
-            : Number((lastValue.get(m.id)! + (novDelta.get(m.id) ?? 300n)) % 10n ** BigInt(m.dials)),
-  }));
+  // E000083 (100083) had no read in November either: December is estimated again.
+  const reads = meters
+    .filter((m) => m.id !== 'E000083')
+    .map((m) => ({
+      meterId: m.id,
+      readAt: '2026-12-02T07:00:00',
+      value:
+        m.id === 'W000008'
+          ? Number(w8Counts)
+          : m.id === 'E000029'
+            ? 34105 + 700 // October 34105: 700 kWh in two months, below November's estimate alone
+            : m.id === 'W000003'
+              ? Number((lastValue.get(m.id)! + 1500n) % 10n ** BigInt(m.dials)) // 15,000 gal: over the sewer cap
+              : Number((lastValue.get(m.id)! + (novDelta.get(m.id) ?? 300n)) % 10n ** BigInt(m.dials)),
+    }));
   // In two batches through the JSON API: each numbers its reads from 1, as the results must not
   // take for one read's identity.
   const half = reads.length >> 1;
@@ -380,6 +383,27 @@ test('cycle 1, December 2026: the first actual read after an estimate trues it u
   expect(
     await app.t.db.cycleMeterResult.count({ where: { cycleRunId: '1:2026-12', readId: { not: null } } }),
   ).toBeGreaterThan(100);
+
+  // Two estimates in a row (E000083, no read in November or December): December's estimate starts
+  // where November's ended, so no day is billed twice; the next actual read trues up both.
+  const e83 = async (runId: string) =>
+    app.t.db.cycleMeterResult.findUniqueOrThrow({
+      where: { cycleRunId_meterId: { cycleRunId: runId, meterId: 'E000083' } },
+    });
+  const [nov83, dec83] = [await e83('1:2026-11'), await e83('1:2026-12')];
+  expect([nov83.status, dec83.status]).toEqual(['ESTIMATED', 'ESTIMATED']);
+  expect(dec83.previousReadAt).toEqual(nov83.readAt);
+  const days = (r: typeof nov83) => (r.readAt!.getTime() - r.previousReadAt!.getTime()) / 86_400_000;
+  expect(days(dec83)).toBeGreaterThanOrEqual(28);
+  expect(days(dec83)).toBeLessThanOrEqual(31);
+  // The same average daily use over each month's own days.
+  const perDay = (r: typeof nov83) => Number(r.estimatedUsage) / days(r);
+  expect(Math.abs(perDay(dec83) - perDay(nov83))).toBeLessThan(1);
+  const bill83 = await app.t.db.bill.findFirstOrThrow({
+    where: { accountId: '100083', cycleRunId: '1:2026-12' },
+  });
+  expect(bill83.estimated).toBe(true);
+  expect(bill83.periodFrom.getTime()).toBeGreaterThanOrEqual(nov83.readAt!.getTime() - 86_400_000);
 
   // January's period for E000089 never starts at the read dated 2026-12-12 in November's file
   // (turned away as outside its window, and estimated instead), though it is the latest: it starts
