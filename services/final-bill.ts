@@ -23,7 +23,7 @@ import {
 } from '../domain/rating/rate';
 import { estimateCreditLines, planTrueUp } from '../domain/billing/true-up';
 import { schedulesFor, type Tariff } from '../domain/rating/tariff';
-import { partialPeriodDays, registerAdvance } from '../domain/billing/final-bill';
+import { firstPeriodDays, partialPeriodDays, registerAdvance } from '../domain/billing/final-bill';
 import { addDays, DUE_DAYS_AFTER_BILL, formatCents } from '../domain/ledger';
 import { accountPosition, dbDate, isoDay, jsonCents, postCharge, postEntry, utilityDate } from './ledger';
 import { applyDepositToFinalBill } from './deposits';
@@ -174,7 +174,18 @@ export async function issueFinalBill(
           meterSize: meter.size,
         };
         for (const c of plan.credits)
-          for (const l of estimateCreditLines(base, c, inUnits(c.billedUnits), inUnits(c.correctedUnits)))
+          for (const l of estimateCreditLines(
+            // Re-rated as the cycle billed it: a first period after a move-in was prorated.
+            {
+              ...base,
+              billingPeriodDays: cycle
+                ? firstPeriodDays(cycle.readDay, isoDay(account.startDate), c.from, c.to)
+                : undefined,
+            },
+            c,
+            inUnits(c.billedUnits),
+            inUnits(c.correctedUnits),
+          ))
             pushLine(l);
       }
       periodFrom = !periodFrom || plan.from < periodFrom ? plan.from : periodFrom;

@@ -45,26 +45,31 @@ beforeAll(async () => {
 });
 afterAll(() => app?.close());
 
-/** An account whose November bill was estimated at 4,000 gal, as the cycle writes it. */
-async function estimatedInNovember(tag: string) {
-  const acct = await customerAt(app, tag, { startDate: '2026-10-01' });
-  await postRead(app, acct.meterId!, '2026-10-02T08:00:00', 1000);
+/**
+ * An account whose November bill was estimated (4,000 gal from 10-02 by default), as the cycle
+ * writes it.
+ */
+async function estimatedInNovember(
+  tag: string,
+  { startDate = '2026-10-01', from = '2026-10-02', gallons = 4000 } = {},
+) {
+  const acct = await customerAt(app, tag, { startDate });
+  await postRead(app, acct.meterId!, `${from}T08:00:00`, 1000);
   const c = new Client({ connectionString: app.t.adminUrl });
   await c.connect();
   try {
     await c.query(
       `INSERT INTO cycle_meter_result (cycle_run_id, meter_id, account_id, status, previous_read_at, read_at,
          estimated_usage, basis)
-       VALUES ('1:2026-11', $1, $2, 'ESTIMATED', '2026-10-02T08:00:00Z', '2026-11-02T08:00:00Z', '4000',
-         'ESTIMATED: class average')`,
-      [acct.meterId, acct.accountId],
+       VALUES ('1:2026-11', $1, $2, 'ESTIMATED', $3, '2026-11-02T08:00:00Z', $4, 'ESTIMATED: class average')`,
+      [acct.meterId, acct.accountId, `${from}T08:00:00Z`, String(gallons)],
     );
     await c.query(
       `INSERT INTO bill (id, account_id, cycle_run_id, kind, status, period_from, period_to, bill_date, due_date,
          estimated, total_cents, language, issued_at)
-       VALUES ($1, $2, '1:2026-11', 'REGULAR', 'ISSUED', '2026-10-02', '2026-11-02', '2026-11-06', '2026-11-26',
+       VALUES ($1, $2, '1:2026-11', 'REGULAR', 'ISSUED', $3, '2026-11-02', '2026-11-06', '2026-11-26',
          true, 7085, 'en', now())`,
-      [`B-1-2026-11-${acct.accountId}`, acct.accountId],
+      [`B-1-2026-11-${acct.accountId}`, acct.accountId, from],
     );
   } finally {
     await c.end();
@@ -114,4 +119,28 @@ test('over-estimate: nothing billable after the estimate, the excess credited at
     (l) => !l.component.startsWith('ESTIMATE_CREDIT:') && l.component !== 'TRUE_UP',
   );
   expect(current.reduce((s, l) => s + l.amountCents, 0n)).toBe(1110n);
+});
+
+// A move-in on 10-17: November's estimate (3,000 gal) was the first, partial period, 16 of the 31
+// days 10-02 → 11-02, blocks prorated: first block 3,000 × 16/31 = 1,548.387 gal.
+//   As billed (3,000): 1,548.387 × 4.10 = 6.35; 1,451.613 × 5.25 = 7.62; sewer 3,000 × 6.20 = 18.60
+//   Corrected (1,000): 1,000 × 4.10 = 4.10; sewer 1,000 × 6.20 = 6.20
+//   Credits: volume 4.10 − 13.97 = −9.87; sewer −12.40 (unprorated blocks would credit only −8.20)
+test('over-estimate of a first, partial period: the credit re-rates it prorated, as it was billed', async () => {
+  const acct = await estimatedInNovember('TU3', {
+    startDate: '2026-10-17',
+    from: '2026-10-17',
+    gallons: 3000,
+  });
+  const bill = await finalBill(acct, 'SO-TU3', 1100);
+  const lines = await linesOf(bill.billId!);
+  const credits = lines.filter((l) => l.component.startsWith('ESTIMATE_CREDIT:'));
+  const sum = (component: string) =>
+    credits.filter((l) => l.component === component).reduce((t, l) => t + l.amountCents, 0n);
+  // Per block: −2.25 on the first (6.35 → 4.10), −7.62 on the second (7.62 → 0).
+  expect(credits.filter((l) => l.component === 'ESTIMATE_CREDIT:VOLUME').map((l) => l.amountCents)).toEqual([
+    -225n,
+    -762n,
+  ]);
+  expect([sum('ESTIMATE_CREDIT:VOLUME'), sum('ESTIMATE_CREDIT:SEWER')]).toEqual([-987n, -1240n]);
 });
