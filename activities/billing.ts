@@ -13,7 +13,15 @@ import type { Client } from '@temporalio/client';
 import type { Prisma } from '@prisma/client';
 import type { Db } from '../lib/db/prisma';
 import { recordAudit, SYSTEM_ACTOR, type Actor } from '../lib/audit';
-import { cycleCalendar, type CycleCalendar } from '../domain/billing/cycle-calendar';
+import {
+  cycleCalendar,
+  DUE_DAYS,
+  holdShiftDays,
+  shiftedCalendar,
+  type CycleCalendar,
+} from '../domain/billing/cycle-calendar';
+import { isoDateIn } from '../domain/ledger/dates';
+import { UTILITY_TIME_ZONE } from '../services/ledger';
 import { resolveReadException } from '../services/read-exceptions';
 import { AppError } from '../lib/errors';
 import { effectiveTariff } from '../services/tariffs';
@@ -24,6 +32,8 @@ import type { Mailer } from '../lib/mailer';
 import { deliverBills, markInterruptedEmails, NOTICE_TYPE_BILL } from '../services/bill-delivery';
 import { resendBillEmail as resendEmail } from '../services/bill-email-resend';
 import { query } from '../lib/db/bulk';
+
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 import { validateCycle } from './bill-cycle/validate-reads';
 import { refusalsFinal } from './refusals';
 import { RatingMemo, rateBills } from './bill-cycle/rate-bills';
@@ -71,7 +81,13 @@ export function createBillingActivities(deps: BillingActivityDeps) {
   async function loadRun(runId: string) {
     const run = await db.billCycleRun.findUnique({ where: { id: runId }, include: { cycle: true } });
     if (!run) throw new Error(`Bill cycle run ${runId} does not exist`);
-    return { run, calendar: cycleCalendar(run.period, run.cycle.readDay) };
+    // The run's own bill and due dates: a review hold may have moved them (redateAfterHold).
+    const planned = cycleCalendar(run.period, run.cycle.readDay);
+    const recorded = run.billDate ? isoDay(run.billDate) : planned.billDate;
+    return {
+      run,
+      calendar: shiftedCalendar(planned, holdShiftDays(planned.billDate, planned.billDate, recorded)),
+    };
   }
 
   return {
@@ -107,6 +123,47 @@ export function createBillingActivities(deps: BillingActivityDeps) {
         });
       });
       return { runId, calendar };
+    },
+
+    /**
+     * After a review hold: when it kept the bills past their planned bill date, the run's bill date
+     * moves to the day of approval (by the days the hold ran past it), and with it the due date and
+     * the late-charge day, on the run and on its draft bills; audited. Returns the calendar in force.
+     * `heldAt` and `approvedAt` are the workflow's own moments (deterministic on replay).
+     */
+    async redateAfterHold(i: { runId: string; heldAt: string; approvedAt: string }): Promise<CycleCalendar> {
+      const { run } = await loadRun(i.runId);
+      const planned = cycleCalendar(run.period, run.cycle.readDay);
+      const shift = holdShiftDays(
+        planned.billDate,
+        isoDateIn(new Date(i.heldAt), UTILITY_TIME_ZONE),
+        isoDateIn(new Date(i.approvedAt), UTILITY_TIME_ZONE),
+      );
+      const calendar = shiftedCalendar(planned, shift);
+      const before = {
+        billDate: run.billDate ? isoDay(run.billDate) : null,
+        dueDate: run.dueDate ? isoDay(run.dueDate) : null,
+      };
+      if (calendar.billDate === (before.billDate ?? planned.billDate)) return calendar;
+      await db.$transaction(async (tx) => {
+        await tx.billCycleRun.update({
+          where: { id: run.id },
+          data: { billDate: new Date(calendar.billDate), dueDate: new Date(calendar.dueDate) },
+        });
+        await tx.bill.updateMany({
+          where: { cycleRunId: run.id, status: 'DRAFT' },
+          data: { billDate: new Date(calendar.billDate), dueDate: new Date(calendar.dueDate) },
+        });
+        await recordAudit(tx, SYSTEM_ACTOR, {
+          action: 'bill-cycle.redate',
+          entityType: 'bill_cycle_run',
+          entityId: run.id,
+          before,
+          after: { billDate: calendar.billDate, dueDate: calendar.dueDate },
+          reason: `held for review from ${i.heldAt} to ${i.approvedAt}: the bills go out ${shift} day(s) after their planned date, and keep the ordinance's ${DUE_DAYS} days to pay`,
+        });
+      });
+      return calendar;
     },
 
     async recordCycleStage(i: { runId: string; stage: Stage; progress: unknown }): Promise<void> {

@@ -190,11 +190,23 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
   // 6. Hold for review when exceptions exceed the threshold, or a supervisor holds the cycle.
   const threshold = input.reviewThreshold ?? 0.05;
   const needsReview = () => p.meters > 0 && p.openExceptions / p.meters > threshold;
+  let calendar = opened.calendar;
   if ((needsReview() && !input.autoApprove) || supervisorHold) {
     p.held = true;
     await stage('held-for-review');
+    const heldAt = new Date().toISOString();
     await condition(() => approved && !supervisorHold);
     p.held = false;
+    // A hold that kept the bills past their bill date moves it (and the due date) to approval, so
+    // the customer still has the ordinance's 20 days to pay.
+    if (patched('redate-after-hold')) {
+      calendar = await db.redateAfterHold({
+        runId: opened.runId,
+        heldAt,
+        approvedAt: new Date().toISOString(),
+      });
+      p.calendar = calendar;
+    }
     // Exceptions resolved during review (accepted, corrected, estimated) can now be rated.
     await stage('rating');
     await rateAll();
@@ -226,10 +238,10 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
 
   // 9. Sleep to the day after the due date, then assess late payment charges.
   await stage('waiting-for-due-date');
-  const lateChargeDay = Date.parse(`${opened.calendar.lateChargeDate}T05:00:00Z`);
+  const lateChargeDay = Date.parse(`${calendar.lateChargeDate}T05:00:00Z`);
   if (lateChargeDay > Date.now()) await sleep(lateChargeDay - Date.now());
   await stage('late-charges');
-  const fees = await cycleDb.assessLateCharges({ runId: opened.runId, asOf: opened.calendar.lateChargeDate });
+  const fees = await cycleDb.assessLateCharges({ runId: opened.runId, asOf: calendar.lateChargeDate });
   p.lateFees = fees.assessed;
   p.lateFeeCents = fees.totalCents;
 

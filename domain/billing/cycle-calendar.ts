@@ -48,3 +48,33 @@ export function cycleCalendar(period: string, readDayOfMonth: number): CycleCale
     lateChargeDate: isoDay(dueDate + DAY_MS),
   };
 }
+
+/**
+ * The calendar with the bill issued `shiftDays` later than planned: bill date, due date (still
+ * DUE_DAYS after it) and late-charge day move together, so a customer always has the ordinance's
+ * 20 days from the bill's date. Used when a review hold keeps a run's bills past their planned
+ * bill date.
+ */
+export function shiftedCalendar(c: CycleCalendar, shiftDays: number): CycleCalendar {
+  if (!Number.isInteger(shiftDays) || shiftDays < 0)
+    throw new Error(`shift must be whole days ≥ 0, got ${shiftDays}`);
+  const billDate = Date.parse(`${c.billDate}T00:00:00Z`) + shiftDays * DAY_MS;
+  const dueDate = billDate + DUE_DAYS * DAY_MS;
+  return {
+    ...c,
+    billDate: isoDay(billDate),
+    dueDate: isoDay(dueDate),
+    lateChargeDate: isoDay(dueDate + DAY_MS),
+  };
+}
+
+/**
+ * Days a review hold kept bills past their planned bill date: the days from the later of the hold's
+ * first day and the planned bill date to the day of approval (utility-local dates). A hold that
+ * ended on or before the bill date, or a past period's run held and approved the same day, moves
+ * nothing.
+ */
+export function holdShiftDays(billDate: string, heldOn: string, approvedOn: string): number {
+  const from = Math.max(Date.parse(`${billDate}T00:00:00Z`), Date.parse(`${heldOn}T00:00:00Z`));
+  return Math.max(0, Math.round((Date.parse(`${approvedOn}T00:00:00Z`) - from) / DAY_MS));
+}
