@@ -26,6 +26,7 @@ import { resolveReadException } from '../services/read-exceptions';
 import { AppError } from '../lib/errors';
 import { effectiveTariff } from '../services/tariffs';
 import type { Tariff } from '../domain/rating/tariff';
+import type { VeeConfig } from '../domain/reads/validate';
 import { MILLBROOK_TARIFF } from '../domain/rating/millbrook';
 import type { Stage } from '../workflows/bill-cycle';
 import type { Mailer } from '../lib/mailer';
@@ -55,6 +56,8 @@ export interface BillingActivityDeps {
   tariff?: Tariff;
   /** When the day's print batch of notices closes (NOTICE_PRINT_TIME, HH:MM local). */
   noticePrintTime?: string;
+  /** Read validation's factors (READ_HIGH_FACTOR, READ_LOW_FACTOR); the defaults otherwise. */
+  readValidation?: Partial<VeeConfig>;
 }
 
 const STATUS: Record<Stage, Prisma.BillCycleRunUpdateInput['status']> = {
@@ -182,6 +185,7 @@ export function createBillingActivities(deps: BillingActivityDeps) {
     }): Promise<{ meters: number; valid: number; exceptions: number }> {
       const { run, calendar } = await loadRun(i.runId);
       return validateCycle(db, {
+        ...(deps.readValidation ? { config: deps.readValidation } : {}),
         runId: run.id,
         cycleId: run.cycleId,
         period: run.period,

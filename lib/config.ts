@@ -7,6 +7,12 @@ const port = z.coerce.number().int().min(0).max(65535);
 /** When the print vendor's batch of letters closes (Monday to Friday) unless NOTICE_PRINT_TIME says otherwise: HH:MM, local. */
 export const DEFAULT_NOTICE_PRINT_TIME = '16:00';
 
+/** A positive decimal factor as text ("3", "0.25"): exact, as read validation compares it. */
+const decimalFactor = z
+  .string()
+  .regex(/^(?:0|[1-9]\d{0,3})(?:\.\d{1,4})?$/, 'must be a decimal number such as 3 or 0.25')
+  .refine((v) => Number(v) > 0, 'must be greater than 0');
+
 const ConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   DATA_DIR: z.string().default('.data'),
@@ -37,6 +43,10 @@ const ConfigSchema = z.object({
     .string()
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM (24-hour)')
     .default(DEFAULT_NOTICE_PRINT_TIME),
+  /** Read validation: HIGH_USE above this multiple of the premise's baseline (decimal, default 3). */
+  READ_HIGH_FACTOR: decimalFactor.optional(),
+  /** Read validation: LOW_USE below this multiple of the baseline (decimal, default 0.25). */
+  READ_LOW_FACTOR: decimalFactor.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -140,6 +140,10 @@ export function workerDeps(sys: System): ActivityDeps {
     mailer: sys.mailer,
     outDir: outDirOf(sys),
     noticePrintTime: sys.config.NOTICE_PRINT_TIME,
+    readValidation: {
+      ...(sys.config.READ_HIGH_FACTOR ? { highFactor: sys.config.READ_HIGH_FACTOR } : {}),
+      ...(sys.config.READ_LOW_FACTOR ? { lowFactor: sys.config.READ_LOW_FACTOR } : {}),
+    },
     ...(sys.config.DELIVERY_RENDER_THREADS !== undefined
       ? { renderThreads: sys.config.DELIVERY_RENDER_THREADS }
       : {}),

@@ -16,6 +16,7 @@ import {
   type MeterResult,
   type ReadUnit,
   type ServiceKind,
+  type VeeConfig,
 } from '../../domain/reads/validate';
 import {
   classAverages,
@@ -178,7 +179,15 @@ const EXCEPTION_COLUMNS = {
 
 export async function validateCycle(
   db: Db,
-  i: { runId: string; cycleId: number; period: string; calendar: CycleCalendar; heartbeat: () => void },
+  i: {
+    runId: string;
+    cycleId: number;
+    period: string;
+    calendar: CycleCalendar;
+    heartbeat: () => void;
+    /** Validation factors (domain/reads/validate.ts DEFAULT_VEE_CONFIG when absent). */
+    config?: Partial<VeeConfig>;
+  },
 ): Promise<{ meters: number; valid: number; exceptions: number }> {
   const { runId, calendar } = i;
   const windowFrom = new Date(calendar.readWindowFrom);
@@ -243,6 +252,7 @@ export async function validateCycle(
     reads,
     previousReads,
     classAverages: classAverages(masters, rows, previousReads),
+    ...(i.config ? { config: i.config } : {}),
   });
   const results: MeterResult[] = [];
   await inTransaction(db, async (c) => {

@@ -272,6 +272,17 @@ describe('validateReads: one meter, one read', () => {
       consumption: -1000,
     },
     {
+      name: 'rollover with high use: a rollover, and HIGH_USE (not a register running backwards)',
+      result: () =>
+        one({
+          previousReads: { W1: { read: 999000, readTime: '2026-10-02T06:00:00' } },
+          reads: [{ ...READ, read: '002000' }],
+        }),
+      status: 'exception',
+      codes: ['(info) ROLLOVER', 'HIGH_USE'],
+      consumption: 3000,
+    },
+    {
       name: 'rollover can still be low',
       result: () =>
         one({

@@ -610,12 +610,20 @@ function validateOne(
   let consumption = delta;
   if (rolloverDelta !== null) {
     const corrected = rolloverDelta * m.multiplier;
-    const plausible = baseline
-      ? vsBaseline(baseline, corrected, ctx.high, expectDays) <= 0
-      : compare(ratio(rolloverDelta), mul(ctx.rolloverShare, ratio(10n ** BigInt(m.dials)))) <= 0;
-    const against = baseline
-      ? `at most ${ctx.config.highFactor}× the ${baseline.description}`
-      : `at most ${ctx.config.rolloverMaxRegisterShare} of the register (no baseline)`;
+    // A wrap is plausible when the use it means is a small share of the register (a register does
+    // not turn most of the way round in one period), or, for a small register, within the usual
+    // high-use limit of the baseline. A rollover that is plausible but high is still a rollover:
+    // the high-use check below flags it as HIGH_USE, not as a register running backwards.
+    const withinShare =
+      compare(ratio(rolloverDelta), mul(ctx.rolloverShare, ratio(10n ** BigInt(m.dials)))) <= 0;
+    const withinBaseline = baseline !== null && vsBaseline(baseline, corrected, ctx.high, expectDays) <= 0;
+    const plausible = withinShare || withinBaseline;
+    const shareText = `at most ${ctx.config.rolloverMaxRegisterShare} of the register`;
+    const against = withinShare
+      ? shareText
+      : withinBaseline
+        ? `at most ${ctx.config.highFactor}× the ${baseline.description}`
+        : `${shareText}${baseline ? ` or at most ${ctx.config.highFactor}× the ${baseline.description}` : ' (no baseline)'}`;
     if (!plausible) {
       reasons.push(
         exception(
