@@ -261,7 +261,7 @@ export function createBillingActivities(deps: BillingActivityDeps) {
       throughAccountId?: string | null;
       limit: number;
     }) {
-      return issueBills(db, i);
+      return issueBills(db, { ...i, heartbeat: () => Context.current().heartbeat() });
     },
 
     /**

@@ -98,6 +98,20 @@ describe('refund after 12 consecutive months of timely payment', () => {
     expect(r).toMatchObject({ due: false, code: 'HELD_UNDER_12_MONTHS', eligibleOn: '2026-11-16' });
   });
 
+  test('a late charge waived (CA water) is still a late payment: it puts the refund off the same way', () => {
+    const r = depositRefundDue(
+      { deposit: held('2025-01-10'), entries: bills, lateChargeWaivers: ['2026-02-22'] },
+      '2026-11-15',
+    );
+    expect(r).toMatchObject({ due: false, code: 'LATE_PAYMENT', eligibleOn: '2027-02-22' });
+    expect(
+      depositRefundDue(
+        { deposit: held('2025-01-10'), entries: bills, lateChargeWaivers: ['2025-10-01'] },
+        '2026-11-15',
+      ).due,
+    ).toBe(true);
+  });
+
   test('a late fee in the last 12 months puts it off until 12 months after the fee', () => {
     const late = entry('LATE_FEE', 113n, '2026-02-22');
     const r = depositRefundDue({ deposit: held('2025-01-10'), entries: [...bills, late] }, '2026-11-15');

@@ -121,6 +121,11 @@ export interface DepositHistory {
   deposit: HeldDeposit;
   /** The account's ledger entries (kind, amount, date and reversal link are what count). */
   entries: readonly Entry[];
+  /**
+   * Days a late payment charge was waived instead of posted (CA water's low-income waiver): the
+   * payment was still late, so each breaks the timely months as a posted charge would.
+   */
+  lateChargeWaivers?: readonly string[];
 }
 
 export type RefundDecision =
@@ -167,7 +172,14 @@ export function depositRefundDue(history: DepositHistory, asOf: string): RefundD
   const countFrom = d.historyFrom && d.historyFrom > d.heldSince ? d.historyFrom : d.heldSince;
   const heldLongEnough = addMonths(countFrom, TIMELY_MONTHS_FOR_REFUND);
   const windowStart = addMonths(asOf, -TIMELY_MONTHS_FOR_REFUND);
-  const recent = incidents(history.entries, asOf).filter((e) => e.effectiveDate > windowStart);
+  const recent = [
+    ...incidents(history.entries, asOf).map((e) => ({ kind: e.kind, effectiveDate: e.effectiveDate })),
+    ...(history.lateChargeWaivers ?? [])
+      .filter((day) => day <= asOf)
+      .map((day) => ({ kind: 'LATE_FEE' as const, effectiveDate: day })),
+  ]
+    .filter((e) => e.effectiveDate > windowStart)
+    .sort((a, b) => (a.effectiveDate < b.effectiveDate ? -1 : a.effectiveDate > b.effectiveDate ? 1 : 0));
   const last = recent[recent.length - 1];
   if (last) {
     const eligibleOn = addMonths(last.effectiveDate, TIMELY_MONTHS_FOR_REFUND);

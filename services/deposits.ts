@@ -322,7 +322,15 @@ async function creditHeldDeposit(
     verb: 'apply' | 'refund';
     timeline: { kind: string; summary: string; data: unknown };
   },
-): Promise<void> {
+): Promise<boolean> {
+  // Claim the deposit first: the row lock makes a second claimant (a retried batch running beside
+  // the first, a final bill at the same moment) wait, then find it no longer held and do nothing,
+  // so a deposit is credited once and the amount held comes down once.
+  const claimed = await tx.deposit.updateMany({
+    where: { id: d.id, status: 'HELD' },
+    data: { status: c.status, closedAt: new Date() },
+  });
+  if (claimed.count === 0) return false;
   await postEntry(
     tx,
     {
@@ -350,12 +358,10 @@ async function creditHeldDeposit(
       },
       { actor, audit: false },
     );
-  const after = await tx.deposit.update({
-    where: { id: d.id },
-    data: { status: c.status, closedAt: new Date() },
-  });
+  const after = await tx.deposit.findUniqueOrThrow({ where: { id: d.id } });
   const heldCents = await adjustHeld(tx, d.accountId, -d.amountCents);
   await audit(tx, actor, c.verb, d, after, c.timeline, heldCents);
+  return true;
 }
 
 export interface DepositCredit {
@@ -382,7 +388,7 @@ export async function applyDepositToFinalBill(
       input.effectiveDate,
     );
     if (!app) continue;
-    await creditHeldDeposit(tx, actor, d, {
+    const credited = await creditHeldDeposit(tx, actor, d, {
       kind: 'DEPOSIT_APPLIED',
       keySuffix: 'applied',
       memo: 'Security deposit applied to the final bill',
@@ -399,6 +405,7 @@ export async function applyDepositToFinalBill(
         data: { depositId: d.id, billId: input.billId ?? null },
       },
     });
+    if (!credited) continue;
     out.push({
       depositId: d.id,
       creditedCents: jsonCents(app.appliedCents),
@@ -407,6 +414,12 @@ export async function applyDepositToFinalBill(
     });
   }
   return out;
+}
+
+/** The days the account's late payment charges were waived (services/late-charge-waivers.ts). */
+async function waiverDays(db: Db | Tx, accountId: string): Promise<string[]> {
+  const rows = await db.lateChargeWaiver.findMany({ where: { accountId }, select: { waivedOn: true } });
+  return rows.map((r) => isoDay(r.waivedOn));
 }
 
 /** At billing: refunds each held deposit that is due (12 timely months) as bill credits. */
@@ -421,6 +434,7 @@ export async function refundDepositIfDue(
   });
   if (held.length === 0) return [];
   const entries = (await loadEntries(tx, input.accountId)).map(toDomainEntry);
+  const lateChargeWaivers = await waiverDays(tx, input.accountId);
   const out: { depositId: string; decision: RefundDecision }[] = [];
   for (const d of held) {
     const decision = depositRefundDue(
@@ -432,6 +446,7 @@ export async function refundDepositIfDue(
           historyFrom: d.historyFrom ? isoDay(d.historyFrom) : null,
         },
         entries,
+        lateChargeWaivers,
       },
       input.asOf,
     );
@@ -469,6 +484,7 @@ export async function depositStatus(db: Db, accountId: string, asOf: string = ut
   if (!account) throw notFound('Account', accountId);
   const deposits = await db.deposit.findMany({ where: { accountId }, orderBy: { createdAt: 'asc' } });
   const entries = (await loadEntries(db, accountId)).map(toDomainEntry);
+  const lateChargeWaivers = await waiverDays(db, accountId);
   return {
     accountId,
     asOf,
@@ -487,6 +503,7 @@ export async function depositStatus(db: Db, accountId: string, asOf: string = ut
             historyFrom: d.historyFrom ? isoDay(d.historyFrom) : null,
           },
           entries,
+          lateChargeWaivers,
         },
         asOf,
       );

@@ -284,10 +284,21 @@ test('a deposit held 12 months with timely payment is refunded with interest as 
         idempotencyKey: `${accountId}:statement-deposit`,
       }),
     );
+  const late = await newAccount();
   await hold(acct, 13);
   await hold(young, 11);
+  await hold(late, 13);
+  await app.t.db.$transaction((tx) =>
+    postLateFee(tx, {
+      accountId: late,
+      amountCents: 100n,
+      asOf: addMonths(today, -2),
+      idempotencyKey: `${late}:late`,
+    }),
+  );
   const b = await draftBill(acct, '2027-05', 4000, today, addDays(today, 20));
   await draftBill(young, '2027-05', 4000, today, addDays(today, 20));
+  await draftBill(late, '2027-05', 4000, today, addDays(today, 20));
   await issue(b.runId);
   // $150.00 × 4.0% × 13/12 = $6.50, both credited on this bill and shown on its summary.
   const credits = await app.t.db.ledgerEntry.findMany({
@@ -311,6 +322,8 @@ test('a deposit held 12 months with timely payment is refunded with interest as 
   // Eleven months: still held, nothing credited.
   expect((await app.t.db.deposit.findFirstOrThrow({ where: { accountId: young } })).status).toBe('HELD');
   expect(await app.t.db.ledgerEntry.count({ where: { accountId: young, kind: 'DEPOSIT_REFUND' } })).toBe(0);
+  // A late payment charge two months ago: not 12 timely months, still held.
+  expect((await app.t.db.deposit.findFirstOrThrow({ where: { accountId: late } })).status).toBe('HELD');
   // Issued again (a retried batch): nothing more.
   await issue(b.runId);
   expect(await app.t.db.ledgerEntry.count({ where: { accountId: acct, kind: 'DEPOSIT_REFUND' } })).toBe(1);

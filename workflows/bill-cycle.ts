@@ -252,7 +252,7 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
     const h = await cycleDb.handOffToCollections({
       runId: opened.runId,
       accountIds: fees.pastDueAccounts.slice(i, i + batchSize),
-      asOf: opened.calendar.lateChargeDate,
+      asOf: calendar.lateChargeDate,
     });
     p.handedOff += h.handedOff;
   }

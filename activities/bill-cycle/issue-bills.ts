@@ -32,7 +32,14 @@ interface BatchBill {
   estimated: boolean;
 }
 
-type BatchRange = { runId: string; afterAccountId: string | null; throughAccountId?: string | null; limit: number };
+type BatchRange = {
+  runId: string;
+  afterAccountId: string | null;
+  throughAccountId?: string | null;
+  limit: number;
+  /** Called after each deposit refunded (the activity heartbeats). */
+  heartbeat?: () => void;
+};
 
 /**
  * Deposits held 12 months with timely payment are refunded, with interest, as a credit on the bill
@@ -52,13 +59,30 @@ async function refundDueDeposits(db: Db, i: BatchRange): Promise<void> {
      SELECT b.id, b.account_id, b.bill_date::text FROM batch b
      WHERE b.status = 'DRAFT' AND EXISTS (
        SELECT 1 FROM deposit d WHERE d.account_id = b.account_id AND d.status = 'HELD'
-         AND greatest(d.held_since, coalesce(d.history_from, d.held_since)) <= b.bill_date - interval '11 months')`,
+         AND greatest(d.held_since, coalesce(d.history_from, d.held_since)) <= b.bill_date - interval '11 months')
+       -- Not when the last 12 months hold a late payment (a late charge posted and not cancelled,
+       -- or waived) or a returned payment: the rule would say no (domain/deposits.ts).
+       AND NOT EXISTS (
+         SELECT 1 FROM ledger_entry e
+         WHERE e.account_id = b.account_id AND e.effective_date <= b.bill_date
+           AND e.effective_date > (b.bill_date - interval '12 months')::date
+           AND (e.kind = 'PAYMENT_REVERSAL'
+             OR (e.kind IN ('LATE_FEE', 'RETURNED_PAYMENT_FEE') AND e.amount_cents > 0
+               AND NOT EXISTS (SELECT 1 FROM ledger_entry x
+                 WHERE x.account_id = e.account_id AND x.reverses_entry_id = e.id
+                   AND x.amount_cents = -e.amount_cents))))
+       AND NOT EXISTS (
+         SELECT 1 FROM late_charge_waiver w
+         WHERE w.account_id = b.account_id AND w.waived_on <= b.bill_date
+           AND w.waived_on > (b.bill_date - interval '12 months')::date)`,
     [i.runId, i.afterAccountId, i.limit, i.throughAccountId ?? null],
   );
-  for (const b of due)
+  for (const b of due) {
     await db.$transaction((tx) =>
       refundDepositIfDue(tx, { accountId: b.account_id, asOf: b.bill_date, billId: b.id }),
     );
+    i.heartbeat?.();
+  }
 }
 
 export async function issueBills(db: Db, i: BatchRange): Promise<IssueBatchResult> {

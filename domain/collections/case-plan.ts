@@ -5,7 +5,7 @@
 // contacts and visit are the same two steps); anything else (days, hours,
 // weather, protections, lead times) → wait until the earliest lawful moment, or until the facts
 // change when no moment can be named.
-import { evaluate, isCustomerContact, nextLawfulMoment } from './evaluate';
+import { evaluate, isCustomerContact, nextLawfulMoment, postDefaultNoticeCode } from './evaluate';
 import { localDate, startOfDay } from './calendar';
 import type { AccountSnapshot, Decision, PolicyProfile, Step } from './types';
 
@@ -31,11 +31,14 @@ export function planCase(profile: PolicyProfile, snapshot: AccountSnapshot, at: 
   const why = evaluate(profile, snapshot, 'DISCONNECT', at);
   if (snapshot.pastDueCents <= 0n) return { action: 'CURED', now: true, earliest: at, decision: null, why };
   const blocking = new Set(why.blocking.map((b) => b.code));
-  const n = profile.notice.code;
+  // The written notice owed: the ordinary one, or after an arrangement default the post-default
+  // notice (CA water), which the evaluator reports under its own rule.
+  const notices = [profile.notice.code, postDefaultNoticeCode(profile)];
   const sc = profile.shortNotice;
   let action: Step | 'WINTER_NOTICE' = 'DISCONNECT';
   let repeatCall = false;
-  if (blocking.has(`${n}_MISSING`) || blocking.has(`${n}_STALE`)) action = 'DISCONNECT_NOTICE';
+  if (notices.some((n) => blocking.has(`${n}_MISSING`) || blocking.has(`${n}_STALE`)))
+    action = 'DISCONNECT_NOTICE';
   else if (profile.winterNotice && blocking.has(`${profile.winterNotice.code}_MISSING`))
     action = 'WINTER_NOTICE';
   else if (sc && blocking.has(`${sc.code}_MISSING`)) {

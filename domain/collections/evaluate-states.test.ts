@@ -365,6 +365,11 @@ describe('CA water: SB 998 (Health & Safety Code §116908)', () => {
     // The notice owed is the post-default one (§116910(b)), not §116908's 7-business-day notice.
     expect(codes(noNotice.blocking)).toEqual(['CA_WATER_PAYMENT_PLAN_DEFAULT_NOTICE_MISSING']);
     expect(noNotice.blocking[0]!.cite).toBe('Cal. Health & Safety Code §116910(b)');
+    // The case sends that notice (it does not wait for the facts to change).
+    expect(planCase(CW, defaulted, '2026-12-01T17:00:00Z')).toMatchObject({
+      action: 'DISCONNECT_NOTICE',
+      now: true,
+    });
     const withPosting = acct({
       arrangement: { status: 'DEFAULTED', since: '2026-09-10', defaultedOn: '2026-10-01' },
       notices: [notice('2026-10-01T17:00:00Z', 'PHONE'), posted('2026-11-30T17:00:00Z')],

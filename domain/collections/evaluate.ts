@@ -488,6 +488,11 @@ function checkPastDue(ctx: Ctx): boolean {
   return true;
 }
 
+/** The code of the notice owed after an arrangement default (CA water), where the profile has one. */
+export function postDefaultNoticeCode(p: PolicyProfile): string {
+  return `${p.arrangementHold.code}_DEFAULT_NOTICE`;
+}
+
 interface NoticePlan {
   /** The rule the notice answers to (its code and citation in the decision's reasons). */
   rule: Rule;
@@ -512,7 +517,7 @@ function noticePlan(ctx: Ctx): NoticePlan {
     return {
       // The post-default notice is the arrangement rule's, not the ordinary notice's (CA water:
       // §116910(b), not §116908's 7 business days).
-      rule: { code: `${p.arrangementHold.code}_DEFAULT_NOTICE`, cite: p.arrangementHold.cite },
+      rule: { code: postDefaultNoticeCode(p), cite: p.arrangementHold.cite },
       from,
       why: `${resume.minDaysInDefault} days after the arrangement default of ${a.defaultedOn}`,
       steps: ['DISCONNECT_NOTICE', 'POSTED_NOTICE'],
