@@ -11,5 +11,8 @@ describe('configuration', () => {
       /READ_HIGH_FACTOR: must be a decimal number such as 3 or 0\.25/,
     );
     expect(() => loadConfig({ READ_LOW_FACTOR: '0' })).toThrow(/READ_LOW_FACTOR: must be greater than 0/);
+    expect(() => loadConfig({ READ_LOW_FACTOR: '2', READ_HIGH_FACTOR: '1.5' })).toThrow(
+      /READ_LOW_FACTOR: must be below READ_HIGH_FACTOR/,
+    );
   });
 });

@@ -53,7 +53,10 @@ const ConfigSchema = z.object({
 export type Config = z.infer<typeof ConfigSchema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = ConfigSchema.safeParse(env);
+  const parsed = ConfigSchema.refine(
+    (c) => Number(c.READ_LOW_FACTOR ?? '0.25') < Number(c.READ_HIGH_FACTOR ?? '3'),
+    { message: 'must be below READ_HIGH_FACTOR (3 when unset)', path: ['READ_LOW_FACTOR'] },
+  ).safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);

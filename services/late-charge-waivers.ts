@@ -5,8 +5,8 @@
 // event and a timeline entry instead of a LATE_FEE entry. Once per bill: a bill with a waiver is
 // never charged, and a bill already charged is never waived.
 import type { PoolClient } from 'pg';
-import { recordAudits, recordTimelines } from '../lib/audit-batch';
-import { SYSTEM_ACTOR, type Actor } from '../lib/audit';
+import { recordTimelines } from '../lib/audit-batch';
+import { SYSTEM_ACTOR, type Actor, type AuditInput } from '../lib/audit';
 import { insertRows, query } from '../lib/db/bulk';
 import { getProfile, lateChargeWaiver, PROFILE_CODES } from '../domain/collections';
 import { formatCents, lateFeeCents } from '../domain/ledger';
@@ -28,14 +28,15 @@ function waivingProfiles(asOf: string): string[] {
  * waives and returns the rest, to be posted. Set-based: nothing is queried per bill, and nothing at
  * all beyond one indexed lookup when no account in the slice is under a waiving profile.
  */
-export async function withoutWaivedLateCharges(
+export async function waiveLateCharges(
   c: PoolClient,
   fees: readonly LateFeeOnBill[],
   asOf: string,
   actor: Actor = SYSTEM_ACTOR,
-): Promise<LateFeeOnBill[]> {
+): Promise<{ toPost: LateFeeOnBill[]; audits: AuditInput[] }> {
+  const none = { toPost: [...fees], audits: [] };
   const profiles = waivingProfiles(asOf);
-  if (fees.length === 0 || profiles.length === 0) return [...fees];
+  if (fees.length === 0 || profiles.length === 0) return none;
   const households = await query<{
     account_id: string;
     profile: string;
@@ -49,7 +50,7 @@ export async function withoutWaivedLateCharges(
      WHERE a.id = ANY($1::text[]) AND p.jurisdiction_profile = ANY($2::text[])`,
     [[...new Set(fees.map((f) => f.accountId))], profiles],
   );
-  if (households.length === 0) return [...fees];
+  if (households.length === 0) return none;
   const byAccount = new Map(households.map((h) => [h.account_id, h]));
   const candidates = fees.filter((f) => byAccount.has(f.accountId));
   const [waivers, charged] = await Promise.all([
@@ -94,8 +95,9 @@ export async function withoutWaivedLateCharges(
     waive.push({ ...f, amountCents, ...decision.reason, reason: decision.reason.text });
     lastWaived.set(f.accountId, asOf); // a second bill of the account the same day is charged
   }
-  if (waive.length === 0) return keep;
-  await insertRows(
+  if (waive.length === 0) return { toPost: keep, audits: [] };
+  // Two tries of one slice at once: the second finds the first's rows and records nothing again.
+  const inserted = await insertRows<{ bill_id: string }>(
     c,
     'late_charge_waiver',
     {
@@ -108,11 +110,14 @@ export async function withoutWaivedLateCharges(
       reason: 'text',
     },
     waive.map((w) => [w.billId, w.accountId, asOf, w.amountCents, w.code, w.cite, w.reason]),
+    'ON CONFLICT (bill_id) DO NOTHING RETURNING bill_id',
   );
+  const fresh = new Set(inserted.map((r) => r.bill_id));
+  const waived = waive.filter((w) => fresh.has(w.billId));
   await recordTimelines(
     c,
     actor,
-    waive.map((w) => ({
+    waived.map((w) => ({
       accountId: w.accountId,
       kind: 'ledger.fee-waived',
       entityType: 'bill',
@@ -121,23 +126,21 @@ export async function withoutWaivedLateCharges(
       data: { billId: w.billId, amountCents: w.amountCents.toString(), code: w.code, cite: w.cite },
     })),
   );
-  await recordAudits(
-    c,
-    actor,
-    waive.map((w) => ({
-      action: 'late-charge.waive',
-      entityType: 'bill',
-      entityId: w.billId,
-      accountId: w.accountId,
-      after: {
-        billId: w.billId,
-        waivedOn: asOf,
-        amountCents: w.amountCents.toString(),
-        code: w.code,
-        cite: w.cite,
-      },
-      reason: `${w.reason} (${w.cite})`,
-    })),
-  );
-  return keep;
+  // The audit rows are the caller's to record last (recordAudits holds the audit chain's lock to
+  // commit: nothing else should run after it).
+  const audits: AuditInput[] = waived.map((w) => ({
+    action: 'late-charge.waive',
+    entityType: 'bill',
+    entityId: w.billId,
+    accountId: w.accountId,
+    after: {
+      billId: w.billId,
+      waivedOn: asOf,
+      amountCents: w.amountCents.toString(),
+      code: w.code,
+      cite: w.cite,
+    },
+    reason: `${w.reason} (${w.cite})`,
+  }));
+  return { toPost: keep, audits };
 }

@@ -10,7 +10,7 @@ import { AppError, invalid, notFound } from '../lib/errors';
 import { registerDelta } from '../domain/reads/validate';
 import { estimateUsage } from '../domain/reads/estimate';
 import { cycleCalendar } from '../domain/billing/cycle-calendar';
-import { classAverages, lastGoodReads, localText, meterHistory } from './read-history';
+import { billedEstimates, classAverages, lastGoodReads, localText, meterHistory } from './read-history';
 import { openServiceOrder, type OrderDeps } from './service-orders';
 
 export type Resolution =
@@ -209,7 +209,10 @@ export async function resolveReadException(d: OrderDeps, actor: Actor, id: strin
   });
 }
 
-/** The end of the meter's latest estimated period (another run's) after `after` and before `before`. */
+/**
+ * The end of the meter's latest period billed on an estimate by another run (its bill issued and
+ * standing) after `after` and before `before`; an estimate whose bill never went out billed nothing.
+ */
 async function lastEstimateEnd(
   db: Db,
   meterId: string,
@@ -217,12 +220,10 @@ async function lastEstimateEnd(
   after: Date,
   before: Date,
 ): Promise<Date | null> {
-  const last = await db.cycleMeterResult.findFirst({
-    where: { meterId, cycleRunId: { not: runId }, status: 'ESTIMATED', readAt: { gt: after, lt: before } },
-    orderBy: { readAt: 'desc' },
-    select: { readAt: true },
-  });
-  return last?.readAt ?? null;
+  const ends = ((await billedEstimates(db, [meterId], runId))[meterId] ?? [])
+    .map((e) => e.to)
+    .filter((to) => to > after && to < before);
+  return ends.length > 0 ? new Date(Math.max(...ends.map((d) => d.getTime()))) : null;
 }
 
 async function previousValue(db: Db, meterId: string, at: Date): Promise<number | null> {

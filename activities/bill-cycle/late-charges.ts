@@ -9,7 +9,9 @@ import type { Db } from '../../lib/db/prisma';
 import { inTransaction, query } from '../../lib/db/bulk';
 import { lateChargeBasesOn, postLateFees, UTILITY_TIME_ZONE } from '../../services/ledger';
 import { arrangementCoverage, lateChargeBase } from '../../services/arrangement-coverage';
-import { withoutWaivedLateCharges } from '../../services/late-charge-waivers';
+import { waiveLateCharges } from '../../services/late-charge-waivers';
+import { recordAudits } from '../../lib/audit-batch';
+import { SYSTEM_ACTOR } from '../../lib/audit';
 
 /** Accounts per transaction. */
 const SLICE = 5_000;
@@ -62,8 +64,10 @@ export async function lateFeesOn(
     })
     .filter((f) => f.pastDueCents > 0n);
   // A low-income household's profile may waive the charge (CA water: once in 12 months).
-  const toPost = await withoutWaivedLateCharges(c, charged, asOf);
-  return { posted: await postLateFees(c, toPost, asOf), pastDueAccounts: due.map((b) => b.account_id) };
+  const waivers = await waiveLateCharges(c, charged, asOf);
+  const posted = await postLateFees(c, waivers.toPost, asOf);
+  await recordAudits(c, SYSTEM_ACTOR, waivers.audits);
+  return { posted, pastDueAccounts: due.map((b) => b.account_id) };
 }
 
 const max0 = (x: bigint) => (x > 0n ? x : 0n);
