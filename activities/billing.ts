@@ -21,7 +21,7 @@ import {
   type CycleCalendar,
 } from '../domain/billing/cycle-calendar';
 import { isoDateIn } from '../domain/ledger/dates';
-import { UTILITY_TIME_ZONE } from '../services/ledger';
+import { isoDay, UTILITY_TIME_ZONE } from '../services/ledger';
 import { resolveReadException } from '../services/read-exceptions';
 import { AppError } from '../lib/errors';
 import { effectiveTariff } from '../services/tariffs';
@@ -33,8 +33,6 @@ import type { Mailer } from '../lib/mailer';
 import { deliverBills, markInterruptedEmails, NOTICE_TYPE_BILL } from '../services/bill-delivery';
 import { resendBillEmail as resendEmail } from '../services/bill-email-resend';
 import { query } from '../lib/db/bulk';
-
-const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 import { validateCycle } from './bill-cycle/validate-reads';
 import { refusalsFinal } from './refusals';
 import { RatingMemo, rateBills } from './bill-cycle/rate-bills';

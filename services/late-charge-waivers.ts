@@ -10,7 +10,7 @@ import { SYSTEM_ACTOR, type Actor, type AuditInput } from '../lib/audit';
 import { insertRows, query } from '../lib/db/bulk';
 import { getProfile, lateChargeWaiver, PROFILE_CODES } from '../domain/collections';
 import { formatCents, lateFeeCents } from '../domain/ledger';
-import type { LateFeeOnBill } from './ledger';
+import { lateFeeKey, type LateFeeOnBill } from './ledger';
 
 /** The profiles whose version in force on `asOf` waives late charges. */
 function waivingProfiles(asOf: string): string[] {
@@ -63,7 +63,7 @@ export async function waiveLateCharges(
     query<{ bill_id: string }>(
       c,
       `SELECT bill_id FROM ledger_entry WHERE idempotency_key = ANY($1::text[])`,
-      [candidates.map((f) => `bill:${f.billId}:late-fee`)],
+      [candidates.map((f) => lateFeeKey(f.billId))],
     ),
   ]);
   const waivedBills = new Set(waivers.map((w) => w.bill_id));

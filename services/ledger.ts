@@ -42,6 +42,9 @@ export const utilityDate = (at: Date = new Date()) => isoDateIn(at, UTILITY_TIME
 export const dbDate = (iso: string) => new Date(`${iso}T00:00:00Z`);
 export const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
+/** The late payment charge's ledger key: one per bill ("assessed once"). */
+export const lateFeeKey = (billId: string) => `bill:${billId}:late-fee`;
+
 /** Cents for a JSON response: a number (exact up to $90 trillion; beyond that, refuse). */
 export function jsonCents(c: bigint): number {
   const n = Number(c);
@@ -498,7 +501,7 @@ export async function postLateFees(
   const effectiveDate = day(asOf);
   const dueDate = addDays(effectiveDate, DUE_DAYS_AFTER_BILL);
   const wanted = fees
-    .map((f) => ({ ...f, amountCents: lateFeeCents(f.pastDueCents), key: `bill:${f.billId}:late-fee` }))
+    .map((f) => ({ ...f, amountCents: lateFeeCents(f.pastDueCents), key: lateFeeKey(f.billId) }))
     .filter((f) => f.amountCents > 0n);
   const memo = (billId: string) => `Late payment charge on bill ${billId}`;
   const posted = await insertRows<{

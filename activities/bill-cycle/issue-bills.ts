@@ -42,6 +42,15 @@ type BatchRange = {
 };
 
 /**
+ * A batch's bills (drafts and bills an earlier attempt issued) in account order, for parameters
+ * ($1 run, $2 after account, $3 limit, $4 through account): the same rows for the deposit refunds
+ * and the issue.
+ */
+const BATCH_BILLS = `WHERE cycle_run_id = $1 AND kind = 'REGULAR' AND status IN ('DRAFT', 'ISSUED')
+  AND ($2::text IS NULL OR account_id > $2) AND ($4::text IS NULL OR account_id <= $4)
+  ORDER BY account_id LIMIT $3`;
+
+/**
  * Deposits held 12 months with timely payment are refunded, with interest, as a credit on the bill
  * (ordinance, Deposits): before the batch's bills are issued, so each credit is on its own bill's
  * account summary. Only accounts whose deposit could be due are looked at (held long enough); the
@@ -53,9 +62,7 @@ async function refundDueDeposits(db: Db, i: BatchRange): Promise<void> {
     db,
     `WITH batch AS (
        SELECT id, account_id, bill_date, status FROM bill
-       WHERE cycle_run_id = $1 AND kind = 'REGULAR' AND status IN ('DRAFT', 'ISSUED')
-         AND ($2::text IS NULL OR account_id > $2) AND ($4::text IS NULL OR account_id <= $4)
-       ORDER BY account_id LIMIT $3)
+       ${BATCH_BILLS})
      SELECT b.id, b.account_id, b.bill_date::text FROM batch b
      WHERE b.status = 'DRAFT' AND EXISTS (
        SELECT 1 FROM deposit d WHERE d.account_id = b.account_id AND d.status = 'HELD'
@@ -93,9 +100,7 @@ export async function issueBills(db: Db, i: BatchRange): Promise<IssueBatchResul
         `SELECT id, account_id, status, total_cents::text, period_from::text, period_to::text,
            bill_date::text, due_date::text, estimated
          FROM bill
-         WHERE cycle_run_id = $1 AND kind = 'REGULAR' AND status IN ('DRAFT', 'ISSUED')
-           AND ($2::text IS NULL OR account_id > $2) AND ($4::text IS NULL OR account_id <= $4)
-         ORDER BY account_id LIMIT $3`,
+         ${BATCH_BILLS}`,
         [i.runId, i.afterAccountId, i.limit, i.throughAccountId ?? null],
       )
     ).rows;
