@@ -3,6 +3,7 @@ import { createBillingActivities, type BillingActivityDeps } from './billing';
 import { createCollectionsActivities } from './collections';
 import { createServiceOrderActivities } from './service-orders';
 import { createNoticePrintActivities } from './notice-print';
+import { createLeadNoticeActivities } from './lead-notices';
 
 export type ActivityDeps = BillingActivityDeps;
 
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBillingActivities(deps),
     ...createCollectionsActivities(deps),
     ...createNoticePrintActivities(deps),
+    ...createLeadNoticeActivities(deps),
   };
 }
 

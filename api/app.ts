@@ -37,6 +37,7 @@ import { registerBillCorrectionRoutes } from './routes/bill-corrections';
 import { registerServiceOrderRoutes } from './routes/service-orders';
 import { registerBankAccountRoutes } from './routes/bank-accounts';
 import { registerPrintBatchRoutes } from './routes/print-batches';
+import { registerLeadNoticeRoutes } from './routes/lead-notices';
 import { createDashboard } from '../web/dashboard';
 
 const VERSION = '0.1.0';
@@ -359,6 +360,7 @@ export function createApp(given: ApiDeps): express.Express {
   registerBillCorrectionRoutes(t, deps);
   registerBankAccountRoutes(t, deps);
   registerPrintBatchRoutes(t, deps);
+  registerLeadNoticeRoutes(t, deps);
 
   // ---- crews, users, keys ------------------------------------------------------------------------
   t.add({

@@ -14,6 +14,7 @@ import { SYSTEM_ACTOR } from '../lib/audit';
 import { loadDemo, ensureAdminKey } from '../services/demo';
 import { ensureCycleSchedules } from '../services/bill-cycles';
 import { ensureNoticePrintSchedule } from '../services/notice-print';
+import { ensureLeadNoticeSchedule } from '../services/lead-notice-runs';
 import { workerTelemetry } from '../lib/metrics';
 
 async function main() {
@@ -55,6 +56,11 @@ async function run(sys: System, started: number, demo: boolean) {
   await ensureNoticePrintSchedule(
     { temporal: sys.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE },
     config.NOTICE_PRINT_TIME,
+  );
+  // The lead service-line notice goes out again every year to those whose line requires it.
+  await ensureLeadNoticeSchedule(
+    { temporal: sys.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE },
+    config.LEAD_NOTICE_ANNUAL_DATE,
   );
 
   const credentialsFile = path.join(

@@ -7,6 +7,7 @@ import { startSystem, workerDeps } from '../lib/system';
 import { createWorker } from '../lib/worker';
 import { ensureCycleSchedules } from '../services/bill-cycles';
 import { ensureNoticePrintSchedule } from '../services/notice-print';
+import { ensureLeadNoticeSchedule } from '../services/lead-notice-runs';
 
 async function main() {
   const config = loadConfig();
@@ -26,10 +27,11 @@ async function main() {
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   });
   // The schedules the system runs on (idempotent: every replica may ask). Without them no bill
-  // cycle starts on its read day and no letter goes to the print vendor.
+  // cycle starts on its read day, no letter goes to the print vendor and no yearly lead notice goes out.
   const temporalDeps = { temporal: sys.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE };
   await ensureCycleSchedules({ db: sys.db, ...temporalDeps });
   await ensureNoticePrintSchedule(temporalDeps, config.NOTICE_PRINT_TIME);
+  await ensureLeadNoticeSchedule(temporalDeps, config.LEAD_NOTICE_ANNUAL_DATE);
   sys.logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: sys.temporalAddress }, 'worker running');
   await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM
   await connection.close();

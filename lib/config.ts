@@ -7,6 +7,9 @@ const port = z.coerce.number().int().min(0).max(65535);
 /** When the print vendor's batch of letters closes (Monday to Friday) unless NOTICE_PRINT_TIME says otherwise: HH:MM, local. */
 export const DEFAULT_NOTICE_PRINT_TIME = '16:00';
 
+/** When the yearly lead service-line notice goes out unless LEAD_NOTICE_ANNUAL_DATE says otherwise: MM-DD. */
+export const DEFAULT_LEAD_NOTICE_ANNUAL_DATE = '01-15';
+
 /** A positive decimal factor as text ("3", "0.25"): exact, as read validation compares it. */
 const decimalFactor = z
   .string()
@@ -43,6 +46,11 @@ const ConfigSchema = z.object({
     .string()
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM (24-hour)')
     .default(DEFAULT_NOTICE_PRINT_TIME),
+  /** The day each year the lead service-line notice goes out again (40 CFR 141.85(e)): MM-DD, at 10:00 local. */
+  LEAD_NOTICE_ANNUAL_DATE: z
+    .string()
+    .regex(/^(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])$/, 'must be a day of the year MM-DD (day 01 to 28)')
+    .default(DEFAULT_LEAD_NOTICE_ANNUAL_DATE),
   /** Read validation: HIGH_USE above this multiple of the premise's baseline (decimal, default 3). */
   READ_HIGH_FACTOR: decimalFactor.optional(),
   /** Read validation: LOW_USE below this multiple of the baseline (decimal, default 0.25). */

@@ -10,6 +10,7 @@ import { encryptField, decryptField, maskLast } from '../lib/field-crypto';
 import { invalid, notFound } from '../lib/errors';
 import { isSeniorOn } from '../domain/collections/age';
 import { utilityDate } from './ledger';
+import { sendLeadNotice } from './lead-notice';
 import { defaultPolicyProfile } from './premise-profile';
 import { PROFILE_CODES } from '../domain/collections';
 import type {
@@ -291,6 +292,14 @@ export async function createAccount(db: Db, actor: Actor, input: z.infer<typeof 
     },
     reason,
   );
+  // Service starting without a work order (the meter already on) is a service start all the same:
+  // the new customer gets the lead service-line notice where the line requires it (by mail: the
+  // API sends no email; the register keeps it to one, whichever start sends it first).
+  if (row.status === 'ACTIVE')
+    await sendLeadNotice(
+      { db },
+      { accountId: row.id, occasion: { kind: 'START', startDate }, at: new Date(), actor },
+    );
   return { ...accountView(row), deposit: assessment };
 }
 

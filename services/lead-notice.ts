@@ -59,6 +59,14 @@ function templatesFor(language: BillLanguage) {
   return t;
 }
 
+/** Why the notice goes out: service starting (LCRR notice to new customers) or the yearly repeat. */
+export type LeadNoticeOccasion =
+  | { kind: 'START'; startDate: string; orderId?: string | undefined }
+  | { kind: 'ANNUAL'; year: number };
+
+/** Who a copy is for: the customer of record, or the people living at a tenant-occupied premise. */
+export type LeadNoticeRecipient = 'CUSTOMER' | 'OCCUPANT';
+
 export interface LeadNoticeView {
   language: string | null;
   customerName: string;
@@ -66,14 +74,16 @@ export interface LeadNoticeView {
   serviceAddress: string;
   serviceLinePublic: ServiceLineStatus;
   serviceLinePrivate: ServiceLineStatus;
-  /** YYYY-MM-DD */
-  startDate: string;
+  occasion: LeadNoticeOccasion;
+  recipient?: LeadNoticeRecipient;
 }
 
 export function renderLeadNotice(v: LeadNoticeView) {
   const language = billLanguage(v.language);
   const t = templatesFor(language);
   const sides = [v.serviceLinePublic, v.serviceLinePrivate];
+  const lead = sides.includes('LEAD');
+  const galvanized = sides.includes('GALVANIZED_REQUIRING_REPLACEMENT');
   const ctx = {
     utility: utilityInfo(),
     customer: { name: v.customerName },
@@ -84,11 +94,19 @@ export function renderLeadNotice(v: LeadNoticeView) {
       private: { code: v.serviceLinePrivate, text: t.labels.materials[v.serviceLinePrivate] },
     },
     is: {
-      lead: sides.includes('LEAD'),
-      galvanized: sides.includes('GALVANIZED_REQUIRING_REPLACEMENT'),
+      lead,
+      galvanized,
       unknown: sides.includes('LEAD_STATUS_UNKNOWN'),
+      // A known lead or galvanized line: the owner's replacement obliges the utility to replace its
+      // side, and financing for the owner's side is offered.
+      replaceable: lead || galvanized,
     },
-    startDateText: dateText(v.startDate, t.labels),
+    occasion: {
+      annual: v.occasion.kind === 'ANNUAL',
+      year: v.occasion.kind === 'ANNUAL' ? v.occasion.year : null,
+    },
+    recipient: { occupant: v.recipient === 'OCCUPANT' },
+    startDateText: v.occasion.kind === 'START' ? dateText(v.occasion.startDate, t.labels) : null,
     languageFallback: billLanguage(v.language) !== (v.language ?? 'en').slice(0, 2).toLowerCase(),
     t: t.labels,
   };
@@ -99,127 +117,357 @@ export function renderLeadNotice(v: LeadNoticeView) {
   return { subject, text, html, language, contentHash };
 }
 
+export interface LeadNoticeCopy {
+  recipient: LeadNoticeRecipient;
+  channel: 'EMAIL' | 'PRINT';
+  /** false when the register already held it (a retried step, a second run of the year). */
+  sent: boolean;
+  /** The email was refused for good (a 5xx): the copy went to print instead. */
+  fellBackToPrint?: boolean;
+  /** The mail server may or may not have taken the email: kept, marked, not resent. */
+  unconfirmed?: boolean;
+}
+
 export interface LeadNoticeResult {
   required: boolean;
   reason: string;
+  /** The customer's copy's channel (null when no notice is required). */
   channel: 'EMAIL' | 'PRINT' | null;
-  /** false when the register already held it (a retried step). */
+  /** Whether this call sent anything (false when every copy was already in the register). */
   sent: boolean;
+  copies: LeadNoticeCopy[];
 }
 
+/** The register key of one copy: once per account and premise at service start, once a year after. */
+export function leadNoticeKey(
+  accountId: string,
+  premiseId: string,
+  occasion: LeadNoticeOccasion,
+  recipient: LeadNoticeRecipient,
+): string {
+  const base =
+    occasion.kind === 'START'
+      ? `lead-notice:${accountId}:${premiseId}`
+      : `lead-notice:annual:${occasion.year}:${accountId}:${premiseId}`;
+  return recipient === 'CUSTOMER' ? base : `${base}:${recipient}`;
+}
+
+const notRequired = (reason: string): LeadNoticeResult => ({
+  required: false,
+  reason,
+  channel: null,
+  sent: false,
+  copies: [],
+});
+
 /**
- * Sends the notice for service starting on `accountId` at its premise, if the premise has water
- * service and its line requires it. One per account and premise (`lead-notice:<account>:<premise>`).
+ * Sends the lead service-line notice for an account at its premise, if the premise has water
+ * service and its line (either side) is lead, galvanized requiring replacement or of unknown
+ * material (40 CFR 141.85(e): to the persons served at the service connection, at service start
+ * and every year after). The customer's copy goes by email to a paperless customer with an
+ * address on file, else by mail; a tenant-occupied premise also gets a copy mailed to "Occupant"
+ * at the service address. Each copy is one row in the notice register under its own key, claimed
+ * before sending, so a retried step or a second run never sends it twice. An email the mail server
+ * refuses for good goes to print instead; one it may have taken is kept and marked unconfirmed.
  */
-export async function sendLeadNoticeAtStart(
+export async function sendLeadNotice(
   deps: { db: Db; mailer?: Mailer | undefined },
-  i: { accountId: string; startDate: string; at: Date; actor: Actor; orderId: string },
+  i: { accountId: string; occasion: LeadNoticeOccasion; at: Date; actor: Actor },
 ): Promise<LeadNoticeResult> {
   const { db } = deps;
   const account = await db.account.findUniqueOrThrow({
     where: { id: i.accountId },
-    include: { customer: true, premise: { include: { servicePoints: { include: { meters: true } } } } },
+    include: { customer: true, premise: { include: { servicePoints: true } } },
   });
   const p = account.premise;
   const water = p.servicePoints.some((sp) => sp.active && sp.service === 'WATER');
-  if (!water)
-    return { required: false, reason: 'no water service at the premise', channel: null, sent: false };
+  if (!water) return notRequired('no water service at the premise');
   if (!leadNoticeRequired(p))
-    return {
-      required: false,
-      reason: `service line ${p.serviceLinePublic} / ${p.serviceLinePrivate}: no notice required`,
-      channel: null,
-      sent: false,
-    };
+    return notRequired(`service line ${p.serviceLinePublic} / ${p.serviceLinePrivate}: no notice required`);
   const reason = `service line ${p.serviceLinePublic} (utility side) / ${p.serviceLinePrivate} (customer side)`;
-  const rendered = renderLeadNotice({
-    language: account.customer.language,
-    customerName: account.customer.name,
-    accountId: account.id,
-    serviceAddress: p.serviceAddress,
-    serviceLinePublic: p.serviceLinePublic,
-    serviceLinePrivate: p.serviceLinePrivate,
-    startDate: i.startDate,
-  });
-  const email = account.customer.email;
-  const channel = email && deps.mailer ? 'EMAIL' : 'PRINT';
-  const key = `lead-notice:${account.id}:${p.id}`;
-  const claimed = await db.notice.createMany({
-    data: [
-      {
-        accountId: account.id,
-        type: NOTICE_TYPE_LEAD,
-        channel,
-        language: rendered.language,
-        recipient:
-          channel === 'EMAIL' ? email! : `${account.customer.name}, ${account.customer.mailingAddress}`,
-        contentHash: rendered.contentHash,
-        idempotencyKey: key,
-        sentAt: i.at,
-        // A letter waits for the next print batch (services/notice-print.ts).
-        batchId: null,
-        content: toJson({
-          subject: rendered.subject,
-          text: rendered.text,
-          ...(channel === 'PRINT'
-            ? { recipientName: account.customer.name, mailingAddress: account.customer.mailingAddress }
-            : {}),
-          serviceLinePublic: p.serviceLinePublic,
-          serviceLinePrivate: p.serviceLinePrivate,
-          orderId: i.orderId,
-        }),
-      },
-    ],
-    skipDuplicates: true,
-  });
-  if (claimed.count === 0) return { required: true, reason, channel, sent: false };
-  let confirmed = true;
-  if (channel === 'EMAIL') {
-    try {
-      const { messageId } = await deps.mailer!.send({
-        to: email!,
+  const orderId = i.occasion.kind === 'START' ? i.occasion.orderId : undefined;
+  const c = account.customer;
+  const email = c.paperless && c.email?.trim() && deps.mailer ? c.email.trim() : null;
+  const recipients: LeadNoticeRecipient[] = p.tenantOccupied ? ['CUSTOMER', 'OCCUPANT'] : ['CUSTOMER'];
+  const copies: LeadNoticeCopy[] = [];
+  for (const recipient of recipients) {
+    const occupant = recipient === 'OCCUPANT';
+    const rendered = renderLeadNotice({
+      // The occupants' language is not on file: their copy is in the utility's own (English).
+      language: occupant ? 'en' : c.language,
+      customerName: c.name,
+      accountId: account.id,
+      serviceAddress: p.serviceAddress,
+      serviceLinePublic: p.serviceLinePublic,
+      serviceLinePrivate: p.serviceLinePrivate,
+      occasion: i.occasion,
+      recipient,
+    });
+    const letter = occupant
+      ? { recipientName: 'Occupant', mailingAddress: p.serviceAddress }
+      : { recipientName: c.name, mailingAddress: c.mailingAddress };
+    const key = leadNoticeKey(account.id, p.id, i.occasion, recipient);
+    const channel: 'EMAIL' | 'PRINT' = !occupant && email ? 'EMAIL' : 'PRINT';
+    const content = (ch: 'EMAIL' | 'PRINT') =>
+      toJson({
         subject: rendered.subject,
         text: rendered.text,
-        html: rendered.html,
-        headers: { 'X-OpenCIS-Notice-Key': key },
+        // A letter waits for the next print batch (services/notice-print.ts), which reads these.
+        ...(ch === 'PRINT' ? letter : {}),
+        recipientRole: recipient,
+        occasion: i.occasion.kind,
+        ...(i.occasion.kind === 'ANNUAL' ? { year: i.occasion.year } : {}),
+        serviceLinePublic: p.serviceLinePublic,
+        serviceLinePrivate: p.serviceLinePrivate,
+        ...(orderId ? { orderId } : {}),
       });
-      await db.notice.update({ where: { idempotencyKey: key }, data: { messageId } });
-    } catch (err) {
-      // Proven not sent: release the claim so the retry sends it. Otherwise it may have gone out:
-      // keep the claim (never twice) and say so on the record.
-      if (classifySendError(err) === 'not-sent') {
-        await db.notice.delete({ where: { idempotencyKey: key } });
-        throw err;
-      }
-      confirmed = false;
-    }
-  }
-  await db.$transaction((tx) =>
-    recordChange(
-      tx,
-      i.actor,
-      {
-        action: confirmed ? 'notice.lead-service-line.sent' : 'notice.lead-service-line.unconfirmed',
-        entityType: 'notice',
-        entityId: key,
-        accountId: account.id,
-        after: {
+    const claimed = await db.notice.createMany({
+      data: [
+        {
+          accountId: account.id,
+          type: NOTICE_TYPE_LEAD,
           channel,
           language: rendered.language,
+          recipient: channel === 'EMAIL' ? email! : `${letter.recipientName}, ${letter.mailingAddress}`,
           contentHash: rendered.contentHash,
-          orderId: i.orderId,
+          idempotencyKey: key,
+          sentAt: i.at,
+          batchId: null,
+          content: content(channel),
         },
-        reason,
-      },
-      {
-        kind: 'notice.lead-service-line',
-        occurredAt: i.at,
-        summary: confirmed
-          ? `Lead service-line notice ${channel === 'EMAIL' ? 'emailed' : 'mailed'} to the new customer (${rendered.language}): ${reason}`
-          : `Lead service-line notice email not confirmed by the mail server (not resent automatically)`,
-        data: { channel, key, orderId: i.orderId },
-      },
-    ),
+      ],
+      skipDuplicates: true,
+    });
+    if (claimed.count === 0) {
+      copies.push({ recipient, channel, sent: false });
+      continue;
+    }
+    const copy: LeadNoticeCopy = { recipient, channel, sent: true };
+    if (channel === 'EMAIL') {
+      try {
+        const { messageId } = await deps.mailer!.send({
+          to: email!,
+          subject: rendered.subject,
+          text: rendered.text,
+          html: rendered.html,
+          headers: { 'X-OpenCIS-Notice-Key': key },
+        });
+        await db.notice.update({ where: { idempotencyKey: key }, data: { messageId } });
+      } catch (err) {
+        const failure = classifySendError(err);
+        // Proven not sent: release the claim so the retry sends it.
+        if (failure === 'not-sent') {
+          await db.notice.delete({ where: { idempotencyKey: key } });
+          throw err;
+        }
+        if (failure === 'refused') {
+          // Refused for good (no such mailbox): the notice is owed all the same, so it is mailed.
+          await db.notice.update({
+            where: { idempotencyKey: key },
+            data: {
+              channel: 'PRINT',
+              recipient: `${letter.recipientName}, ${letter.mailingAddress}`,
+              content: content('PRINT'),
+            },
+          });
+          copy.channel = 'PRINT';
+          copy.fellBackToPrint = true;
+        } else {
+          // It may have gone out: keep the claim (never twice) and mark it, as bill emails are.
+          await db.notice.update({ where: { idempotencyKey: key }, data: { unconfirmedAt: new Date() } });
+          copy.unconfirmed = true;
+        }
+      }
+    }
+    copies.push(copy);
+    const how = copy.channel === 'EMAIL' ? 'emailed' : 'mailed';
+    const to = occupant ? 'the occupants' : i.occasion.kind === 'START' ? 'the new customer' : 'the customer';
+    const what =
+      i.occasion.kind === 'START'
+        ? 'Lead service-line notice'
+        : `Annual lead service-line notice (${i.occasion.year})`;
+    await db.$transaction((tx) =>
+      recordChange(
+        tx,
+        i.actor,
+        {
+          action: copy.unconfirmed ? 'notice.lead-service-line.unconfirmed' : 'notice.lead-service-line.sent',
+          entityType: 'notice',
+          entityId: key,
+          accountId: account.id,
+          after: {
+            channel: copy.channel,
+            recipient,
+            occasion: i.occasion.kind,
+            language: rendered.language,
+            contentHash: rendered.contentHash,
+            ...(copy.fellBackToPrint ? { emailRefused: true } : {}),
+            ...(orderId ? { orderId } : {}),
+          },
+          reason,
+        },
+        {
+          kind: 'notice.lead-service-line',
+          occurredAt: i.at,
+          summary: copy.unconfirmed
+            ? `${what} email not confirmed by the mail server (not resent automatically)`
+            : `${what} ${how} to ${to} (${rendered.language})${copy.fellBackToPrint ? ', the email address was refused' : ''}: ${reason}`,
+          data: { channel: copy.channel, key, recipient, ...(orderId ? { orderId } : {}) },
+        },
+      ),
+    );
+  }
+  const own = copies.find((x) => x.recipient === 'CUSTOMER')!;
+  return { required: true, reason, channel: own.channel, sent: copies.some((x) => x.sent), copies };
+}
+
+/** The notice at service start (a start or a transfer of service). */
+export const sendLeadNoticeAtStart = (
+  deps: { db: Db; mailer?: Mailer | undefined },
+  i: { accountId: string; startDate: string; at: Date; actor: Actor; orderId: string },
+) =>
+  sendLeadNotice(deps, {
+    accountId: i.accountId,
+    occasion: { kind: 'START', startDate: i.startDate, orderId: i.orderId },
+    at: i.at,
+    actor: i.actor,
+  });
+
+// ---- the yearly notice ---------------------------------------------------------------------------
+
+/** The line materials that keep a premise on the yearly list, as SQL enum labels. */
+const LEAD_NOTICE_MATERIALS_SQL = [...LEAD_NOTICE_MATERIALS].map((m) => `'${m}'`).join(', ');
+
+/**
+ * Active accounts whose premise takes water and whose line, on either side, is lead, galvanized
+ * requiring replacement or unknown: who is owed the yearly notice, in account order, after `after`.
+ */
+async function annualLeadNoticeAccounts(db: Db, after: string, limit: number): Promise<string[]> {
+  const rows = await db.$queryRawUnsafe<{ id: string }[]>(
+    `SELECT a.id FROM account a JOIN premise p ON p.id = a.premise_id
+     WHERE a.status = 'ACTIVE' AND a.id > $1
+       AND (p.service_line_public IN (${LEAD_NOTICE_MATERIALS_SQL})
+            OR p.service_line_private IN (${LEAD_NOTICE_MATERIALS_SQL}))
+       AND EXISTS (SELECT 1 FROM service_point sp
+                   WHERE sp.premise_id = p.id AND sp.active AND sp.service = 'WATER')
+     ORDER BY a.id LIMIT $2`,
+    after,
+    limit,
   );
-  return { required: true, reason, channel, sent: true };
+  return rows.map((r) => r.id);
+}
+
+export interface AnnualLeadNoticeTally {
+  year: number;
+  /** Accounts owed the notice this run looked at. */
+  accounts: number;
+  /** Copies this run sent (emailed or mailed), and those already in the register from an earlier run. */
+  sent: number;
+  alreadySent: number;
+  emailed: number;
+  mailed: number;
+  occupantCopies: number;
+  /** The last account done: where a retried run picks up. */
+  lastAccountId: string;
+}
+
+/**
+ * The yearly lead service-line notice (40 CFR 141.85(e): repeated every year until the line is no
+ * longer lead, galvanized requiring replacement or unknown) to every account owed it, in slices.
+ * A second run of the same year sends only what the first did not (the register keys); `resume`
+ * carries a retried attempt past the accounts already done.
+ */
+export async function sendAnnualLeadNotices(
+  deps: { db: Db; mailer?: Mailer | undefined; heartbeat?: (tally: AnnualLeadNoticeTally) => void },
+  i: { year: number; at: Date; actor: Actor; resume?: AnnualLeadNoticeTally | undefined },
+): Promise<AnnualLeadNoticeTally> {
+  const tally: AnnualLeadNoticeTally = i.resume ?? {
+    year: i.year,
+    accounts: 0,
+    sent: 0,
+    alreadySent: 0,
+    emailed: 0,
+    mailed: 0,
+    occupantCopies: 0,
+    lastAccountId: '',
+  };
+  for (;;) {
+    const ids = await annualLeadNoticeAccounts(deps.db, tally.lastAccountId, 200);
+    if (ids.length === 0) return tally;
+    for (const accountId of ids) {
+      const r = await sendLeadNotice(deps, {
+        accountId,
+        occasion: { kind: 'ANNUAL', year: i.year },
+        at: i.at,
+        actor: i.actor,
+      });
+      tally.accounts++;
+      for (const c of r.copies) {
+        if (!c.sent) {
+          tally.alreadySent++;
+          continue;
+        }
+        tally.sent++;
+        if (c.channel === 'EMAIL') tally.emailed++;
+        else tally.mailed++;
+        if (c.recipient === 'OCCUPANT') tally.occupantCopies++;
+      }
+      tally.lastAccountId = accountId;
+    }
+    deps.heartbeat?.(tally);
+  }
+}
+
+export interface AnnualLeadNoticeStatus {
+  year: number;
+  /** Accounts owed the notice now. */
+  owed: number;
+  /** Of those, accounts whose customer copy is in the register for the year. */
+  noticed: number;
+  /** Accounts owed it with no copy yet: the run has not reached them, or they became owed since. */
+  missing: string[];
+  copies: { channel: string; recipient: string; count: number; unconfirmed: number }[];
+}
+
+/** Where the year's notice stands, from the register: who is owed it, who has it, who does not. */
+export async function annualLeadNoticeStatus(db: Db, year: number): Promise<AnnualLeadNoticeStatus> {
+  const prefix = `lead-notice:annual:${year}:`;
+  const owed: string[] = [];
+  for (let after = ''; ; ) {
+    const ids = await annualLeadNoticeAccounts(db, after, 5000);
+    if (ids.length === 0) break;
+    owed.push(...ids);
+    after = ids[ids.length - 1]!;
+  }
+  const rows = await db.$queryRawUnsafe<
+    { account_id: string; channel: string; recipient: string; unconfirmed: boolean }[]
+  >(
+    `SELECT account_id, channel::text AS channel,
+            coalesce(content->>'recipientRole', 'CUSTOMER') AS recipient,
+            unconfirmed_at IS NOT NULL AS unconfirmed
+     FROM notice WHERE type = $1 AND starts_with(idempotency_key, $2)`,
+    NOTICE_TYPE_LEAD,
+    prefix,
+  );
+  const noticed = new Set(rows.filter((r) => r.recipient === 'CUSTOMER').map((r) => r.account_id));
+  const groups = new Map<
+    string,
+    { channel: string; recipient: string; count: number; unconfirmed: number }
+  >();
+  for (const r of rows) {
+    const k = `${r.channel}:${r.recipient}`;
+    const g = groups.get(k) ?? { channel: r.channel, recipient: r.recipient, count: 0, unconfirmed: 0 };
+    g.count++;
+    if (r.unconfirmed) g.unconfirmed++;
+    groups.set(k, g);
+  }
+  return {
+    year,
+    owed: owed.length,
+    noticed: owed.filter((id) => noticed.has(id)).length,
+    missing: owed.filter((id) => !noticed.has(id)),
+    copies: [...groups.values()].sort((a, b) =>
+      (a.channel + a.recipient).localeCompare(b.channel + b.recipient),
+    ),
+  };
 }

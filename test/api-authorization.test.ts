@@ -115,6 +115,8 @@ beforeAll(async () => {
     // A notice print batch's file: /print-batches/notices/:id/:file.
     'print-batches': 'notices-2026-12-07T1600',
     file: 'pdf',
+    // A year's lead service-line notice: /lead-notices/annual/:year.
+    year: '2027',
   };
 });
 afterAll(() => app?.close());

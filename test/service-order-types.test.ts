@@ -33,6 +33,7 @@ const mailTo = async (address: string) =>
 describe('start service', () => {
   test('held for the deposit, released by payment; billing starts at the initial read; lead notice sent', async () => {
     const c = await customerAt(app, 'ST1', {
+      paperless: true,
       depositOnCents: 36_000,
       status: 'PENDING',
       startDate: '2026-11-25',
@@ -77,7 +78,8 @@ describe('start service', () => {
     expect(read).toMatchObject({ source: 'FIELD', quality: 'ACTUAL', accountId: c.accountId });
     expect(Number(read.value)).toBe(500);
 
-    // The lead service-line notice (the line is of unknown material): emailed once, registered.
+    // The lead service-line notice (the line is of unknown material): emailed to this paperless
+    // customer once, registered.
     const mail = await eventually(
       () => mailTo('st1@example.org'),
       (m) => m.length > 0,
@@ -97,7 +99,12 @@ describe('start service', () => {
   });
 
   test('held for the deposit, released by a supervisor’s waiver (its charge reversed)', async () => {
-    const c = await customerAt(app, 'ST2', { depositOnCents: 36_000, status: 'PENDING', language: 'es' });
+    const c = await customerAt(app, 'ST2', {
+      depositOnCents: 36_000,
+      status: 'PENDING',
+      language: 'es',
+      paperless: true,
+    });
     const o = await openOrder(app, { accountId: c.accountId, type: 'START_SERVICE', reason: 'Move-in' });
     expect(o.hold).toBe('DEPOSIT');
     const body = { reason: 'Twelve months of good history with the gas utility' };
@@ -169,7 +176,7 @@ describe('start service', () => {
 });
 
 test('transfer of service: one customer balance, moved with its due dates; the deposit moves; lead notice at the new premise', async () => {
-  const a = await customerAt(app, 'TR1', { depositOnCents: 36_000 });
+  const a = await customerAt(app, 'TR1', { depositOnCents: 36_000, paperless: true });
   await pay(app, a.accountId, 6000); // the deposit, now HELD
   // An older bill, past due.
   await app.t.db.ledgerEntry.create({

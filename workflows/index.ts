@@ -4,3 +4,4 @@ export { billCycle } from './bill-cycle';
 export { collectionsCase } from './collections-case';
 export { billEmailResend } from './bill-email-resend';
 export { noticePrintRun } from './notice-print';
+export { leadNoticeAnnualRun } from './lead-notices';

@@ -29,6 +29,8 @@ export interface AccountOptions {
   status?: 'PENDING' | 'ACTIVE';
   language?: string;
   email?: string | null;
+  /** Bills and notices by email (the customer's consent to paperless delivery). */
+  paperless?: boolean;
   /** The water meter's id (none when null). */
   meterId?: string | null;
   /** An existing customer (a second premise of theirs). */
@@ -53,6 +55,7 @@ export async function customerAt(app: TestApp, tag: string, o: AccountOptions = 
           name: `Customer ${tag}`,
           mailingAddress: `${tag} Elm St, Millbrook, PA 16801`,
           ...(o.email === null ? {} : { email: o.email ?? `${tag.toLowerCase()}@example.org` }),
+          ...(o.paperless ? { paperless: true } : {}),
           phone: '814-555-0142',
           language: o.language ?? 'en',
         }),
