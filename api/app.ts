@@ -474,9 +474,12 @@ export function createApp(given: ApiDeps): express.Express {
     method: 'get',
     path: '/audit/verify',
     tag: 'audit',
-    summary: 'Walk the hash chain; name the first altered, deleted or reordered row',
+    summary:
+      'Walk the hash chain; name the first altered, deleted or reordered row; with a head published earlier (seq and hash), also find a cut or rebuilt end',
     permission: 'audit:verify',
-    handler: () => verifyAuditChain(deps.db),
+    query: S.ZAuditVerify,
+    handler: ({ query }) =>
+      verifyAuditChain(deps.db, query.seq ? { seq: query.seq, hash: query.hash! } : undefined),
   });
 
   // ---- mail catcher ------------------------------------------------------------------------------

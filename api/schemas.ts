@@ -254,6 +254,34 @@ export const ZAuditQuery = z
   })
   .strict();
 
+/** A head published earlier: both its seq and its hash, or neither. */
+export const ZAuditVerify = z
+  .object({
+    seq: z
+      .string()
+      .regex(/^[1-9]\d{0,18}$/, 'must be an audit row sequence number')
+      .optional(),
+    hash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hash in lowercase hex')
+      .optional(),
+  })
+  .strict()
+  .superRefine((q, ctx) => {
+    if (q.seq !== undefined && q.hash === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hash'],
+        message: 'is required with seq (the head published with it)',
+      });
+    if (q.hash !== undefined && q.seq === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['seq'],
+        message: 'is required with hash (the row it was published for)',
+      });
+  });
+
 export const ZLegacyImport = z
   .object({
     files: z

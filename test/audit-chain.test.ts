@@ -81,6 +81,37 @@ test('rows swapped in order are caught', async () => {
   expect(r.firstBreak?.seq).toBe(a.toString());
 });
 
+test('against a head published earlier: a cut end and a rebuilt end are both found', async () => {
+  const rows = await t.db.auditEvent.findMany({ orderBy: { seq: 'asc' } });
+  const head = { seq: rows[4]!.seq.toString(), hash: rows[4]!.hash };
+  expect(await verifyAuditChain(t.db, head)).toMatchObject({
+    ok: true,
+    checkpoint: { ...head, found: true },
+  });
+
+  // Rebuilt from row 4 on with fresh hashes: the chain alone verifies, the published head does not.
+  const [s4, s5] = [rows[3]!.seq, rows[4]!.seq];
+  await asSuperuser(`UPDATE audit_event SET reason = 'rewritten' WHERE seq = ${s4};
+    UPDATE audit_event e SET hash = audit_event_digest(e.*) WHERE seq = ${s4};
+    UPDATE audit_event SET prev_hash = (SELECT hash FROM audit_event WHERE seq = ${s4}) WHERE seq = ${s5};
+    UPDATE audit_event e SET hash = audit_event_digest(e.*) WHERE seq = ${s5};`);
+  expect((await verifyAuditChain(t.db)).ok).toBe(true);
+  expect(await verifyAuditChain(t.db, head)).toMatchObject({
+    ok: false,
+    firstBreak: { kind: 'rewritten', seq: head.seq },
+  });
+
+  // The last rows cut off: again the chain alone verifies.
+  await asSuperuser(`DELETE FROM audit_event WHERE seq >= ${s4}`);
+  expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true, rowsChecked: 3 });
+  expect(await verifyAuditChain(t.db, head)).toMatchObject({
+    ok: false,
+    rowsChecked: 3,
+    firstBreak: { kind: 'truncated', seq: head.seq },
+    checkpoint: { found: false },
+  });
+});
+
 test('the application role cannot update, delete or truncate audit rows', async () => {
   const c = new Client({ connectionString: t.appUrl });
   await c.connect();
