@@ -12,9 +12,9 @@ import Handlebars from 'handlebars';
 import type { ServiceLineStatus } from '@prisma/client';
 import type { Db } from '../lib/db/prisma';
 import type { Mailer } from '../lib/mailer';
-import { recordChange, toJson, type Actor } from '../lib/audit';
+import type { Actor } from '../lib/audit';
 import { billLanguage, dateText, oneLine, utilityInfo, type BillLanguage } from './bill-render';
-import { classifySendError } from './bill-delivery';
+import { sendNoticeCopy, type NoticeCopy } from './notice-copy';
 
 export const NOTICE_TYPE_LEAD = 'LEAD_SERVICE_LINE';
 /** Materials that require the notice (either side of the line). */
@@ -117,15 +117,8 @@ export function renderLeadNotice(v: LeadNoticeView) {
   return { subject, text, html, language, contentHash };
 }
 
-export interface LeadNoticeCopy {
+export interface LeadNoticeCopy extends NoticeCopy {
   recipient: LeadNoticeRecipient;
-  channel: 'EMAIL' | 'PRINT';
-  /** false when the register already held it (a retried step, a second run of the year). */
-  sent: boolean;
-  /** The email was refused for good (a 5xx): the copy went to print instead. */
-  fellBackToPrint?: boolean;
-  /** The mail server may or may not have taken the email: kept, marked, not resent. */
-  unconfirmed?: boolean;
 }
 
 export interface LeadNoticeResult {
@@ -187,7 +180,7 @@ export async function sendLeadNotice(
   const reason = `service line ${p.serviceLinePublic} (utility side) / ${p.serviceLinePrivate} (customer side)`;
   const orderId = i.occasion.kind === 'START' ? i.occasion.orderId : undefined;
   const c = account.customer;
-  const email = c.paperless && c.email?.trim() && deps.mailer ? c.email.trim() : null;
+  const email = c.paperless && c.email?.trim() ? c.email.trim() : null;
   const recipients: LeadNoticeRecipient[] = p.tenantOccupied ? ['CUSTOMER', 'OCCUPANT'] : ['CUSTOMER'];
   const copies: LeadNoticeCopy[] = [];
   for (const recipient of recipients) {
@@ -206,116 +199,46 @@ export async function sendLeadNotice(
     const letter = occupant
       ? { recipientName: 'Occupant', mailingAddress: p.serviceAddress }
       : { recipientName: c.name, mailingAddress: c.mailingAddress };
+    const what =
+      i.occasion.kind === 'START'
+        ? 'Lead service-line notice'
+        : `Annual lead service-line notice (${i.occasion.year})`;
+    const to = occupant ? 'the occupants' : i.occasion.kind === 'START' ? 'the new customer' : 'the customer';
     const key = leadNoticeKey(account.id, p.id, i.occasion, recipient);
-    const channel: 'EMAIL' | 'PRINT' = !occupant && email ? 'EMAIL' : 'PRINT';
-    const content = (ch: 'EMAIL' | 'PRINT') =>
-      toJson({
-        subject: rendered.subject,
-        text: rendered.text,
-        // A letter waits for the next print batch (services/notice-print.ts), which reads these.
-        ...(ch === 'PRINT' ? letter : {}),
+    const copy = await sendNoticeCopy(deps, {
+      accountId: account.id,
+      type: NOTICE_TYPE_LEAD,
+      key,
+      rendered,
+      email: occupant ? null : email,
+      letter,
+      content: {
         recipientRole: recipient,
         occasion: i.occasion.kind,
         ...(i.occasion.kind === 'ANNUAL' ? { year: i.occasion.year } : {}),
         serviceLinePublic: p.serviceLinePublic,
         serviceLinePrivate: p.serviceLinePrivate,
         ...(orderId ? { orderId } : {}),
-      });
-    const claimed = await db.notice.createMany({
-      data: [
-        {
-          accountId: account.id,
-          type: NOTICE_TYPE_LEAD,
-          channel,
-          language: rendered.language,
-          recipient: channel === 'EMAIL' ? email! : `${letter.recipientName}, ${letter.mailingAddress}`,
-          contentHash: rendered.contentHash,
-          idempotencyKey: key,
-          sentAt: i.at,
-          batchId: null,
-          content: content(channel),
-        },
-      ],
-      skipDuplicates: true,
-    });
-    if (claimed.count === 0) {
-      copies.push({ recipient, channel, sent: false });
-      continue;
-    }
-    const copy: LeadNoticeCopy = { recipient, channel, sent: true };
-    if (channel === 'EMAIL') {
-      try {
-        const { messageId } = await deps.mailer!.send({
-          to: email!,
-          subject: rendered.subject,
-          text: rendered.text,
-          html: rendered.html,
-          headers: { 'X-OpenCIS-Notice-Key': key },
-        });
-        await db.notice.update({ where: { idempotencyKey: key }, data: { messageId } });
-      } catch (err) {
-        const failure = classifySendError(err);
-        // Proven not sent: release the claim so the retry sends it.
-        if (failure === 'not-sent') {
-          await db.notice.delete({ where: { idempotencyKey: key } });
-          throw err;
-        }
-        if (failure === 'refused') {
-          // Refused for good (no such mailbox): the notice is owed all the same, so it is mailed.
-          await db.notice.update({
-            where: { idempotencyKey: key },
-            data: {
-              channel: 'PRINT',
-              recipient: `${letter.recipientName}, ${letter.mailingAddress}`,
-              content: content('PRINT'),
-            },
-          });
-          copy.channel = 'PRINT';
-          copy.fellBackToPrint = true;
-        } else {
-          // It may have gone out: keep the claim (never twice) and mark it, as bill emails are.
-          await db.notice.update({ where: { idempotencyKey: key }, data: { unconfirmedAt: new Date() } });
-          copy.unconfirmed = true;
-        }
-      }
-    }
-    copies.push(copy);
-    const how = copy.channel === 'EMAIL' ? 'emailed' : 'mailed';
-    const to = occupant ? 'the occupants' : i.occasion.kind === 'START' ? 'the new customer' : 'the customer';
-    const what =
-      i.occasion.kind === 'START'
-        ? 'Lead service-line notice'
-        : `Annual lead service-line notice (${i.occasion.year})`;
-    await db.$transaction((tx) =>
-      recordChange(
-        tx,
-        i.actor,
-        {
-          action: copy.unconfirmed ? 'notice.lead-service-line.unconfirmed' : 'notice.lead-service-line.sent',
-          entityType: 'notice',
-          entityId: key,
-          accountId: account.id,
-          after: {
-            channel: copy.channel,
-            recipient,
-            occasion: i.occasion.kind,
-            language: rendered.language,
-            contentHash: rendered.contentHash,
-            ...(copy.fellBackToPrint ? { emailRefused: true } : {}),
-            ...(orderId ? { orderId } : {}),
-          },
-          reason,
-        },
-        {
-          kind: 'notice.lead-service-line',
-          occurredAt: i.at,
-          summary: copy.unconfirmed
+      },
+      at: i.at,
+      actor: i.actor,
+      audit: {
+        action: 'notice.lead-service-line.sent',
+        entityType: 'notice',
+        entityId: key,
+        reason,
+        after: { recipient, occasion: i.occasion.kind, ...(orderId ? { orderId } : {}) },
+      },
+      timeline: {
+        kind: 'notice.lead-service-line',
+        summary: (c) =>
+          c.unconfirmed
             ? `${what} email not confirmed by the mail server (not resent automatically)`
-            : `${what} ${how} to ${to} (${rendered.language})${copy.fellBackToPrint ? ', the email address was refused' : ''}: ${reason}`,
-          data: { channel: copy.channel, key, recipient, ...(orderId ? { orderId } : {}) },
-        },
-      ),
-    );
+            : `${what} ${c.channel === 'EMAIL' ? 'emailed' : 'mailed'} to ${to} (${rendered.language})${c.fellBackToPrint ? ', the email address was refused' : ''}: ${reason}`,
+        data: { recipient, ...(orderId ? { orderId } : {}) },
+      },
+    });
+    copies.push({ recipient, ...copy });
   }
   const own = copies.find((x) => x.recipient === 'CUSTOMER')!;
   return { required: true, reason, channel: own.channel, sent: copies.some((x) => x.sent), copies };
