@@ -4,6 +4,7 @@ import { createCollectionsActivities } from './collections';
 import { createServiceOrderActivities } from './service-orders';
 import { createNoticePrintActivities } from './notice-print';
 import { createLeadNoticeActivities } from './lead-notices';
+import { createWaterNoticeActivities } from './water-notices';
 
 export type ActivityDeps = BillingActivityDeps;
 
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCollectionsActivities(deps),
     ...createNoticePrintActivities(deps),
     ...createLeadNoticeActivities(deps),
+    ...createWaterNoticeActivities(deps),
   };
 }
 

@@ -38,6 +38,7 @@ import { registerServiceOrderRoutes } from './routes/service-orders';
 import { registerBankAccountRoutes } from './routes/bank-accounts';
 import { registerPrintBatchRoutes } from './routes/print-batches';
 import { registerLeadNoticeRoutes } from './routes/lead-notices';
+import { registerWaterNoticeRoutes } from './routes/water-notices';
 import { createDashboard } from '../web/dashboard';
 
 const VERSION = '0.1.0';
@@ -361,6 +362,7 @@ export function createApp(given: ApiDeps): express.Express {
   registerBankAccountRoutes(t, deps);
   registerPrintBatchRoutes(t, deps);
   registerLeadNoticeRoutes(t, deps);
+  registerWaterNoticeRoutes(t, deps);
 
   // ---- crews, users, keys ------------------------------------------------------------------------
   t.add({

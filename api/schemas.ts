@@ -6,6 +6,7 @@ import { PRIORITIES, SERVICE_ORDER_TYPES } from '../domain/service-order';
 import { RETURN_CODES } from '../domain/ledger/returns';
 import { accountNumberProblem, BANK_ACCOUNT_TYPES, routingNumberProblem } from '../domain/bank-account';
 import { PROFILE_CODES, type ProfileCode } from '../domain/collections';
+import { WATER_NOTICE_KINDS } from '../domain/water-notices';
 
 const text = (max = 200) => z.string().trim().min(1).max(max);
 // Dates a utility's records can hold. Outside this window a date is a typo or a placeholder
@@ -370,3 +371,28 @@ export const ZBankFile = z
     fileName: text(200).optional(),
   })
   .strict();
+
+// ---- drinking-water notices --------------------------------------------------------------------
+
+export const ZWaterNoticeCreate = z
+  .object({
+    kind: z.enum(WATER_NOTICE_KINDS),
+    title: text(200),
+    serviceAreas: z.array(text(60)).min(1).max(200).optional(),
+    learnedAt: isoDateTime.optional(),
+    year: z.number().int().min(2000).max(2100).optional(),
+    edition: z.union([z.literal(1), z.literal(2)]).optional(),
+    url: z
+      .string()
+      .trim()
+      .max(500)
+      .regex(/^https?:\/\/[^\s<>"]+$/, 'must be an http(s) address with no spaces')
+      .optional(),
+    bodyEn: text(20_000),
+    bodyEs: text(20_000).optional(),
+  })
+  .strict();
+export const ZWaterNoticeId = z
+  .object({ id: z.uuid({ message: 'must be a water notice id (a UUID)' }) })
+  .strict();
+export const ZWaterNoticeResolve = z.object({ reason: text(500) }).strict();

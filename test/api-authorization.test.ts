@@ -117,6 +117,8 @@ beforeAll(async () => {
     file: 'pdf',
     // A year's lead service-line notice: /lead-notices/annual/:year.
     year: '2027',
+    // Authorization is decided before the lookup: a well-formed water notice id is enough.
+    'water-notices': '00000000-0000-4000-8000-000000000000',
   };
 });
 afterAll(() => app?.close());

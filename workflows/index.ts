@@ -5,3 +5,4 @@ export { collectionsCase } from './collections-case';
 export { billEmailResend } from './bill-email-resend';
 export { noticePrintRun } from './notice-print';
 export { leadNoticeAnnualRun } from './lead-notices';
+export { waterNoticeRun } from './water-notices';

@@ -1,0 +1,49 @@
+// Drinking-water notices through Temporal: issuing one starts its delivery workflow
+// (`water-notice:<id>`); resolving one tells a repeating notice's workflow to stop.
+import { WorkflowNotFoundError, type Client as TemporalClient } from '@temporalio/client';
+import { actorRef, type Actor } from '../lib/audit';
+import { waterNoticeResolvedSignal, waterNoticeRun } from '../workflows/water-notices';
+import {
+  createWaterNotice,
+  resolveWaterNotice,
+  type WaterNoticeInput,
+  type WaterNoticeView,
+} from './water-notices';
+import type { Db } from '../lib/db/prisma';
+
+type Deps = { db: Db; temporal: TemporalClient; taskQueue: string };
+
+export const waterNoticeRunId = (id: string) => `water-notice:${id}`;
+
+/** Records the notice and starts its delivery; answers with the notice and its workflow. */
+export async function issueWaterNotice(
+  d: Deps,
+  actor: Actor,
+  input: WaterNoticeInput,
+): Promise<WaterNoticeView & { workflowId: string }> {
+  const n = await createWaterNotice(d.db, actor, input);
+  const workflowId = waterNoticeRunId(n.id);
+  await d.temporal.workflow.start(waterNoticeRun, {
+    taskQueue: d.taskQueue,
+    workflowId,
+    args: [{ id: n.id, kind: n.kind, actor: actorRef(actor) }],
+  });
+  return { ...n, workflowId };
+}
+
+/** The situation is over: recorded, and a repeating notice's workflow stops repeating. */
+export async function endWaterNotice(
+  d: Deps,
+  actor: Actor,
+  id: string,
+  reason: string,
+): Promise<WaterNoticeView> {
+  const n = await resolveWaterNotice(d.db, actor, id, reason);
+  try {
+    await d.temporal.workflow.getHandle(waterNoticeRunId(id)).signal(waterNoticeResolvedSignal);
+  } catch (err) {
+    // Its delivery has finished already (a notice that does not repeat): nothing to stop.
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+  return n;
+}
