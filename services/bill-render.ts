@@ -185,6 +185,27 @@ export interface BillLabels {
   months: string[];
   dateFormat: string;
   units: Record<string, string>;
+  /**
+   * How a charge line, worded in English by the rating engine from the tariff, reads in this
+   * language: [pattern, replacement] pairs applied in order (none for English). What no rule
+   * covers stays as the tariff words it.
+   */
+  lineWording?: [string, string][];
+}
+
+const lineRules = new WeakMap<BillLabels, [RegExp, string][]>();
+
+/** A charge line's description in the bill's language (services/bill-render: BillLabels.lineWording). */
+export function lineWording(description: string, labels: BillLabels): string {
+  if (!labels.lineWording?.length) return description;
+  let rules = lineRules.get(labels);
+  if (!rules) {
+    rules = labels.lineWording.map(([p, r]): [RegExp, string] => [new RegExp(p, 'g'), r]);
+    lineRules.set(labels, rules);
+  }
+  let out = description;
+  for (const [re, r] of rules) out = out.replace(re, r);
+  return out;
 }
 
 /** The bill's wording in its language, as plain text: what the email and the PDF both print. */
@@ -529,7 +550,7 @@ function lineView(l: BillLineRecord, labels: BillLabels): BillLineView {
     per && per !== 1n ? ` / ${decimalText(per.toString())}${unitLabel ? ` ${unitLabel}` : ''}` : '';
   return {
     lineNo: l.lineNo,
-    description: l.description,
+    description: lineWording(l.description, labels),
     quantity,
     unit: l.unit,
     quantityText: isTaxBase
