@@ -46,6 +46,7 @@ import { addDays, isoDateIn } from '../domain/ledger/dates';
 import { pastDueAsRecordedAt, postEntry, TX_OPTIONS } from '../services/ledger';
 import { DUE_DAYS_AFTER_BILL } from '../domain/ledger/fees';
 import { noticeAgencyFor, type NoticeAgency } from '../services/notice-agencies';
+import { endOfDay } from '../domain/collections/calendar';
 
 export interface CollectionsActivityDeps {
   db: Db;
@@ -497,7 +498,8 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
               rendered.contentHash,
               key,
               at,
-              validUntil ? new Date(`${validUntil}T23:59:59Z`) : null,
+              // The end of its last day where the utility is, not in UTC (7 pm in the East).
+              validUntil ? new Date(endOfDay(validUntil, profile.timeZone)) : null,
               i.episode,
               // A letter waits for the next print batch (services/notice-print.ts).
               null,
