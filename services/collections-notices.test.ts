@@ -329,6 +329,29 @@ describe('renderCollectionsNotice', () => {
     );
   });
 
+  describe('the reconnection charge', () => {
+    const free = { ...view().amounts, reconnectionFeeCents: 0n, reconnectionFeeAfterHoursCents: 0n };
+
+    it('with no charge says so, and never that "this charge applies"', () => {
+      const en = renderCollectionsNotice(view({ profile: 'CA_WATER', amounts: free }));
+      expect(en.text).toContain(
+        'Reconnection charge: none. No charge applies to restore the service if it is disconnected.',
+      );
+      expect(en.text).not.toContain('this charge applies');
+      expect(visible(en.html)).toContain('No charge applies to restore the service');
+      const es = renderCollectionsNotice(view({ profile: 'CA_WATER', amounts: free, language: 'es' }));
+      expect(es.text).toContain('Cargo por reconexión: ninguno. No se cobra ningún cargo');
+      expect(es.text).not.toContain('este cargo se aplica');
+    });
+
+    it('California water states the income cap only as a limit on any charge', () => {
+      const en = renderCollectionsNotice(view({ profile: 'CA_WATER', amounts: free }));
+      expect(en.text).toContain(
+        'Reconnection charge: none. By law, if your household income is below 200% of the federal poverty level, any reconnection charge is limited to $50 during business hours and $150 after hours',
+      );
+    });
+  });
+
   it('falls back to the generic rights for a composed profile code', () => {
     const r = renderCollectionsNotice(view({ profile: 'SPRINGFIELD_WATER_2026' }));
     expect(r.text).toContain('the agency that regulates or governs Millbrook Water & Light');
