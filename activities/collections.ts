@@ -47,6 +47,7 @@ import { pastDueAsRecordedAt, postEntry, TX_OPTIONS } from '../services/ledger';
 import { DUE_DAYS_AFTER_BILL } from '../domain/ledger/fees';
 import { noticeAgencyFor, type NoticeAgency } from '../services/notice-agencies';
 import { endOfDay } from '../domain/collections/calendar';
+import { lastDayToPay } from '../domain/collections/notice-dates';
 
 export interface CollectionsActivityDeps {
   db: Db;
@@ -435,7 +436,9 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
             issuedOn: today,
             disconnectOnOrAfter: disconnectOn,
             validUntil,
-            payBy: disconnectOn,
+            // The day before the disconnection date: the engine may act from its first moment, so
+            // paying "by" the disconnection date would not protect.
+            payBy: disconnectOn ? lastDayToPay(disconnectOn) : null,
           },
           reasons: [...fee.reasons.map(line), line(reason), ...(mailedLater ? [line(mailedLater)] : [])],
         });
