@@ -20,7 +20,6 @@ import {
   isAfterHours,
   reconnectionFee,
   requiredNoticeRecipients,
-  addBusinessDays,
   medicalConditionsUnmet,
   type Citation,
 } from '../domain/collections';
@@ -29,6 +28,7 @@ import { loadCaseContext, type CaseContext } from '../services/collections-snaps
 import {
   renderCollectionsNotice,
   type CollectionsNoticeType,
+  type CollectionsNoticeView,
   type NoticeRecipientRole,
 } from '../services/collections-notices';
 import {
@@ -40,14 +40,13 @@ import {
 import { AppError } from '../lib/errors';
 import { classifySendError } from '../services/bill-delivery';
 import { noticePrefixOf, PRINT_CLOSE_LOCK, printCloseFor } from '../services/notice-print';
-import { DEFAULT_NOTICE_PRINT_TIME } from '../lib/config';
 import type { ServiceOrderType } from '../domain/service-order';
 import { addDays, isoDateIn } from '../domain/ledger/dates';
 import { pastDueAsRecordedAt, postEntry, TX_OPTIONS } from '../services/ledger';
 import { DUE_DAYS_AFTER_BILL } from '../domain/ledger/fees';
 import { noticeAgencyFor, type NoticeAgency } from '../services/notice-agencies';
 import { endOfDay } from '../domain/collections/calendar';
-import { lastDayToPay } from '../domain/collections/notice-dates';
+import { noticeDates } from '../domain/collections/notice-dates';
 
 export interface CollectionsActivityDeps {
   db: Db;
@@ -319,19 +318,13 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       const ctx = await loadCaseContext(db, i.accountId, i.episode, at);
       const { profile, snapshot } = ctx;
       const today = isoDateIn(at, profile.timeZone);
-      const validDays = profile.notice.validityDays ?? null;
-      // A notice good for N days counts the day it is sent as the first: the last day it is good
-      // for is today + N − 1, the day the rules stop honouring it being today + N (evaluate).
-      const validUntil = validDays ? addDays(today, validDays - 1) : null;
       // The date printed on a disconnection notice: the longest notice lead any channel has (a
-      // mailed notice's, with its mail allowance), from today. The notice is mailed to everyone,
-      // so that is the lead the rules hold the utility to; the date then binds the engine too
-      // (NoticeRecord.onOrAfter). The act itself still waits for every other rule, re-checked at
-      // the moment of action.
+      // mailed notice's, with its mail allowance), from the day it is mailed (domain noticeDates).
+      // The notice is mailed to everyone, so that is the lead the rules hold the utility to; the
+      // date then binds the engine too (NoticeRecord.onOrAfter). The act itself still waits for
+      // every other rule, re-checked at the moment of action.
       // The mailed notice leaves with the day's print batch: a notice decided after the batch
       // closed is mailed with the next one, and its notice period runs from that day.
-      const n = profile.notice;
-      const lead = Math.max(n.leadDays, ...Object.values(n.leadDaysByChannel)) + n.mailAllowanceDays;
       // A notice decided in the last minutes before the close is counted from the next one: its
       // row may commit after the close has claimed the waiting letters. One that misses its batch
       // all the same has its date moved on when it is printed (services/notice-print.ts).
@@ -340,28 +333,16 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
           ? printCloseFor(new Date(at.getTime() + PRINT_CLOSE_MARGIN_MS), deps.noticePrintTime)
           : null;
       const mailedOn = printClose ? isoDateIn(printClose, profile.timeZone) : today;
-      const byLead =
-        n.leadDayCount === 'BUSINESS' ? addBusinessDays(profile, mailedOn, lead) : addDays(mailedOn, lead);
-      const mailedLater =
-        mailedOn > today
-          ? {
-              code: 'NOTICE_MAILED_NEXT_BATCH',
-              cite: 'notice print batch',
-              text: `decided after the day's print batch closed (${deps.noticePrintTime ?? DEFAULT_NOTICE_PRINT_TIME}): mailed with the batch of ${mailedOn}, and the notice period runs from then`,
-            }
-          : null;
-      // Where service may not be shut off before the bill is N days delinquent (California water:
-      // 60), not before that day either.
-      const dd = profile.disconnectDelinquency;
-      const byDelinquency =
-        dd && snapshot.oldestUnpaidDueDate ? addDays(snapshot.oldestUnpaidDueDate, dd.minDaysPastDue) : null;
-      const disconnectOn =
-        i.disconnectOnOrAfter ??
-        (i.type === 'DISCONNECT_NOTICE'
-          ? byDelinquency && byDelinquency > byLead
-            ? byDelinquency
-            : byLead
-          : null);
+      const counted = noticeDates(profile, {
+        today,
+        mailedOn,
+        disconnection: i.type === 'DISCONNECT_NOTICE',
+        oldestUnpaidDueDate: snapshot.oldestUnpaidDueDate,
+        disconnectOnOrAfter: i.disconnectOnOrAfter ?? null,
+      });
+      const validUntil = counted.validUntil;
+      const disconnectOn = counted.disconnectOnOrAfter;
+      const stated = counted;
       const fee = reconnectionFee(profile, snapshot, false, i.at);
       const feeAfter = reconnectionFee(profile, snapshot, true, i.at);
       const roles =
@@ -414,7 +395,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
           skipped++;
           continue;
         }
-        const rendered = renderCollectionsNotice({
+        const view: CollectionsNoticeView = {
           type: i.type,
           profile: profile.code,
           language: ctx.customer.language,
@@ -434,14 +415,15 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
           itemized: ctx.pastDueItems,
           dates: {
             issuedOn: today,
-            disconnectOnOrAfter: disconnectOn,
+            disconnectOnOrAfter: stated.disconnectOnOrAfter,
             validUntil,
-            // The day before the disconnection date: the engine may act from its first moment, so
-            // paying "by" the disconnection date would not protect.
-            payBy: disconnectOn ? lastDayToPay(disconnectOn) : null,
+            // The day before the disconnection date: the engine may act from its first moment.
+            payBy: stated.payBy,
           },
-          reasons: [...fee.reasons.map(line), line(reason), ...(mailedLater ? [line(mailedLater)] : [])],
-        });
+          // Only what sets the dates; the recipient's and the charge's reasons are the audit's.
+          reasons: stated.reasons,
+        };
+        const rendered = renderCollectionsNotice(view);
         // Customers who take email get it by email; written notice by mail goes to everyone else,
         // and a disconnection notice is always mailed as well (the written notice the rules mean).
         const channels: ('EMAIL' | 'PRINT')[] = [];

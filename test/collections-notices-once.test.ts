@@ -211,9 +211,12 @@ test('right content, language and recipients; exactly once through an activity r
   });
   const onOrAfter = (mailed.data as { disconnectOnOrAfter: string }).disconnectOnOrAfter;
   expect(onOrAfter).toBe(addBusinessDays(getProfile('CA_WATER', today), mailedOn, 7));
-  expect((mailedLetter.content as { text: string }).text.includes(`batch of ${mailedOn}`)).toBe(
-    mailedOn > today,
-  );
+  const letterText = (mailedLetter.content as { text: string }).text;
+  expect(letterText.includes('Este aviso se envía por correo el')).toBe(mailedOn > today);
+  // Worded in Spanish throughout: no engine text, no ISO dates.
+  for (const text of [letterText, toCustomer[0]!.text]) {
+    expect(text).not.toMatch(/\b\d{4}-\d{2}-\d{2}\b|Bill of August|customer of record|policy profile/);
+  }
 
   // And one compliance action per delivery: the reports count each once.
   const actions = await t.db.collectionsAction.findMany({
