@@ -414,6 +414,34 @@ describe('renderCollectionsNotice', () => {
     });
   });
 
+  it.each(['en', 'es'] as const)(
+    'California water (%s): how to apply for more time to pay and how to have the bill reviewed and appeal (§116908)',
+    (language) => {
+      const r = renderCollectionsNotice(view({ profile: 'CA_WATER', language }));
+      const [extension, review] =
+        language === 'en'
+          ? [
+              'More time to pay: to apply for an extension of time to pay',
+              'Bill review and appeal: if you believe your bill is wrong',
+            ]
+          : [
+              'Más tiempo para pagar: para solicitar una prórroga',
+              'Revisión y apelación de la factura: si cree que su factura es incorrecta',
+            ];
+      const date = language === 'en' ? 'before November 16, 2026' : 'antes del 16 de noviembre de 2026';
+      for (const out of [r.text, visible(r.html)]) {
+        for (const heading of [extension, review]) {
+          const para = out.slice(out.indexOf(heading), out.indexOf(heading) + 700);
+          expect(para).toContain(heading);
+          expect(para).toContain('814-555-0100'); // how
+          expect(para).toContain('Millbrook Water & Light, 1 Municipal Plaza, Millbrook, PA 16801'); // where
+          expect(para).toContain(date); // by when
+        }
+      }
+      expect(r.text).toContain(language === 'en' ? 'you may appeal by writing' : 'puede apelar por escrito');
+    },
+  );
+
   it('falls back to the generic rights for a composed profile code', () => {
     const r = renderCollectionsNotice(view({ profile: 'SPRINGFIELD_WATER_2026' }));
     expect(r.text).toContain('the agency that regulates or governs Millbrook Water & Light');
