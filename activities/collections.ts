@@ -27,6 +27,7 @@ import { planCase, type CaseAction } from '../domain/collections/case-plan';
 import { loadCaseContext, type CaseContext } from '../services/collections-snapshot';
 import {
   renderCollectionsNotice,
+  storedNoticeView,
   type CollectionsNoticeType,
   type CollectionsNoticeView,
   type NoticeRecipientRole,
@@ -46,7 +47,7 @@ import { pastDueAsRecordedAt, postEntry, TX_OPTIONS } from '../services/ledger';
 import { DUE_DAYS_AFTER_BILL } from '../domain/ledger/fees';
 import { noticeAgencyFor, type NoticeAgency } from '../services/notice-agencies';
 import { endOfDay } from '../domain/collections/calendar';
-import { noticeDates } from '../domain/collections/notice-dates';
+import { movedNoticeDates, noticeDates } from '../domain/collections/notice-dates';
 
 export interface CollectionsActivityDeps {
   db: Db;
@@ -327,7 +328,8 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       // closed is mailed with the next one, and its notice period runs from that day.
       // A notice decided in the last minutes before the close is counted from the next one: its
       // row may commit after the close has claimed the waiting letters. One that misses its batch
-      // all the same has its date moved on when it is printed (services/notice-print.ts).
+      // all the same has its date moved on, and its letter rendered again, when it is printed
+      // (services/notice-print.ts).
       const printClose =
         i.type === 'DISCONNECT_NOTICE'
           ? printCloseFor(new Date(at.getTime() + PRINT_CLOSE_MARGIN_MS), deps.noticePrintTime)
@@ -342,7 +344,13 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       });
       const validUntil = counted.validUntil;
       const disconnectOn = counted.disconnectOnOrAfter;
-      const stated = counted;
+      // A retry after a print close found one of this notice's letters late: the copies sent from
+      // now on state the date the notice binds to (every copy agrees with it).
+      const lateAlready =
+        i.type === 'DISCONNECT_NOTICE' ? await noticeDaysLate(db, i.accountId, noticeKeyPrefix(i)) : null;
+      const stated = lateAlready
+        ? movedNoticeDates(counted, lateAlready.days, lateAlready.mailedOn)
+        : counted;
       const fee = reconnectionFee(profile, snapshot, false, i.at);
       const feeAfter = reconnectionFee(profile, snapshot, true, i.at);
       const roles =
@@ -497,6 +505,10 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
                       recipientName: to.name,
                       mailingAddress: to.address,
                       ...(printClose ? { printClose: printClose.toISOString() } : {}),
+                      // What it says, to say it again with moved dates if it is printed late.
+                      ...(i.type === 'DISCONNECT_NOTICE'
+                        ? { view: storedNoticeView(view), renderedLateDays: lateAlready?.days ?? 0 }
+                        : {}),
                     }
                   : {}),
               }),
@@ -1157,4 +1169,36 @@ function labelOf(type: CollectionsNoticeType): string {
     DEFAULT_NOTICE: 'Arrangement default notice',
     RECONNECTION_CONFIRMATION: 'Reconnection confirmation',
   }[type];
+}
+
+/** The key prefix every record of one notice shares (each recipient, each channel): noticePrefixOf. */
+function noticeKeyPrefix(i: {
+  accountId: string;
+  episode: number;
+  type: CollectionsNoticeType;
+  noticeKind?: string;
+  seq: number;
+}): string {
+  return `${collectionsKey(i.accountId, i.episode, `${i.noticeKind ?? i.type}:${i.seq}`)}:`;
+}
+
+/**
+ * How late the latest-mailed letter of a notice went out (services/notice-print.ts holds late
+ * letters), and the day it was mailed; null while none was found late.
+ */
+async function noticeDaysLate(
+  db: Db,
+  accountId: string,
+  prefix: string,
+): Promise<{ days: number; mailedOn: string } | null> {
+  const [late] = await query<{ days: number; mailed_on: string | null }>(
+    db,
+    // By account first: the prefix alone cannot use an index.
+    `SELECT (content->>'daysLate')::int AS days, content->>'mailedOn' AS mailed_on FROM notice
+     WHERE account_id = $2 AND starts_with(idempotency_key, $1) AND channel = 'PRINT'
+       AND (content->>'daysLate')::int > 0
+     ORDER BY (content->>'daysLate')::int DESC LIMIT 1`,
+    [prefix, accountId],
+  );
+  return late?.mailed_on ? { days: late.days, mailedOn: late.mailed_on } : null;
 }

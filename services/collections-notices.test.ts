@@ -4,10 +4,13 @@ import path from 'node:path';
 import {
   COLLECTIONS_NOTICE_TYPES,
   kebab,
+  noticeViewOf,
   renderCollectionsNotice,
   RIGHTS_PROFILES,
+  storedNoticeView,
   type CollectionsNoticeType,
   type CollectionsNoticeView,
+  type StoredNoticeView,
 } from './collections-notices';
 
 const COLLECTIONS_DIR = path.resolve(__dirname, '..', 'notices', 'collections');
@@ -441,6 +444,12 @@ describe('renderCollectionsNotice', () => {
       expect(r.text).toContain(language === 'en' ? 'you may appeal by writing' : 'puede apelar por escrito');
     },
   );
+
+  it('a view kept in the register renders the same notice again', () => {
+    const v = view({ language: 'es', amounts: { ...view().amounts, depositCents: 10000n } });
+    const again = noticeViewOf(JSON.parse(JSON.stringify(storedNoticeView(v))) as StoredNoticeView);
+    expect(renderCollectionsNotice(again).contentHash).toBe(renderCollectionsNotice(v).contentHash);
+  });
 
   it('falls back to the generic rights for a composed profile code', () => {
     const r = renderCollectionsNotice(view({ profile: 'SPRINGFIELD_WATER_2026' }));

@@ -350,3 +350,48 @@ export function renderCollectionsNotice(view: CollectionsNoticeView): RenderedCo
   const contentHash = createHash('sha256').update(`${subject}\0${text}\0${html}\0`, 'utf8').digest('hex');
   return { subject, text, html, language, contentHash };
 }
+
+// ---- the view on record ------------------------------------------------------------------------
+
+/** A view as the notice register keeps it: JSON, cents as decimal strings. */
+export type StoredNoticeView = Omit<CollectionsNoticeView, 'amounts' | 'itemized'> & {
+  amounts: Record<keyof CollectionsNoticeView['amounts'], string | null>;
+  itemized: (Omit<NoticeItem, 'amountCents'> & { amountCents: string })[];
+};
+
+/**
+ * The view a notice was rendered from, for its register row: a letter whose dates move before it
+ * is printed (services/notice-print.ts) is rendered again from it, word for word but the dates.
+ */
+export function storedNoticeView(view: CollectionsNoticeView): StoredNoticeView {
+  const a = view.amounts;
+  const cents = (c: bigint | null | undefined) => (c == null ? null : c.toString());
+  return {
+    ...view,
+    amounts: {
+      pastDueCents: cents(a.pastDueCents),
+      totalDueCents: cents(a.totalDueCents),
+      reconnectionFeeCents: cents(a.reconnectionFeeCents),
+      reconnectionFeeAfterHoursCents: cents(a.reconnectionFeeAfterHoursCents),
+      depositCents: cents(a.depositCents),
+    },
+    itemized: view.itemized.map((i) => ({ ...i, amountCents: i.amountCents.toString() })),
+  };
+}
+
+/** The view back from the register row. */
+export function noticeViewOf(stored: StoredNoticeView): CollectionsNoticeView {
+  const a = stored.amounts;
+  const cents = (c: string | null) => (c == null ? null : BigInt(c));
+  return {
+    ...stored,
+    amounts: {
+      pastDueCents: BigInt(a.pastDueCents ?? '0'),
+      totalDueCents: BigInt(a.totalDueCents ?? '0'),
+      reconnectionFeeCents: BigInt(a.reconnectionFeeCents ?? '0'),
+      reconnectionFeeAfterHoursCents: cents(a.reconnectionFeeAfterHoursCents),
+      depositCents: cents(a.depositCents),
+    },
+    itemized: stored.itemized.map((i) => ({ ...i, amountCents: BigInt(i.amountCents) })),
+  };
+}

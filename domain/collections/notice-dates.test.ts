@@ -1,6 +1,6 @@
 // The dates a notice states and the reasons behind them, as data for the notice templates.
 import { getProfile } from './index';
-import { lastDayToPay, noticeDates } from './notice-dates';
+import { lastDayToPay, movedNoticeDates, noticeDates } from './notice-dates';
 
 describe('notice dates', () => {
   const PA = getProfile('PA', '2026-12-01');
@@ -73,5 +73,29 @@ describe('notice dates', () => {
   it('the last day to pay is the day before the disconnection date', () => {
     expect(lastDayToPay('2026-12-11')).toBe('2026-12-10');
     expect(lastDayToPay('2027-03-01')).toBe('2027-02-28');
+  });
+
+  it('a letter mailed late moves both dates on and says when it was mailed', () => {
+    const d = noticeDates(PA, {
+      today: '2026-12-07',
+      mailedOn: '2026-12-07',
+      disconnection: true,
+      oldestUnpaidDueDate: '2026-11-01',
+    });
+    const moved = movedNoticeDates(d, 1, '2026-12-08');
+    expect(moved.disconnectOnOrAfter).toBe('2026-12-18');
+    expect(moved.payBy).toBe('2026-12-17');
+    expect(moved.reasons).toEqual([
+      d.reasons[0],
+      { code: 'MAILED_WITH_BATCH', on: '2026-12-08' },
+      d.reasons[1],
+    ]);
+    // Moved again (a later batch): one mailing reason, the later day.
+    const again = movedNoticeDates(moved, 2, '2026-12-10');
+    expect(again.disconnectOnOrAfter).toBe('2026-12-20');
+    expect(again.reasons.filter((r) => r.code === 'MAILED_WITH_BATCH')).toEqual([
+      { code: 'MAILED_WITH_BATCH', on: '2026-12-10' },
+    ]);
+    expect(movedNoticeDates(d, 0, '2026-12-07')).toBe(d);
   });
 });

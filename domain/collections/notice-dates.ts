@@ -90,3 +90,24 @@ export function noticeDates(
     reasons,
   };
 }
+
+/**
+ * The dates of a notice whose letter went out `days` later than they were counted from: the
+ * disconnection date and the last day to pay move on together, and the reasons say when it was
+ * mailed. The days it is valid for still count from its issue.
+ */
+export function movedNoticeDates(
+  d: Pick<NoticeDates, 'disconnectOnOrAfter' | 'payBy' | 'reasons'>,
+  days: number,
+  mailedOn: string,
+): Pick<NoticeDates, 'disconnectOnOrAfter' | 'payBy' | 'reasons'> {
+  if (days <= 0 || !d.disconnectOnOrAfter) return d;
+  const reasons: NoticeDateReason[] = d.reasons.filter((r) => r.code !== 'MAILED_WITH_BATCH');
+  const at = reasons.findIndex((r) => r.code === 'NOTICE_LEAD' || r.code === 'DAYS_PAST_DUE');
+  reasons.splice(at + 1, 0, { code: 'MAILED_WITH_BATCH', on: mailedOn });
+  return {
+    disconnectOnOrAfter: addDays(d.disconnectOnOrAfter, days),
+    payBy: d.payBy ? addDays(d.payBy, days) : null,
+    reasons,
+  };
+}
