@@ -20,7 +20,6 @@ import {
   isAfterHours,
   reconnectionFee,
   requiredNoticeRecipients,
-  addBusinessDays,
   medicalConditionsUnmet,
   type Citation,
 } from '../domain/collections';
@@ -28,7 +27,9 @@ import { planCase, type CaseAction } from '../domain/collections/case-plan';
 import { loadCaseContext, type CaseContext } from '../services/collections-snapshot';
 import {
   renderCollectionsNotice,
+  storedNoticeView,
   type CollectionsNoticeType,
+  type CollectionsNoticeView,
   type NoticeRecipientRole,
 } from '../services/collections-notices';
 import {
@@ -40,12 +41,13 @@ import {
 import { AppError } from '../lib/errors';
 import { classifySendError } from '../services/bill-delivery';
 import { noticePrefixOf, PRINT_CLOSE_LOCK, printCloseFor } from '../services/notice-print';
-import { DEFAULT_NOTICE_PRINT_TIME } from '../lib/config';
 import type { ServiceOrderType } from '../domain/service-order';
 import { addDays, isoDateIn } from '../domain/ledger/dates';
 import { pastDueAsRecordedAt, postEntry, TX_OPTIONS } from '../services/ledger';
 import { DUE_DAYS_AFTER_BILL } from '../domain/ledger/fees';
 import { noticeAgencyFor, type NoticeAgency } from '../services/notice-agencies';
+import { endOfDay } from '../domain/collections/calendar';
+import { movedNoticeDates, noticeDates } from '../domain/collections/notice-dates';
 
 export interface CollectionsActivityDeps {
   db: Db;
@@ -317,49 +319,38 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       const ctx = await loadCaseContext(db, i.accountId, i.episode, at);
       const { profile, snapshot } = ctx;
       const today = isoDateIn(at, profile.timeZone);
-      const validDays = profile.notice.validityDays ?? null;
-      // A notice good for N days counts the day it is sent as the first: the last day it is good
-      // for is today + N − 1, the day the rules stop honouring it being today + N (evaluate).
-      const validUntil = validDays ? addDays(today, validDays - 1) : null;
       // The date printed on a disconnection notice: the longest notice lead any channel has (a
-      // mailed notice's, with its mail allowance), from today. The notice is mailed to everyone,
-      // so that is the lead the rules hold the utility to; the date then binds the engine too
-      // (NoticeRecord.onOrAfter). The act itself still waits for every other rule, re-checked at
-      // the moment of action.
+      // mailed notice's, with its mail allowance), from the day it is mailed (domain noticeDates).
+      // The notice is mailed to everyone, so that is the lead the rules hold the utility to; the
+      // date then binds the engine too (NoticeRecord.onOrAfter). The act itself still waits for
+      // every other rule, re-checked at the moment of action.
       // The mailed notice leaves with the day's print batch: a notice decided after the batch
       // closed is mailed with the next one, and its notice period runs from that day.
-      const n = profile.notice;
-      const lead = Math.max(n.leadDays, ...Object.values(n.leadDaysByChannel)) + n.mailAllowanceDays;
       // A notice decided in the last minutes before the close is counted from the next one: its
       // row may commit after the close has claimed the waiting letters. One that misses its batch
-      // all the same has its date moved on when it is printed (services/notice-print.ts).
+      // all the same has its date moved on, and its letter rendered again, when it is printed
+      // (services/notice-print.ts).
       const printClose =
         i.type === 'DISCONNECT_NOTICE'
           ? printCloseFor(new Date(at.getTime() + PRINT_CLOSE_MARGIN_MS), deps.noticePrintTime)
           : null;
       const mailedOn = printClose ? isoDateIn(printClose, profile.timeZone) : today;
-      const byLead =
-        n.leadDayCount === 'BUSINESS' ? addBusinessDays(profile, mailedOn, lead) : addDays(mailedOn, lead);
-      const mailedLater =
-        mailedOn > today
-          ? {
-              code: 'NOTICE_MAILED_NEXT_BATCH',
-              cite: 'notice print batch',
-              text: `decided after the day's print batch closed (${deps.noticePrintTime ?? DEFAULT_NOTICE_PRINT_TIME}): mailed with the batch of ${mailedOn}, and the notice period runs from then`,
-            }
-          : null;
-      // Where service may not be shut off before the bill is N days delinquent (California water:
-      // 60), not before that day either.
-      const dd = profile.disconnectDelinquency;
-      const byDelinquency =
-        dd && snapshot.oldestUnpaidDueDate ? addDays(snapshot.oldestUnpaidDueDate, dd.minDaysPastDue) : null;
-      const disconnectOn =
-        i.disconnectOnOrAfter ??
-        (i.type === 'DISCONNECT_NOTICE'
-          ? byDelinquency && byDelinquency > byLead
-            ? byDelinquency
-            : byLead
-          : null);
+      const counted = noticeDates(profile, {
+        today,
+        mailedOn,
+        disconnection: i.type === 'DISCONNECT_NOTICE',
+        oldestUnpaidDueDate: snapshot.oldestUnpaidDueDate,
+        disconnectOnOrAfter: i.disconnectOnOrAfter ?? null,
+      });
+      const validUntil = counted.validUntil;
+      const disconnectOn = counted.disconnectOnOrAfter;
+      // A retry after a print close found one of this notice's letters late: the copies sent from
+      // now on state the date the notice binds to (every copy agrees with it).
+      const lateAlready =
+        i.type === 'DISCONNECT_NOTICE' ? await noticeDaysLate(db, i.accountId, noticeKeyPrefix(i)) : null;
+      const stated = lateAlready
+        ? movedNoticeDates(counted, lateAlready.days, lateAlready.mailedOn)
+        : counted;
       const fee = reconnectionFee(profile, snapshot, false, i.at);
       const feeAfter = reconnectionFee(profile, snapshot, true, i.at);
       const roles =
@@ -412,7 +403,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
           skipped++;
           continue;
         }
-        const rendered = renderCollectionsNotice({
+        const view: CollectionsNoticeView = {
           type: i.type,
           profile: profile.code,
           language: ctx.customer.language,
@@ -432,12 +423,15 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
           itemized: ctx.pastDueItems,
           dates: {
             issuedOn: today,
-            disconnectOnOrAfter: disconnectOn,
+            disconnectOnOrAfter: stated.disconnectOnOrAfter,
             validUntil,
-            payBy: disconnectOn,
+            // The day before the disconnection date: the engine may act from its first moment.
+            payBy: stated.payBy,
           },
-          reasons: [...fee.reasons.map(line), line(reason), ...(mailedLater ? [line(mailedLater)] : [])],
-        });
+          // Only what sets the dates; the recipient's and the charge's reasons are the audit's.
+          reasons: stated.reasons,
+        };
+        const rendered = renderCollectionsNotice(view);
         // Customers who take email get it by email; written notice by mail goes to everyone else,
         // and a disconnection notice is always mailed as well (the written notice the rules mean).
         const channels: ('EMAIL' | 'PRINT')[] = [];
@@ -497,7 +491,8 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
               rendered.contentHash,
               key,
               at,
-              validUntil ? new Date(`${validUntil}T23:59:59Z`) : null,
+              // The end of its last day where the utility is, not in UTC (7 pm in the East).
+              validUntil ? new Date(endOfDay(validUntil, profile.timeZone)) : null,
               i.episode,
               // A letter waits for the next print batch (services/notice-print.ts).
               null,
@@ -510,6 +505,10 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
                       recipientName: to.name,
                       mailingAddress: to.address,
                       ...(printClose ? { printClose: printClose.toISOString() } : {}),
+                      // What it says, to say it again with moved dates if it is printed late.
+                      ...(i.type === 'DISCONNECT_NOTICE'
+                        ? { view: storedNoticeView(view), renderedLateDays: lateAlready?.days ?? 0 }
+                        : {}),
                     }
                   : {}),
               }),
@@ -1170,4 +1169,36 @@ function labelOf(type: CollectionsNoticeType): string {
     DEFAULT_NOTICE: 'Arrangement default notice',
     RECONNECTION_CONFIRMATION: 'Reconnection confirmation',
   }[type];
+}
+
+/** The key prefix every record of one notice shares (each recipient, each channel): noticePrefixOf. */
+function noticeKeyPrefix(i: {
+  accountId: string;
+  episode: number;
+  type: CollectionsNoticeType;
+  noticeKind?: string;
+  seq: number;
+}): string {
+  return `${collectionsKey(i.accountId, i.episode, `${i.noticeKind ?? i.type}:${i.seq}`)}:`;
+}
+
+/**
+ * How late the latest-mailed letter of a notice went out (services/notice-print.ts holds late
+ * letters), and the day it was mailed; null while none was found late.
+ */
+async function noticeDaysLate(
+  db: Db,
+  accountId: string,
+  prefix: string,
+): Promise<{ days: number; mailedOn: string } | null> {
+  const [late] = await query<{ days: number; mailed_on: string | null }>(
+    db,
+    // By account first: the prefix alone cannot use an index.
+    `SELECT (content->>'daysLate')::int AS days, content->>'mailedOn' AS mailed_on FROM notice
+     WHERE account_id = $2 AND starts_with(idempotency_key, $1) AND channel = 'PRINT'
+       AND (content->>'daysLate')::int > 0
+     ORDER BY (content->>'daysLate')::int DESC LIMIT 1`,
+    [prefix, accountId],
+  );
+  return late?.mailed_on ? { days: late.days, mailedOn: late.mailed_on } : null;
 }

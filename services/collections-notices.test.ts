@@ -4,10 +4,13 @@ import path from 'node:path';
 import {
   COLLECTIONS_NOTICE_TYPES,
   kebab,
+  noticeViewOf,
   renderCollectionsNotice,
   RIGHTS_PROFILES,
+  storedNoticeView,
   type CollectionsNoticeType,
   type CollectionsNoticeView,
+  type StoredNoticeView,
 } from './collections-notices';
 
 const COLLECTIONS_DIR = path.resolve(__dirname, '..', 'notices', 'collections');
@@ -32,8 +35,8 @@ function view(over: Partial<CollectionsNoticeView> = {}): CollectionsNoticeView 
       depositCents: null,
     },
     itemized: [
-      { label: 'Bill of September 5, 2026', dueDate: '2026-09-25', amountCents: 61728n },
-      { label: 'Bill of October 5, 2026', dueDate: '2026-10-25', amountCents: 61728n },
+      { kind: 'CHARGE', date: '2026-09-05', dueDate: '2026-09-25', amountCents: 61728n },
+      { kind: 'CHARGE', date: '2026-10-05', dueDate: '2026-10-25', amountCents: 61728n },
     ],
     dates: {
       issuedOn: '2026-11-02',
@@ -42,7 +45,13 @@ function view(over: Partial<CollectionsNoticeView> = {}): CollectionsNoticeView 
       payBy: null,
     },
     reasons: [
-      'Written notice at least 10 days before termination (66 Pa.C.S. §1406(b)(1)(i); 52 Pa. Code §56.91).',
+      {
+        code: 'NOTICE_LEAD',
+        cite: '66 Pa.C.S. §1406(b)(1)(i); 52 Pa. Code §56.91',
+        days: 10,
+        business: false,
+        mailDays: 0,
+      },
     ],
     ...over,
   };
@@ -136,7 +145,9 @@ describe('renderCollectionsNotice', () => {
     });
 
     it("prints the reasons behind the dates and the utility's phone and address", () => {
-      expect(r.text).toContain('Why these dates\n- Written notice at least 10 days before termination');
+      expect(r.text).toContain(
+        'Why these dates\n- Written notice at least 10 days before service may be disconnected, counted from the day this notice is mailed (66 Pa.C.S. §1406(b)(1)(i); 52 Pa. Code §56.91).',
+      );
       expect(html).toContain('52 Pa. Code §56.91');
       expect(r.text).toContain('1 Municipal Plaza, Millbrook, PA 16801');
       expect(html).toContain('1 Municipal Plaza, Millbrook, PA 16801');
@@ -305,8 +316,8 @@ describe('renderCollectionsNotice', () => {
             customerName: hostile,
             serviceAddress: `"><b>1 Elm</b> {{constructor}}`,
           },
-          itemized: [{ label: hostile, dueDate: '2026-09-25', amountCents: 100n }],
-          reasons: [hostile],
+          itemized: [{ kind: hostile, date: '2026-09-01', dueDate: '2026-09-25', amountCents: 100n }],
+          reasons: [{ code: 'VALID_FOR', cite: hostile, days: 60 }],
         }),
       );
 
@@ -327,6 +338,117 @@ describe('renderCollectionsNotice', () => {
         expect(r.subject).not.toContain('&lt;');
       },
     );
+  });
+
+  describe('what the customer reads is worded in the notice language, never the engine text', () => {
+    const es = renderCollectionsNotice(
+      view({
+        language: 'es',
+        itemized: [
+          { kind: 'CHARGE', date: '2026-09-05', dueDate: '2026-09-25', amountCents: 61728n },
+          { kind: 'LATE_FEE', date: '2026-09-26', dueDate: '2026-10-16', amountCents: 925n },
+          { kind: 'SOMETHING_NEW', date: '2026-10-01', dueDate: '2026-10-21', amountCents: 100n },
+        ],
+        reasons: [
+          { code: 'NOTICE_LEAD', cite: '52 Pa. Code §56.91', days: 10, business: false, mailDays: 0 },
+          { code: 'MAILED_WITH_BATCH', on: '2026-11-03' },
+          { code: 'VALID_FOR', cite: '52 Pa. Code §56.91', days: 60 },
+        ],
+      }),
+    );
+
+    it('itemizes each past-due charge by kind with the date written out in the language', () => {
+      expect(es.text).toContain(
+        '- Factura del 5 de septiembre de 2026 (Fecha de vencimiento: 25 de septiembre de 2026)',
+      );
+      expect(es.text).toContain('- Recargo por pago tardío del 26 de septiembre de 2026');
+      expect(es.text).toContain('- Cargo del 1 de octubre de 2026');
+      expect(visible(es.html)).toContain('Factura del 5 de septiembre de 2026');
+      expect(es.text).not.toMatch(/\b\d{4}-\d{2}-\d{2}\b/);
+      expect(renderCollectionsNotice(view()).text).toContain(
+        '- Bill of September 5, 2026 (Due date: September 25, 2026)',
+      );
+    });
+
+    it('gives only the reasons that set the dates, in the language, with their citations', () => {
+      expect(es.text).toContain(
+        'Por qué estas fechas\n- Aviso por escrito con al menos 10 días de anticipación a la desconexión del servicio, contados desde el día en que se envía este aviso por correo (52 Pa. Code §56.91).\n- Este aviso se envía por correo el 3 de noviembre de 2026, y su plazo se cuenta desde ese día.\n- Este aviso es válido por 60 días',
+      );
+      expect(visible(es.html)).toContain('Este aviso se envía por correo el 3 de noviembre de 2026');
+      const cw = renderCollectionsNotice(
+        view({
+          profile: 'CA_WATER',
+          reasons: [
+            {
+              code: 'DAYS_PAST_DUE',
+              cite: 'Cal. Health & Safety Code §116908(a)(1)(A)',
+              days: 60,
+              dueDate: '2026-09-25',
+            },
+          ],
+        }),
+      );
+      expect(cw.text).toContain(
+        '- Service may not be disconnected before a bill has been past due for 60 days; your oldest unpaid bill was due on September 25, 2026 (Cal. Health & Safety Code §116908(a)(1)(A)).',
+      );
+    });
+  });
+
+  describe('the reconnection charge', () => {
+    const free = { ...view().amounts, reconnectionFeeCents: 0n, reconnectionFeeAfterHoursCents: 0n };
+
+    it('with no charge says so, and never that "this charge applies"', () => {
+      const en = renderCollectionsNotice(view({ profile: 'CA_WATER', amounts: free }));
+      expect(en.text).toContain(
+        'Reconnection charge: none. No charge applies to restore the service if it is disconnected.',
+      );
+      expect(en.text).not.toContain('this charge applies');
+      expect(visible(en.html)).toContain('No charge applies to restore the service');
+      const es = renderCollectionsNotice(view({ profile: 'CA_WATER', amounts: free, language: 'es' }));
+      expect(es.text).toContain('Cargo por reconexión: ninguno. No se cobra ningún cargo');
+      expect(es.text).not.toContain('este cargo se aplica');
+    });
+
+    it('California water states the income cap only as a limit on any charge', () => {
+      const en = renderCollectionsNotice(view({ profile: 'CA_WATER', amounts: free }));
+      expect(en.text).toContain(
+        'Reconnection charge: none. By law, if your household income is below 200% of the federal poverty level, any reconnection charge is limited to $50 during business hours and $150 after hours',
+      );
+    });
+  });
+
+  it.each(['en', 'es'] as const)(
+    'California water (%s): how to apply for more time to pay and how to have the bill reviewed and appeal (§116908)',
+    (language) => {
+      const r = renderCollectionsNotice(view({ profile: 'CA_WATER', language }));
+      const [extension, review] =
+        language === 'en'
+          ? [
+              'More time to pay: to apply for an extension of time to pay',
+              'Bill review and appeal: if you believe your bill is wrong',
+            ]
+          : [
+              'Más tiempo para pagar: para solicitar una prórroga',
+              'Revisión y apelación de la factura: si cree que su factura es incorrecta',
+            ];
+      const date = language === 'en' ? 'before November 16, 2026' : 'antes del 16 de noviembre de 2026';
+      for (const out of [r.text, visible(r.html)]) {
+        for (const heading of [extension, review]) {
+          const para = out.slice(out.indexOf(heading), out.indexOf(heading) + 700);
+          expect(para).toContain(heading);
+          expect(para).toContain('814-555-0100'); // how
+          expect(para).toContain('Millbrook Water & Light, 1 Municipal Plaza, Millbrook, PA 16801'); // where
+          expect(para).toContain(date); // by when
+        }
+      }
+      expect(r.text).toContain(language === 'en' ? 'you may appeal by writing' : 'puede apelar por escrito');
+    },
+  );
+
+  it('a view kept in the register renders the same notice again', () => {
+    const v = view({ language: 'es', amounts: { ...view().amounts, depositCents: 10000n } });
+    const again = noticeViewOf(JSON.parse(JSON.stringify(storedNoticeView(v))) as StoredNoticeView);
+    expect(renderCollectionsNotice(again).contentHash).toBe(renderCollectionsNotice(v).contentHash);
   });
 
   it('falls back to the generic rights for a composed profile code', () => {

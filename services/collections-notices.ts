@@ -4,9 +4,12 @@
 // under notices/collections/<language>/ (see notices/collections/README.md for what each gets).
 //
 // The caller brings everything the notice states: amounts in integer cents, ISO dates already
-// decided by the policy engine, and the reasons (rule texts with citations) behind those dates.
-// Nothing here decides a date or a right; the wording of each jurisdiction's rights lives in
-// parts/rights-<profile>.hbs, so a lawyer can review it without reading code.
+// decided by the policy engine, the reasons behind those dates (as data: domain/collections/
+// notice-dates.ts) and the past-due items (ledger kind and date). Nothing here decides a date or a
+// right; the wording — of each jurisdiction's rights (parts/rights-<profile>.hbs), of the reasons
+// (parts/date-reasons.hbs) and of the items (labels.json) — lives in the templates, in the notice's
+// language, so a lawyer can review it without reading code. The engine's own English texts never
+// reach a notice.
 //
 // The rules of the bill renderer (services/bill-render.ts) hold here unchanged, and its helpers are
 // reused: money by string arithmetic on cents (`moneyText`), language choice (`billLanguage`: en or
@@ -20,6 +23,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import { invalid } from '../lib/errors';
+import type { NoticeDateReason } from '../domain/collections/notice-dates';
 import { billLanguage, dateText, moneyText, oneLine, utilityInfo, type BillLanguage } from './bill-render';
 
 export type CollectionsNoticeType =
@@ -57,8 +61,11 @@ export interface CollectionsNoticeView {
     reconnectionFeeAfterHoursCents?: bigint | null;
     depositCents?: bigint | null;
   };
-  /** The past-due bills and charges. */
-  itemized: { label: string; dueDate: string; amountCents: bigint }[];
+  /**
+   * The past-due bills and charges: the ledger kind ('CHARGE', 'LATE_FEE', ...) and the date it
+   * carries (a bill's date), worded per language from labels.json (`items`).
+   */
+  itemized: NoticeItem[];
   /** YYYY-MM-DD. A disconnection or posted notice needs `disconnectOnOrAfter`. */
   dates: {
     issuedOn: string;
@@ -66,8 +73,16 @@ export interface CollectionsNoticeView {
     validUntil?: string | null;
     payBy?: string | null;
   };
-  /** The rule texts with citations behind the dates, printed under "Why these dates". */
-  reasons: string[];
+  /** The reasons that set the dates, worded by parts/date-reasons.hbs under "Why these dates". */
+  reasons: NoticeDateReason[];
+}
+
+export interface NoticeItem {
+  kind: string;
+  /** YYYY-MM-DD: the bill's date, or the day the charge was posted. */
+  date: string;
+  dueDate: string;
+  amountCents: bigint;
 }
 
 export interface RenderedCollectionsNotice {
@@ -115,6 +130,9 @@ const COLLECTIONS_DIR = path.resolve(__dirname, '..', 'notices', 'collections');
 
 interface NoticeLabels {
   headings: Record<CollectionsNoticeType, string>;
+  /** A past-due item by ledger kind, with `{date}`; `itemOther` for any other kind. */
+  items: Record<string, string>;
+  itemOther: string;
   terminationHeading: string;
   occupantName: string;
   months: string[];
@@ -252,7 +270,10 @@ function noticeContext(view: CollectionsNoticeView, language: BillLanguage, t: L
       depositText: a.depositCents == null || a.depositCents === 0n ? null : moneyText(a.depositCents),
     },
     itemized: view.itemized.map((i, n) => ({
-      label: i.label,
+      label: (Object.hasOwn(labels.items, i.kind) ? labels.items[i.kind]! : labels.itemOther).replace(
+        '{date}',
+        dateText(isoDate(`itemized[${n}].date`, i.date), labels),
+      ),
       dueDate: i.dueDate,
       dueDateText: dateText(isoDate(`itemized[${n}].dueDate`, i.dueDate), labels),
       amountText: moneyText(i.amountCents),
@@ -264,7 +285,27 @@ function noticeContext(view: CollectionsNoticeView, language: BillLanguage, t: L
       validUntilText: when('dates.validUntil', view.dates.validUntil),
       payByText: when('dates.payBy', view.dates.payBy),
     },
-    reasons: [...view.reasons],
+    reasons: lines(
+      part(
+        t,
+        'date-reasons',
+      )({
+        // Every field on every reason: the parts are compiled strict.
+        reasons: view.reasons.map((r) => ({
+          lead: r.code === 'NOTICE_LEAD',
+          pastDue: r.code === 'DAYS_PAST_DUE',
+          mailed: r.code === 'MAILED_WITH_BATCH',
+          validFor: r.code === 'VALID_FOR',
+          days: 'days' in r ? r.days : null,
+          business: r.code === 'NOTICE_LEAD' && r.business,
+          mailDays: r.code === 'NOTICE_LEAD' ? r.mailDays : 0,
+          dueDateText:
+            r.code === 'DAYS_PAST_DUE' ? dateText(isoDate('reasons.dueDate', r.dueDate), labels) : null,
+          onText: r.code === 'MAILED_WITH_BATCH' ? dateText(isoDate('reasons.on', r.on), labels) : null,
+          cite: 'cite' in r ? r.cite : null,
+        })),
+      }),
+    ),
     utility: utilityInfo(),
     t: labels,
   };
@@ -308,4 +349,49 @@ export function renderCollectionsNotice(view: CollectionsNoticeView): RenderedCo
   const html = tpl.html(context);
   const contentHash = createHash('sha256').update(`${subject}\0${text}\0${html}\0`, 'utf8').digest('hex');
   return { subject, text, html, language, contentHash };
+}
+
+// ---- the view on record ------------------------------------------------------------------------
+
+/** A view as the notice register keeps it: JSON, cents as decimal strings. */
+export type StoredNoticeView = Omit<CollectionsNoticeView, 'amounts' | 'itemized'> & {
+  amounts: Record<keyof CollectionsNoticeView['amounts'], string | null>;
+  itemized: (Omit<NoticeItem, 'amountCents'> & { amountCents: string })[];
+};
+
+/**
+ * The view a notice was rendered from, for its register row: a letter whose dates move before it
+ * is printed (services/notice-print.ts) is rendered again from it, word for word but the dates.
+ */
+export function storedNoticeView(view: CollectionsNoticeView): StoredNoticeView {
+  const a = view.amounts;
+  const cents = (c: bigint | null | undefined) => (c == null ? null : c.toString());
+  return {
+    ...view,
+    amounts: {
+      pastDueCents: cents(a.pastDueCents),
+      totalDueCents: cents(a.totalDueCents),
+      reconnectionFeeCents: cents(a.reconnectionFeeCents),
+      reconnectionFeeAfterHoursCents: cents(a.reconnectionFeeAfterHoursCents),
+      depositCents: cents(a.depositCents),
+    },
+    itemized: view.itemized.map((i) => ({ ...i, amountCents: i.amountCents.toString() })),
+  };
+}
+
+/** The view back from the register row. */
+export function noticeViewOf(stored: StoredNoticeView): CollectionsNoticeView {
+  const a = stored.amounts;
+  const cents = (c: string | null) => (c == null ? null : BigInt(c));
+  return {
+    ...stored,
+    amounts: {
+      pastDueCents: BigInt(a.pastDueCents ?? '0'),
+      totalDueCents: BigInt(a.totalDueCents ?? '0'),
+      reconnectionFeeCents: BigInt(a.reconnectionFeeCents ?? '0'),
+      reconnectionFeeAfterHoursCents: cents(a.reconnectionFeeAfterHoursCents),
+      depositCents: cents(a.depositCents),
+    },
+    itemized: stored.itemized.map((i) => ({ ...i, amountCents: BigInt(i.amountCents) })),
+  };
 }

@@ -51,7 +51,8 @@ export interface CaseContext {
   /** The emergency contact a critical-care designation names. */
   emergencyContact: { name: string; phone: string | null } | null;
   /** Open past-due charges, oldest first (for the itemized notice). */
-  pastDueItems: { label: string; dueDate: string; amountCents: bigint }[];
+  /** The past-due charges: ledger kind, the date a notice gives it (a bill's date), due date, open amount. */
+  pastDueItems: { kind: string; date: string; dueDate: string; amountCents: bigint }[];
   balanceCents: bigint;
   /** ACTIVE, FINAL (final-billed, service ended), ... */
   accountStatus: string;
@@ -380,8 +381,11 @@ export async function loadCaseContext(
     emergencyContact: row.emergency_contact_name
       ? { name: row.emergency_contact_name, phone: row.emergency_contact_phone }
       : null,
+    // Worded by the notice in its own language (labels.json), not by the ledger's English memo.
     pastDueItems: overdue.map((c) => ({
-      label: c.entry.row.memo,
+      kind: c.entry.row.kind,
+      date:
+        (c.entry.row.billId ? row.bill_dates[c.entry.row.billId] : null) ?? isoDay(c.entry.row.effectiveDate),
       dueDate: c.dueDate,
       amountCents: c.openCents,
     })),

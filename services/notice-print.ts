@@ -51,6 +51,13 @@ import { csvField, NOTICE_TYPE_BILL } from './bill-delivery';
 import { parseMailingAddress, utilityInfo } from './bill-render';
 import { UTILITY_TIME_ZONE } from './ledger';
 import { noticePrintRun, type NoticePrintRunInput } from '../workflows/notice-print';
+import {
+  noticeViewOf,
+  renderCollectionsNotice,
+  storedNoticeView,
+  type StoredNoticeView,
+} from './collections-notices';
+import { movedNoticeDates } from '../domain/collections/notice-dates';
 
 export const NOTICE_PRINT_CSV_COLUMNS = [
   'batch_id',
@@ -115,6 +122,10 @@ interface NoticeRow {
     mailingAddress?: string;
     /** The close of the batch the notice's dates were counted from (disconnection notices). */
     printClose?: string;
+    /** The view it was rendered from (disconnection notices): rendered again if its dates move. */
+    view?: StoredNoticeView;
+    /** Days its dates were already moved on when it was rendered (a retry after a late letter). */
+    renderedLateDays?: number;
   } | null;
 }
 
@@ -294,7 +305,12 @@ export const noticePrefixOf = (key: string) => `${key.split(':').slice(0, -2).jo
  * long after — is mailed later than its dates assumed: the date it binds the engine to moves on by
  * the days lost, on every record of the notice (its email copies too: the rules read the notice as
  * one), so no disconnection comes before the full period from the day it is mailed. The days lost
- * are kept on the letter as well, for a record written after this close (which applies them).
+ * (and the day it is mailed) are kept on the letter as well, for a record written after this close
+ * (which applies them) and for copies sent after it (which state the moved date).
+ * The letter itself is rendered again from the view it was rendered from, with the moved dates (the
+ * date it binds to, the last day to pay the day before it moved as much, the day it is mailed among
+ * the reasons), before the batch's files are written: what the customer reads is the date the
+ * engine holds to. Its new content hash replaces the old on the register and on its record.
  * Moves once per notice, however many of its letters are late. Returns the letters found late.
  */
 async function holdLateNotices(
@@ -304,7 +320,8 @@ async function holdLateNotices(
   collected: Date,
   rows: readonly NoticeRow[],
 ) {
-  const mailDay = dayNumber(localDate(collected.getTime(), UTILITY_TIME_ZONE));
+  const mailedOn = localDate(collected.getTime(), UTILITY_TIME_ZONE);
+  const mailDay = dayNumber(mailedOn);
   let late = 0;
   for (const n of rows) {
     const meant = n.content?.printClose;
@@ -314,8 +331,9 @@ async function holdLateNotices(
     late++;
     await query(
       c,
-      `UPDATE notice SET content = content || jsonb_build_object('daysLate', $2::int) WHERE id = $1`,
-      [n.id, days],
+      `UPDATE notice SET content = content || jsonb_build_object('daysLate', $2::int, 'mailedOn', $3::text)
+       WHERE id = $1`,
+      [n.id, days, mailedOn],
     );
     const moved = await query<{ until: string }>(
       c,
@@ -335,6 +353,7 @@ async function holdLateNotices(
         .map((m) => m.until)
         .sort()
         .at(-1) ?? null;
+    const rewritten = await restateLateLetter(c, n, until, days, mailedOn);
     await recordChangeOn(
       c,
       actor,
@@ -343,7 +362,12 @@ async function holdLateNotices(
         entityType: 'notice',
         entityId: n.id,
         accountId: n.account_id,
-        after: { batchId, daysLate: days, disconnectOnOrAfter: until },
+        after: {
+          batchId,
+          daysLate: days,
+          disconnectOnOrAfter: until,
+          ...(rewritten ? { contentHash: rewritten.contentHash, previousContentHash: n.content_hash } : {}),
+        },
         reason: `meant for the print batch closing ${meant}, collected with ${batchId}`,
       },
       {
@@ -354,6 +378,56 @@ async function holdLateNotices(
     );
   }
   return late;
+}
+
+/**
+ * A late letter's text with the dates its notice now binds to: rendered again from its view with the
+ * disconnection date moved to `until` (the notice's binding date; without a record yet, the date
+ * the letter gave plus the days it is late beyond those already applied), the last day to pay moved
+ * as much. Its subject, text and content hash replace the register's, and its record's hash
+ * follows. A letter registered without its view (before views were kept) stays as written.
+ */
+async function restateLateLetter(
+  c: PoolClient,
+  n: NoticeRow,
+  until: string | null,
+  days: number,
+  mailedOn: string,
+): Promise<{ contentHash: string } | null> {
+  const stored = n.content?.view;
+  if (!stored?.dates.disconnectOnOrAfter) return null;
+  const view = noticeViewOf(stored);
+  const said = view.dates.disconnectOnOrAfter!;
+  const shift = until
+    ? dayNumber(until) - dayNumber(said)
+    : Math.max(0, days - (n.content?.renderedLateDays ?? 0));
+  if (shift <= 0) return null;
+  const moved = movedNoticeDates(
+    { disconnectOnOrAfter: said, payBy: view.dates.payBy ?? null, reasons: view.reasons },
+    shift,
+    mailedOn,
+  );
+  const restated = {
+    ...view,
+    dates: { ...view.dates, disconnectOnOrAfter: moved.disconnectOnOrAfter, payBy: moved.payBy },
+    reasons: moved.reasons,
+  };
+  const r = renderCollectionsNotice(restated);
+  await query(
+    c,
+    `UPDATE notice SET content_hash = $2,
+       content = content || jsonb_build_object('subject', $3::text, 'text', $4::text, 'view', $5::jsonb,
+         'renderedLateDays', COALESCE((content->>'renderedLateDays')::int, 0) + $6::int)
+     WHERE id = $1`,
+    [n.id, r.contentHash, r.subject, r.text, JSON.stringify(storedNoticeView(restated)), shift],
+  );
+  await query(
+    c,
+    `UPDATE collections_action SET data = data || jsonb_build_object('contentHash', $2::text)
+     WHERE idempotency_key = $1 AND account_id = $3`,
+    [n.idempotency_key, r.contentHash, n.account_id],
+  );
+  return { contentHash: r.contentHash };
 }
 
 /** Takes the close lock, heartbeating while another close holds it. */
@@ -424,13 +498,21 @@ export async function printNoticeBatch(
         [batchId, NOTICE_TYPE_BILL, i.cutoff],
       );
       if (claimed.length === 0) return null;
-      const rows = await query<NoticeRow>(c, MEMBERS_SQL, [batchId, NOTICE_TYPE_BILL]);
-      const f = await writeBatchFiles(batchId, i.cutoff, rows, pathsOf(batchId), deps.heartbeat);
       const collected = printCloseFor(
         new Date(i.cutoff.getTime() - CLOSE_START_SLACK_MS),
         deps.noticePrintTime,
       );
-      const late = await holdLateNotices(c, i.actor, batchId, collected, rows);
+      // Late letters first: they are rendered again with their moved dates, and the files are
+      // written from the register as it then stands.
+      const late = await holdLateNotices(
+        c,
+        i.actor,
+        batchId,
+        collected,
+        await query<NoticeRow>(c, MEMBERS_SQL, [batchId, NOTICE_TYPE_BILL]),
+      );
+      const rows = await query<NoticeRow>(c, MEMBERS_SQL, [batchId, NOTICE_TYPE_BILL]);
+      const f = await writeBatchFiles(batchId, i.cutoff, rows, pathsOf(batchId), deps.heartbeat);
       const [row] = await query<BatchRow>(
         c,
         `INSERT INTO print_batch (id, kind, cutoff, notices, pages, pdf_sha256, csv_sha256, late)

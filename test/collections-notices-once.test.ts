@@ -211,9 +211,16 @@ test('right content, language and recipients; exactly once through an activity r
   });
   const onOrAfter = (mailed.data as { disconnectOnOrAfter: string }).disconnectOnOrAfter;
   expect(onOrAfter).toBe(addBusinessDays(getProfile('CA_WATER', today), mailedOn, 7));
-  expect((mailedLetter.content as { text: string }).text.includes(`batch of ${mailedOn}`)).toBe(
-    mailedOn > today,
-  );
+  const letterText = (mailedLetter.content as { text: string }).text;
+  expect(letterText.includes('Este aviso se envía por correo el')).toBe(mailedOn > today);
+  // Worded in Spanish throughout: no engine text, no ISO dates; the charge actually applicable
+  // (none: no tariff charge, whatever the cap), and how to ask for more time and for a bill review.
+  for (const text of [letterText, toCustomer[0]!.text]) {
+    expect(text).not.toMatch(/\b\d{4}-\d{2}-\d{2}\b|Bill of August|customer of record|policy profile/);
+    expect(text).toContain('Cargo por reconexión: ninguno. No se cobra ningún cargo');
+    expect(text).toContain('Más tiempo para pagar:');
+    expect(text).toContain('Revisión y apelación de la factura:');
+  }
 
   // And one compliance action per delivery: the reports count each once.
   const actions = await t.db.collectionsAction.findMany({

@@ -6,7 +6,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { printNoticeBatch } from '../services/notice-print';
 import { waitingLetter } from './helpers/print-letters';
-import { collectionsKey } from '../activities/collections';
+import { collectionsKey, createCollectionsActivities } from '../activities/collections';
+import type { Mailer } from '../lib/mailer';
+import { execFileSync } from 'node:child_process';
 import { startTestApp, seedAccount, type TestApp } from './helpers/app';
 import { expectError } from './helpers/api-checks';
 
@@ -222,5 +224,114 @@ describe('closing a batch, the service itself', () => {
       where: { idempotencyKey: `${notice}:CUSTOMER:PRINT` },
     });
     expect((letter.content as { daysLate: number }).daysLate).toBe(3);
+  });
+
+  test('a late letter is printed with the date its notice binds to; copies sent after it say the same', async () => {
+    // A Pennsylvania account with a designated third party: the notice goes to both, by email and
+    // by mail.
+    const { accountId: acct, premiseId } = await seedAccount(app, 7);
+    await app.t.db.premise.update({ where: { id: premiseId }, data: { jurisdictionProfile: 'PA' } });
+    await app.t.db.account.update({
+      where: { id: acct },
+      data: {
+        thirdPartyName: 'Dana Whitfield',
+        thirdPartyEmail: 'dana@example.org',
+        thirdPartyAddress: '5 Oak St, Millbrook, PA 16801',
+      },
+    });
+    await app.t.db.ledgerEntry.create({
+      data: {
+        accountId: acct,
+        kind: 'CHARGE',
+        amountCents: 18_765n,
+        effectiveDate: new Date('2026-10-01T00:00:00Z'),
+        dueDate: new Date('2026-10-21T00:00:00Z'),
+        idempotencyKey: 'late-letter-charge',
+        memo: 'Bill of 2026-10-01 (English ledger memo)',
+      },
+    });
+    await app.t.db.collectionsEpisode.create({
+      data: { accountId: acct, episode: 1, workflowId: `collections:${acct}:1`, pastDueCents: 18_765n },
+    });
+    // The third party's email fails on the first try (the server refused the connection): the
+    // activity stops after the customer's copies and is retried after a print close.
+    const sent: { to: string; text: string }[] = [];
+    let refuse = true;
+    const mailer = {
+      from: { address: 'billing@millbrook.example', name: 'Millbrook Water & Light' },
+      async send(m: { to: string; text: string }) {
+        if (refuse && m.to === 'dana@example.org')
+          throw Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' });
+        sent.push({ to: m.to, text: m.text });
+        return { messageId: `<m${sent.length}@test>` };
+      },
+    } as unknown as Mailer;
+    const acts = createCollectionsActivities({ db: app.t.db, mailer });
+    // Monday December 7, 14:00 in Millbrook: counted from Monday's 16:00 close.
+    const notice = { accountId: acct, episode: 1, type: 'DISCONNECT_NOTICE' as const, seq: 1 };
+    await expect(acts.sendCollectionsNotice({ ...notice, at: '2026-12-07T19:00:00Z' })).rejects.toThrow(
+      'connection refused',
+    );
+
+    // What the customer was sent: ten days from Monday, pay by the day before, in words only.
+    const email = sent.find((m) => m.to === 't7@example.org')!.text;
+    expect(email).toContain('may be disconnected on or after December 17, 2026');
+    expect(email).toContain('pay the past-due amount of $187.65 by December 16, 2026');
+    expect(email).toContain('- Bill of October 1, 2026 (Due date: October 21, 2026): $187.65');
+    expect(email).not.toMatch(
+      /\d{4}-\d{2}-\d{2}|ledger memo|reconnectionFee|policy profile|customer of record/,
+    );
+    // Good for 60 days: to the end of February 4 in Millbrook, not 7 pm.
+    const emailRow = await app.t.db.notice.findFirstOrThrow({
+      where: { accountId: acct, channel: 'EMAIL', recipient: 't7@example.org' },
+    });
+    expect(emailRow.expiresAt!.toISOString()).toBe('2027-02-05T04:59:59.000Z');
+
+    // Monday's close never ran for it: Tuesday's takes the letter, a day late.
+    const keyOf = (who: string, channel: string) =>
+      collectionsKey(acct, 1, `DISCONNECT_NOTICE:1:${who}:${channel}`);
+    const before = await app.t.db.notice.findUniqueOrThrow({
+      where: { idempotencyKey: keyOf('CUSTOMER', 'PRINT') },
+    });
+    const r = await printNoticeBatch(
+      { db: app.t.db, outDir: app.outDir },
+      { cutoff: at('2026-12-08T21:00:03Z'), actor },
+    );
+    expect(r.batch!.late).toBeGreaterThanOrEqual(1);
+    const letter = await app.t.db.notice.findUniqueOrThrow({
+      where: { idempotencyKey: keyOf('CUSTOMER', 'PRINT') },
+    });
+    const text = (letter.content as { text: string }).text;
+    expect(text).toContain('may be disconnected on or after December 18, 2026');
+    expect(text).toContain('by December 17, 2026');
+    expect(text).toContain(
+      'This notice is mailed on December 8, 2026, and its notice period counts from that day.',
+    );
+    expect(text).not.toContain('December 16, 2026');
+    // Its hash is the new text's, on the register, in the vendor's list and on its record.
+    expect(letter.contentHash).not.toBe(before.contentHash);
+    const csv = readFileSync(r.csvPath!, 'utf8');
+    expect(csv).toContain(letter.contentHash);
+    expect(csv).not.toContain(before.contentHash);
+    const printed = execFileSync('pdftotext', ['-layout', r.pdfPath!, '-'], { encoding: 'utf8' });
+    expect(printed.replace(/\s+/g, ' ')).toContain('on or after December 18, 2026');
+    const record = await app.t.db.collectionsAction.findUniqueOrThrow({
+      where: { idempotencyKey: keyOf('CUSTOMER', 'PRINT') },
+    });
+    expect(record.data).toMatchObject({ disconnectOnOrAfter: '2026-12-18', contentHash: letter.contentHash });
+
+    // The retry: the third party's copies state the date the notice now binds to.
+    refuse = false;
+    await acts.sendCollectionsNotice({ ...notice, at: '2026-12-07T19:00:00Z' });
+    const toDana = sent.find((m) => m.to === 'dana@example.org')!.text;
+    expect(toDana).toContain('on or after December 18, 2026');
+    expect(toDana).toContain('by December 17, 2026');
+    const records = await app.t.db.collectionsAction.findMany({
+      where: { idempotencyKey: { startsWith: collectionsKey(acct, 1, 'DISCONNECT_NOTICE:1:') } },
+    });
+    expect(records).toHaveLength(4);
+    expect(
+      new Set(records.map((a) => (a.data as { disconnectOnOrAfter: string }).disconnectOnOrAfter)),
+    ).toEqual(new Set(['2026-12-18']));
   });
 });

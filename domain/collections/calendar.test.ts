@@ -1,6 +1,7 @@
 // Wall clock in a zone, holidays and business days: the ground the evaluator stands on.
 import {
   addBusinessDays,
+  endOfDay,
   holidayName,
   holidaysOf,
   inSeason,
@@ -28,6 +29,16 @@ describe('wall clock in a zone', () => {
     );
     expect(new Date(zonedInstant('2026-07-01', 0, 'America/Los_Angeles')).toISOString()).toBe(
       '2026-07-01T07:00:00.000Z',
+    );
+  });
+
+  it('ends a local day at 23:59:59 in the zone, not in UTC', () => {
+    expect(new Date(endOfDay('2026-12-21', 'America/New_York')).toISOString()).toBe(
+      '2026-12-22T04:59:59.000Z',
+    );
+    // The night the clocks go back: the day has 25 hours.
+    expect(new Date(endOfDay('2026-11-01', 'America/Los_Angeles')).toISOString()).toBe(
+      '2026-11-02T07:59:59.000Z',
     );
   });
 

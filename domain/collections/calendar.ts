@@ -85,6 +85,14 @@ export function startOfDay(date: string, timeZone: string): number {
   return ms;
 }
 
+/**
+ * The last second of a local date (23:59:59 in the zone): when something good "until" that day
+ * stops being good, wherever the server's clock or UTC stands.
+ */
+export function endOfDay(date: string, timeZone: string): number {
+  return startOfDay(addDays(date, 1), timeZone) - 1000;
+}
+
 export function parseClock(hhmm: string): number {
   const m = /^(\d{2}):(\d{2})$/.exec(hhmm);
   if (!m || Number(m[1]) > 24 || Number(m[2]) > 59) throw new RangeError(`Not a time as HH:MM: ${hhmm}`);

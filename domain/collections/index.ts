@@ -27,7 +27,7 @@ export { evaluateArrangementRequest, installmentSchedule } from './arrangements'
 export { isAfterHours, reconnectionDeadline, reconnectionFee } from './reconnection';
 export type { ReconnectionOptions } from './reconnection';
 export { requiredNoticeRecipients } from './recipients';
-export { addBusinessDays, holidayName, isBusinessDay, localDate, zonedInstant } from './calendar';
+export { addBusinessDays, endOfDay, holidayName, isBusinessDay, localDate, zonedInstant } from './calendar';
 export { incomeStatus } from './income';
 export { lateChargeWaiver } from './late-charge-waiver';
 export type { LateChargeWaiverDecision } from './late-charge-waiver';

@@ -86,36 +86,41 @@ describe('reconnection fees', () => {
   const income = (incomePctFpl: number | null, verified = true) =>
     account({ service: 'WATER', incomePctFpl, incomeVerifiedOn: verified ? '2026-05-01' : null });
 
-  it('CA water below 200% FPL: at most $50 in business hours, $150 after hours', () => {
-    expect(reconnectionFee(CW, income(150), false).feeCents).toBe(5000n);
-    expect(reconnectionFee(CW, income(150), true).feeCents).toBe(15000n);
-    expect(reconnectionFee(CW, income(150), false).reasons[0]!.cite).toBe(
-      'Cal. Health & Safety Code §116914(a)',
+  // The CA water profile carries no tariff charge; a utility composes its own.
+  const tariffed = (business: bigint, after: bigint, code = 'T1') =>
+    composeProfile(
+      CW,
+      {
+        reconnectionFee: { code: 'T', cite: 'tariff', businessHoursCents: business, afterHoursCents: after },
+      },
+      { code, name: 't' },
     );
+
+  it('CA water below 200% FPL with no tariff charge: nothing is charged; the cap is only a limit', () => {
+    for (const afterHours of [false, true]) {
+      const r = reconnectionFee(CW, income(150), afterHours);
+      expect(r.feeCents).toBe(0n);
+      expect(codes(r.reasons)).toEqual(['CA_WATER_RECONNECTION_FEE_CAP', 'RECONNECTION_FEE_NOT_SET']);
+      expect(r.reasons[0]!.cite).toBe('Cal. Health & Safety Code §116914(a)');
+      expect(r.reasons[0]!.text).toMatch(/limited to \$(50|150)\.00/);
+    }
   });
 
   it('CA water: the cap holds a higher tariff down; a lower tariff stands', () => {
-    const base = getProfile('CA_WATER', '2026-06-01');
-    const high = composeProfile(
-      base,
-      { reconnectionFee: { code: 'T', cite: 'tariff', businessHoursCents: 8000n, afterHoursCents: 20000n } },
-      { code: 'T1', name: 't' },
-    );
+    const high = tariffed(8000n, 20000n);
+    expect(reconnectionFee(high, income(150), false).feeCents).toBe(5000n);
     expect(reconnectionFee(high, income(150), true).feeCents).toBe(15000n);
     expect(reconnectionFee(high, income(250), true).feeCents).toBe(20000n);
-    const low = composeProfile(
-      base,
-      { reconnectionFee: { code: 'T', cite: 'tariff', businessHoursCents: 4000n, afterHoursCents: 9000n } },
-      { code: 'T2', name: 't' },
-    );
+    const low = tariffed(4000n, 9000n, 'T2');
     expect(reconnectionFee(low, income(150), false).feeCents).toBe(4000n);
   });
 
   it('unknown or unverified income gets the cap', () => {
-    expect(reconnectionFee(CW, income(null), false).feeCents).toBe(5000n);
-    expect(reconnectionFee(CW, income(400, false), true).feeCents).toBe(15000n);
+    const high = tariffed(8000n, 20000n);
+    expect(reconnectionFee(high, income(null), false).feeCents).toBe(5000n);
+    expect(reconnectionFee(high, income(400, false), true).feeCents).toBe(15000n);
     // Verified long ago, checked against the date given.
-    expect(reconnectionFee(CW, income(400), true, '2027-08-01T12:00:00Z').feeCents).toBe(15000n);
+    expect(reconnectionFee(high, income(400), true, '2027-08-01T12:00:00Z').feeCents).toBe(15000n);
   });
 
   it('no cap and no tariff: nothing to charge, and the reason says the tariff is missing', () => {

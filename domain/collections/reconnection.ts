@@ -96,6 +96,8 @@ export function isAfterHours(profile: PolicyProfile, at: string): boolean {
 /**
  * The reconnection charge: the tariff amount, held to any income-based cap. Income that is
  * unknown or unverified gets the cap. `at` (optional) lets the verification's age be checked.
+ * A cap only limits a charge: a profile with no tariff charge charges nothing, whatever the cap
+ * (what chargeReconnection posts, and so what a notice may state).
  */
 export function reconnectionFee(
   profile: PolicyProfile,
@@ -132,11 +134,10 @@ export function reconnectionFee(
         ? inc.text
         : `${inc.text}: the cap applies until verified`;
     if (fee === null) {
-      fee = limit;
       reasons.push({
         code: cap.code,
         cite: cap.cite,
-        text: `${why}: at most ${formatCents(limit)} ${when} (the profile carries no tariff charge; this is the most that may be charged)`,
+        text: `${why}: any charge ${when} is limited to ${formatCents(limit)} (the profile carries no tariff charge)`,
       });
     } else {
       const capped = min(fee, limit);
