@@ -13,6 +13,8 @@ import {
   parseDollars,
   pastDue,
   returnRefusal,
+  describeReturnCode,
+  stopsAutopay,
   RETURNED_PAYMENT_FEE_CENTS,
   addMonths,
   daysBetween,
@@ -266,5 +268,58 @@ describe('returns', () => {
     expect(returnRefusal('CHECK', 'R01')).toMatchObject({ reason: 'code' });
     expect(returnRefusal('CASH', 'NSF_CHECK')).toMatchObject({ reason: 'channel' });
     expect(returnRefusal('CARD', 'R01')).toMatchObject({ reason: 'channel' });
+  });
+
+  // NACHA §2.12.4: only R01/R09 (funds) and R08 (with approval) may be re-initiated; R06 is the
+  // ODFI's own recall of one entry. Everything else means the account or the authorization is gone.
+  test.each([
+    ['R01', false],
+    ['R06', false],
+    ['R08', false],
+    ['R09', false],
+    ['R11', false],
+    ['R02', true],
+    ['R03', true],
+    ['R04', true],
+    ['R05', true],
+    ['R07', true],
+    ['R10', true],
+    ['R12', true],
+    ['R14', true],
+    ['R15', true],
+    ['R16', true],
+    ['R20', true],
+    ['R29', true],
+    ['R51', true],
+  ])('%s stops autopay: %s', (code, stops) => {
+    expect(stopsAutopay(code)).toBe(stops);
+  });
+
+  test('each known code is described by name; an unknown R code is an ACH return', () => {
+    expect(describeReturnCode('R01')).toBe('Insufficient funds');
+    expect(describeReturnCode('R12')).toBe('Account sold to another DFI');
+    expect(describeReturnCode('R15')).toBe('Beneficiary or account holder deceased');
+    expect(describeReturnCode('R16')).toBe('Account frozen / entry returned per OFAC instruction');
+    expect(describeReturnCode('R20')).toBe('Non-transaction account');
+    expect(describeReturnCode('R29')).toBe('Corporate customer advises not authorized');
+    expect(describeReturnCode('R51')).toMatch(/^Item related to RCK entry/);
+    for (const code of [
+      'R02',
+      'R03',
+      'R04',
+      'R05',
+      'R07',
+      'R10',
+      'R12',
+      'R14',
+      'R15',
+      'R16',
+      'R20',
+      'R29',
+      'R51',
+    ])
+      expect(describeReturnCode(code)).not.toBe('ACH return');
+    expect(describeReturnCode('R99')).toBe('ACH return');
+    expect(describeReturnCode('NSF_CHECK')).toBe('Check returned for insufficient funds');
   });
 });

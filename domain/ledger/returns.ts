@@ -36,9 +36,36 @@ export type PaymentChannelName = 'CASH' | 'CHECK' | 'CARD' | 'ACH' | 'LOCKBOX';
 export const isAchReturnCode = (code: string): boolean => /^R\d{2}$/.test(code);
 export const isCheckReturnCode = (code: string): code is CheckReturnCode => code in CHECK_RETURN_CODES;
 
+/**
+ * The other NACHA return reason codes a bank file may carry (the API's hand returns take only
+ * R01…R10), by name, so a return from the bank reads as what happened on the ledger, the timeline
+ * and the autopay stop.
+ */
+const OTHER_ACH_RETURN_CODES: Readonly<Record<string, string>> = {
+  R11: 'Entry not in accordance with the terms of the authorization',
+  R12: 'Account sold to another DFI',
+  R13: 'Invalid ACH routing number',
+  R14: 'Representative payee deceased or unable to continue in that capacity',
+  R15: 'Beneficiary or account holder deceased',
+  R16: 'Account frozen / entry returned per OFAC instruction',
+  R17: 'File record edit criteria / entry with invalid account number initiated under questionable circumstances',
+  R18: 'Improper effective entry date',
+  R19: 'Amount field error',
+  R20: 'Non-transaction account',
+  R21: 'Invalid company identification',
+  R22: 'Invalid individual ID number',
+  R23: 'Credit entry refused by receiver',
+  R24: 'Duplicate entry',
+  R29: 'Corporate customer advises not authorized',
+  R31: 'Permissible return entry (CCD and CTX only)',
+  R33: 'Return of XCK entry',
+  R51: 'Item related to RCK entry is ineligible or RCK entry is improper',
+};
+
 export function describeReturnCode(code: string): string {
   if (code in ACH_RETURN_CODES) return ACH_RETURN_CODES[code as AchReturnCode];
   if (isCheckReturnCode(code)) return CHECK_RETURN_CODES[code];
+  if (Object.hasOwn(OTHER_ACH_RETURN_CODES, code)) return OTHER_ACH_RETURN_CODES[code]!;
   return isAchReturnCode(code) ? 'ACH return' : 'Returned';
 }
 
@@ -72,11 +99,16 @@ export function returnRefusal(
 }
 
 /**
- * ACH return codes after which the account may not be debited again on the authorization it has:
- * the bank account is gone or invalid (R02, R03, R04), or the customer never authorized the debit
- * or took the authorization back (R05, R07, R10). NACHA Operating Rules: the originator may not
- * re-initiate such an entry without a new authorization, so autopay stops. R01 and R09 (funds)
- * and R06 and R08 (this one entry) leave it on.
+ * ACH return codes after which the account may not be debited again on the authorization it has.
+ * NACHA Operating Rules §2.12.4 let an originator re-initiate a returned debit only after R01 or
+ * R09 (funds), or R08 (a stop payment) with the customer's approval; R06 is the ODFI taking back
+ * this one entry. Every other reason needs corrective action or a new authorization first:
+ * - the bank account is gone, invalid or cannot be debited: R02 closed, R03 no account, R04
+ *   invalid number, R12 sold to another bank, R14/R15 payee or account holder deceased, R16
+ *   frozen, R20 not a transaction account;
+ * - the customer never authorized the debit or took the authorization back: R05, R07, R10, R29
+ *   (corporate: not authorized), R51 (RCK item ineligible or improper).
+ * So autopay stops after any of these; R01, R06, R08 and R09 leave it on.
  */
 export const AUTOPAY_STOPPING_CODES: ReadonlySet<string> = new Set([
   'R02',
@@ -85,6 +117,13 @@ export const AUTOPAY_STOPPING_CODES: ReadonlySet<string> = new Set([
   'R05',
   'R07',
   'R10',
+  'R12',
+  'R14',
+  'R15',
+  'R16',
+  'R20',
+  'R29',
+  'R51',
 ]);
 
 export const stopsAutopay = (code: string): boolean => AUTOPAY_STOPPING_CODES.has(code);
