@@ -15,6 +15,8 @@ import {
   returnRefusal,
   describeReturnCode,
   stopsAutopay,
+  matchAchReturn,
+  type AchReturnCandidate,
   RETURNED_PAYMENT_FEE_CENTS,
   addMonths,
   daysBetween,
@@ -321,5 +323,89 @@ describe('returns', () => {
       expect(describeReturnCode(code)).not.toBe('ACH return');
     expect(describeReturnCode('R99')).toBe('ACH return');
     expect(describeReturnCode('NSF_CHECK')).toBe('Check returned for insufficient funds');
+  });
+});
+
+describe('matching an ACH return to its payment', () => {
+  const TRACE = '043000300004400';
+  const ret = { accountId: '100010', amountCents: 5_696n, originalTrace: TRACE, effectiveDate: '2026-12-01' };
+  const pay = (id: string, extra: Partial<AchReturnCandidate> = {}): AchReturnCandidate => ({
+    id,
+    amountCents: 5_696n,
+    externalRef: null,
+    receivedOn: '2026-11-20',
+    status: 'POSTED',
+    returnedBy: null,
+    ...extra,
+  });
+  const oct = pay('oct', { receivedOn: '2026-10-20' });
+
+  test('the payment carrying the trace, even when an untraced one is more recent', () => {
+    expect(
+      matchAchReturn(ret, [pay('nov'), pay('traced', { externalRef: TRACE, receivedOn: '2026-11-01' })]),
+    ).toEqual({
+      kind: 'return',
+      paymentId: 'traced',
+    });
+  });
+
+  test('the payment carrying the trace was returned by hand: already returned, never another payment', () => {
+    const nov = pay('nov', { externalRef: TRACE, status: 'RETURNED' });
+    expect(matchAchReturn(ret, [nov, oct])).toEqual({ kind: 'already_returned', paymentId: 'nov' });
+  });
+
+  test('without a traced payment: the most recent untraced posted one of the amount', () => {
+    expect(matchAchReturn(ret, [pay('nov'), oct])).toEqual({ kind: 'return', paymentId: 'nov' });
+    expect(matchAchReturn(ret, [pay('nov', { externalRef: 'autopay-1' })])).toEqual({
+      kind: 'return',
+      paymentId: 'nov',
+    });
+  });
+
+  test('the same return again (file re-imported): already returned, the older payment untouched', () => {
+    const nov = pay('nov', {
+      status: 'RETURNED',
+      returnedBy: { originalTrace: TRACE, effectiveDate: '2026-12-01' },
+    });
+    expect(matchAchReturn(ret, [nov, oct])).toEqual({ kind: 'already_returned', paymentId: 'nov' });
+    // A different return (another date) of the same trace number is another debit.
+    expect(matchAchReturn({ ...ret, effectiveDate: '2026-12-02' }, [nov, oct])).toEqual({
+      kind: 'return',
+      paymentId: 'oct',
+    });
+  });
+
+  test('never a payment carrying another trace', () => {
+    const other = pay('other', { externalRef: '043000300009999' });
+    expect(matchAchReturn(ret, [other])).toEqual({
+      kind: 'none',
+      reason:
+        'no ACH payment of $56.96 on account 100010 carries trace 043000300004400, and those of that amount carry other trace numbers',
+    });
+  });
+
+  test('never a payment received after the return (a later debit reusing the trace number)', () => {
+    const later = pay('later', { receivedOn: '2026-12-05' });
+    const laterTraced = pay('laterTraced', { receivedOn: '2026-12-05', externalRef: TRACE });
+    expect(matchAchReturn(ret, [laterTraced, later])).toEqual({
+      kind: 'none',
+      reason: "no ACH payment of $56.96 on account 100010 was received by the return's date 2026-12-01",
+    });
+    expect(matchAchReturn(ret, [laterTraced, later, oct])).toEqual({ kind: 'return', paymentId: 'oct' });
+  });
+
+  test('nothing of the amount, everything returned, the traced payment of another amount', () => {
+    expect(matchAchReturn(ret, [])).toEqual({
+      kind: 'none',
+      reason: 'no ACH payment of $56.96 was posted on account 100010',
+    });
+    expect(matchAchReturn(ret, [pay('nov', { status: 'RETURNED' })])).toEqual({
+      kind: 'none',
+      reason: 'every ACH payment of $56.96 on account 100010 has already been returned',
+    });
+    expect(matchAchReturn(ret, [pay('x', { externalRef: TRACE, amountCents: 6_000n }), oct])).toEqual({
+      kind: 'none',
+      reason: 'the ACH payment with trace 043000300004400 on account 100010 is $60.00, not $56.96',
+    });
   });
 });

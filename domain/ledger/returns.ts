@@ -3,6 +3,8 @@
 // the counter or through the lockbox) take check codes; cash and card payments are not returned
 // (a card dispute is a chargeback, which is not handled here).
 
+import { formatCents } from './money';
+
 export const ACH_RETURN_CODES = {
   R01: 'Insufficient funds',
   R02: 'Account closed',
@@ -127,3 +129,95 @@ export const AUTOPAY_STOPPING_CODES: ReadonlySet<string> = new Set([
 ]);
 
 export const stopsAutopay = (code: string): boolean => AUTOPAY_STOPPING_CODES.has(code);
+
+// ---- matching a bank's ACH return to the payment it returns ---------------------------------------
+
+/** A NACHA trace number: the ODFI's 8-digit routing number and a 7-digit sequence. */
+export const isAchTraceNumber = (ref: string | null): boolean => ref !== null && /^\d{15}$/.test(ref);
+
+/** One of the account's ACH payments, as the matcher sees it. */
+export interface AchReturnCandidate {
+  id: string;
+  amountCents: bigint;
+  externalRef: string | null;
+  /** The utility's calendar day the payment was received (YYYY-MM-DD). */
+  receivedOn: string;
+  status: 'POSTED' | 'RETURNED';
+  /**
+   * For a returned payment that a bank file returned: that return's original trace and effective
+   * date. Null when it was returned by hand (or is still posted).
+   */
+  returnedBy: { originalTrace: string; effectiveDate: string } | null;
+}
+
+export interface AchReturnEntry {
+  accountId: string;
+  amountCents: bigint;
+  /** The trace number of the debit we originated, as the bank echoes it back. */
+  originalTrace: string;
+  /** The return batch's effective entry date (YYYY-MM-DD). */
+  effectiveDate: string;
+}
+
+export type AchReturnMatch =
+  | { kind: 'return'; paymentId: string }
+  | { kind: 'already_returned'; paymentId: string }
+  | { kind: 'none'; reason: string };
+
+/**
+ * Which payment a bank's ACH return returns, among the account's ACH payments (most recent first).
+ *
+ * The payment whose external reference is the original trace number is the one, whether posted
+ * or already returned (by hand, or by an earlier file): a debit is returned once, so a return for
+ * a payment already returned changes nothing rather than reversing another payment. A NACHA trace
+ * number is unique only within a file and recycles, so a payment received after the return's
+ * effective date is never the one returned (a later debit reusing the number).
+ *
+ * Payments recorded without a trace number (posted by hand, or before traces were kept) can only
+ * be matched by amount: the most recent such payment still posted — unless one of them was
+ * already returned by this very return (the same file imported again). A payment that carries a
+ * different trace is another debit and is never taken instead.
+ */
+export function matchAchReturn(
+  ret: AchReturnEntry,
+  candidates: readonly AchReturnCandidate[],
+): AchReturnMatch {
+  const amount = formatCents(ret.amountCents);
+  const received = candidates.filter((p) => p.receivedOn <= ret.effectiveDate);
+  const traced = received.find((p) => p.externalRef === ret.originalTrace);
+  if (traced) {
+    if (traced.amountCents !== ret.amountCents)
+      return {
+        kind: 'none',
+        reason:
+          `the ACH payment with trace ${ret.originalTrace} on account ${ret.accountId} is ` +
+          `${formatCents(traced.amountCents)}, not ${amount}`,
+      };
+    return { kind: traced.status === 'RETURNED' ? 'already_returned' : 'return', paymentId: traced.id };
+  }
+  const untraced = received.filter(
+    (p) => p.amountCents === ret.amountCents && !isAchTraceNumber(p.externalRef),
+  );
+  const again = untraced.find(
+    (p) =>
+      p.status === 'RETURNED' &&
+      p.returnedBy?.originalTrace === ret.originalTrace &&
+      p.returnedBy.effectiveDate === ret.effectiveDate,
+  );
+  if (again) return { kind: 'already_returned', paymentId: again.id };
+  const posted = untraced.find((p) => p.status === 'POSTED');
+  if (posted) return { kind: 'return', paymentId: posted.id };
+
+  const ofAmount = candidates.filter((p) => p.amountCents === ret.amountCents);
+  const where = `on account ${ret.accountId}`;
+  let reason: string;
+  if (ofAmount.length === 0) reason = `no ACH payment of ${amount} was posted ${where}`;
+  else if (!ofAmount.some((p) => p.receivedOn <= ret.effectiveDate))
+    reason = `no ACH payment of ${amount} ${where} was received by the return's date ${ret.effectiveDate}`;
+  else if (untraced.length > 0) reason = `every ACH payment of ${amount} ${where} has already been returned`;
+  else
+    reason =
+      `no ACH payment of ${amount} ${where} carries trace ${ret.originalTrace}, ` +
+      'and those of that amount carry other trace numbers';
+  return { kind: 'none', reason };
+}
