@@ -87,6 +87,8 @@ interface PostPaymentTxInput {
   /** The ledger date (the utility's calendar day of receipt). */
   effectiveDate: string;
   idempotencyKey: string;
+  /** The client's Idempotency-Key as it sent it (for the mismatch message); none for a file. */
+  clientKey?: string;
   requestHash: string;
   /** Shown on the ledger entry and the timeline. */
   memo: string;
@@ -162,7 +164,7 @@ async function postPaymentTx(
   });
   if (claimed.count === 0) {
     const prior = await tx.payment.findUniqueOrThrow({ where: { idempotencyKey: p.idempotencyKey } });
-    if (prior.requestHash !== p.requestHash) throw mismatch(p.idempotencyKey);
+    if (prior.requestHash !== p.requestHash) throw mismatch(p.clientKey ?? p.idempotencyKey);
     return { created: false, payment: prior, answer: null };
   }
   const payment = await tx.payment.findUniqueOrThrow({ where: { id } });
@@ -220,10 +222,10 @@ async function postPaymentTx(
   return { created: true, payment, answer };
 }
 
-const mismatch = (key: string) =>
+const mismatch = (clientKey: string) =>
   new AppError(
     'idempotency_mismatch',
-    `Idempotency-Key ${key.replace(/^payment:/, '')} was already used for a different payment; ` +
+    `Idempotency-Key ${clientKey} was already used for a different payment; ` +
       'use a new key for a new payment, and the same key with the same body only to retry',
     'Idempotency-Key',
   );
@@ -235,6 +237,16 @@ const CHANNEL_LABEL: Record<PaymentChannel, string> = {
   ACH: 'ACH payment',
   LOCKBOX: 'Lockbox payment',
 };
+
+/**
+ * Where a client's Idempotency-Key is kept: per authenticated user (the integration or clerk whose
+ * API key sent it), because each client makes up its own keys — two integrations that both
+ * number their requests, or reuse a vendor's reference, must not answer each other's payments or
+ * collide. A user's rotated API key keeps its retries. The user id is URI-encoded so the first
+ * colon after it ends it whatever the client's key holds.
+ */
+export const clientPaymentKey = (actorId: string, clientKey: string) =>
+  `payment:${encodeURIComponent(actorId)}:${clientKey}`;
 
 /** POST /payments. Returns the first answer again for a retry with the same key and body. */
 export async function postPayment(
@@ -249,7 +261,7 @@ export async function postPayment(
     throw invalid('receivedAt', 'receivedAt: a payment cannot be received in the future');
   if (input.bankAccount && input.channel !== 'ACH')
     throw invalid('bankAccount', 'bankAccount: only an ACH payment is drawn on a bank account');
-  const key = `payment:${clientKey}`;
+  const key = clientPaymentKey(actor.id, clientKey);
   const requestHash = sha256(
     JSON.stringify([
       input.accountId,
@@ -289,6 +301,7 @@ export async function postPayment(
           receivedAt,
           effectiveDate: utilityDate(receivedAt),
           idempotencyKey: key,
+          clientKey,
           requestHash,
           memo: CHANNEL_LABEL[input.channel] + (input.externalRef ? ` (${input.externalRef})` : ''),
           achPayer: achPayerColumns(input.bankAccount, encryptionKey),
@@ -300,7 +313,7 @@ export async function postPayment(
       },
       requestHash,
     );
-    if (r.replayed && r.requestHash !== requestHash) throw mismatch(key);
+    if (r.replayed && r.requestHash !== requestHash) throw mismatch(clientKey);
     return { body: JSON.parse(r.result.body) as PostedPayment, replayed: r.replayed };
   }, TX_OPTIONS);
 }

@@ -217,8 +217,26 @@ describe('Idempotency-Key', () => {
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.headers.get('location')).toBe(first.headers.get('location'));
     expect(await counts()).toEqual(before);
-    // Another role retrying the same request gets the same answer too.
-    expect((await pay(body, 'same-key', 'supervisor')).body).toEqual(first.body);
+  });
+
+  test('keys are per user: two users sending the same key and body post two payments, each replayed to its own', async () => {
+    const body = { accountId: acct, amountCents: 1_500, channel: 'ACH', externalRef: 'invoice-7' };
+    const before = await counts();
+    const csr = await pay(body, 'shared-key', 'csr');
+    const supervisor = await pay(body, 'shared-key', 'supervisor');
+    expect([csr.status, supervisor.status]).toEqual([201, 201]);
+    expect(supervisor.headers.get('idempotent-replayed')).toBeNull();
+    expect(supervisor.body.payment.id).not.toBe(csr.body.payment.id);
+    expect(supervisor.body.payment.createdBy).toBe('supervisor');
+    // A different body under another user's key is that user's new payment, not a mismatch.
+    const admin = await pay({ ...body, amountCents: 900 }, 'shared-key', 'admin');
+    expect(admin.status).toBe(201);
+    // Each user's retry gets its own first answer.
+    expect((await pay(body, 'shared-key', 'csr')).body).toEqual(csr.body);
+    expect((await pay(body, 'shared-key', 'supervisor')).body).toEqual(supervisor.body);
+    const after = await counts();
+    expect(after.payment! - before.payment!).toBe(3);
+    expect(after.ledger_entry! - before.ledger_entry!).toBe(3);
   });
 
   test('same key, different body → 409 idempotency_mismatch naming the header; nothing written', async () => {
@@ -249,7 +267,7 @@ describe('Idempotency-Key', () => {
     const after = await counts();
     expect(after.payment! - before.payment!).toBe(1);
     expect(after.ledger_entry! - before.ledger_entry!).toBe(1);
-    expect(await app.t.db.payment.count({ where: { idempotencyKey: 'payment:concurrent-key' } })).toBe(1);
+    expect(await app.t.db.payment.count({ where: { idempotencyKey: 'payment:csr:concurrent-key' } })).toBe(1);
   });
 
   test('concurrent payments with different keys on one account: each answer sees the ones before it', async () => {
