@@ -17,6 +17,9 @@ import { AmiFileError, readAmiBillingReadBatches, type AmiItem } from '../lib/re
 import { GreenButtonError, parseGreenButton } from '../lib/read-files/green-button';
 import { parseFlags } from '../domain/reads/validate';
 import { parseLocalDateTime } from '../domain/reads/time';
+import { formatScaled } from '../domain/reads/ratio';
+import { isIsoDate, localMidnight } from '../domain/ledger';
+import { UTILITY_TIME_ZONE } from './ledger';
 
 export interface ReadRejection {
   line: number;
@@ -290,8 +293,21 @@ export async function importGreenButton(
   );
 }
 
-/** Interval usage of a meter summed over [from, to), exactly, in kWh. */
-export async function intervalUsage(db: Db, meterId: string, from: Date, to: Date) {
+/**
+ * A usage bound as an instant. Interval starts are true instants (Unix seconds in the feed), not
+ * local clock readings like AMI reads, so a date alone is the utility's local midnight beginning
+ * that day — a local month is [its first local midnight, the next month's), 721 hours in November
+ * when the clocks fall back — and a date-time with its offset is itself.
+ */
+function usageBound(text: string): Date {
+  return isIsoDate(text) ? localMidnight(text, UTILITY_TIME_ZONE) : new Date(text);
+}
+
+/** Interval usage of a meter summed over [from, to) (dates or date-times), exactly, in kWh. */
+export async function intervalUsage(db: Db, meterId: string, fromText: string, toText: string) {
+  const from = usageBound(fromText);
+  const to = usageBound(toText);
+  if (to.getTime() <= from.getTime()) throw invalid('to', `to: ${toText} is not after from ${fromText}`);
   const [r] = await db.$queryRaw<{ wh: bigint | null; n: bigint; covered: bigint | null }[]>`
     SELECT sum(value_wh) AS wh, count(*) AS n, sum(duration_sec) AS covered
     FROM interval_read WHERE meter_id = ${meterId} AND start >= ${from} AND start < ${to}`;
@@ -303,7 +319,7 @@ export async function intervalUsage(db: Db, meterId: string, from: Date, to: Dat
     to: to.toISOString(),
     intervals: Number(r?.n ?? 0n),
     wh: wh.toString(),
-    kwh: `${wh / 1000n}.${(wh % 1000n).toString().padStart(3, '0')}`,
+    kwh: formatScaled(wh, 3),
     complete: (r?.covered ?? 0n) === seconds,
   };
 }

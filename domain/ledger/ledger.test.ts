@@ -22,6 +22,7 @@ import {
   daysBetween,
   fullMonthsBetween,
   isoDateIn,
+  localMidnight,
   type Entry,
   type LedgerKind,
 } from './index';
@@ -258,6 +259,20 @@ describe('dates', () => {
   test('the local calendar day of an instant', () => {
     expect(isoDateIn(new Date('2026-12-01T03:00:00Z'), 'America/New_York')).toBe('2026-11-30');
     expect(isoDateIn(new Date('2026-12-01T15:00:00Z'), 'America/New_York')).toBe('2026-12-01');
+  });
+});
+
+describe('localMidnight', () => {
+  test('the instant a local day begins, across both clock changes', () => {
+    const ny = (d: string) => localMidnight(d, 'America/New_York').toISOString();
+    expect(ny('2026-10-31')).toBe('2026-10-31T04:00:00.000Z'); // EDT
+    expect(ny('2026-11-01')).toBe('2026-11-01T04:00:00.000Z'); // still EDT at midnight; 25 h long
+    expect(ny('2026-11-02')).toBe('2026-11-02T05:00:00.000Z'); // EST
+    expect(ny('2026-12-01')).toBe('2026-12-01T05:00:00.000Z');
+    expect(ny('2027-03-14')).toBe('2027-03-14T05:00:00.000Z'); // EST at midnight; 23 h long
+    expect(ny('2027-03-15')).toBe('2027-03-15T04:00:00.000Z');
+    expect(localMidnight('2026-11-01', 'UTC').toISOString()).toBe('2026-11-01T00:00:00.000Z');
+    expect(() => localMidnight('2026-02-30', 'America/New_York')).toThrow(RangeError);
   });
 });
 
