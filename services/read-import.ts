@@ -11,11 +11,12 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { inTransaction } from '../lib/db/bulk';
 import type { Db, Tx } from '../lib/db/prisma';
-import { recordAudit, type Actor } from '../lib/audit';
+import { recordAudit, toJson, type Actor } from '../lib/audit';
 import { invalid } from '../lib/errors';
 import { AmiFileError, readAmiBillingReadBatches, type AmiItem } from '../lib/read-files/ami-csv';
 import { GreenButtonError, parseGreenButton } from '../lib/read-files/green-button';
 import { parseFlags } from '../domain/reads/validate';
+import { checkIntervals } from '../domain/reads/intervals';
 import { parseLocalDateTime } from '../domain/reads/time';
 import { formatScaled } from '../domain/reads/ratio';
 import { isIsoDate, localMidnight } from '../domain/ledger';
@@ -23,6 +24,8 @@ import { UTILITY_TIME_ZONE } from './ledger';
 
 export interface ReadRejection {
   line: number;
+  /** An interval's start (ISO instant), for a Green Button interval. */
+  time?: string;
   field: string;
   value: string;
   problem: string;
@@ -32,7 +35,14 @@ export interface ReadImportResult {
   status: 'completed' | 'unchanged';
   importId: string;
   kind: 'ami-csv' | 'green-button' | 'json';
-  counts: { rows: number; stored: number; rejected: number; meters: number };
+  counts: {
+    rows: number;
+    stored: number;
+    rejected: number;
+    meters: number;
+    /** Green Button: intervals already stored exactly as the feed has them. */
+    alreadyStored?: number;
+  };
   rejections: ReadRejection[];
 }
 
@@ -223,7 +233,11 @@ function pgTextArray(items: readonly string[]): string {
   return `{${items.map((f) => `"${f.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
 }
 
-/** Imports a Green Button (ESPI) usage feed: intervals are kept as received, in Wh. */
+/**
+ * Imports a Green Button (ESPI) usage feed: intervals are kept as received, in Wh. An interval
+ * already stored as it is counts as alreadyStored; one that differs from a stored interval or
+ * overlaps one is a rejection (line, time, field, why) and is not stored.
+ */
 export async function importGreenButton(
   db: Db,
   opts: { content: Buffer; fileName: string; actor: Actor },
@@ -256,19 +270,47 @@ export async function importGreenButton(
           actor: opts.actor.id,
         },
       });
-      let stored = 0;
-      for (let i = 0; i < usage.intervals.length; i += BATCH) {
-        const data = usage.intervals.slice(i, i + BATCH).map((iv) => ({
+      // One feed per meter at a time, so the stored intervals checked are the ones it meets.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`interval_read:${usage.meterId}`}))`;
+      const feed = usage.intervals.map((iv, i) => ({ ...iv, line: usage.lines[i]! }));
+      // Sorted by start and not overlapping one another: the last interval ends the feed.
+      const first = feed[0];
+      const last = feed[feed.length - 1];
+      const stored =
+        first && last
+          ? (
+              await tx.$queryRaw<{ start: Date; duration_sec: number; value_wh: bigint }[]>`
+              SELECT start, duration_sec, value_wh FROM interval_read
+              WHERE meter_id = ${usage.meterId} AND start < ${new Date((last.start + last.duration) * 1000)}
+                AND start + make_interval(secs => duration_sec) > ${new Date(first.start * 1000)}`
+            ).map((r) => ({ start: r.start.getTime() / 1000, duration: r.duration_sec, value: r.value_wh }))
+          : [];
+      // A stored interval is never replaced nor overlapped: a corrected or finer-grained feed over
+      // it is reported interval by interval, and only what meets nothing stored is stored.
+      const check = checkIntervals(feed, stored);
+      const rejections: ReadRejection[] = check.conflicts;
+      let storedCount = 0;
+      for (let i = 0; i < check.fresh.length; i += BATCH) {
+        const data = check.fresh.slice(i, i + BATCH).map((iv) => ({
           meterId: usage.meterId,
           start: new Date(iv.start * 1000),
           durationSec: iv.duration,
           valueWh: BigInt(iv.value),
           importId: run.id,
         }));
-        stored += (await tx.intervalRead.createMany({ data, skipDuplicates: true })).count;
+        storedCount += (await tx.intervalRead.createMany({ data })).count;
       }
-      const counts = { rows: usage.intervals.length, stored, rejected: 0, meters: 1 };
-      await tx.readImport.update({ where: { id: run.id }, data: { counts } });
+      const counts = {
+        rows: usage.intervals.length,
+        stored: storedCount,
+        rejected: rejections.length,
+        meters: 1,
+        alreadyStored: check.alreadyStored,
+      };
+      await tx.readImport.update({
+        where: { id: run.id },
+        data: { counts, rejections: toJson(rejections) },
+      });
       await recordAudit(tx, opts.actor, {
         action: 'reads.import',
         entityType: 'read_import',
@@ -286,7 +328,7 @@ export async function importGreenButton(
         importId: run.id,
         kind: 'green-button' as const,
         counts,
-        rejections: [],
+        rejections,
       };
     },
     { timeout: 300_000, maxWait: TX_MAX_WAIT_MS },

@@ -86,3 +86,66 @@ describe('GET /meters/:id/usage', () => {
     expect(res.body.error.field).toBe('to');
   });
 });
+
+describe('a feed over intervals already stored', () => {
+  const HEAD = FEED.slice(0, FEED.indexOf('  <entry>\n    <id>urn:uuid:ib-00</id>'));
+  /** A feed for `meterId` (E000001's head, its title replaced) with one block of these readings. */
+  const feedOf = (readings: { start: number; duration: number; value: number }[], head = HEAD) =>
+    head +
+    '  <entry>\n    <title/>\n    <content><espi:IntervalBlock>' +
+    readings
+      .map(
+        (r) =>
+          `<espi:IntervalReading><espi:timePeriod><espi:duration>${r.duration}</espi:duration>` +
+          `<espi:start>${r.start}</espi:start></espi:timePeriod><espi:value>${r.value}</espi:value></espi:IntervalReading>`,
+      )
+      .join('') +
+    '</espi:IntervalBlock></content>\n  </entry>\n</feed>\n';
+  const NOV_1 = 1793509200; // the feed's first interval, 2026-11-01T05:00:00Z
+  const DEC_1 = 1796101200; // the end of its last
+
+  test('a corrected feed: each changed interval is a rejection saying so, nothing replaced', async () => {
+    const corrected = FEED.replace('<espi:value>170</espi:value>', '<espi:value>175</espi:value>');
+    const res = await importFeed(corrected, 'usage-E000001-2026-11-corrected.xml');
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('completed');
+    expect(res.body.counts).toEqual({ rows: 720, stored: 0, rejected: 1, meters: 1, alreadyStored: 719 });
+    expect(res.body.rejections).toEqual([
+      {
+        line: FEED.slice(0, FEED.indexOf('<espi:value>170</espi:value>')).split('\n').length,
+        time: '2026-11-01T05:00:00.000Z',
+        field: 'value',
+        value: '175',
+        problem:
+          'the interval at 2026-11-01T05:00:00.000Z is stored as 170 Wh, the feed has 175 Wh; ' +
+          'a stored interval is not replaced',
+      },
+    ]);
+    expect((await usage('E000001', '2026-11-01', '2026-12-01')).body).toMatchObject({
+      intervals: 720,
+      kwh: '344.597',
+    });
+  });
+
+  test('a 15-minute feed after the hourly one: overlapping quarters rejected, never double counted', async () => {
+    const quarters = [0, 1, 2, 3].map((i) => ({ start: NOV_1 + i * 900, duration: 900, value: 40 }));
+    const after = [0, 1].map((i) => ({ start: DEC_1 + i * 900, duration: 900, value: 50 }));
+    const res = await importFeed(
+      feedOf([...quarters, ...after], HEAD.replace('<espi:intervalLength>3600', '<espi:intervalLength>900')),
+      'usage-E000001-15min.xml',
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.counts).toEqual({ rows: 6, stored: 2, rejected: 4, meters: 1, alreadyStored: 0 });
+    expect(res.body.rejections.map((r: { time: string; field: string }) => [r.time, r.field])).toEqual([
+      ['2026-11-01T05:00:00.000Z', 'duration'],
+      ['2026-11-01T05:15:00.000Z', 'start'],
+      ['2026-11-01T05:30:00.000Z', 'start'],
+      ['2026-11-01T05:45:00.000Z', 'start'],
+    ]);
+    // The stored record of the import keeps its rejections.
+    const run = await app.t.db.readImport.findUniqueOrThrow({ where: { id: res.body.importId } });
+    expect(run.rejections).toEqual(res.body.rejections);
+    const nov = await usage('E000001', '2026-11-01T05:00:00Z', '2026-12-01T05:30:00Z');
+    expect(nov.body).toMatchObject({ intervals: 722, wh: String(344_597 + 100), complete: true });
+  });
+});

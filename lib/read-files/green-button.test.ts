@@ -61,6 +61,7 @@ describe('parseGreenButton', () => {
         { start: 1000, duration: 3600, value: 170 },
         { start: 4600, duration: 3600, value: 194 },
       ],
+      lines: [14, 14],
     });
   });
 

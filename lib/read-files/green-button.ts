@@ -42,6 +42,8 @@ export interface GreenButtonUsage {
   readonly readingType: GreenButtonReadingType;
   /** Sorted by start; no two overlap. */
   readonly intervals: readonly GreenButtonInterval[];
+  /** The feed's line of each interval's IntervalReading, in the same order (for a rejection). */
+  readonly lines: readonly number[];
 }
 
 export class GreenButtonError extends Error {
@@ -302,7 +304,7 @@ class FeedParser {
         );
       }
     }
-    return { meterId: up.title, readingType: rt, intervals };
+    return { meterId: up.title, readingType: rt, intervals, lines: sortedLines.map((r) => r.line) };
   }
 }
 
