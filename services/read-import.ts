@@ -258,6 +258,14 @@ export async function importGreenButton(
       'content',
       `content: the feed is for meter ${usage.meterId}, which is not in the meter master`,
     );
+  // A Green Button feed is electric use in Wh: stored against a water or gas meter (or an electric
+  // one billed in another unit) it would be summed as that meter's use.
+  if (meter.service !== 'ELECTRIC' || meter.readUnit !== 'KWH')
+    throw invalid(
+      'content',
+      `content: the feed is for meter ${usage.meterId}, whose service is ${meter.service} and readUnit ` +
+        `${meter.readUnit}; a Green Button feed (Wh) is only for an ELECTRIC meter read in KWH`,
+    );
   return db.$transaction(
     async (tx: Tx) => {
       const run = await tx.readImport.create({

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestApp, type TestApp } from './helpers/app';
+import { expectError } from './helpers/api-checks';
 
 jest.setTimeout(120_000);
 
@@ -80,6 +81,19 @@ describe('GET /meters/:id/usage', () => {
     expect(fallBack.body).toMatchObject({ intervals: 24, complete: false });
   });
 
+  test('kWh is exact decimal text, a negative total too (a row stored before negatives were refused)', async () => {
+    await app.t.db.intervalRead.create({
+      data: {
+        meterId: 'E000009',
+        start: new Date('2026-11-10T05:00:00Z'),
+        durationSec: 3600,
+        valueWh: -1500n,
+      },
+    });
+    const res = await usage('E000009', '2026-11-10', '2026-11-11');
+    expect(res.body).toMatchObject({ intervals: 1, wh: '-1500', kwh: '-1.500' });
+  });
+
   test('to not after from → 400 naming to', async () => {
     const res = await usage('E000001', '2026-11-02', '2026-11-01');
     expect(res.status).toBe(400);
@@ -147,5 +161,44 @@ describe('a feed over intervals already stored', () => {
     expect(run.rejections).toEqual(res.body.rejections);
     const nov = await usage('E000001', '2026-11-01T05:00:00Z', '2026-12-01T05:30:00Z');
     expect(nov.body).toMatchObject({ intervals: 722, wh: String(344_597 + 100), complete: true });
+  });
+});
+
+describe('what the import refuses', () => {
+  test('a feed for a meter that is not an electric kWh meter → 400 naming content, service and readUnit', async () => {
+    await meter('W000001', 'WATER', 'GAL');
+    const before = await app.t.db.intervalRead.count();
+    const res = await importFeed(
+      FEED.replace('<title>E000001</title>', '<title>W000001</title>'),
+      'water.xml',
+    );
+    expectError(res, 400, 'validation_failed', 'content');
+    expect(res.body.error.message).toBe(
+      'content: the feed is for meter W000001, whose service is WATER and readUnit GAL; ' +
+        'a Green Button feed (Wh) is only for an ELECTRIC meter read in KWH',
+    );
+    expect(await app.t.db.intervalRead.count()).toBe(before);
+  });
+
+  test('a register, reverse-flow or negative feed → 400 naming content and the line', async () => {
+    const cases: [string, RegExp][] = [
+      [
+        FEED.replace('<espi:accumulationBehaviour>4<', '<espi:accumulationBehaviour>1<'),
+        /^content: Green Button file: line \d+: ReadingType accumulationBehaviour 1 is not deltaData \(4\)/,
+      ],
+      [
+        FEED.replace('<espi:flowDirection>1<', '<espi:flowDirection>19<'),
+        /^content: Green Button file: line \d+: ReadingType flowDirection 19 is not forward \(1\)/,
+      ],
+      [
+        FEED.replace('<espi:value>170</espi:value>', '<espi:value>-1500</espi:value>'),
+        /^content: Green Button file: line \d+: value -1500 is negative/,
+      ],
+    ];
+    for (const [content, message] of cases) {
+      const res = await importFeed(content, 'bad.xml');
+      expectError(res, 400, 'validation_failed', 'content');
+      expect(res.body.error.message).toMatch(message);
+    }
   });
 });

@@ -235,6 +235,7 @@ describe('Millbrook Green Button feed (meter E000001, November 2026)', () => {
       powerOfTenMultiplier: 0,
       intervalLength: 3600,
       flowDirection: 1,
+      accumulationBehaviour: 4,
       commodity: 1,
     });
     expect(usage.intervals).toHaveLength(720); // 30 IntervalBlocks × 24
