@@ -177,8 +177,13 @@ function parseCsv(file: LegacyFile, bytes: Buffer): { rows: SourceRow[]; problem
   const columns = (header?.record ?? []).map((c) => c.trim());
   const rows: SourceRow[] = [];
   const problems: Rejection[] = [];
-  for (const { record, info } of data) {
-    const line = startLine(record, info);
+  const lines = recordStartLines(
+    bytes,
+    data.map((r) => r.info.bytes),
+    header?.info.bytes ?? 0,
+  );
+  for (const [i, { record }] of data.entries()) {
+    const line = lines[i]!;
     if (record.length !== columns.length) {
       const problem = `has ${record.length} fields where the header has ${columns.length}`;
       problems.push({ file, line, field: '(row)', value: '', problem });
@@ -190,12 +195,33 @@ function parseCsv(file: LegacyFile, bytes: Buffer): { rows: SourceRow[]; problem
 }
 
 /**
- * csv-parse reports the line a record ends on, counting every CR or LF inside quoted fields as a
- * line; taking those back off gives the line the record starts on, which is what people look up.
+ * The physical line (1-based) each record starts on, from where csv-parse says each record ends
+ * (`info.bytes`, just past its line break). csv-parse's own line count (`info.lines`) counts the
+ * CR and the LF of a CRLF inside a quoted field as two lines, so in a CRLF file every multi-line
+ * address would push the line numbers of all the rows after it one further off. Here a line break
+ * is LF, CRLF or a lone CR, as lib/read-files/ami-csv.ts counts them, and the blank lines csv-parse
+ * skips still count. `from` is where the first record's line starts (the end of the header).
  */
-function startLine(record: string[], info: Info): number {
-  const breaks = record.reduce((n, field) => n + (field.match(/[\r\n]/g)?.length ?? 0), 0);
-  return info.lines - breaks;
+function recordStartLines(bytes: Buffer, ends: readonly number[], from: number): number[] {
+  const starts: number[] = [];
+  let pos = 0;
+  let line = 1;
+  const step = () => {
+    const c = bytes[pos++];
+    if (c === 10) line++;
+    else if (c === 13) {
+      if (bytes[pos] === 10) pos++;
+      line++;
+    }
+  };
+  while (pos < from) step();
+  for (const end of ends) {
+    // Blank lines before the record (skipped by csv-parse).
+    while (pos < end && (bytes[pos] === 10 || bytes[pos] === 13)) step();
+    starts.push(line);
+    while (pos < end) step();
+  }
+  return starts;
 }
 
 // ---- earlier runs and rejected runs -------------------------------------------------------------
