@@ -340,6 +340,8 @@ type Existing = { [E in Entity]: Map<string, Rows[E][number]> } & {
   /** Unique elsewhere in the database: AMI endpoint → meter id, and premise + service → service point id. */
   endpointOwner: Map<string, string>;
   pointAt: Map<string, string>;
+  /** The bill cycles the utility runs (table bill_cycle). */
+  billCycles: Set<number>;
 };
 const pointKey = (sp: { premiseId: string; service: string }) => `${sp.premiseId}/${sp.service}`;
 
@@ -351,7 +353,7 @@ const ids = (rows: { id: string }[]) => rows.map((r) => r.id);
 async function existingRows(tx: Tx, exp: LegacyExport, key: Buffer): Promise<Existing> {
   const byId = <T extends { id: string }>(rows: T[]) => new Map(rows.map((r) => [r.id, r]));
   const endpoints = exp.meters.flatMap((m) => (m.amiEndpoint ? [m.amiEndpoint] : []));
-  const [customers, premises, accounts, meters, servicePoints, endpointMeters] = await Promise.all([
+  const [customers, premises, accounts, meters, servicePoints, endpointMeters, cycles] = await Promise.all([
     tx.customer.findMany({ where: { id: { in: ids(exp.customers) } } }),
     tx.premise.findMany({ where: { id: { in: ids(exp.premises) } } }),
     tx.account.findMany({ where: { id: { in: ids(exp.accounts) } } }),
@@ -360,6 +362,7 @@ async function existingRows(tx: Tx, exp: LegacyExport, key: Buffer): Promise<Exi
       where: { OR: [{ id: { in: ids(exp.servicePoints) } }, { premiseId: { in: ids(exp.premises) } }] },
     }),
     tx.meter.findMany({ where: { amiEndpoint: { in: endpoints } }, select: { id: true, amiEndpoint: true } }),
+    tx.billCycle.findMany({ select: { id: true }, orderBy: { id: 'asc' } }),
   ]);
   return {
     customers: byId(
@@ -374,6 +377,7 @@ async function existingRows(tx: Tx, exp: LegacyExport, key: Buffer): Promise<Exi
     servicePoints: byId(servicePoints),
     endpointOwner: new Map(endpointMeters.map((m) => [m.amiEndpoint!, m.id])),
     pointAt: new Map(servicePoints.map((sp) => [pointKey(sp), sp.id])),
+    billCycles: new Set(cycles.map((c) => c.id)),
   };
 }
 
@@ -387,8 +391,9 @@ function readDateOfBirth(token: string, key: Buffer): string {
 }
 
 /**
- * Rows whose id exists with other values (compared on the fields the export sets), and meters
- * that would take an AMI endpoint or a premise's service point already used otherwise.
+ * Rows whose id exists with other values (compared on the fields the export sets), accounts in a
+ * bill cycle the utility does not run, and meters that would take an AMI endpoint or a premise's
+ * service point already used otherwise.
  */
 function findConflicts(exp: LegacyExport, existing: Existing): Rejection[] {
   const found: Rejection[] = [];
@@ -407,6 +412,19 @@ function findConflicts(exp: LegacyExport, existing: Existing): Rejection[] {
       });
     }
   }
+  // The export's bill_cycle only has to be a day-like 1–31 (domain/legacy-export.ts), but a bill
+  // run bills the accounts of one cycle in table bill_cycle: an account in any other cycle would
+  // never be billed, silently.
+  const cycles = [...existing.billCycles].join(', ');
+  for (const a of exp.accounts)
+    if (!existing.billCycles.has(a.billCycle))
+      found.push({
+        file: 'accounts.csv',
+        line: exp.sourceLines.accounts.get(a.id)!,
+        field: 'bill_cycle',
+        value: String(a.billCycle),
+        problem: `bill cycle ${a.billCycle} does not exist (the bill cycles are ${cycles || 'none yet'})`,
+      });
   const points = new Map(exp.servicePoints.map((sp) => [sp.id, sp]));
   for (const m of exp.meters) {
     const reject = (field: string, value: string, problem: string) =>

@@ -266,6 +266,27 @@ test('with validOnly the rest loads, and the same problems are reported', async 
   expect((await run(dir, { validOnly: true })).status).toBe('unchanged');
 });
 
+test('an account in a bill cycle the utility does not run is refused with its line; the rest loads with validOnly', async () => {
+  const copy = demoCopy();
+  const line = copy.edit('accounts.csv', '100005,', (l) => l.replace(',RES,1,', ',RES,3,'));
+  const expected = {
+    file: 'accounts.csv',
+    line,
+    field: 'bill_cycle',
+    value: '3',
+    problem: 'bill cycle 3 does not exist (the bill cycles are 1, 2)',
+  };
+  const strict = await run(copy.dir);
+  expect(strict.status).toBe('rejected');
+  expect(strict.rejections).toEqual([expected]);
+  expect(await tableCounts()).toEqual(EMPTY);
+  const r = await run(copy.dir, { validOnly: true });
+  expect(r.status).toBe('completed');
+  expect(r.rejections).toEqual([expected]);
+  expect(r.counts.accounts).toEqual({ created: 239, unchanged: 0, rejected: 1 });
+  expect(await t.db.account.findUnique({ where: { id: '100005' } })).toBeNull();
+});
+
 test('a row that already exists with different values is refused, and so is what hangs on it', async () => {
   await run(DEMO);
   const audit = await t.db.auditEvent.count();
