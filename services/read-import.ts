@@ -281,16 +281,23 @@ export async function importGreenButton(
       // One feed per meter at a time, so the stored intervals checked are the ones it meets.
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`interval_read:${usage.meterId}`}))`;
       const feed = usage.intervals.map((iv, i) => ({ ...iv, line: usage.lines[i]! }));
-      // Sorted by start and not overlapping one another: the last interval ends the feed.
+      // The stored intervals the feed can meet: those starting within its span, and the last one
+      // starting before it (stored intervals do not overlap one another, so no earlier one reaches
+      // into the feed). Both by the (meter_id, start) key. The feed's intervals are sorted by start
+      // and do not overlap one another either: the last one ends the feed.
       const first = feed[0];
       const last = feed[feed.length - 1];
       const stored =
         first && last
           ? (
               await tx.$queryRaw<{ start: Date; duration_sec: number; value_wh: bigint }[]>`
-              SELECT start, duration_sec, value_wh FROM interval_read
-              WHERE meter_id = ${usage.meterId} AND start < ${new Date((last.start + last.duration) * 1000)}
-                AND start + make_interval(secs => duration_sec) > ${new Date(first.start * 1000)}`
+              (SELECT start, duration_sec, value_wh FROM interval_read
+                WHERE meter_id = ${usage.meterId} AND start >= ${new Date(first.start * 1000)}
+                  AND start < ${new Date((last.start + last.duration) * 1000)})
+              UNION ALL
+              (SELECT start, duration_sec, value_wh FROM interval_read
+                WHERE meter_id = ${usage.meterId} AND start < ${new Date(first.start * 1000)}
+                ORDER BY start DESC LIMIT 1)`
             ).map((r) => ({ start: r.start.getTime() / 1000, duration: r.duration_sec, value: r.value_wh }))
           : [];
       // A stored interval is never replaced nor overlapped: a corrected or finer-grained feed over

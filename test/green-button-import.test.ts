@@ -162,6 +162,21 @@ describe('a feed over intervals already stored', () => {
     const nov = await usage('E000001', '2026-11-01T05:00:00Z', '2026-12-01T05:30:00Z');
     expect(nov.body).toMatchObject({ intervals: 722, wh: String(344_597 + 100), complete: true });
   });
+
+  test('a feed starting inside a stored interval that began before it is refused there too', async () => {
+    const res = await importFeed(
+      feedOf([{ start: DEC_1 - 900, duration: 900, value: 10 }]),
+      'usage-E000001-late-quarter.xml',
+    );
+    expect(res.body.counts).toMatchObject({ stored: 0, rejected: 1 });
+    expect(res.body.rejections[0]).toMatchObject({
+      time: '2026-12-01T04:45:00.000Z',
+      field: 'start',
+      problem:
+        'the interval 2026-12-01T04:45:00.000Z + 900 s overlaps the stored interval ' +
+        '2026-12-01T04:00:00.000Z + 3600 s; intervals of one meter may not overlap',
+    });
+  });
 });
 
 describe('what the import refuses', () => {
