@@ -326,6 +326,8 @@ const readAccount: Reader<AccountRow> = (r) => {
     customerId: r.required('customer_id', identifier),
     premiseId: r.required('premise_id', identifier),
     class: r.required('class', oneOf(ACCOUNT_CLASSES)),
+    // Day-like here; that the utility runs this cycle (table bill_cycle) is checked by the import
+    // against the database (services/import-legacy.ts findConflicts).
     billCycle: r.required('bill_cycle', integerIn(1, 31)),
     startDate: r.required('service_start', isoDate),
     depositHeldCents: r.optional('deposit_held', moneyCents) ?? 0,

@@ -23,7 +23,7 @@ import type {
 } from '@prisma/client';
 import type { Db } from '../lib/db/prisma';
 import { invalid } from '../lib/errors';
-import { addDays, daysInMonth, isoDateIn } from '../domain/ledger';
+import { addDays, daysInMonth, isoDateIn, localMidnight } from '../domain/ledger';
 import { isHeatingCustomer } from '../domain/collections/heating';
 import { dbDate, isoDay, jsonCents, pastDueBalances, UTILITY_TIME_ZONE } from './ledger';
 import { csvCell } from './audit-export';
@@ -76,30 +76,6 @@ export interface Report {
 }
 
 // ---- periods -------------------------------------------------------------------------------------
-
-/** The UTC offset of a time zone at an instant, in ms (local = utc + offset). */
-function offsetMs(at: number, timeZone: string): number {
-  const f = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  });
-  const p = Object.fromEntries(f.formatToParts(new Date(at)).map((x) => [x.type, Number(x.value)]));
-  return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - at;
-}
-
-/** The instant a local calendar day begins in a time zone. */
-export function localMidnight(iso: string, timeZone: string): Date {
-  const guess = Date.parse(`${iso}T00:00:00Z`);
-  const first = offsetMs(guess, timeZone);
-  const second = offsetMs(guess - first, timeZone);
-  return new Date(guess - (second === first ? first : second));
-}
 
 interface Period {
   label: string;

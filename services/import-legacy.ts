@@ -177,8 +177,13 @@ function parseCsv(file: LegacyFile, bytes: Buffer): { rows: SourceRow[]; problem
   const columns = (header?.record ?? []).map((c) => c.trim());
   const rows: SourceRow[] = [];
   const problems: Rejection[] = [];
-  for (const { record, info } of data) {
-    const line = startLine(record, info);
+  const lines = recordStartLines(
+    bytes,
+    data.map((r) => r.info.bytes),
+    header?.info.bytes ?? 0,
+  );
+  for (const [i, { record }] of data.entries()) {
+    const line = lines[i]!;
     if (record.length !== columns.length) {
       const problem = `has ${record.length} fields where the header has ${columns.length}`;
       problems.push({ file, line, field: '(row)', value: '', problem });
@@ -190,12 +195,33 @@ function parseCsv(file: LegacyFile, bytes: Buffer): { rows: SourceRow[]; problem
 }
 
 /**
- * csv-parse reports the line a record ends on, counting every CR or LF inside quoted fields as a
- * line; taking those back off gives the line the record starts on, which is what people look up.
+ * The physical line (1-based) each record starts on, from where csv-parse says each record ends
+ * (`info.bytes`, just past its line break). csv-parse's own line count (`info.lines`) counts the
+ * CR and the LF of a CRLF inside a quoted field as two lines, so in a CRLF file every multi-line
+ * address would push the line numbers of all the rows after it one further off. Here a line break
+ * is LF, CRLF or a lone CR, as lib/read-files/ami-csv.ts counts them, and the blank lines csv-parse
+ * skips still count. `from` is where the first record's line starts (the end of the header).
  */
-function startLine(record: string[], info: Info): number {
-  const breaks = record.reduce((n, field) => n + (field.match(/[\r\n]/g)?.length ?? 0), 0);
-  return info.lines - breaks;
+function recordStartLines(bytes: Buffer, ends: readonly number[], from: number): number[] {
+  const starts: number[] = [];
+  let pos = 0;
+  let line = 1;
+  const step = () => {
+    const c = bytes[pos++];
+    if (c === 10) line++;
+    else if (c === 13) {
+      if (bytes[pos] === 10) pos++;
+      line++;
+    }
+  };
+  while (pos < from) step();
+  for (const end of ends) {
+    // Blank lines before the record (skipped by csv-parse).
+    while (pos < end && (bytes[pos] === 10 || bytes[pos] === 13)) step();
+    starts.push(line);
+    while (pos < end) step();
+  }
+  return starts;
 }
 
 // ---- earlier runs and rejected runs -------------------------------------------------------------
@@ -314,6 +340,8 @@ type Existing = { [E in Entity]: Map<string, Rows[E][number]> } & {
   /** Unique elsewhere in the database: AMI endpoint → meter id, and premise + service → service point id. */
   endpointOwner: Map<string, string>;
   pointAt: Map<string, string>;
+  /** The bill cycles the utility runs (table bill_cycle). */
+  billCycles: Set<number>;
 };
 const pointKey = (sp: { premiseId: string; service: string }) => `${sp.premiseId}/${sp.service}`;
 
@@ -325,7 +353,7 @@ const ids = (rows: { id: string }[]) => rows.map((r) => r.id);
 async function existingRows(tx: Tx, exp: LegacyExport, key: Buffer): Promise<Existing> {
   const byId = <T extends { id: string }>(rows: T[]) => new Map(rows.map((r) => [r.id, r]));
   const endpoints = exp.meters.flatMap((m) => (m.amiEndpoint ? [m.amiEndpoint] : []));
-  const [customers, premises, accounts, meters, servicePoints, endpointMeters] = await Promise.all([
+  const [customers, premises, accounts, meters, servicePoints, endpointMeters, cycles] = await Promise.all([
     tx.customer.findMany({ where: { id: { in: ids(exp.customers) } } }),
     tx.premise.findMany({ where: { id: { in: ids(exp.premises) } } }),
     tx.account.findMany({ where: { id: { in: ids(exp.accounts) } } }),
@@ -334,6 +362,7 @@ async function existingRows(tx: Tx, exp: LegacyExport, key: Buffer): Promise<Exi
       where: { OR: [{ id: { in: ids(exp.servicePoints) } }, { premiseId: { in: ids(exp.premises) } }] },
     }),
     tx.meter.findMany({ where: { amiEndpoint: { in: endpoints } }, select: { id: true, amiEndpoint: true } }),
+    tx.billCycle.findMany({ select: { id: true }, orderBy: { id: 'asc' } }),
   ]);
   return {
     customers: byId(
@@ -348,6 +377,7 @@ async function existingRows(tx: Tx, exp: LegacyExport, key: Buffer): Promise<Exi
     servicePoints: byId(servicePoints),
     endpointOwner: new Map(endpointMeters.map((m) => [m.amiEndpoint!, m.id])),
     pointAt: new Map(servicePoints.map((sp) => [pointKey(sp), sp.id])),
+    billCycles: new Set(cycles.map((c) => c.id)),
   };
 }
 
@@ -361,8 +391,9 @@ function readDateOfBirth(token: string, key: Buffer): string {
 }
 
 /**
- * Rows whose id exists with other values (compared on the fields the export sets), and meters
- * that would take an AMI endpoint or a premise's service point already used otherwise.
+ * Rows whose id exists with other values (compared on the fields the export sets), accounts in a
+ * bill cycle the utility does not run, and meters that would take an AMI endpoint or a premise's
+ * service point already used otherwise.
  */
 function findConflicts(exp: LegacyExport, existing: Existing): Rejection[] {
   const found: Rejection[] = [];
@@ -381,6 +412,19 @@ function findConflicts(exp: LegacyExport, existing: Existing): Rejection[] {
       });
     }
   }
+  // The export's bill_cycle only has to be a day-like 1–31 (domain/legacy-export.ts), but a bill
+  // run bills the accounts of one cycle in table bill_cycle: an account in any other cycle would
+  // never be billed, silently.
+  const cycles = [...existing.billCycles].join(', ');
+  for (const a of exp.accounts)
+    if (!existing.billCycles.has(a.billCycle))
+      found.push({
+        file: 'accounts.csv',
+        line: exp.sourceLines.accounts.get(a.id)!,
+        field: 'bill_cycle',
+        value: String(a.billCycle),
+        problem: `bill cycle ${a.billCycle} does not exist (the bill cycles are ${cycles || 'none yet'})`,
+      });
   const points = new Map(exp.servicePoints.map((sp) => [sp.id, sp]));
   for (const m of exp.meters) {
     const reject = (field: string, value: string, problem: string) =>

@@ -28,6 +28,8 @@ import {
   formatCents,
   RETURNED_PAYMENT_FEE_CENTS,
   returnRefusal,
+  matchAchReturn,
+  type AchReturnCandidate,
 } from '../domain/ledger';
 import { NachaParseError, parseNachaReturns, type AchReturn } from '../lib/bank-files/nacha-returns';
 import {
@@ -85,6 +87,8 @@ interface PostPaymentTxInput {
   /** The ledger date (the utility's calendar day of receipt). */
   effectiveDate: string;
   idempotencyKey: string;
+  /** The client's Idempotency-Key as it sent it (for the mismatch message); none for a file. */
+  clientKey?: string;
   requestHash: string;
   /** Shown on the ledger entry and the timeline. */
   memo: string;
@@ -160,7 +164,7 @@ async function postPaymentTx(
   });
   if (claimed.count === 0) {
     const prior = await tx.payment.findUniqueOrThrow({ where: { idempotencyKey: p.idempotencyKey } });
-    if (prior.requestHash !== p.requestHash) throw mismatch(p.idempotencyKey);
+    if (prior.requestHash !== p.requestHash) throw mismatch(p.clientKey ?? p.idempotencyKey);
     return { created: false, payment: prior, answer: null };
   }
   const payment = await tx.payment.findUniqueOrThrow({ where: { id } });
@@ -218,10 +222,10 @@ async function postPaymentTx(
   return { created: true, payment, answer };
 }
 
-const mismatch = (key: string) =>
+const mismatch = (clientKey: string) =>
   new AppError(
     'idempotency_mismatch',
-    `Idempotency-Key ${key.replace(/^payment:/, '')} was already used for a different payment; ` +
+    `Idempotency-Key ${clientKey} was already used for a different payment; ` +
       'use a new key for a new payment, and the same key with the same body only to retry',
     'Idempotency-Key',
   );
@@ -233,6 +237,16 @@ const CHANNEL_LABEL: Record<PaymentChannel, string> = {
   ACH: 'ACH payment',
   LOCKBOX: 'Lockbox payment',
 };
+
+/**
+ * Where a client's Idempotency-Key is kept: per authenticated user (the integration or clerk whose
+ * API key sent it), because each client makes up its own keys — two integrations that both
+ * number their requests, or reuse a vendor's reference, must not answer each other's payments or
+ * collide. A user's rotated API key keeps its retries. The user id is URI-encoded so the first
+ * colon after it ends it whatever the client's key holds.
+ */
+export const clientPaymentKey = (actorId: string, clientKey: string) =>
+  `payment:${encodeURIComponent(actorId)}:${clientKey}`;
 
 /** POST /payments. Returns the first answer again for a retry with the same key and body. */
 export async function postPayment(
@@ -247,7 +261,7 @@ export async function postPayment(
     throw invalid('receivedAt', 'receivedAt: a payment cannot be received in the future');
   if (input.bankAccount && input.channel !== 'ACH')
     throw invalid('bankAccount', 'bankAccount: only an ACH payment is drawn on a bank account');
-  const key = `payment:${clientKey}`;
+  const key = clientPaymentKey(actor.id, clientKey);
   const requestHash = sha256(
     JSON.stringify([
       input.accountId,
@@ -287,6 +301,7 @@ export async function postPayment(
           receivedAt,
           effectiveDate: utilityDate(receivedAt),
           idempotencyKey: key,
+          clientKey,
           requestHash,
           memo: CHANNEL_LABEL[input.channel] + (input.externalRef ? ` (${input.externalRef})` : ''),
           achPayer: achPayerColumns(input.bankAccount, encryptionKey),
@@ -298,7 +313,7 @@ export async function postPayment(
       },
       requestHash,
     );
-    if (r.replayed && r.requestHash !== requestHash) throw mismatch(key);
+    if (r.replayed && r.requestHash !== requestHash) throw mismatch(clientKey);
     return { body: JSON.parse(r.result.body) as PostedPayment, replayed: r.replayed };
   }, TX_OPTIONS);
 }
@@ -515,13 +530,6 @@ const achRow = (r: AchReturn) => ({
   name: r.name,
 });
 
-/**
- * POST /bank-files/ach-returns. Each return is matched to the ACH payment it returns: on the
- * account, for the amount, the one whose external reference is the original trace number if any,
- * else the most recent posted ACH payment not yet returned. A return applies once, keyed by the
- * original entry's trace number, so importing the same file again (or another file repeating a
- * return) changes nothing. Returns that match nothing are listed with the reason.
- */
 /** Noon UTC of a bank file's YYYY-MM-DD (the same day in the utility's zone), capped at now. */
 function returnDate(day: string): Date {
   const at = new Date(`${day}T12:00:00Z`);
@@ -529,6 +537,59 @@ function returnDate(day: string): Date {
   return Number.isNaN(at.getTime()) || at > now ? now : at;
 }
 
+/** The idempotency record of a payment's return by a bank file (what returned it). */
+const returnKey = (paymentId: string) => `payment:${paymentId}:return`;
+
+/**
+ * The account's ACH payments, most recent first, as matchAchReturn sees them: each returned one
+ * with the bank return that returned it, if a file did. Files imported before returns were keyed
+ * by payment left an `ach-return:<original trace>` record; that one counts too (its date is the
+ * payment's return date), so importing such a file again still changes nothing.
+ */
+async function achReturnCandidates(
+  tx: Tx,
+  accountId: string,
+  originalTrace: string,
+): Promise<AchReturnCandidate[]> {
+  const payments = await tx.payment.findMany({
+    where: { accountId, channel: 'ACH' },
+    orderBy: [{ receivedAt: 'desc' }, { createdAt: 'desc' }],
+  });
+  const returnedIds = payments.filter((p) => p.status === 'RETURNED').map((p) => p.id);
+  const byPayment = new Map<string, { originalTrace: string; effectiveDate: string }>();
+  if (returnedIds.length) {
+    const records = await tx.idempotencyRecord.findMany({
+      where: { key: { in: returnedIds.map(returnKey) } },
+    });
+    for (const rec of records) {
+      const r = rec.result as { paymentId: string; originalTrace: string; effectiveDate: string };
+      byPayment.set(r.paymentId, { originalTrace: r.originalTrace, effectiveDate: r.effectiveDate });
+    }
+    const legacy = await tx.idempotencyRecord.findUnique({ where: { key: `ach-return:${originalTrace}` } });
+    const p = payments.find(
+      (x) => x.id === (legacy?.result as { paymentId?: string } | undefined)?.paymentId,
+    );
+    if (p?.returnedAt && !byPayment.has(p.id))
+      byPayment.set(p.id, { originalTrace, effectiveDate: utilityDate(p.returnedAt) });
+  }
+  return payments.map((p) => ({
+    id: p.id,
+    amountCents: p.amountCents,
+    externalRef: p.externalRef,
+    receivedOn: utilityDate(p.receivedAt),
+    status: p.status,
+    returnedBy: byPayment.get(p.id) ?? null,
+  }));
+}
+
+/**
+ * POST /bank-files/ach-returns. Each return is matched to the ACH payment it returns
+ * (domain matchAchReturn): the payment carrying the original trace number, else the most recent
+ * untraced posted ACH payment of the amount, never one received after the return. A return applies
+ * once, keyed by the payment it returns, so importing the same file again (or another file
+ * repeating a return) changes nothing, and a return for a payment already returned by hand is
+ * reported as such. Returns that match nothing are listed with the reason.
+ */
 export async function importAchReturns(db: Db, actor: Actor, content: string) {
   let file;
   try {
@@ -545,50 +606,42 @@ export async function importAchReturns(db: Db, actor: Actor, content: string) {
       [];
     const rejections: (ReturnType<typeof achRow> & { reason: string })[] = [];
     for (const r of file.returns) {
-      const key = `ach-return:${r.originalTrace}`;
-      const done = await tx.idempotencyRecord.findUnique({ where: { key } });
-      if (done) {
-        returned.push({
-          ...achRow(r),
-          status: 'already_returned',
-          paymentId: (done.result as { paymentId: string }).paymentId,
-        });
-        continue;
-      }
-      const amount = formatCents(r.amountCents);
       if (!known.has(r.accountId)) {
         rejections.push({ ...achRow(r), reason: `account ${r.accountId} does not exist` });
         continue;
       }
-      const candidates = await tx.payment.findMany({
-        where: { accountId: r.accountId, channel: 'ACH', amountCents: r.amountCents },
-        orderBy: [{ receivedAt: 'desc' }, { createdAt: 'desc' }],
-      });
-      const posted = candidates.filter((p) => p.status === 'POSTED');
-      const match = posted.find((p) => p.externalRef === r.originalTrace) ?? posted[0];
-      if (!match) {
-        rejections.push({
-          ...achRow(r),
-          reason: candidates.length
-            ? `every ACH payment of ${amount} on account ${r.accountId} has already been returned`
-            : `no ACH payment of ${amount} was posted on account ${r.accountId}`,
-        });
+      const candidates = await achReturnCandidates(tx, r.accountId, r.originalTrace);
+      const match = matchAchReturn(r, candidates);
+      if (match.kind === 'none') {
+        rejections.push({ ...achRow(r), reason: match.reason });
         continue;
       }
-      const claimed = await tx.idempotencyRecord.createMany({
-        data: [{ key, scope: 'ach-return', result: { paymentId: match.id } }],
-        skipDuplicates: true,
-      });
+      // Keyed by the payment, not by the trace number: a trace number is unique only within one
+      // file and recycles, so another account's return next month may carry the same one.
+      const key = returnKey(match.paymentId);
+      const claimed =
+        match.kind === 'return'
+          ? await tx.idempotencyRecord.createMany({
+              data: [
+                {
+                  key,
+                  scope: 'ach-return',
+                  result: {
+                    paymentId: match.paymentId,
+                    originalTrace: r.originalTrace,
+                    traceNumber: r.traceNumber,
+                    effectiveDate: r.effectiveDate,
+                  },
+                },
+              ],
+              skipDuplicates: true,
+            })
+          : { count: 0 };
       if (claimed.count === 0) {
-        const prior = await tx.idempotencyRecord.findUniqueOrThrow({ where: { key } });
-        returned.push({
-          ...achRow(r),
-          status: 'already_returned',
-          paymentId: (prior.result as { paymentId: string }).paymentId,
-        });
+        returned.push({ ...achRow(r), status: 'already_returned', paymentId: match.paymentId });
         continue;
       }
-      const res = await returnPaymentTx(tx, actor, match.id, {
+      const res = await returnPaymentTx(tx, actor, match.paymentId, {
         // Returned on the entry's effective date in the file, not the day the file is imported
         // (never later than now): the reversal, the fee and its due date follow the bank's date.
         returnedAt: returnDate(r.effectiveDate),
@@ -596,7 +649,12 @@ export async function importAchReturns(db: Db, actor: Actor, content: string) {
         reason: r.addendaInformation || null,
         source: { file: 'ach-returns', traceNumber: r.traceNumber, originalTrace: r.originalTrace },
       });
-      returned.push({ ...achRow(r), status: 'returned', paymentId: match.id, feeCents: res.fee.amountCents });
+      returned.push({
+        ...achRow(r),
+        status: 'returned',
+        paymentId: match.paymentId,
+        feeCents: res.fee.amountCents,
+      });
     }
     const counts = {
       returns: file.returns.length,

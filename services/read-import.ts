@@ -11,15 +11,21 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { inTransaction } from '../lib/db/bulk';
 import type { Db, Tx } from '../lib/db/prisma';
-import { recordAudit, type Actor } from '../lib/audit';
+import { recordAudit, toJson, type Actor } from '../lib/audit';
 import { invalid } from '../lib/errors';
 import { AmiFileError, readAmiBillingReadBatches, type AmiItem } from '../lib/read-files/ami-csv';
 import { GreenButtonError, parseGreenButton } from '../lib/read-files/green-button';
 import { parseFlags } from '../domain/reads/validate';
+import { checkIntervals } from '../domain/reads/intervals';
 import { parseLocalDateTime } from '../domain/reads/time';
+import { formatScaled } from '../domain/reads/ratio';
+import { isIsoDate, localMidnight } from '../domain/ledger';
+import { UTILITY_TIME_ZONE } from './ledger';
 
 export interface ReadRejection {
   line: number;
+  /** An interval's start (ISO instant), for a Green Button interval. */
+  time?: string;
   field: string;
   value: string;
   problem: string;
@@ -29,7 +35,14 @@ export interface ReadImportResult {
   status: 'completed' | 'unchanged';
   importId: string;
   kind: 'ami-csv' | 'green-button' | 'json';
-  counts: { rows: number; stored: number; rejected: number; meters: number };
+  counts: {
+    rows: number;
+    stored: number;
+    rejected: number;
+    meters: number;
+    /** Green Button: intervals already stored exactly as the feed has them. */
+    alreadyStored?: number;
+  };
   rejections: ReadRejection[];
 }
 
@@ -220,7 +233,11 @@ function pgTextArray(items: readonly string[]): string {
   return `{${items.map((f) => `"${f.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
 }
 
-/** Imports a Green Button (ESPI) usage feed: intervals are kept as received, in Wh. */
+/**
+ * Imports a Green Button (ESPI) usage feed: intervals are kept as received, in Wh. An interval
+ * already stored as it is counts as alreadyStored; one that differs from a stored interval or
+ * overlaps one is a rejection (line, time, field, why) and is not stored.
+ */
 export async function importGreenButton(
   db: Db,
   opts: { content: Buffer; fileName: string; actor: Actor },
@@ -241,6 +258,14 @@ export async function importGreenButton(
       'content',
       `content: the feed is for meter ${usage.meterId}, which is not in the meter master`,
     );
+  // A Green Button feed is electric use in Wh: stored against a water or gas meter (or an electric
+  // one billed in another unit) it would be summed as that meter's use.
+  if (meter.service !== 'ELECTRIC' || meter.readUnit !== 'KWH')
+    throw invalid(
+      'content',
+      `content: the feed is for meter ${usage.meterId}, whose service is ${meter.service} and readUnit ` +
+        `${meter.readUnit}; a Green Button feed (Wh) is only for an ELECTRIC meter read in KWH`,
+    );
   return db.$transaction(
     async (tx: Tx) => {
       const run = await tx.readImport.create({
@@ -253,19 +278,54 @@ export async function importGreenButton(
           actor: opts.actor.id,
         },
       });
-      let stored = 0;
-      for (let i = 0; i < usage.intervals.length; i += BATCH) {
-        const data = usage.intervals.slice(i, i + BATCH).map((iv) => ({
+      // One feed per meter at a time, so the stored intervals checked are the ones it meets.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`interval_read:${usage.meterId}`}))`;
+      const feed = usage.intervals.map((iv, i) => ({ ...iv, line: usage.lines[i]! }));
+      // The stored intervals the feed can meet: those starting within its span, and the last one
+      // starting before it (stored intervals do not overlap one another, so no earlier one reaches
+      // into the feed). Both by the (meter_id, start) key. The feed's intervals are sorted by start
+      // and do not overlap one another either: the last one ends the feed.
+      const first = feed[0];
+      const last = feed[feed.length - 1];
+      const stored =
+        first && last
+          ? (
+              await tx.$queryRaw<{ start: Date; duration_sec: number; value_wh: bigint }[]>`
+              (SELECT start, duration_sec, value_wh FROM interval_read
+                WHERE meter_id = ${usage.meterId} AND start >= ${new Date(first.start * 1000)}
+                  AND start < ${new Date((last.start + last.duration) * 1000)})
+              UNION ALL
+              (SELECT start, duration_sec, value_wh FROM interval_read
+                WHERE meter_id = ${usage.meterId} AND start < ${new Date(first.start * 1000)}
+                ORDER BY start DESC LIMIT 1)`
+            ).map((r) => ({ start: r.start.getTime() / 1000, duration: r.duration_sec, value: r.value_wh }))
+          : [];
+      // A stored interval is never replaced nor overlapped: a corrected or finer-grained feed over
+      // it is reported interval by interval, and only what meets nothing stored is stored.
+      const check = checkIntervals(feed, stored);
+      const rejections: ReadRejection[] = check.conflicts;
+      let storedCount = 0;
+      for (let i = 0; i < check.fresh.length; i += BATCH) {
+        const data = check.fresh.slice(i, i + BATCH).map((iv) => ({
           meterId: usage.meterId,
           start: new Date(iv.start * 1000),
           durationSec: iv.duration,
           valueWh: BigInt(iv.value),
           importId: run.id,
         }));
-        stored += (await tx.intervalRead.createMany({ data, skipDuplicates: true })).count;
+        storedCount += (await tx.intervalRead.createMany({ data })).count;
       }
-      const counts = { rows: usage.intervals.length, stored, rejected: 0, meters: 1 };
-      await tx.readImport.update({ where: { id: run.id }, data: { counts } });
+      const counts = {
+        rows: usage.intervals.length,
+        stored: storedCount,
+        rejected: rejections.length,
+        meters: 1,
+        alreadyStored: check.alreadyStored,
+      };
+      await tx.readImport.update({
+        where: { id: run.id },
+        data: { counts, rejections: toJson(rejections) },
+      });
       await recordAudit(tx, opts.actor, {
         action: 'reads.import',
         entityType: 'read_import',
@@ -283,15 +343,28 @@ export async function importGreenButton(
         importId: run.id,
         kind: 'green-button' as const,
         counts,
-        rejections: [],
+        rejections,
       };
     },
     { timeout: 300_000, maxWait: TX_MAX_WAIT_MS },
   );
 }
 
-/** Interval usage of a meter summed over [from, to), exactly, in kWh. */
-export async function intervalUsage(db: Db, meterId: string, from: Date, to: Date) {
+/**
+ * A usage bound as an instant. Interval starts are true instants (Unix seconds in the feed), not
+ * local clock readings like AMI reads, so a date alone is the utility's local midnight beginning
+ * that day — a local month is [its first local midnight, the next month's), 721 hours in November
+ * when the clocks fall back — and a date-time with its offset is itself.
+ */
+function usageBound(text: string): Date {
+  return isIsoDate(text) ? localMidnight(text, UTILITY_TIME_ZONE) : new Date(text);
+}
+
+/** Interval usage of a meter summed over [from, to) (dates or date-times), exactly, in kWh. */
+export async function intervalUsage(db: Db, meterId: string, fromText: string, toText: string) {
+  const from = usageBound(fromText);
+  const to = usageBound(toText);
+  if (to.getTime() <= from.getTime()) throw invalid('to', `to: ${toText} is not after from ${fromText}`);
   const [r] = await db.$queryRaw<{ wh: bigint | null; n: bigint; covered: bigint | null }[]>`
     SELECT sum(value_wh) AS wh, count(*) AS n, sum(duration_sec) AS covered
     FROM interval_read WHERE meter_id = ${meterId} AND start >= ${from} AND start < ${to}`;
@@ -303,7 +376,7 @@ export async function intervalUsage(db: Db, meterId: string, from: Date, to: Dat
     to: to.toISOString(),
     intervals: Number(r?.n ?? 0n),
     wh: wh.toString(),
-    kwh: `${wh / 1000n}.${(wh % 1000n).toString().padStart(3, '0')}`,
+    kwh: formatScaled(wh, 3),
     complete: (r?.covered ?? 0n) === seconds,
   };
 }

@@ -266,6 +266,27 @@ test('with validOnly the rest loads, and the same problems are reported', async 
   expect((await run(dir, { validOnly: true })).status).toBe('unchanged');
 });
 
+test('an account in a bill cycle the utility does not run is refused with its line; the rest loads with validOnly', async () => {
+  const copy = demoCopy();
+  const line = copy.edit('accounts.csv', '100005,', (l) => l.replace(',RES,1,', ',RES,3,'));
+  const expected = {
+    file: 'accounts.csv',
+    line,
+    field: 'bill_cycle',
+    value: '3',
+    problem: 'bill cycle 3 does not exist (the bill cycles are 1, 2)',
+  };
+  const strict = await run(copy.dir);
+  expect(strict.status).toBe('rejected');
+  expect(strict.rejections).toEqual([expected]);
+  expect(await tableCounts()).toEqual(EMPTY);
+  const r = await run(copy.dir, { validOnly: true });
+  expect(r.status).toBe('completed');
+  expect(r.rejections).toEqual([expected]);
+  expect(r.counts.accounts).toEqual({ created: 239, unchanged: 0, rejected: 1 });
+  expect(await t.db.account.findUnique({ where: { id: '100005' } })).toBeNull();
+});
+
 test('a row that already exists with different values is refused, and so is what hangs on it', async () => {
   await run(DEMO);
   const audit = await t.db.auditEvent.count();
@@ -304,6 +325,7 @@ test('a row that already exists with different values is refused, and so is what
 function tinyExport(
   n: { customer: string; premise: string; account: string },
   address = '1 Main St, Millbrook, PA 16801',
+  eol = '\n',
 ) {
   const dir = tempDir();
   const files: Record<string, string[]> = {
@@ -324,7 +346,7 @@ function tinyExport(
       `W-${n.premise},${n.premise},WATER,GAL,6,10,"5/8""",EP-${n.premise},2019-05-01`,
     ],
   };
-  for (const [f, lines] of Object.entries(files)) writeFileSync(path.join(dir, f), lines.join('\n') + '\n');
+  for (const [f, lines] of Object.entries(files)) writeFileSync(path.join(dir, f), lines.join(eol) + eol);
   return dir;
 }
 
@@ -360,6 +382,39 @@ test('line numbers count a quoted field that spans lines', async () => {
       line: 4,
       field: 'email',
       value: 'bad@',
+      problem: 'is not a valid email address',
+    },
+  ]);
+});
+
+test('line numbers count a quoted CRLF as one line in a CRLF file, and blank lines too', async () => {
+  const dir = tinyExport(
+    { customer: 'C1', premise: 'P1', account: '1' },
+    '1 Main St\r\nApt 2\r\nMillbrook, PA 16801',
+    '\r\n',
+  );
+  writeFileSync(
+    path.join(dir, 'customers.csv'),
+    readFileSync(path.join(dir, 'customers.csv'), 'utf8') +
+      'C2,Bo,"2 Main St\r\nMillbrook, PA 16801",bad@,,en,N,\r\n' +
+      '\r\n' +
+      'C3,Cy,"x",worse@,,en,N,\r\n',
+  );
+  const r = await run(dir);
+  // Lines: 1 header, 2–4 C1, 5–6 C2, 7 blank, 8 C3.
+  expect(r.rejections).toEqual([
+    {
+      file: 'customers.csv',
+      line: 5,
+      field: 'email',
+      value: 'bad@',
+      problem: 'is not a valid email address',
+    },
+    {
+      file: 'customers.csv',
+      line: 8,
+      field: 'email',
+      value: 'worse@',
       problem: 'is not a valid email address',
     },
   ]);

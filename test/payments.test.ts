@@ -217,8 +217,26 @@ describe('Idempotency-Key', () => {
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.headers.get('location')).toBe(first.headers.get('location'));
     expect(await counts()).toEqual(before);
-    // Another role retrying the same request gets the same answer too.
-    expect((await pay(body, 'same-key', 'supervisor')).body).toEqual(first.body);
+  });
+
+  test('keys are per user: two users sending the same key and body post two payments, each replayed to its own', async () => {
+    const body = { accountId: acct, amountCents: 1_500, channel: 'ACH', externalRef: 'invoice-7' };
+    const before = await counts();
+    const csr = await pay(body, 'shared-key', 'csr');
+    const supervisor = await pay(body, 'shared-key', 'supervisor');
+    expect([csr.status, supervisor.status]).toEqual([201, 201]);
+    expect(supervisor.headers.get('idempotent-replayed')).toBeNull();
+    expect(supervisor.body.payment.id).not.toBe(csr.body.payment.id);
+    expect(supervisor.body.payment.createdBy).toBe('supervisor');
+    // A different body under another user's key is that user's new payment, not a mismatch.
+    const admin = await pay({ ...body, amountCents: 900 }, 'shared-key', 'admin');
+    expect(admin.status).toBe(201);
+    // Each user's retry gets its own first answer.
+    expect((await pay(body, 'shared-key', 'csr')).body).toEqual(csr.body);
+    expect((await pay(body, 'shared-key', 'supervisor')).body).toEqual(supervisor.body);
+    const after = await counts();
+    expect(after.payment! - before.payment!).toBe(3);
+    expect(after.ledger_entry! - before.ledger_entry!).toBe(3);
   });
 
   test('same key, different body → 409 idempotency_mismatch naming the header; nothing written', async () => {
@@ -249,7 +267,7 @@ describe('Idempotency-Key', () => {
     const after = await counts();
     expect(after.payment! - before.payment!).toBe(1);
     expect(after.ledger_entry! - before.ledger_entry!).toBe(1);
-    expect(await app.t.db.payment.count({ where: { idempotencyKey: 'payment:concurrent-key' } })).toBe(1);
+    expect(await app.t.db.payment.count({ where: { idempotencyKey: 'payment:csr:concurrent-key' } })).toBe(1);
   });
 
   test('concurrent payments with different keys on one account: each answer sees the ones before it', async () => {
@@ -655,6 +673,105 @@ describe('POST /bank-files/ach-returns with the Millbrook file', () => {
       'content',
     );
     expect(await counts()).toEqual(before);
+  });
+});
+
+describe('matching an ACH return to the payment it returns', () => {
+  const TRACE = '043000300004400';
+  /**
+   * The Millbrook file with its first return (R01, $56.96) for `accountId` and original trace
+   * `trace`, in a batch effective on `effective` (YYMMDD); the other three returns go to an
+   * account that does not exist (rejections). Routing numbers and amounts are unchanged, so the
+   * controls still add up.
+   */
+  function achFile(accountId: string, trace: string, effective = '261201'): string {
+    const put = (line: string, from: number, value: string) =>
+      line.slice(0, from - 1) + value + line.slice(from - 1 + value.length);
+    const lines = ACH_FILE.split('\n');
+    lines[1] = put(lines[1]!, 70, effective);
+    lines[2] = put(lines[2]!, 40, accountId.padEnd(15));
+    lines[3] = put(lines[3]!, 7, trace);
+    for (const i of [4, 6, 8]) lines[i] = put(lines[i]!, 40, '999999'.padEnd(15));
+    return lines.join('\n');
+  }
+  const ach = async (accountId: string, receivedAt: string, externalRef?: string) =>
+    (
+      await posted({
+        accountId,
+        amountCents: 5_696,
+        channel: 'ACH',
+        receivedAt,
+        ...(externalRef ? { externalRef } : {}),
+      })
+    ).payment.id as string;
+  const fees = (accountId: string) =>
+    app.t.db.ledgerEntry.count({ where: { accountId, kind: 'RETURNED_PAYMENT_FEE' } });
+  const status = async (id: string) => (await app.t.db.payment.findUniqueOrThrow({ where: { id } })).status;
+
+  test('the payment carrying the trace was returned by hand: already returned, no other payment reversed, one fee', async () => {
+    const acct = await newAccount();
+    const oct = await ach(acct, '2026-10-01T12:00:00Z');
+    const nov = await ach(acct, '2026-11-20T12:00:00Z', TRACE);
+    const byHand = await app.call('supervisor', 'POST', `/payments/${nov}/return`, { code: 'R01' });
+    expect(byHand.status).toBe(200);
+    const res = await app.call('supervisor', 'POST', '/bank-files/ach-returns', {
+      content: achFile(acct, TRACE),
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.counts).toEqual({ returns: 4, returned: 0, alreadyReturned: 1, rejected: 3 });
+    expect(res.body.returned).toEqual([
+      expect.objectContaining({ accountId: acct, status: 'already_returned', paymentId: nov }),
+    ]);
+    expect(await status(oct)).toBe('POSTED');
+    expect(await fees(acct)).toBe(1);
+  });
+
+  test('never a payment carrying another trace or received after the return: a rejection saying why', async () => {
+    const acct = await newAccount();
+    const other = await ach(acct, '2026-11-20T12:00:00Z', '043000300009999');
+    const later = await ach(acct, '2026-12-03T12:00:00Z');
+    const res = await app.call('supervisor', 'POST', '/bank-files/ach-returns', {
+      content: achFile(acct, TRACE),
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.counts).toEqual({ returns: 4, returned: 0, alreadyReturned: 0, rejected: 4 });
+    expect(res.body.rejections.find((r: any) => r.accountId === acct)).toMatchObject({
+      originalTrace: TRACE,
+      reason:
+        `no ACH payment of $56.96 on account ${acct} carries trace ${TRACE}, ` +
+        'and those of that amount carry other trace numbers',
+    });
+    expect([await status(other), await status(later)]).toEqual(['POSTED', 'POSTED']);
+    expect(await fees(acct)).toBe(0);
+  });
+
+  test("a trace number recycled in a later file for another account returns that account's payment", async () => {
+    const first = await newAccount();
+    const second = await newAccount();
+    const firstPayment = await ach(first, '2026-11-20T12:00:00Z', TRACE);
+    const secondPayment = await ach(second, '2026-12-02T12:00:00Z');
+    const dec = await app.call('supervisor', 'POST', '/bank-files/ach-returns', {
+      content: achFile(first, TRACE, '261201'),
+    });
+    expect(dec.body.returned).toEqual([
+      expect.objectContaining({ accountId: first, status: 'returned', paymentId: firstPayment }),
+    ]);
+    const later = await app.call('supervisor', 'POST', '/bank-files/ach-returns', {
+      content: achFile(second, TRACE, '261204'),
+    });
+    expect(later.status).toBe(200);
+    expect(later.body.counts).toEqual({ returns: 4, returned: 1, alreadyReturned: 0, rejected: 3 });
+    expect(later.body.returned).toEqual([
+      expect.objectContaining({ accountId: second, status: 'returned', paymentId: secondPayment }),
+    ]);
+    expect(await status(secondPayment)).toBe('RETURNED');
+    expect([await fees(first), await fees(second)]).toEqual([1, 1]);
+    // Each file again: nothing new.
+    for (const content of [achFile(first, TRACE, '261201'), achFile(second, TRACE, '261204')]) {
+      const again = await app.call('supervisor', 'POST', '/bank-files/ach-returns', { content });
+      expect(again.body.counts).toMatchObject({ returned: 0, alreadyReturned: 1 });
+    }
+    expect([await fees(first), await fees(second)]).toEqual([1, 1]);
   });
 });
 

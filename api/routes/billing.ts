@@ -99,12 +99,13 @@ export function registerBillingRoutes(t: RouteTable, deps: ApiDeps): void {
     method: 'get',
     path: '/meters/:id/usage',
     tag: 'reads',
-    summary: 'Interval (Green Button) use of a meter over a period, exactly',
+    summary:
+      "Interval (Green Button) use of a meter over [from, to), exactly; a date alone is the utility's local midnight",
     permission: 'read:read',
     params: z.object({ id: z.string().min(1).max(40) }).strict(),
     query: z.object({ from: isoDateTime, to: isoDateTime }).strict(),
-    handler: ({ params, query }) =>
-      intervalUsage(deps.db, params.id, new Date(query.from), new Date(query.to)),
+    // A date alone is the utility's local midnight (services/read-import.ts usageBound).
+    handler: ({ params, query }) => intervalUsage(deps.db, params.id, query.from, query.to),
   });
 
   t.add({

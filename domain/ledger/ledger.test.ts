@@ -13,11 +13,16 @@ import {
   parseDollars,
   pastDue,
   returnRefusal,
+  describeReturnCode,
+  stopsAutopay,
+  matchAchReturn,
+  type AchReturnCandidate,
   RETURNED_PAYMENT_FEE_CENTS,
   addMonths,
   daysBetween,
   fullMonthsBetween,
   isoDateIn,
+  localMidnight,
   type Entry,
   type LedgerKind,
 } from './index';
@@ -257,6 +262,20 @@ describe('dates', () => {
   });
 });
 
+describe('localMidnight', () => {
+  test('the instant a local day begins, across both clock changes', () => {
+    const ny = (d: string) => localMidnight(d, 'America/New_York').toISOString();
+    expect(ny('2026-10-31')).toBe('2026-10-31T04:00:00.000Z'); // EDT
+    expect(ny('2026-11-01')).toBe('2026-11-01T04:00:00.000Z'); // still EDT at midnight; 25 h long
+    expect(ny('2026-11-02')).toBe('2026-11-02T05:00:00.000Z'); // EST
+    expect(ny('2026-12-01')).toBe('2026-12-01T05:00:00.000Z');
+    expect(ny('2027-03-14')).toBe('2027-03-14T05:00:00.000Z'); // EST at midnight; 23 h long
+    expect(ny('2027-03-15')).toBe('2027-03-15T04:00:00.000Z');
+    expect(localMidnight('2026-11-01', 'UTC').toISOString()).toBe('2026-11-01T00:00:00.000Z');
+    expect(() => localMidnight('2026-02-30', 'America/New_York')).toThrow(RangeError);
+  });
+});
+
 describe('returns', () => {
   test('R codes for ACH, check codes for checks, nothing for cash or card', () => {
     expect(returnRefusal('ACH', 'R01')).toBeNull();
@@ -266,5 +285,142 @@ describe('returns', () => {
     expect(returnRefusal('CHECK', 'R01')).toMatchObject({ reason: 'code' });
     expect(returnRefusal('CASH', 'NSF_CHECK')).toMatchObject({ reason: 'channel' });
     expect(returnRefusal('CARD', 'R01')).toMatchObject({ reason: 'channel' });
+  });
+
+  // NACHA §2.12.4: only R01/R09 (funds) and R08 (with approval) may be re-initiated; R06 is the
+  // ODFI's own recall of one entry. Everything else means the account or the authorization is gone.
+  test.each([
+    ['R01', false],
+    ['R06', false],
+    ['R08', false],
+    ['R09', false],
+    ['R11', false],
+    ['R02', true],
+    ['R03', true],
+    ['R04', true],
+    ['R05', true],
+    ['R07', true],
+    ['R10', true],
+    ['R12', true],
+    ['R14', true],
+    ['R15', true],
+    ['R16', true],
+    ['R20', true],
+    ['R29', true],
+    ['R51', true],
+  ])('%s stops autopay: %s', (code, stops) => {
+    expect(stopsAutopay(code)).toBe(stops);
+  });
+
+  test('each known code is described by name; an unknown R code is an ACH return', () => {
+    expect(describeReturnCode('R01')).toBe('Insufficient funds');
+    expect(describeReturnCode('R12')).toBe('Account sold to another DFI');
+    expect(describeReturnCode('R15')).toBe('Beneficiary or account holder deceased');
+    expect(describeReturnCode('R16')).toBe('Account frozen / entry returned per OFAC instruction');
+    expect(describeReturnCode('R20')).toBe('Non-transaction account');
+    expect(describeReturnCode('R29')).toBe('Corporate customer advises not authorized');
+    expect(describeReturnCode('R51')).toMatch(/^Item related to RCK entry/);
+    for (const code of [
+      'R02',
+      'R03',
+      'R04',
+      'R05',
+      'R07',
+      'R10',
+      'R12',
+      'R14',
+      'R15',
+      'R16',
+      'R20',
+      'R29',
+      'R51',
+    ])
+      expect(describeReturnCode(code)).not.toBe('ACH return');
+    expect(describeReturnCode('R99')).toBe('ACH return');
+    expect(describeReturnCode('NSF_CHECK')).toBe('Check returned for insufficient funds');
+  });
+});
+
+describe('matching an ACH return to its payment', () => {
+  const TRACE = '043000300004400';
+  const ret = { accountId: '100010', amountCents: 5_696n, originalTrace: TRACE, effectiveDate: '2026-12-01' };
+  const pay = (id: string, extra: Partial<AchReturnCandidate> = {}): AchReturnCandidate => ({
+    id,
+    amountCents: 5_696n,
+    externalRef: null,
+    receivedOn: '2026-11-20',
+    status: 'POSTED',
+    returnedBy: null,
+    ...extra,
+  });
+  const oct = pay('oct', { receivedOn: '2026-10-20' });
+
+  test('the payment carrying the trace, even when an untraced one is more recent', () => {
+    expect(
+      matchAchReturn(ret, [pay('nov'), pay('traced', { externalRef: TRACE, receivedOn: '2026-11-01' })]),
+    ).toEqual({
+      kind: 'return',
+      paymentId: 'traced',
+    });
+  });
+
+  test('the payment carrying the trace was returned by hand: already returned, never another payment', () => {
+    const nov = pay('nov', { externalRef: TRACE, status: 'RETURNED' });
+    expect(matchAchReturn(ret, [nov, oct])).toEqual({ kind: 'already_returned', paymentId: 'nov' });
+  });
+
+  test('without a traced payment: the most recent untraced posted one of the amount', () => {
+    expect(matchAchReturn(ret, [pay('nov'), oct])).toEqual({ kind: 'return', paymentId: 'nov' });
+    expect(matchAchReturn(ret, [pay('nov', { externalRef: 'autopay-1' })])).toEqual({
+      kind: 'return',
+      paymentId: 'nov',
+    });
+  });
+
+  test('the same return again (file re-imported): already returned, the older payment untouched', () => {
+    const nov = pay('nov', {
+      status: 'RETURNED',
+      returnedBy: { originalTrace: TRACE, effectiveDate: '2026-12-01' },
+    });
+    expect(matchAchReturn(ret, [nov, oct])).toEqual({ kind: 'already_returned', paymentId: 'nov' });
+    // A different return (another date) of the same trace number is another debit.
+    expect(matchAchReturn({ ...ret, effectiveDate: '2026-12-02' }, [nov, oct])).toEqual({
+      kind: 'return',
+      paymentId: 'oct',
+    });
+  });
+
+  test('never a payment carrying another trace', () => {
+    const other = pay('other', { externalRef: '043000300009999' });
+    expect(matchAchReturn(ret, [other])).toEqual({
+      kind: 'none',
+      reason:
+        'no ACH payment of $56.96 on account 100010 carries trace 043000300004400, and those of that amount carry other trace numbers',
+    });
+  });
+
+  test('never a payment received after the return (a later debit reusing the trace number)', () => {
+    const later = pay('later', { receivedOn: '2026-12-05' });
+    const laterTraced = pay('laterTraced', { receivedOn: '2026-12-05', externalRef: TRACE });
+    expect(matchAchReturn(ret, [laterTraced, later])).toEqual({
+      kind: 'none',
+      reason: "no ACH payment of $56.96 on account 100010 was received by the return's date 2026-12-01",
+    });
+    expect(matchAchReturn(ret, [laterTraced, later, oct])).toEqual({ kind: 'return', paymentId: 'oct' });
+  });
+
+  test('nothing of the amount, everything returned, the traced payment of another amount', () => {
+    expect(matchAchReturn(ret, [])).toEqual({
+      kind: 'none',
+      reason: 'no ACH payment of $56.96 was posted on account 100010',
+    });
+    expect(matchAchReturn(ret, [pay('nov', { status: 'RETURNED' })])).toEqual({
+      kind: 'none',
+      reason: 'every ACH payment of $56.96 on account 100010 has already been returned',
+    });
+    expect(matchAchReturn(ret, [pay('x', { externalRef: TRACE, amountCents: 6_000n }), oct])).toEqual({
+      kind: 'none',
+      reason: 'the ACH payment with trace 043000300004400 on account 100010 is $60.00, not $56.96',
+    });
   });
 });

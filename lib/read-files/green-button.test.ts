@@ -10,6 +10,8 @@ function feed(
   opts: {
     p?: number;
     uom?: number;
+    /** More ReadingType elements (ESPI order is not checked). */
+    readingType?: string;
     title?: string;
     readings?: string;
     extraEntries?: string;
@@ -24,7 +26,7 @@ function feed(
   </entry>
   <entry>
     <title>Hourly Wh</title>
-    <content><espi:ReadingType><espi:intervalLength>3600</espi:intervalLength><espi:powerOfTenMultiplier>${opts.p ?? 0}</espi:powerOfTenMultiplier><espi:uom>${opts.uom ?? 72}</espi:uom></espi:ReadingType></content>
+    <content><espi:ReadingType><espi:intervalLength>3600</espi:intervalLength><espi:powerOfTenMultiplier>${opts.p ?? 0}</espi:powerOfTenMultiplier><espi:uom>${opts.uom ?? 72}</espi:uom>${opts.readingType ?? ''}</espi:ReadingType></content>
   </entry>${opts.extraEntries ?? ''}
   <entry>
     <title/>
@@ -55,23 +57,35 @@ describe('parseGreenButton', () => {
         powerOfTenMultiplier: 0,
         intervalLength: 3600,
         flowDirection: null,
+        accumulationBehaviour: null,
         commodity: null,
       },
       intervals: [
         { start: 1000, duration: 3600, value: 170 },
         { start: 4600, duration: 3600, value: 194 },
       ],
+      lines: [14, 14],
     });
   });
 
   it.each([
     [3, '2', 2000],
     [-3, '5000', 5],
-    [0, '-12', -12],
+    [0, '12', 12],
+    [0, '0', 0],
   ])('applies powerOfTenMultiplier %i to %s → %i Wh', (p, raw, wh) => {
     expect(parseGreenButton(feed({ p, readings: reading(1000, raw) })).intervals).toEqual([
       { start: 1000, duration: 3600, value: wh },
     ]);
+  });
+
+  it('accepts a ReadingType stating deltaData and forward flow', () => {
+    const rt =
+      '<espi:accumulationBehaviour>4</espi:accumulationBehaviour><espi:flowDirection>1</espi:flowDirection>';
+    expect(parseGreenButton(feed({ readingType: rt })).readingType).toMatchObject({
+      accumulationBehaviour: 4,
+      flowDirection: 1,
+    });
   });
 
   it('accepts other prefixes and a default ESPI namespace, comments, CDATA and a BOM', () => {
@@ -127,6 +141,17 @@ describe('parseGreenButton', () => {
       /1500 × 10\^-3 is not a whole number of Wh/,
     ],
     ['a unit other than Wh', feed({ uom: 38 }), /uom 38 is not Wh \(72\)/],
+    [
+      'a register reading (accumulationBehaviour bulkQuantity)',
+      feed({ readingType: '<espi:accumulationBehaviour>1</espi:accumulationBehaviour>' }),
+      /line 10: ReadingType accumulationBehaviour 1 is not deltaData \(4\)/,
+    ],
+    [
+      'energy sent back to the grid (flowDirection reverse)',
+      feed({ readingType: '<espi:flowDirection>19</espi:flowDirection>' }),
+      /line 10: ReadingType flowDirection 19 is not forward \(1\)/,
+    ],
+    ['a negative value', feed({ readings: reading(1000, '-12') }), /line 14: value -12 is negative/],
     ['no meter id', feed({ title: ' ' }), /UsagePoint entry at line 4 has no title/],
     [
       'overlapping intervals',

@@ -14,6 +14,10 @@ export const ATOM_NS = 'http://www.w3.org/2005/Atom';
 export const ESPI_NS = 'http://naesb.org/espi';
 /** ESPI unit of measure code for watt-hours. */
 export const UOM_WH = 72;
+/** ESPI accumulationBehaviour deltaData: each value is the use within its interval. */
+export const ACCUMULATION_DELTA = 4;
+/** ESPI flowDirection forward: energy delivered to the customer. */
+export const FLOW_FORWARD = 1;
 
 export interface GreenButtonReadingType {
   /** ESPI uom code; 72 = Wh (the only one accepted). */
@@ -22,8 +26,10 @@ export interface GreenButtonReadingType {
   readonly powerOfTenMultiplier: number;
   /** Seconds per interval, when the ReadingType states it. */
   readonly intervalLength: number | null;
-  /** 1 = forward (delivered), 19 = reverse, ...; null when absent. */
+  /** 1 = forward (delivered), 19 = reverse, ...; null when absent. Only forward is accepted. */
   readonly flowDirection: number | null;
+  /** 4 = deltaData (use in each interval), 1 = bulkQuantity (a register), ...; null when absent. */
+  readonly accumulationBehaviour: number | null;
   readonly commodity: number | null;
 }
 
@@ -42,6 +48,8 @@ export interface GreenButtonUsage {
   readonly readingType: GreenButtonReadingType;
   /** Sorted by start; no two overlap. */
   readonly intervals: readonly GreenButtonInterval[];
+  /** The feed's line of each interval's IntervalReading, in the same order (for a rejection). */
+  readonly lines: readonly number[];
 }
 
 export class GreenButtonError extends Error {
@@ -285,6 +293,28 @@ class FeedParser {
         `Green Button file: ReadingType uom ${rt.uom} is not Wh (${UOM_WH})`,
         first.line,
       );
+    // Intervals are summed into use, so each value must be the use within its interval (deltaData)
+    // of energy delivered (forward): a register reading summed, or energy sent back to the grid
+    // counted as use, would bill what was never consumed. Absent means the ESPI defaults.
+    if (rt.accumulationBehaviour !== null && rt.accumulationBehaviour !== ACCUMULATION_DELTA)
+      throw new GreenButtonError(
+        `Green Button file: line ${first.line}: ReadingType accumulationBehaviour ${rt.accumulationBehaviour} ` +
+          `is not deltaData (${ACCUMULATION_DELTA}); only the use within each interval can be imported`,
+        first.line,
+      );
+    if (rt.flowDirection !== null && rt.flowDirection !== FLOW_FORWARD)
+      throw new GreenButtonError(
+        `Green Button file: line ${first.line}: ReadingType flowDirection ${rt.flowDirection} ` +
+          `is not forward (${FLOW_FORWARD}); only energy delivered to the customer can be imported`,
+        first.line,
+      );
+    const negative = this.readings.find((r) => r.value < 0n);
+    if (negative)
+      throw new GreenButtonError(
+        `Green Button file: line ${negative.line}: value ${negative.value} is negative; ` +
+          'the use within an interval is never below zero',
+        negative.line,
+      );
 
     const p = rt.powerOfTenMultiplier;
     const intervals = this.readings
@@ -302,7 +332,7 @@ class FeedParser {
         );
       }
     }
-    return { meterId: up.title, readingType: rt, intervals };
+    return { meterId: up.title, readingType: rt, intervals, lines: sortedLines.map((r) => r.line) };
   }
 }
 
@@ -348,6 +378,7 @@ function readingType(n: Node): GreenButtonReadingType {
     powerOfTenMultiplier: p,
     intervalLength: opt('intervalLength'),
     flowDirection: opt('flowDirection'),
+    accumulationBehaviour: opt('accumulationBehaviour'),
     commodity: opt('commodity'),
   };
 }

@@ -15,6 +15,7 @@ import {
   type ServiceKind,
 } from '../../domain/reads/validate';
 import { dailyRate, type DailyRate } from '../../domain/reads/ratio';
+import { localMidnight } from '../../domain/ledger/dates';
 import { readAllAmiBillingReads, toIncomingRead, type AmiItem } from './ami-csv';
 import { GreenButtonError, parseGreenButton, readGreenButton, sumIntervals } from './green-button';
 
@@ -218,8 +219,13 @@ describe('Millbrook AMI billing reads', () => {
 });
 
 describe('Millbrook Green Button feed (meter E000001, November 2026)', () => {
-  // 2026-11-01T00:00 to 2026-12-01T00:00 at UTC−5, as the feed's daily blocks run.
-  const NOVEMBER_2026 = { start: 1793509200, end: 1796101200 };
+  // Local November in Millbrook: from midnight EDT (UTC−4) on 1 November to midnight EST (UTC−5)
+  // on 1 December, 721 hours (the clocks fall back on 1 November). The feed's daily blocks run at a
+  // fixed UTC−5, so its first interval starts at 01:00 EDT and the month's first hour has no data.
+  const NOVEMBER_2026 = {
+    start: localMidnight('2026-11-01', 'America/New_York').getTime() / 1000,
+    end: localMidnight('2026-12-01', 'America/New_York').getTime() / 1000,
+  };
 
   it('has 720 hourly intervals in Wh and 344.597 kWh for November', async () => {
     const usage = await readGreenButton(GREEN_BUTTON);
@@ -229,19 +235,21 @@ describe('Millbrook Green Button feed (meter E000001, November 2026)', () => {
       powerOfTenMultiplier: 0,
       intervalLength: 3600,
       flowDirection: 1,
+      accumulationBehaviour: 4,
       commodity: 1,
     });
     expect(usage.intervals).toHaveLength(720); // 30 IntervalBlocks × 24
     expect(usage.intervals.every((i) => i.duration === 3600)).toBe(true);
     expect(usage.intervals[0]).toEqual({ start: 1793509200, duration: 3600, value: 170 });
+    expect(NOVEMBER_2026).toEqual({ start: 1793505600, end: 1796101200 });
     expect(sumIntervals(usage.intervals, NOVEMBER_2026)).toEqual({
       ...NOVEMBER_2026,
       intervalCount: 720,
       wh: '344597',
       kwh: '344.597',
       coveredSeconds: 30 * 86400,
-      periodSeconds: 30 * 86400,
-      complete: true,
+      periodSeconds: 30 * 86400 + 3600,
+      complete: false,
     });
   });
 

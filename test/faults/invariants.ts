@@ -8,6 +8,7 @@ import type { Db } from '../../lib/db/prisma';
 import { verifyAuditChain } from '../../lib/audit-verify';
 import { aging } from '../../domain/ledger/aging';
 import { accountPosition, toDomainEntry, utilityDate } from '../../services/ledger';
+import { clientPaymentKey } from '../../services/payments';
 import { caseStateQuery, type CaseState } from '../../workflows/collections-case';
 import type { PaymentOutcome } from './payments';
 
@@ -277,18 +278,19 @@ export async function checkInvariants(ctx: {
          (SELECT sum(e.amount_cents)::text FROM ledger_entry e WHERE e.payment_id = p.id AND e.kind = 'PAYMENT') AS sum,
          (SELECT count(*) FROM ledger_entry e WHERE e.payment_id = p.id AND e.kind = 'PAYMENT_REVERSAL') AS rev,
          (SELECT count(*) FROM ledger_entry e WHERE e.payment_id = p.id AND e.kind = 'RETURNED_PAYMENT_FEE') AS fee
-       FROM payment p WHERE p.idempotency_key LIKE 'payment:faults-%'`,
+       FROM payment p WHERE p.idempotency_key LIKE 'payment:csr:faults-%'`,
     );
     const byKey = new Map<string, (typeof ours)[number][]>();
     for (const r of ours) byKey.set(r.key, [...(byKey.get(r.key) ?? []), r]);
     let acked = 0;
     let unanswered = 0;
     let returnsAcked = 0;
-    const planned = new Set(ctx.payments.map((o) => `payment:${o.planned.key}`));
+    // The suite posts as the csr user; client keys are kept per user (clientPaymentKey).
+    const planned = new Set(ctx.payments.map((o) => clientPaymentKey('csr', o.planned.key)));
     for (const k of byKey.keys())
       if (!planned.has(k)) v.push(`payment ${k} is in the database but was never sent`);
     for (const o of ctx.payments) {
-      const key = `payment:${o.planned.key}`;
+      const key = clientPaymentKey('csr', o.planned.key);
       const found = byKey.get(key) ?? [];
       const ok = o.status !== null && o.status < 300;
       if (o.status !== null && !ok) v.push(`payment ${o.planned.key} was refused: ${o.status} ${o.error}`);
