@@ -3,6 +3,7 @@ import type { Prisma } from '@prisma/client';
 import type { z } from 'zod';
 import type { Db } from '../lib/db/prisma';
 import type { ZAuditQuery } from '../api/schemas';
+import { rangeEndExclusive, rangeStart } from './ledger';
 
 type Query = z.infer<typeof ZAuditQuery>;
 
@@ -13,15 +14,15 @@ function where(q: Query): Prisma.AuditEventWhereInput {
     ...(q.accountId ? { accountId: q.accountId } : {}),
     ...(q.from || q.to
       ? {
-          occurredAt: { ...(q.from ? { gte: new Date(q.from) } : {}), ...(q.to ? { lte: endOf(q.to) } : {}) },
+          occurredAt: {
+            ...(q.from ? { gte: rangeStart(q.from) } : {}),
+            ...(q.to ? { lt: rangeEndExclusive(q.to) } : {}),
+          },
         }
       : {}),
     ...(q.afterSeq !== undefined ? { seq: { gt: BigInt(q.afterSeq) } } : {}),
   };
 }
-
-/** A bare date as `to` means "through the end of that day". */
-const endOf = (to: string) => (to.length === 10 ? new Date(`${to}T23:59:59.999Z`) : new Date(to));
 
 const view = (e: Prisma.AuditEventGetPayload<object>) => ({
   ...e,

@@ -32,9 +32,21 @@ import {
   lateFeeCents,
   type Entry,
 } from '../domain/ledger';
+import { localMidnight } from '../domain/ledger/dates';
 
 /** Millbrook is in Pennsylvania: ledger dates are civil days there. */
 export const UTILITY_TIME_ZONE = 'America/New_York';
+
+/**
+ * The bounds of a `from`/`to` filter on instants (audit export, timeline): a bare date is a day
+ * where the utility is, so `from` is that day's local midnight and `to` runs through its end; a
+ * date-time is itself. The end is exclusive (a date-time `to` plus a millisecond, the columns'
+ * precision), so one comparison serves both.
+ */
+export const rangeStart = (from: string): Date =>
+  from.length === 10 ? localMidnight(from, UTILITY_TIME_ZONE) : new Date(from);
+export const rangeEndExclusive = (to: string): Date =>
+  to.length === 10 ? localMidnight(addDays(to, 1), UTILITY_TIME_ZONE) : new Date(Date.parse(to) + 1);
 
 /** Today (or the day of `at`) in the utility's time zone, as YYYY-MM-DD. */
 export const utilityDate = (at: Date = new Date()) => isoDateIn(at, UTILITY_TIME_ZONE);

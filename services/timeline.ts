@@ -8,6 +8,7 @@ import { preparedQuery } from '../lib/db/bulk';
 import { invalid, notFound } from '../lib/errors';
 import { JsonText } from '../lib/json-text';
 import type { ZInteractionCreate, ZTimelineQuery } from '../api/schemas';
+import { rangeEndExclusive, rangeStart } from './ledger';
 
 export async function logInteraction(
   db: Db,
@@ -44,9 +45,6 @@ export async function logInteraction(
     return row;
   });
 }
-
-/** A bare date as `to` means "through the end of that day" (as in the audit export). */
-const endOf = (to: string) => (to.length === 10 ? new Date(`${to}T23:59:59.999Z`) : new Date(to));
 
 /** The cursor after an event: its time as toISOString() writes it and its id, opaque to clients. */
 const encodeCursor = (at: string, id: string) => Buffer.from(`${at}|${id}`).toString('base64url');
@@ -120,8 +118,9 @@ export function timelinePageSql(accountId: string, q: z.infer<typeof ZTimelineQu
     ];
     where.push(`(${any.join(' OR ')})`);
   }
-  if (q.from) where.push(`t.occurred_at >= ${param(values, new Date(q.from))}::timestamptz`);
-  if (q.to) where.push(`t.occurred_at <= ${param(values, endOf(q.to))}::timestamptz`);
+  // A bare date is a day where the utility is (services/ledger.ts rangeStart).
+  if (q.from) where.push(`t.occurred_at >= ${param(values, rangeStart(q.from))}::timestamptz`);
+  if (q.to) where.push(`t.occurred_at < ${param(values, rangeEndExclusive(q.to))}::timestamptz`);
   if (after)
     where.push(
       `(t.occurred_at, t.id) < (${param(values, after.at)}::timestamptz, ${param(values, after.id.toString())}::bigint)`,

@@ -9,6 +9,8 @@ import type { AuditEvent } from '@prisma/client';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { Client } from 'pg';
 import { decryptField } from '../lib/field-crypto';
+import { utilityDate } from '../services/ledger';
+import { addDays } from '../domain/ledger/dates';
 import { startTestApp, seedAccount, type TestApp } from './helpers/app';
 import { describeRoute, expectError, rowCounts, type ApiResponse } from './helpers/api-checks';
 
@@ -615,7 +617,7 @@ describe('account timeline', () => {
   test('the JSON stored with each event reads back exactly as the row it was written from', async () => {
     // Text that JSON must escape, characters outside the BMP, no data at all, and data with
     // nesting, written straight to the table (as every writer does) and read through the API.
-    const other = await seedAccount(app, 8);
+    const other = await seedAccount(app, 88);
     const awkward = [
       { summary: 'Quote " backslash \\ slash / tab \t newline \n bell \u0007 </script>', data: null },
       {
@@ -735,6 +737,19 @@ describe('account timeline', () => {
       7, 6,
     ]);
   });
+  test('a bare date is the utility’s day: late evening there is the next day in UTC', async () => {
+    const other = await seedAccount(app, 809);
+    const r = await app.call('csr', 'POST', `/accounts/${other.accountId}/interactions`, {
+      channel: 'CALL',
+      subject: 'Evening call',
+      occurredAt: '2026-02-10T03:30:00.000Z', // 10:30 pm on February 9 in Millbrook (EST)
+    });
+    expect(r.status).toBe(201);
+    const on = async (day: string) =>
+      (await timeline(other.accountId, `?from=${day}&to=${day}&kind=interaction`)).body.items.length;
+    expect(await on('2026-02-09')).toBe(1);
+    expect(await on('2026-02-10')).toBe(0);
+  });
 });
 
 // ---- audit export --------------------------------------------------------------------------------
@@ -788,9 +803,10 @@ describe('audit export', () => {
 
   test('from/to filter by time, whole days included', async () => {
     const q = `/audit?entity=customer&entityId=${id}`;
-    const day = events[0]!.occurredAt.slice(0, 10);
-    const dayAfter = new Date(Date.parse(day) + 86_400_000).toISOString().slice(0, 10);
-    const dayBefore = new Date(Date.parse(day) - 86_400_000).toISOString().slice(0, 10);
+    // Whole days are the utility's days (services/ledger.ts rangeStart).
+    const day = utilityDate(new Date(events[0]!.occurredAt));
+    const dayAfter = addDays(day, 1);
+    const dayBefore = addDays(day, -1);
     const get = async (extra: string) => seqs((await app.call('auditor', 'GET', q + extra)).body.items);
 
     expect(await get(`&from=${day}&to=${day}`)).toEqual(seqs(events));
