@@ -118,6 +118,9 @@ export async function issueFinalBill(
       ? inUnits(plan.billableUnits)
       : meterUsage({ registerDelta: advance, multiplier: meter.multiplier, readUnit: meter.readUnit });
     let from = plan ? plan.from : isoDay(start.readAt);
+    // Whether the stretch begins at a cycle read (the end of the last bill, actual or estimated),
+    // which may have been taken a little before its read day, or at a start of service.
+    let startsAtCycleRead = plan !== null || start.source === 'BILLED';
     let exchange: string | undefined;
     if (start.source === 'EXCHANGE_INITIAL') {
       const fold = (await meterExchangeFolds(tx, [{ meterId: r.meterId, previousReadAt: start.readAt }])).get(
@@ -125,6 +128,7 @@ export async function issueFinalBill(
       );
       if (fold) {
         const joined = applyExchangeFold({ from, to }, usage, fold);
+        if (joined.from !== from) startsAtCycleRead = fold.fromSource === 'BILLED';
         ({ from, usage } = joined);
         exchange = joined.note;
       }
@@ -201,7 +205,7 @@ export async function issueFinalBill(
     }
     periodFrom = !periodFrom || from < periodFrom ? from : periodFrom;
     periodTo = !periodTo || to > periodTo ? to : periodTo;
-    const billingPeriodDays = partialPeriodDays(cycle?.readDay ?? null, from, to);
+    const billingPeriodDays = partialPeriodDays(cycle?.readDay ?? null, from, to, { startsAtCycleRead });
     for (const schedule of schedulesFor(i.tariff, account.class, meter.service)) {
       let rated;
       try {

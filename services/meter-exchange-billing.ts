@@ -140,6 +140,8 @@ export interface ExchangeFold {
   /** Where the old meter's unbilled use began, and its final read (local wall clock as UTC). */
   from: Date;
   to: Date;
+  /** What `from` is: the end of the old meter's last bill (a cycle read) or an order's read. */
+  fromSource: PeriodStart['source'];
   fromValue: bigint;
   toValue: bigint;
   registerDelta: bigint;
@@ -163,6 +165,7 @@ async function foldOf(
     newMeterId: e.new_meter_id,
     from: start.readAt,
     to: finalRead.read_at,
+    fromSource: start.source,
     fromValue: start.value,
     toValue: BigInt(finalRead.value),
     registerDelta,
