@@ -23,12 +23,17 @@ import {
 } from '../domain/rating/rate';
 import { estimateCreditLines, planTrueUp } from '../domain/billing/true-up';
 import { schedulesFor, type Tariff } from '../domain/rating/tariff';
-import { firstPeriodDays, partialPeriodDays, registerAdvance } from '../domain/billing/final-bill';
+import { firstPeriodDays, partialPeriodDays } from '../domain/billing/final-bill';
 import { addDays, DUE_DAYS_AFTER_BILL, formatCents } from '../domain/ledger';
 import { accountPosition, dbDate, isoDay, jsonCents, postCharge, postEntry, utilityDate } from './ledger';
 import { applyDepositToFinalBill } from './deposits';
 import { billView } from './bills';
-import { applyExchangeFold, meterExchangeFolds, periodStartRead } from './meter-exchange-billing';
+import {
+  applyExchangeFold,
+  meterAdvance,
+  meterExchangeFolds,
+  periodStartRead,
+} from './meter-exchange-billing';
 import { handOffAccounts } from '../activities/bill-cycle/hand-off';
 import { lateFeesOn, type IssuedBill } from '../activities/bill-cycle/late-charges';
 import { inTransaction, query } from '../lib/db/bulk';
@@ -102,7 +107,7 @@ export async function issueFinalBill(
     // After estimated bills the use is measured from the last actual read and trued up: what the
     // estimates charged is taken off, or credited back when they charged too much.
     const start = await periodStartRead(tx, r.meterId, i.accountId, r.readAt, { throughEstimates: true });
-    const advance = registerAdvance(start.value, r.value, meter.dials);
+    const advance = meterAdvance(r.meterId, start, r, meter.dials);
     const to = isoDay(r.readAt);
     const plan =
       start.estimates.length > 0

@@ -132,6 +132,30 @@ async function startFrom(
   };
 }
 
+/**
+ * registerAdvance over a meter's stretch of use, a reading it refuses (lower than the start and too
+ * far for a rollover, or wider than the register) made a conflict that names the meter and both
+ * reads: nothing is billed on it, and the caller's own way of reporting a refusal (a stop's
+ * effects problem, a cycle's read exception) puts it in front of a person.
+ */
+export function meterAdvance(
+  meterId: string,
+  start: { readAt: Date; value: bigint },
+  end: { readAt: Date; value: bigint },
+  dials: number,
+): bigint {
+  try {
+    return registerAdvance(start.value, end.value, dials);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    throw new AppError(
+      'conflict',
+      `Meter ${meterId}: read ${end.value} on ${isoDay(end.readAt)} after ${start.value} on ` +
+        `${isoDay(start.readAt)}: ${err.message}`,
+    );
+  }
+}
+
 /** The old meter's last stretch, carried into the new meter's first period. */
 export interface ExchangeFold {
   exchangeOrderId: string;
@@ -158,7 +182,12 @@ async function foldOf(
 ): Promise<ExchangeFold> {
   const old = await q.meter.findUniqueOrThrow({ where: { id: e.old_meter_id } });
   const start = await periodStartRead(q, e.old_meter_id, e.account_id, finalRead.read_at);
-  const registerDelta = registerAdvance(start.value, BigInt(finalRead.value), old.dials);
+  const registerDelta = meterAdvance(
+    e.old_meter_id,
+    start,
+    { readAt: finalRead.read_at, value: BigInt(finalRead.value) },
+    old.dials,
+  );
   return {
     exchangeOrderId: e.order_id,
     oldMeterId: e.old_meter_id,

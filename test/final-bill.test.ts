@@ -214,6 +214,29 @@ test('a stop with no read to start from is completed, and the problem is put in 
   expect((await ok(app.call('csr', 'GET', `/accounts/${c.accountId}`))).status).toBe('ACTIVE');
 });
 
+test('a final read lower than the last read that cannot be a rollover is put in front of a person, not billed', async () => {
+  const c = await customerAt(app, 'FB6');
+  await postRead(app, c.meterId!, '2026-11-02T08:00:00', 123_456);
+  const o = await openOrder(app, { accountId: c.accountId, type: 'STOP_SERVICE', reason: 'Moving out' });
+  await assign(app, o.id);
+  // Mistyped: six dials, 123456 → 123450 would be a rollover of 999,994 counts.
+  expect(
+    (
+      await complete(app, o.id, {
+        outcome: 'COMPLETED_OK',
+        readValue: 123_450,
+        readAt: '2026-11-20T10:00:00',
+      })
+    ).status,
+  ).toBe(200);
+  const done = await orderUntil(app, o.id, (x) => x.phase === 'DONE');
+  expect(done.effects.problem).toMatch(
+    new RegExp(`Meter ${c.meterId}: read 123450 on 2026-11-20 after 123456 on 2026-11-02: .*check the read`),
+  );
+  expect(await app.t.db.bill.count({ where: { accountId: c.accountId } })).toBe(0);
+  expect((await ok(app.call('csr', 'GET', `/accounts/${c.accountId}`))).status).toBe('ACTIVE');
+});
+
 test('a stop order with its final bill and settlement replays deterministically', async () => {
   const c = await moveOut('FB5');
   await orderUntil(app, c.orderId, (x) => x.phase === 'AWAITING_FINAL_PAYMENT');

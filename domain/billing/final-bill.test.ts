@@ -36,6 +36,14 @@ test('register advance with one rollover', () => {
   expect(registerAdvance(1000n, 1444n, 6)).toBe(444n);
   expect(registerAdvance(999_900n, 100n, 6)).toBe(200n);
   expect(() => registerAdvance(1_000_000n, 5n, 6)).toThrow(/dials/);
+  // At most a tenth of the register, as the cycle's validation allows without a baseline.
+  expect(registerAdvance(950_000n, 50_000n, 6)).toBe(100_000n);
+});
+
+test('a lower reading that cannot be a rollover is refused, not billed as one', () => {
+  // A final read typed 123450 after a billed 123456: not 999,994 gallons.
+  expect(() => registerAdvance(123_456n, 123_450n, 6)).toThrow(/went back from 123456 to 123450/);
+  expect(() => registerAdvance(950_000n, 50_001n, 6)).toThrow(/rollover/);
 });
 
 test('a cycle bill after a move-in is a partial period; a regular one is not, whatever its days', () => {

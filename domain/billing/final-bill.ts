@@ -8,6 +8,7 @@
 // of service to the next scheduled read day (2026-11-02 → 2026-12-02 for a cycle read on the 2nd:
 // 30 days). rateService takes those days as `billingPeriodDays`.
 import { addDays, addMonths, daysBetween, isIsoDate } from '../ledger/dates';
+import { DEFAULT_VEE_CONFIG, rolloverWithinShare } from '../reads/validate';
 import { READ_WINDOW_DAYS_AFTER, READ_WINDOW_DAYS_BEFORE } from './cycle-calendar';
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -63,11 +64,23 @@ export function firstPeriodDays(
   return serviceStart > closes.from ? partialPeriodDays(readDay, from, to) : undefined;
 }
 
-/** How far a register advanced from `start` to `end`, allowing one rollover at 10^dials. */
+/**
+ * How far a register advanced from `start` to `end`, allowing one rollover at 10^dials when it is
+ * plausible by the cycle's own rule (domain/reads/validate.ts: at most a share of the register). A
+ * lower reading that is not (a mistyped final read, 123456 → 123450 on six dials, would bill
+ * 999,994 units) is refused with a RangeError, as is a reading wider than the register: the caller
+ * puts it in front of a person instead of billing it.
+ */
 export function registerAdvance(start: bigint, end: bigint, dials: number): bigint {
   if (end >= start) return end - start;
   const rollover = 10n ** BigInt(dials);
   if (start >= rollover || end >= rollover)
     throw new RangeError(`A reading does not fit the register's ${dials} dials`);
-  return end + rollover - start;
+  const advance = end + rollover - start;
+  if (!rolloverWithinShare(advance, dials))
+    throw new RangeError(
+      `The register went back from ${start} to ${end}: a rollover at 10^${dials} would mean ${advance} ` +
+        `units, more than ${DEFAULT_VEE_CONFIG.rolloverMaxRegisterShare} of the register; check the read`,
+    );
+  return advance;
 }
