@@ -4,6 +4,7 @@ import {
   depositInterestCents,
   depositRefundDue,
   depositRequirement,
+  unpaidDepositAtFinalBill,
   type HeldDeposit,
 } from './deposits';
 import type { Entry } from './ledger';
@@ -165,5 +166,16 @@ describe('applied on a final bill', () => {
     expect(
       depositApplication({ status: 'REFUNDED', amountCents: 1n, heldSince: '2026-01-01' }, '2026-11-20'),
     ).toBeNull();
+  });
+
+  test('a deposit billed and partly paid: the unpaid part reversed, the paid part applied', () => {
+    // $100.00 billed, $40.00 paid: $60.00 reversed, $40.00 applied (with $59.05 final: $19.05 owed).
+    expect(unpaidDepositAtFinalBill(10_000n, 6_000n)).toEqual({
+      reversedCents: 6_000n,
+      appliedCents: 4_000n,
+    });
+    expect(unpaidDepositAtFinalBill(10_000n, 10_000n)).toEqual({ reversedCents: 10_000n, appliedCents: 0n });
+    expect(unpaidDepositAtFinalBill(10_000n, 0n)).toEqual({ reversedCents: 0n, appliedCents: 10_000n });
+    expect(() => unpaidDepositAtFinalBill(10_000n, 10_001n)).toThrow(RangeError);
   });
 });

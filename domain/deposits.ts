@@ -115,6 +115,23 @@ export function depositApplication(
   };
 }
 
+/**
+ * A deposit billed but not (fully) paid when service ends. The deposit is settled on the final bill
+ * (52 Pa. Code §56.53(d): at termination the deposit goes against what is owed and the positive
+ * difference is returned), so an unpaid deposit is not owed on top of the final charges: what of its
+ * charge is still open (`openCents`) is reversed, as a waiver reverses it, and what was paid of it
+ * is applied as a credit as a held deposit is. No interest: it was never held. A $100.00 deposit
+ * with $40.00 paid and $59.05 of final charges leaves $19.05 owed, not $119.05.
+ */
+export function unpaidDepositAtFinalBill(
+  billedCents: bigint,
+  openCents: bigint,
+): { reversedCents: bigint; appliedCents: bigint } {
+  if (billedCents < 0n || openCents < 0n || openCents > billedCents)
+    throw new RangeError(`A deposit charge of ${billedCents} cannot have ${openCents} open`);
+  return { reversedCents: openCents, appliedCents: billedCents - openCents };
+}
+
 // ---- refund after 12 timely months ----------------------------------------------------------
 
 export interface DepositHistory {

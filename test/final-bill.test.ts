@@ -214,6 +214,47 @@ test('a stop with no read to start from is completed, and the problem is put in 
   expect((await ok(app.call('csr', 'GET', `/accounts/${c.accountId}`))).status).toBe('ACTIVE');
 });
 
+test('a deposit billed and only partly paid is settled on the final bill: the unpaid part is not owed', async () => {
+  // $100.00 deposit (1/6 of $600.00), $40.00 of it paid: REQUIRED, not held.
+  const c = await customerAt(app, 'FB7', { depositOnCents: 60_000 });
+  expect(c.deposit).toMatchObject({ required: true, amountCents: 10_000 });
+  await pay(app, c.accountId, 4000);
+  await postRead(app, c.meterId!, '2026-11-02T08:00:00', 1000);
+  const o = await openOrder(app, { accountId: c.accountId, type: 'STOP_SERVICE', reason: 'Moving out' });
+  await assign(app, o.id);
+  expect(
+    (await complete(app, o.id, { outcome: 'COMPLETED_OK', readValue: 1444, readAt: '2026-11-20T10:00:00' }))
+      .status,
+  ).toBe(200);
+  const pending = await orderUntil(app, o.id, (x) => x.phase === 'AWAITING_FINAL_PAYMENT');
+  // The final charges less the $40.00 paid toward the deposit; the unpaid $60.00 is reversed.
+  expect(pending.effects.settlement).toMatchObject({
+    outcome: 'PENDING',
+    balanceCents: String(FINAL_CENTS - 4000),
+    depositAppliedCents: '4000',
+  });
+  const l = await ledger(c.accountId, pending.effects.bill.billDate);
+  expect(l.entries.map((e: { kind: string; amountCents: number }) => [e.kind, e.amountCents])).toEqual([
+    ['DEPOSIT_BILLED', 10_000],
+    ['PAYMENT', -4000],
+    ['CHARGE', FINAL_CENTS],
+    ['ADJUSTMENT', -6000],
+    ['DEPOSIT_APPLIED', -4000],
+  ]);
+  const deposit = async () =>
+    (await ok(app.call('csr', 'GET', `/accounts/${c.accountId}/deposit`))).deposits[0].status;
+  expect(await deposit()).toBe('APPLIED');
+  // Paying the rest closes the account; the deposit stays settled (not held on a closed account).
+  await pay(app, c.accountId, FINAL_CENTS - 4000);
+  await app.env.sleep('22 days');
+  const done = await orderUntil(app, o.id, (x) => x.phase === 'DONE');
+  expect(done.effects.settlement.outcome).toBe('PAID');
+  expect(await deposit()).toBe('APPLIED');
+  const account = await ok(app.call('csr', 'GET', `/accounts/${c.accountId}`));
+  expect(account).toMatchObject({ status: 'CLOSED', depositHeldCents: 0 });
+  expect(await app.t.db.ledgerEntry.count({ where: { accountId: c.accountId, kind: 'LATE_FEE' } })).toBe(0);
+});
+
 test('a final read lower than the last read that cannot be a rollover is put in front of a person, not billed', async () => {
   const c = await customerAt(app, 'FB6');
   await postRead(app, c.meterId!, '2026-11-02T08:00:00', 123_456);
