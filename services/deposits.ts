@@ -7,7 +7,8 @@
 //   applyDepositToFinalBill  DEPOSIT_APPLIED (+ DEPOSIT_INTEREST) credits on the final bill; a
 //                          deposit billed and not fully paid: its unpaid part reversed, its paid
 //                          part applied
-//   refundDepositIfDue     after 12 timely months: DEPOSIT_REFUND + DEPOSIT_INTEREST bill credits
+//   refundDepositIfDue     after 12 months paid in full and on time: DEPOSIT_REFUND +
+//                          DEPOSIT_INTEREST bill credits
 // Each takes the caller's transaction and is safe to retry. account.deposit_held_cents follows
 // the HELD deposits.
 import { randomUUID } from 'node:crypto';
@@ -517,6 +518,24 @@ async function waiverDays(db: Db | Tx, accountId: string): Promise<string[]> {
   return rows.map((r) => isoDay(r.waivedOn));
 }
 
+/**
+ * The account's payment arrangements as the refund rule reads them: the day each was made and the
+ * day it ended, null while CURRENT (domain/deposits.ts DepositHistory.arrangements).
+ */
+async function arrangementSpans(
+  db: Db | Tx,
+  accountId: string,
+): Promise<{ from: string; to: string | null }[]> {
+  const rows = await db.paymentArrangement.findMany({
+    where: { accountId },
+    select: { status: true, createdAt: true, completedOn: true, defaultedOn: true },
+  });
+  return rows.map((r) => {
+    const ended = r.completedOn ?? r.defaultedOn;
+    return { from: utilityDate(r.createdAt), to: r.status === 'CURRENT' || !ended ? null : isoDay(ended) };
+  });
+}
+
 /** At billing: refunds each held deposit that is due (12 timely months) as bill credits. */
 export async function refundDepositIfDue(
   tx: Tx,
@@ -530,6 +549,7 @@ export async function refundDepositIfDue(
   if (held.length === 0) return [];
   const entries = (await loadEntries(tx, input.accountId)).map(toDomainEntry);
   const lateChargeWaivers = await waiverDays(tx, input.accountId);
+  const arrangements = await arrangementSpans(tx, input.accountId);
   const out: { depositId: string; decision: RefundDecision }[] = [];
   for (const d of held) {
     const decision = depositRefundDue(
@@ -542,6 +562,7 @@ export async function refundDepositIfDue(
         },
         entries,
         lateChargeWaivers,
+        arrangements,
       },
       input.asOf,
     );
@@ -580,6 +601,7 @@ export async function depositStatus(db: Db, accountId: string, asOf: string = ut
   const deposits = await db.deposit.findMany({ where: { accountId }, orderBy: { createdAt: 'asc' } });
   const entries = (await loadEntries(db, accountId)).map(toDomainEntry);
   const lateChargeWaivers = await waiverDays(db, accountId);
+  const arrangements = await arrangementSpans(db, accountId);
   return {
     accountId,
     asOf,
@@ -599,6 +621,7 @@ export async function depositStatus(db: Db, accountId: string, asOf: string = ut
           },
           entries,
           lateChargeWaivers,
+          arrangements,
         },
         asOf,
       );

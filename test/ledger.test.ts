@@ -486,6 +486,8 @@ describe('security deposits', () => {
         idempotencyKey: `${acct}:late`,
       }),
     );
+    // The fee itself paid: nothing past due, the late payment alone holds it back.
+    await pay(acct, 150, '2026-03-25T15:00:00Z');
     const r = await tx((t) => refundDepositIfDue(t, { accountId: acct, asOf: '2026-10-15' }));
     expect(r[0]!.decision).toMatchObject({ due: false, code: 'LATE_PAYMENT', eligibleOn: '2027-03-22' });
     expect(await app.t.db.ledgerEntry.count({ where: { accountId: acct, kind: 'DEPOSIT_REFUND' } })).toBe(0);

@@ -9,6 +9,7 @@
 import type { Db } from '../../lib/db/prisma';
 import { inTransaction, insertRows, query } from '../../lib/db/bulk';
 import { refundDepositIfDue } from '../../services/deposits';
+import { UTILITY_TIME_ZONE } from '../../services/ledger';
 import { SYSTEM_ACTOR } from '../../lib/audit';
 import { recordAudits, recordTimelines } from '../../lib/audit-batch';
 import { moneyText } from '../../services/bill-render';
@@ -51,7 +52,7 @@ const BATCH_BILLS = `WHERE cycle_run_id = $1 AND kind = 'REGULAR' AND status IN 
   ORDER BY account_id LIMIT $3`;
 
 /**
- * Deposits held 12 months with timely payment are refunded, with interest, as a credit on the bill
+ * Deposits held 12 months paid in full and on time are refunded, with interest, as a credit on the bill
  * (ordinance, Deposits): before the batch's bills are issued, so each credit is on its own bill's
  * account summary. Only accounts whose deposit could be due are looked at (held long enough); the
  * rules decide (domain/deposits.ts depositRefundDue). Once: a refunded deposit is no longer held,
@@ -81,8 +82,15 @@ async function refundDueDeposits(db: Db, i: BatchRange): Promise<void> {
        AND NOT EXISTS (
          SELECT 1 FROM late_charge_waiver w
          WHERE w.account_id = b.account_id AND w.waived_on <= b.bill_date
-           AND w.waived_on > (b.bill_date - interval '12 months')::date)`,
-    [i.runId, i.afterAccountId, i.limit, i.throughAccountId ?? null],
+           AND w.waived_on > (b.bill_date - interval '12 months')::date)
+       -- Nor under a payment arrangement now or in the last 12 months (arrears paid by
+       -- installments are not paid in full). A past-due balance is left to the rule.
+       AND NOT EXISTS (
+         SELECT 1 FROM payment_arrangement r
+         WHERE r.account_id = b.account_id AND (r.created_at AT TIME ZONE $5)::date <= b.bill_date
+           AND (r.status = 'CURRENT' OR coalesce(r.completed_on, r.defaulted_on) IS NULL
+             OR coalesce(r.completed_on, r.defaulted_on) > (b.bill_date - interval '12 months')::date))`,
+    [i.runId, i.afterAccountId, i.limit, i.throughAccountId ?? null, UTILITY_TIME_ZONE],
   );
   for (const b of due) {
     await db.$transaction((tx) =>
