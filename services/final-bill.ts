@@ -33,6 +33,7 @@ import {
   meterAdvance,
   meterExchangeFolds,
   periodStartRead,
+  type ExchangeFold,
 } from './meter-exchange-billing';
 import { handOffAccounts } from '../activities/bill-cycle/hand-off';
 import { lateFeesOn, type IssuedBill } from '../activities/bill-cycle/late-charges';
@@ -127,6 +128,7 @@ export async function issueFinalBill(
     // which may have been taken a little before its read day, or at a start of service.
     let startsAtCycleRead = plan !== null || start.source === 'BILLED';
     let exchange: string | undefined;
+    let exchangeTrueUp: ExchangeFold | null = null;
     if (start.source === 'EXCHANGE_INITIAL') {
       const fold = (await meterExchangeFolds(tx, [{ meterId: r.meterId, previousReadAt: start.readAt }])).get(
         r.meterId,
@@ -136,6 +138,7 @@ export async function issueFinalBill(
         if (joined.from !== from) startsAtCycleRead = fold.fromSource === 'BILLED';
         ({ from, usage } = joined);
         exchange = joined.note;
+        if (fold.trueUp) exchangeTrueUp = fold;
       }
     }
     meters.push({
@@ -199,6 +202,36 @@ export async function issueFinalBill(
       }
       periodFrom = !periodFrom || plan.from < periodFrom ? plan.from : periodFrom;
       periodTo = !periodTo || plan.to > periodTo ? plan.to : periodTo;
+    }
+    // The old meter of an exchange was last billed on estimates: the periods they over-billed are
+    // credited the same way, at the old meter's size (its use is in the exchange line's note).
+    if (exchangeTrueUp?.trueUp) {
+      const old = exchangeTrueUp;
+      const oldUnits = (units: bigint) =>
+        meterUsage({ registerDelta: units, multiplier: 1, readUnit: old.readUnit });
+      for (const schedule of schedulesFor(i.tariff, account.class, meter.service))
+        for (const c of old.trueUp!.credits)
+          for (const l of estimateCreditLines(
+            {
+              schedule,
+              riders: i.tariff.riders,
+              accountClass: account.class,
+              meterSize: old.size,
+              billingPeriodDays: cycle
+                ? firstPeriodDays(cycle.readDay, isoDay(account.startDate), c.from, c.to)
+                : undefined,
+            },
+            c,
+            oldUnits(c.billedUnits),
+            oldUnits(c.correctedUnits),
+          )) {
+            lines.push({
+              ...storedBillLine(l, lines.length + 1, meter.service, old.oldMeterId),
+              periodFrom: dbDate(l.periodFrom),
+              periodTo: dbDate(l.periodTo),
+            });
+            total += BigInt(l.amountCents);
+          }
     }
     if (from >= to) {
       if (usage.sign() > 0)
