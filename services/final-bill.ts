@@ -30,6 +30,7 @@ import { applyDepositToFinalBill } from './deposits';
 import { billView } from './bills';
 import {
   applyExchangeFold,
+  lastBilledRead,
   meterAdvance,
   meterExchangeFolds,
   periodStartRead,
@@ -105,6 +106,17 @@ export async function issueFinalBill(
   let periodTo = null as string | null;
   for (const r of i.readings) {
     const meter = await tx.meter.findUniqueOrThrow({ where: { id: r.meterId } });
+    // A crew may report a read taken days ago: one dated on or before the read that ended the last
+    // bill would bill again service already billed (the final period would start before that read).
+    // A person looks at the date instead (the stop's effects problem).
+    const billed = await lastBilledRead(tx, r.meterId, i.accountId);
+    if (billed && billed.readAt >= r.readAt)
+      throw new AppError(
+        'conflict',
+        `Meter ${r.meterId}: the final read is dated ${isoDay(r.readAt)}, not after the read of ` +
+          `${isoDay(billed.readAt)} that ended bill ${billed.billId}; service to then is already ` +
+          `billed: check the read's date`,
+      );
     // After estimated bills the use is measured from the last actual read and trued up: what the
     // estimates charged is taken off, or credited back when they charged too much.
     const start = await periodStartRead(tx, r.meterId, i.accountId, r.readAt, { throughEstimates: true });

@@ -81,6 +81,25 @@ export async function periodStartRead(
   return { ...start, estimates: estimates.map((e) => ({ ...e, units: BigInt(e.units) })) };
 }
 
+/**
+ * The latest read that ended an issued regular bill of `meterId` on `accountId` (actual or
+ * estimated), with that bill: service up to it is billed.
+ */
+export async function lastBilledRead(
+  q: Q,
+  meterId: string,
+  accountId: string,
+): Promise<{ readAt: Date; billId: string } | null> {
+  const [row] = await q.$queryRaw<{ read_at: Date; bill_id: string }[]>`
+    SELECT r.read_at, b.id AS bill_id
+    FROM cycle_meter_result r
+    JOIN bill b ON b.cycle_run_id = r.cycle_run_id AND b.account_id = r.account_id
+      AND b.kind = 'REGULAR' AND b.status = 'ISSUED'
+    WHERE r.meter_id = ${meterId} AND r.account_id = ${accountId} AND r.status <> 'EXCEPTION'
+    ORDER BY r.read_at DESC LIMIT 1`;
+  return row ? { readAt: row.read_at, billId: row.bill_id } : null;
+}
+
 async function startFrom(
   q: Q,
   meterId: string,

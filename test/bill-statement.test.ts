@@ -354,6 +354,52 @@ test('a deposit held 12 months with timely payment is refunded with interest as 
   expect(await app.t.db.ledgerEntry.count({ where: { accountId: acct, kind: 'DEPOSIT_REFUND' } })).toBe(1);
 });
 
+test('a draft of an account final-billed after rating (a cycle held for review) is discarded, not issued', async () => {
+  const [stopped, kept] = [await newAccount(), await newAccount()];
+  const draft = await draftBill(stopped, '2027-06', 4500, today, addDays(today, 20));
+  await draftBill(kept, '2027-06', 3000, today, addDays(today, 20));
+  // Both drafts cover ago(30) → today; the stop's final bill covered ago(30) → ago(5).
+  await app.t.db.bill.updateMany({
+    where: { cycleRunId: draft.runId },
+    data: { periodFrom: new Date(`${ago(30)}T00:00:00Z`) },
+  });
+  await app.t.db.bill.create({
+    data: {
+      id: `BF-ST-${stopped}`,
+      accountId: stopped,
+      kind: 'FINAL',
+      status: 'ISSUED',
+      issuedAt: new Date(),
+      periodFrom: new Date(`${ago(30)}T00:00:00Z`),
+      periodTo: new Date(`${ago(5)}T00:00:00Z`),
+      billDate: new Date(`${ago(5)}T00:00:00Z`),
+      dueDate: new Date(`${addDays(today, 15)}T00:00:00Z`),
+      totalCents: 3800n,
+    },
+  });
+  await app.t.db.account.update({ where: { id: stopped }, data: { status: 'FINAL' } });
+
+  const first = await issue(draft.runId);
+  expect(first).toMatchObject({ issued: 1, totalCents: '3000' });
+  expect(await app.t.db.bill.findUniqueOrThrow({ where: { id: draft.id } })).toMatchObject({
+    status: 'CANCELLED',
+    cancelledAt: expect.any(Date),
+  });
+  expect(await app.t.db.ledgerEntry.count({ where: { idempotencyKey: `bill:${draft.id}:charge` } })).toBe(0);
+  const note = await app.t.db.timelineEvent.findFirstOrThrow({
+    where: { accountId: stopped, kind: 'bill.discarded' },
+  });
+  expect(note.summary).toContain(`final bill BF-ST-${stopped}`);
+  expect(await app.t.db.auditEvent.count({ where: { action: 'bills.discard', entityId: draft.runId } })).toBe(
+    1,
+  );
+  // A retried batch reports the same and records nothing more.
+  expect(await issue(draft.runId)).toEqual(first);
+  expect(await app.t.db.timelineEvent.count({ where: { accountId: stopped, kind: 'bill.discarded' } })).toBe(
+    1,
+  );
+});
+
 test('two bills issued at once for one account take turns: the second brings forward the first', async () => {
   const acct = await newAccount();
   const first = await draftBill(acct, '2025-01', 3000, ago(60), ago(40));
