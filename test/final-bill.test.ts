@@ -287,3 +287,59 @@ test('a stop order with its final bill and settlement replays deterministically'
   const history = await app.env.client.workflow.getHandle(id).fetchHistory();
   await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, id);
 });
+
+test('a stop while the cycle is held for review: the final bill covers the period, the draft is not issued', async () => {
+  const c = await customerAt(app, 'FB8', { startDate: '2026-10-01' });
+  await postRead(app, c.meterId!, '2026-10-02T08:00:00', 1000);
+  await postRead(app, c.meterId!, '2026-11-02T08:00:00', 1300);
+  const run = (path = '') => `/bill-cycles/1/runs/2026-11${path}`;
+  expect((await app.call('csr', 'POST', '/bill-cycles/1/runs', { period: '2026-11' })).status).toBe(202);
+  await ok(app.call('supervisor', 'POST', run('/hold'), { reason: 'Checking the rates' }));
+  await eventually(
+    () => app.call('supervisor', 'GET', run()),
+    (r) => r.status === 200 && r.body.stage === 'held-for-review',
+    120_000,
+    'cycle held',
+  );
+  const draftId = `B-1-2026-11-${c.accountId}`;
+  expect(await app.t.db.bill.findUniqueOrThrow({ where: { id: draftId } })).toMatchObject({
+    status: 'DRAFT',
+  });
+
+  // The customer moves out meanwhile: the final bill runs from the last billed read (10-02).
+  const o = await openOrder(app, { accountId: c.accountId, type: 'STOP_SERVICE', reason: 'Moving out' });
+  await assign(app, o.id);
+  expect(
+    (await complete(app, o.id, { outcome: 'COMPLETED_OK', readValue: 1500, readAt: '2026-11-20T10:00:00' }))
+      .status,
+  ).toBe(200);
+  const stopped = await orderUntil(app, o.id, (x) => !!x.effects?.bill);
+  expect(stopped.effects.bill).toMatchObject({ periodFrom: '2026-10-02', periodTo: '2026-11-20' });
+
+  await ok(app.call('supervisor', 'POST', run('/release'), {}));
+  await ok(app.call('supervisor', 'POST', run('/approve'), {}));
+  const p = (
+    await eventually(
+      () => app.call('supervisor', 'GET', run()),
+      (r) =>
+        r.status === 200 &&
+        ['waiting-for-due-date', 'late-charges', 'handing-off', 'closed'].includes(r.body.stage),
+      120_000,
+      'cycle issued',
+    )
+  ).body;
+  expect(await app.t.db.bill.findUniqueOrThrow({ where: { id: draftId } })).toMatchObject({
+    status: 'CANCELLED',
+  });
+  // The run's counts: the discarded draft was drafted, not issued.
+  const issued = await app.t.db.bill.findMany({
+    where: { cycleRunId: '1:2026-11', kind: 'REGULAR', status: 'ISSUED' },
+  });
+  expect(p.issued).toBe(issued.length);
+  expect(p.issuedCents).toBe(String(issued.reduce((s, b) => s + b.totalCents, 0n)));
+  expect(await app.t.db.ledgerEntry.count({ where: { accountId: c.accountId, kind: 'CHARGE' } })).toBe(1);
+  const tl = await ok(app.call('csr', 'GET', `/accounts/${c.accountId}/timeline?kind=bill.*`));
+  const kinds = tl.items.map((e: { kind: string }) => e.kind);
+  expect(kinds).toContain('bill.discarded');
+  expect(kinds.filter((k: string) => k === 'bill.issued')).toHaveLength(1); // the final bill's
+});
