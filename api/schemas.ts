@@ -114,7 +114,8 @@ export const ZAccountCreate = z
      * Decide the deposit at account start by the rule (Ordinance: up to 1/6 of the estimated
      * annual billing for a new residential customer with no satisfactory payment history): given,
      * the deposit is required (and billed) or waived in the same transaction. Without an
-     * estimate, twelve times the median bill of the class over the last year is used. Omitted:
+     * estimate, twelve times the median bill of the class over the last year is used; with no
+     * bills to take it from, the deposit is waived (NO_ESTIMATED_BILLING). Omitted:
      * no decision yet (a conversion, or a clerk who decides later).
      */
     deposit: z

@@ -4,6 +4,7 @@ import {
   depositInterestCents,
   depositRefundDue,
   depositRequirement,
+  unpaidDepositAtFinalBill,
   type HeldDeposit,
 } from './deposits';
 import type { Entry } from './ledger';
@@ -75,18 +76,23 @@ describe('refund after 12 consecutive months of timely payment', () => {
   ]);
 
   test('held 12 months with no late fee or returned payment: refund with $6.00 interest', () => {
-    const r = depositRefundDue({ deposit: held('2025-11-15'), entries: bills }, '2026-11-15');
+    const r = depositRefundDue(
+      { deposit: held('2025-11-15'), entries: bills, arrangements: [] },
+      '2026-11-15',
+    );
     expect(r).toMatchObject({ due: true, refundCents: 15_000n, interestCents: 600n, monthsHeld: 12 });
   });
 
   test('a converted deposit: interest from when it was held, timely months from the conversion', () => {
     const converted = { ...held('2019-06-01'), historyFrom: '2026-11-20' };
-    const early = depositRefundDue({ deposit: converted, entries: bills }, '2027-06-01');
+    const early = depositRefundDue({ deposit: converted, entries: bills, arrangements: [] }, '2027-06-01');
     expect(early).toMatchObject({ due: false, code: 'HELD_UNDER_12_MONTHS', eligibleOn: '2027-11-20' });
     expect(early.reason).toContain('2026-11-20');
     // 12 months after the conversion: due, with interest for every month since 2019-06-01 (101
     // months: $150.00 × 4% × 101 / 12 = $50.50).
-    expect(depositRefundDue({ deposit: converted, entries: bills }, '2027-11-20')).toMatchObject({
+    expect(
+      depositRefundDue({ deposit: converted, entries: bills, arrangements: [] }, '2027-11-20'),
+    ).toMatchObject({
       due: true,
       monthsHeld: 101,
       interestCents: 5_050n,
@@ -94,31 +100,42 @@ describe('refund after 12 consecutive months of timely payment', () => {
   });
 
   test('not before 12 months held', () => {
-    const r = depositRefundDue({ deposit: held('2025-11-16'), entries: bills }, '2026-11-15');
+    const r = depositRefundDue(
+      { deposit: held('2025-11-16'), entries: bills, arrangements: [] },
+      '2026-11-15',
+    );
     expect(r).toMatchObject({ due: false, code: 'HELD_UNDER_12_MONTHS', eligibleOn: '2026-11-16' });
   });
 
   test('a late charge waived (CA water) is still a late payment: it puts the refund off the same way', () => {
     const r = depositRefundDue(
-      { deposit: held('2025-01-10'), entries: bills, lateChargeWaivers: ['2026-02-22'] },
+      { deposit: held('2025-01-10'), entries: bills, arrangements: [], lateChargeWaivers: ['2026-02-22'] },
       '2026-11-15',
     );
     expect(r).toMatchObject({ due: false, code: 'LATE_PAYMENT', eligibleOn: '2027-02-22' });
     expect(
       depositRefundDue(
-        { deposit: held('2025-01-10'), entries: bills, lateChargeWaivers: ['2025-10-01'] },
+        { deposit: held('2025-01-10'), entries: bills, arrangements: [], lateChargeWaivers: ['2025-10-01'] },
         '2026-11-15',
       ).due,
     ).toBe(true);
   });
 
   test('a late fee in the last 12 months puts it off until 12 months after the fee', () => {
+    // The fee paid a few days later: nothing past due, only the late payment counts.
     const late = entry('LATE_FEE', 113n, '2026-02-22');
-    const r = depositRefundDue({ deposit: held('2025-01-10'), entries: [...bills, late] }, '2026-11-15');
+    const paid = entry('PAYMENT', -113n, '2026-02-26');
+    const r = depositRefundDue(
+      { deposit: held('2025-01-10'), entries: [...bills, late, paid], arrangements: [] },
+      '2026-11-15',
+    );
     expect(r).toMatchObject({ due: false, code: 'LATE_PAYMENT', eligibleOn: '2027-02-22' });
     expect(r.reason).toContain('2026-02-22');
     expect(
-      depositRefundDue({ deposit: held('2025-01-10'), entries: [...bills, late] }, '2027-02-22'),
+      depositRefundDue(
+        { deposit: held('2025-01-10'), entries: [...bills, late, paid], arrangements: [] },
+        '2027-02-22',
+      ),
     ).toMatchObject({
       due: true,
       monthsHeld: 25,
@@ -130,8 +147,9 @@ describe('refund after 12 consecutive months of timely payment', () => {
     const late = entry('LATE_FEE', 113n, '2026-02-22');
     const waived = entry('ADJUSTMENT', -113n, '2026-02-25', { reversesEntryId: late.id });
     const old = entry('LATE_FEE', 100n, '2025-10-22');
+    const paid = entry('PAYMENT', -100n, '2025-10-30');
     const r = depositRefundDue(
-      { deposit: held('2025-01-10'), entries: [...bills, late, waived, old] },
+      { deposit: held('2025-01-10'), entries: [...bills, late, waived, old, paid], arrangements: [] },
       '2026-11-15',
     );
     expect(r).toMatchObject({ due: true });
@@ -140,14 +158,62 @@ describe('refund after 12 consecutive months of timely payment', () => {
   test('a returned payment counts against it even though the reversal cancels the payment', () => {
     const pay = entry('PAYMENT', -7_500n, '2026-04-15');
     const rev = entry('PAYMENT_REVERSAL', 7_500n, '2026-04-20', { reversesEntryId: pay.id });
-    const r = depositRefundDue({ deposit: held('2025-01-10'), entries: [...bills, pay, rev] }, '2026-11-15');
+    const r = depositRefundDue(
+      { deposit: held('2025-01-10'), entries: [...bills, pay, rev], arrangements: [] },
+      '2026-11-15',
+    );
     expect(r).toMatchObject({ due: false, code: 'RETURNED_PAYMENT', eligibleOn: '2027-04-20' });
+  });
+
+  test('arrears paid by installments are not paid in full: no refund under an arrangement, or for 12 months after it', () => {
+    // Exempt from late charges under the arrangement, so no late fee shows; it still counts.
+    const current = [{ from: '2026-06-01', to: null }];
+    const r = depositRefundDue(
+      { deposit: held('2025-01-10'), entries: bills, arrangements: current },
+      '2026-11-15',
+    );
+    expect(r).toMatchObject({ due: false, code: 'PAYMENT_ARRANGEMENT', eligibleOn: null });
+    const ended = [{ from: '2026-01-10', to: '2026-07-10' }];
+    expect(
+      depositRefundDue({ deposit: held('2025-01-10'), entries: bills, arrangements: ended }, '2026-11-15'),
+    ).toMatchObject({ due: false, code: 'PAYMENT_ARRANGEMENT', eligibleOn: '2027-07-10' });
+    expect(
+      depositRefundDue({ deposit: held('2025-01-10'), entries: bills, arrangements: ended }, '2027-07-10'),
+    ).toMatchObject({ due: true });
+    // One that ended more than 12 months ago does not count.
+    expect(
+      depositRefundDue(
+        {
+          deposit: held('2025-01-10'),
+          entries: bills,
+          arrangements: [{ from: '2025-02-01', to: '2025-08-01' }],
+        },
+        '2026-11-15',
+      ),
+    ).toMatchObject({ due: true });
+  });
+
+  test('nothing may be past due on the day of the decision', () => {
+    const unpaid = entry('CHARGE', 7_500n, '2026-10-01', { dueDate: '2026-10-21' });
+    const r = depositRefundDue(
+      { deposit: held('2025-01-10'), entries: [...bills, unpaid], arrangements: [] },
+      '2026-11-15',
+    );
+    expect(r).toMatchObject({ due: false, code: 'PAST_DUE', eligibleOn: null });
+    expect(r.reason).toContain('$75.00');
+    // Billed but not yet due: timely so far.
+    expect(
+      depositRefundDue(
+        { deposit: held('2025-01-10'), entries: [...bills, unpaid], arrangements: [] },
+        '2026-10-15',
+      ),
+    ).toMatchObject({ due: true });
   });
 
   test('only a held deposit is refunded', () => {
     for (const status of ['REQUIRED', 'WAIVED', 'APPLIED', 'REFUNDED'] as const) {
       const r = depositRefundDue(
-        { deposit: { status, amountCents: 15_000n, heldSince: '2020-01-01' }, entries: [] },
+        { deposit: { status, amountCents: 15_000n, heldSince: '2020-01-01' }, entries: [], arrangements: [] },
         '2026-11-15',
       );
       expect(r).toMatchObject({ due: false, code: 'NOT_HELD', eligibleOn: null });
@@ -165,5 +231,16 @@ describe('applied on a final bill', () => {
     expect(
       depositApplication({ status: 'REFUNDED', amountCents: 1n, heldSince: '2026-01-01' }, '2026-11-20'),
     ).toBeNull();
+  });
+
+  test('a deposit billed and partly paid: the unpaid part reversed, the paid part applied', () => {
+    // $100.00 billed, $40.00 paid: $60.00 reversed, $40.00 applied (with $59.05 final: $19.05 owed).
+    expect(unpaidDepositAtFinalBill(10_000n, 6_000n)).toEqual({
+      reversedCents: 6_000n,
+      appliedCents: 4_000n,
+    });
+    expect(unpaidDepositAtFinalBill(10_000n, 10_000n)).toEqual({ reversedCents: 10_000n, appliedCents: 0n });
+    expect(unpaidDepositAtFinalBill(10_000n, 0n)).toEqual({ reversedCents: 0n, appliedCents: 10_000n });
+    expect(() => unpaidDepositAtFinalBill(10_000n, 10_001n)).toThrow(RangeError);
   });
 });

@@ -8,11 +8,15 @@
 //  - "up to 1/6": the utility asks for the full sixth, in whole cents rounded down (never above it).
 //  - Interest accrues per whole calendar month held (4.0% / 12 a month), rounded half-up to the
 //    cent once, when the deposit is refunded or applied: $150.00 held 12 months earns $6.00.
-//  - "Timely" means no late payment charge and no returned payment in the 12 months before the
-//    day of the decision (bills are monthly, so that is the last 12 billing months); a late fee
-//    that was reversed (waived) does not count, a returned payment always does.
+//  - "Timely" means paid in full and on time (52 Pa. Code §56.53(b)): no late payment charge and no
+//    returned payment in the 12 months before the day of the decision (bills are monthly, so that
+//    is the last 12 billing months), no payment arrangement in effect in those months (arrears
+//    paid by installments were not paid in full, even though an arrangement is exempt from late
+//    charges), and nothing past due on the day. A late fee that was reversed (waived) does not
+//    count, a returned payment always does.
 import { addMonths, fullMonthsBetween } from './ledger/dates';
 import { cancelledIds, type Entry } from './ledger/entries';
+import { pastDue } from './ledger/aging';
 import { divideHalfUp, formatCents } from './ledger/money';
 
 /** 4.00% a year, in basis points. */
@@ -115,6 +119,23 @@ export function depositApplication(
   };
 }
 
+/**
+ * A deposit billed but not (fully) paid when service ends. The deposit is settled on the final bill
+ * (52 Pa. Code §56.53(d): at termination the deposit goes against what is owed and the positive
+ * difference is returned), so an unpaid deposit is not owed on top of the final charges: what of its
+ * charge is still open (`openCents`) is reversed, as a waiver reverses it, and what was paid of it
+ * is applied as a credit as a held deposit is. No interest: it was never held. A $100.00 deposit
+ * with $40.00 paid and $59.05 of final charges leaves $19.05 owed, not $119.05.
+ */
+export function unpaidDepositAtFinalBill(
+  billedCents: bigint,
+  openCents: bigint,
+): { reversedCents: bigint; appliedCents: bigint } {
+  if (billedCents < 0n || openCents < 0n || openCents > billedCents)
+    throw new RangeError(`A deposit charge of ${billedCents} cannot have ${openCents} open`);
+  return { reversedCents: openCents, appliedCents: billedCents - openCents };
+}
+
 // ---- refund after 12 timely months ----------------------------------------------------------
 
 export interface DepositHistory {
@@ -126,6 +147,11 @@ export interface DepositHistory {
    * payment was still late, so each breaks the timely months as a posted charge would.
    */
   lateChargeWaivers?: readonly string[];
+  /**
+   * The account's payment arrangements: the day each was made and the day it ended (completed or
+   * defaulted), null while it is CURRENT. One in effect in the 12 months breaks them.
+   */
+  arrangements: readonly { from: string; to: string | null }[];
 }
 
 export type RefundDecision =
@@ -139,9 +165,18 @@ export type RefundDecision =
     }
   | {
       due: false;
-      code: 'NOT_HELD' | 'HELD_UNDER_12_MONTHS' | 'LATE_PAYMENT' | 'RETURNED_PAYMENT';
+      code:
+        | 'NOT_HELD'
+        | 'HELD_UNDER_12_MONTHS'
+        | 'LATE_PAYMENT'
+        | 'RETURNED_PAYMENT'
+        | 'PAYMENT_ARRANGEMENT'
+        | 'PAST_DUE';
       reason: string;
-      /** The first day a refund could be due if nothing else goes wrong; null when never. */
+      /**
+       * The first day a refund could be due if nothing else goes wrong; null when never, or when it
+       * waits on something other than a day (a past-due balance paid, an arrangement ended).
+       */
       eligibleOn: string | null;
     };
 
@@ -177,16 +212,47 @@ export function depositRefundDue(history: DepositHistory, asOf: string): RefundD
     ...(history.lateChargeWaivers ?? [])
       .filter((day) => day <= asOf)
       .map((day) => ({ kind: 'LATE_FEE' as const, effectiveDate: day })),
+    ...history.arrangements
+      .filter((x) => x.to !== null && x.from <= asOf)
+      .map((x) => ({ kind: 'ARRANGEMENT' as const, effectiveDate: x.to! })),
   ]
     .filter((e) => e.effectiveDate > windowStart)
     .sort((a, b) => (a.effectiveDate < b.effectiveDate ? -1 : a.effectiveDate > b.effectiveDate ? 1 : 0));
+  // Arrears under an arrangement are not paid in full (though exempt from late charges): none may
+  // be in effect now, and one that ended counts as a late payment on the day it ended.
+  const current = history.arrangements.find((x) => x.from <= asOf && (x.to === null || x.to > asOf));
+  if (current)
+    return {
+      due: false,
+      code: 'PAYMENT_ARRANGEMENT',
+      reason: `Not yet: arrears are being paid under a payment arrangement made ${current.from}, not in full`,
+      eligibleOn: null,
+    };
+  const overdue = pastDue(history.entries, asOf);
+  if (overdue > 0n)
+    return {
+      due: false,
+      code: 'PAST_DUE',
+      reason: `Not yet: ${formatCents(overdue)} is past due`,
+      eligibleOn: null,
+    };
   const last = recent[recent.length - 1];
   if (last) {
     const eligibleOn = addMonths(last.effectiveDate, TIMELY_MONTHS_FOR_REFUND);
-    const what = last.kind === 'LATE_FEE' ? 'a late payment charge' : 'a returned payment';
+    const what =
+      last.kind === 'LATE_FEE'
+        ? 'a late payment charge'
+        : last.kind === 'ARRANGEMENT'
+          ? 'the end of a payment arrangement'
+          : 'a returned payment';
     return {
       due: false,
-      code: last.kind === 'LATE_FEE' ? 'LATE_PAYMENT' : 'RETURNED_PAYMENT',
+      code:
+        last.kind === 'LATE_FEE'
+          ? 'LATE_PAYMENT'
+          : last.kind === 'ARRANGEMENT'
+            ? 'PAYMENT_ARRANGEMENT'
+            : 'RETURNED_PAYMENT',
       reason: `Not yet: ${what} on ${last.effectiveDate} breaks the 12 consecutive months of timely payment`,
       eligibleOn: eligibleOn > heldLongEnough ? eligibleOn : heldLongEnough,
     };

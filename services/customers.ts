@@ -277,16 +277,18 @@ export async function createAccount(db: Db, actor: Actor, input: z.infer<typeof 
           deposit.estimatedAnnualBillingCents !== undefined
             ? BigInt(deposit.estimatedAnnualBillingCents)
             : await typicalAnnualBilling(tx, account.class);
-        if (estimate !== null)
-          assessment = await assessDeposit(tx, {
-            accountId: account.id,
-            estimatedAnnualBillingCents: estimate,
-            newCustomer: earlier === 0,
-            satisfactoryHistory: deposit.satisfactoryHistory,
-            effectiveDate: startDate,
-            idempotencyKey: `account:${account.id}:deposit`,
-            actor,
-          });
+        // No estimate at all (a utility with no bills of the class yet) is still a decision: the
+        // rule waives it (NO_ESTIMATED_BILLING) with its reason, so every account asked about has
+        // its deposit on record rather than none.
+        assessment = await assessDeposit(tx, {
+          accountId: account.id,
+          estimatedAnnualBillingCents: estimate ?? 0n,
+          newCustomer: earlier === 0,
+          satisfactoryHistory: deposit.satisfactoryHistory,
+          effectiveDate: startDate,
+          idempotencyKey: `account:${account.id}:deposit`,
+          actor,
+        });
       }
       return account;
     },

@@ -4,8 +4,11 @@
 //   recordDepositHeld      a deposit paid outside the bill (or converted) is recorded as HELD
 //   syncDepositStatus      REQUIRED → HELD when the billed deposit is paid, back when a payment
 //                          that paid it is returned (called by payments in their transaction)
-//   applyDepositToFinalBill  DEPOSIT_APPLIED (+ DEPOSIT_INTEREST) credits on the final bill
-//   refundDepositIfDue     after 12 timely months: DEPOSIT_REFUND + DEPOSIT_INTEREST bill credits
+//   applyDepositToFinalBill  DEPOSIT_APPLIED (+ DEPOSIT_INTEREST) credits on the final bill; a
+//                          deposit billed and not fully paid: its unpaid part reversed, its paid
+//                          part applied
+//   refundDepositIfDue     after 12 months paid in full and on time: DEPOSIT_REFUND +
+//                          DEPOSIT_INTEREST bill credits
 // Each takes the caller's transaction and is safe to retry. account.deposit_held_cents follows
 // the HELD deposits.
 import { randomUUID } from 'node:crypto';
@@ -19,6 +22,7 @@ import {
   depositInterestCents,
   depositRefundDue,
   depositRequirement,
+  unpaidDepositAtFinalBill,
   type RefundDecision,
 } from '../domain/deposits';
 import {
@@ -251,6 +255,10 @@ export async function syncDepositStatus(
 ) {
   const deposits = await tx.deposit.findMany({ where: { accountId, status: { in: ['REQUIRED', 'HELD'] } } });
   if (deposits.length === 0) return;
+  // Service has ended: the final bill settled the deposit (applyDepositToFinalBill), so a payment
+  // now pays the final balance and never starts holding a deposit nobody would refund.
+  const account = await tx.account.findUnique({ where: { id: accountId }, select: { status: true } });
+  const ended = account?.status === 'FINAL' || account?.status === 'CLOSED';
   const rows = await loadEntries(tx, accountId);
   const a = allocate(rows.map(toDomainEntry));
   const open = new Map(a.charges.map((c) => [c.entry.id, c.openCents]));
@@ -259,7 +267,7 @@ export async function syncDepositStatus(
       rows.find((r) => r.idempotencyKey === billedKey(d.id)) ?? (await transferredCharge(tx, d, rows));
     if (!billed || a.cancelled.has(billed.id)) continue;
     const openCents = open.get(billed.id) ?? 0n;
-    if (d.status === 'REQUIRED' && openCents === 0n) {
+    if (d.status === 'REQUIRED' && openCents === 0n && !ended) {
       const after = await tx.deposit.update({
         where: { id: d.id },
         data: { status: 'HELD', heldSince: dbDate(asOf) },
@@ -371,7 +379,11 @@ export interface DepositCredit {
   monthsHeld: number;
 }
 
-/** On a final bill: each held deposit and its interest to date become credits on the account. */
+/**
+ * On a final bill: each held deposit and its interest to date become credits on the account; each
+ * deposit billed and not yet fully paid (REQUIRED) is settled too (domain unpaidDepositAtFinalBill):
+ * the open part of its charge reversed, the part paid applied as a credit, the deposit closed.
+ */
 export async function applyDepositToFinalBill(
   tx: Tx,
   input: { accountId: string; billId?: string | null; effectiveDate: string; actor?: Actor },
@@ -413,6 +425,90 @@ export async function applyDepositToFinalBill(
       monthsHeld: app.monthsHeld,
     });
   }
+  out.push(...(await settleUnpaidDeposits(tx, actor, input)));
+  return out;
+}
+
+/**
+ * The REQUIRED deposits of an account at its final bill: the unpaid part of each one's charge is
+ * reversed (left open it would be owed as a deposit, draw a late charge and go to collections), the
+ * part paid is applied as a DEPOSIT_APPLIED credit, and the deposit is closed as APPLIED — so a
+ * payment arriving later pays the final balance instead of holding a deposit on a closed account.
+ */
+async function settleUnpaidDeposits(
+  tx: Tx,
+  actor: Actor,
+  input: { accountId: string; billId?: string | null; effectiveDate: string },
+): Promise<DepositCredit[]> {
+  const owed = await tx.deposit.findMany({
+    where: { accountId: input.accountId, status: 'REQUIRED' },
+    orderBy: { createdAt: 'asc' },
+  });
+  if (owed.length === 0) return [];
+  // What each charge has open before the final bill's credits (payments go oldest first).
+  const rows = await loadEntries(tx, input.accountId);
+  const a = allocate(rows.map(toDomainEntry));
+  const open = new Map(a.charges.map((c) => [c.entry.id, c.openCents]));
+  const out: DepositCredit[] = [];
+  for (const d of owed) {
+    // Claimed first, as a held deposit is (creditHeldDeposit): a second claimant does nothing.
+    const claimed = await tx.deposit.updateMany({
+      where: { id: d.id, status: 'REQUIRED' },
+      data: { status: 'APPLIED', closedAt: new Date() },
+    });
+    if (claimed.count === 0) continue;
+    const found =
+      rows.find((r) => r.idempotencyKey === billedKey(d.id)) ?? (await transferredCharge(tx, d, rows));
+    const billed = found && !a.cancelled.has(found.id) ? found : undefined;
+    const { reversedCents, appliedCents } = unpaidDepositAtFinalBill(
+      billed?.amountCents ?? 0n,
+      billed ? (open.get(billed.id) ?? 0n) : 0n,
+    );
+    if (billed && reversedCents > 0n)
+      await postEntry(
+        tx,
+        {
+          accountId: input.accountId,
+          kind: 'ADJUSTMENT',
+          amountCents: -reversedCents,
+          effectiveDate: input.effectiveDate,
+          billId: input.billId ?? null,
+          // All of it unpaid: the reversal cancels the charge, as a waiver does.
+          reversesEntryId: reversedCents === billed.amountCents ? billed.id : null,
+          idempotencyKey: `deposit:${d.id}:unpaid-reversed`,
+          memo: 'Security deposit not paid before service ended: the unpaid part reversed',
+        },
+        { actor, audit: false },
+      );
+    if (appliedCents > 0n)
+      await postEntry(
+        tx,
+        {
+          accountId: input.accountId,
+          kind: 'DEPOSIT_APPLIED',
+          amountCents: -appliedCents,
+          effectiveDate: input.effectiveDate,
+          billId: input.billId ?? null,
+          idempotencyKey: `deposit:${d.id}:applied`,
+          memo: 'Security deposit (the part paid) applied to the final bill',
+        },
+        { actor, audit: false },
+      );
+    const after = await tx.deposit.findUniqueOrThrow({ where: { id: d.id } });
+    await audit(tx, actor, 'apply', d, after, {
+      kind: 'deposit.applied',
+      summary:
+        `Deposit of ${formatCents(d.amountCents)} settled on the final bill: ${formatCents(appliedCents)} ` +
+        `paid applied, ${formatCents(reversedCents)} unpaid reversed`,
+      data: {
+        depositId: d.id,
+        billId: input.billId ?? null,
+        appliedCents: jsonCents(appliedCents),
+        reversedCents: jsonCents(reversedCents),
+      },
+    });
+    out.push({ depositId: d.id, creditedCents: jsonCents(appliedCents), interestCents: 0, monthsHeld: 0 });
+  }
   return out;
 }
 
@@ -420,6 +516,24 @@ export async function applyDepositToFinalBill(
 async function waiverDays(db: Db | Tx, accountId: string): Promise<string[]> {
   const rows = await db.lateChargeWaiver.findMany({ where: { accountId }, select: { waivedOn: true } });
   return rows.map((r) => isoDay(r.waivedOn));
+}
+
+/**
+ * The account's payment arrangements as the refund rule reads them: the day each was made and the
+ * day it ended, null while CURRENT (domain/deposits.ts DepositHistory.arrangements).
+ */
+async function arrangementSpans(
+  db: Db | Tx,
+  accountId: string,
+): Promise<{ from: string; to: string | null }[]> {
+  const rows = await db.paymentArrangement.findMany({
+    where: { accountId },
+    select: { status: true, createdAt: true, completedOn: true, defaultedOn: true },
+  });
+  return rows.map((r) => {
+    const ended = r.completedOn ?? r.defaultedOn;
+    return { from: utilityDate(r.createdAt), to: r.status === 'CURRENT' || !ended ? null : isoDay(ended) };
+  });
 }
 
 /** At billing: refunds each held deposit that is due (12 timely months) as bill credits. */
@@ -435,6 +549,7 @@ export async function refundDepositIfDue(
   if (held.length === 0) return [];
   const entries = (await loadEntries(tx, input.accountId)).map(toDomainEntry);
   const lateChargeWaivers = await waiverDays(tx, input.accountId);
+  const arrangements = await arrangementSpans(tx, input.accountId);
   const out: { depositId: string; decision: RefundDecision }[] = [];
   for (const d of held) {
     const decision = depositRefundDue(
@@ -447,6 +562,7 @@ export async function refundDepositIfDue(
         },
         entries,
         lateChargeWaivers,
+        arrangements,
       },
       input.asOf,
     );
@@ -485,6 +601,7 @@ export async function depositStatus(db: Db, accountId: string, asOf: string = ut
   const deposits = await db.deposit.findMany({ where: { accountId }, orderBy: { createdAt: 'asc' } });
   const entries = (await loadEntries(db, accountId)).map(toDomainEntry);
   const lateChargeWaivers = await waiverDays(db, accountId);
+  const arrangements = await arrangementSpans(db, accountId);
   return {
     accountId,
     asOf,
@@ -504,6 +621,7 @@ export async function depositStatus(db: Db, accountId: string, asOf: string = ut
           },
           entries,
           lateChargeWaivers,
+          arrangements,
         },
         asOf,
       );

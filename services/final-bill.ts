@@ -23,12 +23,19 @@ import {
 } from '../domain/rating/rate';
 import { estimateCreditLines, planTrueUp } from '../domain/billing/true-up';
 import { schedulesFor, type Tariff } from '../domain/rating/tariff';
-import { firstPeriodDays, partialPeriodDays, registerAdvance } from '../domain/billing/final-bill';
+import { firstPeriodDays, partialPeriodDays } from '../domain/billing/final-bill';
 import { addDays, DUE_DAYS_AFTER_BILL, formatCents } from '../domain/ledger';
 import { accountPosition, dbDate, isoDay, jsonCents, postCharge, postEntry, utilityDate } from './ledger';
 import { applyDepositToFinalBill } from './deposits';
 import { billView } from './bills';
-import { applyExchangeFold, meterExchangeFolds, periodStartRead } from './meter-exchange-billing';
+import {
+  applyExchangeFold,
+  lastBilledRead,
+  meterAdvance,
+  meterExchangeFolds,
+  periodStartRead,
+  type ExchangeFold,
+} from './meter-exchange-billing';
 import { handOffAccounts } from '../activities/bill-cycle/hand-off';
 import { lateFeesOn, type IssuedBill } from '../activities/bill-cycle/late-charges';
 import { inTransaction, query } from '../lib/db/bulk';
@@ -99,10 +106,21 @@ export async function issueFinalBill(
   let periodTo = null as string | null;
   for (const r of i.readings) {
     const meter = await tx.meter.findUniqueOrThrow({ where: { id: r.meterId } });
+    // A crew may report a read taken days ago: one dated on or before the read that ended the last
+    // bill would bill again service already billed (the final period would start before that read).
+    // A person looks at the date instead (the stop's effects problem).
+    const billed = await lastBilledRead(tx, r.meterId, i.accountId);
+    if (billed && billed.readAt >= r.readAt)
+      throw new AppError(
+        'conflict',
+        `Meter ${r.meterId}: the final read is dated ${isoDay(r.readAt)}, not after the read of ` +
+          `${isoDay(billed.readAt)} that ended bill ${billed.billId}; service to then is already ` +
+          `billed: check the read's date`,
+      );
     // After estimated bills the use is measured from the last actual read and trued up: what the
     // estimates charged is taken off, or credited back when they charged too much.
     const start = await periodStartRead(tx, r.meterId, i.accountId, r.readAt, { throughEstimates: true });
-    const advance = registerAdvance(start.value, r.value, meter.dials);
+    const advance = meterAdvance(r.meterId, start, r, meter.dials);
     const to = isoDay(r.readAt);
     const plan =
       start.estimates.length > 0
@@ -118,15 +136,21 @@ export async function issueFinalBill(
       ? inUnits(plan.billableUnits)
       : meterUsage({ registerDelta: advance, multiplier: meter.multiplier, readUnit: meter.readUnit });
     let from = plan ? plan.from : isoDay(start.readAt);
+    // Whether the stretch begins at a cycle read (the end of the last bill, actual or estimated),
+    // which may have been taken a little before its read day, or at a start of service.
+    let startsAtCycleRead = plan !== null || start.source === 'BILLED';
     let exchange: string | undefined;
+    let exchangeTrueUp: ExchangeFold | null = null;
     if (start.source === 'EXCHANGE_INITIAL') {
       const fold = (await meterExchangeFolds(tx, [{ meterId: r.meterId, previousReadAt: start.readAt }])).get(
         r.meterId,
       );
       if (fold) {
         const joined = applyExchangeFold({ from, to }, usage, fold);
+        if (joined.from !== from) startsAtCycleRead = fold.fromSource === 'BILLED';
         ({ from, usage } = joined);
         exchange = joined.note;
+        if (fold.trueUp) exchangeTrueUp = fold;
       }
     }
     meters.push({
@@ -191,6 +215,36 @@ export async function issueFinalBill(
       periodFrom = !periodFrom || plan.from < periodFrom ? plan.from : periodFrom;
       periodTo = !periodTo || plan.to > periodTo ? plan.to : periodTo;
     }
+    // The old meter of an exchange was last billed on estimates: the periods they over-billed are
+    // credited the same way, at the old meter's size (its use is in the exchange line's note).
+    if (exchangeTrueUp?.trueUp) {
+      const old = exchangeTrueUp;
+      const oldUnits = (units: bigint) =>
+        meterUsage({ registerDelta: units, multiplier: 1, readUnit: old.readUnit });
+      for (const schedule of schedulesFor(i.tariff, account.class, meter.service))
+        for (const c of old.trueUp!.credits)
+          for (const l of estimateCreditLines(
+            {
+              schedule,
+              riders: i.tariff.riders,
+              accountClass: account.class,
+              meterSize: old.size,
+              billingPeriodDays: cycle
+                ? firstPeriodDays(cycle.readDay, isoDay(account.startDate), c.from, c.to)
+                : undefined,
+            },
+            c,
+            oldUnits(c.billedUnits),
+            oldUnits(c.correctedUnits),
+          )) {
+            lines.push({
+              ...storedBillLine(l, lines.length + 1, meter.service, old.oldMeterId),
+              periodFrom: dbDate(l.periodFrom),
+              periodTo: dbDate(l.periodTo),
+            });
+            total += BigInt(l.amountCents);
+          }
+    }
     if (from >= to) {
       if (usage.sign() > 0)
         throw new AppError(
@@ -201,7 +255,7 @@ export async function issueFinalBill(
     }
     periodFrom = !periodFrom || from < periodFrom ? from : periodFrom;
     periodTo = !periodTo || to > periodTo ? to : periodTo;
-    const billingPeriodDays = partialPeriodDays(cycle?.readDay ?? null, from, to);
+    const billingPeriodDays = partialPeriodDays(cycle?.readDay ?? null, from, to, { startsAtCycleRead });
     for (const schedule of schedulesFor(i.tariff, account.class, meter.service)) {
       let rated;
       try {

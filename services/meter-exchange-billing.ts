@@ -12,14 +12,17 @@
 // carry the old meter's last stretch — from the start of its unbilled period to its final read —
 // priced as one period of service with the new meter's use: the customer's service did not stop,
 // so one base charge, the blocks and the sewer cap over the whole period, and every gallon on
-// either register billed exactly once. `meterExchangeFolds` gives the cycle that stretch per new
-// meter; `applyExchangeFold` is what rating does with it.
+// either register billed exactly once. An old meter last billed on estimates (it stopped
+// registering, then was exchanged) is measured from its last actual read and trued up against them:
+// its stretch starts where the last estimate ended. `meterExchangeFolds` gives the cycle that
+// stretch per new meter; `applyExchangeFold` is what rating does with it.
 import type { Db, Tx } from '../lib/db/prisma';
 import { AppError } from '../lib/errors';
 import { Decimal } from '../domain/decimal';
 import { meterUsage } from '../domain/rating/rate';
 import type { ReadUnit } from '../domain/rating/tariff';
 import { registerAdvance } from '../domain/billing/final-bill';
+import { planTrueUp, type TrueUpPlan } from '../domain/billing/true-up';
 
 type Q = Db | Tx;
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
@@ -78,6 +81,25 @@ export async function periodStartRead(
   return { ...start, estimates: estimates.map((e) => ({ ...e, units: BigInt(e.units) })) };
 }
 
+/**
+ * The latest read that ended an issued regular bill of `meterId` on `accountId` (actual or
+ * estimated), with that bill: service up to it is billed.
+ */
+export async function lastBilledRead(
+  q: Q,
+  meterId: string,
+  accountId: string,
+): Promise<{ readAt: Date; billId: string } | null> {
+  const [row] = await q.$queryRaw<{ read_at: Date; bill_id: string }[]>`
+    SELECT r.read_at, b.id AS bill_id
+    FROM cycle_meter_result r
+    JOIN bill b ON b.cycle_run_id = r.cycle_run_id AND b.account_id = r.account_id
+      AND b.kind = 'REGULAR' AND b.status = 'ISSUED'
+    WHERE r.meter_id = ${meterId} AND r.account_id = ${accountId} AND r.status <> 'EXCEPTION'
+    ORDER BY r.read_at DESC LIMIT 1`;
+  return row ? { readAt: row.read_at, billId: row.bill_id } : null;
+}
+
 async function startFrom(
   q: Q,
   meterId: string,
@@ -132,6 +154,30 @@ async function startFrom(
   };
 }
 
+/**
+ * registerAdvance over a meter's stretch of use, a reading it refuses (lower than the start and too
+ * far for a rollover, or wider than the register) made a conflict that names the meter and both
+ * reads: nothing is billed on it, and the caller's own way of reporting a refusal (a stop's
+ * effects problem, a cycle's read exception) puts it in front of a person.
+ */
+export function meterAdvance(
+  meterId: string,
+  start: { readAt: Date; value: bigint },
+  end: { readAt: Date; value: bigint },
+  dials: number,
+): bigint {
+  try {
+    return registerAdvance(start.value, end.value, dials);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    throw new AppError(
+      'conflict',
+      `Meter ${meterId}: read ${end.value} on ${isoDay(end.readAt)} after ${start.value} on ` +
+        `${isoDay(start.readAt)}: ${err.message}`,
+    );
+  }
+}
+
 /** The old meter's last stretch, carried into the new meter's first period. */
 export interface ExchangeFold {
   exchangeOrderId: string;
@@ -140,12 +186,23 @@ export interface ExchangeFold {
   /** Where the old meter's unbilled use began, and its final read (local wall clock as UTC). */
   from: Date;
   to: Date;
+  /** What `from` is: the end of the old meter's last bill (a cycle read) or an order's read. */
+  fromSource: PeriodStart['source'];
   fromValue: bigint;
   toValue: bigint;
   registerDelta: bigint;
   readUnit: ReadUnit;
-  /** The stretch's use in billing units (gallons, kWh), exact. */
+  /** The old meter's size, as its estimated periods were billed (a credit re-rates them so). */
+  size: string | null;
+  /** The stretch's use in billing units (gallons, kWh), exact: after a true-up, what is left to bill. */
   units: Decimal;
+  /**
+   * When the old meter's last bills were estimates: their true-up against its final read
+   * (domain/billing/true-up.ts). The stretch then starts where the last estimate ended, `units` is
+   * the actual use less what the estimates billed, and `credits` are the periods they over-billed,
+   * which the bill credits at the rates they were billed at. Null after an actual read.
+   */
+  trueUp: TrueUpPlan | null;
 }
 
 /** The old meter's stretch of an exchange, given the exchange row. */
@@ -155,19 +212,54 @@ async function foldOf(
   finalRead: { read_at: Date; value: bigint },
 ): Promise<ExchangeFold> {
   const old = await q.meter.findUniqueOrThrow({ where: { id: e.old_meter_id } });
-  const start = await periodStartRead(q, e.old_meter_id, e.account_id, finalRead.read_at);
-  const registerDelta = registerAdvance(start.value, BigInt(finalRead.value), old.dials);
+  // A meter that stopped registering is estimated, then exchanged: its stretch is measured from its
+  // last actual read and trued up against the estimates billed since, as any actual read after
+  // estimates is (rather than refused, which would stop the whole cycle's rating).
+  const start = await periodStartRead(q, e.old_meter_id, e.account_id, finalRead.read_at, {
+    throughEstimates: true,
+  });
+  const registerDelta = meterAdvance(
+    e.old_meter_id,
+    start,
+    { readAt: finalRead.read_at, value: BigInt(finalRead.value) },
+    old.dials,
+  );
+  const lastEstimate = start.estimates.reduce<PeriodStart['estimates'][number] | null>(
+    (last, x) => (!last || x.to > last.to ? x : last),
+    null,
+  );
+  let trueUp: TrueUpPlan | null = null;
+  if (lastEstimate)
+    try {
+      trueUp = planTrueUp(
+        {
+          from: isoDay(start.readAt),
+          to: isoDay(finalRead.read_at),
+          units: registerDelta * BigInt(old.multiplier),
+        },
+        start.estimates.map((x) => ({ from: isoDay(x.from), to: isoDay(x.to), units: x.units })),
+        old.readUnit,
+      );
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      throw new AppError('conflict', `Meter ${e.old_meter_id}: ${err.message}`);
+    }
   return {
     exchangeOrderId: e.order_id,
     oldMeterId: e.old_meter_id,
     newMeterId: e.new_meter_id,
-    from: start.readAt,
+    from: lastEstimate ? lastEstimate.to : start.readAt,
     to: finalRead.read_at,
+    fromSource: lastEstimate ? 'BILLED' : start.source,
     fromValue: start.value,
     toValue: BigInt(finalRead.value),
     registerDelta,
     readUnit: old.readUnit,
-    units: meterUsage({ registerDelta, multiplier: old.multiplier, readUnit: old.readUnit }),
+    size: old.size,
+    units: trueUp
+      ? meterUsage({ registerDelta: trueUp.billableUnits, multiplier: 1, readUnit: old.readUnit })
+      : meterUsage({ registerDelta, multiplier: old.multiplier, readUnit: old.readUnit }),
+    trueUp,
   };
 }
 
@@ -179,6 +271,11 @@ async function foldOf(
 export async function meterExchangeFolds(
   q: Q,
   results: readonly { meterId: string; previousReadAt: Date | null }[],
+  /**
+   * Given, a stretch that cannot be billed (a conflict: no read to start from, a read that went
+   * back) is recorded here by new meter id instead of thrown, so a cycle rates every other account.
+   */
+  failures?: Map<string, string>,
 ): Promise<Map<string, ExchangeFold>> {
   const ids = [...new Set(results.map((r) => r.meterId))];
   const out = new Map<string, ExchangeFold>();
@@ -203,7 +300,12 @@ export async function meterExchangeFolds(
   for (const r of results) {
     const e = rows.find((x) => x.new_meter_id === r.meterId);
     if (!e || !r.previousReadAt || r.previousReadAt.getTime() !== e.initial_at.getTime()) continue;
-    out.set(r.meterId, await foldOf(q, e, { read_at: e.final_at, value: BigInt(e.final_value) }));
+    try {
+      out.set(r.meterId, await foldOf(q, e, { read_at: e.final_at, value: BigInt(e.final_value) }));
+    } catch (err) {
+      if (!failures || !(err instanceof AppError)) throw err;
+      failures.set(r.meterId, err.message);
+    }
   }
   return out;
 }
@@ -225,7 +327,8 @@ export function applyExchangeFold(
     usage: total,
     note:
       `Meter ${fold.oldMeterId} exchanged for ${fold.newMeterId} on ${isoDay(fold.to)}: ` +
-      `${fold.units.toString()} on ${fold.oldMeterId} (${fold.fromValue} → ${fold.toValue}) + ` +
+      `${fold.units.toString()} on ${fold.oldMeterId} (${fold.fromValue} → ${fold.toValue}` +
+      `${fold.trueUp ? `; ${fold.trueUp.note}` : ''}) + ` +
       `${usage.toString()} on ${fold.newMeterId} = ${total.toString()}`,
   };
 }

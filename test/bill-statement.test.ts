@@ -25,7 +25,7 @@ import { deliverBills } from '../services/bill-delivery';
 jest.setTimeout(120_000);
 
 let app: TestApp;
-const { newAccount } = ledgerFixtures(() => app, {
+const { newAccount, charge } = ledgerFixtures(() => app, {
   customer: 'Statement',
   street: 'Ledger Ln',
   chargeKeyPrefix: 'statement-charge',
@@ -299,6 +299,27 @@ test('a deposit held 12 months with timely payment is refunded with interest as 
   const b = await draftBill(acct, '2027-05', 4000, today, addDays(today, 20));
   await draftBill(young, '2027-05', 4000, today, addDays(today, 20));
   await draftBill(late, '2027-05', 4000, today, addDays(today, 20));
+  // Paying arrears by installments under an arrangement (exempt from late charges), and a balance
+  // past due today: neither is 12 months paid in full and on time.
+  const [arranged, overdue] = [await newAccount(), await newAccount()];
+  await hold(arranged, 13);
+  await hold(overdue, 13);
+  await app.t.db.paymentArrangement.create({
+    data: {
+      accountId: arranged,
+      episode: 1,
+      status: 'CURRENT',
+      arrearsCents: 30_000n,
+      downPaymentCents: 5_000n,
+      terms: {},
+      reasons: [],
+      createdBy: 'test',
+      createdAt: new Date(`${addMonths(today, -3)}T15:00:00Z`),
+    },
+  });
+  await charge(overdue, 6_000, ago(40), ago(20));
+  await draftBill(arranged, '2027-05', 4000, today, addDays(today, 20));
+  await draftBill(overdue, '2027-05', 4000, today, addDays(today, 20));
   await issue(b.runId);
   // $150.00 × 4.0% × 13/12 = $6.50, both credited on this bill and shown on its summary.
   const credits = await app.t.db.ledgerEntry.findMany({
@@ -324,9 +345,59 @@ test('a deposit held 12 months with timely payment is refunded with interest as 
   expect(await app.t.db.ledgerEntry.count({ where: { accountId: young, kind: 'DEPOSIT_REFUND' } })).toBe(0);
   // A late payment charge two months ago: not 12 timely months, still held.
   expect((await app.t.db.deposit.findFirstOrThrow({ where: { accountId: late } })).status).toBe('HELD');
+  for (const a of [arranged, overdue]) {
+    expect((await app.t.db.deposit.findFirstOrThrow({ where: { accountId: a } })).status).toBe('HELD');
+    expect(await app.t.db.ledgerEntry.count({ where: { accountId: a, kind: 'DEPOSIT_REFUND' } })).toBe(0);
+  }
   // Issued again (a retried batch): nothing more.
   await issue(b.runId);
   expect(await app.t.db.ledgerEntry.count({ where: { accountId: acct, kind: 'DEPOSIT_REFUND' } })).toBe(1);
+});
+
+test('a draft of an account final-billed after rating (a cycle held for review) is discarded, not issued', async () => {
+  const [stopped, kept] = [await newAccount(), await newAccount()];
+  const draft = await draftBill(stopped, '2027-06', 4500, today, addDays(today, 20));
+  await draftBill(kept, '2027-06', 3000, today, addDays(today, 20));
+  // Both drafts cover ago(30) → today; the stop's final bill covered ago(30) → ago(5).
+  await app.t.db.bill.updateMany({
+    where: { cycleRunId: draft.runId },
+    data: { periodFrom: new Date(`${ago(30)}T00:00:00Z`) },
+  });
+  await app.t.db.bill.create({
+    data: {
+      id: `BF-ST-${stopped}`,
+      accountId: stopped,
+      kind: 'FINAL',
+      status: 'ISSUED',
+      issuedAt: new Date(),
+      periodFrom: new Date(`${ago(30)}T00:00:00Z`),
+      periodTo: new Date(`${ago(5)}T00:00:00Z`),
+      billDate: new Date(`${ago(5)}T00:00:00Z`),
+      dueDate: new Date(`${addDays(today, 15)}T00:00:00Z`),
+      totalCents: 3800n,
+    },
+  });
+  await app.t.db.account.update({ where: { id: stopped }, data: { status: 'FINAL' } });
+
+  const first = await issue(draft.runId);
+  expect(first).toMatchObject({ issued: 1, totalCents: '3000' });
+  expect(await app.t.db.bill.findUniqueOrThrow({ where: { id: draft.id } })).toMatchObject({
+    status: 'CANCELLED',
+    cancelledAt: expect.any(Date),
+  });
+  expect(await app.t.db.ledgerEntry.count({ where: { idempotencyKey: `bill:${draft.id}:charge` } })).toBe(0);
+  const note = await app.t.db.timelineEvent.findFirstOrThrow({
+    where: { accountId: stopped, kind: 'bill.discarded' },
+  });
+  expect(note.summary).toContain(`final bill BF-ST-${stopped}`);
+  expect(await app.t.db.auditEvent.count({ where: { action: 'bills.discard', entityId: draft.runId } })).toBe(
+    1,
+  );
+  // A retried batch reports the same and records nothing more.
+  expect(await issue(draft.runId)).toEqual(first);
+  expect(await app.t.db.timelineEvent.count({ where: { accountId: stopped, kind: 'bill.discarded' } })).toBe(
+    1,
+  );
 });
 
 test('two bills issued at once for one account take turns: the second brings forward the first', async () => {

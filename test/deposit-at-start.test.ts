@@ -80,3 +80,19 @@ test('satisfactory history, or a commercial account, waives it with the reason',
   });
   expect(b.body.deposit).toMatchObject({ required: false, code: 'NOT_RESIDENTIAL' });
 });
+
+test('with no estimate and no bills to estimate from, the deposit is waived for that reason, on record', async () => {
+  const r = await customerAndPremise(5);
+  const a = await app.call('csr', 'POST', '/accounts', {
+    ...r,
+    class: 'RES',
+    billCycle: 1,
+    startDate: '2026-12-01',
+    deposit: {},
+  });
+  expect(a.status).toBe(201);
+  expect(a.body.deposit).toMatchObject({ required: false, amountCents: 0, code: 'NO_ESTIMATED_BILLING' });
+  const rows = await app.t.db.deposit.findMany({ where: { accountId: a.body.id } });
+  expect(rows.map((d) => [d.status, d.amountCents])).toEqual([['WAIVED', 0n]]);
+  expect(await app.t.db.ledgerEntry.count({ where: { accountId: a.body.id } })).toBe(0);
+});

@@ -77,12 +77,17 @@ async function estimatedInNovember(
   return acct;
 }
 
-const finalBill = (acct: { accountId: string; meterId: string | null }, orderId: string, value: number) =>
+const finalBill = (
+  acct: { accountId: string; meterId: string | null },
+  orderId: string,
+  value: number,
+  readAt = '2026-11-20T10:00:00Z',
+) =>
   app.t.db.$transaction((tx) =>
     issueFinalBill(tx, {
       orderId,
       accountId: acct.accountId,
-      readings: [{ meterId: acct.meterId!, readAt: new Date('2026-11-20T10:00:00Z'), value: BigInt(value) }],
+      readings: [{ meterId: acct.meterId!, readAt: new Date(readAt), value: BigInt(value) }],
       at: new Date('2026-11-20T15:00:00Z'),
       actor: { id: 'test:final-bill', role: 'system' },
       tariff: MILLBROOK_TARIFF,
@@ -143,4 +148,15 @@ test('over-estimate of a first, partial period: the credit re-rates it prorated,
     -762n,
   ]);
   expect([sum('ESTIMATE_CREDIT:VOLUME'), sum('ESTIMATE_CREDIT:SEWER')]).toEqual([-987n, -1240n]);
+});
+
+test('a final read dated before the read that ended the last bill is refused: that service is billed', async () => {
+  // November's bill runs to the 11-02 read; a stop read reported as taken 10-25 would bill
+  // 10-02 → 10-25 again.
+  const acct = await estimatedInNovember('TU9');
+  await expect(finalBill(acct, 'SO-TU9', 1200, '2026-10-25T10:00:00Z')).rejects.toThrow(
+    `Meter ${acct.meterId}: the final read is dated 2026-10-25, not after the read of 2026-11-02 that ended bill B-1-2026-11-${acct.accountId}`,
+  );
+  await expect(finalBill(acct, 'SO-TU9', 1200, '2026-11-02T08:00:00Z')).rejects.toThrow(/not after the read/);
+  expect(await app.t.db.bill.count({ where: { id: 'BF-SO-TU9' } })).toBe(0);
 });

@@ -214,6 +214,70 @@ test('a stop with no read to start from is completed, and the problem is put in 
   expect((await ok(app.call('csr', 'GET', `/accounts/${c.accountId}`))).status).toBe('ACTIVE');
 });
 
+test('a deposit billed and only partly paid is settled on the final bill: the unpaid part is not owed', async () => {
+  // $100.00 deposit (1/6 of $600.00), $40.00 of it paid: REQUIRED, not held.
+  const c = await customerAt(app, 'FB7', { depositOnCents: 60_000 });
+  expect(c.deposit).toMatchObject({ required: true, amountCents: 10_000 });
+  await pay(app, c.accountId, 4000);
+  await postRead(app, c.meterId!, '2026-11-02T08:00:00', 1000);
+  const o = await openOrder(app, { accountId: c.accountId, type: 'STOP_SERVICE', reason: 'Moving out' });
+  await assign(app, o.id);
+  expect(
+    (await complete(app, o.id, { outcome: 'COMPLETED_OK', readValue: 1444, readAt: '2026-11-20T10:00:00' }))
+      .status,
+  ).toBe(200);
+  const pending = await orderUntil(app, o.id, (x) => x.phase === 'AWAITING_FINAL_PAYMENT');
+  // The final charges less the $40.00 paid toward the deposit; the unpaid $60.00 is reversed.
+  expect(pending.effects.settlement).toMatchObject({
+    outcome: 'PENDING',
+    balanceCents: String(FINAL_CENTS - 4000),
+    depositAppliedCents: '4000',
+  });
+  const l = await ledger(c.accountId, pending.effects.bill.billDate);
+  expect(l.entries.map((e: { kind: string; amountCents: number }) => [e.kind, e.amountCents])).toEqual([
+    ['DEPOSIT_BILLED', 10_000],
+    ['PAYMENT', -4000],
+    ['CHARGE', FINAL_CENTS],
+    ['ADJUSTMENT', -6000],
+    ['DEPOSIT_APPLIED', -4000],
+  ]);
+  const deposit = async () =>
+    (await ok(app.call('csr', 'GET', `/accounts/${c.accountId}/deposit`))).deposits[0].status;
+  expect(await deposit()).toBe('APPLIED');
+  // Paying the rest closes the account; the deposit stays settled (not held on a closed account).
+  await pay(app, c.accountId, FINAL_CENTS - 4000);
+  await app.env.sleep('22 days');
+  const done = await orderUntil(app, o.id, (x) => x.phase === 'DONE');
+  expect(done.effects.settlement.outcome).toBe('PAID');
+  expect(await deposit()).toBe('APPLIED');
+  const account = await ok(app.call('csr', 'GET', `/accounts/${c.accountId}`));
+  expect(account).toMatchObject({ status: 'CLOSED', depositHeldCents: 0 });
+  expect(await app.t.db.ledgerEntry.count({ where: { accountId: c.accountId, kind: 'LATE_FEE' } })).toBe(0);
+});
+
+test('a final read lower than the last read that cannot be a rollover is put in front of a person, not billed', async () => {
+  const c = await customerAt(app, 'FB6');
+  await postRead(app, c.meterId!, '2026-11-02T08:00:00', 123_456);
+  const o = await openOrder(app, { accountId: c.accountId, type: 'STOP_SERVICE', reason: 'Moving out' });
+  await assign(app, o.id);
+  // Mistyped: six dials, 123456 → 123450 would be a rollover of 999,994 counts.
+  expect(
+    (
+      await complete(app, o.id, {
+        outcome: 'COMPLETED_OK',
+        readValue: 123_450,
+        readAt: '2026-11-20T10:00:00',
+      })
+    ).status,
+  ).toBe(200);
+  const done = await orderUntil(app, o.id, (x) => x.phase === 'DONE');
+  expect(done.effects.problem).toMatch(
+    new RegExp(`Meter ${c.meterId}: read 123450 on 2026-11-20 after 123456 on 2026-11-02: .*check the read`),
+  );
+  expect(await app.t.db.bill.count({ where: { accountId: c.accountId } })).toBe(0);
+  expect((await ok(app.call('csr', 'GET', `/accounts/${c.accountId}`))).status).toBe('ACTIVE');
+});
+
 test('a stop order with its final bill and settlement replays deterministically', async () => {
   const c = await moveOut('FB5');
   await orderUntil(app, c.orderId, (x) => x.phase === 'AWAITING_FINAL_PAYMENT');
@@ -222,4 +286,60 @@ test('a stop order with its final bill and settlement replays deterministically'
   const id = `service-order:${c.orderId}`;
   const history = await app.env.client.workflow.getHandle(id).fetchHistory();
   await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, id);
+});
+
+test('a stop while the cycle is held for review: the final bill covers the period, the draft is not issued', async () => {
+  const c = await customerAt(app, 'FB8', { startDate: '2026-10-01' });
+  await postRead(app, c.meterId!, '2026-10-02T08:00:00', 1000);
+  await postRead(app, c.meterId!, '2026-11-02T08:00:00', 1300);
+  const run = (path = '') => `/bill-cycles/1/runs/2026-11${path}`;
+  expect((await app.call('csr', 'POST', '/bill-cycles/1/runs', { period: '2026-11' })).status).toBe(202);
+  await ok(app.call('supervisor', 'POST', run('/hold'), { reason: 'Checking the rates' }));
+  await eventually(
+    () => app.call('supervisor', 'GET', run()),
+    (r) => r.status === 200 && r.body.stage === 'held-for-review',
+    120_000,
+    'cycle held',
+  );
+  const draftId = `B-1-2026-11-${c.accountId}`;
+  expect(await app.t.db.bill.findUniqueOrThrow({ where: { id: draftId } })).toMatchObject({
+    status: 'DRAFT',
+  });
+
+  // The customer moves out meanwhile: the final bill runs from the last billed read (10-02).
+  const o = await openOrder(app, { accountId: c.accountId, type: 'STOP_SERVICE', reason: 'Moving out' });
+  await assign(app, o.id);
+  expect(
+    (await complete(app, o.id, { outcome: 'COMPLETED_OK', readValue: 1500, readAt: '2026-11-20T10:00:00' }))
+      .status,
+  ).toBe(200);
+  const stopped = await orderUntil(app, o.id, (x) => !!x.effects?.bill);
+  expect(stopped.effects.bill).toMatchObject({ periodFrom: '2026-10-02', periodTo: '2026-11-20' });
+
+  await ok(app.call('supervisor', 'POST', run('/release'), {}));
+  await ok(app.call('supervisor', 'POST', run('/approve'), {}));
+  const p = (
+    await eventually(
+      () => app.call('supervisor', 'GET', run()),
+      (r) =>
+        r.status === 200 &&
+        ['waiting-for-due-date', 'late-charges', 'handing-off', 'closed'].includes(r.body.stage),
+      120_000,
+      'cycle issued',
+    )
+  ).body;
+  expect(await app.t.db.bill.findUniqueOrThrow({ where: { id: draftId } })).toMatchObject({
+    status: 'CANCELLED',
+  });
+  // The run's counts: the discarded draft was drafted, not issued.
+  const issued = await app.t.db.bill.findMany({
+    where: { cycleRunId: '1:2026-11', kind: 'REGULAR', status: 'ISSUED' },
+  });
+  expect(p.issued).toBe(issued.length);
+  expect(p.issuedCents).toBe(String(issued.reduce((s, b) => s + b.totalCents, 0n)));
+  expect(await app.t.db.ledgerEntry.count({ where: { accountId: c.accountId, kind: 'CHARGE' } })).toBe(1);
+  const tl = await ok(app.call('csr', 'GET', `/accounts/${c.accountId}/timeline?kind=bill.*`));
+  const kinds = tl.items.map((e: { kind: string }) => e.kind);
+  expect(kinds).toContain('bill.discarded');
+  expect(kinds.filter((k: string) => k === 'bill.issued')).toHaveLength(1); // the final bill's
 });

@@ -344,6 +344,28 @@ describe('security deposits', () => {
     expect(kinds).toEqual(['deposit.required', 'deposit.held', 'deposit.required']);
   });
 
+  test('a deposit paid only after service ended is not held on the final-billed account', async () => {
+    const acct = await newAccount('RES');
+    await tx((t) =>
+      assessDeposit(t, {
+        accountId: acct,
+        estimatedAnnualBillingCents: 60_000n,
+        newCustomer: true,
+        satisfactoryHistory: false,
+        effectiveDate: '2026-09-01',
+        idempotencyKey: `account:${acct}:deposit`,
+      }),
+    );
+    // Final-billed with the deposit still owed (as a stop before deposits were settled there left it).
+    await app.t.db.account.update({ where: { id: acct }, data: { status: 'FINAL' } });
+    await pay(acct, 10_000, '2026-09-10T15:00:00Z');
+    expect(await app.t.db.deposit.findFirstOrThrow({ where: { accountId: acct } })).toMatchObject({
+      status: 'REQUIRED',
+      heldSince: null,
+    });
+    expect((await app.t.db.account.findUniqueOrThrow({ where: { id: acct } })).depositHeldCents).toBe(0);
+  });
+
   test('waived with its reason for a commercial account and for a customer with history', async () => {
     const com = await newAccount('COM');
     const r = await tx((t) =>
@@ -464,6 +486,8 @@ describe('security deposits', () => {
         idempotencyKey: `${acct}:late`,
       }),
     );
+    // The fee itself paid: nothing past due, the late payment alone holds it back.
+    await pay(acct, 150, '2026-03-25T15:00:00Z');
     const r = await tx((t) => refundDepositIfDue(t, { accountId: acct, asOf: '2026-10-15' }));
     expect(r[0]!.decision).toMatchObject({ due: false, code: 'LATE_PAYMENT', eligibleOn: '2027-03-22' });
     expect(await app.t.db.ledgerEntry.count({ where: { accountId: acct, kind: 'DEPOSIT_REFUND' } })).toBe(0);

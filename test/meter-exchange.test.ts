@@ -18,6 +18,7 @@ import {
   orderUntil,
   postRead,
 } from './helpers/service-order-fixtures';
+import { Client } from 'pg';
 import { meterExchangeFolds } from '../services/meter-exchange-billing';
 
 jest.setTimeout(180_000);
@@ -135,11 +136,86 @@ test('a move-out after an exchange bills both meters exactly once, on one prorat
   ]);
 });
 
+/**
+ * The old meter stopped registering and its October bill (09-02 → 10-02) was estimated at 2,000
+ * gal, as the cycle writes it (an ESTIMATED result and an ISSUED regular bill); then it was
+ * exchanged on 10-20.
+ */
+async function estimatedThenExchanged(tag: string, oldFinal = 1300) {
+  const c = await customerAt(app, tag, { startDate: '2026-09-01' });
+  await postRead(app, c.meterId!, '2026-09-02T08:00:00', 1000);
+  const db = new Client({ connectionString: app.t.adminUrl });
+  await db.connect();
+  try {
+    await db.query(
+      `INSERT INTO bill_cycle_run (id, cycle_id, period, workflow_id, status, read_window_from, read_window_to,
+         bill_date, due_date)
+       VALUES ('1:2026-10', 1, '2026-10', 'bill-cycle:1:2026-10', 'CLOSED', '2026-09-30', '2026-10-06',
+         '2026-10-06', '2026-10-26')
+       ON CONFLICT (id) DO NOTHING`,
+    );
+    await db.query(
+      `INSERT INTO cycle_meter_result (cycle_run_id, meter_id, account_id, status, previous_read_at, read_at,
+         estimated_usage, basis)
+       VALUES ('1:2026-10', $1, $2, 'ESTIMATED', '2026-09-02T08:00:00Z', '2026-10-02T08:00:00Z', 2000,
+         'ESTIMATED: class average')`,
+      [c.meterId, c.accountId],
+    );
+    await db.query(
+      `INSERT INTO bill (id, account_id, cycle_run_id, kind, status, period_from, period_to, bill_date, due_date,
+         estimated, total_cents, language, issued_at)
+       VALUES ($1, $2, '1:2026-10', 'REGULAR', 'ISSUED', '2026-09-02', '2026-10-02', '2026-10-06', '2026-10-26',
+         true, 4510, 'en', now())`,
+      [`B-1-2026-10-${c.accountId}`, c.accountId],
+    );
+  } finally {
+    await db.end();
+  }
+  await exchange(c, `W-${tag}-NEW`, { old: oldFinal, new: 0, at: '2026-10-20T10:00:00' });
+  return c;
+}
+
+// A move-out after an over-estimated old meter was exchanged: 1000 → 1100 is 1,000 gal where the
+// October estimate billed 2,000, so nothing is left on it and October is credited −10.30 (as on
+// the cycle bill below). The new meter 0 → 100 = 1,000 gal over 10-02 → 11-20, 49 days, longer
+// than a period so unprorated: 18.50 + 4.10 + sewer 6.20 = 28.80. Final bill 28.80 − 10.30 = 18.50.
+test('a move-out after an over-estimated meter was exchanged credits the excess on the final bill', async () => {
+  const c = await estimatedThenExchanged('MX7', 1100);
+  const stop = await openOrder(app, { accountId: c.accountId, type: 'STOP_SERVICE', reason: 'Moving out' });
+  await assign(app, stop.id);
+  expect(
+    (await complete(app, stop.id, { outcome: 'COMPLETED_OK', readValue: 100, readAt: '2026-11-20T10:00:00' }))
+      .status,
+  ).toBe(200);
+  await orderUntil(app, stop.id, (x) => !!x.effects?.bill || !!x.effects?.problem);
+  const bill = await ok(app.call('csr', 'GET', `/bills/BF-${stop.id}`));
+  expect(bill).toMatchObject({ totalCents: 1850, periodFrom: '2026-10-02', periodTo: '2026-11-20' });
+  const credits = bill.lines.filter((l: { component: string }) => l.component.startsWith('ESTIMATE_CREDIT:'));
+  expect(
+    credits.map((l: { amountCents: number; meterId: string }) => [l.amountCents, l.meterId]).sort(),
+  ).toEqual([
+    [-410, c.meterId],
+    [-620, c.meterId],
+  ]);
+});
+
 describe('the bill cycle after an exchange', () => {
   let billCents: number;
   let inWindow: Awaited<ReturnType<typeof customerAt>>;
+  let estimated: Awaited<ReturnType<typeof customerAt>>;
+  let mistyped: Awaited<ReturnType<typeof customerAt>>;
+  let overEstimated: Awaited<ReturnType<typeof customerAt>>;
 
   beforeAll(async () => {
+    estimated = await estimatedThenExchanged('MX4');
+    await postRead(app, 'W-MX4-NEW', '2026-11-02T08:00:00', 150);
+    overEstimated = await estimatedThenExchanged('MX6', 1100);
+    await postRead(app, 'W-MX6-NEW', '2026-11-02T08:00:00', 150);
+    // The old meter's final read typed lower than its last read, too far to be a rollover.
+    mistyped = await customerAt(app, 'MX5', { startDate: '2026-10-01' });
+    await postRead(app, mistyped.meterId!, '2026-10-02T08:00:00', 1000);
+    await exchange(mistyped, 'W-MX5-NEW', { old: 990, new: 0, at: '2026-10-20T10:00:00' });
+    await postRead(app, 'W-MX5-NEW', '2026-11-02T08:00:00', 100);
     await postRead(app, 'W-MX1-NEW', '2026-11-02T08:00:00', 400);
     // An exchange inside November's read window (10-31 → 11-05), the day before the billing read:
     // its two reads start the new meter's period; they are not the period's read.
@@ -201,5 +277,58 @@ describe('the bill cycle after an exchange', () => {
     });
     expect(bill.totalCents).toBe(4940n);
     expect(bill.periodFrom.toISOString().slice(0, 10)).toBe('2026-10-02');
+  });
+
+  // The old meter: 1000 → 1300 = 3,000 gal actual since 09-02, of which the estimate billed 2,000
+  // to 10-02: 1,000 gal left, from 10-02. The new meter: 0 → 150 = 1,500 gal. 2,500 gal over
+  // 10-02 → 11-02, a full period: 18.50 + 2,500 × 4.10/1000 = 10.25 + sewer 2,500 × 6.20/1000 =
+  // 15.50. Total 44.25.
+  test('an old meter last billed on an estimate is trued up at the exchange, and the cycle issues', async () => {
+    const fold = (
+      await meterExchangeFolds(app.t.db, [
+        { meterId: 'W-MX4-NEW', previousReadAt: new Date('2026-10-20T10:00:00Z') },
+      ])
+    ).get('W-MX4-NEW')!;
+    expect(fold).toMatchObject({ from: new Date('2026-10-02T08:00:00Z'), registerDelta: 300n });
+    expect(fold.units.toString()).toBe('1000');
+    const bill = await app.t.db.bill.findFirstOrThrow({
+      where: { accountId: estimated.accountId, cycleRunId: '1:2026-11' },
+      include: { lines: { orderBy: { lineNo: 'asc' } } },
+    });
+    expect(bill).toMatchObject({ status: 'ISSUED', totalCents: 4425n });
+    expect(bill.periodFrom.toISOString().slice(0, 10)).toBe('2026-10-02');
+    expect(bill.lines[0]!.component).toBe('METER_EXCHANGE');
+    expect(bill.lines[0]!.description).toMatch(/1000 on W-MX4 .*True-up.* \+ 1500 on W-MX4-NEW = 2500/);
+    expect(
+      await app.t.db.readException.count({
+        where: { cycleRunId: '1:2026-11', accountId: estimated.accountId },
+      }),
+    ).toBe(0);
+  });
+
+  test('an exchange whose old meter cannot be billed fails its own account, not the cycle', async () => {
+    const [x] = await app.t.db.readException.findMany({
+      where: { cycleRunId: '1:2026-11', accountId: mistyped.accountId },
+    });
+    expect(x).toMatchObject({ code: 'RATING_FAILED', meterId: 'W-MX5-NEW' });
+    expect(x!.message).toMatch(/Meter exchange: Meter W-MX5: read 990 .* after 1000 .*check the read/);
+    expect(await app.t.db.bill.count({ where: { accountId: mistyped.accountId } })).toBe(0);
+  });
+
+  // The old meter: 1000 → 1100 = 1,000 gal actual since 09-02, but the estimate billed 2,000 to
+  // 10-02: nothing left on it, and October is credited at 1,000 gal as it was billed: volume
+  // 2,000 × 4.10 = 8.20 → 4.10 (−4.10), sewer 12.40 → 6.20 (−6.20). The new meter's 1,500 gal over
+  // 10-02 → 11-02: 18.50 + 6.15 + sewer 9.30 = 33.95. Total 33.95 − 10.30 = 23.65.
+  test("an over-estimated old meter: the excess is credited on the new meter's first bill", async () => {
+    const bill = await app.t.db.bill.findFirstOrThrow({
+      where: { accountId: overEstimated.accountId, cycleRunId: '1:2026-11' },
+      include: { lines: { orderBy: { lineNo: 'asc' } } },
+    });
+    expect(bill).toMatchObject({ status: 'ISSUED', totalCents: 2365n });
+    const credits = bill.lines.filter((l) => l.component.startsWith('ESTIMATE_CREDIT:'));
+    expect(credits.map((l) => [l.component, l.amountCents, l.meterId]).sort()).toEqual([
+      ['ESTIMATE_CREDIT:SEWER', -620n, overEstimated.meterId],
+      ['ESTIMATE_CREDIT:VOLUME', -410n, overEstimated.meterId],
+    ]);
   });
 });

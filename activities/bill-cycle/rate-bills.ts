@@ -275,6 +275,23 @@ function rateAccount(
             total += BigInt(l.amountCents);
           }
       }
+      // The old meter's estimates, trued up at the exchange: over-billed periods credited as above,
+      // re-rated at the old meter's size as they were billed.
+      if (folded && fold!.trueUp)
+        for (const c of fold!.trueUp.credits)
+          for (const l of estimateCreditLines(
+            {
+              ...base,
+              meterSize: fold!.size,
+              billingPeriodDays: firstPeriodDays(readDay, first.start_date, c.from, c.to),
+            },
+            c,
+            usageIn(c.billedUnits, fold!.readUnit),
+            usageIn(c.correctedUnits, fold!.readUnit),
+          )) {
+            lines.push(storedBillLine(l, lines.length + 1, service, fold!.oldMeterId));
+            total += BigInt(l.amountCents);
+          }
       if (from === to) {
         // The estimates reached the read date: no days are left to price use on.
         if (plan && plan.billableUnits > 0n)
@@ -452,6 +469,9 @@ export async function rateBills(
   }
   const meterIds = rows.flatMap((r) => (r.meter_id ? [r.meter_id] : []));
   const estimatesByMeter = await billedEstimates(db, meterIds, i.runId);
+  // An exchange whose old meter's stretch cannot be billed fails its own account (RATING_FAILED,
+  // below), not the batch: a batch that threw would be retried for ever and the cycle never issue.
+  const foldFailures = new Map<string, string>();
   const folds = await meterExchangeFolds(
     db,
     rows.flatMap((r) =>
@@ -459,6 +479,7 @@ export async function rateBills(
         ? [{ meterId: r.meter_id, previousReadAt: r.previous_read_at }]
         : [],
     ),
+    foldFailures,
   );
 
   let drafted = 0;
@@ -482,6 +503,18 @@ export async function rateBills(
       const status = mine[0]!.bill_status;
       if (status && status !== 'DRAFT') continue; // issued: never touched again
       if (!mine[0]!.meter_id || mine.some((r) => r.status === 'EXCEPTION')) {
+        skipped++;
+        continue;
+      }
+      const foldFailed = mine.find((r) => r.meter_id && foldFailures.has(r.meter_id));
+      if (foldFailed) {
+        failures.push({
+          cycleRunId: i.runId,
+          meterId: foldFailed.meter_id!,
+          accountId,
+          code: 'RATING_FAILED',
+          message: `Meter exchange: ${foldFailures.get(foldFailed.meter_id!)!}`,
+        });
         skipped++;
         continue;
       }

@@ -20,10 +20,30 @@ test('a final period is prorated against the regular period it starts in', () =>
   expect(partialPeriodDays(null, '2026-11-02', '2026-11-20')).toBe(18);
 });
 
+test('a final period from a cycle read taken early or late in its window is the period of its read day', () => {
+  // Cycle read on the 2nd, last read 10-31 (two days early), stop on 11-17: 17 days of
+  // 2026-11-02 → 2026-12-02 (30), not of 10-02 → 11-02 (31).
+  expect(partialPeriodDays(2, '2026-10-31', '2026-11-17', { startsAtCycleRead: true })).toBe(30);
+  // Read three days late: the same period.
+  expect(partialPeriodDays(2, '2026-11-05', '2026-11-17', { startsAtCycleRead: true })).toBe(30);
+  // On the read day itself, as before.
+  expect(partialPeriodDays(2, '2026-11-02', '2026-11-20', { startsAtCycleRead: true })).toBe(30);
+  // A start of service on 10-31 is in the period whose read day is on or before it.
+  expect(partialPeriodDays(2, '2026-10-31', '2026-11-17')).toBe(31);
+});
+
 test('register advance with one rollover', () => {
   expect(registerAdvance(1000n, 1444n, 6)).toBe(444n);
   expect(registerAdvance(999_900n, 100n, 6)).toBe(200n);
   expect(() => registerAdvance(1_000_000n, 5n, 6)).toThrow(/dials/);
+  // At most a tenth of the register, as the cycle's validation allows without a baseline.
+  expect(registerAdvance(950_000n, 50_000n, 6)).toBe(100_000n);
+});
+
+test('a lower reading that cannot be a rollover is refused, not billed as one', () => {
+  // A final read typed 123450 after a billed 123456: not 999,994 gallons.
+  expect(() => registerAdvance(123_456n, 123_450n, 6)).toThrow(/went back from 123456 to 123450/);
+  expect(() => registerAdvance(950_000n, 50_001n, 6)).toThrow(/rollover/);
 });
 
 test('a cycle bill after a move-in is a partial period; a regular one is not, whatever its days', () => {

@@ -8,7 +8,8 @@
 // of service to the next scheduled read day (2026-11-02 → 2026-12-02 for a cycle read on the 2nd:
 // 30 days). rateService takes those days as `billingPeriodDays`.
 import { addDays, addMonths, daysBetween, isIsoDate } from '../ledger/dates';
-import { READ_WINDOW_DAYS_AFTER } from './cycle-calendar';
+import { DEFAULT_VEE_CONFIG, rolloverWithinShare } from '../reads/validate';
+import { READ_WINDOW_DAYS_AFTER, READ_WINDOW_DAYS_BEFORE } from './cycle-calendar';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -25,13 +26,24 @@ export function regularPeriodAround(readDay: number, on: string): { from: string
 
 /**
  * Days in the billing period for a partial period of service `from` → `to` (a final bill's last
- * stretch, or a cycle bill's first after a move-in): the regular period around `from`. A period of service longer than that (a cycle was skipped) is billed as a
- * whole period of its own length, unprorated. Without a cycle calendar, the service period itself.
+ * stretch, or a cycle bill's first after a move-in): the regular period around `from`. When `from`
+ * is a cycle read (`startsAtCycleRead`: the end of the last cycle bill), it opened the period of
+ * its read day, and the read window lets it be taken up to READ_WINDOW_DAYS_BEFORE days early: a
+ * read on 10-31 for a cycle read on the 2nd opens 11-02 → 12-02, not the period before it. A start
+ * of service is taken as it is (the period whose read day is on or before it). A period of service
+ * longer than that (a cycle was skipped) is billed as a whole period of its own length, unprorated.
+ * Without a cycle calendar, the service period itself.
  */
-export function partialPeriodDays(readDay: number | null, from: string, to: string): number {
+export function partialPeriodDays(
+  readDay: number | null,
+  from: string,
+  to: string,
+  opts: { startsAtCycleRead?: boolean } = {},
+): number {
   const days = daysBetween(from, to);
   if (readDay === null) return days;
-  return Math.max(regularPeriodAround(readDay, from).days, days);
+  const on = opts.startsAtCycleRead ? addDays(from, READ_WINDOW_DAYS_BEFORE) : from;
+  return Math.max(regularPeriodAround(readDay, on).days, days);
 }
 
 /**
@@ -52,11 +64,23 @@ export function firstPeriodDays(
   return serviceStart > closes.from ? partialPeriodDays(readDay, from, to) : undefined;
 }
 
-/** How far a register advanced from `start` to `end`, allowing one rollover at 10^dials. */
+/**
+ * How far a register advanced from `start` to `end`, allowing one rollover at 10^dials when it is
+ * plausible by the cycle's own rule (domain/reads/validate.ts: at most a share of the register). A
+ * lower reading that is not (a mistyped final read, 123456 → 123450 on six dials, would bill
+ * 999,994 units) is refused with a RangeError, as is a reading wider than the register: the caller
+ * puts it in front of a person instead of billing it.
+ */
 export function registerAdvance(start: bigint, end: bigint, dials: number): bigint {
   if (end >= start) return end - start;
   const rollover = 10n ** BigInt(dials);
   if (start >= rollover || end >= rollover)
     throw new RangeError(`A reading does not fit the register's ${dials} dials`);
-  return end + rollover - start;
+  const advance = end + rollover - start;
+  if (!rolloverWithinShare(advance, dials))
+    throw new RangeError(
+      `The register went back from ${start} to ${end}: a rollover at 10^${dials} would mean ${advance} ` +
+        `units, more than ${DEFAULT_VEE_CONFIG.rolloverMaxRegisterShare} of the register; check the read`,
+    );
+  return advance;
 }

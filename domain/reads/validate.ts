@@ -140,6 +140,21 @@ export const DEFAULT_VEE_CONFIG: VeeConfig = {
   identicalDuplicates: 'info',
 };
 
+/**
+ * Whether a register that reads lower than before can have rolled over once: the use that would
+ * mean (`rolloverDelta`, register units) is at most `share` of the register (10^dials), as a
+ * register does not turn most of the way round between two reads. The cycle's validation also
+ * accepts a larger wrap that fits the premise's baseline; a bill outside the cycle (a final read,
+ * an exchange), with no baseline, accepts only this.
+ */
+export function rolloverWithinShare(
+  rolloverDelta: number | bigint,
+  dials: number,
+  share: Ratio = parseDecimal(DEFAULT_VEE_CONFIG.rolloverMaxRegisterShare),
+): boolean {
+  return compare(ratio(rolloverDelta), mul(share, ratio(10n ** BigInt(dials)))) <= 0;
+}
+
 export interface ValidateInput {
   readonly windows: readonly ReadWindow[];
   readonly meters: readonly MeterMaster[];
@@ -614,8 +629,7 @@ function validateOne(
     // not turn most of the way round in one period), or, for a small register, within the usual
     // high-use limit of the baseline. A rollover that is plausible but high is still a rollover:
     // the high-use check below flags it as HIGH_USE, not as a register running backwards.
-    const withinShare =
-      compare(ratio(rolloverDelta), mul(ctx.rolloverShare, ratio(10n ** BigInt(m.dials)))) <= 0;
+    const withinShare = rolloverWithinShare(rolloverDelta, m.dials, ctx.rolloverShare);
     const withinBaseline = baseline !== null && vsBaseline(baseline, corrected, ctx.high, expectDays) <= 0;
     const plausible = withinShare || withinBaseline;
     const shareText = `at most ${ctx.config.rolloverMaxRegisterShare} of the register`;
