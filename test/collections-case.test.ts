@@ -411,8 +411,16 @@ test('an arrangement accepted while service is off brings it back before the fir
     { 'idempotency-key': `arr-off-${accountId}` },
   );
   expect(accepted.body.accepted).toBe(true);
+  const first0 = await reconnectOrdered(accountId);
+  expect(first0.order.reason).toMatch(/arrangement/);
+  // The crew cannot get to the meter: service is still off, and the reconnection is ordered again.
+  expect((await completeOrder(first0.orderId, { outcome: 'NO_ACCESS', notes: 'Gate locked' })).status).toBe(
+    200,
+  );
   const r = await reconnectOrdered(accountId);
-  expect(r.order.reason).toMatch(/arrangement/);
+  expect(r.orderId).not.toBe(first0.orderId);
+  expect(r.order.dueBy).toEqual(first0.order.dueBy);
+  expect((await actions(accountId)).some((a) => a.kind === 'RECONNECT')).toBe(false);
   expect((await completeOrder(r.orderId, { outcome: 'COMPLETED_OK', readValue: 1000 })).status).toBe(200);
   const s = await advanceUntil(accountId, (x) => x.stage === 'ARRANGEMENT', 5);
   expect(s.arrangement).toMatchObject({ installments: 5, installmentsPaid: 0 });
@@ -599,4 +607,79 @@ test('an arrangement kept to the last installment closes the episode', async () 
   });
   expect(installments.map((i) => i.status)).toEqual(['PAID', 'PAID']);
   expect((await actions(accountId)).map((a) => a.kind)).toContain('ARRANGEMENT_COMPLETED');
+});
+
+test('paid while off, the crew cannot get to the meter: not reconnected, no charge, ordered again by the same deadline', async () => {
+  const accountId = await disconnectedCase(62);
+  const pay = await app.call(
+    'csr',
+    'POST',
+    '/payments',
+    { accountId, amountCents: 12_345, channel: 'CASH' },
+    { 'idempotency-key': `case-pay-${accountId}` },
+  );
+  expect(pay.status).toBe(201);
+  const first = await reconnectOrdered(accountId);
+  expect(
+    (await completeOrder(first.orderId, { outcome: 'NO_ACCESS', notes: 'Dog in the yard' })).status,
+  ).toBe(200);
+  const again = await reconnectOrdered(accountId);
+  expect(again.orderId).not.toBe(first.orderId);
+  // The deadline runs from the payment, not from the second order.
+  expect(again.order.dueBy).toEqual(first.order.dueBy);
+  expect((await state(accountId)).stage).toBe('RECONNECT_ORDERED');
+  expect((await actions(accountId)).some((a) => a.kind === 'RECONNECT')).toBe(false);
+  expect(await app.t.db.ledgerEntry.count({ where: { accountId, kind: 'RECONNECTION_FEE' } })).toBe(0);
+  expect(
+    await app.t.db.notice.count({
+      where: { accountId, idempotencyKey: { contains: 'RECONNECTION_CONFIRMATION' } },
+    }),
+  ).toBe(0);
+  const episode = await app.t.db.collectionsEpisode.findFirstOrThrow({ where: { accountId } });
+  expect(episode.reconnectedAt).toBeNull();
+
+  expect((await completeOrder(again.orderId, { outcome: 'COMPLETED_OK', readValue: 1000 })).status).toBe(200);
+  const closed = await advanceUntil(accountId, (x) => x.stage === 'CLOSED', 5);
+  expect(closed.closedReason).toMatch(/reconnected/);
+  const restored = (await actions(accountId)).filter((a) => a.kind === 'RECONNECT');
+  expect(restored.map((a) => (a.data as { orderId: string }).orderId)).toEqual([again.orderId]);
+  expect(await app.t.db.ledgerEntry.count({ where: { accountId, kind: 'RECONNECTION_FEE' } })).toBe(1);
+  await Worker.runReplayHistory(
+    { workflowBundle: await workflowBundle() },
+    await handle(accountId).fetchHistory(),
+    collectionsWorkflowId(accountId, 1),
+  );
+});
+
+test('a door hanger the crew could not post is not a posted notice: no disconnection follows it; it is ordered again', async () => {
+  const accountId = await delinquentCase(63);
+  const s = await advanceUntil(accountId, (x) => x.stage === 'POSTING' || x.stage === 'DISCONNECT_ORDERED');
+  // Pennsylvania posts a 48-hour notice from December to March only (§56.93).
+  const month = Number(localDate(await app.env.currentTimeMs(), TZ).slice(5, 7));
+  if (!(month === 12 || month <= 3)) return;
+  expect(s.stage).toBe('POSTING');
+  const hanger = s.orders.find((o) => o.type === 'DOOR_HANGER')!;
+  expect(
+    (await completeOrder(hanger.orderId, { outcome: 'NO_ACCESS', notes: 'No safe way to the door' })).status,
+  ).toBe(200);
+  const again = await advanceUntil(
+    accountId,
+    (x) => x.orders.some((o) => o.type === 'DOOR_HANGER' && o.status === 'OPEN'),
+    5,
+  );
+  expect(again.stage).toBe('POSTING');
+  expect(again.orders.some((o) => o.type === 'DISCONNECT')).toBe(false);
+  expect((await actions(accountId)).some((a) => a.kind === 'POSTED_NOTICE')).toBe(false);
+  expect(await app.t.db.notice.count({ where: { accountId, type: 'POSTED_NOTICE' } })).toBe(0);
+  // Posted the second time: the case goes on to the disconnection.
+  const second = again.orders.find((o) => o.type === 'DOOR_HANGER' && o.status === 'OPEN')!;
+  await completeOrder(second.orderId, { outcome: 'COMPLETED_OK', notes: 'Posted' });
+  await advanceUntil(accountId, (x) => x.stage === 'DISCONNECT_ORDERED', 10);
+  const posted = (await actions(accountId)).filter((a) => a.kind === 'POSTED_NOTICE');
+  expect(posted.map((a) => (a.data as { orderId: string }).orderId)).toEqual([second.orderId]);
+  await Worker.runReplayHistory(
+    { workflowBundle: await workflowBundle() },
+    await handle(accountId).fetchHistory(),
+    collectionsWorkflowId(accountId, 1),
+  );
 });
