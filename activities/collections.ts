@@ -130,6 +130,21 @@ async function recordAction(
 }
 
 /**
+ * When the crew did a finished order's work: the local wall-clock time of its reading, for a crew
+ * that reports later (offline), else when the completion was reported — never after the report.
+ * The act is what the rules and the reports count (a disconnection in the month it happened, a
+ * reconnection charged by the hour service came back), not when the tablet got through.
+ */
+async function crewActAt(tx: Tx, orderId: string, reportedAt: string): Promise<Date> {
+  const order = await tx.serviceOrder.findUnique({ where: { id: orderId }, select: { completion: true } });
+  const readAt = (order?.completion as { readAt?: string | null } | null)?.readAt;
+  const reported = new Date(reportedAt);
+  if (!readAt) return reported;
+  const acted = wallClockInstant(readAt);
+  return acted < reported ? acted : reported;
+}
+
+/**
  * The tariff's reconnection charge for service restored after a disconnection for nonpayment, in
  * or after business hours by the moment the crew restored it, held to any income-based cap. None
  * when the disconnection was in error. Posted once per order (its ledger key), in the caller's
@@ -144,11 +159,8 @@ async function chargeReconnection(
 ): Promise<void> {
   // Caps only hold a tariff charge down; a profile without one charges nothing.
   if (cause === 'ERRONEOUS' || !ctx.profile.reconnectionFee) return;
-  // In or after business hours by when the crew restored service (its reading's time, for a crew
-  // that reports later), as a disconnection is judged.
-  const order = await tx.serviceOrder.findUnique({ where: { id: orderId }, select: { completion: true } });
-  const readAt = (order?.completion as { readAt?: string } | null)?.readAt;
-  const restoredAt = readAt ? wallClockInstant(readAt).toISOString() : at;
+  // In or after business hours by when the crew restored service, as a disconnection is judged.
+  const restoredAt = (await crewActAt(tx, orderId, at)).toISOString();
   const afterHours = isAfterHours(ctx.profile, restoredAt);
   const fee = reconnectionFee(ctx.profile, ctx.snapshot, afterHours, restoredAt);
   if (fee.feeCents <= 0n) return;
@@ -765,12 +777,14 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       if (!kind) throw new Error(`Order type ${i.type} is not a collections order`);
       const key = collectionsKey(i.accountId, i.episode, `outcome:${i.orderId}`);
       await inTx(async (tx) => {
+        // The act's own time (the crew's reading), not when its completion reached us.
+        const actedAt = await crewActAt(tx, i.orderId, i.at);
         const fresh = await recordAction(tx, ctx, {
           key,
           accountId: i.accountId,
           episode: i.episode,
           kind,
-          at,
+          at: actedAt,
           method: kind === 'POSTED_NOTICE' ? 'POSTED' : 'FIELD',
           cause: kind === 'DISCONNECT' ? 'NONPAYMENT' : kind === 'RECONNECT' ? (i.cause ?? 'PAID') : null,
           amountCents: ctx.snapshot.pastDueCents,
@@ -788,7 +802,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
                 recipient: `Posted at ${ctx.premise.serviceAddress}`,
                 contentHash: key,
                 idempotencyKey: key,
-                sentAt: at,
+                sentAt: actedAt,
                 episode: i.episode,
               },
             ],
@@ -800,12 +814,12 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
         if (kind === 'DISCONNECT')
           await tx.collectionsEpisode.updateMany({
             where: { accountId: i.accountId, episode: i.episode },
-            data: { disconnectedAt: at, reconnectedAt: null },
+            data: { disconnectedAt: actedAt, reconnectedAt: null },
           });
         if (kind === 'RECONNECT') {
           await tx.collectionsEpisode.updateMany({
             where: { accountId: i.accountId, episode: i.episode },
-            data: { reconnectedAt: at },
+            data: { reconnectedAt: actedAt },
           });
           await chargeReconnection(tx, ctx, i.orderId, i.cause ?? 'PAID', i.at);
         }
@@ -817,10 +831,11 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
             entityType: 'collections_episode',
             entityId: `${i.accountId}:${i.episode}`,
             accountId: i.accountId,
-            after: { orderId: i.orderId, at: i.at },
+            after: { orderId: i.orderId, at: actedAt.toISOString(), reportedAt: i.at },
           },
           {
             kind: `collections.${kind.toLowerCase().replace('_', '-')}`,
+            occurredAt: actedAt,
             summary:
               kind === 'POSTED_NOTICE'
                 ? `Disconnection notice posted at the premises (order ${i.orderId})`
