@@ -64,7 +64,8 @@ export const collectionsKey = (accountId: string, episode: number, step: string)
 
 /** A reason as one line: "text (cite)". */
 const line = (c: Citation) => `${c.text} (${c.cite})`;
-const day = (d: Date) => d.toISOString().slice(0, 10);
+/** A local calendar day (YYYY-MM-DD) as a date column holds it. */
+const dbDay = (iso: string) => new Date(`${iso}T00:00:00Z`);
 
 export interface CasePlanResult {
   action: CaseAction;
@@ -971,12 +972,15 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
 
     /**
      * Whether the arrangement is kept through installment `n`: payments since it began must cover
-     * the down payment and every installment due so far. Marks the installment PAID or MISSED.
+     * the down payment and every installment due so far. Marks the installment PAID or MISSED on
+     * the utility's day of `at`, audited and on the timeline (once: a retry finds it settled).
      */
     async checkInstallment(i: {
       arrangementId: string;
       n: number;
+      /** The workflow's UTC day: the settled day of checks scheduled before `at` was passed. */
       asOf: string;
+      at?: string;
     }): Promise<'PAID' | 'MISSED'> {
       const a = await db.paymentArrangement.findUniqueOrThrow({
         where: { id: i.arrangementId },
@@ -995,9 +999,40 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
         .filter((x) => x.n <= i.n)
         .reduce((s, x) => s + x.amountCents, a.downPaymentCents);
       const status = paidCents >= owed ? 'PAID' : 'MISSED';
-      await db.arrangementInstallment.updateMany({
-        where: { arrangementId: i.arrangementId, n: i.n, status: 'DUE' },
-        data: { status, settledOn: new Date(`${i.asOf}T00:00:00Z`) },
+      const at = i.at ? new Date(i.at) : null;
+      const settledOn = at
+        ? isoDateIn(at, (await loadCaseContext(db, a.accountId, a.episode, at)).profile.timeZone)
+        : i.asOf;
+      const inst = a.installments.find((x) => x.n === i.n);
+      await inTx(async (tx) => {
+        const changed = await tx.arrangementInstallment.updateMany({
+          where: { arrangementId: i.arrangementId, n: i.n, status: 'DUE' },
+          data: { status, settledOn: dbDay(settledOn) },
+        });
+        if (changed.count === 0) return;
+        const dollars = (c: bigint) => `$${formatCents(c)}`;
+        await recordChange(
+          tx,
+          SYSTEM_ACTOR,
+          {
+            action: `collections.arrangement.installment.${status.toLowerCase()}`,
+            entityType: 'payment_arrangement',
+            entityId: i.arrangementId,
+            accountId: a.accountId,
+            before: { n: i.n, status: 'DUE' },
+            after: { n: i.n, status, settledOn },
+            reason: `${dollars(paidCents)} paid since the arrangement began; ${dollars(owed)} owed through installment ${i.n} (down payment included)`,
+          },
+          {
+            kind: `collections.arrangement.installment`,
+            ...(at ? { occurredAt: at } : {}),
+            summary:
+              status === 'PAID'
+                ? `Arrangement installment ${i.n} of ${a.installments.length} kept${inst ? ` (due ${isoDateIn(inst.dueDate, 'UTC')}, ${dollars(inst.amountCents)})` : ''}`
+                : `Arrangement installment ${i.n} of ${a.installments.length} missed${inst ? ` (due ${isoDateIn(inst.dueDate, 'UTC')})` : ''}: ${dollars(paidCents)} paid of ${dollars(owed)} owed`,
+            data: { arrangementId: i.arrangementId, n: i.n, status },
+          },
+        );
       });
       return status;
     },
@@ -1013,6 +1048,9 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       const at = new Date(i.at);
       const ctx = await loadCaseContext(db, i.accountId, i.episode, at);
       const key = collectionsKey(i.accountId, i.episode, `arrangement:${i.arrangementId}:${i.outcome}`);
+      // The utility's day, not UTC's: an installment due October 30 that settles at 00:00:05 UTC on
+      // November 1 settles on October 31, and the arrangement was not in force at October's end.
+      const settledOn = isoDateIn(at, ctx.profile.timeZone);
       await inTx(async (tx) => {
         const fresh = await recordAction(tx, ctx, {
           key,
@@ -1028,8 +1066,8 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
           where: { id: i.arrangementId },
           data:
             i.outcome === 'DEFAULTED'
-              ? { status: 'DEFAULTED', defaultedOn: new Date(`${day(at)}T00:00:00Z`) }
-              : { status: 'COMPLETED', completedOn: new Date(`${day(at)}T00:00:00Z`) },
+              ? { status: 'DEFAULTED', defaultedOn: dbDay(settledOn) }
+              : { status: 'COMPLETED', completedOn: dbDay(settledOn) },
         });
         await recordChange(
           tx,
@@ -1039,7 +1077,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
             entityType: 'payment_arrangement',
             entityId: i.arrangementId,
             accountId: i.accountId,
-            after: { status: i.outcome },
+            after: { status: i.outcome, on: settledOn },
           },
           {
             kind: `collections.arrangement.${i.outcome.toLowerCase()}`,

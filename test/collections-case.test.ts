@@ -570,6 +570,15 @@ test('arrangements: refused with reasons, accepted, a missed installment default
   );
   const arrangement = await app.t.db.paymentArrangement.findFirstOrThrow({ where: { accountId } });
   expect(arrangement.status).toBe('DEFAULTED');
+  // The missed installment is on the record, and the default is dated by the utility's day.
+  const missed = await app.t.db.auditEvent.findMany({
+    where: { accountId, action: 'collections.arrangement.installment.missed' },
+  });
+  expect(missed).toHaveLength(1);
+  const defaulted = (await actions(accountId)).find((a) => a.kind === 'ARRANGEMENT_DEFAULTED')!;
+  expect(arrangement.defaultedOn!.toISOString().slice(0, 10)).toBe(
+    localDate(defaulted.occurredAt.getTime(), TZ),
+  );
   const notices = await app.t.db.notice.findMany({ where: { accountId, type: 'DEFAULT_NOTICE' } });
   expect(notices.length).toBeGreaterThan(0);
 });
@@ -607,6 +616,31 @@ test('an arrangement kept to the last installment closes the episode', async () 
   });
   expect(installments.map((i) => i.status)).toEqual(['PAID', 'PAID']);
   expect((await actions(accountId)).map((a) => a.kind)).toContain('ARRANGEMENT_COMPLETED');
+  // Settled on the utility's day: each check runs at 00:00 UTC two days after the due date, which
+  // is still the evening before in Millbrook.
+  const kept = await app.t.db.timelineEvent.findMany({
+    where: { accountId, kind: 'collections.arrangement.installment' },
+    orderBy: { occurredAt: 'asc' },
+  });
+  expect(kept.map((t) => t.summary)).toEqual([
+    expect.stringMatching(/^Arrangement installment 1 of 2 kept/),
+    expect.stringMatching(/^Arrangement installment 2 of 2 kept/),
+  ]);
+  expect(installments.map((i) => i.settledOn!.toISOString().slice(0, 10))).toEqual(
+    kept.map((t) => localDate(t.occurredAt.getTime(), TZ)),
+  );
+  const audits = await app.t.db.auditEvent.findMany({
+    where: { accountId, action: 'collections.arrangement.installment.paid' },
+  });
+  expect(audits).toHaveLength(2);
+  const completed = (await actions(accountId)).find((a) => a.kind === 'ARRANGEMENT_COMPLETED')!;
+  const arrangementRow = await app.t.db.paymentArrangement.findFirstOrThrow({ where: { accountId } });
+  expect(arrangementRow.completedOn!.toISOString().slice(0, 10)).toBe(
+    localDate(completed.occurredAt.getTime(), TZ),
+  );
+  expect(localDate(completed.occurredAt.getTime(), TZ)).not.toBe(
+    completed.occurredAt.toISOString().slice(0, 10),
+  );
 });
 
 test('paid while off, the crew cannot get to the meter: not reconnected, no charge, ordered again by the same deadline', async () => {

@@ -128,6 +128,9 @@ const RECONNECT_WHEN_PROTECTED = 'reconnect-on-medical-or-arrangement';
  */
 const NO_ACCESS_NOT_DONE = 'no-access-not-done';
 
+/** An installment is settled on the utility's local day of the check (the activity is given the moment). */
+const INSTALLMENT_LOCAL_DAY = 'installment-local-day';
+
 /** With nothing lawful to name (a protection without an end, no weather on record), look again daily. */
 const RECHECK_MS = 24 * 3_600_000;
 
@@ -340,6 +343,8 @@ export async function collectionsCase(input: CollectionsCaseInput): Promise<Case
           arrangementId: a.arrangementId!,
           n: inst.n,
           asOf: now().slice(0, 10),
+          // Settled on the utility's day of this moment, not the UTC day above.
+          ...(patched(INSTALLMENT_LOCAL_DAY) ? { at: now() } : {}),
         });
         if (r === 'MISSED') {
           defaulted = true;
