@@ -16,7 +16,8 @@ import {
 } from '../domain/collections';
 import { addCountedDays } from '../domain/collections/calendar';
 import { addDays, addMonths, isoDateIn } from '../domain/ledger/dates';
-import { profileFor } from './collections-snapshot';
+import { caseService, profileFor } from './collections-snapshot';
+import { isHeatingCustomer } from '../domain/collections/heating';
 import { pastDue } from '../domain/ledger/aging';
 import { loadEntries, toDomainEntry, UTILITY_TIME_ZONE } from './ledger';
 import {
@@ -446,8 +447,8 @@ export async function recordContact(
       'recipient',
       `recipient: account ${accountId} has no critical-care designation naming an emergency contact`,
     );
-  const services = account.premise.servicePoints.map((s) => s.service);
-  const service = services.includes('ELECTRIC') ? 'ELECTRIC' : services.includes('GAS') ? 'GAS' : 'WATER';
+  const services = account.premise.servicePoints.map((s) => s.service as string);
+  const service = caseService(services);
   const at = input.at ? new Date(input.at) : new Date();
   const key = `collections:${accountId}:${e.episode}:contact:rep:${recipient === 'EMERGENCY_CONTACT' ? 'emergency:' : ''}${input.requestKey}`;
   await d.db.$transaction(async (tx) => {
@@ -462,7 +463,9 @@ export async function recordContact(
           profile: e.profile ?? account.premise.jurisdictionProfile,
           service,
           customerClass: account.class,
-          heating: account.premise.heating === service,
+          // Who is a heating customer is one rule, the case's own (an electric-and-gas account
+          // heated by gas is one, though its case is about electric).
+          heating: isHeatingCustomer(account.premise.heating, services),
           zip: account.premise.zip,
           idempotencyKey: key,
           data: {
