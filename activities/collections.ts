@@ -31,12 +31,7 @@ import {
   type CollectionsNoticeType,
   type NoticeRecipientRole,
 } from '../services/collections-notices';
-import {
-  cancelServiceOrder,
-  newOrderId,
-  openServiceOrder,
-  wallClockInstant,
-} from '../services/service-orders';
+import { cancelServiceOrder, crewActedAt, newOrderId, openServiceOrder } from '../services/service-orders';
 import { AppError } from '../lib/errors';
 import { classifySendError } from '../services/bill-delivery';
 import { noticePrefixOf, PRINT_CLOSE_LOCK, printCloseFor } from '../services/notice-print';
@@ -131,18 +126,13 @@ async function recordAction(
 }
 
 /**
- * When the crew did a finished order's work: the local wall-clock time of its reading, for a crew
- * that reports later (offline), else when the completion was reported — never after the report.
- * The act is what the rules and the reports count (a disconnection in the month it happened, a
- * reconnection charged by the hour service came back), not when the tablet got through.
+ * When the crew did the case's order (services/service-orders.ts crewActedAt): the act is what the
+ * rules and the reports count (a disconnection in the month it happened, a reconnection charged by
+ * the hour service came back), not when the tablet got through.
  */
 async function crewActAt(tx: Tx, orderId: string, reportedAt: string): Promise<Date> {
   const order = await tx.serviceOrder.findUnique({ where: { id: orderId }, select: { completion: true } });
-  const readAt = (order?.completion as { readAt?: string | null } | null)?.readAt;
-  const reported = new Date(reportedAt);
-  if (!readAt) return reported;
-  const acted = wallClockInstant(readAt);
-  return acted < reported ? acted : reported;
+  return crewActedAt(order?.completion as { readAt?: string | null } | null, new Date(reportedAt));
 }
 
 /**

@@ -423,8 +423,9 @@ const PA_DEFINITIONS = {
     'CONTACT_ATTEMPT actions with the customer in the month by method (calls to an emergency contact are not counted); contacts3DayCompleted counts those whose outcome was REACHED.',
   notices48Hour: 'POSTED_NOTICE actions in the month.',
   terminations:
-    'DISCONNECT actions in the month: cause NONPAYMENT, or any other cause as OTHER; by ZIP uses the first three digits of the ZIP recorded on the action.',
-  reconnections: 'RECONNECT actions in the month by cause (a cause not listed counts as OTHER).',
+    'DISCONNECT actions in the month: cause NONPAYMENT (a collections case’s disconnection), or any other cause as OTHER (a disconnection on a field order opened by hand, with no case: recorded with cause OTHER and episode 0); by ZIP uses the first three digits of the ZIP recorded on the action.',
+  reconnections:
+    'RECONNECT actions in the month by cause (a cause not listed counts as OTHER; a reconnection on a field order opened by hand is OTHER).',
   heating: 'Action figures split heating/non-heating by the `heating` flag the case recorded on the action.',
 };
 

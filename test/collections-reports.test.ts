@@ -7,6 +7,7 @@
 // input errors and who may read them.
 import { startTestApp, type TestApp } from './helpers/app';
 import { expectError } from './helpers/api-checks';
+import { assign, complete as completeOrder, eventually, openOrder } from './helpers/service-order-fixtures';
 
 jest.setTimeout(180_000);
 
@@ -938,6 +939,86 @@ describe("a representative's contact", () => {
     expect(fig('contacts3Day.PHONE.heating').actionIds).toEqual([action.id.toString()]);
     expect(fig('contacts3DayCompleted.PHONE.heating').actionIds).toEqual([action.id.toString()]);
     expect(fig('contacts3Day.PHONE.nonHeating').count).toBe(0);
+  });
+});
+
+// ---- what the reports read: orders opened by hand -------------------------------------------------
+
+describe('a field order opened by hand', () => {
+  const finished = (orderId: string) =>
+    eventually(
+      () =>
+        app.t.db.collectionsAction.findMany({ where: { idempotencyKey: `service-order:${orderId}:action` } }),
+      (rows) => rows.length > 0,
+      15_000,
+      `the action of order ${orderId}`,
+    ).then((rows) => rows[0]!);
+
+  test('a disconnection is a termination for a reason other than nonpayment; its reconnection counts too', async () => {
+    // R12: Pennsylvania, electric, heated by electricity. No collections case opened these orders.
+    const off = await openOrder(app, {
+      accountId: 'R12',
+      type: 'DISCONNECT',
+      priority: 'HIGH',
+      reason: 'Damaged meter base: shut off for safety',
+    });
+    await assign(app, off.id);
+    expect(
+      (await completeOrder(app, off.id, { outcome: 'COMPLETED_OK', readValue: 5000, notes: 'Off' })).status,
+    ).toBe(200);
+    const action = await finished(off.id);
+    expect(action).toMatchObject({
+      kind: 'DISCONNECT',
+      cause: 'OTHER',
+      episode: 0,
+      profile: 'PA',
+      service: 'ELECTRIC',
+      heating: true,
+      customerClass: 'RES',
+    });
+    expect(action.data).toMatchObject({ orderId: off.id, reason: 'Damaged meter base: shut off for safety' });
+
+    // A crew that could not get to the meter restored nothing: no action.
+    const tried = await openOrder(app, {
+      accountId: 'R12',
+      type: 'RECONNECT',
+      priority: 'HIGH',
+      reason: 'Repaired',
+    });
+    await assign(app, tried.id);
+    expect((await completeOrder(app, tried.id, { outcome: 'NO_ACCESS', notes: 'Locked gate' })).status).toBe(
+      200,
+    );
+    const on = await openOrder(app, {
+      accountId: 'R12',
+      type: 'RECONNECT',
+      priority: 'HIGH',
+      reason: 'Repaired',
+    });
+    await assign(app, on.id);
+    expect((await completeOrder(app, on.id, { outcome: 'COMPLETED_OK', readValue: 5000 })).status).toBe(200);
+    const back = await finished(on.id);
+    expect(back).toMatchObject({ kind: 'RECONNECT', cause: 'OTHER', episode: 0 });
+    expect(
+      await app.t.db.collectionsAction.count({
+        where: { idempotencyKey: `service-order:${tried.id}:action` },
+      }),
+    ).toBe(0);
+
+    const month = localDay(action.occurredAt.toISOString()).slice(0, 7);
+    const res = await app.call('supervisor', 'GET', `/reports/collections/pa-56-231?month=${month}`);
+    const fig = (key: string) => res.body.figures.find((f: any) => f.key === key);
+    // 52 Pa. Code §56.231(a)(16) and (17).
+    expect(fig('terminations.OTHER.heating').actionIds).toContain(action.id.toString());
+    expect(fig('terminations.NONPAYMENT.heating').actionIds).not.toContain(action.id.toString());
+    expect(fig('terminationsByZip3.152.OTHER').actionIds).toEqual([action.id.toString()]);
+    if (localDay(back.occurredAt.toISOString()).startsWith(month))
+      expect(fig('reconnections.OTHER.heating').actionIds).toContain(back.id.toString());
+    // Not a disconnection for nonpayment: not in California's count nor Illinois' item (3).
+    const il = await app.call('supervisor', 'GET', `/reports/collections/il-monthly?month=${month}`);
+    expect(
+      il.body.figures.find((f: any) => f.key === '15213.RES.ELECTRIC.disconnections').actionIds ?? [],
+    ).not.toContain(action.id.toString());
   });
 });
 
