@@ -32,12 +32,7 @@ import {
   type CollectionsNoticeView,
   type NoticeRecipientRole,
 } from '../services/collections-notices';
-import {
-  cancelServiceOrder,
-  newOrderId,
-  openServiceOrder,
-  wallClockInstant,
-} from '../services/service-orders';
+import { cancelServiceOrder, crewActedAt, newOrderId, openServiceOrder } from '../services/service-orders';
 import { AppError } from '../lib/errors';
 import { classifySendError } from '../services/bill-delivery';
 import { noticePrefixOf, PRINT_CLOSE_LOCK, printCloseFor } from '../services/notice-print';
@@ -66,7 +61,8 @@ export const collectionsKey = (accountId: string, episode: number, step: string)
 
 /** A reason as one line: "text (cite)". */
 const line = (c: Citation) => `${c.text} (${c.cite})`;
-const day = (d: Date) => d.toISOString().slice(0, 10);
+/** A local calendar day (YYYY-MM-DD) as a date column holds it. */
+const dbDay = (iso: string) => new Date(`${iso}T00:00:00Z`);
 
 export interface CasePlanResult {
   action: CaseAction;
@@ -132,6 +128,16 @@ async function recordAction(
 }
 
 /**
+ * When the crew did the case's order (services/service-orders.ts crewActedAt): the act is what the
+ * rules and the reports count (a disconnection in the month it happened, a reconnection charged by
+ * the hour service came back), not when the tablet got through.
+ */
+async function crewActAt(tx: Tx, orderId: string, reportedAt: string): Promise<Date> {
+  const order = await tx.serviceOrder.findUnique({ where: { id: orderId }, select: { completion: true } });
+  return crewActedAt(order?.completion as { readAt?: string | null } | null, new Date(reportedAt));
+}
+
+/**
  * The tariff's reconnection charge for service restored after a disconnection for nonpayment, in
  * or after business hours by the moment the crew restored it, held to any income-based cap. None
  * when the disconnection was in error. Posted once per order (its ledger key), in the caller's
@@ -146,11 +152,8 @@ async function chargeReconnection(
 ): Promise<void> {
   // Caps only hold a tariff charge down; a profile without one charges nothing.
   if (cause === 'ERRONEOUS' || !ctx.profile.reconnectionFee) return;
-  // In or after business hours by when the crew restored service (its reading's time, for a crew
-  // that reports later), as a disconnection is judged.
-  const order = await tx.serviceOrder.findUnique({ where: { id: orderId }, select: { completion: true } });
-  const readAt = (order?.completion as { readAt?: string } | null)?.readAt;
-  const restoredAt = readAt ? wallClockInstant(readAt).toISOString() : at;
+  // In or after business hours by when the crew restored service, as a disconnection is judged.
+  const restoredAt = (await crewActAt(tx, orderId, at)).toISOString();
   const afterHours = isAfterHours(ctx.profile, restoredAt);
   const fee = reconnectionFee(ctx.profile, ctx.snapshot, afterHours, restoredAt);
   if (fee.feeCents <= 0n) return;
@@ -764,12 +767,14 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       if (!kind) throw new Error(`Order type ${i.type} is not a collections order`);
       const key = collectionsKey(i.accountId, i.episode, `outcome:${i.orderId}`);
       await inTx(async (tx) => {
+        // The act's own time (the crew's reading), not when its completion reached us.
+        const actedAt = await crewActAt(tx, i.orderId, i.at);
         const fresh = await recordAction(tx, ctx, {
           key,
           accountId: i.accountId,
           episode: i.episode,
           kind,
-          at,
+          at: actedAt,
           method: kind === 'POSTED_NOTICE' ? 'POSTED' : 'FIELD',
           cause: kind === 'DISCONNECT' ? 'NONPAYMENT' : kind === 'RECONNECT' ? (i.cause ?? 'PAID') : null,
           amountCents: ctx.snapshot.pastDueCents,
@@ -787,7 +792,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
                 recipient: `Posted at ${ctx.premise.serviceAddress}`,
                 contentHash: key,
                 idempotencyKey: key,
-                sentAt: at,
+                sentAt: actedAt,
                 episode: i.episode,
               },
             ],
@@ -799,12 +804,12 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
         if (kind === 'DISCONNECT')
           await tx.collectionsEpisode.updateMany({
             where: { accountId: i.accountId, episode: i.episode },
-            data: { disconnectedAt: at, reconnectedAt: null },
+            data: { disconnectedAt: actedAt, reconnectedAt: null },
           });
         if (kind === 'RECONNECT') {
           await tx.collectionsEpisode.updateMany({
             where: { accountId: i.accountId, episode: i.episode },
-            data: { reconnectedAt: at },
+            data: { reconnectedAt: actedAt },
           });
           await chargeReconnection(tx, ctx, i.orderId, i.cause ?? 'PAID', i.at);
         }
@@ -816,10 +821,11 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
             entityType: 'collections_episode',
             entityId: `${i.accountId}:${i.episode}`,
             accountId: i.accountId,
-            after: { orderId: i.orderId, at: i.at },
+            after: { orderId: i.orderId, at: actedAt.toISOString(), reportedAt: i.at },
           },
           {
             kind: `collections.${kind.toLowerCase().replace('_', '-')}`,
+            occurredAt: actedAt,
             summary:
               kind === 'POSTED_NOTICE'
                 ? `Disconnection notice posted at the premises (order ${i.orderId})`
@@ -955,12 +961,15 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
 
     /**
      * Whether the arrangement is kept through installment `n`: payments since it began must cover
-     * the down payment and every installment due so far. Marks the installment PAID or MISSED.
+     * the down payment and every installment due so far. Marks the installment PAID or MISSED on
+     * the utility's day of `at`, audited and on the timeline (once: a retry finds it settled).
      */
     async checkInstallment(i: {
       arrangementId: string;
       n: number;
+      /** The workflow's UTC day: the settled day of checks scheduled before `at` was passed. */
       asOf: string;
+      at?: string;
     }): Promise<'PAID' | 'MISSED'> {
       const a = await db.paymentArrangement.findUniqueOrThrow({
         where: { id: i.arrangementId },
@@ -979,9 +988,40 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
         .filter((x) => x.n <= i.n)
         .reduce((s, x) => s + x.amountCents, a.downPaymentCents);
       const status = paidCents >= owed ? 'PAID' : 'MISSED';
-      await db.arrangementInstallment.updateMany({
-        where: { arrangementId: i.arrangementId, n: i.n, status: 'DUE' },
-        data: { status, settledOn: new Date(`${i.asOf}T00:00:00Z`) },
+      const at = i.at ? new Date(i.at) : null;
+      const settledOn = at
+        ? isoDateIn(at, (await loadCaseContext(db, a.accountId, a.episode, at)).profile.timeZone)
+        : i.asOf;
+      const inst = a.installments.find((x) => x.n === i.n);
+      await inTx(async (tx) => {
+        const changed = await tx.arrangementInstallment.updateMany({
+          where: { arrangementId: i.arrangementId, n: i.n, status: 'DUE' },
+          data: { status, settledOn: dbDay(settledOn) },
+        });
+        if (changed.count === 0) return;
+        const dollars = (c: bigint) => `$${formatCents(c)}`;
+        await recordChange(
+          tx,
+          SYSTEM_ACTOR,
+          {
+            action: `collections.arrangement.installment.${status.toLowerCase()}`,
+            entityType: 'payment_arrangement',
+            entityId: i.arrangementId,
+            accountId: a.accountId,
+            before: { n: i.n, status: 'DUE' },
+            after: { n: i.n, status, settledOn },
+            reason: `${dollars(paidCents)} paid since the arrangement began; ${dollars(owed)} owed through installment ${i.n} (down payment included)`,
+          },
+          {
+            kind: `collections.arrangement.installment`,
+            ...(at ? { occurredAt: at } : {}),
+            summary:
+              status === 'PAID'
+                ? `Arrangement installment ${i.n} of ${a.installments.length} kept${inst ? ` (due ${isoDateIn(inst.dueDate, 'UTC')}, ${dollars(inst.amountCents)})` : ''}`
+                : `Arrangement installment ${i.n} of ${a.installments.length} missed${inst ? ` (due ${isoDateIn(inst.dueDate, 'UTC')})` : ''}: ${dollars(paidCents)} paid of ${dollars(owed)} owed`,
+            data: { arrangementId: i.arrangementId, n: i.n, status },
+          },
+        );
       });
       return status;
     },
@@ -997,6 +1037,9 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       const at = new Date(i.at);
       const ctx = await loadCaseContext(db, i.accountId, i.episode, at);
       const key = collectionsKey(i.accountId, i.episode, `arrangement:${i.arrangementId}:${i.outcome}`);
+      // The utility's day, not UTC's: an installment due October 30 that settles at 00:00:05 UTC on
+      // November 1 settles on October 31, and the arrangement was not in force at October's end.
+      const settledOn = isoDateIn(at, ctx.profile.timeZone);
       await inTx(async (tx) => {
         const fresh = await recordAction(tx, ctx, {
           key,
@@ -1012,8 +1055,8 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
           where: { id: i.arrangementId },
           data:
             i.outcome === 'DEFAULTED'
-              ? { status: 'DEFAULTED', defaultedOn: new Date(`${day(at)}T00:00:00Z`) }
-              : { status: 'COMPLETED', completedOn: new Date(`${day(at)}T00:00:00Z`) },
+              ? { status: 'DEFAULTED', defaultedOn: dbDay(settledOn) }
+              : { status: 'COMPLETED', completedOn: dbDay(settledOn) },
         });
         await recordChange(
           tx,
@@ -1023,7 +1066,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
             entityType: 'payment_arrangement',
             entityId: i.arrangementId,
             accountId: i.accountId,
-            after: { status: i.outcome },
+            after: { status: i.outcome, on: settledOn },
           },
           {
             kind: `collections.arrangement.${i.outcome.toLowerCase()}`,

@@ -5,7 +5,7 @@
 // SLA claims each supervisor's email in service_order_escalation before sending it.
 import type { Client } from '@temporalio/client';
 import type { Prisma, ServiceOrder } from '@prisma/client';
-import type { Db } from '../lib/db/prisma';
+import type { Db, Tx } from '../lib/db/prisma';
 import type { Mailer } from '../lib/mailer';
 import { recordChange, SYSTEM_ACTOR, toJson, type Actor } from '../lib/audit';
 import { once } from '../lib/idempotency';
@@ -17,6 +17,7 @@ import type { Settlement } from '../services/final-bill';
 import { classifySendError } from '../services/bill-delivery';
 import { utilityInfo } from '../services/bill-render';
 import { refusalsFinal } from './refusals';
+import { recordOrderAction } from '../services/collections';
 
 export interface ServiceOrderActivityDeps {
   db: Db;
@@ -58,11 +59,14 @@ export function createServiceOrderActivities(deps: ServiceOrderActivityDeps) {
     verb: keyof typeof PAST_TENSE,
     change: Prisma.ServiceOrderUncheckedUpdateInput,
     describe: (before: ServiceOrder) => { summary: string; data: unknown; reason?: string },
+    /** What else the change records, in the same transaction. */
+    also?: (tx: Tx, before: ServiceOrder) => Promise<unknown>,
   ): Promise<void> {
     await db.$transaction(async (tx) => {
       await once(tx, step.key, 'service-order', async () => {
         const before = await tx.serviceOrder.findUniqueOrThrow({ where: { id: step.orderId } });
         const after = await tx.serviceOrder.update({ where: { id: step.orderId }, data: change });
+        if (also) await also(tx, before);
         const d = describe(before);
         await recordChange(
           tx,
@@ -165,6 +169,8 @@ export function createServiceOrderActivities(deps: ServiceOrderActivityDeps) {
           summary: `Order ${c.orderId} completed by crew ${completion.crewId}: ${completion.outcome}${read}`,
           data: { orderId: c.orderId, ...completion },
         }),
+        // A disconnection or reconnection ordered by hand is one the collections reports count.
+        (tx, before) => recordOrderAction(tx, before, completion, new Date(c.at)),
       );
     },
 

@@ -11,9 +11,10 @@
 // `traceFigure` returns those rows in full, so a regulator's question about a number is answered
 // from the same computation that produced it.
 //
-// Periods are the utility's calendar months and years (services/ledger.ts UTILITY_TIME_ZONE):
-// an action counts in the month of its local day, and month-end positions are as of the last
-// local day of the month.
+// Periods are calendar months and years in the utility's time zone (services/ledger.ts
+// UTILITY_TIME_ZONE), or in the profile's when the report is for one (`?profile=`): an action
+// counts in the month of its local day, and month-end positions are as of the last local day of
+// the month (an account's standing then, not today's status).
 import type {
   AccountStatus,
   CollectionsAction,
@@ -25,6 +26,9 @@ import type { Db } from '../lib/db/prisma';
 import { invalid } from '../lib/errors';
 import { addDays, daysInMonth, isoDateIn, localMidnight } from '../domain/ledger';
 import { isHeatingCustomer } from '../domain/collections/heating';
+import { PROFILE_CODES, PROFILE_VERSIONS, selectVersion } from '../domain/collections/profiles';
+import type { ProfileCode } from '../domain/collections';
+import { inServiceOn } from '../domain/account-status';
 import { dbDate, isoDay, jsonCents, pastDueBalances, UTILITY_TIME_ZONE } from './ledger';
 import { csvCell } from './audit-export';
 
@@ -40,8 +44,11 @@ export interface ReportParams {
   profile?: string;
 }
 
-/** What a figure counts: actions taken, accounts, or arrangements in force. */
-export type Basis = 'actions' | 'accounts' | 'arrangements';
+/**
+ * What a figure counts: actions taken, notices given (a notice sent by email and by mail is one
+ * notice and two actions), accounts, or arrangements in force.
+ */
+export type Basis = 'actions' | 'notices' | 'accounts' | 'arrangements';
 
 export interface Figure {
   /** Stable name, used by `?trace=`. */
@@ -58,7 +65,7 @@ export interface Figure {
   actionIds?: string[];
   /** Account ids behind the figure. */
   accountIds: string[];
-  /** payment_arrangement ids behind the figure (arrangements in force). */
+  /** payment_arrangement ids behind the figure (arrangements in force, and the customers under them). */
   arrangementIds?: string[];
 }
 
@@ -79,6 +86,7 @@ export interface Report {
 
 interface Period {
   label: string;
+  timeZone: string;
   /** First and last local day, YYYY-MM-DD. */
   from: string;
   to: string;
@@ -87,26 +95,48 @@ interface Period {
   end: Date;
 }
 
-function period(from: string, to: string, label: string): Period {
+function period(from: string, to: string, label: string, timeZone: string): Period {
   return {
     label,
+    timeZone,
     from,
     to,
-    start: localMidnight(from, UTILITY_TIME_ZONE),
-    end: localMidnight(addDays(to, 1), UTILITY_TIME_ZONE),
+    start: localMidnight(from, timeZone),
+    end: localMidnight(addDays(to, 1), timeZone),
   };
 }
 
-function monthPeriod(month: string | undefined): Period {
+/**
+ * The zone the report's days are counted in: the profile's when the report is for one (Illinois
+ * counts Chicago's days), else the utility's.
+ */
+function reportTimeZone(profile: string | undefined, onDate: string): string {
+  if (!profile) return UTILITY_TIME_ZONE;
+  if (!(PROFILE_CODES as readonly string[]).includes(profile))
+    throw invalid('profile', `profile: no policy profile ${profile}; one of ${PROFILE_CODES.join(', ')}`);
+  const versions = PROFILE_VERSIONS[profile as ProfileCode];
+  // A period before the profile's first version still has the profile's zone.
+  return (selectVersion(versions, onDate) ?? versions[0]!).timeZone;
+}
+
+function monthPeriod(params: ReportParams): Period {
+  const { month } = params;
   const m = month ? /^(\d{4})-(0[1-9]|1[0-2])$/.exec(month) : null;
   if (!m) throw invalid('month', 'month: must be a month as YYYY-MM');
   const [y, mo] = [Number(m[1]), Number(m[2])];
-  return period(`${month}-01`, `${month}-${String(daysInMonth(y, mo)).padStart(2, '0')}`, month!);
+  const from = `${month}-01`;
+  return period(
+    from,
+    `${month}-${String(daysInMonth(y, mo)).padStart(2, '0')}`,
+    month!,
+    reportTimeZone(params.profile, from),
+  );
 }
 
-function yearPeriod(year: string | undefined): Period {
+function yearPeriod(params: ReportParams): Period {
+  const { year } = params;
   if (!year || !/^\d{4}$/.test(year)) throw invalid('year', 'year: must be a year as YYYY');
-  return period(`${year}-01-01`, `${year}-12-31`, year);
+  return period(`${year}-01-01`, `${year}-12-31`, year, reportTimeZone(params.profile, `${year}-01-01`));
 }
 
 // ---- the facts -----------------------------------------------------------------------------------
@@ -115,6 +145,8 @@ interface AccountFacts {
   id: string;
   customerName: string;
   status: AccountStatus;
+  startDate: string;
+  endDate: string | null;
   customerClass: 'RES' | 'COM';
   premiseId: string;
   zip: string;
@@ -140,6 +172,8 @@ async function loadAccounts(
     select: {
       id: true,
       status: true,
+      startDate: true,
+      endDate: true,
       class: true,
       customer: { select: { name: true } },
       premise: {
@@ -159,6 +193,8 @@ async function loadAccounts(
       id: a.id,
       customerName: a.customer.name,
       status: a.status,
+      startDate: isoDay(a.startDate),
+      endDate: a.endDate ? isoDay(a.endDate) : null,
       customerClass: a.class,
       premiseId: a.premise.id,
       zip: a.premise.zip,
@@ -190,12 +226,13 @@ export function arrangementInForce(a: PaymentArrangement, end: Date, through: st
   return true;
 }
 
-async function arrangementsInForce(db: Db, p: Period): Promise<PaymentArrangement[]> {
+/** Arrangements in force at the end of the local day `through`, which ends at `end`. */
+async function arrangementsInForce(db: Db, end: Date, through: string): Promise<PaymentArrangement[]> {
   const rows = await db.paymentArrangement.findMany({
-    where: { createdAt: { lt: p.end } },
+    where: { createdAt: { lt: end } },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
   });
-  return rows.filter((a) => arrangementInForce(a, p.end, p.to));
+  return rows.filter((a) => arrangementInForce(a, end, through));
 }
 
 async function loadActions(
@@ -225,6 +262,13 @@ const isCustomerNotice = (a: CollectionsAction) => {
   const role = dataOf(a).recipientRole;
   return role === undefined || role === null || role === 'CUSTOMER';
 };
+
+/**
+ * The notice an action gave: a notice sent by email and by mail is recorded as two actions whose
+ * keys differ only in the last segment, the channel (`…:<seq>:<ROLE>:EMAIL` and `…:PRINT`).
+ */
+export const noticeOf = (a: Pick<CollectionsAction, 'idempotencyKey'>) =>
+  a.idempotencyKey.replace(/:(EMAIL|PRINT)$/, '');
 
 // ---- figures -------------------------------------------------------------------------------------
 
@@ -293,9 +337,11 @@ function toFigure(acc: Acc): Figure {
   const count =
     acc.basis === 'actions'
       ? acc.actions.length
-      : acc.basis === 'accounts'
-        ? acc.accounts.size
-        : acc.arrangements.size;
+      : acc.basis === 'notices'
+        ? new Set(acc.actions.map(noticeOf)).size
+        : acc.basis === 'accounts'
+          ? acc.accounts.size
+          : acc.arrangements.size;
   let amount = 0n;
   if (acc.money) for (const c of acc.accounts.values()) amount += c ?? 0n;
   const actionIds = new Set(acc.actions.map((a) => a.id.toString()));
@@ -311,7 +357,9 @@ function toFigure(acc: Acc): Figure {
     ...(acc.money ? { amountCents: jsonCents(amount) } : {}),
     ...(acc.basis !== 'accounts' || actionIds.size ? { actionIds: [...actionIds] } : {}),
     accountIds: [...acc.accounts.keys()],
-    ...(acc.basis === 'arrangements' ? { arrangementIds: [...acc.arrangements.keys()] } : {}),
+    ...(acc.basis === 'arrangements' || acc.arrangements.size
+      ? { arrangementIds: [...acc.arrangements.keys()] }
+      : {}),
   };
 }
 
@@ -340,19 +388,20 @@ const PA_ACTION_KINDS = ['DISCONNECT_NOTICE', 'CONTACT_ATTEMPT', 'POSTED_NOTICE'
 
 const PA_DEFINITIONS = {
   customers:
-    'Residential (class RES) accounts with status ACTIVE that started on or before the last day of the month. Heating: the premise heats with the service its collections case is judged under (electric, else gas).',
+    'Residential (class RES) accounts in service at the end of the last day of the month: started on or before it, not PENDING, and with an end date after it (a FINAL or CLOSED account without an end date is taken as ended). Heating: the premise heats with a service the account takes (domain/collections/heating.ts).',
   arrears:
-    'Past-due ledger balance at the end of the last day of the month (open charges after their due date, oldest-first allocation, services/ledger.ts). On agreement: a payment arrangement made before month end that had neither defaulted nor completed by then. Inactive: the account status is not ACTIVE (the current status: accounts keep no status history).',
+    'Past-due ledger balance at the end of the last day of the month (open charges after their due date, oldest-first allocation, services/ledger.ts). On agreement: a payment arrangement made before month end that had neither defaulted nor completed by then. Active or inactive: whether the account was in service at the end of the last day of the month, as for customers.',
   notices10Day:
-    'DISCONNECT_NOTICE actions in the month, the customer’s copy only (copies to third parties, landlords, occupants or officials are not separate notices).',
+    'Disconnection notices given in the month, the customer’s copy only (copies to third parties, landlords, occupants or officials are not separate notices). A notice sent by email and by mail is one notice: its DISCONNECT_NOTICE actions share their key up to the channel; the figure lists both actions.',
   occupantNoticeDwellings:
     'Accounts (dwellings) with a DISCONNECT_NOTICE addressed to the occupants (data.recipientRole OCCUPANT) in the month.',
   contacts3Day:
     'CONTACT_ATTEMPT actions with the customer in the month by method (calls to an emergency contact are not counted); contacts3DayCompleted counts those whose outcome was REACHED.',
   notices48Hour: 'POSTED_NOTICE actions in the month.',
   terminations:
-    'DISCONNECT actions in the month: cause NONPAYMENT, or any other cause as OTHER; by ZIP uses the first three digits of the ZIP recorded on the action.',
-  reconnections: 'RECONNECT actions in the month by cause (a cause not listed counts as OTHER).',
+    'DISCONNECT actions in the month: cause NONPAYMENT (a collections case’s disconnection), or any other cause as OTHER (a disconnection on a field order opened by hand, with no case: recorded with cause OTHER and episode 0); by ZIP uses the first three digits of the ZIP recorded on the action.',
+  reconnections:
+    'RECONNECT actions in the month by cause (a cause not listed counts as OTHER; a reconnection on a field order opened by hand is OTHER).',
   heating: 'Action figures split heating/non-heating by the `heating` flag the case recorded on the action.',
 };
 
@@ -360,7 +409,7 @@ async function buildPa(
   db: Db,
   params: ReportParams,
 ): Promise<{ report: Omit<Report, 'figures'>; accs: Acc[] }> {
-  const p = monthPeriod(params.month);
+  const p = monthPeriod(params);
   const f = new Figures();
   for (const s of SEGMENTS)
     f.define(
@@ -391,7 +440,7 @@ async function buildPa(
       `10-day termination notices issued (${SEGMENT_LABEL[s]})`,
       paCite(9),
       { segment: s },
-      'actions',
+      'notices',
     );
   for (const s of SEGMENTS)
     f.define(
@@ -470,14 +519,14 @@ async function buildPa(
     accounts.map((a) => a.id),
     p.to,
   );
-  const onAgreement = new Set((await arrangementsInForce(db, p)).map((a) => a.accountId));
+  const onAgreement = new Set((await arrangementsInForce(db, p.end, p.to)).map((a) => a.accountId));
   for (const a of accounts) {
     const s = segmentOf(a.heating);
-    if (a.status === 'ACTIVE') f.account(`customers.${s}`, a.id);
+    const active = inServiceOn(a, p.to);
+    if (active) f.account(`customers.${s}`, a.id);
     const cents = pastDue.get(a.id) ?? 0n;
     if (cents <= 0n) continue;
-    const category =
-      a.status !== 'ACTIVE' ? 'inactive' : onAgreement.has(a.id) ? 'onAgreement' : 'offAgreement';
+    const category = !active ? 'inactive' : onAgreement.has(a.id) ? 'onAgreement' : 'offAgreement';
     f.account(`arrears.${category}.${s}`, a.id, cents);
   }
 
@@ -516,7 +565,7 @@ async function buildPa(
       title: 'Monthly collections report (residential)',
       citation: `${PA_CITE} (reporting requirements); 66 Pa.C.S. Chapter 14`,
       period: { label: p.label, from: p.from, to: p.to },
-      timeZone: UTILITY_TIME_ZONE,
+      timeZone: p.timeZone,
       profile: params.profile ?? null,
       generatedAt: new Date().toISOString(),
       definitions: PA_DEFINITIONS,
@@ -528,52 +577,81 @@ async function buildPa(
 // ---- Illinois, 220 ILCS 5/8-201.10 ---------------------------------------------------------------
 
 const IL_CITE = '220 ILCS 5/8-201.10';
+/** Each measure is an item of §8-201.10(b): what it counts, and the item it answers. */
 const IL_MEASURES = [
-  ['customers', 'Customers', 'accounts'],
-  ['disconnectionNotices', 'Disconnection notices', 'actions'],
-  ['disconnections', 'Disconnections', 'actions'],
-  ['reconnections', 'Reconnections', 'actions'],
-  ['arrangementsNew', 'New deferred payment arrangements', 'actions'],
-  ['arrangementsActive', 'Deferred payment arrangements in force at month end', 'arrangements'],
-  ['arrangementsCompleted', 'Deferred payment arrangements completed', 'actions'],
+  ['customers', 'Customers', 'accounts', 1],
+  ['disconnectionNotices', 'Customers receiving disconnection notices', 'accounts', 2],
+  ['disconnections', 'Customers disconnected for nonpayment', 'accounts', 3],
+  [
+    'reconnections',
+    'Customers reconnected because they paid in full or set up a payment arrangement',
+    'accounts',
+    4,
+  ],
+  ['arrangementsNew', 'New deferred payment arrangements', 'actions', 5],
+  [
+    'arrangementsAtMonthStart',
+    'Customers taking service at the beginning of the month under existing deferred payment arrangements',
+    'accounts',
+    6,
+  ],
+  ['arrangementsCompleted', 'Customers completing deferred payment arrangements', 'accounts', 7],
 ] as const;
 type IlMeasure = (typeof IL_MEASURES)[number][0];
-const IL_BY_KIND: Record<string, IlMeasure> = {
-  DISCONNECT: 'disconnections',
-  RECONNECT: 'reconnections',
-  ARRANGEMENT_ACCEPTED: 'arrangementsNew',
-  ARRANGEMENT_COMPLETED: 'arrangementsCompleted',
-};
+const ilCite = (item: number) => `${IL_CITE}(b)(${item})`;
+/** Reconnections item (4) asks about: on paying in full, or on a payment arrangement. */
+const IL_RECONNECT_CAUSES = new Set(['PAID', 'ARRANGEMENT']);
+
+/** The measure an action counts toward, if any. */
+function ilMeasureOf(a: CollectionsAction): IlMeasure | null {
+  switch (a.kind) {
+    case 'DISCONNECT_NOTICE':
+      return isCustomerNotice(a) ? 'disconnectionNotices' : null;
+    case 'DISCONNECT':
+      return a.cause === 'NONPAYMENT' ? 'disconnections' : null;
+    case 'RECONNECT':
+      return IL_RECONNECT_CAUSES.has(a.cause ?? '') ? 'reconnections' : null;
+    case 'ARRANGEMENT_ACCEPTED':
+      return 'arrangementsNew';
+    case 'ARRANGEMENT_COMPLETED':
+      return 'arrangementsCompleted';
+    default:
+      return null;
+  }
+}
 
 const IL_DEFINITIONS = {
   groups:
-    'Figures are by 5-digit ZIP, customer class (RES, COM) and service; only groups with something to count appear.',
+    'Figures are by 5-digit ZIP, customer class (RES, COM) and service; only groups with something to count appear. Customer figures count accounts; each lists the actions or arrangements behind it.',
   customers:
-    'Accounts with status ACTIVE that started on or before the last day of the month, counted under each service the premise takes (an active service point), at the premise ZIP.',
+    '(b)(1) Accounts in service at the end of the last day of the month (started on or before it, not PENDING, with an end date after it; a FINAL or CLOSED account without an end date is taken as ended), counted under each service the premise takes (an active service point), at the premise ZIP.',
   disconnectionNotices:
-    'DISCONNECT_NOTICE actions in the month (the customer’s copy only), by the ZIP, class and service recorded on the action.',
-  disconnections: 'DISCONNECT actions in the month, any cause.',
-  reconnections: 'RECONNECT actions in the month, any cause.',
-  arrangementsNew: 'ARRANGEMENT_ACCEPTED actions in the month.',
-  arrangementsCompleted: 'ARRANGEMENT_COMPLETED actions in the month.',
-  arrangementsActive:
-    'Payment arrangements made before month end that had neither defaulted nor completed by then, counted where their acceptance was recorded (the ZIP, class and service of the episode’s ARRANGEMENT_ACCEPTED actions) or, without such an action, at the account’s premise ZIP, class and services.',
+    '(b)(2) Accounts sent a disconnection notice in the month (DISCONNECT_NOTICE actions, the customer’s copy only; a notice by email and by mail, or several notices, count the customer once), by the ZIP, class and service recorded on the action.',
+  disconnections:
+    '(b)(3) Accounts disconnected for nonpayment in the month (DISCONNECT actions with cause NONPAYMENT).',
+  reconnections:
+    '(b)(4) Accounts reconnected in the month because they paid in full or set up a payment arrangement (RECONNECT actions with cause PAID or ARRANGEMENT; reconnections on a medical certificate, in error or by order are not counted).',
+  arrangementsNew: '(b)(5) Deferred payment arrangements made in the month (ARRANGEMENT_ACCEPTED actions).',
+  arrangementsAtMonthStart:
+    '(b)(6) Accounts in service at the beginning of the month (at the end of the day before its first day) under a payment arrangement in force then: made before the month began and neither defaulted nor completed before its first day. Counted where the arrangement’s acceptance was recorded (the ZIP, class and service of the episode’s ARRANGEMENT_ACCEPTED actions before the month) or, without such an action, at the account’s premise ZIP, class and services.',
+  arrangementsCompleted:
+    '(b)(7) Accounts that completed a deferred payment arrangement in the month (ARRANGEMENT_COMPLETED actions).',
 };
 
 async function buildIl(
   db: Db,
   params: ReportParams,
 ): Promise<{ report: Omit<Report, 'figures'>; accs: Acc[] }> {
-  const p = monthPeriod(params.month);
+  const p = monthPeriod(params);
   const f = new Figures();
   const group = (zip: string, customerClass: string, service: string) => {
     const zip5 = zip.slice(0, 5);
     const prefix = `${zip5}.${customerClass}.${service}`;
-    for (const [measure, label, basis] of IL_MEASURES)
+    for (const [measure, label, basis, item] of IL_MEASURES)
       f.define(
         `${prefix}.${measure}`,
         `${label}: ZIP ${zip5}, ${customerClass}, ${service}`,
-        IL_CITE,
+        ilCite(item),
         { zip: zip5, customerClass, service, measure },
         basis,
       );
@@ -582,32 +660,34 @@ async function buildIl(
 
   const accounts = await loadAccounts(db, p.to, { profile: params.profile });
   for (const a of accounts)
-    if (a.status === 'ACTIVE')
+    if (inServiceOn(a, p.to))
       for (const service of a.services)
         f.account(`${group(a.zip, a.customerClass, service)}.customers`, a.id);
 
   const profileWhere = params.profile ? { profile: params.profile } : {};
   const actions = await loadActions(db, p, {
-    kind: { in: ['DISCONNECT_NOTICE', ...Object.keys(IL_BY_KIND)] },
+    kind: {
+      in: ['DISCONNECT_NOTICE', 'DISCONNECT', 'RECONNECT', 'ARRANGEMENT_ACCEPTED', 'ARRANGEMENT_COMPLETED'],
+    },
     ...profileWhere,
   });
   for (const a of actions) {
-    const measure =
-      a.kind === 'DISCONNECT_NOTICE'
-        ? isCustomerNotice(a)
-          ? 'disconnectionNotices'
-          : null
-        : IL_BY_KIND[a.kind];
+    const measure = ilMeasureOf(a);
     if (measure) f.action(`${group(a.zip, a.customerClass, a.service)}.${measure}`, a);
   }
 
+  // (6): in force at the beginning of the month, for customers taking service then.
+  const dayBefore = addDays(p.from, -1);
   const byId = new Map(accounts.map((a) => [a.id, a]));
-  const inForce = (await arrangementsInForce(db, p)).filter((a) => byId.has(a.accountId));
+  const inForce = (await arrangementsInForce(db, p.start, dayBefore)).filter((a) => {
+    const account = byId.get(a.accountId);
+    return account !== undefined && inServiceOn(account, dayBefore);
+  });
   const accepted = inForce.length
     ? await db.collectionsAction.findMany({
         where: {
           kind: 'ARRANGEMENT_ACCEPTED',
-          occurredAt: { lt: p.end },
+          occurredAt: { lt: p.start },
           accountId: { in: [...new Set(inForce.map((a) => a.accountId))] },
           ...profileWhere,
         },
@@ -626,7 +706,7 @@ async function buildIl(
           actions: [] as CollectionsAction[],
         }));
     for (const place of places) {
-      const acc = f.get(`${group(place.zip, place.customerClass, place.service)}.arrangementsActive`);
+      const acc = f.get(`${group(place.zip, place.customerClass, place.service)}.arrangementsAtMonthStart`);
       const entry = acc.arrangements.get(arr.id) ?? { arrangement: arr, actions: [] };
       entry.actions.push(...place.actions);
       acc.arrangements.set(arr.id, entry);
@@ -657,7 +737,7 @@ async function buildIl(
       title: 'Monthly disconnection, reconnection and deferred payment arrangement report',
       citation: IL_CITE,
       period: { label: p.label, from: p.from, to: p.to },
-      timeZone: UTILITY_TIME_ZONE,
+      timeZone: p.timeZone,
       profile: params.profile ?? null,
       generatedAt: new Date().toISOString(),
       definitions: IL_DEFINITIONS,
@@ -674,7 +754,7 @@ async function buildCaWater(
   db: Db,
   params: ReportParams,
 ): Promise<{ report: Omit<Report, 'figures'>; accs: Acc[] }> {
-  const p = yearPeriod(params.year);
+  const p = yearPeriod(params);
   const f = new Figures();
   f.define(
     'discontinuations',
@@ -696,7 +776,7 @@ async function buildCaWater(
   });
   for (const a of actions) {
     f.action('discontinuations', a);
-    f.action(`discontinuations.${isoDateIn(a.occurredAt, UTILITY_TIME_ZONE).slice(0, 7)}`, a);
+    f.action(`discontinuations.${isoDateIn(a.occurredAt, p.timeZone).slice(0, 7)}`, a);
   }
   return {
     report: {
@@ -704,7 +784,7 @@ async function buildCaWater(
       title: 'Annual count of residential water discontinuations for nonpayment',
       citation: CA_CITE,
       period: { label: p.label, from: p.from, to: p.to },
-      timeZone: UTILITY_TIME_ZONE,
+      timeZone: p.timeZone,
       profile: params.profile ?? null,
       generatedAt: new Date().toISOString(),
       definitions: {
@@ -776,6 +856,9 @@ export async function traceFigure(
     );
   let items: Record<string, unknown>[];
   if (acc.basis === 'actions') items = acc.actions.map(actionItem);
+  // Each action, with the notice it gave (the email and the letter of one notice share it).
+  else if (acc.basis === 'notices')
+    items = acc.actions.map((a) => ({ ...actionItem(a), notice: noticeOf(a) }));
   else if (acc.basis === 'arrangements')
     items = [...acc.arrangements.values()].map(({ arrangement: r, actions }) => ({
       arrangementId: r.id,
@@ -804,6 +887,9 @@ export async function traceFigure(
     const viaActions = new Map<string, string[]>();
     for (const a of acc.actions)
       viaActions.set(a.accountId, [...(viaActions.get(a.accountId) ?? []), a.id.toString()]);
+    const viaArrangements = new Map<string, string[]>();
+    for (const { arrangement: r } of acc.arrangements.values())
+      viaArrangements.set(r.accountId, [...(viaArrangements.get(r.accountId) ?? []), r.id]);
     items = ids.map((id) => {
       const r = byId.get(id);
       const cents = acc.accounts.get(id);
@@ -817,6 +903,7 @@ export async function traceFigure(
         heatingSource: r?.premise.heating ?? null,
         ...(acc.money ? { pastDueCents: jsonCents(cents ?? 0n) } : {}),
         ...(acc.actions.length ? { actionIds: viaActions.get(id) ?? [] } : {}),
+        ...(acc.arrangements.size ? { arrangementIds: viaArrangements.get(id) ?? [] } : {}),
       };
     });
   }
@@ -861,7 +948,8 @@ export function reportCsv(r: Report): string {
 export function traceCsv(t: Trace): string {
   const columns: string[] = [];
   for (const item of t.items) for (const c of Object.keys(item)) if (!columns.includes(c)) columns.push(c);
-  if (!columns.length) columns.push(t.figure.basis === 'actions' ? 'actionId' : 'accountId');
+  if (!columns.length)
+    columns.push(t.figure.basis === 'actions' || t.figure.basis === 'notices' ? 'actionId' : 'accountId');
   return [
     csvLine(['report', 'period', 'figure', ...columns]),
     ...t.items.map((item) =>

@@ -62,7 +62,7 @@ export interface CaseContext {
  * The service a case is about: an account with electric service is judged under the (stricter)
  * energy rules, then gas; otherwise water.
  */
-function caseService(services: string[]): Service {
+export function caseService(services: readonly string[]): Service {
   if (services.includes('ELECTRIC')) return 'ELECTRIC';
   if (services.includes('GAS')) return 'GAS';
   return 'WATER';

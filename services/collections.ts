@@ -16,7 +16,9 @@ import {
 } from '../domain/collections';
 import { addCountedDays } from '../domain/collections/calendar';
 import { addDays, addMonths, isoDateIn } from '../domain/ledger/dates';
-import { profileFor } from './collections-snapshot';
+import { caseService, profileFor } from './collections-snapshot';
+import { crewActedAt } from './service-orders';
+import { isHeatingCustomer } from '../domain/collections/heating';
 import { pastDue } from '../domain/ledger/aging';
 import { loadEntries, toDomainEntry, UTILITY_TIME_ZONE } from './ledger';
 import {
@@ -446,8 +448,8 @@ export async function recordContact(
       'recipient',
       `recipient: account ${accountId} has no critical-care designation naming an emergency contact`,
     );
-  const services = account.premise.servicePoints.map((s) => s.service);
-  const service = services.includes('ELECTRIC') ? 'ELECTRIC' : services.includes('GAS') ? 'GAS' : 'WATER';
+  const services = account.premise.servicePoints.map((s) => s.service as string);
+  const service = caseService(services);
   const at = input.at ? new Date(input.at) : new Date();
   const key = `collections:${accountId}:${e.episode}:contact:rep:${recipient === 'EMERGENCY_CONTACT' ? 'emergency:' : ''}${input.requestKey}`;
   await d.db.$transaction(async (tx) => {
@@ -462,7 +464,9 @@ export async function recordContact(
           profile: e.profile ?? account.premise.jurisdictionProfile,
           service,
           customerClass: account.class,
-          heating: account.premise.heating === service,
+          // Who is a heating customer is one rule, the case's own (an electric-and-gas account
+          // heated by gas is one, though its case is about electric).
+          heating: isHeatingCustomer(account.premise.heating, services),
           zip: account.premise.zip,
           idempotencyKey: key,
           data: {
@@ -495,6 +499,61 @@ export async function recordContact(
   });
   await wakeCases(d, accountId, 'contact', actor.id);
   return { accountId, episode: e.episode, ...input, recipient, at: at.toISOString() };
+}
+
+/** The episode of a compliance action no collections case took (a field order opened by hand). */
+export const NO_CASE_EPISODE = 0;
+
+/**
+ * A disconnection or reconnection done on an order no collections case opened (POST
+ * /service-orders: a safety shut-off, a customer's request, a supervisor's decision) is still a
+ * termination or a restoration the regulatory reports count — PA §56.231(a)(16) asks for
+ * terminations for reasons other than nonpayment. Recorded once per order, cause OTHER (the order
+ * says no more; its reason is kept), under episode 0 (no case), at the crew's act; in the caller's
+ * transaction, with the order's completion. A crew that could not get to the meter did nothing.
+ */
+export async function recordOrderAction(
+  tx: Tx,
+  order: {
+    id: string;
+    accountId: string;
+    type: string;
+    reason: string;
+    collectionsWorkflowId: string | null;
+  },
+  completion: { outcome: string; crewId?: string; readAt?: string | null },
+  reportedAt: Date,
+): Promise<boolean> {
+  if (order.collectionsWorkflowId || completion.outcome === 'NO_ACCESS') return false;
+  if (order.type !== 'DISCONNECT' && order.type !== 'RECONNECT') return false;
+  const account = await tx.account.findUniqueOrThrow({
+    where: { id: order.accountId },
+    include: {
+      premise: { include: { servicePoints: { where: { active: true }, select: { service: true } } } },
+    },
+  });
+  const services = account.premise.servicePoints.map((s) => s.service as string);
+  const r = await tx.collectionsAction.createMany({
+    data: [
+      {
+        accountId: order.accountId,
+        episode: NO_CASE_EPISODE,
+        kind: order.type,
+        method: 'FIELD',
+        cause: 'OTHER',
+        occurredAt: crewActedAt(completion, reportedAt),
+        profile: account.premise.jurisdictionProfile,
+        service: caseService(services),
+        customerClass: account.class,
+        heating: isHeatingCustomer(account.premise.heating, services),
+        zip: account.premise.zip,
+        idempotencyKey: `service-order:${order.id}:action`,
+        data: { orderId: order.id, reason: order.reason, outcome: completion.outcome },
+      },
+    ],
+    skipDuplicates: true,
+  });
+  return r.count === 1;
 }
 
 /** Asks the open case for a payment arrangement: accepted or refused, with the rules' reasons. */

@@ -665,6 +665,16 @@ export async function completeCrewOrder(
   return { ...(await getCrewOrder(d.db, actor, orderId)), replayed: false };
 }
 
+/**
+ * When the crew did a finished order's work: the local wall-clock time of its reading, for a crew
+ * that reports later (offline), else when the completion was reported — never after the report.
+ */
+export function crewActedAt(completion: { readAt?: string | null } | null, reportedAt: Date): Date {
+  if (!completion?.readAt) return reportedAt;
+  const acted = wallClockInstant(completion.readAt);
+  return acted < reportedAt ? acted : reportedAt;
+}
+
 /** A local wall-clock time in the utility's zone ('2026-12-03T14:05:00') as an instant. */
 export function wallClockInstant(local: string): Date {
   const minutes = Number(local.slice(11, 13)) * 60 + Number(local.slice(14, 16));

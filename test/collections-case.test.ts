@@ -411,8 +411,16 @@ test('an arrangement accepted while service is off brings it back before the fir
     { 'idempotency-key': `arr-off-${accountId}` },
   );
   expect(accepted.body.accepted).toBe(true);
+  const first0 = await reconnectOrdered(accountId);
+  expect(first0.order.reason).toMatch(/arrangement/);
+  // The crew cannot get to the meter: service is still off, and the reconnection is ordered again.
+  expect((await completeOrder(first0.orderId, { outcome: 'NO_ACCESS', notes: 'Gate locked' })).status).toBe(
+    200,
+  );
   const r = await reconnectOrdered(accountId);
-  expect(r.order.reason).toMatch(/arrangement/);
+  expect(r.orderId).not.toBe(first0.orderId);
+  expect(r.order.dueBy).toEqual(first0.order.dueBy);
+  expect((await actions(accountId)).some((a) => a.kind === 'RECONNECT')).toBe(false);
   expect((await completeOrder(r.orderId, { outcome: 'COMPLETED_OK', readValue: 1000 })).status).toBe(200);
   const s = await advanceUntil(accountId, (x) => x.stage === 'ARRANGEMENT', 5);
   expect(s.arrangement).toMatchObject({ installments: 5, installmentsPaid: 0 });
@@ -562,6 +570,15 @@ test('arrangements: refused with reasons, accepted, a missed installment default
   );
   const arrangement = await app.t.db.paymentArrangement.findFirstOrThrow({ where: { accountId } });
   expect(arrangement.status).toBe('DEFAULTED');
+  // The missed installment is on the record, and the default is dated by the utility's day.
+  const missed = await app.t.db.auditEvent.findMany({
+    where: { accountId, action: 'collections.arrangement.installment.missed' },
+  });
+  expect(missed).toHaveLength(1);
+  const defaulted = (await actions(accountId)).find((a) => a.kind === 'ARRANGEMENT_DEFAULTED')!;
+  expect(arrangement.defaultedOn!.toISOString().slice(0, 10)).toBe(
+    localDate(defaulted.occurredAt.getTime(), TZ),
+  );
   const notices = await app.t.db.notice.findMany({ where: { accountId, type: 'DEFAULT_NOTICE' } });
   expect(notices.length).toBeGreaterThan(0);
 });
@@ -599,4 +616,104 @@ test('an arrangement kept to the last installment closes the episode', async () 
   });
   expect(installments.map((i) => i.status)).toEqual(['PAID', 'PAID']);
   expect((await actions(accountId)).map((a) => a.kind)).toContain('ARRANGEMENT_COMPLETED');
+  // Settled on the utility's day: each check runs at 00:00 UTC two days after the due date, which
+  // is still the evening before in Millbrook.
+  const kept = await app.t.db.timelineEvent.findMany({
+    where: { accountId, kind: 'collections.arrangement.installment' },
+    orderBy: { occurredAt: 'asc' },
+  });
+  expect(kept.map((t) => t.summary)).toEqual([
+    expect.stringMatching(/^Arrangement installment 1 of 2 kept/),
+    expect.stringMatching(/^Arrangement installment 2 of 2 kept/),
+  ]);
+  expect(installments.map((i) => i.settledOn!.toISOString().slice(0, 10))).toEqual(
+    kept.map((t) => localDate(t.occurredAt.getTime(), TZ)),
+  );
+  const audits = await app.t.db.auditEvent.findMany({
+    where: { accountId, action: 'collections.arrangement.installment.paid' },
+  });
+  expect(audits).toHaveLength(2);
+  const completed = (await actions(accountId)).find((a) => a.kind === 'ARRANGEMENT_COMPLETED')!;
+  const arrangementRow = await app.t.db.paymentArrangement.findFirstOrThrow({ where: { accountId } });
+  expect(arrangementRow.completedOn!.toISOString().slice(0, 10)).toBe(
+    localDate(completed.occurredAt.getTime(), TZ),
+  );
+  expect(localDate(completed.occurredAt.getTime(), TZ)).not.toBe(
+    completed.occurredAt.toISOString().slice(0, 10),
+  );
+});
+
+test('paid while off, the crew cannot get to the meter: not reconnected, no charge, ordered again by the same deadline', async () => {
+  const accountId = await disconnectedCase(62);
+  const pay = await app.call(
+    'csr',
+    'POST',
+    '/payments',
+    { accountId, amountCents: 12_345, channel: 'CASH' },
+    { 'idempotency-key': `case-pay-${accountId}` },
+  );
+  expect(pay.status).toBe(201);
+  const first = await reconnectOrdered(accountId);
+  expect(
+    (await completeOrder(first.orderId, { outcome: 'NO_ACCESS', notes: 'Dog in the yard' })).status,
+  ).toBe(200);
+  const again = await reconnectOrdered(accountId);
+  expect(again.orderId).not.toBe(first.orderId);
+  // The deadline runs from the payment, not from the second order.
+  expect(again.order.dueBy).toEqual(first.order.dueBy);
+  expect((await state(accountId)).stage).toBe('RECONNECT_ORDERED');
+  expect((await actions(accountId)).some((a) => a.kind === 'RECONNECT')).toBe(false);
+  expect(await app.t.db.ledgerEntry.count({ where: { accountId, kind: 'RECONNECTION_FEE' } })).toBe(0);
+  expect(
+    await app.t.db.notice.count({
+      where: { accountId, idempotencyKey: { contains: 'RECONNECTION_CONFIRMATION' } },
+    }),
+  ).toBe(0);
+  const episode = await app.t.db.collectionsEpisode.findFirstOrThrow({ where: { accountId } });
+  expect(episode.reconnectedAt).toBeNull();
+
+  expect((await completeOrder(again.orderId, { outcome: 'COMPLETED_OK', readValue: 1000 })).status).toBe(200);
+  const closed = await advanceUntil(accountId, (x) => x.stage === 'CLOSED', 5);
+  expect(closed.closedReason).toMatch(/reconnected/);
+  const restored = (await actions(accountId)).filter((a) => a.kind === 'RECONNECT');
+  expect(restored.map((a) => (a.data as { orderId: string }).orderId)).toEqual([again.orderId]);
+  expect(await app.t.db.ledgerEntry.count({ where: { accountId, kind: 'RECONNECTION_FEE' } })).toBe(1);
+  await Worker.runReplayHistory(
+    { workflowBundle: await workflowBundle() },
+    await handle(accountId).fetchHistory(),
+    collectionsWorkflowId(accountId, 1),
+  );
+});
+
+test('a door hanger the crew could not post is not a posted notice: no disconnection follows it; it is ordered again', async () => {
+  const accountId = await delinquentCase(63);
+  const s = await advanceUntil(accountId, (x) => x.stage === 'POSTING' || x.stage === 'DISCONNECT_ORDERED');
+  // Pennsylvania posts a 48-hour notice from December to March only (§56.93).
+  const month = Number(localDate(await app.env.currentTimeMs(), TZ).slice(5, 7));
+  if (!(month === 12 || month <= 3)) return;
+  expect(s.stage).toBe('POSTING');
+  const hanger = s.orders.find((o) => o.type === 'DOOR_HANGER')!;
+  expect(
+    (await completeOrder(hanger.orderId, { outcome: 'NO_ACCESS', notes: 'No safe way to the door' })).status,
+  ).toBe(200);
+  const again = await advanceUntil(
+    accountId,
+    (x) => x.orders.some((o) => o.type === 'DOOR_HANGER' && o.status === 'OPEN'),
+    5,
+  );
+  expect(again.stage).toBe('POSTING');
+  expect(again.orders.some((o) => o.type === 'DISCONNECT')).toBe(false);
+  expect((await actions(accountId)).some((a) => a.kind === 'POSTED_NOTICE')).toBe(false);
+  expect(await app.t.db.notice.count({ where: { accountId, type: 'POSTED_NOTICE' } })).toBe(0);
+  // Posted the second time: the case goes on to the disconnection.
+  const second = again.orders.find((o) => o.type === 'DOOR_HANGER' && o.status === 'OPEN')!;
+  await completeOrder(second.orderId, { outcome: 'COMPLETED_OK', notes: 'Posted' });
+  await advanceUntil(accountId, (x) => x.stage === 'DISCONNECT_ORDERED', 10);
+  const posted = (await actions(accountId)).filter((a) => a.kind === 'POSTED_NOTICE');
+  expect(posted.map((a) => (a.data as { orderId: string }).orderId)).toEqual([second.orderId]);
+  await Worker.runReplayHistory(
+    { workflowBundle: await workflowBundle() },
+    await handle(accountId).fetchHistory(),
+    collectionsWorkflowId(accountId, 1),
+  );
 });

@@ -7,12 +7,15 @@
 // input errors and who may read them.
 import { startTestApp, type TestApp } from './helpers/app';
 import { expectError } from './helpers/api-checks';
+import { assign, complete as completeOrder, eventually, openOrder } from './helpers/service-order-fixtures';
 
 jest.setTimeout(180_000);
 
 const TZ = 'America/New_York';
 /** The utility's local day of an instant, by a different route than the service takes. */
-const localDay = (iso: string) => new Date(iso).toLocaleDateString('en-CA', { timeZone: TZ });
+const localDay = (iso: string, timeZone = TZ) => new Date(iso).toLocaleDateString('en-CA', { timeZone });
+/** Illinois counts its own (Chicago) days when the report is for its profile. */
+const ZONE: Record<string, string> = { IL: 'America/Chicago', PA: TZ };
 
 // ---- the world -----------------------------------------------------------------------------------
 
@@ -22,6 +25,8 @@ interface Acct {
   cls: 'RES' | 'COM';
   status: 'ACTIVE' | 'PENDING' | 'FINAL' | 'CLOSED';
   start: string;
+  /** The last day of service, for an account that has ended. */
+  end?: string;
   zip: string;
   heat: 'GAS' | 'ELECTRIC' | 'NONE' | null;
   services: Service[];
@@ -71,7 +76,17 @@ const ACCOUNTS: Acct[] = [
   // prettier-ignore
   { id: 'R12', cls: 'RES', status: 'ACTIVE', start: '2023-01-01', zip: '15213-1234', heat: 'ELECTRIC', services: ['ELECTRIC'], profile: 'PA',
     charges: [['2026-11-01', '2026-11-21', 4200]], payments: [] },
+  // Closed in December: in service (and in arrears) at the end of November.
+  // prettier-ignore
+  { id: 'R13', cls: 'RES', status: 'CLOSED', start: '2021-06-01', end: '2026-12-10', zip: '19103', heat: 'NONE', services: ['WATER'], profile: 'PA',
+    charges: [['2026-10-01', '2026-10-21', 2000]], payments: [] },
 ];
+
+/** In service at the end of a day: started by then, not pending, not ended by then (no end date on a FINAL or CLOSED account: ended). */
+function inService(a: Acct, day: string): boolean {
+  if (a.status === 'PENDING' || a.start > day) return false;
+  return a.end ? a.end > day : a.status === 'ACTIVE';
+}
 
 interface Arr {
   account: string;
@@ -127,6 +142,8 @@ interface Act {
   zip?: string;
   profile?: string;
   data?: Record<string, string>;
+  /** The idempotency key as the case writes it, where the test needs one (a notice's channels). */
+  key?: string;
   id?: string;
 }
 const acct = (id: string) => ACCOUNTS.find((a) => a.id === id)!;
@@ -135,12 +152,22 @@ const ACTIONS: Act[] = [
   // 04:30Z on Dec 1 is Nov 30 23:30 EST (in); 05:30Z on Dec 1 is Dec 1 (out).
   { account: 'R01', kind: 'HANDOFF', at: '2026-11-02T14:00:00Z' },
   { account: 'R02', kind: 'REMINDER', at: '2026-11-02T14:00:00Z', method: 'MAIL' },
+  // One notice, emailed and mailed: two actions, one notice.
   {
     account: 'R01',
     kind: 'DISCONNECT_NOTICE',
     at: '2026-11-03T14:00:00Z',
     method: 'MAIL',
     data: { recipientRole: 'CUSTOMER' },
+    key: 'collections:R01:1:DISCONNECT_NOTICE:1:CUSTOMER:PRINT',
+  },
+  {
+    account: 'R01',
+    kind: 'DISCONNECT_NOTICE',
+    at: '2026-11-03T14:00:00Z',
+    method: 'EMAIL',
+    data: { recipientRole: 'CUSTOMER' },
+    key: 'collections:R01:1:DISCONNECT_NOTICE:1:CUSTOMER:EMAIL',
   },
   {
     account: 'R01',
@@ -148,6 +175,7 @@ const ACTIONS: Act[] = [
     at: '2026-11-03T14:00:00Z',
     method: 'MAIL',
     data: { recipientRole: 'THIRD_PARTY' },
+    key: 'collections:R01:1:DISCONNECT_NOTICE:1:THIRD_PARTY:PRINT',
   },
   { account: 'R02', kind: 'DISCONNECT_NOTICE', at: '2026-11-01T04:30:00Z', method: 'MAIL' },
   { account: 'R02', kind: 'DISCONNECT_NOTICE', at: '2026-11-01T03:30:00Z', method: 'MAIL' },
@@ -257,6 +285,9 @@ const ACTIONS: Act[] = [
   { account: 'R01', kind: 'ARRANGEMENT_ACCEPTED', at: '2026-11-12T15:00:00Z', service: 'ELECTRIC' },
   { account: 'R10', kind: 'ARRANGEMENT_DEFAULTED', at: '2026-11-15T15:00:00Z', service: 'ELECTRIC' },
   { account: 'R02', kind: 'ARRANGEMENT_COMPLETED', at: '2026-11-25T15:00:00Z', service: 'WATER' },
+  // 23:30 on November 30 in Chicago, 00:30 on December 1 in Millbrook: November for Illinois' own
+  // report, December for the utility's.
+  { account: 'R09', kind: 'DISCONNECT_NOTICE', at: '2026-12-01T05:30:00Z', method: 'MAIL', service: 'GAS' },
   // October.
   { account: 'R03', kind: 'DISCONNECT_NOTICE', at: '2026-10-05T15:00:00Z', method: 'MAIL', service: 'GAS' },
   {
@@ -297,7 +328,7 @@ function heatingOf(a: Acct): boolean {
 }
 
 /** Each action's recorded facts, filled from its account where the fixture leaves them out. */
-function complete(x: Act): Required<Omit<Act, 'id' | 'data' | 'method' | 'cause'>> & Act {
+function complete(x: Act): Required<Omit<Act, 'id' | 'data' | 'method' | 'cause' | 'key'>> & Act {
   const a = acct(x.account);
   const service = x.service ?? (a.services.includes('ELECTRIC') ? 'ELECTRIC' : (a.services[0] ?? 'WATER'));
   return {
@@ -344,6 +375,7 @@ async function seed() {
         billCycle: 1,
         status: a.status,
         startDate: new Date(`${a.start}T00:00:00Z`),
+        endDate: a.end ? new Date(`${a.end}T00:00:00Z`) : null,
       },
     });
     let n = 0;
@@ -405,7 +437,7 @@ async function seed() {
         customerClass: c.cls,
         heating: c.heating,
         zip: c.zip,
-        idempotencyKey: `report-test-action:${++k}`,
+        idempotencyKey: x.key ?? `report-test-action:${++k}`,
         ...(c.data ? { data: c.data } : {}),
       },
     });
@@ -423,20 +455,27 @@ afterAll(() => app?.close());
 
 interface Want {
   actions: Set<string>;
+  notices: Set<string>;
   accounts: Set<string>;
   arrangements: Set<string>;
   cents: number;
 }
+const noWant = (): Want => ({
+  actions: new Set(),
+  notices: new Set(),
+  accounts: new Set(),
+  arrangements: new Set(),
+  cents: 0,
+});
 class Expected {
   readonly m = new Map<string, Want>();
-  add(key: string, x: { action?: string; account?: string; cents?: number; arrangement?: string }) {
-    const w = this.m.get(key) ?? {
-      actions: new Set(),
-      accounts: new Set(),
-      arrangements: new Set(),
-      cents: 0,
-    };
+  add(
+    key: string,
+    x: { action?: string; notice?: string; account?: string; cents?: number; arrangement?: string },
+  ) {
+    const w = this.m.get(key) ?? noWant();
     if (x.action) w.actions.add(x.action);
+    if (x.notice) w.notices.add(x.notice);
     if (x.account) w.accounts.add(x.account);
     if (x.arrangement) w.arrangements.add(x.arrangement);
     w.cents += x.cents ?? 0;
@@ -453,20 +492,23 @@ function expectFigures(report: any, want: Expected) {
   for (const [key, w] of want.m)
     if (!got.has(key)) problems.push(`${key}: missing (expected ${JSON.stringify(sorted(w.actions))})`);
   for (const f of report.figures) {
-    const w = want.m.get(f.key) ?? {
-      actions: new Set(),
-      accounts: new Set(),
-      arrangements: new Set(),
-      cents: 0,
-    };
+    const w = want.m.get(f.key) ?? noWant();
     const count =
-      f.basis === 'actions' ? w.actions.size : f.basis === 'accounts' ? w.accounts.size : w.arrangements.size;
+      f.basis === 'actions'
+        ? w.actions.size
+        : f.basis === 'notices'
+          ? w.notices.size
+          : f.basis === 'accounts'
+            ? w.accounts.size
+            : w.arrangements.size;
     const line = (what: string, g: unknown, e: unknown) =>
       JSON.stringify(g) !== JSON.stringify(e) &&
       problems.push(`${f.key} ${what}: got ${JSON.stringify(g)}, expected ${JSON.stringify(e)}`);
     line('count', f.count, count);
-    if (f.basis === 'actions') line('actionIds', sorted(f.actionIds), sorted(w.actions));
-    if (f.basis === 'arrangements') line('arrangementIds', sorted(f.arrangementIds), sorted(w.arrangements));
+    if (f.basis === 'actions' || f.basis === 'notices')
+      line('actionIds', sorted(f.actionIds), sorted(w.actions));
+    if (f.basis === 'arrangements' || w.arrangements.size || f.arrangementIds)
+      line('arrangementIds', sorted(f.arrangementIds ?? []), sorted(w.arrangements));
     line('accountIds', sorted(f.accountIds), sorted(w.accounts));
     if ('amountCents' in f) line('amountCents', f.amountCents, w.cents);
   }
@@ -476,7 +518,17 @@ function expectFigures(report: any, want: Expected) {
 const MONTH_END = '2026-11-30';
 /** The instant November ends in the utility's time zone (midnight EST, December 1). */
 const MONTH_END_INSTANT = Date.parse('2026-12-01T05:00:00Z');
-const inNovember = (x: Act) => localDay(x.at).startsWith('2026-11');
+const inNovember = (x: Act, timeZone = TZ) => localDay(x.at, timeZone).startsWith('2026-11');
+/** The day before November and the instant November begins (midnight EDT, November 1). */
+const MONTH_START_EVE = '2026-10-31';
+const MONTH_START_INSTANT = Date.parse('2026-11-01T04:00:00Z');
+/** The notice an action gave: its key without the channel (a different route than the service's). */
+const noticeKey = (x: Act) => {
+  const parts = (x.key ?? `action:${x.id}`).split(':');
+  return ['EMAIL', 'PRINT'].includes(parts[parts.length - 1]!)
+    ? parts.slice(0, -1).join(':')
+    : parts.join(':');
+};
 
 /** Past due at the end of a day: charges due before it, less every credit by then (oldest first). */
 function pastDue(a: Acct, day: string): number {
@@ -487,11 +539,11 @@ function pastDue(a: Acct, day: string): number {
   return Math.max(0, overdue - credits);
 }
 
-function inForce(r: Arr): boolean {
+function inForce(r: Arr, endInstant = MONTH_END_INSTANT, through = MONTH_END): boolean {
   return (
-    Date.parse(r.createdAt) < MONTH_END_INSTANT &&
-    !(r.defaultedOn && r.defaultedOn <= MONTH_END) &&
-    !(r.completedOn && r.completedOn <= MONTH_END)
+    Date.parse(r.createdAt) < endInstant &&
+    !(r.defaultedOn && r.defaultedOn <= through) &&
+    !(r.completedOn && r.completedOn <= through)
   );
 }
 
@@ -501,11 +553,12 @@ function expectedPa(profile?: string): Expected {
   for (const a of ACCOUNTS) {
     if (a.cls !== 'RES' || a.start > MONTH_END || (profile && a.profile !== profile)) continue;
     const s = seg(heatingOf(a));
-    if (a.status === 'ACTIVE') want.add(`customers.${s}`, { account: a.id });
+    const active = inService(a, MONTH_END);
+    if (active) want.add(`customers.${s}`, { account: a.id });
     const cents = pastDue(a, MONTH_END);
     if (cents === 0) continue;
     const onAgreement = ARRANGEMENTS.some((r) => r.account === a.id && inForce(r));
-    const category = a.status !== 'ACTIVE' ? 'inactive' : onAgreement ? 'onAgreement' : 'offAgreement';
+    const category = !active ? 'inactive' : onAgreement ? 'onAgreement' : 'offAgreement';
     want.add(`arrears.${category}.${s}`, { account: a.id, cents });
   }
   for (const x of ACTIONS) {
@@ -514,7 +567,8 @@ function expectedPa(profile?: string): Expected {
     const s = seg(c.heating);
     const role = x.data?.recipientRole;
     const ref = { action: x.id!, account: x.account };
-    if (x.kind === 'DISCONNECT_NOTICE' && (!role || role === 'CUSTOMER')) want.add(`notices10Day.${s}`, ref);
+    if (x.kind === 'DISCONNECT_NOTICE' && (!role || role === 'CUSTOMER'))
+      want.add(`notices10Day.${s}`, { ...ref, notice: noticeKey(x) });
     if (x.kind === 'DISCONNECT_NOTICE' && role === 'OCCUPANT') want.add(`occupantNoticeDwellings.${s}`, ref);
     if (x.kind === 'CONTACT_ATTEMPT' && role !== 'EMERGENCY_CONTACT') {
       want.add(`contacts3Day.${x.method}.${s}`, ref);
@@ -533,43 +587,47 @@ function expectedPa(profile?: string): Expected {
 
 function expectedIl(profile?: string): Expected {
   const want = new Expected();
+  const zone = profile ? ZONE[profile]! : TZ;
   const g = (zip: string, cls: string, service: string) => `${zip.slice(0, 5)}.${cls}.${service}`;
   for (const a of ACCOUNTS) {
-    if (a.status !== 'ACTIVE' || a.start > MONTH_END || (profile && a.profile !== profile)) continue;
+    if (!inService(a, MONTH_END) || (profile && a.profile !== profile)) continue;
     for (const s of a.services) want.add(`${g(a.zip, a.cls, s)}.customers`, { account: a.id });
   }
-  const measure: Record<string, string> = {
-    DISCONNECT: 'disconnections',
-    RECONNECT: 'reconnections',
-    ARRANGEMENT_ACCEPTED: 'arrangementsNew',
-    ARRANGEMENT_COMPLETED: 'arrangementsCompleted',
+  // 220 ILCS 5/8-201.10(b): customers sent notices (2), disconnected for nonpayment (3), reconnected
+  // having paid or made an arrangement (4); arrangements made (5); customers completing one (7).
+  const measure = (x: Act): string | null => {
+    const role = x.data?.recipientRole;
+    if (x.kind === 'DISCONNECT_NOTICE') return !role || role === 'CUSTOMER' ? 'disconnectionNotices' : null;
+    if (x.kind === 'DISCONNECT') return x.cause === 'NONPAYMENT' ? 'disconnections' : null;
+    if (x.kind === 'RECONNECT')
+      return x.cause === 'PAID' || x.cause === 'ARRANGEMENT' ? 'reconnections' : null;
+    if (x.kind === 'ARRANGEMENT_ACCEPTED') return 'arrangementsNew';
+    if (x.kind === 'ARRANGEMENT_COMPLETED') return 'arrangementsCompleted';
+    return null;
   };
   for (const x of ACTIONS) {
     const c = complete(x);
-    if (!inNovember(x) || (profile && c.profile !== profile)) continue;
-    const role = x.data?.recipientRole;
-    const m =
-      x.kind === 'DISCONNECT_NOTICE'
-        ? !role || role === 'CUSTOMER'
-          ? 'disconnectionNotices'
-          : null
-        : measure[x.kind];
+    if (!inNovember(x, zone) || (profile && c.profile !== profile)) continue;
+    const m = measure(x);
     if (m) want.add(`${g(c.zip, c.cls, c.service)}.${m}`, { action: x.id!, account: x.account });
   }
+  // (6): customers in service when November began under an arrangement in force then.
+  const startInstant = profile === 'IL' ? Date.parse('2026-11-01T05:00:00Z') : MONTH_START_INSTANT;
   for (const r of ARRANGEMENTS) {
     const a = acct(r.account);
-    if (!inForce(r) || a.start > MONTH_END || (profile && a.profile !== profile)) continue;
+    if (!inForce(r, startInstant, MONTH_START_EVE) || !inService(a, MONTH_START_EVE)) continue;
+    if (profile && a.profile !== profile) continue;
     const accepted = ACTIONS.filter(
       (x) =>
         x.kind === 'ARRANGEMENT_ACCEPTED' &&
         x.account === r.account &&
         complete(x).episode === r.episode &&
-        Date.parse(x.at) < MONTH_END_INSTANT,
+        Date.parse(x.at) < startInstant,
     );
     if (accepted.length)
       for (const x of accepted) {
         const c = complete(x);
-        want.add(`${g(c.zip, c.cls, c.service)}.arrangementsActive`, {
+        want.add(`${g(c.zip, c.cls, c.service)}.arrangementsAtMonthStart`, {
           arrangement: r.id!,
           account: r.account,
           action: x.id!,
@@ -577,7 +635,10 @@ function expectedIl(profile?: string): Expected {
       }
     else
       for (const s of a.services)
-        want.add(`${g(a.zip, a.cls, s)}.arrangementsActive`, { arrangement: r.id!, account: r.account });
+        want.add(`${g(a.zip, a.cls, s)}.arrangementsAtMonthStart`, {
+          arrangement: r.id!,
+          account: r.account,
+        });
   }
   return want;
 }
@@ -601,13 +662,16 @@ describe('GET /reports/collections/pa-56-231', () => {
     // Hand-checked anchors, so the loops above cannot agree with the service by both being empty.
     const fig = (key: string) => res.body.figures.find((f: any) => f.key === key);
     expect(fig('customers.heating').accountIds.sort()).toEqual(['R01', 'R03', 'R09', 'R10', 'R12']);
-    expect(fig('customers.nonHeating').accountIds.sort()).toEqual(['R02', 'R04']);
+    // R13 closed in December: a customer at the end of November; R05 (final) and R11 (pending) not.
+    expect(fig('customers.nonHeating').accountIds.sort()).toEqual(['R02', 'R04', 'R13']);
     expect(fig('arrears.onAgreement.heating')).toMatchObject({ count: 3, amountCents: 13000 + 7000 + 3000 });
     expect(fig('arrears.offAgreement.heating')).toMatchObject({ count: 2, amountCents: 4200 + 2500 });
-    expect(fig('arrears.offAgreement.nonHeating')).toMatchObject({ count: 0, amountCents: 0 });
+    expect(fig('arrears.offAgreement.nonHeating')).toMatchObject({ count: 1, amountCents: 2000 });
     expect(fig('arrears.inactive.heating')).toMatchObject({ count: 1, amountCents: 9000 });
     expect(fig('arrears.inactive.nonHeating')).toMatchObject({ count: 2, amountCents: 3000 + 1500 });
-    expect(fig('notices10Day.heating').count).toBe(1);
+    // R01's notice went by email and by mail: one notice, both actions listed.
+    expect(fig('notices10Day.heating')).toMatchObject({ basis: 'notices', count: 1 });
+    expect(fig('notices10Day.heating').actionIds).toHaveLength(2);
     expect(fig('notices10Day.nonHeating').count).toBe(2);
     expect(fig('occupantNoticeDwellings.nonHeating').count).toBe(1);
     expect(fig('contacts3Day.PHONE.heating').count).toBe(2);
@@ -675,6 +739,14 @@ describe('GET /reports/collections/pa-56-231', () => {
       zip: '16801',
     });
 
+    // A notice emailed and mailed: one notice, its two actions listed with the notice they gave.
+    const emailed = await app.call('auditor', 'GET', `${base}&trace=notices10Day.heating`);
+    expect(emailed.body.figure.count).toBe(1);
+    expect(emailed.body.items.map((i: any) => [i.method, i.notice])).toEqual([
+      ['MAIL', 'collections:R01:1:DISCONNECT_NOTICE:1:CUSTOMER'],
+      ['EMAIL', 'collections:R01:1:DISCONNECT_NOTICE:1:CUSTOMER'],
+    ]);
+
     const csv = await app.call('auditor', 'GET', `${base}&trace=notices10Day.nonHeating&format=csv`);
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
@@ -726,16 +798,46 @@ describe('GET /reports/collections/il-monthly', () => {
     expect(res.body.citation).toContain('220 ILCS 5/8-201.10');
     expectFigures(res.body, expectedIl());
     const fig = (key: string) => res.body.figures.find((f: any) => f.key === key);
+    // Each measure cites the item of §8-201.10(b) it answers.
+    const items = {
+      customers: 1,
+      disconnectionNotices: 2,
+      disconnections: 3,
+      reconnections: 4,
+      arrangementsNew: 5,
+      arrangementsAtMonthStart: 6,
+      arrangementsCompleted: 7,
+    } as Record<string, number>;
+    for (const f of res.body.figures) expect(f.cite).toBe(`220 ILCS 5/8-201.10(b)(${items[f.dims.measure]})`);
+    expect(new Set(res.body.figures.map((f: any) => f.dims.measure))).toEqual(new Set(Object.keys(items)));
     expect(fig('16801.RES.ELECTRIC.customers').accountIds).toEqual(['R01']);
+    expect(fig('19103.RES.WATER.customers').accountIds).toEqual(['R13']); // closed in December
+    // Customers, not notices: R01's notice by email and by mail is one customer.
+    expect(fig('16801.RES.ELECTRIC.disconnectionNotices')).toMatchObject({ basis: 'accounts', count: 1 });
+    expect(fig('16801.RES.ELECTRIC.disconnectionNotices').actionIds).toHaveLength(2);
     expect(fig('16801.COM.ELECTRIC.disconnections').count).toBe(1);
+    // R05 was disconnected for another reason and reconnected on a medical certificate: neither counts.
+    expect(res.body.figures.some((f: any) => f.key.startsWith('17011.RES.ELECTRIC.'))).toBe(false);
+    // R12's reconnections were by order and for no recorded cause; its disconnection counts.
+    expect(fig('15213.RES.ELECTRIC.reconnections').count).toBe(0);
+    expect(fig('15213.RES.ELECTRIC.disconnections').count).toBe(1);
+    expect(fig('17011.RES.WATER.reconnections').accountIds).toEqual(['R04']);
     expect(fig('16801.RES.ELECTRIC.arrangementsNew').count).toBe(1);
-    expect(fig('16801.RES.WATER.arrangementsCompleted').count).toBe(1);
-    // In force at month end: R01 (made in November), R03 (defaulted in December), R05, R09; R04's
-    // has no acceptance recorded, so it counts at its premise.
-    expect(fig('16802.RES.GAS.arrangementsActive').arrangementIds).toEqual([
+    expect(fig('16801.RES.WATER.arrangementsCompleted')).toMatchObject({ basis: 'accounts', count: 1 });
+    // Under an arrangement when November began: R03 (defaulted in December) and R10 (defaulted on
+    // November 15, with no acceptance recorded: at its premise), R09; not R01's (made in November)
+    // nor R05's (service ended).
+    expect(fig('16802.RES.GAS.arrangementsAtMonthStart').arrangementIds).toEqual([
       ARRANGEMENTS.find((r) => r.account === 'R03')!.id,
     ]);
-    expect(fig('17011.RES.WATER.arrangementsActive').accountIds).toEqual(['R04']);
+    expect(fig('16803.RES.ELECTRIC.arrangementsAtMonthStart')).toMatchObject({
+      basis: 'accounts',
+      accountIds: ['R10'],
+    });
+    const atStart = res.body.figures
+      .filter((f: any) => f.dims.measure === 'arrangementsAtMonthStart')
+      .flatMap((f: any) => f.accountIds);
+    expect(new Set(atStart)).toEqual(new Set(['R03', 'R09', 'R10']));
     // A group with nothing to count (R07 opened in December) does not appear.
     expect(res.body.figures.some((f: any) => f.accountIds.includes('R07'))).toBe(false);
     // Each group lists its measures together, groups in ZIP, class, service order.
@@ -745,9 +847,17 @@ describe('GET /reports/collections/il-monthly', () => {
     expect(groups).toEqual([...groups].sort());
   });
 
-  test('?profile=IL and CSV', async () => {
+  test('?profile=IL counts Illinois days (Chicago), and CSV', async () => {
     const res = await app.call('auditor', 'GET', '/reports/collections/il-monthly?month=2026-11&profile=IL');
+    expect(res.body.timeZone).toBe('America/Chicago');
+    expect(res.body.period).toMatchObject({ from: '2026-11-01', to: '2026-11-30' });
     expectFigures(res.body, expectedIl('IL'));
+    // The notice sent at 23:30 on November 30 in Chicago (00:30 December 1 in Millbrook).
+    const notices = res.body.figures.find((f: any) => f.key === '60601.RES.GAS.disconnectionNotices');
+    expect(notices.accountIds).toEqual(['R09']);
+    const all = await app.call('auditor', 'GET', '/reports/collections/il-monthly?month=2026-11');
+    expect(all.body.timeZone).toBe(TZ);
+    expect(all.body.figures.find((f: any) => f.key === '60601.RES.GAS.disconnectionNotices').count).toBe(0);
     expect(new Set(res.body.figures.map((f: any) => f.dims.zip))).toEqual(new Set(['60601']));
     const csv = await app.call(
       'auditor',
@@ -803,6 +913,115 @@ describe('GET /reports/collections/ca-water-annual', () => {
   });
 });
 
+// ---- what the reports read: a representative's contact -------------------------------------------
+
+describe("a representative's contact", () => {
+  test('is a heating customer’s contact by the case’s own rule: electric and gas, heated by gas', async () => {
+    // R10 takes electric and gas and heats with gas: its case is about electric, and it is a
+    // heating customer (the contact counts with the heating figures, as the case's own actions do).
+    await app.t.db.collectionsEpisode.create({
+      data: { accountId: 'R10', episode: 1, workflowId: 'collections:R10:1', pastDueCents: 2500n },
+    });
+    const r = await app.call(
+      'csr',
+      'POST',
+      '/accounts/R10/contacts',
+      { method: 'PHONE', outcome: 'REACHED', at: '2026-09-15T15:00:00Z' },
+      { 'idempotency-key': 'report-contact-R10' },
+    );
+    expect(r.status).toBe(201);
+    const action = await app.t.db.collectionsAction.findFirstOrThrow({
+      where: { accountId: 'R10', kind: 'CONTACT_ATTEMPT' },
+    });
+    expect(action).toMatchObject({ service: 'ELECTRIC', heating: true });
+    const res = await app.call('supervisor', 'GET', '/reports/collections/pa-56-231?month=2026-09');
+    const fig = (key: string) => res.body.figures.find((f: any) => f.key === key);
+    expect(fig('contacts3Day.PHONE.heating').actionIds).toEqual([action.id.toString()]);
+    expect(fig('contacts3DayCompleted.PHONE.heating').actionIds).toEqual([action.id.toString()]);
+    expect(fig('contacts3Day.PHONE.nonHeating').count).toBe(0);
+  });
+});
+
+// ---- what the reports read: orders opened by hand -------------------------------------------------
+
+describe('a field order opened by hand', () => {
+  const finished = (orderId: string) =>
+    eventually(
+      () =>
+        app.t.db.collectionsAction.findMany({ where: { idempotencyKey: `service-order:${orderId}:action` } }),
+      (rows) => rows.length > 0,
+      15_000,
+      `the action of order ${orderId}`,
+    ).then((rows) => rows[0]!);
+
+  test('a disconnection is a termination for a reason other than nonpayment; its reconnection counts too', async () => {
+    // R12: Pennsylvania, electric, heated by electricity. No collections case opened these orders.
+    const off = await openOrder(app, {
+      accountId: 'R12',
+      type: 'DISCONNECT',
+      priority: 'HIGH',
+      reason: 'Damaged meter base: shut off for safety',
+    });
+    await assign(app, off.id);
+    expect(
+      (await completeOrder(app, off.id, { outcome: 'COMPLETED_OK', readValue: 5000, notes: 'Off' })).status,
+    ).toBe(200);
+    const action = await finished(off.id);
+    expect(action).toMatchObject({
+      kind: 'DISCONNECT',
+      cause: 'OTHER',
+      episode: 0,
+      profile: 'PA',
+      service: 'ELECTRIC',
+      heating: true,
+      customerClass: 'RES',
+    });
+    expect(action.data).toMatchObject({ orderId: off.id, reason: 'Damaged meter base: shut off for safety' });
+
+    // A crew that could not get to the meter restored nothing: no action.
+    const tried = await openOrder(app, {
+      accountId: 'R12',
+      type: 'RECONNECT',
+      priority: 'HIGH',
+      reason: 'Repaired',
+    });
+    await assign(app, tried.id);
+    expect((await completeOrder(app, tried.id, { outcome: 'NO_ACCESS', notes: 'Locked gate' })).status).toBe(
+      200,
+    );
+    const on = await openOrder(app, {
+      accountId: 'R12',
+      type: 'RECONNECT',
+      priority: 'HIGH',
+      reason: 'Repaired',
+    });
+    await assign(app, on.id);
+    expect((await completeOrder(app, on.id, { outcome: 'COMPLETED_OK', readValue: 5000 })).status).toBe(200);
+    const back = await finished(on.id);
+    expect(back).toMatchObject({ kind: 'RECONNECT', cause: 'OTHER', episode: 0 });
+    expect(
+      await app.t.db.collectionsAction.count({
+        where: { idempotencyKey: `service-order:${tried.id}:action` },
+      }),
+    ).toBe(0);
+
+    const month = localDay(action.occurredAt.toISOString()).slice(0, 7);
+    const res = await app.call('supervisor', 'GET', `/reports/collections/pa-56-231?month=${month}`);
+    const fig = (key: string) => res.body.figures.find((f: any) => f.key === key);
+    // 52 Pa. Code §56.231(a)(16) and (17).
+    expect(fig('terminations.OTHER.heating').actionIds).toContain(action.id.toString());
+    expect(fig('terminations.NONPAYMENT.heating').actionIds).not.toContain(action.id.toString());
+    expect(fig('terminationsByZip3.152.OTHER').actionIds).toEqual([action.id.toString()]);
+    if (localDay(back.occurredAt.toISOString()).startsWith(month))
+      expect(fig('reconnections.OTHER.heating').actionIds).toContain(back.id.toString());
+    // Not a disconnection for nonpayment: not in California's count nor Illinois' item (3).
+    const il = await app.call('supervisor', 'GET', `/reports/collections/il-monthly?month=${month}`);
+    expect(
+      il.body.figures.find((f: any) => f.key === '15213.RES.ELECTRIC.disconnections').actionIds ?? [],
+    ).not.toContain(action.id.toString());
+  });
+});
+
 // ---- input and authorization ---------------------------------------------------------------------
 
 describe('input and who may read', () => {
@@ -813,6 +1032,7 @@ describe('input and who may read', () => {
     ['/reports/collections/ca-water-annual?year=26', 'year'],
     ['/reports/collections/pa-56-231?month=2026-11&format=xlsx', 'format'],
     ['/reports/collections/pa-56-231?month=2026-11&zip=168', 'zip'],
+    ['/reports/collections/pa-56-231?month=2026-11&profile=XX', 'profile'],
   ])('%s → 400 naming %s', async (path, field) => {
     expectError(await app.call('supervisor', 'GET', path), 400, 'validation_failed', field);
   });

@@ -138,3 +138,79 @@ test('a certificate the rule does not accept does not start the clock; the next 
   const r = await orderReconnect(accountId, 'MEDICAL', new Date(DISCONNECTED.getTime() + 12 * HOUR));
   expect(r.dueBy).toBe(new Date(good.getTime() + 24 * HOUR).toISOString());
 });
+
+// ---- when the crew did the work ------------------------------------------------------------------
+
+/** A finished order of the case, as its workflow records it: the crew's reading taken at `readAt`. */
+async function finishedOrder(accountId: string, type: 'DISCONNECT' | 'RECONNECT', readAt: string | null) {
+  const account = await app.t.db.account.findUniqueOrThrow({ where: { id: accountId } });
+  const id = `SO-ACT-${accountId}-${type}`;
+  await app.t.db.serviceOrder.create({
+    data: {
+      id,
+      accountId,
+      premiseId: account.premiseId,
+      type,
+      status: 'COMPLETED',
+      reason: type === 'DISCONNECT' ? 'Disconnect for nonpayment' : 'Reconnect',
+      workflowId: `service-order:${id}`,
+      createdBy: 'system',
+      completion: {
+        crewId: 'CREW-A',
+        outcome: 'COMPLETED_OK',
+        readValue: 1000,
+        ...(readAt ? { readAt } : {}),
+      },
+    },
+  });
+  return id;
+}
+
+function recordOutcome(accountId: string, orderId: string, type: 'DISCONNECT' | 'RECONNECT', at: string) {
+  const acts = createActivities({ db: app.t.db, temporal: app.env.client, taskQueue: app.taskQueue });
+  return acts.recordCollectionsOrderOutcome({
+    accountId,
+    episode: 1,
+    orderId,
+    type,
+    at,
+    ...(type === 'RECONNECT' ? { cause: 'PAID' } : {}),
+  });
+}
+
+test("a disconnection the crew reports the next morning counts when the crew turned the service off (its reading's time)", async () => {
+  const accountId = await disconnected(6);
+  // Turned off at 16:30 on November 30 in Millbrook; the tablet got through at 08:15 on December 1.
+  const orderId = await finishedOrder(accountId, 'DISCONNECT', '2026-11-30T16:30:00');
+  await recordOutcome(accountId, orderId, 'DISCONNECT', '2026-12-01T13:15:00Z');
+  const off = await app.t.db.collectionsAction.findFirstOrThrow({ where: { accountId, kind: 'DISCONNECT' } });
+  expect(off.occurredAt.toISOString()).toBe('2026-11-30T21:30:00.000Z');
+  const episode = await app.t.db.collectionsEpisode.findFirstOrThrow({ where: { accountId } });
+  expect(episode.disconnectedAt?.toISOString()).toBe('2026-11-30T21:30:00.000Z');
+  // Without a reading time, the report of the completion is the act.
+  const other = await disconnected(7);
+  const plain = await finishedOrder(other, 'DISCONNECT', null);
+  await recordOutcome(other, plain, 'DISCONNECT', '2026-12-01T13:15:00Z');
+  const at = await app.t.db.collectionsAction.findFirstOrThrow({
+    where: { accountId: other, kind: 'DISCONNECT' },
+  });
+  expect(at.occurredAt.toISOString()).toBe('2026-12-01T13:15:00.000Z');
+});
+
+test('a reconnection reported later is recorded, and charged, by when service came back', async () => {
+  const accountId = await disconnected(8);
+  await paid(accountId, new Date(DISCONNECTED.getTime() + HOUR));
+  // Restored Wednesday 10:00 in Millbrook (business hours); reported at 19:30 (after hours).
+  const orderId = await finishedOrder(accountId, 'RECONNECT', '2026-12-09T10:00:00');
+  await recordOutcome(accountId, orderId, 'RECONNECT', '2026-12-10T00:30:00Z');
+  const on = await app.t.db.collectionsAction.findFirstOrThrow({ where: { accountId, kind: 'RECONNECT' } });
+  expect(on.occurredAt.toISOString()).toBe('2026-12-09T15:00:00.000Z');
+  const episode = await app.t.db.collectionsEpisode.findFirstOrThrow({ where: { accountId } });
+  expect(episode.reconnectedAt?.toISOString()).toBe('2026-12-09T15:00:00.000Z');
+  const fees = await app.t.db.ledgerEntry.findMany({ where: { accountId, kind: 'RECONNECTION_FEE' } });
+  expect(fees.map((f) => f.amountCents)).toEqual([5_000n]);
+  const tl = await app.t.db.timelineEvent.findFirstOrThrow({
+    where: { accountId, kind: 'collections.reconnect' },
+  });
+  expect(tl.occurredAt.toISOString()).toBe('2026-12-09T15:00:00.000Z');
+});

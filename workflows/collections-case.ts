@@ -121,6 +121,16 @@ const LOCAL_STEPS = 'case-local-steps';
  */
 const RECONNECT_WHEN_PROTECTED = 'reconnect-on-medical-or-arrangement';
 
+/**
+ * A crew that could not get to the meter or the door (NO_ACCESS) did nothing: a reconnection so
+ * closed left the service off, so it is ordered again (the deadline still runs from the cure); a
+ * door hanger so closed was never posted, so it is not a posted notice a disconnection may follow.
+ */
+const NO_ACCESS_NOT_DONE = 'no-access-not-done';
+
+/** An installment is settled on the utility's local day of the check (the activity is given the moment). */
+const INSTALLMENT_LOCAL_DAY = 'installment-local-day';
+
 /** With nothing lawful to name (a protection without an end, no weather on record), look again daily. */
 const RECHECK_MS = 24 * 3_600_000;
 
@@ -255,7 +265,8 @@ export async function collectionsCase(input: CollectionsCaseInput): Promise<Case
 
   /**
    * Orders the reconnection and waits for the crew: true once service is back on (recorded, and
-   * the customer told), false when the order was cancelled.
+   * the customer told), false when the order was cancelled or the crew could not get to the meter
+   * (the callers order again).
    */
   const reconnect = async (
     cause: 'PAID' | 'ARRANGEMENT' | 'MEDICAL',
@@ -268,6 +279,10 @@ export async function collectionsCase(input: CollectionsCaseInput): Promise<Case
     while (!(done = takeFinished(o.orderId))) await condition(() => finished.length > 0);
     setOrder(o.orderId, 'RECONNECT', done.status);
     if (done.status !== 'COMPLETED') return false;
+    if (done.completion?.outcome === 'NO_ACCESS' && patched(NO_ACCESS_NOT_DONE)) {
+      await stage('DISCONNECTED'); // still off
+      return false;
+    }
     await act.recordCollectionsOrderOutcome({
       accountId,
       episode,
@@ -328,6 +343,8 @@ export async function collectionsCase(input: CollectionsCaseInput): Promise<Case
           arrangementId: a.arrangementId!,
           n: inst.n,
           asOf: now().slice(0, 10),
+          // Settled on the utility's day of this moment, not the UTC day above.
+          ...(patched(INSTALLMENT_LOCAL_DAY) ? { at: now() } : {}),
         });
         if (r === 'MISSED') {
           defaulted = true;
@@ -375,7 +392,7 @@ export async function collectionsCase(input: CollectionsCaseInput): Promise<Case
         // Cured while off: reconnect within the profile's deadline, then close.
         if (await reconnect('PAID', 'Reconnect: the past-due balance is paid', 1))
           return close('past-due balance paid; service reconnected');
-        continue; // a cancelled reconnect order (by a supervisor) is opened again
+        continue; // a cancelled reconnect order (by a supervisor), or one the crew could not do, is opened again
       }
       return close('past-due balance paid');
     }
@@ -433,7 +450,11 @@ export async function collectionsCase(input: CollectionsCaseInput): Promise<Case
         let done: OrderFinished | null = null;
         while (!(done = takeFinished(o.orderId))) await condition(() => finished.length > 0);
         setOrder(o.orderId, 'DOOR_HANGER', done.status);
-        if (done.status === 'COMPLETED') {
+        // Not posted when the crew could not get to the premises: the plan asks for it again.
+        const posted =
+          done.status === 'COMPLETED' &&
+          !(done.completion?.outcome === 'NO_ACCESS' && patched(NO_ACCESS_NOT_DONE));
+        if (posted) {
           await act.recordCollectionsOrderOutcome({
             accountId,
             episode,
