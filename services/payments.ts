@@ -288,6 +288,14 @@ export async function postPayment(
     ]),
   );
   return db.$transaction(async (tx) => {
+    // A payment posted before keys were kept per user is stored under the client's key alone: its
+    // retry (the same key and body) is answered from that record rather than posted again.
+    const legacy = await tx.idempotencyRecord.findUnique({ where: { key: `payment:${clientKey}` } });
+    if (legacy && legacy.scope === 'payment' && legacy.requestHash === requestHash)
+      return {
+        body: JSON.parse((legacy.result as { body: string }).body) as PostedPayment,
+        replayed: true,
+      };
     const r = await once(
       tx,
       key,

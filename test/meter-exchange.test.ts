@@ -313,6 +313,13 @@ describe('the bill cycle after an exchange', () => {
     expect(x).toMatchObject({ code: 'RATING_FAILED', meterId: 'W-MX5-NEW' });
     expect(x!.message).toMatch(/Meter exchange: Meter W-MX5: read 990 .* after 1000 .*check the read/);
     expect(await app.t.db.bill.count({ where: { accountId: mistyped.accountId } })).toBe(0);
+    // In the queue as any read exception is: on the account's timeline.
+    const tl = await app.t.db.timelineEvent.findMany({
+      where: { accountId: mistyped.accountId, kind: 'read.exception' },
+    });
+    expect(tl.map((e) => e.summary)).toEqual([
+      expect.stringMatching(/^Read exception RATING_FAILED on meter W-MX5-NEW/),
+    ]);
   });
 
   // The old meter: 1000 → 1100 = 1,000 gal actual since 09-02, but the estimate billed 2,000 to

@@ -239,6 +239,23 @@ describe('Idempotency-Key', () => {
     expect(after.ledger_entry! - before.ledger_entry!).toBe(3);
   });
 
+  test('a payment stored under the key alone (before keys were per user) is replayed to its retry, not posted again', async () => {
+    const body = { accountId: acct, amountCents: 2_200, channel: 'CHECK', externalRef: 'chk 88' };
+    const first = await pay(body, 'legacy-key', 'csr');
+    expect(first.status).toBe(201);
+    // As the record stood before the upgrade: the client's key alone.
+    await app.t.db.idempotencyRecord.update({
+      where: { key: 'payment:csr:legacy-key' },
+      data: { key: 'payment:legacy-key' },
+    });
+    const before = await counts();
+    const retry = await pay(body, 'legacy-key', 'csr');
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.body).toEqual(first.body);
+    expect(await counts()).toEqual(before);
+  });
+
   test('same key, different body → 409 idempotency_mismatch naming the header; nothing written', async () => {
     const body = { accountId: acct, amountCents: 1_000, channel: 'CASH' };
     expect((await pay(body, 'mismatch-key')).status).toBe(201);

@@ -7,8 +7,9 @@ import {
   meterExchangeFolds,
   type ExchangeFold,
 } from '../../services/meter-exchange-billing';
-import type { Prisma } from '@prisma/client';
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../../lib/db/prisma';
+import { openExceptions } from './validate-reads';
 import { copyRows, inTransaction, query } from '../../lib/db/bulk';
 import { billedEstimates } from '../../services/read-history';
 import { estimateCreditLines, planTrueUp } from '../../domain/billing/true-up';
@@ -496,7 +497,7 @@ export async function rateBills(
     slice = [];
     replaced = [];
   };
-  const failures: Prisma.ReadExceptionCreateManyInput[] = [];
+  const failures: { meterId: string; accountId: string; code: 'RATING_FAILED'; message: string }[] = [];
   try {
     for (const [accountId, mine] of byAccount) {
       if (++rated % RATE_STEP === 0) await nextTurn();
@@ -509,7 +510,6 @@ export async function rateBills(
       const foldFailed = mine.find((r) => r.meter_id && foldFailures.has(r.meter_id));
       if (foldFailed) {
         failures.push({
-          cycleRunId: i.runId,
           meterId: foldFailed.meter_id!,
           accountId,
           code: 'RATING_FAILED',
@@ -524,7 +524,6 @@ export async function rateBills(
       } catch (err) {
         if (!(err instanceof RatingError || err instanceof RangeError)) throw err;
         failures.push({
-          cycleRunId: i.runId,
           meterId: mine[0]!.meter_id!,
           accountId,
           code: 'RATING_FAILED',
@@ -543,6 +542,15 @@ export async function rateBills(
   const settled = await Promise.allSettled(writes);
   const failed = settled.find((w) => w.status === 'rejected');
   if (failed) throw failed.reason;
-  if (failures.length) await db.readException.createMany({ data: failures, skipDuplicates: true });
+  // An account that could not be rated goes to the exception queue as any read exception does:
+  // announced on its timeline and audited, once (a retried batch adds nothing).
+  if (failures.length)
+    await inTransaction(db, (c) =>
+      openExceptions(
+        c,
+        i.runId,
+        failures.map((f) => [randomUUID(), i.runId, f.meterId, f.accountId, null, f.code, f.message, '{}']),
+      ),
+    );
   return { lastAccountId: rows[rows.length - 1]!.account_id, drafted, skipped };
 }

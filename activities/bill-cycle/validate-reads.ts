@@ -316,8 +316,11 @@ function exceptionRows(runId: string, results: readonly MeterResult[], byLine: R
   );
 }
 
-/** Opens the exceptions not already in the queue; an audit row and a timeline entry announce them. */
-async function openExceptions(c: PoolClient, runId: string, exceptions: unknown[][]): Promise<void> {
+/**
+ * Opens the exceptions not already in the queue; an audit row and a timeline entry announce them.
+ * Each row: id, run, meter, account, read id, code, message, details (EXCEPTION_COLUMNS).
+ */
+export async function openExceptions(c: PoolClient, runId: string, exceptions: unknown[][]): Promise<void> {
   // The queue is unique per run, meter and code: a re-run adds (and announces) only new ones.
   const created = await insertRows<{
     account_id: string | null;
