@@ -7,6 +7,7 @@ import { RETURN_CODES } from '../domain/ledger/returns';
 import { accountNumberProblem, BANK_ACCOUNT_TYPES, routingNumberProblem } from '../domain/bank-account';
 import { PROFILE_CODES, type ProfileCode } from '../domain/collections';
 import { WATER_NOTICE_KINDS } from '../domain/water-notices';
+import { SERVICE_LINE_SOURCES } from '../domain/service-line';
 
 const text = (max = 200) => z.string().trim().min(1).max(max);
 // Dates a utility's records can hold. Outside this window a date is a typo or a placeholder
@@ -84,6 +85,11 @@ export const ZPremiseCreate = z
     heating: z.enum(['GAS', 'ELECTRIC', 'OIL', 'PROPANE', 'OTHER', 'NONE']).nullable().optional(),
     serviceLinePublic: serviceLine.default('LEAD_STATUS_UNKNOWN'),
     serviceLinePrivate: serviceLine.default('LEAD_STATUS_UNKNOWN'),
+    /** How each side's material is known and the day it was verified (the service-line inventory). */
+    serviceLinePublicSource: z.enum(SERVICE_LINE_SOURCES).optional(),
+    serviceLinePublicVerifiedOn: isoDate.optional(),
+    serviceLinePrivateSource: z.enum(SERVICE_LINE_SOURCES).optional(),
+    serviceLinePrivateVerifiedOn: isoDate.optional(),
     /** Occupied by tenants who are not the customer: notices go to the occupants too. */
     tenantOccupied: z.boolean().default(false),
     reason: text(500).optional(),
@@ -94,6 +100,11 @@ export const ZPremiseUpdate = ZPremiseCreate.omit({ id: true })
   .extend({
     serviceLinePublic: serviceLine.optional(),
     serviceLinePrivate: serviceLine.optional(),
+    // null clears a verification; a side whose material changes keeps none from before.
+    serviceLinePublicSource: z.enum(SERVICE_LINE_SOURCES).nullable().optional(),
+    serviceLinePublicVerifiedOn: isoDate.nullable().optional(),
+    serviceLinePrivateSource: z.enum(SERVICE_LINE_SOURCES).nullable().optional(),
+    serviceLinePrivateVerifiedOn: isoDate.nullable().optional(),
     tenantOccupied: z.boolean().optional(),
   })
   .strict();

@@ -11,6 +11,7 @@ import { invalid, notFound } from '../lib/errors';
 import { isSeniorOn } from '../domain/collections/age';
 import { utilityDate } from './ledger';
 import { sendLeadNotice } from './lead-notice';
+import { verificationProblem } from '../domain/service-line';
 import { defaultPolicyProfile } from './premise-profile';
 import { PROFILE_CODES } from '../domain/collections';
 import type {
@@ -157,40 +158,95 @@ export async function revealDateOfBirth(db: Db, actor: Actor, key: Buffer, id: s
 
 const premiseKind: RecordKind<Premise> = { entityType: 'premise', label: 'Premise' };
 
+type LineSide = 'Public' | 'Private';
+type LineFields = {
+  serviceLinePublic?: string;
+  serviceLinePrivate?: string;
+  serviceLinePublicSource?: string | null;
+  serviceLinePrivateSource?: string | null;
+  serviceLinePublicVerifiedOn?: string | null;
+  serviceLinePrivateVerifiedOn?: string | null;
+};
+
+/**
+ * Each side's material with how it is known, as it will stand: what the request gives, else what
+ * the premise had — except that a side whose material changes keeps no verification from before.
+ * Refused (400 naming the field) when a source and its day do not go together, an unknown side
+ * claims one, or the day is after today.
+ */
+function serviceLineVerification(
+  input: LineFields,
+  before: Premise | null,
+): Record<string, string | Date | null> {
+  const out: Record<string, string | Date | null> = {};
+  for (const side of ['Public', 'Private'] as LineSide[]) {
+    const materialKey = `serviceLine${side}` as const;
+    const sourceKey = `serviceLine${side}Source` as const;
+    const dayKey = `serviceLine${side}VerifiedOn` as const;
+    const material = input[materialKey] ?? before?.[materialKey] ?? 'LEAD_STATUS_UNKNOWN';
+    const changed =
+      before !== null && input[materialKey] !== undefined && input[materialKey] !== before[materialKey];
+    const keep = before !== null && !changed;
+    const source = input[sourceKey] !== undefined ? input[sourceKey] : keep ? before[sourceKey] : null;
+    const verifiedOn = input[dayKey] !== undefined ? input[dayKey] : keep ? isoDay(before[dayKey]) : null;
+    const problem = verificationProblem({ material, source, verifiedOn }, utilityDate());
+    if (problem) {
+      const field = problem.field === 'source' ? sourceKey : dayKey;
+      throw invalid(field, `${field}: ${problem.message}`);
+    }
+    out[sourceKey] = source;
+    out[dayKey] = day(verifiedOn) ?? null;
+  }
+  return out;
+}
+
+/** A premise as the API shows it: verification days as YYYY-MM-DD. */
+export const premiseView = <P extends Premise>(p: P) => ({
+  ...p,
+  serviceLinePublicVerifiedOn: isoDay(p.serviceLinePublicVerifiedOn),
+  serviceLinePrivateVerifiedOn: isoDay(p.serviceLinePrivateVerifiedOn),
+});
+
 export async function createPremise(db: Db, actor: Actor, input: z.infer<typeof ZPremiseCreate>) {
-  const { reason, ...fields } = input;
+  const { reason, ...given } = input;
+  const fields = { ...given, ...serviceLineVerification(given, null) };
   const jurisdictionProfile = fields.jurisdictionProfile ?? defaultPolicyProfile(fields.state);
   if (!jurisdictionProfile)
     throw invalid(
       'jurisdictionProfile',
       `jurisdictionProfile: required for a premise in ${fields.state}; no preset is named for that state (${PROFILE_CODES.join(', ')})`,
     );
-  return createRecord(
-    db,
-    actor,
-    premiseKind,
-    async (tx) =>
-      tx.premise.create({
-        data: {
-          ...fields,
-          id: fields.id ?? `P${await nextNumber(tx, 'premise')}`,
-          jurisdictionProfile,
-        },
-      }),
-    reason,
+  return premiseView(
+    await createRecord(
+      db,
+      actor,
+      premiseKind,
+      async (tx) =>
+        tx.premise.create({
+          data: {
+            ...fields,
+            id: fields.id ?? `P${await nextNumber(tx, 'premise')}`,
+            jurisdictionProfile,
+          },
+        }),
+      reason,
+    ),
   );
 }
 
 export async function updatePremise(db: Db, actor: Actor, id: string, input: z.infer<typeof ZPremiseUpdate>) {
   const { reason, ...fields } = input;
-  return updateRecord(
-    db,
-    actor,
-    premiseKind,
-    id,
-    (tx) => tx.premise.findUnique({ where: { id } }),
-    (tx) => tx.premise.update({ where: { id }, data: fields }),
-    reason,
+  return premiseView(
+    await updateRecord(
+      db,
+      actor,
+      premiseKind,
+      id,
+      (tx) => tx.premise.findUnique({ where: { id } }),
+      (tx, before) =>
+        tx.premise.update({ where: { id }, data: { ...fields, ...serviceLineVerification(fields, before) } }),
+      reason,
+    ),
   );
 }
 
@@ -203,7 +259,7 @@ export async function getPremise(db: Db, id: string) {
     },
   });
   if (!p) throw notFound('Premise', id);
-  return p;
+  return premiseView(p);
 }
 
 export async function listPremises(db: Db, p: { limit: number; offset: number; q?: string | undefined }) {
@@ -214,7 +270,7 @@ export async function listPremises(db: Db, p: { limit: number; offset: number; q
     db.premise.findMany({ where, orderBy: { id: 'asc' }, take: p.limit, skip: p.offset }),
     db.premise.count({ where }),
   ]);
-  return { items, total, limit: p.limit, offset: p.offset };
+  return { items: items.map(premiseView), total, limit: p.limit, offset: p.offset };
 }
 
 // ---- accounts --------------------------------------------------------------------------------

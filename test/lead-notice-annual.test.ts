@@ -180,3 +180,79 @@ test('an account opened active at a premise already taking water gets the notice
   expect((n!.content as { text: string }).text).toMatch(/started on December 1, 2026/);
   expect((n!.content as { text: string }).text).toMatch(/galvanized steel that requires replacement/);
 });
+
+test('each side of the line records how its material is known, and a changed material keeps no old verification', async () => {
+  const base = {
+    serviceAddress: '9 Verify St, Millbrook, PA 16801',
+    zip: '16801',
+    serviceArea: 'North',
+    state: 'PA',
+    premiseType: 'RESIDENTIAL',
+  };
+  const p = await ok(
+    app.call('csr', 'POST', '/premises', {
+      ...base,
+      serviceLinePublic: 'NON_LEAD',
+      serviceLinePublicSource: 'EXCAVATION',
+      serviceLinePublicVerifiedOn: '2026-10-01',
+    }),
+    201,
+  );
+  expect(p).toMatchObject({
+    serviceLinePublic: 'NON_LEAD',
+    serviceLinePublicSource: 'EXCAVATION',
+    serviceLinePublicVerifiedOn: '2026-10-01',
+    serviceLinePrivate: 'LEAD_STATUS_UNKNOWN',
+    serviceLinePrivateSource: null,
+    serviceLinePrivateVerifiedOn: null,
+  });
+  const refused = [
+    [{ serviceLinePublic: 'LEAD', serviceLinePublicSource: 'RECORDS' }, 'serviceLinePublicVerifiedOn'],
+    [
+      { serviceLinePrivateSource: 'RECORDS', serviceLinePrivateVerifiedOn: '2026-10-01' },
+      'serviceLinePrivateSource',
+    ],
+    [
+      {
+        serviceLinePublic: 'NON_LEAD',
+        serviceLinePublicSource: 'RECORDS',
+        serviceLinePublicVerifiedOn: '2099-01-01',
+      },
+      'serviceLinePublicVerifiedOn',
+    ],
+    [{ serviceLinePublicSource: 'GUESS' }, 'serviceLinePublicSource'],
+  ] as const;
+  for (const [body, field] of refused)
+    expectError(
+      await app.call('csr', 'POST', '/premises', { ...base, ...body }),
+      400,
+      'validation_failed',
+      field,
+    );
+
+  // The customer's side found to be lead by a visual inspection; the utility's side keeps its own.
+  const found = await ok(
+    app.call('csr', 'PATCH', `/premises/${p.id}`, {
+      serviceLinePrivate: 'LEAD',
+      serviceLinePrivateSource: 'VISUAL_INSPECTION',
+      serviceLinePrivateVerifiedOn: '2026-11-15',
+    }),
+  );
+  expect(found).toMatchObject({
+    serviceLinePublicSource: 'EXCAVATION',
+    serviceLinePublicVerifiedOn: '2026-10-01',
+    serviceLinePrivate: 'LEAD',
+    serviceLinePrivateSource: 'VISUAL_INSPECTION',
+    serviceLinePrivateVerifiedOn: '2026-11-15',
+  });
+  // The utility's side changed without a new verification: the old one no longer describes it.
+  const changed = await ok(app.call('csr', 'PATCH', `/premises/${p.id}`, { serviceLinePublic: 'LEAD' }));
+  expect(changed).toMatchObject({
+    serviceLinePublic: 'LEAD',
+    serviceLinePublicSource: null,
+    serviceLinePublicVerifiedOn: null,
+  });
+  expect((await ok(app.call('csr', 'GET', `/premises/${p.id}`))).serviceLinePrivateVerifiedOn).toBe(
+    '2026-11-15',
+  );
+});
