@@ -38,7 +38,7 @@ import { classifySendError } from '../services/bill-delivery';
 import { noticePrefixOf, PRINT_CLOSE_LOCK, printCloseFor } from '../services/notice-print';
 import type { ServiceOrderType } from '../domain/service-order';
 import { addDays, isoDateIn } from '../domain/ledger/dates';
-import { pastDueAsRecordedAt, postEntry, TX_OPTIONS } from '../services/ledger';
+import { dbDate, pastDueAsRecordedAt, postEntry, TX_OPTIONS } from '../services/ledger';
 import { DUE_DAYS_AFTER_BILL } from '../domain/ledger/fees';
 import { noticeAgencyFor, type NoticeAgency } from '../services/notice-agencies';
 import { endOfDay } from '../domain/collections/calendar';
@@ -62,7 +62,6 @@ export const collectionsKey = (accountId: string, episode: number, step: string)
 /** A reason as one line: "text (cite)". */
 const line = (c: Citation) => `${c.text} (${c.cite})`;
 /** A local calendar day (YYYY-MM-DD) as a date column holds it. */
-const dbDay = (iso: string) => new Date(`${iso}T00:00:00Z`);
 
 export interface CasePlanResult {
   action: CaseAction;
@@ -350,7 +349,15 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       // A retry after a print close found one of this notice's letters late: the copies sent from
       // now on state the date the notice binds to (every copy agrees with it).
       const lateAlready =
-        i.type === 'DISCONNECT_NOTICE' ? await noticeDaysLate(db, i.accountId, noticeKeyPrefix(i)) : null;
+        i.type === 'DISCONNECT_NOTICE'
+          ? await noticeDaysLate(
+              db,
+              i.accountId,
+              noticePrefixOf(
+                collectionsKey(i.accountId, i.episode, `${i.noticeKind ?? i.type}:${i.seq}:CUSTOMER:PRINT`),
+              ),
+            )
+          : null;
       const stated = lateAlready
         ? movedNoticeDates(counted, lateAlready.days, lateAlready.mailedOn)
         : counted;
@@ -929,7 +936,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
             {
               kind: decision.accepted ? 'collections.arrangement' : 'collections.arrangement.rejected',
               summary: decision.accepted
-                ? `Payment arrangement: $${formatCents(BigInt(i.downPaymentCents))} down, ${i.installments} monthly installments from ${i.firstDueDate}`
+                ? `Payment arrangement: ${formatCents(BigInt(i.downPaymentCents))} down, ${i.installments} monthly installments from ${i.firstDueDate}`
                 : `Payment arrangement refused: ${
                     decision.reasons
                       .filter(
@@ -996,10 +1003,9 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       await inTx(async (tx) => {
         const changed = await tx.arrangementInstallment.updateMany({
           where: { arrangementId: i.arrangementId, n: i.n, status: 'DUE' },
-          data: { status, settledOn: dbDay(settledOn) },
+          data: { status, settledOn: dbDate(settledOn) },
         });
         if (changed.count === 0) return;
-        const dollars = (c: bigint) => `$${formatCents(c)}`;
         await recordChange(
           tx,
           SYSTEM_ACTOR,
@@ -1010,15 +1016,15 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
             accountId: a.accountId,
             before: { n: i.n, status: 'DUE' },
             after: { n: i.n, status, settledOn },
-            reason: `${dollars(paidCents)} paid since the arrangement began; ${dollars(owed)} owed through installment ${i.n} (down payment included)`,
+            reason: `${formatCents(paidCents)} paid since the arrangement began; ${formatCents(owed)} owed through installment ${i.n} (down payment included)`,
           },
           {
             kind: `collections.arrangement.installment`,
             ...(at ? { occurredAt: at } : {}),
             summary:
               status === 'PAID'
-                ? `Arrangement installment ${i.n} of ${a.installments.length} kept${inst ? ` (due ${isoDateIn(inst.dueDate, 'UTC')}, ${dollars(inst.amountCents)})` : ''}`
-                : `Arrangement installment ${i.n} of ${a.installments.length} missed${inst ? ` (due ${isoDateIn(inst.dueDate, 'UTC')})` : ''}: ${dollars(paidCents)} paid of ${dollars(owed)} owed`,
+                ? `Arrangement installment ${i.n} of ${a.installments.length} kept${inst ? ` (due ${isoDateIn(inst.dueDate, 'UTC')}, ${formatCents(inst.amountCents)})` : ''}`
+                : `Arrangement installment ${i.n} of ${a.installments.length} missed${inst ? ` (due ${isoDateIn(inst.dueDate, 'UTC')})` : ''}: ${formatCents(paidCents)} paid of ${formatCents(owed)} owed`,
             data: { arrangementId: i.arrangementId, n: i.n, status },
           },
         );
@@ -1055,8 +1061,8 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
           where: { id: i.arrangementId },
           data:
             i.outcome === 'DEFAULTED'
-              ? { status: 'DEFAULTED', defaultedOn: dbDay(settledOn) }
-              : { status: 'COMPLETED', completedOn: dbDay(settledOn) },
+              ? { status: 'DEFAULTED', defaultedOn: dbDate(settledOn) }
+              : { status: 'COMPLETED', completedOn: dbDate(settledOn) },
         });
         await recordChange(
           tx,
@@ -1212,17 +1218,6 @@ function labelOf(type: CollectionsNoticeType): string {
     DEFAULT_NOTICE: 'Arrangement default notice',
     RECONNECTION_CONFIRMATION: 'Reconnection confirmation',
   }[type];
-}
-
-/** The key prefix every record of one notice shares (each recipient, each channel): noticePrefixOf. */
-function noticeKeyPrefix(i: {
-  accountId: string;
-  episode: number;
-  type: CollectionsNoticeType;
-  noticeKind?: string;
-  seq: number;
-}): string {
-  return `${collectionsKey(i.accountId, i.episode, `${i.noticeKind ?? i.type}:${i.seq}`)}:`;
 }
 
 /**

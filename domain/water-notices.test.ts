@@ -1,4 +1,5 @@
-import { repeatDueAt, waterNoticeDueBy, WATER_NOTICE_RULES } from './water-notices';
+import { repeatDueAt, WATER_NOTICE_RULES } from './water-notices';
+import { waterNoticeDueBy } from './water-notice-due';
 
 const NY = 'America/New_York';
 const learned = new Date('2026-11-30T15:00:00Z');

@@ -13,10 +13,11 @@
 //              it twice a year from 2027, the second edition by December 31. Electronic delivery
 //              takes a direct link to the report (§141.155); paper goes to whoever is not emailed.
 //
-// Pure: deadlines and repeat times only. Who is served (the service areas' water accounts), the
-// delivery and the proof of it are services/water-notices.ts.
+// Pure: the rules and repeat times (workflow-safe: the water notice workflow imports this file);
+// the first delivery's deadline, which needs the time-zone calendar, is water-notice-due.ts. Who is
+// served (the service areas' water accounts), the delivery and the proof of it are
+// services/water-notices.ts.
 import { addMonths } from './ledger/dates';
-import { zonedInstant } from './collections/calendar';
 
 export const WATER_NOTICE_KINDS = ['PN_TIER_1', 'PN_TIER_2', 'PN_TIER_3', 'CCR'] as const;
 export type WaterNoticeKind = (typeof WATER_NOTICE_KINDS)[number];
@@ -34,36 +35,6 @@ export const WATER_NOTICE_RULES: Record<WaterNoticeKind, WaterNoticeRule> = {
   PN_TIER_3: { label: 'Tier 3 public notice', cite: '40 CFR 141.204(b)', repeatMonths: null },
   CCR: { label: 'Consumer Confidence Report', cite: '40 CFR 141.152(b), 141.155', repeatMonths: null },
 };
-
-const HOUR = 3_600_000;
-
-/** What a notice is for: when the system learned of the situation, or the CCR's delivery year. */
-export type WaterNoticeBasis =
-  | { kind: Exclude<WaterNoticeKind, 'CCR'>; learnedAt: Date }
-  | { kind: 'CCR'; year: number; edition: 1 | 2 };
-
-/**
- * The instant the first delivery is due by. A CCR is due by the end of July 1 (or December 31 for
- * the second edition) in the utility's time zone.
- */
-export function waterNoticeDueBy(b: WaterNoticeBasis, timeZone: string): Date {
-  switch (b.kind) {
-    case 'PN_TIER_1':
-      return new Date(b.learnedAt.getTime() + 24 * HOUR);
-    case 'PN_TIER_2':
-      return new Date(b.learnedAt.getTime() + 30 * 24 * HOUR);
-    case 'PN_TIER_3': {
-      const t = b.learnedAt;
-      const later = new Date(t.getTime());
-      later.setUTCFullYear(t.getUTCFullYear() + 1);
-      return later;
-    }
-    case 'CCR': {
-      const day = b.edition === 1 ? `${b.year}-07-01` : `${b.year}-12-31`;
-      return new Date(zonedInstant(day, 24 * 60, timeZone) - 1);
-    }
-  }
-}
 
 /**
  * When repeat `round` (2, 3, …) of a notice that repeats is due: every `repeatMonths` after the

@@ -24,7 +24,8 @@ import type {
 } from '@prisma/client';
 import type { Db } from '../lib/db/prisma';
 import { invalid } from '../lib/errors';
-import { addDays, daysInMonth, isoDateIn, localMidnight } from '../domain/ledger';
+import { addDays, daysInMonth, isoDateIn } from '../domain/ledger';
+import { localMidnight } from '../domain/collections/calendar';
 import { isHeatingCustomer } from '../domain/collections/heating';
 import { PROFILE_CODES, PROFILE_VERSIONS, selectVersion } from '../domain/collections/profiles';
 import type { ProfileCode } from '../domain/collections';

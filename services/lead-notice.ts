@@ -6,14 +6,12 @@
 // customer has an address on file, otherwise a printed letter; either way one row in the notice
 // register, claimed before sending, so a retried step never sends it twice.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import Handlebars from 'handlebars';
 import type { ServiceLineStatus } from '@prisma/client';
 import type { Db } from '../lib/db/prisma';
 import type { Mailer } from '../lib/mailer';
 import type { Actor } from '../lib/audit';
-import { billLanguage, dateText, oneLine, utilityInfo, type BillLanguage } from './bill-render';
+import { billLanguage, dateText, oneLine, utilityInfo } from './bill-render';
+import { noticeTemplates } from './notice-templates';
 import { sendNoticeCopy, type NoticeCopy } from './notice-copy';
 
 export const NOTICE_TYPE_LEAD = 'LEAD_SERVICE_LINE';
@@ -39,25 +37,7 @@ interface Labels {
   languageFallback: string;
 }
 
-const DIR = path.resolve(__dirname, '..', 'notices', 'lead-service-line');
-type Template = (ctx: unknown) => string;
-const cache = new Map<BillLanguage, { labels: Labels; subject: Template; text: Template; html: Template }>();
-function templatesFor(language: BillLanguage) {
-  const hit = cache.get(language);
-  if (hit) return hit;
-  const read = (f: string) => readFileSync(path.join(DIR, language, f), 'utf8');
-  // Subject and text are plain text (no HTML escaping); HTML escapes everything it is given.
-  const plain = (src: string) => Handlebars.create().compile(src, { noEscape: true, strict: true });
-  const html = (src: string) => Handlebars.create().compile(src, { strict: true });
-  const t = {
-    labels: JSON.parse(read('labels.json')) as Labels,
-    subject: plain(read('subject.hbs')),
-    text: plain(read('text.hbs')),
-    html: html(read('html.hbs')),
-  };
-  cache.set(language, t);
-  return t;
-}
+const templatesFor = noticeTemplates<Labels>('lead-service-line');
 
 /** Why the notice goes out: service starting (LCRR notice to new customers) or the yearly repeat. */
 export type LeadNoticeOccasion =

@@ -32,7 +32,7 @@ import {
   lateFeeCents,
   type Entry,
 } from '../domain/ledger';
-import { localMidnight } from '../domain/ledger/dates';
+import { localMidnight } from '../domain/collections/calendar';
 
 /** Millbrook is in Pennsylvania: ledger dates are civil days there. */
 export const UTILITY_TIME_ZONE = 'America/New_York';

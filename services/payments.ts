@@ -290,12 +290,19 @@ export async function postPayment(
   return db.$transaction(async (tx) => {
     // A payment posted before keys were kept per user is stored under the client's key alone: its
     // retry (the same key and body) is answered from that record rather than posted again.
+    // Only the user who posted it: the payment row under the old key names who that was.
     const legacy = await tx.idempotencyRecord.findUnique({ where: { key: `payment:${clientKey}` } });
-    if (legacy && legacy.scope === 'payment' && legacy.requestHash === requestHash)
-      return {
-        body: JSON.parse((legacy.result as { body: string }).body) as PostedPayment,
-        replayed: true,
-      };
+    if (legacy && legacy.scope === 'payment' && legacy.requestHash === requestHash) {
+      const own = await tx.payment.findFirst({
+        where: { idempotencyKey: `payment:${clientKey}`, createdBy: actor.id },
+        select: { id: true },
+      });
+      if (own)
+        return {
+          body: JSON.parse((legacy.result as { body: string }).body) as PostedPayment,
+          replayed: true,
+        };
+    }
     const r = await once(
       tx,
       key,
@@ -564,7 +571,7 @@ async function achReturnCandidates(
     orderBy: [{ receivedAt: 'desc' }, { createdAt: 'desc' }],
   });
   const returnedIds = payments.filter((p) => p.status === 'RETURNED').map((p) => p.id);
-  const byPayment = new Map<string, { originalTrace: string; effectiveDate: string }>();
+  const byPayment = new Map<string, { originalTrace: string; effectiveDate: string | null }>();
   if (returnedIds.length) {
     const records = await tx.idempotencyRecord.findMany({
       where: { key: { in: returnedIds.map(returnKey) } },
@@ -577,8 +584,9 @@ async function achReturnCandidates(
     const p = payments.find(
       (x) => x.id === (legacy?.result as { paymentId?: string } | undefined)?.paymentId,
     );
-    if (p?.returnedAt && !byPayment.has(p.id))
-      byPayment.set(p.id, { originalTrace, effectiveDate: utilityDate(p.returnedAt) });
+    // A return imported before returns were keyed by payment kept no effective date (its payment's
+    // returnedAt was capped at the import): that payment is this trace's return, whatever the day.
+    if (p?.returnedAt && !byPayment.has(p.id)) byPayment.set(p.id, { originalTrace, effectiveDate: null });
   }
   return payments.map((p) => ({
     id: p.id,

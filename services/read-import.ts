@@ -19,7 +19,8 @@ import { parseFlags } from '../domain/reads/validate';
 import { checkIntervals } from '../domain/reads/intervals';
 import { parseLocalDateTime } from '../domain/reads/time';
 import { formatScaled } from '../domain/reads/ratio';
-import { isIsoDate, localMidnight } from '../domain/ledger';
+import { isIsoDate } from '../domain/ledger';
+import { localMidnight } from '../domain/collections/calendar';
 import { UTILITY_TIME_ZONE } from './ledger';
 
 export interface ReadRejection {

@@ -6,22 +6,16 @@
 // how, when, against the deadline. A Tier 2 notice repeats every three months until resolved
 // (workflows/water-notices.ts waits between rounds).
 import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import Handlebars from 'handlebars';
 import type { Actor } from '../lib/audit';
 import { recordChange } from '../lib/audit';
 import type { Db } from '../lib/db/prisma';
 import { query } from '../lib/db/bulk';
 import type { Mailer } from '../lib/mailer';
 import { invalid, notFound, conflict } from '../lib/errors';
-import {
-  WATER_NOTICE_RULES,
-  waterNoticeDueBy,
-  type WaterNoticeBasis,
-  type WaterNoticeKind,
-} from '../domain/water-notices';
+import { WATER_NOTICE_RULES, type WaterNoticeKind } from '../domain/water-notices';
+import { waterNoticeDueBy, type WaterNoticeBasis } from '../domain/water-notice-due';
 import { billLanguage, oneLine, utilityInfo, type BillLanguage } from './bill-render';
+import { noticeTemplates } from './notice-templates';
 import { sendNoticeCopy } from './notice-copy';
 import { UTILITY_TIME_ZONE } from './ledger';
 
@@ -67,24 +61,7 @@ interface Labels {
   kinds: Record<WaterNoticeKind, string>;
   languageFallback: string;
 }
-type Template = (ctx: unknown) => string;
-const DIR = path.resolve(__dirname, '..', 'notices', 'water-notice');
-const cache = new Map<BillLanguage, { labels: Labels; subject: Template; text: Template; html: Template }>();
-function templatesFor(language: BillLanguage) {
-  const hit = cache.get(language);
-  if (hit) return hit;
-  const read = (f: string) => readFileSync(path.join(DIR, language, f), 'utf8');
-  const plain = (src: string) => Handlebars.create().compile(src, { noEscape: true, strict: true });
-  const html = (src: string) => Handlebars.create().compile(src, { strict: true });
-  const t = {
-    labels: JSON.parse(read('labels.json')) as Labels,
-    subject: plain(read('subject.hbs')),
-    text: plain(read('text.hbs')),
-    html: html(read('html.hbs')),
-  };
-  cache.set(language, t);
-  return t;
-}
+const templatesFor = noticeTemplates<Labels>('water-notice');
 
 const longDate = (d: Date, language: BillLanguage) =>
   new Intl.DateTimeFormat(language === 'es' ? 'es-US' : 'en-US', {

@@ -3,6 +3,7 @@
 // ACH returns) with the $25.00 charge, the Millbrook NACHA returns file, lockbox files, bad input
 // and authorization. Charges are inserted as CHARGE ledger entries directly (bills are another
 // part's work).
+import { Client as PgClient } from 'pg';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestApp, type TestApp } from './helpers/app';
@@ -243,17 +244,32 @@ describe('Idempotency-Key', () => {
     const body = { accountId: acct, amountCents: 2_200, channel: 'CHECK', externalRef: 'chk 88' };
     const first = await pay(body, 'legacy-key', 'csr');
     expect(first.status).toBe(201);
-    // As the record stood before the upgrade: the client's key alone.
+    // As the records stood before the upgrade: the client's key alone.
     await app.t.db.idempotencyRecord.update({
       where: { key: 'payment:csr:legacy-key' },
       data: { key: 'payment:legacy-key' },
     });
+    // Payment rows are immutable to everyone; as they were written then, behind the trigger.
+    const admin = new PgClient({ connectionString: app.t.adminUrl });
+    await admin.connect();
+    try {
+      await admin.query(`ALTER TABLE payment DISABLE TRIGGER USER;
+        UPDATE payment SET idempotency_key = 'payment:legacy-key' WHERE id = '${first.body.payment.id}';
+        ALTER TABLE payment ENABLE TRIGGER USER;`);
+    } finally {
+      await admin.end();
+    }
     const before = await counts();
     const retry = await pay(body, 'legacy-key', 'csr');
     expect(retry.status).toBe(201);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
     expect(retry.body).toEqual(first.body);
     expect(await counts()).toEqual(before);
+    // Another user's same key and body is that user's own payment, not the old answer.
+    const other = await pay(body, 'legacy-key', 'supervisor');
+    expect(other.status).toBe(201);
+    expect(other.headers.get('idempotent-replayed')).toBeNull();
+    expect(other.body.payment.id).not.toBe(first.body.payment.id);
   });
 
   test('same key, different body → 409 idempotency_mismatch naming the header; nothing written', async () => {

@@ -71,6 +71,16 @@ export function zonedInstant(date: string, minutes: number, timeZone: string): n
   return second === first ? candidate : guess - second;
 }
 
+/**
+ * The instant a local calendar day (YYYY-MM-DD) begins in a time zone. A range of local days as
+ * instants — a report's month, a meter's interval use by date, a from/to filter — starts and ends
+ * here, not at UTC midnight, and a day on which the clocks change is 23 or 25 hours long.
+ */
+export function localMidnight(iso: string, timeZone: string): Date {
+  dayNumber(iso); // a day that does not exist (2026-02-30) is a RangeError, not a shifted date
+  return new Date(zonedInstant(iso, 0, timeZone));
+}
+
 const midnights = new Map<string, number>();
 
 /** Local midnight starting a date (memoised: the evaluator asks for the same days repeatedly). */

@@ -84,37 +84,3 @@ export function isoDateIn(at: Date, timeZone: string): string {
   const p = Object.fromEntries(f.formatToParts(at).map((x) => [x.type, x.value]));
   return `${p.year}-${p.month}-${p.day}`;
 }
-
-const offsetFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** The UTC offset of a time zone at an instant, in ms (local = utc + offset). */
-function offsetMs(at: number, timeZone: string): number {
-  let f = offsetFormats.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    offsetFormats.set(timeZone, f);
-  }
-  const p = Object.fromEntries(f.formatToParts(new Date(at)).map((x) => [x.type, Number(x.value)]));
-  return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - at;
-}
-
-/**
- * The instant a local calendar day (YYYY-MM-DD) begins in a time zone. A range of local days as
- * instants — a report's month, a meter's interval use by date — starts and ends here, not at UTC
- * midnight, and a day on which the clocks change is 23 or 25 hours long.
- */
-export function localMidnight(iso: string, timeZone: string): Date {
-  const guess = dayNumber(iso) * 86_400_000;
-  const first = offsetMs(guess, timeZone);
-  const second = offsetMs(guess - first, timeZone);
-  return new Date(guess - (second === first ? first : second));
-}

@@ -22,10 +22,10 @@ import {
   daysBetween,
   fullMonthsBetween,
   isoDateIn,
-  localMidnight,
   type Entry,
   type LedgerKind,
 } from './index';
+import { localMidnight } from '../collections/calendar';
 
 let nextId = 1n;
 function e(kind: LedgerKind, amount: bigint, effectiveDate: string, extra: Partial<Entry> = {}): Entry {
@@ -375,6 +375,11 @@ describe('matching an ACH return to its payment', () => {
       kind: 'return',
       paymentId: 'nov',
     });
+  });
+
+  test('a return recorded before returns kept their date is that trace’s return whatever its day', () => {
+    const nov = pay('nov', { status: 'RETURNED', returnedBy: { originalTrace: TRACE, effectiveDate: null } });
+    expect(matchAchReturn(ret, [nov, oct])).toEqual({ kind: 'already_returned', paymentId: 'nov' });
   });
 
   test('the same return again (file re-imported): already returned, the older payment untouched', () => {

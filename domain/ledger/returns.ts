@@ -145,9 +145,10 @@ export interface AchReturnCandidate {
   status: 'POSTED' | 'RETURNED';
   /**
    * For a returned payment that a bank file returned: that return's original trace and effective
-   * date. Null when it was returned by hand (or is still posted).
+   * date (null for a return recorded before its date was kept: that trace's return, whatever its
+   * day). Null when it was returned by hand (or is still posted).
    */
-  returnedBy: { originalTrace: string; effectiveDate: string } | null;
+  returnedBy: { originalTrace: string; effectiveDate: string | null } | null;
 }
 
 export interface AchReturnEntry {
@@ -202,7 +203,7 @@ export function matchAchReturn(
     (p) =>
       p.status === 'RETURNED' &&
       p.returnedBy?.originalTrace === ret.originalTrace &&
-      p.returnedBy.effectiveDate === ret.effectiveDate,
+      (p.returnedBy.effectiveDate === null || p.returnedBy.effectiveDate === ret.effectiveDate),
   );
   if (again) return { kind: 'already_returned', paymentId: again.id };
   const posted = untraced.find((p) => p.status === 'POSTED');

@@ -15,7 +15,7 @@ import {
   type ServiceKind,
 } from '../../domain/reads/validate';
 import { dailyRate, type DailyRate } from '../../domain/reads/ratio';
-import { localMidnight } from '../../domain/ledger/dates';
+import { localMidnight } from '../../domain/collections/calendar';
 import { readAllAmiBillingReads, toIncomingRead, type AmiItem } from './ami-csv';
 import { GreenButtonError, parseGreenButton, readGreenButton, sumIntervals } from './green-button';
 
