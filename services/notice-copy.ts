@@ -78,14 +78,44 @@ export async function sendNoticeCopy(
         recipient: channel === 'EMAIL' ? i.email! : mailedTo,
         contentHash: i.rendered.contentHash,
         idempotencyKey: i.key,
-        sentAt: i.at,
+        // When it was actually handed over (a retried step's copies are later than its start).
+        sentAt: new Date(),
         batchId: null,
         content: content(channel),
       },
     ],
     skipDuplicates: true,
   });
-  if (claimed.count === 0) return { channel, sent: false };
+  if (claimed.count === 0) {
+    // Claimed by an earlier try that never recorded a send (a worker stopped between the claim and
+    // the mail server's answer): it may have gone out, so it is marked, never sent again.
+    const marked = await db.notice.updateMany({
+      where: { idempotencyKey: i.key, channel: 'EMAIL', messageId: null, unconfirmedAt: null },
+      data: { unconfirmedAt: new Date() },
+    });
+    if (marked.count > 0)
+      await db.$transaction((tx) =>
+        recordChange(
+          tx,
+          i.actor,
+          {
+            action: `${i.audit.action.replace(/\.sent$/, '')}.unconfirmed`,
+            entityType: i.audit.entityType,
+            entityId: i.audit.entityId,
+            accountId: i.accountId,
+            after: { channel: 'EMAIL', ...i.audit.after },
+            reason: `${i.audit.reason}; an earlier try claimed this email and stopped before the mail server answered`,
+          },
+          {
+            kind: i.timeline.kind,
+            occurredAt: i.at,
+            summary: i.timeline.summary({ channel: 'EMAIL', sent: false, unconfirmed: true }),
+            data: { channel: 'EMAIL', key: i.key, ...(i.timeline.data ?? {}) },
+          },
+        ),
+      );
+    return { channel, sent: false, ...(marked.count > 0 ? { unconfirmed: true } : {}) };
+  }
   const copy: NoticeCopy = { channel, sent: true };
   if (channel === 'EMAIL') {
     try {
@@ -96,7 +126,8 @@ export async function sendNoticeCopy(
         html: i.rendered.html,
         headers: { 'X-OpenCIS-Notice-Key': i.key },
       });
-      await db.notice.update({ where: { idempotencyKey: i.key }, data: { messageId } });
+      // (A concurrent try that marked it unconfirmed meanwhile is answered: it went out.)
+      await db.notice.update({ where: { idempotencyKey: i.key }, data: { messageId, unconfirmedAt: null } });
     } catch (err) {
       const failure = classifySendError(err);
       if (failure === 'not-sent') {

@@ -11,7 +11,7 @@ import { recordChange } from '../lib/audit';
 import type { Db } from '../lib/db/prisma';
 import { query } from '../lib/db/bulk';
 import type { Mailer } from '../lib/mailer';
-import { invalid, notFound, conflict } from '../lib/errors';
+import { AppError, invalid, notFound, conflict } from '../lib/errors';
 import { WATER_NOTICE_RULES, type WaterNoticeKind } from '../domain/water-notices';
 import { waterNoticeDueBy, type WaterNoticeBasis } from '../domain/water-notice-due';
 import { billLanguage, oneLine, utilityInfo, type BillLanguage } from './bill-render';
@@ -147,12 +147,26 @@ const view = (r: WaterNoticeRow): WaterNoticeView => ({
   resolvedReason: r.resolved_reason,
 });
 
-/** The notice as issued: checked, its deadline computed, recorded and audited. */
+/**
+ * A notice's id from the issuing user and their Idempotency-Key: a retry of the same request names
+ * the same notice, so it is issued (and delivered) once.
+ */
+export function waterNoticeId(actorId: string, clientKey: string): string {
+  const h = createHash('sha256').update(`water-notice\0${actorId}\0${clientKey}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * The notice as issued: checked, its deadline computed, recorded and audited — once per id. The
+ * same id again with the same content answers the notice recorded (`replayed`); with other content
+ * it is refused (409 on the Idempotency-Key).
+ */
 export async function createWaterNotice(
   db: Db,
   actor: Actor,
   input: WaterNoticeInput,
-): Promise<WaterNoticeView> {
+  id: string = randomUUID(),
+): Promise<WaterNoticeView & { replayed: boolean }> {
   let basis: WaterNoticeBasis;
   if (input.kind === 'CCR') {
     if (input.year === undefined)
@@ -191,11 +205,10 @@ export async function createWaterNotice(
       );
   }
   const dueBy = waterNoticeDueBy(basis, UTILITY_TIME_ZONE);
-  const id = randomUUID();
   const row = await db.$transaction(async (tx) => {
     const [r] = await tx.$queryRawUnsafe<WaterNoticeRow[]>(
       `INSERT INTO water_notice (id, kind, title, service_areas, learned_at, year, edition, due_by, url, body_en, body_es, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING RETURNING *`,
       id,
       input.kind,
       input.title,
@@ -209,6 +222,7 @@ export async function createWaterNotice(
       input.bodyEs ?? null,
       actor.id,
     );
+    if (!r) return null; // issued already under this id
     await recordChange(tx, actor, {
       action: 'water-notice.issue',
       entityType: 'water_notice',
@@ -221,9 +235,25 @@ export async function createWaterNotice(
       },
       reason: `${WATER_NOTICE_RULES[input.kind].label}, due by ${dueBy.toISOString()} (${WATER_NOTICE_RULES[input.kind].cite})`,
     });
-    return r!;
+    return r;
   });
-  return view(row);
+  if (row) return { ...view(row), replayed: false };
+  const earlier = await loadNotice(db, id);
+  const same =
+    earlier.kind === input.kind &&
+    earlier.title === input.title &&
+    earlier.body_en === input.bodyEn &&
+    earlier.body_es === (input.bodyEs ?? null) &&
+    earlier.url === (input.url ?? null) &&
+    JSON.stringify(earlier.service_areas) === JSON.stringify(input.serviceAreas ?? null) &&
+    earlier.due_by.getTime() === dueBy.getTime();
+  if (!same)
+    throw new AppError(
+      'idempotency_mismatch',
+      `Idempotency-Key: already used to issue another notice (${id}); use a new key for a new notice`,
+      'Idempotency-Key',
+    );
+  return { ...view(earlier), replayed: true };
 }
 
 async function loadNotice(db: Db, id: string): Promise<WaterNoticeRow> {
@@ -397,31 +427,47 @@ export interface WaterNoticeStatus extends WaterNoticeView {
     emailed: number;
     mailed: number;
     unconfirmed: number;
-    firstAt: string;
-    lastAt: string;
-    /** The first round registered every copy by the deadline (later rounds: null). */
+    /** Letters registered for print that no batch has taken yet. */
+    waitingForPrint: number;
+    /** When the first and the last copy went out (an email sent, a letter's batch closed). */
+    firstAt: string | null;
+    lastAt: string | null;
+    /**
+     * The first round out by the deadline (later rounds: null); null while letters wait for a
+     * batch before the deadline, false once it passed with copies still waiting.
+     */
     onTime: boolean | null;
   }[];
   /** Accounts the notice goes to now that have no copy of the latest round. */
   missing: string[];
 }
 
-export async function waterNoticeStatus(db: Db, id: string): Promise<WaterNoticeStatus> {
+export async function waterNoticeStatus(
+  db: Db,
+  id: string,
+  now: Date = new Date(),
+): Promise<WaterNoticeStatus> {
   const n = await loadNotice(db, id);
   const rows = await query<{
     round: number;
     copies: string;
     emailed: string;
     unconfirmed: string;
-    first_at: Date;
-    last_at: Date;
+    waiting: string;
+    first_at: Date | null;
+    last_at: Date | null;
   }>(
     db,
-    `SELECT (content->>'round')::int AS round, count(*) AS copies,
-            count(*) FILTER (WHERE channel = 'EMAIL') AS emailed,
-            count(*) FILTER (WHERE unconfirmed_at IS NOT NULL) AS unconfirmed,
-            min(sent_at) AS first_at, max(sent_at) AS last_at
-     FROM notice WHERE type = $1 AND starts_with(idempotency_key, $2)
+    // A copy is out when the mail server took the email (sent_at) or when the print batch holding
+    // the letter closed (its cutoff); a letter still waiting for a batch is not out yet.
+    `SELECT (n.content->>'round')::int AS round, count(*) AS copies,
+            count(*) FILTER (WHERE n.channel = 'EMAIL') AS emailed,
+            count(*) FILTER (WHERE n.unconfirmed_at IS NOT NULL) AS unconfirmed,
+            count(*) FILTER (WHERE n.channel = 'PRINT' AND n.batch_id IS NULL) AS waiting,
+            min(CASE WHEN n.channel = 'PRINT' THEN b.cutoff ELSE n.sent_at END) AS first_at,
+            max(CASE WHEN n.channel = 'PRINT' THEN b.cutoff ELSE n.sent_at END) AS last_at
+     FROM notice n LEFT JOIN print_batch b ON b.id = n.batch_id
+     WHERE n.type = $1 AND starts_with(n.idempotency_key, $2)
      GROUP BY 1 ORDER BY 1`,
     [NOTICE_TYPE_WATER, `water-notice:${n.id}:`],
   );
@@ -448,9 +494,19 @@ export async function waterNoticeStatus(db: Db, id: string): Promise<WaterNotice
       emailed: Number(r.emailed),
       mailed: Number(r.copies) - Number(r.emailed),
       unconfirmed: Number(r.unconfirmed),
-      firstAt: r.first_at.toISOString(),
-      lastAt: r.last_at.toISOString(),
-      onTime: r.round === 1 ? r.last_at <= n.due_by : null,
+      waitingForPrint: Number(r.waiting),
+      firstAt: r.first_at?.toISOString() ?? null,
+      lastAt: r.last_at?.toISOString() ?? null,
+      // Round 1 against the deadline: every copy out by then (a letter only once its batch
+      // closed); null while letters still wait and the deadline has not passed.
+      onTime:
+        r.round !== 1
+          ? null
+          : Number(r.waiting) > 0
+            ? now > n.due_by
+              ? false
+              : null
+            : r.last_at !== null && r.last_at <= n.due_by,
     })),
     missing,
   };

@@ -256,3 +256,44 @@ test('each side of the line records how its material is known, and a changed mat
     '2026-11-15',
   );
 });
+
+test('an email an earlier try claimed and never confirmed is marked unconfirmed on the retry, not sent again', async () => {
+  const c = await customerAt(app, 'LA6', { lines: ['LEAD', 'NON_LEAD'], paperless: true });
+  const occasion = { kind: 'ANNUAL', year: 2031 } as const;
+  const key = `lead-notice:annual:2031:${c.accountId}:${c.premiseId}`;
+  // As a worker stopped between the claim and the mail server's answer leaves it.
+  await app.t.db.notice.create({
+    data: {
+      accountId: c.accountId,
+      type: 'LEAD_SERVICE_LINE',
+      channel: 'EMAIL',
+      language: 'en',
+      recipient: 'la6@example.org',
+      contentHash: 'x'.repeat(64),
+      idempotencyKey: key,
+      sentAt: new Date(),
+    },
+  });
+  const r = await sendLeadNotice(
+    { db: app.t.db, mailer: app.mailer },
+    { accountId: c.accountId, occasion, at: new Date(), actor: SYSTEM_ACTOR },
+  );
+  expect(r.copies).toEqual([{ recipient: 'CUSTOMER', channel: 'EMAIL', sent: false, unconfirmed: true }]);
+  expect(
+    (await app.t.db.notice.findUniqueOrThrow({ where: { idempotencyKey: key } })).unconfirmedAt,
+  ).not.toBeNull();
+  expect((await listCaughtMail(app.mailDir, 500)).filter((m) => m.to.includes('la6@example.org'))).toEqual(
+    [],
+  );
+  // Marked once: a further retry changes nothing.
+  const again = await sendLeadNotice(
+    { db: app.t.db, mailer: app.mailer },
+    { accountId: c.accountId, occasion, at: new Date(), actor: SYSTEM_ACTOR },
+  );
+  expect(again.copies).toEqual([{ recipient: 'CUSTOMER', channel: 'EMAIL', sent: false }]);
+  expect(
+    await app.t.db.auditEvent.count({
+      where: { entityId: key, action: 'notice.lead-service-line.unconfirmed' },
+    }),
+  ).toBe(1);
+});
