@@ -94,25 +94,10 @@ export async function sendNoticeCopy(
       data: { unconfirmedAt: new Date() },
     });
     if (marked.count > 0)
-      await db.$transaction((tx) =>
-        recordChange(
-          tx,
-          i.actor,
-          {
-            action: `${i.audit.action.replace(/\.sent$/, '')}.unconfirmed`,
-            entityType: i.audit.entityType,
-            entityId: i.audit.entityId,
-            accountId: i.accountId,
-            after: { channel: 'EMAIL', ...i.audit.after },
-            reason: `${i.audit.reason}; an earlier try claimed this email and stopped before the mail server answered`,
-          },
-          {
-            kind: i.timeline.kind,
-            occurredAt: i.at,
-            summary: i.timeline.summary({ channel: 'EMAIL', sent: false, unconfirmed: true }),
-            data: { channel: 'EMAIL', key: i.key, ...(i.timeline.data ?? {}) },
-          },
-        ),
+      await record(
+        { channel: 'EMAIL', sent: false, unconfirmed: true },
+        { channel: 'EMAIL', ...i.audit.after },
+        `${i.audit.reason}; an earlier try claimed this email and stopped before the mail server answered`,
       );
     return { channel, sent: false, ...(marked.count > 0 ? { unconfirmed: true } : {}) };
   }
@@ -147,31 +132,40 @@ export async function sendNoticeCopy(
       }
     }
   }
-  await db.$transaction((tx) =>
-    recordChange(
-      tx,
-      i.actor,
-      {
-        action: copy.unconfirmed ? `${i.audit.action.replace(/\.sent$/, '')}.unconfirmed` : i.audit.action,
-        entityType: i.audit.entityType,
-        entityId: i.audit.entityId,
-        accountId: i.accountId,
-        after: {
-          channel: copy.channel,
-          language: i.rendered.language,
-          contentHash: i.rendered.contentHash,
-          ...(copy.fellBackToPrint ? { emailRefused: true } : {}),
-          ...i.audit.after,
-        },
-        reason: i.audit.reason,
-      },
-      {
-        kind: i.timeline.kind,
-        occurredAt: i.at,
-        summary: i.timeline.summary(copy),
-        data: { channel: copy.channel, key: i.key, ...(i.timeline.data ?? {}) },
-      },
-    ),
+  await record(
+    copy,
+    {
+      channel: copy.channel,
+      language: i.rendered.language,
+      contentHash: i.rendered.contentHash,
+      ...(copy.fellBackToPrint ? { emailRefused: true } : {}),
+      ...i.audit.after,
+    },
+    i.audit.reason,
   );
   return copy;
+
+  /** The copy's audit row and timeline entry, in one transaction. */
+  function record(copy: NoticeCopy, after: Record<string, unknown>, reason: string) {
+    return db.$transaction((tx) =>
+      recordChange(
+        tx,
+        i.actor,
+        {
+          action: copy.unconfirmed ? `${i.audit.action.replace(/\.sent$/, '')}.unconfirmed` : i.audit.action,
+          entityType: i.audit.entityType,
+          entityId: i.audit.entityId,
+          accountId: i.accountId,
+          after,
+          reason,
+        },
+        {
+          kind: i.timeline.kind,
+          occurredAt: i.at,
+          summary: i.timeline.summary(copy),
+          data: { channel: copy.channel, key: i.key, ...(i.timeline.data ?? {}) },
+        },
+      ),
+    );
+  }
 }
