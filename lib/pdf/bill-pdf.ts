@@ -20,6 +20,7 @@ import {
   PageCanvas,
   pdfDocument,
   PdfFileWriter,
+  pdfString,
   textWidth,
   winAnsiEncodable,
   wrapText,
@@ -92,11 +93,15 @@ export function printOrder<
 
 type Align = 'left' | 'right' | 'center';
 
-/** A line of text ready to print, with its width in points. */
+/** A line of text ready to print: its width in points, and the PDF string that prints it. */
 interface Measured {
   text: string;
   width: number;
+  literal: string;
 }
+
+/** Longer than this, text is looked up before it is measured: paragraphs repeat on every bill. */
+const SHORT_TEXT = 40;
 
 /**
  * Text made printable, wrapped and measured, remembered: most of a bill's text (labels, the
@@ -106,11 +111,11 @@ const measured = new Map<string, Map<string, Measured[]>>();
 const MEASURED_LIMIT = 20_000;
 
 function measuredLines(text: string, width: number, font: FontName, size: number): Measured[] {
-  // Most of a bill's own text (a name, an amount, a date) is plain and fits its column: measured
-  // directly, it costs less than a lookup, and keeps the cache for text that repeats.
-  if (PRINTABLE_LINE.test(text)) {
+  // Most of a bill's own text (a name, an amount, a date) is short, plain and fits its column:
+  // measured directly, it costs less than a lookup, and keeps the cache for text that repeats.
+  if (text.length <= SHORT_TEXT && PRINTABLE_LINE.test(text)) {
     const w = textWidth(text, font, size);
-    if (w <= width) return [{ text, width: w }];
+    if (w <= width) return [{ text, width: w, literal: pdfString(text) }];
   }
   const style = `${font} ${size} ${width}`;
   let texts = measured.get(style);
@@ -120,6 +125,7 @@ function measuredLines(text: string, width: number, font: FontName, size: number
     lines = wrapText(winAnsiSafe(text), font, size, width).map((t) => ({
       text: t,
       width: textWidth(t, font, size),
+      literal: pdfString(t),
     }));
     if (texts.size >= MEASURED_LIMIT) texts.clear();
     texts.set(text, lines);
@@ -157,7 +163,7 @@ class BillLayout {
     for (const line of typeof text === 'string' ? this.wrap(text, width, font, size) : text) {
       const at =
         align === 'right' ? x + width - line.width : align === 'center' ? x + (width - line.width) / 2 : x;
-      this.page.text(line.text, at, y, font, size, color);
+      this.page.shown(line.literal, at, y, font, size, color);
       y += lh;
     }
     return y;

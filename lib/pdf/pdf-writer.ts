@@ -122,6 +122,15 @@ function rgb(color: Color): string {
 const escapeString = (bytes: string) =>
   /[\\()]/.test(bytes) ? bytes.replace(/[\\()]/g, (ch) => `\\${ch}`) : bytes;
 
+/** Text as a PDF string literal in WinAnsi bytes: `(Total due)`; what `PageCanvas.shown` takes. */
+export const pdfString = (text: string) => `(${escapeString(winAnsiBytes(text))})`;
+
+/** Each font's ascender, by font, for the baseline of a line of text. */
+const ASCENDER: Record<FontName, number> = {
+  Helvetica: FONT_METRICS.Helvetica.ascender,
+  'Helvetica-Bold': FONT_METRICS['Helvetica-Bold'].ascender,
+};
+
 /** One page being drawn, top-down; `content()` is its PDF content stream. */
 export class PageCanvas {
   private readonly graphics: string[] = [];
@@ -132,6 +141,21 @@ export class PageCanvas {
 
   /** One line of text whose line box starts `top` points below the top of the page. */
   text(text: string, x: number, top: number, font: FontName, size: number, color: Color = '#000000'): void {
+    this.shown(pdfString(text), x, top, font, size, color);
+  }
+
+  /**
+   * `text` for a line already made a PDF string (`pdfString`): a layout that prints the same text on
+   * every page (labels, the utility's details) makes the string once.
+   */
+  shown(
+    literal: string,
+    x: number,
+    top: number,
+    font: FontName,
+    size: number,
+    color: Color = '#000000',
+  ): void {
     if (font !== this.font || size !== this.size) {
       this.texts.push(`/${FONT_RESOURCE[font]} ${num(size)} Tf`);
       this.font = font;
@@ -141,8 +165,8 @@ export class PageCanvas {
       this.texts.push(`${rgb(color)} rg`);
       this.fill = color;
     }
-    const baseline = PAGE_HEIGHT - top - (FONT_METRICS[font].ascender * size) / 1000;
-    this.texts.push(`1 0 0 1 ${num(x)} ${num(baseline)} Tm (${escapeString(winAnsiBytes(text))}) Tj`);
+    const baseline = PAGE_HEIGHT - top - (ASCENDER[font] * size) / 1000;
+    this.texts.push(`1 0 0 1 ${num(x)} ${num(baseline)} Tm ${literal} Tj`);
   }
 
   line(x1: number, y1: number, x2: number, y2: number, width: number, color: Color = '#000000'): void {
@@ -168,8 +192,6 @@ export interface DocumentInfo {
   /** YYYY-MM-DD: the document date (a bill's date, never the clock). */
   date: string;
 }
-
-const pdfText = (s: string) => `(${escapeString(winAnsiBytes(s))})`;
 
 // Fixed objects: 1 catalog, 2 page tree, 3-4 fonts, 5 shared resources, 6 document info; pages
 // and their content streams follow in pairs.
@@ -226,7 +248,7 @@ class PdfAssembler {
     const date = `D:${info.date.replace(/-/g, '')}000000Z`;
     this.object(
       INFO,
-      `<< /Title ${pdfText(info.title)} /Author (OpenCIS) /Creator (OpenCIS) /Producer (OpenCIS) ` +
+      `<< /Title ${pdfString(info.title)} /Author (OpenCIS) /Creator (OpenCIS) /Producer (OpenCIS) ` +
         `/CreationDate (${date}) >>`,
     );
     const xref = this.position;
