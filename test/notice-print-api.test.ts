@@ -281,11 +281,11 @@ describe('closing a batch, the service itself', () => {
     expect(email).not.toMatch(
       /\d{4}-\d{2}-\d{2}|ledger memo|reconnectionFee|policy profile|customer of record/,
     );
-    // Good for 60 days: to the end of February 4 in Millbrook, not 7 pm.
+    // Good for 60 days after the day it was sent: to the end of February 5 in Millbrook, not 7 pm.
     const emailRow = await app.t.db.notice.findFirstOrThrow({
       where: { accountId: acct, channel: 'EMAIL', recipient: 't7@example.org' },
     });
-    expect(emailRow.expiresAt!.toISOString()).toBe('2027-02-05T04:59:59.000Z');
+    expect(emailRow.expiresAt!.toISOString()).toBe('2027-02-06T04:59:59.000Z');
 
     // Monday's close never ran for it: Tuesday's takes the letter, a day late.
     const keyOf = (who: string, channel: string) =>

@@ -129,13 +129,21 @@ describe('PA: notice validity (66 Pa.C.S. §1406(b)(1)(i): effective for 60 days
     expect(evaluate(PA, old(), 'DISCONNECT', '2026-10-29T14:00:00Z').allowed).toBe(true);
   });
 
+  it('good on the 60th day after the day it was sent, stale on the 61st (1 Pa.C.S. §1908)', () => {
+    const sent = old({ notices: [notice('2026-08-27T14:00:00Z'), contact('2026-10-20T14:00:00Z')] });
+    expect(evaluate(PA, sent, 'DISCONNECT', '2026-10-26T14:00:00Z').allowed).toBe(true); // Monday, day 60
+    expect(codes(evaluate(PA, sent, 'DISCONNECT', '2026-10-27T14:00:00Z').blocking)).toEqual([
+      'PA_TEN_DAY_NOTICE_STALE',
+    ]);
+  });
+
   it('stale after 60 days: a new notice is needed, so no earliest date', () => {
     const d = evaluate(PA, old(), 'DISCONNECT', '2026-11-02T15:00:00Z');
     expect(d.blocking).toEqual([
       {
         code: 'PA_TEN_DAY_NOTICE_STALE',
         cite: '66 Pa.C.S. §1406(b)(1)(i); 52 Pa. Code §56.91',
-        text: 'the notice of 2026-09-01 stopped being good after 2026-10-30 (60-day validity): a new notice is needed',
+        text: 'the notice of 2026-09-01 stopped being good after 2026-10-31 (60-day validity): a new notice is needed',
       },
     ]);
     expect(d.earliest).toBeNull();

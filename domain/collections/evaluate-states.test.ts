@@ -799,6 +799,25 @@ describe('Ohio: 14-day notice, 12:30 cutoff, medical certificates (OAC 4901:1-18
     ]);
   });
 
+  it('12 months are calendar months: across a leap day a fourth certificate still does not protect', () => {
+    const cert = (receivedAt: string, validUntil: string) => ({
+      receivedAt,
+      validUntil,
+      kind: 'WRITTEN' as const,
+      renewalNumber: 0,
+      arrearsCents: 25_000n,
+    });
+    const certificates = [
+      cert('2027-03-01', '2027-03-31'),
+      cert('2027-06-01', '2027-07-01'),
+      cert('2027-09-01', '2027-10-01'),
+      cert('2028-02-29', '2028-03-30'),
+    ];
+    const d = evaluate(OH, s({ medicalCertificates: certificates }), 'DISCONNECT', '2028-03-07T15:00:00Z');
+    expect(codes(d.reasons)).toContain('OH_MEDICAL_CERTIFICATE_ROLLING_LIMIT');
+    expect(codes(d.blocking)).not.toContain('OH_MEDICAL_CERTIFICATE');
+  });
+
   it('a fourth medical certificate in 12 months does not protect', () => {
     const cert = (receivedAt: string, validUntil: string) => ({
       receivedAt,

@@ -10,7 +10,7 @@
 // again, so the moment it returns is one `evaluate` itself allows, and no earlier moment is
 // skipped as long as every `retryAt` is a lower bound — which each check below keeps, taking
 // into account records the snapshot holds for later moments.
-import { addDays, daysBetween } from '../ledger/dates';
+import { addDays, addMonths, daysBetween } from '../ledger/dates';
 import { formatCents } from '../ledger/money';
 import {
   addCountedDays,
@@ -378,7 +378,8 @@ function checkMedical(ctx: Ctx): void {
     }
     if (m.maxPerRollingMonths) {
       const { count, months } = m.maxPerRollingMonths;
-      const windowStart = addDays(receivedOn, -Math.round((months * 365) / 12));
+      // Calendar months back from the day received (a leap year's 366 days are 12 months too).
+      const windowStart = addMonths(receivedOn, -months);
       const inWindow = received.filter((r) => r <= start && dateOf(ctx, r) > windowStart).length;
       if (inWindow > count) {
         ok(
@@ -593,7 +594,8 @@ function noticesOnFile(ctx: Ctx, plan: NoticePlan) {
       premature.push(sentDate);
       continue;
     }
-    let staleOn: string | null = plan.validityDays !== null ? addDays(sentDate, plan.validityDays) : null;
+    // Good through the Nth day after the day it was sent (notice-dates.ts: validUntil).
+    let staleOn: string | null = plan.validityDays !== null ? addDays(sentDate, plan.validityDays + 1) : null;
     if (r.expiresOn) staleOn = staleOn ? minDate(staleOn, addDays(r.expiresOn, 1)) : addDays(r.expiresOn, 1);
     if (staleOn !== null && ctx.today >= staleOn) {
       stale.push({ sentDate, lastDay: addDays(staleOn, -1) });

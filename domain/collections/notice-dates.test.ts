@@ -16,7 +16,7 @@ describe('notice dates', () => {
     expect(d).toEqual({
       disconnectOnOrAfter: '2026-12-17',
       payBy: '2026-12-16',
-      validUntil: '2027-02-04',
+      validUntil: '2027-02-05',
       reasons: [
         { code: 'NOTICE_LEAD', cite: PA.notice.cite, days: 10, business: false, mailDays: 0 },
         { code: 'VALID_FOR', cite: PA.notice.cite, days: 60 },

@@ -79,9 +79,10 @@ export function noticeDates(
     }
   }
   const validDays = n.validityDays ?? null;
-  // A notice good for N days counts the day it is sent as the first: the last day it is good for
-  // is today + N − 1, the day the rules stop honouring it being today + N (evaluate).
-  const validUntil = validDays ? addDays(i.today, validDays - 1) : null;
+  // A notice good for N days is counted as periods of days are (1 Pa.C.S. §1908: the first day
+  // excluded, the last included): the last day it is good for is today + N, the day the rules stop
+  // honouring it today + N + 1 (evaluate). The same count as a medical certificate's 30 days.
+  const validUntil = validDays ? addDays(i.today, validDays) : null;
   if (validDays) reasons.push({ code: 'VALID_FOR', cite: n.cite, days: validDays });
   return {
     disconnectOnOrAfter,
