@@ -1,7 +1,14 @@
 // New York, California (energy and water), Texas, Illinois, Ohio and the Millbrook municipal
 // profile: each preset's own timing, windows, weather and protections, with exact instants.
 import { planCase } from './case-plan';
-import { composeProfile, evaluate, getProfile, VA_DISCONNECT_DAYS, VA_WEATHER_ELECTRIC } from './index';
+import {
+  composeProfile,
+  evaluate,
+  getProfile,
+  IL_MUNICIPAL_GAS_WEATHER,
+  VA_DISCONNECT_DAYS,
+  VA_WEATHER_ELECTRIC,
+} from './index';
 import { account, codes, contact, notice, posted, winterNotice } from './test-support';
 import type { AccountSnapshot, MedicalCertificate, WeatherDay } from './types';
 
@@ -889,6 +896,42 @@ describe('weather-only presets compose into an ordinance', () => {
     expect(evaluate(riverton, s(70), 'DISCONNECT', '2026-11-19T15:00:00Z').allowed).toBe(true);
     const hot = evaluate(riverton, s(93), 'DISCONNECT', '2026-11-19T15:00:00Z');
     expect(codes(hot.blocking)).toEqual(['VA_FORECAST_HOT']);
+  });
+
+  it('Illinois municipal gas: not at 20°F or below in the next 24 hours, nor before a weekend forecast at it', () => {
+    const springfield = composeProfile(
+      'OH',
+      {
+        weather: IL_MUNICIPAL_GAS_WEATHER,
+        holidayRegion: { country: 'US', state: 'IL' },
+        actConditions: [],
+        timeZone: 'America/Chicago',
+      },
+      { code: 'SPRINGFIELD', name: 'Springfield gas ordinance' },
+    );
+    const days = (lows: Record<string, number>): WeatherDay[] =>
+      Array.from({ length: 8 }, (_, i) => `2026-11-${String(16 + i).padStart(2, '0')}`).map((date) => ({
+        date,
+        forecastLowF: lows[date] ?? 30,
+        forecastHighF: (lows[date] ?? 30) + 12,
+      }));
+    // Gas that is not the heating is protected too: the statute names every residential gas user.
+    const s = (lows: Record<string, number> = {}) =>
+      account({
+        service: 'GAS',
+        heating: false,
+        notices: [notice('2026-11-02T15:00:00Z')],
+        weather: days(lows),
+      });
+    const at = (lows: Record<string, number>, iso: string) =>
+      codes(evaluate(springfield, s(lows), 'DISCONNECT', iso).blocking);
+    expect(at({}, '2026-11-17T16:00:00Z')).toEqual([]); // Tuesday, lows of 30°F
+    expect(at({ '2026-11-18': 21 }, '2026-11-17T16:00:00Z')).toEqual([]);
+    expect(at({ '2026-11-18': 20 }, '2026-11-17T16:00:00Z')).toEqual(['IL_MUNICIPAL_GAS_COLD']);
+    expect(at({ '2026-11-22': 20 }, '2026-11-20T16:00:00Z')).toEqual([
+      'IL_MUNICIPAL_GAS_COLD_BEFORE_WEEKEND_OR_HOLIDAY',
+    ]); // Friday, Sunday forecast at 20°F
+    expect(at({ '2026-11-22': 21 }, '2026-11-20T16:00:00Z')).toEqual([]);
   });
 
   it('Virginia: not on a Friday, a weekend, a holiday or the day before one', () => {

@@ -4,6 +4,7 @@ export type * from './types';
 export {
   composeProfile,
   getProfile,
+  IL_MUNICIPAL_GAS_WEATHER,
   listProfiles,
   MD_WEATHER,
   MILLBROOK_ORDINANCE,

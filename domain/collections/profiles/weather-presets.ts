@@ -82,3 +82,34 @@ export const VA_DISCONNECT_DAYS: DisconnectWindowRule = {
   noDayBeforeHoliday: true,
   cutoffBeforeNoReconnectDay: null,
 };
+
+/**
+ * Illinois municipal gas (65 ILCS 5/11-117-12.1): a city's gas utility is outside the Commerce
+ * Commission's Part 280, but the statute reaches it: no residential gas service terminated on a day
+ * the National Weather Service forecasts 20°F or below for the following 24 hours, nor on the day
+ * before a weekend or holiday forecast at 20°F or below. Every residential gas user, whether or not
+ * gas is the heating.
+ */
+export const IL_MUNICIPAL_GAS_WEATHER: WeatherRules = {
+  services: ['GAS'],
+  rules: [
+    {
+      kind: 'FORECAST_COLD',
+      code: 'IL_MUNICIPAL_GAS_COLD',
+      cite: '65 ILCS 5/11-117-12.1(a)',
+      maxF: 20,
+      // The next 24 hours from any moment of a day reach into the next day.
+      days: 2,
+      heatingOnly: false,
+    },
+    {
+      kind: 'BEFORE_NON_WORKDAY',
+      code: 'IL_MUNICIPAL_GAS_COLD_BEFORE_WEEKEND_OR_HOLIDAY',
+      cite: '65 ILCS 5/11-117-12.1(b)',
+      maxLowF: 20,
+      minHighF: null,
+      heatingOnly: false,
+      coolingOnly: false,
+    },
+  ],
+};
