@@ -36,7 +36,8 @@ import { cancelServiceOrder, crewActedAt, newOrderId, openServiceOrder } from '.
 import { AppError } from '../lib/errors';
 import { classifySendError } from '../services/bill-delivery';
 import { noticePrefixOf, PRINT_CLOSE_LOCK, printCloseFor } from '../services/notice-print';
-import type { ServiceOrderType } from '../domain/service-order';
+import { slaDueAt, type ServiceOrderType } from '../domain/service-order';
+import type { PostedNoticeCopy } from '../workflows/service-order';
 import { addDays, isoDateIn } from '../domain/ledger/dates';
 import { dbDate, pastDueAsRecordedAt, postEntry, TX_OPTIONS } from '../services/ledger';
 import { DUE_DAYS_AFTER_BILL } from '../domain/ledger/fees';
@@ -51,6 +52,59 @@ export interface CollectionsActivityDeps {
   mailer?: Mailer;
   /** When the day's print batch closes (NOTICE_PRINT_TIME): a mailed notice leaves with it. */
   noticePrintTime?: string;
+}
+
+/**
+ * A door hanger's notice: the 48-hour notice the crew posts at the premises, addressed to whoever
+ * lives there, in the customer's language, rendered once when the case orders it. The date it
+ * states is the later of the written notice's date and the day after the posting's own lead runs
+ * out, counted from the end of the crew's time to post it (`postBy`, the order's SLA): posted
+ * sooner, the date still holds. The engine judges the act by the posting's real time in any case.
+ */
+export function postedNoticeCopy(
+  accountId: string,
+  ctx: CaseContext,
+  at: string,
+  postBy: string,
+): PostedNoticeCopy {
+  const { profile, snapshot } = ctx;
+  const leadHours = profile.postedNotice?.leadHours ?? profile.shortNotice?.postedFallbackHours ?? 48;
+  const leadEnds = new Date(Date.parse(postBy) + leadHours * 3_600_000);
+  const byLead = addDays(isoDateIn(leadEnds, profile.timeZone), 1);
+  const written = snapshot.notices
+    .filter((n) => n.step === 'DISCONNECT_NOTICE' && n.onOrAfter)
+    .map((n) => n.onOrAfter!)
+    .sort()
+    .at(-1);
+  const disconnectOnOrAfter = written && written > byLead ? written : byLead;
+  const rendered = renderCollectionsNotice({
+    type: 'POSTED_NOTICE',
+    profile: profile.code,
+    language: ctx.customer.language,
+    recipient: { role: 'OCCUPANT', name: 'Occupant', address: ctx.premise.serviceAddress, email: null },
+    account: {
+      id: accountId,
+      customerName: ctx.customer.name,
+      serviceAddress: ctx.premise.serviceAddress,
+      service: snapshot.service,
+    },
+    amounts: {
+      pastDueCents: snapshot.pastDueCents,
+      totalDueCents: ctx.balanceCents > 0n ? ctx.balanceCents : 0n,
+      reconnectionFeeCents: reconnectionFee(profile, snapshot, false, at).feeCents,
+      reconnectionFeeAfterHoursCents: reconnectionFee(profile, snapshot, true, at).feeCents,
+    },
+    itemized: ctx.pastDueItems,
+    dates: { issuedOn: isoDateIn(new Date(at), profile.timeZone), disconnectOnOrAfter },
+    reasons: [],
+  });
+  return {
+    language: rendered.language,
+    subject: rendered.subject,
+    text: rendered.text,
+    contentHash: rendered.contentHash,
+    disconnectOnOrAfter,
+  };
 }
 
 /** How long before the day's print close a disconnection notice is counted from the next one. */
@@ -714,6 +768,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       let dueBy: string | null = null;
       let reasons: string[] = [];
       let reason = i.reason;
+      let postedNotice: PostedNoticeCopy | undefined;
       if (i.type === 'DOOR_HANGER') {
         // A critical-care household's visit is more than a posting: the crew knocks first.
         const ctx = await loadCaseContext(db, i.accountId, i.episode, new Date(i.at));
@@ -721,6 +776,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
         const why = cc ? evaluate(ctx.profile, ctx.snapshot, 'DISCONNECT', i.at) : null;
         if (cc && why?.blocking.some((b) => b.code === `${cc.code}_VISIT_MISSING`))
           reason = `Critical-care household (life-sustaining equipment): visit the premises; if nobody answers, leave a door hanger with the pending disconnection and how to reach the utility (${cc.cite})`;
+        postedNotice = postedNoticeCopy(i.accountId, ctx, i.at, slaDueAt('DOOR_HANGER', 'NORMAL', i.at));
       }
       if (i.type === 'RECONNECT') {
         const ctx = await loadCaseContext(db, i.accountId, i.episode, new Date(i.at));
@@ -740,7 +796,12 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
           priority: i.type === 'RECONNECT' ? 'HIGH' : 'NORMAL',
           reason: dueBy ? `${reason}; due by ${dueBy}` : reason,
         },
-        { orderId, notifyWorkflowId: i.workflowId, ...(dueBy ? { dueBy } : {}) },
+        {
+          orderId,
+          notifyWorkflowId: i.workflowId,
+          ...(dueBy ? { dueBy } : {}),
+          ...(postedNotice ? { postedNotice } : {}),
+        },
       );
       return { orderId, dueBy, reasons };
     },
@@ -789,18 +850,35 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
         });
         if (!fresh) return;
         if (kind === 'POSTED_NOTICE') {
+          // What the crew posted: the notice rendered when the order was opened (an order opened
+          // before door hangers carried one is recorded by its key, as it was then).
+          const order = await tx.serviceOrder.findUnique({
+            where: { id: i.orderId },
+            select: { details: true },
+          });
+          const posted = (order?.details as { postedNotice?: PostedNoticeCopy } | null)?.postedNotice;
           await tx.notice.createMany({
             data: [
               {
                 accountId: i.accountId,
                 type: 'POSTED_NOTICE',
                 channel: 'POSTED',
-                language: ctx.customer.language,
+                language: posted?.language ?? ctx.customer.language,
                 recipient: `Posted at ${ctx.premise.serviceAddress}`,
-                contentHash: key,
+                contentHash: posted?.contentHash ?? key,
                 idempotencyKey: key,
                 sentAt: actedAt,
                 episode: i.episode,
+                ...(posted
+                  ? {
+                      content: toJson({
+                        orderId: i.orderId,
+                        subject: posted.subject,
+                        text: posted.text,
+                        disconnectOnOrAfter: posted.disconnectOnOrAfter,
+                      }),
+                    }
+                  : {}),
               },
             ],
             skipDuplicates: true,

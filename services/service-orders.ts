@@ -33,9 +33,11 @@ import {
   serviceOrderWorkflowId,
   statusQuery,
   type OrderDetails,
+  type PostedNoticeCopy,
   type ServiceOrderStatus,
 } from '../workflows/service-order';
 import { nextNumber } from './records';
+import { postedNoticePdf } from './posted-notice';
 import { canComplete, TYPE_SPECS, type ReadMeter } from '../domain/service-order';
 import { formatCents } from '../domain/ledger';
 import { postEntry, utilityDate, UTILITY_TIME_ZONE } from './ledger';
@@ -56,6 +58,8 @@ export interface OpenOrderOptions {
   notifyWorkflowId?: string;
   /** When the work must be done by (a reconnection deadline). */
   dueBy?: string;
+  /** A door hanger's notice (a collections case renders it; the API cannot set it). */
+  postedNotice?: PostedNoticeCopy;
 }
 
 /**
@@ -240,6 +244,7 @@ export async function openServiceOrder(
   if (input.windowStart && input.windowEnd && Date.parse(input.windowEnd) <= Date.parse(input.windowStart))
     throw invalid('windowEnd', 'windowEnd: the window must end after it starts');
   const plan = await planOrder(d.db, account, input);
+  if (options.postedNotice) plan.details = { ...plan.details, postedNotice: options.postedNotice };
   const orderId = options.orderId ?? (await newOrderId(d.db));
   const workflowId = serviceOrderWorkflowId(orderId);
   try {
@@ -591,6 +596,12 @@ async function crewOrder(db: Db, actor: Actor, orderId: string) {
  * One order as the crew sees it. An open disconnect order also carries the rules' answer for this
  * moment (disconnectCheck): the crew looks before turning anything off.
  */
+/** The crew's own door hanger, as the notice it posts (404 for another crew's order). */
+export async function crewPostedNotice(db: Db, actor: Actor, orderId: string) {
+  await crewOrder(db, actor, orderId);
+  return postedNoticePdf(db, orderId);
+}
+
 export async function getCrewOrder(db: Db, actor: Actor, orderId: string, at = new Date()) {
   const order = await crewOrder(db, actor, orderId);
   const view = await fieldView(db, order);

@@ -3,6 +3,10 @@
 // rules allow: New York 8am–4pm Monday–Thursday, never before a holiday, 15 days after a notice
 // sent at least 20 days past due; California water never before 60 days delinquent; Texas held
 // through a heat advisory and the two days after it, and refused when no weather is on record.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startTestApp, seedAccount, type TestApp } from './helpers/app';
 import { ledgerFixtures } from './helpers/ledger-fixtures';
 import {
@@ -353,11 +357,39 @@ test('Texas electric, critical-care household: the customer and the emergency co
   const timeline = await app.call('auditor', 'GET', `/accounts/${c.accountId}/timeline?limit=100`);
   expect(JSON.stringify(timeline.body)).toContain('Automated call to the emergency contact (Rosa Preset)');
 
+  // The door hanger carries the notice it posts, to the occupant, with the amount and the date.
+  const copy = (
+    hanger.details as { postedNotice: { text: string; contentHash: string; disconnectOnOrAfter: string } }
+  ).postedNotice;
+  expect(copy.text).toContain('This is your 48-hour notice.');
+  expect(copy.text).toContain(`${c.accountId}`);
+  expect(copy.text).toMatch(/\$\d+\.\d\d/);
+  // The crew's time to post (48 hours) plus the notice's own 48 hours, then the next day.
+  expect(copy.disconnectOnOrAfter >= addDays(localDate(hanger.createdAt.getTime(), c.tz), 5)).toBe(true);
+  const pdf = await fetch(`${app.baseUrl}/service-orders/${hanger.id}/posted-notice`, {
+    headers: { authorization: `Bearer ${app.keys.supervisor}` },
+  });
+  expect(pdf.status).toBe(200);
+  expect(pdf.headers.get('content-type')).toBe('application/pdf');
+  expect(pdf.headers.get('x-notice-content-hash')).toBe(copy.contentHash);
+  const printed = pdfText(Buffer.from(await pdf.arrayBuffer()));
+  expect(printed).toContain('Occupant');
+  expect(printed).toMatch(/This is your\s+48-hour\s+notice\./);
+  // A csr reads it too; another order has none (404).
+  expect((await app.call('csr', 'GET', `/service-orders/${hanger.id}/posted-notice`)).status).toBe(200);
+
   const order = await untilDisconnectOrder(c.accountId);
   const posted = await app.t.db.collectionsAction.findFirstOrThrow({
     where: { accountId: c.accountId, kind: 'POSTED_NOTICE' },
   });
   expect(order.createdAt.getTime()).toBeGreaterThanOrEqual(posted.occurredAt.getTime());
+  expect((await app.call('csr', 'GET', `/service-orders/${order.id}/posted-notice`)).status).toBe(404);
+  // The register keeps what was posted, by the hash of what the crew printed.
+  const register = await app.t.db.notice.findFirstOrThrow({
+    where: { accountId: c.accountId, type: 'POSTED_NOTICE' },
+  });
+  expect(register.contentHash).toBe(copy.contentHash);
+  expect((register.content as { text: string }).text).toBe(copy.text);
   expect((await state(c.accountId)).reasons.join(' ')).toMatch(/door hanger left/);
 });
 
@@ -386,3 +418,10 @@ test('New York: a written certificate confirming a phone one is not a renewal; a
   const shown = await cert('WRITTEN', 31, { inabilityToPay: true });
   expect(shown.body).toMatchObject({ renewalNumber: 1, protects: true });
 });
+
+/** What a PDF says, read back by pdftotext (poppler-utils). */
+function pdfText(pdf: Buffer): string {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'posted-notice-')), 'notice.pdf');
+  writeFileSync(file, pdf);
+  return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+}

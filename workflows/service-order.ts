@@ -58,6 +58,22 @@ export interface OrderDetails {
     size?: string;
     amiEndpoint?: string;
   };
+  /** DOOR_HANGER ordered by a collections case: the notice the crew posts. */
+  postedNotice?: PostedNoticeCopy;
+}
+
+/**
+ * The notice a door hanger posts, rendered when a collections case orders it: the crew prints it
+ * (GET /service-orders/:id/posted-notice.pdf) and the register records this content, by its hash,
+ * when the crew reports it posted. Set by the case, never through the API.
+ */
+export interface PostedNoticeCopy {
+  language: string;
+  subject: string;
+  text: string;
+  contentHash: string;
+  /** YYYY-MM-DD: the date the notice states service may be disconnected on or after. */
+  disconnectOnOrAfter: string;
 }
 
 export interface ServiceOrderInput {

@@ -5,7 +5,9 @@
 import type { ApiDeps } from '../deps';
 import type { RouteTable } from '../route';
 import { ZIdParams } from '../schemas';
+import type { Response } from 'express';
 import * as orders from '../../services/service-orders';
+import { postedNoticePdf } from '../../services/posted-notice';
 import {
   ZAssignOrder,
   ZCancelOrder,
@@ -52,6 +54,17 @@ export function registerServiceOrderRoutes(t: RouteTable, deps: ApiDeps): void {
     permission: 'service-order:read',
     params: ZIdParams,
     handler: ({ params }) => orders.getServiceOrder(d, params.id),
+  });
+  t.add({
+    method: 'get',
+    path: '/service-orders/:id/posted-notice',
+    tag: 'service orders',
+    summary: 'A door hanger’s notice as a PDF to print and post (the register keeps its hash)',
+    permission: 'service-order:read',
+    params: ZIdParams,
+    produces: ['application/pdf'],
+    handler: async ({ res, params }) =>
+      sendPostedNotice(res, await postedNoticePdf(deps.db, params.id), params.id),
   });
   t.add({
     method: 'post',
@@ -112,6 +125,17 @@ export function registerServiceOrderRoutes(t: RouteTable, deps: ApiDeps): void {
     handler: async ({ actor, params }) => orders.getCrewOrder(deps.db, actor, params.id, await now()),
   });
   t.add({
+    method: 'get',
+    path: '/field/orders/:id/posted-notice',
+    tag: 'field',
+    summary: "The notice one of the calling crew's door hangers posts, as a PDF",
+    permission: 'field:work',
+    params: ZIdParams,
+    produces: ['application/pdf'],
+    handler: async ({ actor, res, params }) =>
+      sendPostedNotice(res, await orders.crewPostedNotice(deps.db, actor, params.id), params.id),
+  });
+  t.add({
     method: 'post',
     path: '/field/orders/:id/complete',
     tag: 'field',
@@ -122,4 +146,12 @@ export function registerServiceOrderRoutes(t: RouteTable, deps: ApiDeps): void {
     handler: async ({ actor, params, body }) =>
       orders.completeCrewOrder(d, actor, params.id, body, await now()),
   });
+}
+
+function sendPostedNotice(res: Response, n: { pdf: Buffer; contentHash: string }, orderId: string): void {
+  res
+    .type('application/pdf')
+    .setHeader('Content-Disposition', `inline; filename="posted-notice-${orderId}.pdf"`)
+    .setHeader('X-Notice-Content-Hash', n.contentHash)
+    .send(n.pdf);
 }
