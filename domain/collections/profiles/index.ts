@@ -16,6 +16,7 @@ import { TX_WATER_VERSIONS } from './tx-water';
 export { validateProfile } from './compose';
 export type { ComposeMeta } from './compose';
 export { MILLBROOK_ORDINANCE } from './municipal';
+export { TX_EXTREME_WEATHER_PLAN } from './tx-electric';
 export { MD_WEATHER, VA_DISCONNECT_DAYS, VA_WEATHER_ELECTRIC, VA_WEATHER_WATER } from './weather-presets';
 
 export const PROFILE_VERSIONS: Readonly<Record<ProfileCode, readonly PolicyProfile[]>> = {
