@@ -24,7 +24,7 @@ import {
   type Citation,
 } from '../domain/collections';
 import { planCase, type CaseAction } from '../domain/collections/case-plan';
-import { loadCaseContext, type CaseContext } from '../services/collections-snapshot';
+import { loadCaseContext, withDueDateWeather, type CaseContext } from '../services/collections-snapshot';
 import {
   renderCollectionsNotice,
   storedNoticeView,
@@ -942,9 +942,11 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       const at = new Date(i.at);
       const ctx = await loadCaseContext(db, i.accountId, i.episode, at);
       const arrears = ctx.snapshot.pastDueCents;
+      // The weather on the bills' due dates: bills due in an extreme-weather emergency get a plan.
+      const snapshot = await withDueDateWeather(db, ctx);
       const decision = evaluateArrangementRequest(
         ctx.profile,
-        ctx.snapshot,
+        snapshot,
         {
           arrearsCents: arrears,
           downPaymentCents: BigInt(i.downPaymentCents),
@@ -979,7 +981,9 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
                 accountId: i.accountId,
                 episode: i.episode,
                 status: 'CURRENT',
-                arrearsCents: arrears,
+                // All the arrears, or only the bills due in an extreme-weather emergency when the
+                // plan for them is granted and the ordinary terms refuse the rest.
+                arrearsCents: decision.coveredCents,
                 downPaymentCents: BigInt(i.downPaymentCents),
                 // Payments posted after this entry count toward the arrangement (by ledger order,
                 // not by clock: a payment and the case need not share one).

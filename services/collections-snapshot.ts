@@ -17,6 +17,7 @@ import {
   type PolicyProfile,
   type ProfileCode,
   type Service,
+  type WeatherDay,
 } from '../domain/collections';
 import { addDays, isoDateIn } from '../domain/ledger/dates';
 import { isHeatingCustomer } from '../domain/collections/heating';
@@ -205,6 +206,50 @@ interface CaseContextRow {
 
 const utcDay = (iso: string) => new Date(`${iso}T00:00:00Z`);
 
+const toWeatherDay = (w: CaseContextRow['weather'][number]): WeatherDay => ({
+  date: w.day,
+  ...(w.forecastHighF !== null ? { forecastHighF: w.forecastHighF } : {}),
+  ...(w.forecastLowF !== null ? { forecastLowF: w.forecastLowF } : {}),
+  ...(w.observedHighF !== null ? { observedHighF: w.observedHighF } : {}),
+  ...(w.observedLowF !== null ? { observedLowF: w.observedLowF } : {}),
+  heatAdvisory: w.heatAdvisory,
+});
+
+/** Days either side of a due date the weather rules may read for it (the day before, two days of
+ *  advisories, a few days of forecast, the weekend or holiday after). */
+const DUE_DATE_WEATHER_DAYS = 8;
+
+const DUE_DATE_WEATHER_SQL = `
+SELECT w.day::text AS day, w.forecast_high_f AS "forecastHighF", w.forecast_low_f AS "forecastLowF",
+  w.observed_high_f AS "observedHighF", w.observed_low_f AS "observedLowF", w.heat_advisory AS "heatAdvisory"
+FROM weather_observation w
+WHERE w.service_area = $1
+  AND EXISTS (SELECT 1 FROM unnest($2::date[]) AS d(due)
+              WHERE w.day BETWEEN d.due - ${DUE_DATE_WEATHER_DAYS} AND d.due + ${DUE_DATE_WEATHER_DAYS})
+ORDER BY w.day`;
+
+/**
+ * For an arrangement request under a profile with an extreme-weather plan (Texas): the snapshot
+ * with the premise's service-area weather around each past-due bill's due date added, so the plan
+ * can tell which bills fell due in an extreme-weather emergency. Those days mostly lie before the
+ * ones `loadCaseContext` reads for the case's own decisions. Unchanged for other profiles.
+ */
+export async function withDueDateWeather(db: Db, ctx: CaseContext): Promise<AccountSnapshot> {
+  const { snapshot, profile } = ctx;
+  const dueDates = [...new Set((snapshot.pastDueBills ?? []).map((b) => b.dueDate))];
+  if (!profile.extremeWeatherPlan || !profile.weather || dueDates.length === 0) return snapshot;
+  const rows = await query<CaseContextRow['weather'][number]>(db, DUE_DATE_WEATHER_SQL, [
+    ctx.premise.serviceArea,
+    dueDates,
+  ]);
+  const known = new Set(snapshot.weather.map((w) => w.date));
+  const added = rows.filter((w) => !known.has(w.day)).map(toWeatherDay);
+  return {
+    ...snapshot,
+    weather: [...snapshot.weather, ...added].sort((a, b) => a.date.localeCompare(b.date)),
+  };
+}
+
 export async function loadCaseContext(
   db: Db,
   accountId: string,
@@ -340,14 +385,8 @@ export async function loadCaseContext(
         }
       : null,
     arrangementDefaults: arrangements.filter((a) => a.defaultedOn).map((a) => a.defaultedOn!),
-    weather: weather.map((w) => ({
-      date: w.day,
-      ...(w.forecastHighF !== null ? { forecastHighF: w.forecastHighF } : {}),
-      ...(w.forecastLowF !== null ? { forecastLowF: w.forecastLowF } : {}),
-      ...(w.observedHighF !== null ? { observedHighF: w.observedHighF } : {}),
-      ...(w.observedLowF !== null ? { observedLowF: w.observedLowF } : {}),
-      heatAdvisory: w.heatAdvisory,
-    })),
+    weather: weather.map(toWeatherDay),
+    pastDueBills: overdue.map((c) => ({ dueDate: c.dueDate, openCents: c.openCents })),
     disconnectedAt:
       episodeRow?.disconnectedAt && !episodeRow.reconnectedAt ? episodeRow.disconnectedAt : null,
     criticalCare:

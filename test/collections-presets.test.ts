@@ -299,6 +299,65 @@ test('Texas electric: no weather on record → no disconnection; held through a 
   expect(s.stage).toBe('DISCONNECT_ORDERED');
 });
 
+test('Texas electric: a bill that fell due under a heat advisory gets a deferred plan, the weather of its due date read from the record (16 TAC §25.483)', async () => {
+  const c = await presetCase(9, 'TX_ELECTRIC', 'TX', 'ELECTRIC');
+  // The bill fell due 20 days ago, under a heat advisory in the premise's service area (recorded,
+  // without one, on the two days before): older than the days a case's own decisions read.
+  const observations = [-2, -1, 0].map((back) => ({
+    serviceArea: c.area,
+    day: addDays(c.due, back),
+    forecastHighF: 98,
+    forecastLowF: 78,
+    observedHighF: 97,
+    observedLowF: 77,
+    heatAdvisory: back === 0,
+    source: 'NWS',
+  }));
+  const w = await app.call('supervisor', 'POST', '/weather', { observations });
+  expect(w.status).toBe(200);
+  const first = addDays(localDate(await app.env.currentTimeMs(), c.tz), 10);
+  const advisory = `bill due ${c.due} ($200.00 open) fell due in an extreme-weather emergency (the weather rules read for ${c.due} as for a disconnection that day: TX_HEAT_ADVISORY: heat advisory on ${c.due}`;
+
+  // Longer than the plan allows (6 months, the ordinary maximum): refused, and the answer says what
+  // the customer may have.
+  const tooLong = await app.call(
+    'csr',
+    'POST',
+    `/accounts/${c.accountId}/arrangements`,
+    { downPaymentCents: 0, installments: 7, firstDueDate: first },
+    { 'idempotency-key': 'tx-weather-plan-long' },
+  );
+  expect(tooLong.status).toBe(200);
+  expect(tooLong.body.accepted).toBe(false);
+  const refusedText = (tooLong.body.reasons as string[]).join('\n');
+  expect(refusedText).toContain(advisory);
+  expect(refusedText).toContain(
+    "the customer may have a deferred plan for them of up to 6 monthly installments, no down payment required, but not as asked: 7 monthly installments exceed the plan's 6 (16 TAC §25.483(j))",
+  );
+  expect(refusedText).not.toMatch(/not recorded/);
+
+  const granted = await app.call(
+    'csr',
+    'POST',
+    `/accounts/${c.accountId}/arrangements`,
+    { downPaymentCents: 0, installments: 3, firstDueDate: first },
+    { 'idempotency-key': 'tx-weather-plan' },
+  );
+  expect(granted.status).toBe(200);
+  expect(granted.body.accepted).toBe(true);
+  expect((granted.body.schedule as { amountCents: string }[]).map((i) => i.amountCents)).toEqual([
+    '6666',
+    '6666',
+    '6668',
+  ]);
+  const grantedText = (granted.body.reasons as string[]).join('\n');
+  expect(grantedText).toContain(advisory);
+  expect(grantedText).toContain('the ordinary terms grant this request (16 TAC §25.483(j))');
+  const row = await app.t.db.paymentArrangement.findFirstOrThrow({ where: { accountId: c.accountId } });
+  expect(row.arrearsCents).toBe(20_000n);
+  expect((row.reasons as string[]).join('\n')).toContain(advisory);
+});
+
 test('Texas electric, critical-care household: the customer and the emergency contact are called, then a visit with a door hanger, before the disconnect order (16 TAC §25.483(g)(2)(B))', async () => {
   const c = await presetCase(4, 'TX_ELECTRIC', 'TX', 'ELECTRIC');
   // No designation yet: a call to an emergency contact is refused, naming the field.

@@ -1,9 +1,17 @@
 // Payment arrangements: terms by income tier, default rules, down-payment caps, and schedules that
 // add up to the cent.
 import fc from 'fast-check';
-import { evaluateArrangementRequest, getProfile, installmentSchedule } from './index';
+import {
+  composeProfile,
+  evaluate,
+  evaluateArrangementRequest,
+  getProfile,
+  installmentSchedule,
+  TX_EXTREME_WEATHER_PLAN,
+} from './index';
+import { addDays } from '../ledger/dates';
 import { account, codes } from './test-support';
-import type { AccountSnapshot, ArrangementRequest } from './types';
+import type { AccountSnapshot, ArrangementRequest, WeatherDay } from './types';
 
 const AT = '2026-12-01T15:00:00Z';
 const request = (over: Partial<ArrangementRequest> = {}): ArrangementRequest => ({
@@ -182,6 +190,196 @@ describe('CA energy payment plans: 3 to 12 months (CPUC D.12-03-054)', () => {
     [13, false],
   ])('%i months → accepted %s', (installments, accepted) => {
     expect(evaluateArrangementRequest(CA, account(), request({ installments }), AT).accepted).toBe(accepted);
+  });
+});
+
+describe('TX electric: deferred plan for bills due in an extreme-weather emergency (16 TAC §25.483)', () => {
+  const TX = getProfile('TX_ELECTRIC', '2026-12-01');
+  // Ordinary terms that refuse after a default in the last 12 months (as Illinois does): what the
+  // plan must hold against.
+  const STRICT = composeProfile(
+    TX,
+    { arrangementTerms: { ...TX.arrangementTerms, refuseIfDefaultWithinMonths: 12 } },
+    { code: 'TX_STRICT', name: 'Texas electric with a default rule' },
+  );
+  const DUE = '2026-11-16';
+  const EARLIER = '2026-10-16';
+  /** Mild, recorded, no advisory: the four days up to each due date. */
+  const mild = (due: string): WeatherDay[] =>
+    [3, 2, 1, 0].map((back) => ({
+      date: addDays(due, -back),
+      forecastHighF: 70,
+      observedHighF: 70,
+      heatAdvisory: false,
+    }));
+  const withDay = (days: WeatherDay[], date: string, over: Partial<WeatherDay>) =>
+    days.map((d) => (d.date === date ? { ...d, ...over } : d));
+  /** A $600 bill due on DUE and a $600 bill due a month earlier; an agreement failed in June. */
+  const customer = (weather: WeatherDay[], over: Partial<AccountSnapshot> = {}) =>
+    account({
+      oldestUnpaidDueDate: EARLIER,
+      pastDueCents: 120_000n,
+      pastDueBills: [
+        { dueDate: EARLIER, openCents: 60_000n },
+        { dueDate: DUE, openCents: 60_000n },
+      ],
+      arrangementDefaults: ['2026-06-01'],
+      weather: [...mild(EARLIER), ...weather],
+      ...over,
+    });
+  const ask = (s: AccountSnapshot, over: Partial<ArrangementRequest> = {}, p = STRICT) =>
+    evaluateArrangementRequest(p, s, request({ installments: 3, ...over }), AT);
+  const reason = (d: { reasons: { code: string }[] }, code: string) =>
+    d.reasons.find((r) => r.code === code) as { code: string; cite: string; text: string } | undefined;
+
+  it('the preset carries the plan as a parameter: 3 installments, no down payment, utility settings', () => {
+    expect(TX.extremeWeatherPlan).toBe(TX_EXTREME_WEATHER_PLAN);
+    expect(TX_EXTREME_WEATHER_PLAN).toMatchObject({
+      code: 'TX_EXTREME_WEATHER_PLAN',
+      cite: '16 TAC §25.483(j)',
+      termMonths: 3,
+      downPaymentPct: 0,
+    });
+    expect(getProfile('TX_WATER', '2026-12-01').extremeWeatherPlan).toBeNull();
+    expect(getProfile('IL', '2026-12-01').extremeWeatherPlan).toBeNull();
+  });
+
+  it('a prior default is refused under the ordinary terms when no bill fell due in an emergency', () => {
+    const d = ask(customer(mild(DUE)));
+    expect(d.accepted).toBe(false);
+    expect(d.schedule).toEqual([]);
+    expect(codes(d.reasons)).toContain('TX_DEFERRED_PAYMENT_TERMS_RECENT_DEFAULT');
+    expect(reason(d, 'TX_EXTREME_WEATHER_PLAN_NONE')!.text).toBe(
+      'no past-due bill fell due in an extreme-weather emergency: the ordinary terms apply',
+    );
+  });
+
+  it("previous day's high 32°F and the due date's forecast 32°F: the plan is granted despite the default", () => {
+    const cold = withDay(withDay(mild(DUE), addDays(DUE, -1), { observedHighF: 32 }), DUE, {
+      forecastHighF: 32,
+    });
+    const s = customer(cold);
+    const d = ask(s);
+    expect(d.accepted).toBe(true);
+    // Only the bill due in the emergency is in the plan; the other follows the ordinary terms.
+    expect(d.coveredCents).toBe(60_000n);
+    expect(d.schedule.map((i) => i.amountCents)).toEqual([20_000n, 20_000n, 20_000n]);
+    expect(d.terms).toEqual({ maxMonths: 6, maxDownPaymentCents: null, minDownPaymentCents: 0n });
+    expect(reason(d, 'TX_EXTREME_WEATHER_PLAN')).toEqual({
+      code: 'TX_EXTREME_WEATHER_PLAN',
+      cite: '16 TAC §25.483(j)',
+      text: `bill due ${DUE} ($600.00 open) fell due in an extreme-weather emergency (the weather rules read for ${DUE} as for a disconnection that day: TX_EXTREME_COLD: extreme cold: previous day's high 32°F and today's forecast high 32°F at or below 32°F)`,
+    });
+    const granted = reason(d, 'TX_EXTREME_WEATHER_PLAN_GRANTED')!;
+    expect(granted.cite).toBe('16 TAC §25.483(j)');
+    expect(granted.text).toBe(
+      `deferred plan granted for the $600.00 of bills due in an extreme-weather emergency, notwithstanding the ordinary terms (an agreement failed on 2026-06-01, within the last 12 months); the other $600.00 (due ${EARLIER}) is not in the plan and follows the ordinary terms`,
+    );
+    // The same test the disconnection block applies on that day.
+    const onDue = evaluate(TX, s, 'DISCONNECT', `${DUE}T12:00:00-06:00`);
+    expect(codes(onDue.blocking)).toContain('TX_EXTREME_COLD');
+  });
+
+  it.each([
+    ['previous day 33°F, forecast 32°F', 33, 32],
+    ['previous day 32°F, forecast 33°F', 32, 33],
+  ])('%s: not an emergency, the ordinary terms refuse', (_, observed, forecast) => {
+    const weather = withDay(withDay(mild(DUE), addDays(DUE, -1), { observedHighF: observed }), DUE, {
+      forecastHighF: forecast,
+    });
+    const d = ask(customer(weather));
+    expect(d.accepted).toBe(false);
+    expect(codes(d.reasons)).toContain('TX_EXTREME_WEATHER_PLAN_NONE');
+    expect(codes(d.reasons)).not.toContain('TX_EXTREME_WEATHER_PLAN_GRANTED');
+  });
+
+  it.each([0, 1, 2])('heat advisory %i day(s) before the due date: granted', (back) => {
+    const d = ask(customer(withDay(mild(DUE), addDays(DUE, -back), { heatAdvisory: true })));
+    expect(d.accepted).toBe(true);
+    expect(d.coveredCents).toBe(60_000n);
+    expect(reason(d, 'TX_EXTREME_WEATHER_PLAN')!.text).toMatch(
+      new RegExp(
+        `^bill due ${DUE} \\(\\$600\\.00 open\\) fell due in an extreme-weather emergency \\(the weather rules read for ${DUE} as for a disconnection that day: TX_HEAT_ADVISORY: heat advisory on ${addDays(DUE, -back)}`,
+      ),
+    );
+  });
+
+  it('heat advisory three days before the due date: the ordinary terms refuse', () => {
+    const d = ask(customer(withDay(mild(DUE), addDays(DUE, -3), { heatAdvisory: true })));
+    expect(d.accepted).toBe(false);
+    expect(codes(d.reasons)).toContain('TX_EXTREME_WEATHER_PLAN_NONE');
+  });
+
+  it('every past-due bill due in an emergency: the plan covers all the arrears', () => {
+    const hot = (due: string) => withDay(mild(due), due, { heatAdvisory: true });
+    const d = ask(customer([], { weather: [...hot(EARLIER), ...hot(DUE)] }));
+    expect(d.accepted).toBe(true);
+    expect(d.coveredCents).toBe(120_000n);
+    expect(reason(d, 'TX_EXTREME_WEATHER_PLAN_GRANTED')!.text).not.toMatch(/not in the plan/);
+  });
+
+  it('weather not recorded for a due date: treated as an emergency, and says so', () => {
+    const d = ask(customer([]));
+    expect(d.accepted).toBe(true);
+    expect(d.coveredCents).toBe(60_000n);
+    expect(reason(d, 'TX_EXTREME_WEATHER_PLAN_WEATHER_UNRECORDED')!.text).toMatch(
+      new RegExp(
+        `^bill due ${DUE} \\(\\$600\\.00 open\\): the weather for its due date is not recorded \\(TX_EXTREME_COLD: no recorded observed high for ${addDays(DUE, -1)}; TX_HEAT_ADVISORY: no recorded weather record`,
+      ),
+    );
+  });
+
+  it('when the ordinary terms grant the request, they do for all the arrears and the entitlement is noted', () => {
+    const advisory = withDay(mild(DUE), DUE, { heatAdvisory: true });
+    const d = ask(customer(advisory, { arrangementDefaults: [] }), {}, TX);
+    expect(d.accepted).toBe(true);
+    expect(d.coveredCents).toBe(120_000n);
+    expect(reason(d, 'TX_EXTREME_WEATHER_PLAN_ENTITLED')!.text).toBe(
+      'the customer may have a deferred plan for them of up to 6 monthly installments, no down payment required; the ordinary terms grant this request',
+    );
+  });
+
+  it("the plan's own terms: at least 3 installments even where the ordinary ones allow fewer; one arrangement at a time", () => {
+    const short = composeProfile(
+      STRICT,
+      {
+        arrangementTerms: {
+          ...STRICT.arrangementTerms,
+          tiers: [{ maxPctFpl: null, minMonths: 1, maxMonths: 2, maxDownPaymentPct: null, label: 'all' }],
+        },
+      },
+      { code: 'TX_SHORT', name: 'Texas electric, two-month plans' },
+    );
+    const s = customer(withDay(mild(DUE), DUE, { heatAdvisory: true }), { arrangementDefaults: [] });
+    expect(ask(s, { installments: 3 }, short).accepted).toBe(true);
+    const four = ask(s, { installments: 4 }, short);
+    expect(four.accepted).toBe(false);
+    expect(reason(four, 'TX_EXTREME_WEATHER_PLAN_REFUSED')!.text).toBe(
+      "the customer may have a deferred plan for them of up to 3 monthly installments, no down payment required, but not as asked: 4 monthly installments exceed the plan's 3",
+    );
+    const current = ask({ ...s, arrangement: { status: 'CURRENT', since: '2026-11-01' } });
+    expect(current.accepted).toBe(false);
+    expect(reason(current, 'TX_EXTREME_WEATHER_PLAN_REFUSED')!.text).toMatch(
+      /but not as asked: an arrangement is already current$/,
+    );
+  });
+
+  it('a utility that sets a down payment: a smaller one is refused under the plan', () => {
+    const withDown = composeProfile(
+      STRICT,
+      { extremeWeatherPlan: { ...TX_EXTREME_WEATHER_PLAN, downPaymentPct: 10 } },
+      { code: 'TX_DOWN', name: 'Texas electric, 10% down' },
+    );
+    const s = customer(withDay(mild(DUE), DUE, { heatAdvisory: true }));
+    const low = ask(s, { downPaymentCents: 5_999n }, withDown);
+    expect(low.accepted).toBe(false);
+    expect(reason(low, 'TX_EXTREME_WEATHER_PLAN_REFUSED')!.text).toMatch(
+      /down payment below the plan's \$60\.00$/,
+    );
+    const ok = ask(s, { downPaymentCents: 6_000n }, withDown);
+    expect(ok.accepted).toBe(true);
+    expect(ok.terms.minDownPaymentCents).toBe(6_000n);
+    expect(sum(ok.schedule)).toBe(54_000n);
   });
 });
 

@@ -1,8 +1,11 @@
 // Payment arrangement requests: the terms a household may have under the profile (by income
-// tier), whether a request fits them, and the installment schedule exact to the cent.
+// tier), whether a request fits them, and the installment schedule exact to the cent. Under a
+// profile with an extreme-weather plan (Texas), bills that fell due in an extreme-weather emergency
+// get a deferred plan even where the ordinary terms refuse one.
 import { addMonths, isIsoDate } from '../ledger/dates';
 import { formatCents, min } from '../ledger/money';
 import { localDate, toInstant } from './calendar';
+import { weatherOnDay } from './evaluate';
 import { incomeStatus } from './income';
 import type {
   AccountSnapshot,
@@ -55,6 +58,54 @@ function mostProtective(tiers: ArrangementTier[]): Terms {
   };
 }
 
+/** A past-due bill's due date read against the weather rules: why it is an emergency bill. */
+interface EmergencyDay {
+  dueDate: string;
+  openCents: bigint;
+  /** The weather rules' own words for the day, or which figures are not recorded. */
+  why: string;
+  /** Not recorded: treated as an emergency, as missing weather never counts against the customer. */
+  unrecorded: boolean;
+}
+
+/**
+ * The past-due bills that fell due during an extreme-weather emergency: a due date (the utility's
+ * local day) on which the profile's weather rules would block a disconnection, read for that day
+ * as the disconnection block reads them for today (TX: the previous day's high at or below 32°F
+ * and the day's forecast high at or below 32°F, or a heat advisory that day or on either of the
+ * two days before). A day whose weather is not recorded, so that no rule can be shown to hold or
+ * not, counts as one.
+ */
+export function extremeWeatherDueBills(
+  profile: PolicyProfile,
+  snapshot: AccountSnapshot,
+  today: string,
+): { emergency: EmergencyDay[]; ordinary: { dueDate: string; openCents: bigint }[] } {
+  const emergency: EmergencyDay[] = [];
+  const ordinary: { dueDate: string; openCents: bigint }[] = [];
+  for (const bill of snapshot.pastDueBills ?? []) {
+    if (bill.openCents <= 0n || bill.dueDate > today) continue;
+    const judged = weatherOnDay(profile, snapshot, bill.dueDate);
+    const applied = judged && !judged.notCovered ? judged.rules.filter((r) => !r.skipped) : [];
+    const protecting = applied.filter((r) => r.protect);
+    const unrecorded = applied.filter((r) => r.missing.length > 0);
+    if (protecting.length)
+      emergency.push({
+        ...bill,
+        why: protecting.map((r) => `${r.rule.code}: ${r.text}`).join('; '),
+        unrecorded: false,
+      });
+    else if (unrecorded.length)
+      emergency.push({
+        ...bill,
+        why: unrecorded.map((r) => `${r.rule.code}: no recorded ${r.missing.join(', ')}`).join('; '),
+        unrecorded: true,
+      });
+    else ordinary.push(bill);
+  }
+  return { emergency, ordinary };
+}
+
 export function evaluateArrangementRequest(
   profile: PolicyProfile,
   snapshot: AccountSnapshot,
@@ -65,10 +116,13 @@ export function evaluateArrangementRequest(
   const today = localDate(toInstant(at, profile.timeZone), profile.timeZone);
   const reasons: Citation[] = [];
   let accepted = true;
+  /** The ordinary terms' refusals, by code suffix. */
+  const refused: { code: string; text: string }[] = [];
   const pass = (code: string, text: string) =>
     reasons.push({ code: `${rule.code}${code}`, cite: rule.cite, text });
   const fail = (code: string, text: string) => {
     accepted = false;
+    refused.push({ code, text });
     pass(code, text);
   };
 
@@ -120,6 +174,7 @@ export function evaluateArrangementRequest(
       maxDownPaymentCents: cap?.cents ?? null,
       minDownPaymentCents: minDown,
     },
+    coveredCents: arrears,
   });
 
   // The request itself.
@@ -202,12 +257,83 @@ export function evaluateArrangementRequest(
       `down payment ${formatCents(request.downPaymentCents)}${cap ? ` within ${formatCents(cap.cents)} (${cap.why})` : ': no cap in this profile'}`,
     );
 
+  // Bills that fell due in an extreme-weather emergency (TX §25.483): a deferred plan for them on
+  // request, whatever the ordinary terms said above.
+  const plan = profile.extremeWeatherPlan;
+  if (plan) {
+    const planReason = (code: string, text: string) =>
+      reasons.push({ code: `${plan.code}${code}`, cite: plan.cite, text });
+    const { emergency, ordinary } = extremeWeatherDueBills(profile, snapshot, today);
+    if (!emergency.length)
+      planReason(
+        '_NONE',
+        (snapshot.pastDueBills ?? []).length
+          ? `no past-due bill fell due in an extreme-weather emergency: the ordinary terms apply`
+          : `the past-due bills' due dates are not known: the ordinary terms apply`,
+      );
+    else {
+      const termMonths = Math.max(plan.termMonths, terms.maxMonths);
+      const emergencyCents = emergency.reduce((t, b) => t + b.openCents, 0n);
+      const covered = emergencyCents < arrears ? emergencyCents : arrears;
+      const required = (covered * BigInt(Math.round(plan.downPaymentPct * 100))) / 10_000n;
+      const offer = `a deferred plan for them of up to ${termMonths} monthly installments, ${required > 0n ? `${formatCents(required)} down (${plan.downPaymentPct}%)` : 'no down payment required'}`;
+      for (const b of emergency)
+        planReason(
+          b.unrecorded ? '_WEATHER_UNRECORDED' : '',
+          b.unrecorded
+            ? `bill due ${b.dueDate} (${formatCents(b.openCents)} open): the weather for its due date is not recorded (${b.why}), so it is treated as due in an extreme-weather emergency`
+            : `bill due ${b.dueDate} (${formatCents(b.openCents)} open) fell due in an extreme-weather emergency (the weather rules read for ${b.dueDate} as for a disconnection that day: ${b.why})`,
+        );
+      if (plan.note) planReason('_NOTE', plan.note);
+      if (accepted)
+        planReason('_ENTITLED', `the customer may have ${offer}; the ordinary terms grant this request`);
+      else {
+        // The plan holds against every ordinary refusal but one: an arrangement already current
+        // holds collections for all the arrears, and there is one at a time.
+        const current = refused.some((r) => r.code === '_ALREADY_CURRENT');
+        const problems: string[] = [];
+        if (current) problems.push('an arrangement is already current');
+        if (request.downPaymentCents >= covered)
+          problems.push(
+            `down payment ${formatCents(request.downPaymentCents)} leaves nothing of the ${formatCents(covered)} to defer`,
+          );
+        else if (request.downPaymentCents < required)
+          problems.push(`down payment below the plan's ${formatCents(required)}`);
+        if (request.installments > termMonths)
+          problems.push(`${request.installments} monthly installments exceed the plan's ${termMonths}`);
+        if (problems.length)
+          planReason('_REFUSED', `the customer may have ${offer}, but not as asked: ${problems.join('; ')}`);
+        else {
+          accepted = true;
+          const financedPlan = covered - request.downPaymentCents;
+          const schedule = installmentSchedule(financedPlan, request.installments, request.firstDueDate);
+          const rest = arrears - covered;
+          planReason(
+            '_GRANTED',
+            `deferred plan granted for the ${formatCents(covered)} of bills due in an extreme-weather emergency, notwithstanding the ordinary terms (${refused.map((r) => r.text).join('; ')})${rest > 0n ? `; the other ${formatCents(rest)} (due ${ordinary.map((b) => b.dueDate).join(', ')}) is not in the plan and follows the ordinary terms` : ''}`,
+          );
+          planReason('_SCHEDULE', scheduleText(financedPlan, schedule, request));
+          return {
+            accepted,
+            reasons,
+            schedule,
+            terms: { maxMonths: termMonths, maxDownPaymentCents: null, minDownPaymentCents: required },
+            coveredCents: covered,
+          };
+        }
+      }
+    }
+  }
+
   const financed = arrears - request.downPaymentCents;
   if (!accepted) return result([]);
   const schedule = installmentSchedule(financed, request.installments, request.firstDueDate);
-  pass(
-    '_SCHEDULE',
-    `${formatCents(financed)} in ${request.installments} monthly installments of ${formatCents(schedule[0]!.amountCents)}${schedule.length > 1 && schedule[schedule.length - 1]!.amountCents !== schedule[0]!.amountCents ? ` (last ${formatCents(schedule[schedule.length - 1]!.amountCents)})` : ''} from ${request.firstDueDate}`,
-  );
+  pass('_SCHEDULE', scheduleText(financed, schedule, request));
   return result(schedule);
+}
+
+function scheduleText(financed: bigint, schedule: Installment[], request: ArrangementRequest): string {
+  const first = schedule[0]!.amountCents;
+  const last = schedule[schedule.length - 1]!.amountCents;
+  return `${formatCents(financed)} in ${request.installments} monthly installments of ${formatCents(first)}${schedule.length > 1 && last !== first ? ` (last ${formatCents(last)})` : ''} from ${request.firstDueDate}`;
 }

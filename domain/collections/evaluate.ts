@@ -1012,62 +1012,122 @@ const FIELD_TEXT: Record<Field, string> = {
   observedLowF: 'observed low',
 };
 
-function checkWeather(ctx: Ctx): void {
-  const wr = ctx.p.weather;
-  if (!wr) return;
-  const { s } = ctx;
-  const svcRule: Rule = { code: 'WEATHER', cite: wr.rules.map((r) => r.cite).join('; ') };
-  if (!wr.services.includes(s.service)) {
-    ok(ctx, svcRule, `the weather rules cover ${wr.services.join(', ')} service only`);
-    return;
-  }
+/** One weather rule read for one local day. */
+export interface WeatherRuleVerdict {
+  rule: WeatherRule;
+  /** The rule does not apply to this account (heating or cooling service only). */
+  skipped: boolean;
+  /** It would block a disconnection on the day. */
+  protect: boolean;
+  text: string;
+  /** For a protection: the first day it no longer holds, when the rule says (heat advisory). */
+  clearsOn: string | null;
+  /** Figures the rule needs for the day and that are not recorded. */
+  missing: string[];
+}
+
+/**
+ * The profile's weather rules read for an account and one local day, exactly as the disconnection
+ * block reads them for today: null when the profile has none; `notCovered` when they do not cover
+ * the account's service.
+ */
+export function weatherOnDay(
+  p: PolicyProfile,
+  s: AccountSnapshot,
+  date: string,
+): { notCovered: Citation | null; rules: WeatherRuleVerdict[] } | null {
+  const wr = p.weather;
+  if (!wr) return null;
+  if (!wr.services.includes(s.service))
+    return {
+      notCovered: cite(
+        'WEATHER',
+        wr.rules.map((r) => r.cite).join('; '),
+        `the weather rules cover ${wr.services.join(', ')} service only`,
+      ),
+      rules: [],
+    };
   const cooling = s.cooling ?? s.service === 'ELECTRIC';
-  const tomorrow = dayStart(ctx, addDays(ctx.today, 1));
+  const rules: WeatherRuleVerdict[] = [];
   for (const rule of wr.rules) {
     const heatingOnly = 'heatingOnly' in rule && rule.heatingOnly;
     const coolingOnly = 'coolingOnly' in rule && rule.coolingOnly;
     if ((heatingOnly && !s.heating) || (coolingOnly && !cooling)) {
-      ok(ctx, rule, `${heatingOnly ? 'heating' : 'cooling'} service only: not this account`);
+      rules.push({
+        rule,
+        skipped: true,
+        protect: false,
+        text: `${heatingOnly ? 'heating' : 'cooling'} service only: not this account`,
+        clearsOn: null,
+        missing: [],
+      });
       continue;
     }
     const missing = new Set<string>();
-    const read = (date: string, field: Field): number | null => {
-      const v = weatherFor(s, date)?.[field];
+    const read = (day: string, field: Field): number | null => {
+      const v = weatherFor(s, day)?.[field];
       if (v === undefined || !Number.isFinite(v)) {
-        missing.add(`${FIELD_TEXT[field]} for ${date}`);
+        missing.add(`${FIELD_TEXT[field]} for ${day}`);
         return null;
       }
       return v;
     };
-    const advisory = (date: string): boolean | null => {
-      const w = weatherFor(s, date);
+    const advisory = (day: string): boolean | null => {
+      const w = weatherFor(s, day);
       if (!w) {
-        missing.add(`weather record (heat advisory) for ${date}`);
+        missing.add(`weather record (heat advisory) for ${day}`);
         return null;
       }
       return w.heatAdvisory === true;
     };
-    const verdict = evaluateWeatherRule(ctx, rule, read, advisory);
-    if (verdict.protect) block(ctx, rule, verdict.text, verdict.retryAt ?? tomorrow, { protection: true });
-    if (missing.size > 0)
+    const verdict = evaluateWeatherRule(p, date, rule, read, advisory);
+    rules.push({
+      rule,
+      skipped: false,
+      protect: verdict.protect,
+      text: verdict.text,
+      clearsOn: verdict.clearsOn ?? null,
+      missing: [...missing],
+    });
+  }
+  return { notCovered: null, rules };
+}
+
+function checkWeather(ctx: Ctx): void {
+  const judged = weatherOnDay(ctx.p, ctx.s, ctx.today);
+  if (!judged) return;
+  if (judged.notCovered) {
+    ok(ctx, judged.notCovered, judged.notCovered.text);
+    return;
+  }
+  const tomorrow = dayStart(ctx, addDays(ctx.today, 1));
+  for (const v of judged.rules) {
+    const { rule } = v;
+    if (v.skipped) {
+      ok(ctx, rule, v.text);
+      continue;
+    }
+    if (v.protect)
+      block(ctx, rule, v.text, v.clearsOn ? dayStart(ctx, v.clearsOn) : tomorrow, { protection: true });
+    if (v.missing.length > 0)
       block(
         ctx,
         { code: 'WEATHER_DATA_MISSING', cite: rule.cite },
-        `${rule.code}: no recorded ${[...missing].join(', ')}: disconnection is refused until the weather is recorded`,
+        `${rule.code}: no recorded ${v.missing.join(', ')}: disconnection is refused until the weather is recorded`,
         null,
         { local: true },
       );
-    else if (!verdict.protect) ok(ctx, rule, verdict.text);
+    else if (!v.protect) ok(ctx, rule, v.text);
   }
 }
 
 function evaluateWeatherRule(
-  ctx: Ctx,
+  p: PolicyProfile,
+  today: string,
   rule: WeatherRule,
   read: (date: string, field: Field) => number | null,
   advisory: (date: string) => boolean | null,
-): { protect: boolean; text: string; retryAt?: number } {
-  const today = ctx.today;
+): { protect: boolean; text: string; clearsOn?: string } {
   const days = (n: number) => Array.from({ length: n }, (_, i) => addDays(today, i));
   switch (rule.kind) {
     case 'PRIOR_DAY_COLD': {
@@ -1100,7 +1160,7 @@ function evaluateWeatherRule(
         return {
           protect: true,
           text: `heat advisory on ${latest}: no disconnection that day or the ${rule.lookbackDays} days after (through ${addDays(clear, -1)})`,
-          retryAt: dayStart(ctx, clear),
+          clearsOn: clear,
         };
       }
       return { protect: false, text: `no heat advisory on ${window.slice().reverse().join(', ')}` };
@@ -1136,8 +1196,7 @@ function evaluateWeatherRule(
     }
     case 'BEFORE_NON_WORKDAY': {
       const off: string[] = [];
-      for (let d = addDays(today, 1); !isBusinessDay(ctx.p, d) && off.length < 7; d = addDays(d, 1))
-        off.push(d);
+      for (let d = addDays(today, 1); !isBusinessDay(p, d) && off.length < 7; d = addDays(d, 1)) off.push(d);
       if (off.length === 0)
         return { protect: false, text: `tomorrow (${addDays(today, 1)}) is a working day` };
       const bad: string[] = [];

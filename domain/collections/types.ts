@@ -163,13 +163,31 @@ export interface AccountSnapshot {
   arrangement: ArrangementState | null;
   /** YYYY-MM-DD of every earlier arrangement default. */
   arrangementDefaults: string[];
+  /**
+   * Recorded weather for the service area: the days around `at` the evaluator reads and, for an
+   * arrangement request under a profile with an extreme-weather plan, the days around each past-due
+   * bill's due date.
+   */
   weather: WeatherDay[];
+  /**
+   * The open past-due charges by due date (what `pastDueCents` is made of), for the
+   * extreme-weather plan: which of them fell due in an extreme-weather emergency. Absent = not
+   * loaded, and no bill is known to have.
+   */
+  pastDueBills?: PastDueBill[];
   disconnectedAt: string | null;
   /**
    * A critical-care designation (someone in the home depends on electric-powered life-sustaining
    * equipment): the days it is in force and whether the application names an emergency contact.
    */
   criticalCare?: CriticalCareDesignation | null;
+}
+
+export interface PastDueBill {
+  /** YYYY-MM-DD, the utility's local day. */
+  dueDate: string;
+  /** What is still open of it. */
+  openCents: bigint;
 }
 
 export interface CriticalCareDesignation {
@@ -369,6 +387,26 @@ export interface ArrangementTermsRule extends Rule {
   note: string | null;
 }
 
+/**
+ * TX (16 TAC §25.483): a bill that fell due during an extreme-weather emergency — a day on which
+ * the profile's weather rules would block a disconnection, read for the due date in the premise's
+ * service area — entitles the customer, on request, to a deferred payment plan for it, whatever the
+ * ordinary terms say (an earlier default, a longer minimum term). Bills not due in an emergency
+ * follow the ordinary terms. Where the rule names no term, the term and down payment here are the
+ * utility's settings.
+ */
+export interface ExtremeWeatherPlanRule extends Rule {
+  /**
+   * The plan may spread the bills over up to this many monthly installments, or over the ordinary
+   * tier's maximum when that is longer; the customer may choose fewer.
+   */
+  termMonths: number;
+  /** The most down payment the plan may ask, as a % of the bills it covers (0 = none); more is the customer's choice. */
+  downPaymentPct: number;
+  /** Where the term or down payment is the utility's setting rather than the rule's, say so. */
+  note: string | null;
+}
+
 export type ReconnectionCause = 'PAID' | 'ARRANGEMENT' | 'MEDICAL' | 'ERRONEOUS' | 'ORDER';
 
 export interface ReconnectionRule extends Rule {
@@ -453,6 +491,8 @@ export interface PolicyParameters {
   hold: Rule;
   arrangementHold: ArrangementHoldRule;
   arrangementTerms: ArrangementTermsRule;
+  /** A deferred plan for bills that fell due in an extreme-weather emergency; null = none. */
+  extremeWeatherPlan: ExtremeWeatherPlanRule | null;
   reconnection: ReconnectionRules;
   /** The utility's tariff charge; null when the profile carries none. */
   reconnectionFee: ReconnectionFee | null;
@@ -496,6 +536,11 @@ export interface ArrangementDecision {
   /** Empty when rejected. */
   schedule: Installment[];
   terms: { maxMonths: number; maxDownPaymentCents: bigint | null; minDownPaymentCents: bigint };
+  /**
+   * The arrears the arrangement covers: the request's, or only the bills that fell due in an
+   * extreme-weather emergency when the plan for them is granted and the ordinary terms refuse the rest.
+   */
+  coveredCents: bigint;
 }
 
 export type RecipientRole = 'CUSTOMER' | 'THIRD_PARTY' | 'LANDLORD' | 'OCCUPANT' | 'HEALTH_DEPARTMENT';

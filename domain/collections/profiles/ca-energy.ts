@@ -104,6 +104,7 @@ export const CA_ENERGY_V1: PolicyProfile = {
     refuseIfDefaultWithinMonths: null,
     note: null,
   },
+  extremeWeatherPlan: null,
   reconnection: {
     code: 'CA_RECONNECTION',
     cite: 'Cal. Pub. Util. Code §779.6',

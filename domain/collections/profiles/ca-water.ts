@@ -87,6 +87,7 @@ export const CA_WATER_V1: PolicyProfile = {
     refuseIfDefaultWithinMonths: null,
     note: null,
   },
+  extremeWeatherPlan: null,
   reconnection: {
     code: 'CA_WATER_RECONNECTION',
     cite: ENGINE_DEFAULT,

@@ -135,6 +135,7 @@ export const IL_V1: PolicyProfile = {
     refuseIfDefaultWithinMonths: 12,
     note: null,
   },
+  extremeWeatherPlan: null,
   reconnection: {
     code: 'IL_RECONNECTION',
     cite: ENGINE_DEFAULT,

@@ -16,6 +16,7 @@ import { TX_WATER_VERSIONS } from './tx-water';
 export { validateProfile } from './compose';
 export type { ComposeMeta } from './compose';
 export { MILLBROOK_ORDINANCE } from './municipal';
+export { TX_EXTREME_WEATHER_PLAN } from './tx-electric';
 export {
   IL_MUNICIPAL_GAS_WEATHER,
   MD_WEATHER,

@@ -113,6 +113,7 @@ export const NY_V1: PolicyProfile = {
     refuseIfDefaultWithinMonths: null,
     note: 'the law fits terms to the customer’s finances and sets no term cap; this profile accepts up to 60 months',
   },
+  extremeWeatherPlan: null,
   reconnection: {
     code: 'NY_RECONNECTION',
     cite: 'PSL §35',

@@ -86,6 +86,7 @@ export const OH_V1: PolicyProfile = {
     refuseIfDefaultWithinMonths: null,
     note: 'the design notes set no term for Ohio; this profile allows up to 6 months (the one-sixth plan)',
   },
+  extremeWeatherPlan: null,
   reconnection: {
     code: 'OH_RECONNECTION',
     cite: ENGINE_DEFAULT,

@@ -129,6 +129,7 @@ export const PA_V1: PolicyProfile = {
     refuseIfDefaultWithinMonths: null,
     note: null,
   },
+  extremeWeatherPlan: null,
   reconnection: {
     code: 'PA_RECONNECTION',
     cite: RECONNECT,

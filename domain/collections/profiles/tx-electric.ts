@@ -1,6 +1,6 @@
 // Texas electric: 16 TAC §25.483 (disconnection of service), including the extreme-weather rule
 // in §25.483(j).
-import type { PolicyProfile } from '../types';
+import type { ExtremeWeatherPlanRule, PolicyProfile } from '../types';
 import {
   anyPastDue,
   DEFAULT_DISCONNECT_HOURS,
@@ -12,6 +12,23 @@ import {
 } from './defaults';
 
 const RULE = '16 TAC §25.483';
+
+/**
+ * Bills that fell due during an extreme-weather emergency (a day the weather rules below would block
+ * a disconnection, read for the due date in the premise's service area) get a deferred payment
+ * plan on the customer's request, even where the ordinary terms would refuse one; disconnection
+ * waits while the plan is kept (the arrangement hold). The rule fixes no term: by default the bills
+ * may be spread over at least 3 monthly installments (the ordinary maximum when longer) with no
+ * down payment required. Term and down payment are utility settings; compose another with
+ * composeProfile(base, { extremeWeatherPlan: { ...TX_EXTREME_WEATHER_PLAN, termMonths: 6 } }, ...).
+ */
+export const TX_EXTREME_WEATHER_PLAN: ExtremeWeatherPlanRule = {
+  code: 'TX_EXTREME_WEATHER_PLAN',
+  cite: '16 TAC §25.483(j)',
+  termMonths: 3,
+  downPaymentPct: 0,
+  note: 'the rule sets no term: at least 3 monthly installments and no down payment are utility settings',
+};
 
 export const TX_ELECTRIC_V1: PolicyProfile = {
   code: 'TX_ELECTRIC',
@@ -110,6 +127,7 @@ export const TX_ELECTRIC_V1: PolicyProfile = {
     refuseIfDefaultWithinMonths: null,
     note: 'the design notes set no term for Texas; this profile allows up to 6 months',
   },
+  extremeWeatherPlan: TX_EXTREME_WEATHER_PLAN,
   reconnection: {
     code: 'TX_RECONNECTION',
     cite: ENGINE_DEFAULT,

@@ -86,6 +86,7 @@ export const TX_WATER_V1: PolicyProfile = {
     refuseIfDefaultWithinMonths: null,
     note: 'the design notes set no term for Texas water; this profile allows up to 6 months',
   },
+  extremeWeatherPlan: null,
   reconnection: {
     code: 'TX_WATER_RECONNECTION',
     cite: ENGINE_DEFAULT,
