@@ -16,7 +16,14 @@ import { TX_WATER_VERSIONS } from './tx-water';
 export { validateProfile } from './compose';
 export type { ComposeMeta } from './compose';
 export { MILLBROOK_ORDINANCE } from './municipal';
-export { MD_WEATHER, VA_DISCONNECT_DAYS, VA_WEATHER_ELECTRIC, VA_WEATHER_WATER } from './weather-presets';
+export {
+  MD_RULES,
+  MD_WEATHER,
+  MD_WINTER_AFFIDAVIT,
+  VA_DISCONNECT_DAYS,
+  VA_WEATHER_ELECTRIC,
+  VA_WEATHER_WATER,
+} from './weather-presets';
 
 export const PROFILE_VERSIONS: Readonly<Record<ProfileCode, readonly PolicyProfile[]>> = {
   PA: PA_VERSIONS,
