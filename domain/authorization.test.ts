@@ -25,3 +25,7 @@ test('an auditor can read the audit trail and verify it', () => {
   expect(can('auditor', 'audit:read')).toBe(true);
   expect(can('auditor', 'audit:verify')).toBe(true);
 });
+
+test('only supervisors and admins record an affidavit filed with the regulator', () => {
+  expect(ROLES.filter((r) => can(r, 'case:affidavit'))).toEqual(['supervisor', 'admin']);
+});

@@ -54,6 +54,8 @@ export const PERMISSIONS = {
   'metrics:read': ['admin', 'auditor', 'supervisor', 'system'],
   'case:write': ['csr', 'supervisor', 'admin'],
   'case:hold': ['supervisor', 'admin'],
+  /** Record an affidavit filed with the regulator before a winter termination (MD: the PSC). */
+  'case:affidavit': ['supervisor', 'admin'],
   'case:read': ['csr', 'supervisor', 'auditor', 'admin'],
   'weather:read': ['csr', 'supervisor', 'auditor', 'admin', 'system'],
   'weather:write': ['supervisor', 'admin', 'system'],

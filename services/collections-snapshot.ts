@@ -11,6 +11,7 @@ import {
   getProfile,
   PROFILE_CODES,
   type AccountSnapshot,
+  type AffidavitRecord,
   type Certifier,
   type Channel,
   type NoticeRecord,
@@ -26,6 +27,9 @@ import { AppError, notFound } from '../lib/errors';
 
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 const DAY_MS = 86_400_000;
+
+/** The collections_action kind of an affidavit filed with the regulator before a termination. */
+export const AFFIDAVIT_FILED = 'AFFIDAVIT_FILED';
 
 /** The premise's policy profile in force on a day (the premise names it: PA, NY, CA_WATER, ...). */
 export function profileFor(code: string, onDate: string): PolicyProfile {
@@ -304,7 +308,14 @@ export async function loadCaseContext(
     POSTED: 'POSTED',
   };
   const notices: NoticeRecord[] = [];
+  const affidavits: AffidavitRecord[] = [];
   for (const a of row.actions) {
+    if (a.kind === AFFIDAVIT_FILED) {
+      // Filed with the regulator ahead of a termination (MD: COMAR 20.31.03.03A), at occurredAt.
+      const ref = (a.data as { reference?: unknown } | null)?.reference;
+      affidavits.push({ filedAt: a.occurredAt, reference: typeof ref === 'string' ? ref : '' });
+      continue;
+    }
     const data = (a.data ?? {}) as {
       expiresOn?: string | null;
       disconnectOnOrAfter?: string | null;
@@ -397,6 +408,7 @@ export async function loadCaseContext(
             emergencyContact: Boolean(row.emergency_contact_name),
           }
         : null,
+    affidavits,
   };
   return {
     snapshot,

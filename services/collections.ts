@@ -16,7 +16,7 @@ import {
 } from '../domain/collections';
 import { addCountedDays } from '../domain/collections/calendar';
 import { addDays, addMonths, isoDateIn } from '../domain/ledger/dates';
-import { caseService, profileFor } from './collections-snapshot';
+import { AFFIDAVIT_FILED, caseService, profileFor } from './collections-snapshot';
 import { crewActedAt } from './service-orders';
 import { isHeatingCustomer } from '../domain/collections/heating';
 import { pastDue } from '../domain/ledger/aging';
@@ -499,6 +499,99 @@ export async function recordContact(
   });
   await wakeCases(d, accountId, 'contact', actor.id);
   return { accountId, episode: e.episode, ...input, recipient, at: at.toISOString() };
+}
+
+/**
+ * An affidavit the utility filed with the regulator ahead of a termination — Maryland: with the
+ * Public Service Commission at least 24 hours before a residential termination from November 1
+ * through March 31 (COMAR 20.31.03.03A). It is filed outside the system and recorded here for the
+ * account's open collections case, as a collections action of its own (filed at `filedAt`), audited
+ * and on the timeline; the case is woken to ask the rules again. Once per Idempotency-Key: a retry
+ * records nothing more and answers with the affidavit as first recorded; another affidavit under
+ * the same key is a conflict. Recorded whatever the profile says; the answer names the rule that
+ * asks for it, or none.
+ */
+export async function recordAffidavit(
+  d: CaseDeps,
+  actor: Actor,
+  accountId: string,
+  input: { filedAt: string; reference: string; requestKey: string },
+) {
+  const account = await d.db.account.findUnique({
+    where: { id: accountId },
+    include: {
+      premise: { include: { servicePoints: { where: { active: true }, select: { service: true } } } },
+    },
+  });
+  if (!account) throw notFound('Account', accountId);
+  const now = d.now ? await d.now() : new Date();
+  const filedAt = new Date(input.filedAt);
+  if (filedAt.getTime() > now.getTime()) throw invalid('filedAt', 'filedAt: must not be in the future');
+  const [e] = await openEpisodes(d.db, accountId);
+  if (!e) throw new AppError('conflict', `Account ${accountId} has no open collections case`);
+  const code = e.profile ?? account.premise.jurisdictionProfile;
+  const today = isoDateIn(now, UTILITY_TIME_ZONE);
+  const rule = (PROFILE_CODES as readonly string[]).includes(code)
+    ? profileFor(code, today).winterAffidavit
+    : null;
+  const services = account.premise.servicePoints.map((s) => s.service as string);
+  const key = `collections:${accountId}:${e.episode}:affidavit:${input.requestKey}`;
+  const { row, replayed } = await d.db.$transaction(async (tx) => {
+    const r = await tx.collectionsAction.createMany({
+      data: [
+        {
+          accountId,
+          episode: e.episode,
+          kind: AFFIDAVIT_FILED,
+          occurredAt: filedAt,
+          profile: code,
+          service: caseService(services),
+          customerClass: account.class,
+          heating: isHeatingCustomer(account.premise.heating, services),
+          zip: account.premise.zip,
+          idempotencyKey: key,
+          data: { reference: input.reference, by: actor.id },
+        },
+      ],
+      skipDuplicates: true,
+    });
+    const stored = await tx.collectionsAction.findUniqueOrThrow({ where: { idempotencyKey: key } });
+    if (r.count === 0) return { row: stored, replayed: true };
+    await recordChange(
+      tx,
+      actor,
+      {
+        action: 'collections.affidavit',
+        entityType: 'collections_action',
+        entityId: stored.id.toString(),
+        accountId,
+        after: { episode: e.episode, filedAt: filedAt.toISOString(), reference: input.reference },
+      },
+      {
+        kind: 'collections.affidavit',
+        summary: `Termination affidavit filed with ${rule?.filedWith ?? 'the regulator'} ${filedAt.toISOString()}: ${input.reference}${rule ? ` (${rule.cite})` : " (the account's policy profile asks for none)"}`,
+        data: { episode: e.episode, filedAt: filedAt.toISOString(), reference: input.reference },
+      },
+    );
+    return { row: stored, replayed: false };
+  });
+  const stored = (row.data ?? {}) as { reference?: string; by?: string };
+  if (replayed && (row.occurredAt.getTime() !== filedAt.getTime() || stored.reference !== input.reference))
+    throw new AppError(
+      'conflict',
+      `Idempotency-Key ${input.requestKey} already recorded another affidavit (filed ${row.occurredAt.toISOString()}, ${stored.reference ?? ''})`,
+    );
+  await wakeCases(d, accountId, 'affidavit', actor.id);
+  return {
+    id: row.id.toString(),
+    accountId,
+    episode: e.episode,
+    filedAt: row.occurredAt.toISOString(),
+    reference: stored.reference ?? input.reference,
+    recordedBy: stored.by ?? actor.id,
+    replayed,
+    rule: rule ? { code: rule.code, cite: rule.cite, season: rule.season, leadHours: rule.leadHours } : null,
+  };
 }
 
 /** The episode of a compliance action no collections case took (a field order opened by hand). */

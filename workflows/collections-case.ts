@@ -37,7 +37,10 @@ export interface HandoffSignal {
 }
 
 export interface FactsChanged {
-  /** What changed: 'payment', 'medical', 'dispute', 'hold', 'weather', 'contact', 'income'. */
+  /**
+   * What changed: 'payment', 'medical', 'dispute', 'hold', 'weather', 'contact', 'income',
+   * 'affidavit'.
+   */
   reason: string;
   by?: string;
 }

@@ -165,6 +165,26 @@ export function registerCollectionsRoutes(t: RouteTable, deps: ApiDeps): void {
   });
   t.add({
     method: 'post',
+    path: '/accounts/:id/disconnect-affidavits',
+    tag: 'collections',
+    summary:
+      "Record an affidavit filed with the regulator before a winter termination (Maryland: the PSC, 24 hours ahead, Nov 1–Mar 31) for the account's open case (Idempotency-Key header required)",
+    permission: 'case:affidavit',
+    params: accountParams,
+    body: z
+      .object({
+        /** When it was filed with the Commission: not in the future. */
+        filedAt: isoDateTime,
+        /** The Commission's reference for it: docket, confirmation number. */
+        reference: z.string().trim().min(1).max(200),
+      })
+      .strict(),
+    status: 201,
+    handler: ({ req, actor, params, body }) =>
+      cases.recordAffidavit(d, actor, params.id, { ...body, requestKey: idempotencyKeyOf(req, 'affidavit') }),
+  });
+  t.add({
+    method: 'post',
     path: '/accounts/:id/arrangements',
     tag: 'collections',
     summary:

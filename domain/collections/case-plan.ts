@@ -2,15 +2,20 @@
 // keep a second copy of the rules: it asks whether a disconnection would be lawful now and reads
 // what blocks it. A missing or stale written notice → send the notice; a missing short-notice
 // contact → attempt contact; a missing posted notice → post one (a critical-care household's
-// contacts and visit are the same two steps); anything else (days, hours,
-// weather, protections, lead times) → wait until the earliest lawful moment, or until the facts
-// change when no moment can be named.
+// contacts and visit are the same two steps); a winter affidavit the regulator must have (MD) →
+// wait for someone to file it and record it (the case cannot file it itself; recording it wakes
+// the case); anything else (days, hours, weather, protections, lead times) → wait until the
+// earliest lawful moment, or until the facts change when no moment can be named.
 import { evaluate, isCustomerContact, nextLawfulMoment, postDefaultNoticeCode } from './evaluate';
 import { localDate, startOfDay } from './calendar';
 import type { AccountSnapshot, Decision, PolicyProfile, Step } from './types';
 
-/** WINTER_NOTICE: the separate winter notification some profiles require (IL heating). */
-export type CaseAction = Step | 'WINTER_NOTICE' | 'CURED';
+/**
+ * WINTER_NOTICE: the separate winter notification some profiles require (IL heating).
+ * FILE_AFFIDAVIT: the affidavit a winter termination needs (MD: with the Public Service
+ * Commission), filed by the utility's staff and recorded on the account; never taken by the case.
+ */
+export type CaseAction = Step | 'WINTER_NOTICE' | 'FILE_AFFIDAVIT' | 'CURED';
 
 export interface CasePlan {
   /** The step to take next. */
@@ -59,6 +64,11 @@ export function planCase(profile: PolicyProfile, snapshot: AccountSnapshot, at: 
     action = 'SHORT_NOTICE_CONTACT';
   else if (profile.criticalCare && blocking.has(`${profile.criticalCare.code}_VISIT_MISSING`))
     action = 'POSTED_NOTICE';
+  else if (profile.winterAffidavit && blocking.has(`${profile.winterAffidavit.code}_REQUIRED`))
+    // Filed outside the system, then recorded (POST /accounts/:id/disconnect-affidavits), which
+    // wakes the case. No crew is ordered meanwhile; the case looks again daily, and on the season's
+    // first day without the rule the disconnection needs no affidavit.
+    return { action: 'FILE_AFFIDAVIT', now: false, earliest: null, decision: why, why };
 
   let from = at;
   if (repeatCall) {

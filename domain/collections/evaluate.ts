@@ -996,6 +996,71 @@ function checkCriticalCare(ctx: Ctx, notice: CountedNotice | null): void {
   );
 }
 
+/**
+ * MD: from November 1 through March 31 (the act's local day) a termination needs an affidavit
+ * filed with the Commission at least `leadHours` before the act. It certifies this termination, so
+ * only one filed since the written notice the termination rests on counts; one filed before that
+ * notice does not. Without one the act waits for the season's end.
+ */
+function checkWinterAffidavit(ctx: Ctx, notice: CountedNotice | null): void {
+  const w = ctx.p.winterAffidavit;
+  if (!w) return;
+  const { s } = ctx;
+  const label = seasonLabel(w.season);
+  if (!inSeason(w.season, ctx.today)) {
+    ok(ctx, w, `no affidavit to ${w.filedWith} needed outside ${label}`);
+    return;
+  }
+  if (!w.customerClasses.includes(s.customerClass)) {
+    ok(ctx, w, `the ${label} affidavit covers ${w.customerClasses.join(', ')} customers only`);
+    return;
+  }
+  if (w.services && !w.services.includes(s.service)) {
+    ok(ctx, w, `the ${label} affidavit covers ${w.services.join(', ')} service only`);
+    return;
+  }
+  if (!notice) return;
+  const lead = w.leadHours * MS_HOUR;
+  const filed = (s.affidavits ?? [])
+    .map((a) => ({ a, ms: instant(ctx, a.filedAt) }))
+    .sort((x, y) => x.ms - y.ms);
+  const counted = filed.filter((x) => x.ms >= notice.sentMs && x.ms <= ctx.t);
+  const before = filed.filter((x) => x.ms < notice.sentMs);
+  // The season ends, or an affidavit the snapshot holds for later has run its hours.
+  const seasonEnd = seasonEndAfter(w.season, ctx.today);
+  const later = filed.find((x) => x.ms > ctx.t);
+  const clears = minRetry(dayStart(ctx, seasonEnd), later ? later.ms + lead : null);
+  const ref = (a: { reference: string }) => (a.reference ? ` (${a.reference})` : '');
+  if (counted.length === 0) {
+    const early = before.length
+      ? ` (the affidavit filed ${stamp(ctx, before[before.length - 1]!.ms)}${ref(before[before.length - 1]!.a)} came before the notice of ${notice.sentDate} and does not count)`
+      : '';
+    block(
+      ctx,
+      w,
+      `${label}: no affidavit filed with ${w.filedWith} since the notice of ${notice.sentDate}: file one at least ${w.leadHours} hours before termination; without it the earliest day is ${seasonEnd}${early}`,
+      clears,
+      { code: `${w.code}_REQUIRED` },
+    );
+    return;
+  }
+  const first = counted[0]!;
+  const metAt = first.ms + lead;
+  if (metAt <= ctx.t)
+    ok(
+      ctx,
+      w,
+      `affidavit${ref(first.a)} filed with ${w.filedWith} ${stamp(ctx, first.ms)}, at least ${w.leadHours} hours before`,
+    );
+  else
+    block(
+      ctx,
+      w,
+      `affidavit${ref(first.a)} filed with ${w.filedWith} ${stamp(ctx, first.ms)}: termination ${w.leadHours} hours later, from ${stamp(ctx, metAt)}`,
+      minRetry(metAt, dayStart(ctx, seasonEnd)),
+    );
+}
+
 // ---- weather ----------------------------------------------------------------------------------
 
 function weatherFor(s: AccountSnapshot, date: string): WeatherDay | null {
@@ -1398,6 +1463,7 @@ function check(p: PolicyProfile, s: AccountSnapshot, step: Step, t: number): Ctx
     checkShortNotice(ctx, notice);
     checkPostedNotice(ctx, notice);
     checkCriticalCare(ctx, notice);
+    checkWinterAffidavit(ctx, notice);
     checkWeather(ctx);
     checkDisconnectWindow(ctx);
     collectConditions(ctx);

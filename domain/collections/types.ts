@@ -181,6 +181,19 @@ export interface AccountSnapshot {
    * equipment): the days it is in force and whether the application names an emergency contact.
    */
   criticalCare?: CriticalCareDesignation | null;
+  /** Affidavits filed with the regulator for this collections episode (absent = none). */
+  affidavits?: AffidavitRecord[];
+}
+
+/**
+ * An affidavit the utility filed with the regulator ahead of a termination (MD: with the Public
+ * Service Commission, November through March, COMAR 20.31.03.03A).
+ */
+export interface AffidavitRecord {
+  /** ISO instant it was filed. */
+  filedAt: string;
+  /** The Commission's reference for it (docket, confirmation number). */
+  reference: string;
 }
 
 export interface PastDueBill {
@@ -278,6 +291,24 @@ export interface PostedNoticeRule extends Rule {
 export interface CriticalCareRule extends Rule {
   /** How long a designation lasts when the application gives no end (TX: two years). */
   designationMonths: number;
+}
+
+/**
+ * MD: from November 1 through March 31 no residential gas or electric service is terminated for
+ * nonpayment unless the utility first certifies to the Commission, by an affidavit filed at least
+ * 24 hours before, that the termination does not threaten the occupants' life or health. Only an
+ * affidavit filed since the written notice the termination rests on counts.
+ */
+export interface WinterAffidavitRule extends Rule {
+  /** Local days of the act the affidavit is needed on: { from: '11-01', to: '03-31' }. */
+  season: Season;
+  /** The affidavit is filed at least this many hours before the act (MD: 24). */
+  leadHours: number;
+  customerClasses: CustomerClass[];
+  /** Services it covers; null = every service the profile governs. */
+  services: Service[] | null;
+  /** Whom it is filed with, as the reasons name it ('the Public Service Commission'). */
+  filedWith: string;
 }
 
 export interface ActCondition extends Rule {
@@ -481,6 +512,8 @@ export interface PolicyParameters {
   actConditions: ActCondition[];
   /** Extra contact before a critical-care household is disconnected; null = none beyond the rest. */
   criticalCare: CriticalCareRule | null;
+  /** An affidavit filed with the regulator before a winter termination (MD); null = none. */
+  winterAffidavit: WinterAffidavitRule | null;
   disconnectWindow: DisconnectWindowRule;
   /** Window for contact attempts and postings; null = default 08:00–20:00. */
   contactHours: ClockWindow | null;

@@ -63,6 +63,7 @@ export const CA_ENERGY_V1: PolicyProfile = {
   postedNotice: null,
   actConditions: [],
   criticalCare: null,
+  winterAffidavit: null,
   disconnectWindow: {
     code: 'CA_TERMINATION_DAYS',
     cite: ENGINE_DEFAULT,

@@ -41,6 +41,7 @@ export const CA_WATER_V1: PolicyProfile = {
   postedNotice: null,
   actConditions: [],
   criticalCare: null,
+  winterAffidavit: null,
   disconnectWindow: {
     code: 'CA_WATER_TERMINATION_DAYS',
     cite: ENGINE_DEFAULT,

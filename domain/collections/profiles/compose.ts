@@ -57,6 +57,13 @@ export function validateProfile(p: PolicyProfile): void {
   for (const w of windows)
     if (parseClock(w.start) >= parseClock(w.end)) fail(`empty window ${w.start}–${w.end}`);
   if (p.disconnectWindow.weekdays.some((d) => d < 1 || d > 7)) fail('weekdays are 1 (Monday) to 7 (Sunday)');
+  const wa = p.winterAffidavit;
+  if (wa) {
+    if (![wa.season.from, wa.season.to].every((md) => /^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/.test(md)))
+      fail('winterAffidavit.season: from and to are MM-DD');
+    if (!Number.isFinite(wa.leadHours) || wa.leadHours < 0)
+      fail('winterAffidavit.leadHours: hours, 0 or more');
+  }
   const tiers = p.arrangementTerms.tiers;
   if (tiers.length === 0 || tiers[tiers.length - 1]!.maxPctFpl !== null)
     fail('the last arrangement tier must be open-ended (maxPctFpl: null)');

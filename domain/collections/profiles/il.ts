@@ -51,6 +51,7 @@ export const IL_V1: PolicyProfile = {
   postedNotice: null,
   actConditions: [],
   criticalCare: null,
+  winterAffidavit: null,
   disconnectWindow: {
     code: 'IL_TERMINATION_DAYS',
     cite: ENGINE_DEFAULT,

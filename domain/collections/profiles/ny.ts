@@ -70,6 +70,7 @@ export const NY_V1: PolicyProfile = {
     },
   ],
   criticalCare: null,
+  winterAffidavit: null,
   disconnectWindow: {
     code: 'NY_TERMINATION_TIME',
     cite: 'N.Y. Pub. Serv. Law §32',

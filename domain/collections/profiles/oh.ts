@@ -46,6 +46,7 @@ export const OH_V1: PolicyProfile = {
     },
   ],
   criticalCare: null,
+  winterAffidavit: null,
   disconnectWindow: {
     code: 'OH_TERMINATION_TIME',
     cite: NOTICE,

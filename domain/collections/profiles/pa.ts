@@ -71,6 +71,7 @@ export const PA_V1: PolicyProfile = {
   },
   actConditions: [],
   criticalCare: null,
+  winterAffidavit: null,
   disconnectWindow: {
     code: 'PA_TERMINATION_DAYS',
     cite: '66 Pa.C.S. §1503(a); 52 Pa. Code §56.82',

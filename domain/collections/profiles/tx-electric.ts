@@ -64,6 +64,7 @@ export const TX_ELECTRIC_V1: PolicyProfile = {
     cite: '16 TAC §25.483(g)(2)(B); §25.497',
     designationMonths: 24,
   },
+  winterAffidavit: null,
   disconnectWindow: {
     code: 'TX_TERMINATION_DAYS',
     cite: ENGINE_DEFAULT,

@@ -43,6 +43,7 @@ export const TX_WATER_V1: PolicyProfile = {
   postedNotice: null,
   actConditions: [],
   criticalCare: null,
+  winterAffidavit: null,
   disconnectWindow: {
     code: 'TX_WATER_TERMINATION_DAYS',
     cite: ENGINE_DEFAULT,

@@ -1,6 +1,7 @@
 // Weather-only rule sets of states without a full preset, for composing an ordinance's profile
-// (composeProfile(base, { weather: VA_WEATHER }, ...)).
-import type { DisconnectWindowRule, WeatherRules } from '../types';
+// (composeProfile(base, { weather: VA_WEATHER }, ...)), and the Maryland winter affidavit that goes
+// with Maryland's weather rules (composeProfile(base, MD_RULES, ...)).
+import type { DisconnectWindowRule, PolicyParameters, WeatherRules, WinterAffidavitRule } from '../types';
 import { DEFAULT_DISCONNECT_HOURS } from './defaults';
 
 /** Virginia: no electric disconnection at <= 32°F or >= 92°F forecast in the next 24 hours; no
@@ -66,6 +67,28 @@ export const MD_WEATHER: WeatherRules = {
       coolingOnly: false,
     },
   ],
+};
+
+/**
+ * Maryland: from November 1 through March 31 (the act's local day) a residential gas or electric
+ * termination for nonpayment needs an affidavit filed with the Public Service Commission at least
+ * 24 hours before it, certifying that the termination does not threaten the occupants' life or
+ * health. Only one filed since the written notice the termination rests on counts.
+ */
+export const MD_WINTER_AFFIDAVIT: WinterAffidavitRule = {
+  code: 'MD_WINTER_AFFIDAVIT',
+  cite: 'COMAR 20.31.03.03A',
+  season: { from: '11-01', to: '03-31' },
+  leadHours: 24,
+  customerClasses: ['RES'],
+  services: ['ELECTRIC', 'GAS'],
+  filedWith: 'the Public Service Commission',
+};
+
+/** Maryland's rules for an ordinance's profile: the weather limits and the winter affidavit. */
+export const MD_RULES: Pick<PolicyParameters, 'weather' | 'winterAffidavit'> = {
+  weather: MD_WEATHER,
+  winterAffidavit: MD_WINTER_AFFIDAVIT,
 };
 
 /**
