@@ -92,6 +92,35 @@ const markUnconfirmed = (
  * address on file now, and records the message id and that address. Refuses (conflict) a bill no
  * longer issued, one that was not emailed, one whose email was confirmed, or one still in flight.
  */
+/**
+ * Why bill `billId`'s email cannot be resent, read without changing anything: no such bill, a bill
+ * no longer issued, one that was not emailed, one whose email was confirmed. Null when a resend may
+ * go ahead (or finds the email in flight, which only the resend itself can tell and record).
+ */
+export async function resendRefusal(db: Db, billId: string): Promise<AppError | null> {
+  const [bill] = await query<{ status: string }>(db, 'SELECT status FROM bill WHERE id = $1', [billId]);
+  if (!bill) return notFound('Bill', billId);
+  if (bill.status !== 'ISSUED')
+    return conflict(
+      `Bill ${billId} is ${bill.status.toLowerCase()}, not issued: send the bill that replaced it instead`,
+    );
+  const [row] = await query<RegisterRow>(
+    db,
+    `SELECT account_id, recipient, message_id, sent_at, unconfirmed_at FROM notice WHERE idempotency_key = $1`,
+    [billNoticeKey(billId, 'EMAIL')],
+  );
+  if (!row)
+    return conflict(
+      `Bill ${billId} was not emailed (it is printed, or not delivered yet): nothing to resend`,
+    );
+  if (row.message_id)
+    return conflict(
+      `Bill ${billId}'s email was confirmed sent to ${row.recipient} at ${row.sent_at.toISOString()} ` +
+        `(message ${row.message_id}): nothing to resend`,
+    );
+  return null;
+}
+
 export async function resendBillEmail(
   deps: { db: Db; mailer: Mailer },
   actor: Actor,
@@ -100,12 +129,8 @@ export async function resendBillEmail(
 ): Promise<ResentEmail> {
   const { db, mailer } = deps;
   const key = billNoticeKey(billId, 'EMAIL');
-  const [bill] = await query<{ status: string }>(db, 'SELECT status FROM bill WHERE id = $1', [billId]);
-  if (!bill) throw notFound('Bill', billId);
-  if (bill.status !== 'ISSUED')
-    throw conflict(
-      `Bill ${billId} is ${bill.status.toLowerCase()}, not issued: send the bill that replaced it instead`,
-    );
+  const refused = await resendRefusal(db, billId);
+  if (refused) throw refused;
   // Take the mark off: only one resend can, and the row is in flight until it is recorded.
   const [taken] = await query<RegisterRow>(
     db,
@@ -115,19 +140,18 @@ export async function resendBillEmail(
     [key, NOTICE_TYPE_BILL],
   );
   if (!taken) {
+    // Confirmed a moment ago by a delivery still running, say.
+    const now = await resendRefusal(db, billId);
+    if (now) throw now;
     const [row] = await query<RegisterRow>(
       db,
       `SELECT account_id, recipient, message_id, sent_at, unconfirmed_at FROM notice WHERE idempotency_key = $1`,
       [key],
     );
+    // Released a moment ago (the delivery found it refused or not sent): nothing to resend now.
     if (!row)
       throw conflict(
         `Bill ${billId} was not emailed (it is printed, or not delivered yet): nothing to resend`,
-      );
-    if (row.message_id)
-      throw conflict(
-        `Bill ${billId}'s email was confirmed sent to ${row.recipient} at ${row.sent_at.toISOString()} ` +
-          `(message ${row.message_id}): nothing to resend`,
       );
     // In flight: a delivery still sending it, or a resend that stopped before recording. Mark it
     // unconfirmed once more rather than guess; a person decides again.
@@ -218,11 +242,15 @@ export const billEmailResendWorkflowId = (billId: string) => `bill-email-resend:
  * waits for the answer: the message id, or the refusal as the API's error.
  */
 export async function requestBillEmailResend(
-  d: { temporal: TemporalClient; taskQueue: string },
+  d: { db: Db; temporal: TemporalClient; taskQueue: string },
   actor: Actor,
   billId: string,
   reason: string,
 ): Promise<ResentEmail> {
+  // What can be refused from the record is refused here, without a workflow run for it; the
+  // workflow's activity judges again at the moment it sends.
+  const refused = await resendRefusal(d.db, billId);
+  if (refused) throw refused;
   try {
     return await d.temporal.workflow.execute(billEmailResend, {
       taskQueue: d.taskQueue,
