@@ -55,6 +55,33 @@ export interface CollectionsActivityDeps {
 }
 
 /**
+ * What a collections notice states about the account at `at`: who and where, the amounts past due
+ * and owed, the reconnection charges in and after business hours, and the past-due items.
+ */
+function noticeFacts(
+  accountId: string,
+  ctx: CaseContext,
+  at: string,
+): Pick<CollectionsNoticeView, 'account' | 'amounts' | 'itemized'> {
+  const { profile, snapshot } = ctx;
+  return {
+    account: {
+      id: accountId,
+      customerName: ctx.customer.name,
+      serviceAddress: ctx.premise.serviceAddress,
+      service: snapshot.service,
+    },
+    amounts: {
+      pastDueCents: snapshot.pastDueCents,
+      totalDueCents: ctx.balanceCents > 0n ? ctx.balanceCents : 0n,
+      reconnectionFeeCents: reconnectionFee(profile, snapshot, false, at).feeCents,
+      reconnectionFeeAfterHoursCents: reconnectionFee(profile, snapshot, true, at).feeCents,
+    },
+    itemized: ctx.pastDueItems,
+  };
+}
+
+/**
  * A door hanger's notice: the 48-hour notice the crew posts at the premises, addressed to whoever
  * lives there, in the customer's language, rendered once when the case orders it. The date it
  * states is the later of the written notice's date and the day after the posting's own lead runs
@@ -82,19 +109,7 @@ export function postedNoticeCopy(
     profile: profile.code,
     language: ctx.customer.language,
     recipient: { role: 'OCCUPANT', name: 'Occupant', address: ctx.premise.serviceAddress, email: null },
-    account: {
-      id: accountId,
-      customerName: ctx.customer.name,
-      serviceAddress: ctx.premise.serviceAddress,
-      service: snapshot.service,
-    },
-    amounts: {
-      pastDueCents: snapshot.pastDueCents,
-      totalDueCents: ctx.balanceCents > 0n ? ctx.balanceCents : 0n,
-      reconnectionFeeCents: reconnectionFee(profile, snapshot, false, at).feeCents,
-      reconnectionFeeAfterHoursCents: reconnectionFee(profile, snapshot, true, at).feeCents,
-    },
-    itemized: ctx.pastDueItems,
+    ...noticeFacts(accountId, ctx, at),
     dates: { issuedOn: isoDateIn(new Date(at), profile.timeZone), disconnectOnOrAfter },
     reasons: [],
   });
@@ -415,8 +430,6 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       const stated = lateAlready
         ? movedNoticeDates(counted, lateAlready.days, lateAlready.mailedOn)
         : counted;
-      const fee = reconnectionFee(profile, snapshot, false, i.at);
-      const feeAfter = reconnectionFee(profile, snapshot, true, i.at);
       const roles =
         i.type === 'DISCONNECT_NOTICE'
           ? requiredNoticeRecipients(profile, snapshot, today)
@@ -472,19 +485,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
           profile: profile.code,
           language: ctx.customer.language,
           recipient: { role, name: to.name, address: to.address, email: to.email },
-          account: {
-            id: i.accountId,
-            customerName: ctx.customer.name,
-            serviceAddress: ctx.premise.serviceAddress,
-            service: snapshot.service,
-          },
-          amounts: {
-            pastDueCents: snapshot.pastDueCents,
-            totalDueCents: ctx.balanceCents > 0n ? ctx.balanceCents : 0n,
-            reconnectionFeeCents: fee.feeCents,
-            reconnectionFeeAfterHoursCents: feeAfter.feeCents,
-          },
-          itemized: ctx.pastDueItems,
+          ...noticeFacts(i.accountId, ctx, i.at),
           dates: {
             issuedOn: today,
             disconnectOnOrAfter: stated.disconnectOnOrAfter,

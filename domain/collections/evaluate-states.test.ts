@@ -806,14 +806,15 @@ describe('Ohio: 14-day notice, 12:30 cutoff, medical certificates (OAC 4901:1-18
     ]);
   });
 
+  const cert = (receivedAt: string, validUntil: string) => ({
+    receivedAt,
+    validUntil,
+    kind: 'WRITTEN' as const,
+    renewalNumber: 0,
+    arrearsCents: 25_000n,
+  });
+
   it('12 months are calendar months: across a leap day a fourth certificate still does not protect', () => {
-    const cert = (receivedAt: string, validUntil: string) => ({
-      receivedAt,
-      validUntil,
-      kind: 'WRITTEN' as const,
-      renewalNumber: 0,
-      arrearsCents: 25_000n,
-    });
     const certificates = [
       cert('2027-03-01', '2027-03-31'),
       cert('2027-06-01', '2027-07-01'),
@@ -826,13 +827,6 @@ describe('Ohio: 14-day notice, 12:30 cutoff, medical certificates (OAC 4901:1-18
   });
 
   it('a fourth medical certificate in 12 months does not protect', () => {
-    const cert = (receivedAt: string, validUntil: string) => ({
-      receivedAt,
-      validUntil,
-      kind: 'WRITTEN' as const,
-      renewalNumber: 0,
-      arrearsCents: 25_000n,
-    });
     const three = [
       cert('2026-01-05', '2026-02-03'),
       cert('2026-04-01', '2026-04-30'),
