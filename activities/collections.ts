@@ -838,6 +838,16 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
       await inTx(async (tx) => {
         // The act's own time (the crew's reading), not when its completion reached us.
         const actedAt = await crewActAt(tx, i.orderId, i.at);
+        // What a door hanger posted: the notice rendered when the order was opened (an order opened
+        // before door hangers carried one is recorded by its key, as it was then). The date it
+        // states binds the case as a written notice's does.
+        const posted =
+          kind === 'POSTED_NOTICE'
+            ? (
+                (await tx.serviceOrder.findUnique({ where: { id: i.orderId }, select: { details: true } }))
+                  ?.details as { postedNotice?: PostedNoticeCopy } | null
+              )?.postedNotice
+            : undefined;
         const fresh = await recordAction(tx, ctx, {
           key,
           accountId: i.accountId,
@@ -847,17 +857,13 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
           method: kind === 'POSTED_NOTICE' ? 'POSTED' : 'FIELD',
           cause: kind === 'DISCONNECT' ? 'NONPAYMENT' : kind === 'RECONNECT' ? (i.cause ?? 'PAID') : null,
           amountCents: ctx.snapshot.pastDueCents,
-          data: { orderId: i.orderId },
+          data: {
+            orderId: i.orderId,
+            ...(posted ? { disconnectOnOrAfter: posted.disconnectOnOrAfter } : {}),
+          },
         });
         if (!fresh) return;
         if (kind === 'POSTED_NOTICE') {
-          // What the crew posted: the notice rendered when the order was opened (an order opened
-          // before door hangers carried one is recorded by its key, as it was then).
-          const order = await tx.serviceOrder.findUnique({
-            where: { id: i.orderId },
-            select: { details: true },
-          });
-          const posted = (order?.details as { postedNotice?: PostedNoticeCopy } | null)?.postedNotice;
           await tx.notice.createMany({
             data: [
               {

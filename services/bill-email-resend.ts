@@ -88,11 +88,6 @@ const markUnconfirmed = (
   );
 
 /**
- * Sends again the email of bill `billId` that the register marks unconfirmed, to the customer's
- * address on file now, and records the message id and that address. Refuses (conflict) a bill no
- * longer issued, one that was not emailed, one whose email was confirmed, or one still in flight.
- */
-/**
  * Why bill `billId`'s email cannot be resent, read without changing anything: no such bill, a bill
  * no longer issued, one that was not emailed, one whose email was confirmed. Null when a resend may
  * go ahead (or finds the email in flight, which only the resend itself can tell and record).
@@ -121,6 +116,11 @@ export async function resendRefusal(db: Db, billId: string): Promise<AppError | 
   return null;
 }
 
+/**
+ * Sends again the email of bill `billId` that the register marks unconfirmed, to the customer's
+ * address on file now, and records the message id and that address. Refuses (conflict) a bill no
+ * longer issued, one that was not emailed, one whose email was confirmed, or one still in flight.
+ */
 export async function resendBillEmail(
   deps: { db: Db; mailer: Mailer },
   actor: Actor,

@@ -592,16 +592,16 @@ async function crewOrder(db: Db, actor: Actor, orderId: string) {
   return o;
 }
 
-/**
- * One order as the crew sees it. An open disconnect order also carries the rules' answer for this
- * moment (disconnectCheck): the crew looks before turning anything off.
- */
 /** The crew's own door hanger, as the notice it posts (404 for another crew's order). */
 export async function crewPostedNotice(db: Db, actor: Actor, orderId: string) {
   await crewOrder(db, actor, orderId);
   return postedNoticePdf(db, orderId);
 }
 
+/**
+ * One order as the crew sees it. An open disconnect order also carries the rules' answer for this
+ * moment (disconnectCheck): the crew looks before turning anything off.
+ */
 export async function getCrewOrder(db: Db, actor: Actor, orderId: string, at = new Date()) {
   const order = await crewOrder(db, actor, orderId);
   const view = await fieldView(db, order);

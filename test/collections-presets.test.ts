@@ -332,7 +332,7 @@ test('Texas electric: a bill that fell due under a heat advisory gets a deferred
   const refusedText = (tooLong.body.reasons as string[]).join('\n');
   expect(refusedText).toContain(advisory);
   expect(refusedText).toContain(
-    "the customer may have a deferred plan for them of up to 6 monthly installments, no down payment required, but not as asked: 7 monthly installments exceed the plan's 6 (16 TAC §25.483(j))",
+    "the customer may have a deferred plan of up to 6 monthly installments, no down payment required, but not as asked: 7 monthly installments exceed the plan's 6 (16 TAC §25.483(j))",
   );
   expect(refusedText).not.toMatch(/not recorded/);
 

@@ -64,7 +64,7 @@ export interface OrderDetails {
 
 /**
  * The notice a door hanger posts, rendered when a collections case orders it: the crew prints it
- * (GET /service-orders/:id/posted-notice.pdf) and the register records this content, by its hash,
+ * (GET /service-orders/:id/posted-notice) and the register records this content, by its hash,
  * when the crew reports it posted. Set by the case, never through the API.
  */
 export interface PostedNoticeCopy {

@@ -261,9 +261,9 @@ describe('TX electric: deferred plan for bills due in an extreme-weather emergen
     const s = customer(cold);
     const d = ask(s);
     expect(d.accepted).toBe(true);
-    // Only the bill due in the emergency is in the plan; the other follows the ordinary terms.
-    expect(d.coveredCents).toBe(60_000n);
-    expect(d.schedule.map((i) => i.amountCents)).toEqual([20_000n, 20_000n, 20_000n]);
+    // All the arrears are in the plan: the bill due in the emergency and the one before it.
+    expect(d.coveredCents).toBe(120_000n);
+    expect(d.schedule.map((i) => i.amountCents)).toEqual([40_000n, 40_000n, 40_000n]);
     expect(d.terms).toEqual({ maxMonths: 6, maxDownPaymentCents: null, minDownPaymentCents: 0n });
     expect(reason(d, 'TX_EXTREME_WEATHER_PLAN')).toEqual({
       code: 'TX_EXTREME_WEATHER_PLAN',
@@ -273,7 +273,7 @@ describe('TX electric: deferred plan for bills due in an extreme-weather emergen
     const granted = reason(d, 'TX_EXTREME_WEATHER_PLAN_GRANTED')!;
     expect(granted.cite).toBe('16 TAC §25.483(j)');
     expect(granted.text).toBe(
-      `deferred plan granted for the $600.00 of bills due in an extreme-weather emergency, notwithstanding the ordinary terms (an agreement failed on 2026-06-01, within the last 12 months); the other $600.00 (due ${EARLIER}) is not in the plan and follows the ordinary terms`,
+      'deferred plan granted for the $1,200.00 past due, bills due in an extreme-weather emergency among it, notwithstanding the ordinary terms (an agreement failed on 2026-06-01, within the last 12 months)',
     );
     // The same test the disconnection block applies on that day.
     const onDue = evaluate(TX, s, 'DISCONNECT', `${DUE}T12:00:00-06:00`);
@@ -296,7 +296,7 @@ describe('TX electric: deferred plan for bills due in an extreme-weather emergen
   it.each([0, 1, 2])('heat advisory %i day(s) before the due date: granted', (back) => {
     const d = ask(customer(withDay(mild(DUE), addDays(DUE, -back), { heatAdvisory: true })));
     expect(d.accepted).toBe(true);
-    expect(d.coveredCents).toBe(60_000n);
+    expect(d.coveredCents).toBe(120_000n);
     expect(reason(d, 'TX_EXTREME_WEATHER_PLAN')!.text).toMatch(
       new RegExp(
         `^bill due ${DUE} \\(\\$600\\.00 open\\) fell due in an extreme-weather emergency \\(the weather rules read for ${DUE} as for a disconnection that day: TX_HEAT_ADVISORY: heat advisory on ${addDays(DUE, -back)}`,
@@ -310,6 +310,17 @@ describe('TX electric: deferred plan for bills due in an extreme-weather emergen
     expect(codes(d.reasons)).toContain('TX_EXTREME_WEATHER_PLAN_NONE');
   });
 
+  it('a commercial account: the plan is for residential customers, the ordinary terms apply', () => {
+    const cold = withDay(withDay(mild(DUE), addDays(DUE, -1), { observedHighF: 32 }), DUE, {
+      forecastHighF: 32,
+    });
+    const d = ask({ ...customer(cold), customerClass: 'COM' });
+    expect(d.accepted).toBe(false);
+    expect(reason(d, 'TX_EXTREME_WEATHER_PLAN_NONE')!.text).toBe(
+      'the plan is for residential customers: the ordinary terms apply',
+    );
+  });
+
   it('every past-due bill due in an emergency: the plan covers all the arrears', () => {
     const hot = (due: string) => withDay(mild(due), due, { heatAdvisory: true });
     const d = ask(customer([], { weather: [...hot(EARLIER), ...hot(DUE)] }));
@@ -321,7 +332,7 @@ describe('TX electric: deferred plan for bills due in an extreme-weather emergen
   it('weather not recorded for a due date: treated as an emergency, and says so', () => {
     const d = ask(customer([]));
     expect(d.accepted).toBe(true);
-    expect(d.coveredCents).toBe(60_000n);
+    expect(d.coveredCents).toBe(120_000n);
     expect(reason(d, 'TX_EXTREME_WEATHER_PLAN_WEATHER_UNRECORDED')!.text).toMatch(
       new RegExp(
         `^bill due ${DUE} \\(\\$600\\.00 open\\): the weather for its due date is not recorded \\(TX_EXTREME_COLD: no recorded observed high for ${addDays(DUE, -1)}; TX_HEAT_ADVISORY: no recorded weather record`,
@@ -335,7 +346,7 @@ describe('TX electric: deferred plan for bills due in an extreme-weather emergen
     expect(d.accepted).toBe(true);
     expect(d.coveredCents).toBe(120_000n);
     expect(reason(d, 'TX_EXTREME_WEATHER_PLAN_ENTITLED')!.text).toBe(
-      'the customer may have a deferred plan for them of up to 6 monthly installments, no down payment required; the ordinary terms grant this request',
+      'the customer may have a deferred plan of up to 6 monthly installments, no down payment required; the ordinary terms grant this request',
     );
   });
 
@@ -355,7 +366,7 @@ describe('TX electric: deferred plan for bills due in an extreme-weather emergen
     const four = ask(s, { installments: 4 }, short);
     expect(four.accepted).toBe(false);
     expect(reason(four, 'TX_EXTREME_WEATHER_PLAN_REFUSED')!.text).toBe(
-      "the customer may have a deferred plan for them of up to 3 monthly installments, no down payment required, but not as asked: 4 monthly installments exceed the plan's 3",
+      "the customer may have a deferred plan of up to 3 monthly installments, no down payment required, but not as asked: 4 monthly installments exceed the plan's 3",
     );
     const current = ask({ ...s, arrangement: { status: 'CURRENT', since: '2026-11-01' } });
     expect(current.accepted).toBe(false);
@@ -371,15 +382,16 @@ describe('TX electric: deferred plan for bills due in an extreme-weather emergen
       { code: 'TX_DOWN', name: 'Texas electric, 10% down' },
     );
     const s = customer(withDay(mild(DUE), DUE, { heatAdvisory: true }));
-    const low = ask(s, { downPaymentCents: 5_999n }, withDown);
+    // 10% of all the arrears ($1,200.00), which the plan covers.
+    const low = ask(s, { downPaymentCents: 11_999n }, withDown);
     expect(low.accepted).toBe(false);
     expect(reason(low, 'TX_EXTREME_WEATHER_PLAN_REFUSED')!.text).toMatch(
-      /down payment below the plan's \$60\.00$/,
+      /down payment below the plan's \$120\.00$/,
     );
-    const ok = ask(s, { downPaymentCents: 6_000n }, withDown);
+    const ok = ask(s, { downPaymentCents: 12_000n }, withDown);
     expect(ok.accepted).toBe(true);
-    expect(ok.terms.minDownPaymentCents).toBe(6_000n);
-    expect(sum(ok.schedule)).toBe(54_000n);
+    expect(ok.terms.minDownPaymentCents).toBe(12_000n);
+    expect(sum(ok.schedule)).toBe(108_000n);
   });
 });
 

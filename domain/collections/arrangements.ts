@@ -257,14 +257,19 @@ export function evaluateArrangementRequest(
       `down payment ${formatCents(request.downPaymentCents)}${cap ? ` within ${formatCents(cap.cents)} (${cap.why})` : ': no cap in this profile'}`,
     );
 
-  // Bills that fell due in an extreme-weather emergency (TX §25.483): a deferred plan for them on
-  // request, whatever the ordinary terms said above.
+  // Bills that fell due in an extreme-weather emergency (TX §25.483): a deferred plan on request,
+  // whatever the ordinary terms said above.
   const plan = profile.extremeWeatherPlan;
   if (plan) {
     const planReason = (code: string, text: string) =>
       reasons.push({ code: `${plan.code}${code}`, cite: plan.cite, text });
-    const { emergency, ordinary } = extremeWeatherDueBills(profile, snapshot, today);
-    if (!emergency.length)
+    const { emergency } = extremeWeatherDueBills(profile, snapshot, today);
+    if (!plan.customerClasses.includes(snapshot.customerClass))
+      planReason(
+        '_NONE',
+        `the plan is for ${plan.customerClasses.map((c) => (c === 'RES' ? 'residential' : 'commercial')).join(' and ')} customers: the ordinary terms apply`,
+      );
+    else if (!emergency.length)
       planReason(
         '_NONE',
         (snapshot.pastDueBills ?? []).length
@@ -273,10 +278,12 @@ export function evaluateArrangementRequest(
       );
     else {
       const termMonths = Math.max(plan.termMonths, terms.maxMonths);
-      const emergencyCents = emergency.reduce((t, b) => t + b.openCents, 0n);
-      const covered = emergencyCents < arrears ? emergencyCents : arrears;
+      // All the arrears, not only the emergency bills: an arrangement holds collections for the
+      // whole account while it is kept, and its end closes the case, so a plan over part of the
+      // arrears would leave the rest unpursued and then forgotten.
+      const covered = arrears;
       const required = (covered * BigInt(Math.round(plan.downPaymentPct * 100))) / 10_000n;
-      const offer = `a deferred plan for them of up to ${termMonths} monthly installments, ${required > 0n ? `${formatCents(required)} down (${plan.downPaymentPct}%)` : 'no down payment required'}`;
+      const offer = `a deferred plan of up to ${termMonths} monthly installments, ${required > 0n ? `${formatCents(required)} down (${plan.downPaymentPct}%)` : 'no down payment required'}`;
       for (const b of emergency)
         planReason(
           b.unrecorded ? '_WEATHER_UNRECORDED' : '',
@@ -307,10 +314,9 @@ export function evaluateArrangementRequest(
           accepted = true;
           const financedPlan = covered - request.downPaymentCents;
           const schedule = installmentSchedule(financedPlan, request.installments, request.firstDueDate);
-          const rest = arrears - covered;
           planReason(
             '_GRANTED',
-            `deferred plan granted for the ${formatCents(covered)} of bills due in an extreme-weather emergency, notwithstanding the ordinary terms (${refused.map((r) => r.text).join('; ')})${rest > 0n ? `; the other ${formatCents(rest)} (due ${ordinary.map((b) => b.dueDate).join(', ')}) is not in the plan and follows the ordinary terms` : ''}`,
+            `deferred plan granted for the ${formatCents(covered)} past due, bills due in an extreme-weather emergency among it, notwithstanding the ordinary terms (${refused.map((r) => r.text).join('; ')})`,
           );
           planReason('_SCHEDULE', scheduleText(financedPlan, schedule, request));
           return {

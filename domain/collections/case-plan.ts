@@ -64,10 +64,16 @@ export function planCase(profile: PolicyProfile, snapshot: AccountSnapshot, at: 
     action = 'SHORT_NOTICE_CONTACT';
   else if (profile.criticalCare && blocking.has(`${profile.criticalCare.code}_VISIT_MISSING`))
     action = 'POSTED_NOTICE';
-  else if (profile.winterAffidavit && blocking.has(`${profile.winterAffidavit.code}_REQUIRED`))
+  else if (
+    profile.winterAffidavit &&
+    blocking.has(`${profile.winterAffidavit.code}_REQUIRED`) &&
+    why.protections.length === 0
+  )
     // Filed outside the system, then recorded (POST /accounts/:id/disconnect-affidavits), which
     // wakes the case. No crew is ordered meanwhile; the case looks again daily, and on the season's
-    // first day without the rule the disconnection needs no affidavit.
+    // first day without the rule the disconnection needs no affidavit. Never asked for while a
+    // protection holds the account (a medical certificate, a dispute, a moratorium, the weather):
+    // the affidavit says termination may go ahead, which it may not; the case waits as it would.
     return { action: 'FILE_AFFIDAVIT', now: false, earliest: null, decision: why, why };
 
   let from = at;

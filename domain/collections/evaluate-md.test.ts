@@ -197,6 +197,14 @@ describe('MD: the case waits for the affidavit instead of ordering a crew', () =
     });
   });
 
+  it('asks for none while a protection holds the account (an open dispute): it waits as it would', () => {
+    const disputed = november({ disputes: [{ openedAt: '2026-11-10T15:00:00Z', resolvedAt: null }] });
+    const p = planCase(MD, disputed, NOV17);
+    expect(codes(p.why.protections).length).toBeGreaterThan(0);
+    expect(p.action).not.toBe('FILE_AFFIDAVIT');
+    expect(p.now).toBe(false);
+  });
+
   it('sends the notice and makes the contact first', () => {
     expect(planCase(MD, november({ notices: [] }), NOV17).action).toBe('DISCONNECT_NOTICE');
     expect(planCase(MD, november({ notices: [notice('2026-11-02T15:00:00Z')] }), NOV17).action).toBe(

@@ -250,6 +250,14 @@ describe('PA: December–March posted notice (66 Pa.C.S. §1406(b)(1)(iii))', ()
     expect(evaluate(PA, s, 'DISCONNECT', '2026-12-09T15:00:00Z').allowed).toBe(true);
   });
 
+  it('not before the date a door hanger states, even once its 48 hours have run', () => {
+    const s = winter({ ...posted('2026-12-07T15:00:00Z'), onOrAfter: '2026-12-10' });
+    const d = evaluate(PA, s, 'DISCONNECT', '2026-12-09T15:00:00Z');
+    expect(codes(d.blocking)).toEqual(['PA_WINTER_POSTED_NOTICE']);
+    expect(d.earliest).toBe('2026-12-10T13:00:00.000Z'); // 08:00 EST on the stated day
+    expect(evaluate(PA, s, 'DISCONNECT', '2026-12-10T15:00:00Z').allowed).toBe(true);
+  });
+
   it('no posting needed after personal contact at the residence', () => {
     const s = account({
       oldestUnpaidDueDate: '2026-11-10',

@@ -816,19 +816,16 @@ function checkShortNotice(ctx: Ctx, notice: CountedNotice | null): void {
   }
   let unattemptedPosting = '';
   if (sc.postedFallbackHours !== null) {
-    const postings = ctx.s.notices
-      .filter((r) => r.step === 'POSTED_NOTICE')
-      .map((r) => instant(ctx, r.sentAt))
-      .filter((ms) => ms >= notice.sentMs && ms <= ctx.t)
-      .sort((a, b) => a - b);
+    const postings = postingsSince(ctx, notice.sentMs);
     // The posting is what the utility does when its attempt to reach someone failed (§779.1:
     // "attempt contact …, else post"): a posting counts only after an attempt since the notice.
     const firstAttempt = contacts[0]?.ms ?? null;
-    const posted = postings.filter((ms) => firstAttempt !== null && ms >= firstAttempt);
+    const posted = postings.filter((p) => firstAttempt !== null && p.ms >= firstAttempt).map((p) => p.ms);
     if (postings.length > 0 && posted.length === 0)
-      unattemptedPosting = ` (the notice posted ${stamp(ctx, postings[0]!)} does not count: no attempt to reach the customer came before it)`;
+      unattemptedPosting = ` (the notice posted ${stamp(ctx, postings[0]!.ms)} does not count: no attempt to reach the customer came before it)`;
     if (posted.length > 0) {
-      const metAt = posted[0]! + sc.postedFallbackHours * MS_HOUR;
+      const first = postings.find((p) => p.ms === posted[0])!;
+      const metAt = postedLeadEnds(ctx, first, sc.postedFallbackHours);
       if (metAt <= ctx.t)
         ok(
           ctx,
@@ -857,6 +854,25 @@ function checkShortNotice(ctx: Ctx, notice: CountedNotice | null): void {
     next,
     { code: `${sc.code}_MISSING` },
   );
+}
+
+/** Notices posted at the premises since `sinceMs` and by now, earliest first. */
+function postingsSince(ctx: Ctx, sinceMs: number): { ms: number; onOrAfter: string | null }[] {
+  return ctx.s.notices
+    .filter((r) => r.step === 'POSTED_NOTICE')
+    .map((r) => ({ ms: instant(ctx, r.sentAt), onOrAfter: r.onOrAfter ?? null }))
+    .filter((p) => p.ms >= sinceMs && p.ms <= ctx.t)
+    .sort((a, b) => a.ms - b.ms);
+}
+
+/**
+ * When a posted notice lets the act happen: `leadHours` after it was posted, and never before the
+ * first moment of the day it states (a door hanger says "on or after" a date; the customer holds
+ * the utility to it).
+ */
+function postedLeadEnds(ctx: Ctx, p: { ms: number; onOrAfter: string | null }, leadHours: number): number {
+  const byLead = p.ms + leadHours * MS_HOUR;
+  return p.onOrAfter ? Math.max(byLead, dayStart(ctx, p.onOrAfter)) : byLead;
 }
 
 function checkPostedNotice(ctx: Ctx, notice: CountedNotice | null): void {
@@ -890,10 +906,7 @@ function checkPostedNotice(ctx: Ctx, notice: CountedNotice | null): void {
       (pn.unlessInPersonContact && isCustomerContact(r) && r.channel === 'IN_PERSON'),
   );
   const next = nextRecordAfter(ctx, relevant);
-  const posted = ctx.s.notices
-    .filter((r) => r.step === 'POSTED_NOTICE' && since(r))
-    .map((r) => instant(ctx, r.sentAt))
-    .sort((a, b) => a - b);
+  const posted = postingsSince(ctx, notice.sentMs).map((p) => p.ms);
   if (posted.length === 0) {
     block(
       ctx,
@@ -904,7 +917,7 @@ function checkPostedNotice(ctx: Ctx, notice: CountedNotice | null): void {
     );
     return;
   }
-  const metAt = posted[0]! + pn.leadHours * MS_HOUR;
+  const metAt = postedLeadEnds(ctx, postingsSince(ctx, notice.sentMs)[0]!, pn.leadHours);
   if (metAt <= ctx.t)
     ok(
       ctx,

@@ -436,6 +436,8 @@ export interface ExtremeWeatherPlanRule extends Rule {
   downPaymentPct: number;
   /** Where the term or down payment is the utility's setting rather than the rule's, say so. */
   note: string | null;
+  /** Whose bills the plan is for (TX: residential customers). */
+  customerClasses: CustomerClass[];
 }
 
 export type ReconnectionCause = 'PAID' | 'ARRANGEMENT' | 'MEDICAL' | 'ERRONEOUS' | 'ORDER';
@@ -569,10 +571,7 @@ export interface ArrangementDecision {
   /** Empty when rejected. */
   schedule: Installment[];
   terms: { maxMonths: number; maxDownPaymentCents: bigint | null; minDownPaymentCents: bigint };
-  /**
-   * The arrears the arrangement covers: the request's, or only the bills that fell due in an
-   * extreme-weather emergency when the plan for them is granted and the ordinary terms refuse the rest.
-   */
+  /** The arrears the arrangement covers: all of them (an extreme-weather plan too). */
   coveredCents: bigint;
 }
 

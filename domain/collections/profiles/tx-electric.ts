@@ -28,6 +28,7 @@ export const TX_EXTREME_WEATHER_PLAN: ExtremeWeatherPlanRule = {
   termMonths: 3,
   downPaymentPct: 0,
   note: 'the rule sets no term: at least 3 monthly installments and no down payment are utility settings',
+  customerClasses: ['RES'],
 };
 
 export const TX_ELECTRIC_V1: PolicyProfile = {
