@@ -44,6 +44,30 @@ describe('MD: a winter termination needs an affidavit filed with the PSC 24 hour
     expect(evaluate(weatherOnly, november(), 'DISCONNECT', NOV17).allowed).toBe(true);
   });
 
+  it('no winter termination for arrears of $200 or less: no affidavit may certify them (COMAR 20.31.03.03B(7))', () => {
+    const filed = { affidavits: [affidavit('2026-11-15T15:00:00Z')] };
+    const small = evaluate(MD, november({ ...filed, pastDueCents: 20_000n }), 'DISCONNECT', NOV17);
+    expect(codes(small.blocking)).toEqual(['MD_WINTER_AFFIDAVIT_ARREARS']);
+    expect(codes(small.protections)).toEqual(['MD_WINTER_AFFIDAVIT_ARREARS']);
+    expect(small.blocking[0]!.text).toBe(
+      'Nov 1–Mar 31: past due $200.00 is not more than $200.00, the least an affidavit to the Public Service Commission may certify: no termination before 2027-04-01',
+    );
+    expect(evaluate(MD, november({ ...filed, pastDueCents: 20_001n }), 'DISCONNECT', NOV17).allowed).toBe(
+      true,
+    );
+    // A utility serving both gas and electric: more than $300.
+    const dual = composeProfile(
+      MD,
+      { winterAffidavit: { ...MD_WINTER_AFFIDAVIT, minArrearsCents: 30_000n } },
+      { code: 'DUAL', name: 'gas and electric' },
+    );
+    expect(
+      codes(evaluate(dual, november({ ...filed, pastDueCents: 25_000n }), 'DISCONNECT', NOV17).blocking),
+    ).toEqual(['MD_WINTER_AFFIDAVIT_ARREARS']);
+    // The case does not ask for an affidavit that cannot be filed.
+    expect(planCase(MD, november({ pastDueCents: 20_000n }), NOV17).action).not.toBe('FILE_AFFIDAVIT');
+  });
+
   it('blocks on 2026-11-17 with no affidavit on file, citing the rule', () => {
     const d = evaluate(MD, november(), 'DISCONNECT', NOV17);
     expect(d.allowed).toBe(false);

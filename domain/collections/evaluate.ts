@@ -1032,6 +1032,19 @@ function checkWinterAffidavit(ctx: Ctx, notice: CountedNotice | null): void {
     ok(ctx, w, `the ${label} affidavit covers ${w.services.join(', ')} service only`);
     return;
   }
+  const seasonEnd = seasonEndAfter(w.season, ctx.today);
+  // The affidavit certifies arrears above the floor (COMAR 20.31.03.03B(7)): at or below it no
+  // affidavit can be filed, so there is no termination until the season ends.
+  if (w.minArrearsCents !== null && s.pastDueCents <= w.minArrearsCents) {
+    block(
+      ctx,
+      w,
+      `${label}: past due ${formatCents(s.pastDueCents)} is not more than ${formatCents(w.minArrearsCents)}, the least an affidavit to ${w.filedWith} may certify: no termination before ${seasonEnd}`,
+      dayStart(ctx, seasonEnd),
+      { code: `${w.code}_ARREARS`, protection: true },
+    );
+    return;
+  }
   if (!notice) return;
   const lead = w.leadHours * MS_HOUR;
   const filed = (s.affidavits ?? [])
@@ -1040,7 +1053,6 @@ function checkWinterAffidavit(ctx: Ctx, notice: CountedNotice | null): void {
   const counted = filed.filter((x) => x.ms >= notice.sentMs && x.ms <= ctx.t);
   const before = filed.filter((x) => x.ms < notice.sentMs);
   // The season ends, or an affidavit the snapshot holds for later has run its hours.
-  const seasonEnd = seasonEndAfter(w.season, ctx.today);
   const later = filed.find((x) => x.ms > ctx.t);
   const clears = minRetry(dayStart(ctx, seasonEnd), later ? later.ms + lead : null);
   const ref = (a: { reference: string }) => (a.reference ? ` (${a.reference})` : '');

@@ -309,6 +309,12 @@ export interface WinterAffidavitRule extends Rule {
   services: Service[] | null;
   /** Whom it is filed with, as the reasons name it ('the Public Service Commission'). */
   filedWith: string;
+  /**
+   * The affidavit certifies the arrears sought are more than this, so at or below it there is no
+   * winter termination at all (MD: $200 for a utility of one service, $300 for one serving both
+   * gas and electric); null = no such floor.
+   */
+  minArrearsCents: bigint | null;
 }
 
 export interface ActCondition extends Rule {

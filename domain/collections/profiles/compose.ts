@@ -63,6 +63,8 @@ export function validateProfile(p: PolicyProfile): void {
       fail('winterAffidavit.season: from and to are MM-DD');
     if (!Number.isFinite(wa.leadHours) || wa.leadHours < 0)
       fail('winterAffidavit.leadHours: hours, 0 or more');
+    if (wa.minArrearsCents !== null && wa.minArrearsCents < 0n)
+      fail('winterAffidavit.minArrearsCents: cents, 0 or more, or null');
   }
   const tiers = p.arrangementTerms.tiers;
   if (tiers.length === 0 || tiers[tiers.length - 1]!.maxPctFpl !== null)

@@ -83,6 +83,9 @@ export const MD_WINTER_AFFIDAVIT: WinterAffidavitRule = {
   customerClasses: ['RES'],
   services: ['ELECTRIC', 'GAS'],
   filedWith: 'the Public Service Commission',
+  // COMAR 20.31.03.03B(7): more than $200 owed to a utility of one service; a utility serving both
+  // gas and electric composes { ...MD_WINTER_AFFIDAVIT, minArrearsCents: 30_000n }.
+  minArrearsCents: 20_000n,
 };
 
 /** Maryland's rules for an ordinance's profile: the weather limits and the winter affidavit. */
