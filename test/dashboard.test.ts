@@ -585,3 +585,37 @@ test('printed notices on the mail page: waiting letters, closing a batch, its fi
   expect((await aud.post('/dashboard/print-batches/notices', { _csrf: csrf(seen.html) })).status).toBe(403);
   expect((await sup.get('/dashboard/print-batches/..%2F..%2Fetc/pdf')).status).toBe(404);
 });
+
+test('a door hanger a case ordered: its notice to post, printable from the orders page', async () => {
+  const sup = await Client.as('supervisor');
+  const account = await app.t.db.account.findUniqueOrThrow({ where: { id: '100002' } });
+  await app.t.db.serviceOrder.create({
+    data: {
+      id: 'SO-9000001',
+      accountId: '100002',
+      premiseId: account.premiseId,
+      type: 'DOOR_HANGER',
+      reason: 'Post the 48-hour disconnection notice at the premises',
+      workflowId: 'service-order:SO-9000001',
+      createdBy: 'system',
+      collectionsWorkflowId: 'collections:100002:1',
+      details: {
+        postedNotice: {
+          language: 'en',
+          subject: 'Notice of disconnection',
+          text: '*** 48-HOUR NOTICE ***\nThis is your 48-hour notice.',
+          contentHash: 'a'.repeat(64),
+          disconnectOnOrAfter: '2026-12-20',
+        },
+      },
+    },
+  });
+  const orders = await sup.get('/dashboard/orders');
+  expect(orders.html).toContain('href="/dashboard/orders/SO-9000001/posted-notice"');
+  const pdf = await sup.get('/dashboard/orders/SO-9000001/posted-notice');
+  expect(pdf.status).toBe(200);
+  expect(pdf.headers.get('content-type')).toBe('application/pdf');
+  expect(pdf.html.startsWith('%PDF-')).toBe(true);
+  expect((await sup.get('/dashboard/orders/SO-9999999/posted-notice')).status).toBe(404);
+  expect((await sup.get('/dashboard/orders/..%2Fx/posted-notice')).status).toBe(404);
+});

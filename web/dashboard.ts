@@ -31,6 +31,7 @@ import {
 } from './data';
 import { createRenderer } from './render';
 import { noticePrintBatchFile, requestNoticePrintBatch } from '../services/notice-print';
+import { postedNoticePdf } from '../services/posted-notice';
 import { csrfValid, Sessions, type Session, type SessionOptions, DEFAULT_SESSION_OPTIONS } from './session';
 
 const ASSETS_DIR = path.resolve(__dirname, 'assets');
@@ -316,6 +317,24 @@ export function createDashboard(deps: ApiDeps, options: Partial<SessionOptions> 
       res.redirect(303, `/dashboard/bill-cycles/${p.data.cycleId}/${p.data.period}`);
     });
   }
+
+  // A door hanger's notice, to print and post (the same PDF as the API's).
+  router.get('/orders/:id/posted-notice', async (req, res) => {
+    if (!(await allowed(req, res, 'service-order:read'))) return;
+    const id = req.params.id ?? '';
+    if (!/^SO-\d{7,}$/.test(id)) return errorPage(res, sessionOf(res), 404, 'No such service order.');
+    let n: Awaited<ReturnType<typeof postedNoticePdf>>;
+    try {
+      n = await postedNoticePdf(deps.db, id);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'not_found')
+        return errorPage(res, sessionOf(res), 404, 'This order has no notice to post.');
+      throw err;
+    }
+    res.type('application/pdf');
+    res.setHeader('Content-Disposition', `inline; filename="posted-notice-${id}.pdf"`);
+    res.send(n.pdf);
+  });
 
   router.get('/mail', async (req, res) => {
     if (!(await allowed(req, res, 'mail:read'))) return;

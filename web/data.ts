@@ -68,6 +68,8 @@ function orderView(o: OrderRow, now: Date) {
     breachedAt: when(breachedAt ?? (breached ? dueAt : null)),
     escalated: when(o.escalatedAt ?? null),
     fromCollections: !!o.collectionsWorkflowId,
+    // A door hanger a case ordered carries the notice it posts, printable from the dashboard.
+    postedNotice: !!(o.details as { postedNotice?: unknown } | null)?.postedNotice,
   };
 }
 type OrderView = ReturnType<typeof orderView>;
