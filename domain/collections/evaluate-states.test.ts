@@ -558,6 +558,21 @@ describe('TX electric: critical-care households (16 TAC §25.483(g)(2)(B))', () 
     expect(
       evaluate(TX, withNotices(...calls, posted('2026-07-11T15:00:00Z')), 'DISCONNECT', at).allowed,
     ).toBe(true);
+    // A door hanger stating a later date holds the act until that date's first moment.
+    const hanger = { ...posted('2026-07-11T15:00:00Z'), onOrAfter: '2026-07-14' };
+    const held = evaluate(TX, withNotices(...calls, hanger), 'DISCONNECT', at);
+    expect(codes(held.blocking)).toEqual(['TX_CRITICAL_CARE']);
+    expect(held.blocking[0]!.text).toMatch(
+      /says service may be disconnected on or after 2026-07-14: not before$/,
+    );
+    const tuesday = s({
+      notices: [notice('2026-07-01T15:00:00Z'), ...calls, hanger],
+      weather: [
+        ...weather,
+        { date: '2026-07-14', forecastHighF: 90, observedHighF: 90, heatAdvisory: false },
+      ],
+    });
+    expect(evaluate(TX, tuesday, 'DISCONNECT', '2026-07-14T15:00:00Z').allowed).toBe(true);
     // Someone answered the door: no hanger needed.
     const visit = contact('2026-07-11T15:00:00Z', 'IN_PERSON', 'REACHED');
     expect(evaluate(TX, withNotices(...calls, visit), 'DISCONNECT', at).allowed).toBe(true);

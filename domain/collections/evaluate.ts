@@ -991,6 +991,17 @@ function checkCriticalCare(ctx: Ctx, notice: CountedNotice | null): void {
   );
   if (visit) {
     const at = stamp(ctx, instant(ctx, visit.sentAt));
+    // A door hanger says service may be disconnected on or after its date: never before it.
+    const stated = visit.step === 'POSTED_NOTICE' && visit.onOrAfter ? dayStart(ctx, visit.onOrAfter) : null;
+    if (stated !== null && ctx.t < stated) {
+      block(
+        ctx,
+        cc,
+        `${until}: the door hanger left ${at} says service may be disconnected on or after ${visit.onOrAfter}: not before`,
+        minRetry(stated, next),
+      );
+      return;
+    }
     ok(
       ctx,
       cc,
