@@ -38,6 +38,7 @@ import { classifySendError } from '../services/bill-delivery';
 import { noticePrefixOf, PRINT_CLOSE_LOCK, printCloseFor } from '../services/notice-print';
 import { slaDueAt, type ServiceOrderType } from '../domain/service-order';
 import type { PostedNoticeCopy } from '../workflows/service-order';
+import { postedNoticeOf } from '../services/posted-notice';
 import { addDays, isoDateIn } from '../domain/ledger/dates';
 import { dbDate, pastDueAsRecordedAt, postEntry, TX_OPTIONS } from '../services/ledger';
 import { DUE_DAYS_AFTER_BILL } from '../domain/ledger/fees';
@@ -130,8 +131,6 @@ export const collectionsKey = (accountId: string, episode: number, step: string)
 
 /** A reason as one line: "text (cite)". */
 const line = (c: Citation) => `${c.text} (${c.cite})`;
-/** A local calendar day (YYYY-MM-DD) as a date column holds it. */
-
 export interface CasePlanResult {
   action: CaseAction;
   now: boolean;
@@ -843,10 +842,10 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
         // states binds the case as a written notice's does.
         const posted =
           kind === 'POSTED_NOTICE'
-            ? (
+            ? postedNoticeOf(
                 (await tx.serviceOrder.findUnique({ where: { id: i.orderId }, select: { details: true } }))
-                  ?.details as { postedNotice?: PostedNoticeCopy } | null
-              )?.postedNotice
+                  ?.details,
+              )
             : undefined;
         const fresh = await recordAction(tx, ctx, {
           key,
@@ -988,8 +987,6 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
                 accountId: i.accountId,
                 episode: i.episode,
                 status: 'CURRENT',
-                // All the arrears, or only the bills due in an extreme-weather emergency when the
-                // plan for them is granted and the ordinary terms refuse the rest.
                 arrearsCents: decision.coveredCents,
                 downPaymentCents: BigInt(i.downPaymentCents),
                 // Payments posted after this entry count toward the arrangement (by ledger order,

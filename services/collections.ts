@@ -418,6 +418,29 @@ export async function setIncome(
 }
 
 /**
+ * An account, 404 when there is none, with what each collections action row records of it: the
+ * service its case is about, its class, whether it is a heating customer (the case's own rule: an
+ * electric-and-gas account heated by gas is one, though its case is about electric), and its ZIP.
+ */
+async function actionAccount(db: Db | Tx, accountId: string) {
+  const account = await db.account.findUnique({
+    where: { id: accountId },
+    include: {
+      premise: { include: { servicePoints: { where: { active: true }, select: { service: true } } } },
+    },
+  });
+  if (!account) throw notFound('Account', accountId);
+  const services = account.premise.servicePoints.map((s) => s.service as string);
+  const facets = {
+    service: caseService(services),
+    customerClass: account.class,
+    heating: isHeatingCustomer(account.premise.heating, services),
+    zip: account.premise.zip,
+  };
+  return { account, facets };
+}
+
+/**
  * A representative's own contact before a disconnection (phone or in person): with the customer,
  * or with the emergency contact a critical-care designation names.
  */
@@ -437,19 +460,12 @@ export async function recordContact(
   const recipient = input.recipient ?? 'CUSTOMER';
   const [e] = await openEpisodes(d.db, accountId);
   if (!e) throw new AppError('conflict', `Account ${accountId} has no open collections case`);
-  const account = await d.db.account.findUniqueOrThrow({
-    where: { id: accountId },
-    include: {
-      premise: { include: { servicePoints: { where: { active: true }, select: { service: true } } } },
-    },
-  });
+  const { account, facets } = await actionAccount(d.db, accountId);
   if (recipient === 'EMERGENCY_CONTACT' && !account.emergencyContactName)
     throw invalid(
       'recipient',
       `recipient: account ${accountId} has no critical-care designation naming an emergency contact`,
     );
-  const services = account.premise.servicePoints.map((s) => s.service as string);
-  const service = caseService(services);
   const at = input.at ? new Date(input.at) : new Date();
   const key = `collections:${accountId}:${e.episode}:contact:rep:${recipient === 'EMERGENCY_CONTACT' ? 'emergency:' : ''}${input.requestKey}`;
   await d.db.$transaction(async (tx) => {
@@ -462,12 +478,7 @@ export async function recordContact(
           method: input.method,
           occurredAt: at,
           profile: e.profile ?? account.premise.jurisdictionProfile,
-          service,
-          customerClass: account.class,
-          // Who is a heating customer is one rule, the case's own (an electric-and-gas account
-          // heated by gas is one, though its case is about electric).
-          heating: isHeatingCustomer(account.premise.heating, services),
-          zip: account.premise.zip,
+          ...facets,
           idempotencyKey: key,
           data: {
             outcome: input.outcome,
@@ -517,13 +528,7 @@ export async function recordAffidavit(
   accountId: string,
   input: { filedAt: string; reference: string; requestKey: string },
 ) {
-  const account = await d.db.account.findUnique({
-    where: { id: accountId },
-    include: {
-      premise: { include: { servicePoints: { where: { active: true }, select: { service: true } } } },
-    },
-  });
-  if (!account) throw notFound('Account', accountId);
+  const { account, facets } = await actionAccount(d.db, accountId);
   const now = d.now ? await d.now() : new Date();
   const filedAt = new Date(input.filedAt);
   if (filedAt.getTime() > now.getTime()) throw invalid('filedAt', 'filedAt: must not be in the future');
@@ -534,7 +539,6 @@ export async function recordAffidavit(
   const rule = (PROFILE_CODES as readonly string[]).includes(code)
     ? profileFor(code, today).winterAffidavit
     : null;
-  const services = account.premise.servicePoints.map((s) => s.service as string);
   const key = `collections:${accountId}:${e.episode}:affidavit:${input.requestKey}`;
   const { row, replayed } = await d.db.$transaction(async (tx) => {
     const r = await tx.collectionsAction.createMany({
@@ -545,10 +549,7 @@ export async function recordAffidavit(
           kind: AFFIDAVIT_FILED,
           occurredAt: filedAt,
           profile: code,
-          service: caseService(services),
-          customerClass: account.class,
-          heating: isHeatingCustomer(account.premise.heating, services),
-          zip: account.premise.zip,
+          ...facets,
           idempotencyKey: key,
           data: { reference: input.reference, by: actor.id },
         },
@@ -619,13 +620,7 @@ export async function recordOrderAction(
 ): Promise<boolean> {
   if (order.collectionsWorkflowId || completion.outcome === 'NO_ACCESS') return false;
   if (order.type !== 'DISCONNECT' && order.type !== 'RECONNECT') return false;
-  const account = await tx.account.findUniqueOrThrow({
-    where: { id: order.accountId },
-    include: {
-      premise: { include: { servicePoints: { where: { active: true }, select: { service: true } } } },
-    },
-  });
-  const services = account.premise.servicePoints.map((s) => s.service as string);
+  const { account, facets } = await actionAccount(tx, order.accountId);
   const r = await tx.collectionsAction.createMany({
     data: [
       {
@@ -636,10 +631,7 @@ export async function recordOrderAction(
         cause: 'OTHER',
         occurredAt: crewActedAt(completion, reportedAt),
         profile: account.premise.jurisdictionProfile,
-        service: caseService(services),
-        customerClass: account.class,
-        heating: isHeatingCustomer(account.premise.heating, services),
-        zip: account.premise.zip,
+        ...facets,
         idempotencyKey: `service-order:${order.id}:action`,
         data: { orderId: order.id, reason: order.reason, outcome: completion.outcome },
       },

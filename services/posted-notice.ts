@@ -9,6 +9,10 @@ import { pdfDocument } from '../lib/pdf/pdf-writer';
 import type { PostedNoticeCopy } from '../workflows/service-order';
 import { isoDay, parseMailingAddress, utilityInfo } from './bill-render';
 
+/** The notice a door hanger's order carries (its `details`), if any. */
+export const postedNoticeOf = (details: unknown): PostedNoticeCopy | undefined =>
+  (details as { postedNotice?: PostedNoticeCopy } | null)?.postedNotice;
+
 export async function postedNoticePdf(
   db: Db,
   orderId: string,
@@ -17,7 +21,7 @@ export async function postedNoticePdf(
     where: { id: orderId },
     select: { id: true, accountId: true, details: true, createdAt: true, premiseId: true },
   });
-  const posted = (order?.details as { postedNotice?: PostedNoticeCopy } | null)?.postedNotice;
+  const posted = postedNoticeOf(order?.details);
   if (!order || !posted) throw notFound('Posted notice of service order', orderId);
   const premise = await db.premise.findUniqueOrThrow({
     where: { id: order.premiseId },

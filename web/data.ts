@@ -19,6 +19,7 @@ import { depositStatus } from '../services/deposits';
 import { ledgerView, utilityDate } from '../services/ledger';
 import { listReadExceptions } from '../services/read-exceptions';
 import { listServiceOrders } from '../services/service-orders';
+import { postedNoticeOf } from '../services/posted-notice';
 import { listNoticePrintBatches } from '../services/notice-print';
 import { accountTimeline } from '../services/timeline';
 import type { CycleProgress, Stage } from '../workflows/bill-cycle';
@@ -69,7 +70,7 @@ function orderView(o: OrderRow, now: Date) {
     escalated: when(o.escalatedAt ?? null),
     fromCollections: !!o.collectionsWorkflowId,
     // A door hanger a case ordered carries the notice it posts, printable from the dashboard.
-    postedNotice: !!(o.details as { postedNotice?: unknown } | null)?.postedNotice,
+    postedNotice: postedNoticeOf(o.details) !== undefined,
   };
 }
 type OrderView = ReturnType<typeof orderView>;

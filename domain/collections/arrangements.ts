@@ -80,9 +80,8 @@ export function extremeWeatherDueBills(
   profile: PolicyProfile,
   snapshot: AccountSnapshot,
   today: string,
-): { emergency: EmergencyDay[]; ordinary: { dueDate: string; openCents: bigint }[] } {
+): EmergencyDay[] {
   const emergency: EmergencyDay[] = [];
-  const ordinary: { dueDate: string; openCents: bigint }[] = [];
   for (const bill of snapshot.pastDueBills ?? []) {
     if (bill.openCents <= 0n || bill.dueDate > today) continue;
     const judged = weatherOnDay(profile, snapshot, bill.dueDate);
@@ -101,9 +100,8 @@ export function extremeWeatherDueBills(
         why: unrecorded.map((r) => `${r.rule.code}: no recorded ${r.missing.join(', ')}`).join('; '),
         unrecorded: true,
       });
-    else ordinary.push(bill);
   }
-  return { emergency, ordinary };
+  return emergency;
 }
 
 export function evaluateArrangementRequest(
@@ -263,7 +261,7 @@ export function evaluateArrangementRequest(
   if (plan) {
     const planReason = (code: string, text: string) =>
       reasons.push({ code: `${plan.code}${code}`, cite: plan.cite, text });
-    const { emergency } = extremeWeatherDueBills(profile, snapshot, today);
+    const emergency = extremeWeatherDueBills(profile, snapshot, today);
     if (!plan.customerClasses.includes(snapshot.customerClass))
       planReason(
         '_NONE',
@@ -278,11 +276,7 @@ export function evaluateArrangementRequest(
       );
     else {
       const termMonths = Math.max(plan.termMonths, terms.maxMonths);
-      // All the arrears, not only the emergency bills: an arrangement holds collections for the
-      // whole account while it is kept, and its end closes the case, so a plan over part of the
-      // arrears would leave the rest unpursued and then forgotten.
-      const covered = arrears;
-      const required = (covered * BigInt(Math.round(plan.downPaymentPct * 100))) / 10_000n;
+      const required = (arrears * BigInt(Math.round(plan.downPaymentPct * 100))) / 10_000n;
       const offer = `a deferred plan of up to ${termMonths} monthly installments, ${required > 0n ? `${formatCents(required)} down (${plan.downPaymentPct}%)` : 'no down payment required'}`;
       for (const b of emergency)
         planReason(
@@ -300,9 +294,9 @@ export function evaluateArrangementRequest(
         const current = refused.some((r) => r.code === '_ALREADY_CURRENT');
         const problems: string[] = [];
         if (current) problems.push('an arrangement is already current');
-        if (request.downPaymentCents >= covered)
+        if (request.downPaymentCents >= arrears)
           problems.push(
-            `down payment ${formatCents(request.downPaymentCents)} leaves nothing of the ${formatCents(covered)} to defer`,
+            `down payment ${formatCents(request.downPaymentCents)} leaves nothing of the ${formatCents(arrears)} to defer`,
           );
         else if (request.downPaymentCents < required)
           problems.push(`down payment below the plan's ${formatCents(required)}`);
@@ -312,11 +306,11 @@ export function evaluateArrangementRequest(
           planReason('_REFUSED', `the customer may have ${offer}, but not as asked: ${problems.join('; ')}`);
         else {
           accepted = true;
-          const financedPlan = covered - request.downPaymentCents;
+          const financedPlan = arrears - request.downPaymentCents;
           const schedule = installmentSchedule(financedPlan, request.installments, request.firstDueDate);
           planReason(
             '_GRANTED',
-            `deferred plan granted for the ${formatCents(covered)} past due, bills due in an extreme-weather emergency among it, notwithstanding the ordinary terms (${refused.map((r) => r.text).join('; ')})`,
+            `deferred plan granted for the ${formatCents(arrears)} past due, bills due in an extreme-weather emergency among it, notwithstanding the ordinary terms (${refused.map((r) => r.text).join('; ')})`,
           );
           planReason('_SCHEDULE', scheduleText(financedPlan, schedule, request));
           return {
@@ -324,7 +318,10 @@ export function evaluateArrangementRequest(
             reasons,
             schedule,
             terms: { maxMonths: termMonths, maxDownPaymentCents: null, minDownPaymentCents: required },
-            coveredCents: covered,
+            // All the arrears, not only the emergency bills: an arrangement holds collections for
+            // the whole account while it is kept, and its end closes the case, so a plan over part
+            // of the arrears would leave the rest unpursued and then forgotten.
+            coveredCents: arrears,
           };
         }
       }

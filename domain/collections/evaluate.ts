@@ -820,23 +820,22 @@ function checkShortNotice(ctx: Ctx, notice: CountedNotice | null): void {
     // The posting is what the utility does when its attempt to reach someone failed (§779.1:
     // "attempt contact …, else post"): a posting counts only after an attempt since the notice.
     const firstAttempt = contacts[0]?.ms ?? null;
-    const posted = postings.filter((p) => firstAttempt !== null && p.ms >= firstAttempt).map((p) => p.ms);
-    if (postings.length > 0 && posted.length === 0)
+    const first = postings.find((p) => firstAttempt !== null && p.ms >= firstAttempt);
+    if (postings.length > 0 && !first)
       unattemptedPosting = ` (the notice posted ${stamp(ctx, postings[0]!.ms)} does not count: no attempt to reach the customer came before it)`;
-    if (posted.length > 0) {
-      const first = postings.find((p) => p.ms === posted[0])!;
+    if (first) {
       const metAt = postedLeadEnds(ctx, first, sc.postedFallbackHours);
       if (metAt <= ctx.t)
         ok(
           ctx,
           sc,
-          `nobody reached; notice posted at the premises ${stamp(ctx, posted[0]!)}, ${sc.postedFallbackHours} hours before`,
+          `nobody reached; notice posted at the premises ${stamp(ctx, first.ms)}, ${sc.postedFallbackHours} hours before`,
         );
       else
         block(
           ctx,
           sc,
-          `nobody reached; notice posted ${stamp(ctx, posted[0]!)}: termination from ${stamp(ctx, metAt)} (${sc.postedFallbackHours} hours)`,
+          `nobody reached; notice posted ${stamp(ctx, first.ms)}: termination from ${stamp(ctx, metAt)} (${sc.postedFallbackHours} hours)`,
           minRetry(metAt, next),
         );
       return;
@@ -906,8 +905,8 @@ function checkPostedNotice(ctx: Ctx, notice: CountedNotice | null): void {
       (pn.unlessInPersonContact && isCustomerContact(r) && r.channel === 'IN_PERSON'),
   );
   const next = nextRecordAfter(ctx, relevant);
-  const posted = postingsSince(ctx, notice.sentMs).map((p) => p.ms);
-  if (posted.length === 0) {
+  const [first] = postingsSince(ctx, notice.sentMs);
+  if (!first) {
     block(
       ctx,
       pn,
@@ -917,18 +916,18 @@ function checkPostedNotice(ctx: Ctx, notice: CountedNotice | null): void {
     );
     return;
   }
-  const metAt = postedLeadEnds(ctx, postingsSince(ctx, notice.sentMs)[0]!, pn.leadHours);
+  const metAt = postedLeadEnds(ctx, first, pn.leadHours);
   if (metAt <= ctx.t)
     ok(
       ctx,
       pn,
-      `notice posted at the premises ${stamp(ctx, posted[0]!)}, at least ${pn.leadHours} hours before`,
+      `notice posted at the premises ${stamp(ctx, first.ms)}, at least ${pn.leadHours} hours before`,
     );
   else
     block(
       ctx,
       pn,
-      `notice posted ${stamp(ctx, posted[0]!)}: termination ${pn.leadHours} hours later, from ${stamp(ctx, metAt)}`,
+      `notice posted ${stamp(ctx, first.ms)}: termination ${pn.leadHours} hours later, from ${stamp(ctx, metAt)}`,
       minRetry(metAt, next),
     );
 }
@@ -992,13 +991,17 @@ function checkCriticalCare(ctx: Ctx, notice: CountedNotice | null): void {
   if (visit) {
     const at = stamp(ctx, instant(ctx, visit.sentAt));
     // A door hanger says service may be disconnected on or after its date: never before it.
-    const stated = visit.step === 'POSTED_NOTICE' && visit.onOrAfter ? dayStart(ctx, visit.onOrAfter) : null;
-    if (stated !== null && ctx.t < stated) {
+    const from = postedLeadEnds(
+      ctx,
+      { ms: instant(ctx, visit.sentAt), onOrAfter: visit.onOrAfter ?? null },
+      0,
+    );
+    if (visit.step === 'POSTED_NOTICE' && from > ctx.t) {
       block(
         ctx,
         cc,
         `${until}: the door hanger left ${at} says service may be disconnected on or after ${visit.onOrAfter}: not before`,
-        minRetry(stated, next),
+        minRetry(from, next),
       );
       return;
     }
