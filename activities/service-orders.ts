@@ -17,7 +17,7 @@ import type { Settlement } from '../services/final-bill';
 import { classifySendError } from '../services/bill-delivery';
 import { utilityInfo } from '../services/bill-render';
 import { refusalsFinal } from './refusals';
-import { recordOrderAction } from '../services/collections';
+import { caseReconnectedByHand, recordOrderAction, wakeCases } from '../services/collections';
 
 export interface ServiceOrderActivityDeps {
   db: Db;
@@ -172,6 +172,14 @@ export function createServiceOrderActivities(deps: ServiceOrderActivityDeps) {
         // A disconnection or reconnection ordered by hand is one the collections reports count.
         (tx, before) => recordOrderAction(tx, before, completion, new Date(c.at)),
       );
+      // Service restored by hand: a case holding the account disconnected looks again (after the
+      // commit, so it sees the reconnection; on a retry too, as waking it twice is harmless).
+      const order = await db.serviceOrder.findUnique({
+        where: { id: c.orderId },
+        select: { type: true, collectionsWorkflowId: true },
+      });
+      if (order && deps.temporal && caseReconnectedByHand(order, completion))
+        await wakeCases({ db, temporal: deps.temporal }, c.accountId, 'reconnected by hand', c.by.id);
     },
 
     async recordCancellation(c: Step & { reason: string }): Promise<void> {

@@ -4,7 +4,7 @@
 // protection that arrives while a disconnect order is out cancels the order (see the workflow).
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Db, Tx } from '../lib/db/prisma';
-import { recordChange, type Actor } from '../lib/audit';
+import { recordChange, SYSTEM_ACTOR, type Actor } from '../lib/audit';
 import { AppError, invalid, notFound } from '../lib/errors';
 import type { MedicalCertificate as MedicalCertificateRow, Prisma } from '@prisma/client';
 import {
@@ -605,6 +605,12 @@ export const NO_CASE_EPISODE = 0;
  * terminations for reasons other than nonpayment. Recorded once per order, cause OTHER (the order
  * says no more; its reason is kept), under episode 0 (no case), at the crew's act; in the caller's
  * transaction, with the order's completion. A crew that could not get to the meter did nothing.
+ *
+ * A reconnection by hand also ends an open case's disconnection (reconnectedAt), as the case's own
+ * reconnection would: service is on, so the case must not wait as if it were off, nor send a crew
+ * to restore it again once the customer pays. The case is not charged a reconnection fee for it:
+ * whoever ordered it by hand decides that (a reconnection in error is free). The caller wakes the
+ * case after commit (caseReconnectedByHand says whether to).
  */
 export async function recordOrderAction(
   tx: Tx,
@@ -638,8 +644,62 @@ export async function recordOrderAction(
     ],
     skipDuplicates: true,
   });
+  if (r.count === 1 && order.type === 'RECONNECT')
+    await endCaseDisconnection(tx, order, crewActedAt(completion, reportedAt));
   return r.count === 1;
 }
+
+/** A manual reconnection restores service a case holds disconnected; see recordOrderAction. */
+async function endCaseDisconnection(
+  tx: Tx,
+  order: { id: string; accountId: string; reason: string },
+  actedAt: Date,
+): Promise<void> {
+  const held = await tx.collectionsEpisode.findMany({
+    where: {
+      accountId: order.accountId,
+      closedAt: null,
+      reconnectedAt: null,
+      disconnectedAt: { not: null, lte: actedAt },
+    },
+    select: { episode: true, disconnectedAt: true },
+  });
+  for (const e of held) {
+    await tx.collectionsEpisode.updateMany({
+      where: { accountId: order.accountId, episode: e.episode, reconnectedAt: null },
+      data: { reconnectedAt: actedAt },
+    });
+    await recordChange(
+      tx,
+      SYSTEM_ACTOR,
+      {
+        action: 'collections.reconnect',
+        entityType: 'collections_episode',
+        entityId: `${order.accountId}:${e.episode}`,
+        accountId: order.accountId,
+        before: { disconnectedAt: e.disconnectedAt!.toISOString(), reconnectedAt: null },
+        after: { orderId: order.id, reconnectedAt: actedAt.toISOString(), orderedByHand: true },
+        reason: `Reconnected on order ${order.id}, opened by hand: ${order.reason}`,
+      },
+      {
+        kind: 'collections.reconnect',
+        occurredAt: actedAt,
+        summary: `Service reconnected on order ${order.id} (opened by hand): the collections case's disconnection ends; no reconnection charge is added`,
+        data: { orderId: order.id, episode: e.episode, orderedByHand: true },
+      },
+    );
+  }
+}
+
+/**
+ * Whether a completed order is a reconnection by hand that may have ended a case's disconnection:
+ * its case is woken so it stops waiting as if service were off. Judged from the order alone, so a
+ * retried completion still wakes the case.
+ */
+export const caseReconnectedByHand = (
+  order: { type: string; collectionsWorkflowId: string | null },
+  completion: { outcome: string },
+) => order.type === 'RECONNECT' && !order.collectionsWorkflowId && completion.outcome !== 'NO_ACCESS';
 
 /** Asks the open case for a payment arrangement: accepted or refused, with the rules' reasons. */
 export async function requestArrangement(

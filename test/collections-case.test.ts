@@ -8,6 +8,7 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { startTestApp, seedAccount, type TestApp } from './helpers/app';
+import { eventually } from './helpers/service-order-fixtures';
 import { workflowBundle } from './helpers/temporal';
 import { ledgerFixtures } from './helpers/ledger-fixtures';
 import {
@@ -398,6 +399,61 @@ test('a medical certificate for a household already off brings service back with
     where: { accountId, idempotencyKey: { contains: 'RECONNECTION_CONFIRMATION' } },
   });
   expect(confirmations.length).toBeGreaterThan(0);
+});
+
+test('a reconnection ordered by hand ends the case disconnection: no second crew, no charge; paid later, the case closes', async () => {
+  const accountId = await disconnectedCase(64);
+  const opened = await app.call('supervisor', 'POST', '/service-orders', {
+    accountId,
+    type: 'RECONNECT',
+    priority: 'HIGH',
+    reason: 'Disconnected in error: the payment was posted to another account',
+  });
+  expect(opened.status).toBe(202);
+  const orderId = (opened.body as { id: string }).id;
+  await eventually(
+    () => app.t.db.serviceOrder.findUnique({ where: { id: orderId } }),
+    (o) => o !== null,
+    15_000,
+    `order ${orderId} recorded`,
+  );
+  expect((await completeOrder(orderId, { outcome: 'COMPLETED_OK', readValue: 1000 })).status).toBe(200);
+  // The case hears of it and stops waiting as if service were off.
+  const s = await advanceUntil(accountId, (x) => x.stage === 'RECONNECTED', 5);
+  expect(s.orders.filter((o) => o.type === 'RECONNECT')).toEqual([]);
+  const episode = await app.t.db.collectionsEpisode.findFirstOrThrow({ where: { accountId } });
+  expect(episode.reconnectedAt).not.toBeNull();
+  expect(episode.reconnectedAt!.getTime()).toBeGreaterThan(episode.disconnectedAt!.getTime());
+  const restored = (await actions(accountId)).filter((a) => a.kind === 'RECONNECT');
+  expect(restored.map((a) => [a.episode, a.cause])).toEqual([[0, 'OTHER']]);
+  const said = await app.t.db.timelineEvent.findMany({ where: { accountId, kind: 'collections.reconnect' } });
+  expect(said).toHaveLength(1);
+  expect(said[0]!.summary).toMatch(new RegExp(`order ${orderId} \\(opened by hand\\)`));
+  // Whoever ordered it by hand decides on a charge: none is added.
+  expect(await app.t.db.ledgerEntry.count({ where: { accountId, kind: 'RECONNECTION_FEE' } })).toBe(0);
+
+  // Paid: the case closes without sending a crew to restore service already on.
+  const pay = await app.call(
+    'csr',
+    'POST',
+    '/payments',
+    { accountId, amountCents: 12_345, channel: 'CASH' },
+    { 'idempotency-key': `case-pay-${accountId}` },
+  );
+  expect(pay.status).toBe(201);
+  const closed = await advanceUntil(accountId, (x) => x.stage === 'CLOSED', 5);
+  expect(closed.closedReason).toBe('past-due balance paid');
+  expect(closed.orders.filter((o) => o.type === 'RECONNECT')).toEqual([]);
+  expect(
+    await app.t.db.serviceOrder.count({
+      where: { accountId, type: 'RECONNECT', collectionsWorkflowId: { not: null } },
+    }),
+  ).toBe(0);
+  await Worker.runReplayHistory(
+    { workflowBundle: await workflowBundle() },
+    await handle(accountId).fetchHistory(),
+    collectionsWorkflowId(accountId, 1),
+  );
 });
 
 test('an arrangement accepted while service is off brings it back before the first installment', async () => {

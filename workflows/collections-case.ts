@@ -131,6 +131,12 @@ const RECONNECT_WHEN_PROTECTED = 'reconnect-on-medical-or-arrangement';
  */
 const NO_ACCESS_NOT_DONE = 'no-access-not-done';
 
+/**
+ * A reconnection on an order opened by hand ends the case's disconnection (services/collections.ts
+ * recordOrderAction): the case leaves DISCONNECTED instead of waiting as if service were off.
+ */
+const RECONNECTED_BY_HAND = 'reconnected-by-hand';
+
 /** An installment is settled on the utility's local day of the check (the activity is given the moment). */
 const INSTALLMENT_LOCAL_DAY = 'installment-local-day';
 
@@ -409,6 +415,12 @@ export async function collectionsCase(input: CollectionsCaseInput): Promise<Case
         )
       )
         await stage('RECONNECTED');
+      continue;
+    }
+    if (state.stage === 'DISCONNECTED' && !p.disconnected && patched(RECONNECTED_BY_HAND)) {
+      // Service was restored on an order no case opened (a supervisor's decision): the case goes
+      // on with service on, as after a reconnection on a medical certificate; the debt stays.
+      await stage('RECONNECTED');
       continue;
     }
     if (state.stage === 'DISCONNECTED') {
