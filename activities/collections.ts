@@ -9,7 +9,7 @@ import type { Db, Tx } from '../lib/db/prisma';
 import { recordChange, SYSTEM_ACTOR, toJson } from '../lib/audit';
 import { inTransaction, query } from '../lib/db/bulk';
 import { jsonText, recordChangeOn } from '../lib/audit-batch';
-import { once, onceOn } from '../lib/idempotency';
+import { clientKeyFor, once, onceOn } from '../lib/idempotency';
 import type { Mailer } from '../lib/mailer';
 import { formatCents } from '../domain/ledger/money';
 import {
@@ -963,7 +963,14 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
         i.at,
       );
       const reasons = decision.reasons.map(line);
-      const key = collectionsKey(i.accountId, i.episode, `arrangement:${i.requestKey}`);
+      // Per user (lib/idempotency.ts clientKeyFor): one representative's key never answers another's.
+      const key = await clientKeyFor(
+        collectionsKey(i.accountId, i.episode, 'arrangement:'),
+        i.by.id,
+        i.requestKey,
+        async (legacy) =>
+          Boolean(await db.idempotencyRecord.findUnique({ where: { key: legacy }, select: { key: true } })),
+      );
       const lastEntry = await db.ledgerEntry.findFirst({
         where: { accountId: i.accountId },
         orderBy: { id: 'desc' },

@@ -1,5 +1,7 @@
 // The Idempotency-Key request header shared by the write routes that must never run twice
-// (payments, bill corrections): one reader so the rule and its error stay the same everywhere.
+// (payments, bill corrections, collections contacts, affidavits and arrangements, water notices):
+// one reader so the rule and its error stay the same everywhere. Each service keeps the key under
+// the user who sent it (lib/idempotency.ts clientKeyFor), so one user's key never answers another's.
 import type { Request } from 'express';
 import { AppError } from '../lib/errors';
 

@@ -84,3 +84,22 @@ export function onceOn<T>(
   };
   return claimOnce(store, key, scope, step, null);
 }
+
+/**
+ * Where a client's Idempotency-Key is stored: `<prefix><user> <key>`, under the user who sent it,
+ * so one user's key never answers another user's request (nor refuses it as a different one). The
+ * space cannot occur in a client's key (visible ASCII only) nor in the encoded user id, so no key
+ * of one form can be made to read as the other.
+ *
+ * A key stored before keys were kept per user (`<prefix><key>`, found by `storedBefore`) keeps
+ * that form: its retry is still answered once, as it was when it was first sent.
+ */
+export async function clientKeyFor(
+  prefix: string,
+  actorId: string,
+  clientKey: string,
+  storedBefore: (legacyKey: string) => Promise<boolean>,
+): Promise<string> {
+  const legacy = `${prefix}${clientKey}`;
+  return (await storedBefore(legacy)) ? legacy : `${prefix}${encodeURIComponent(actorId)} ${clientKey}`;
+}

@@ -25,7 +25,7 @@ import { Prisma, type Bill, type BillLine, type LedgerEntry } from '@prisma/clie
 import type { Db, Tx } from '../lib/db/prisma';
 import { recordChange, type Actor } from '../lib/audit';
 import { AppError, conflict, invalid, notFound } from '../lib/errors';
-import { once } from '../lib/idempotency';
+import { clientKeyFor, once } from '../lib/idempotency';
 import { addDays, balance, DUE_DAYS_AFTER_BILL, formatCents } from '../domain/ledger';
 import { billView } from './bills';
 import { lockStatementAccounts, onTransaction, recordStatements } from './statements';
@@ -280,17 +280,20 @@ async function cancelBill(
   return reversal;
 }
 
-/** Runs a correction exactly once per client key: a replay returns the first answer. */
+/** Runs a correction exactly once per user and client key: a replay returns the first answer. */
 async function exactlyOnce<T>(
   db: Db,
+  actor: Actor,
   scope: string,
   clientKey: string,
   request: unknown,
   step: (tx: Tx) => Promise<T>,
 ): Promise<{ body: T; replayed: boolean }> {
-  const key = `${scope}:${clientKey}`;
   const requestHash = sha256(JSON.stringify(request));
   return db.$transaction(async (tx) => {
+    const key = await clientKeyFor(`${scope}:`, actor.id, clientKey, async (legacy) =>
+      Boolean(await tx.idempotencyRecord.findUnique({ where: { key: legacy }, select: { key: true } })),
+    );
     const r = await once(tx, key, scope, async () => JSON.stringify(await step(tx)), requestHash);
     if (r.replayed && r.requestHash !== requestHash)
       throw new AppError(
@@ -320,85 +323,92 @@ export async function adjustBill(
   input: AdjustmentInput,
   clientKey: string,
 ): Promise<{ body: AdjustmentResult; replayed: boolean }> {
-  return exactlyOnce(db, 'bill-adjustment', clientKey, [billId, input.reason, input.lines], async (tx) => {
-    const bill = await lockCorrectable(tx, billId, 'adjusted');
-    const lines = correctionLines(input.lines, bill, 'ADJUSTMENT', bill);
-    const total = sumCents(lines.map((l) => ({ amountCents: l.amountCents as bigint })));
-    if (total === 0n)
-      throw invalid(
-        'lines',
-        'lines: the adjustment nets to zero, so it would not change what is owed; ' +
-          'state the amounts that correct the bill',
-      );
-    const prior = await adjustmentsOf(tx, billId);
-    const n = prior.reduce((m, a) => Math.max(m, Number(/-A(\d+)$/.exec(a.id)![1])), 0) + 1;
-    const id = adjustmentId(billId, n);
-    const now = new Date();
-    const today = utilityDate(now);
-    const dueDate = addDays(today, DUE_DAYS_AFTER_BILL);
-    await tx.bill.create({
-      data: {
-        id,
-        accountId: bill.accountId,
-        kind: 'ADJUSTMENT',
-        status: 'ISSUED',
-        issuedAt: now,
-        periodFrom: bill.periodFrom,
-        periodTo: bill.periodTo,
-        billDate: dbDate(today),
-        dueDate: dbDate(dueDate),
-        estimated: false,
-        totalCents: total,
-        language: bill.language,
-      },
-    });
-    await tx.billLine.createMany({ data: lines.map((l, i) => ({ ...l, billId: id, lineNo: i + 1 })) });
-    const { entry } = await postEntry(
-      tx,
-      {
-        accountId: bill.accountId,
-        kind: 'ADJUSTMENT',
-        amountCents: total,
-        effectiveDate: today,
-        dueDate: total > 0n ? dueDate : null,
-        billId: id,
-        idempotencyKey: adjustmentKey(id),
-        memo: `Adjustment ${id} to bill ${billId}: ${input.reason}`,
-      },
-      { actor, reason: input.reason },
-    );
-    const memo = await tx.bill.findUniqueOrThrow({ where: { id }, include: includeLines });
-    await recordChange(
-      tx,
-      actor,
-      {
-        action: 'bill.adjust',
-        entityType: 'bill',
-        entityId: id,
-        accountId: bill.accountId,
-        after: { ...billView(memo), adjusts: billId, ledgerEntryId: entry.id },
-        reason: input.reason,
-      },
-      {
-        kind: 'bill.adjusted',
-        occurredAt: now,
-        summary: `Bill ${billId} adjusted by ${formatCents(total)} (${id}): ${input.reason}`,
+  return exactlyOnce(
+    db,
+    actor,
+    'bill-adjustment',
+    clientKey,
+    [billId, input.reason, input.lines],
+    async (tx) => {
+      const bill = await lockCorrectable(tx, billId, 'adjusted');
+      const lines = correctionLines(input.lines, bill, 'ADJUSTMENT', bill);
+      const total = sumCents(lines.map((l) => ({ amountCents: l.amountCents as bigint })));
+      if (total === 0n)
+        throw invalid(
+          'lines',
+          'lines: the adjustment nets to zero, so it would not change what is owed; ' +
+            'state the amounts that correct the bill',
+        );
+      const prior = await adjustmentsOf(tx, billId);
+      const n = prior.reduce((m, a) => Math.max(m, Number(/-A(\d+)$/.exec(a.id)![1])), 0) + 1;
+      const id = adjustmentId(billId, n);
+      const now = new Date();
+      const today = utilityDate(now);
+      const dueDate = addDays(today, DUE_DAYS_AFTER_BILL);
+      await tx.bill.create({
         data: {
-          billId,
-          adjustmentId: id,
-          amountCents: jsonCents(total),
-          ledgerEntryId: entry.id.toString(),
-          correctsLineNos: input.lines.map((l) => l.correctsLineNo ?? null),
+          id,
+          accountId: bill.accountId,
+          kind: 'ADJUSTMENT',
+          status: 'ISSUED',
+          issuedAt: now,
+          periodFrom: bill.periodFrom,
+          periodTo: bill.periodTo,
+          billDate: dbDate(today),
+          dueDate: dbDate(dueDate),
+          estimated: false,
+          totalCents: total,
+          language: bill.language,
         },
-      },
-    );
-    return {
-      adjustment: billView(memo),
-      adjustedBill: { id: billId, status: bill.status, totalCents: jsonCents(bill.totalCents) },
-      ledgerEntry: entryView(entry),
-      balanceCents: await balanceOf(tx, bill.accountId),
-    };
-  });
+      });
+      await tx.billLine.createMany({ data: lines.map((l, i) => ({ ...l, billId: id, lineNo: i + 1 })) });
+      const { entry } = await postEntry(
+        tx,
+        {
+          accountId: bill.accountId,
+          kind: 'ADJUSTMENT',
+          amountCents: total,
+          effectiveDate: today,
+          dueDate: total > 0n ? dueDate : null,
+          billId: id,
+          idempotencyKey: adjustmentKey(id),
+          memo: `Adjustment ${id} to bill ${billId}: ${input.reason}`,
+        },
+        { actor, reason: input.reason },
+      );
+      const memo = await tx.bill.findUniqueOrThrow({ where: { id }, include: includeLines });
+      await recordChange(
+        tx,
+        actor,
+        {
+          action: 'bill.adjust',
+          entityType: 'bill',
+          entityId: id,
+          accountId: bill.accountId,
+          after: { ...billView(memo), adjusts: billId, ledgerEntryId: entry.id },
+          reason: input.reason,
+        },
+        {
+          kind: 'bill.adjusted',
+          occurredAt: now,
+          summary: `Bill ${billId} adjusted by ${formatCents(total)} (${id}): ${input.reason}`,
+          data: {
+            billId,
+            adjustmentId: id,
+            amountCents: jsonCents(total),
+            ledgerEntryId: entry.id.toString(),
+            correctsLineNos: input.lines.map((l) => l.correctsLineNo ?? null),
+          },
+        },
+      );
+      return {
+        adjustment: billView(memo),
+        adjustedBill: { id: billId, status: bill.status, totalCents: jsonCents(bill.totalCents) },
+        ledgerEntry: entryView(entry),
+        balanceCents: await balanceOf(tx, bill.accountId),
+      };
+    },
+  );
 }
 
 // ---- cancel / rebill ----------------------------------------------------------------------------
@@ -413,6 +423,7 @@ export async function rebillBill(
 ): Promise<{ body: RebillResult; replayed: boolean }> {
   return exactlyOnce(
     db,
+    actor,
     'bill-rebill',
     clientKey,
     [billId, input.reason, input.lines ?? null],

@@ -6,6 +6,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@
 import type { Db, Tx } from '../lib/db/prisma';
 import { recordChange, SYSTEM_ACTOR, type Actor } from '../lib/audit';
 import { AppError, invalid, notFound } from '../lib/errors';
+import { clientKeyFor } from '../lib/idempotency';
 import type { MedicalCertificate as MedicalCertificateRow, Prisma } from '@prisma/client';
 import {
   medicalConditionsUnmet,
@@ -47,6 +48,10 @@ async function mustHaveAccount(db: Db, accountId: string) {
   const a = await db.account.findUnique({ where: { id: accountId }, select: { id: true } });
   if (!a) throw notFound('Account', accountId);
 }
+
+/** Whether a collections action is on record under this idempotency key. */
+const actionRecorded = async (db: Db, key: string) =>
+  Boolean(await db.collectionsAction.findUnique({ where: { idempotencyKey: key }, select: { id: true } }));
 
 /** Tells the account's open case(s) that the facts changed; no open case is no error. */
 export async function wakeCases(
@@ -467,7 +472,12 @@ export async function recordContact(
       `recipient: account ${accountId} has no critical-care designation naming an emergency contact`,
     );
   const at = input.at ? new Date(input.at) : new Date();
-  const key = `collections:${accountId}:${e.episode}:contact:rep:${recipient === 'EMERGENCY_CONTACT' ? 'emergency:' : ''}${input.requestKey}`;
+  const key = await clientKeyFor(
+    `collections:${accountId}:${e.episode}:contact:rep:${recipient === 'EMERGENCY_CONTACT' ? 'emergency:' : ''}`,
+    actor.id,
+    input.requestKey,
+    (legacy) => actionRecorded(d.db, legacy),
+  );
   await d.db.$transaction(async (tx) => {
     const r = await tx.collectionsAction.createMany({
       data: [
@@ -539,7 +549,12 @@ export async function recordAffidavit(
   const rule = (PROFILE_CODES as readonly string[]).includes(code)
     ? profileFor(code, today).winterAffidavit
     : null;
-  const key = `collections:${accountId}:${e.episode}:affidavit:${input.requestKey}`;
+  const key = await clientKeyFor(
+    `collections:${accountId}:${e.episode}:affidavit:`,
+    actor.id,
+    input.requestKey,
+    (legacy) => actionRecorded(d.db, legacy),
+  );
   const { row, replayed } = await d.db.$transaction(async (tx) => {
     const r = await tx.collectionsAction.createMany({
       data: [

@@ -243,6 +243,39 @@ describe('adjustment', () => {
     expectError(other, 409, 'idempotency_mismatch', 'Idempotency-Key');
     expect(await counts()).toEqual(rows);
   });
+
+  test('keys are per user: another user sending the same key is answered for their own request, never with the first', async () => {
+    const b = await issuedBill();
+    const mine = await adjust(b.billId, leakCredit, 'adj-shared', 'supervisor');
+    expect(mine.status).toBe(201);
+    // Another user, same key, a different request: not a mismatch with someone else's correction.
+    const theirs = await adjust(b.billId, { ...leakCredit, reason: 'Second look' }, 'adj-shared', 'admin');
+    expect(theirs.status).toBe(201);
+    expect(theirs.headers.get('idempotent-replayed')).toBeNull();
+    expect(theirs.body.adjustment.id).not.toBe(mine.body.adjustment.id);
+    expect(await balanceOf(b.accountId)).toBe(TOTAL - 3000);
+    // Each retry is answered with its own user's first answer.
+    const mineAgain = await adjust(b.billId, leakCredit, 'adj-shared', 'supervisor');
+    expect(mineAgain.headers.get('idempotent-replayed')).toBe('true');
+    expect(mineAgain.body).toEqual(mine.body);
+    expect(await balanceOf(b.accountId)).toBe(TOTAL - 3000);
+  });
+
+  test('a correction stored under the key alone (before keys were per user) is still answered once', async () => {
+    const b = await issuedBill();
+    const first = await adjust(b.billId, leakCredit, 'adj-old');
+    expect(first.status).toBe(201);
+    // As a correction recorded before keys were kept per user was stored.
+    await app.t.db.idempotencyRecord.updateMany({
+      where: { scope: 'bill-adjustment', key: { endsWith: ' adj-old' } },
+      data: { key: 'bill-adjustment:adj-old' },
+    });
+    const rows = await counts();
+    const retry = await adjust(b.billId, leakCredit, 'adj-old');
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.body).toEqual(first.body);
+    expect(await counts()).toEqual(rows);
+  });
 });
 
 describe('cancel and rebill', () => {

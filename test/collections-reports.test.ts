@@ -940,6 +940,31 @@ describe("a representative's contact", () => {
     expect(fig('contacts3DayCompleted.PHONE.heating').actionIds).toEqual([action.id.toString()]);
     expect(fig('contacts3Day.PHONE.nonHeating').count).toBe(0);
   });
+
+  test('keys are per user: two representatives sending the same key record two contacts; a retry records none', async () => {
+    await app.t.db.collectionsEpisode.create({
+      data: { accountId: 'R11', episode: 1, workflowId: 'collections:R11:1', pastDueCents: 2500n },
+    });
+    const contact = (as: string, at: string) =>
+      app.call(
+        as,
+        'POST',
+        '/accounts/R11/contacts',
+        { method: 'PHONE', outcome: 'NOT_REACHED', at },
+        { 'idempotency-key': 'shared-contact-key' },
+      );
+    expect((await contact('csr', '2025-03-04T14:00:00Z')).status).toBe(201);
+    expect((await contact('supervisor', '2025-03-04T16:00:00Z')).status).toBe(201);
+    expect((await contact('csr', '2025-03-04T14:00:00Z')).status).toBe(201);
+    const rows = await app.t.db.collectionsAction.findMany({
+      where: { accountId: 'R11', kind: 'CONTACT_ATTEMPT' },
+      orderBy: { occurredAt: 'asc' },
+    });
+    expect(rows.map((r) => r.occurredAt.toISOString())).toEqual([
+      '2025-03-04T14:00:00.000Z',
+      '2025-03-04T16:00:00.000Z',
+    ]);
+  });
 });
 
 // ---- what the reports read: orders opened by hand -------------------------------------------------
