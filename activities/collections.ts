@@ -43,7 +43,7 @@ import { addDays, isoDateIn } from '../domain/ledger/dates';
 import { dbDate, pastDueAsRecordedAt, postEntry, TX_OPTIONS } from '../services/ledger';
 import { DUE_DAYS_AFTER_BILL } from '../domain/ledger/fees';
 import { noticeAgencyFor, type NoticeAgency } from '../services/notice-agencies';
-import { endOfDay } from '../domain/collections/calendar';
+import { endOfDay, startOfDay } from '../domain/collections/calendar';
 import { movedNoticeDates, noticeDates } from '../domain/collections/notice-dates';
 
 export interface CollectionsActivityDeps {
@@ -1052,6 +1052,8 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
               n: s.n,
               dueDate: s.dueDate,
               amountCents: s.amountCents.toString(),
+              // The end of the day after the due date, the utility's day: a day's grace to post.
+              checkAt: new Date(startOfDay(addDays(s.dueDate, 2), ctx.profile.timeZone)).toISOString(),
             })),
           };
         }),

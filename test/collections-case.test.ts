@@ -21,6 +21,7 @@ import {
 import { evaluate, getProfile, holidayName, isAfterHours } from '../domain/collections';
 import { loadCaseContext } from '../services/collections-snapshot';
 import { localDate, wallClock } from '../domain/collections/calendar';
+import { addDays } from '../domain/ledger/dates';
 
 jest.setTimeout(300_000);
 
@@ -616,8 +617,16 @@ test('arrangements: refused with reasons, accepted, a missed installment default
   expect(accepted.body.accepted).toBe(true);
   const schedule = accepted.body.schedule as { amountCents: string }[];
   expect(schedule.reduce((s, x) => s + BigInt(x.amountCents), 0n)).toBe(12_345n - 2_345n);
+  // Each installment is checked when its due day and a day's grace are over in Millbrook, at local
+  // midnight (05:00 UTC in winter, 04:00 in summer), not at a UTC midnight.
+  const checks = accepted.body.schedule as { dueDate: string; checkAt: string }[];
+  for (const c of checks) {
+    expect(localDate(Date.parse(c.checkAt), TZ)).toBe(addDays(c.dueDate, 2));
+    expect(wallClock(Date.parse(c.checkAt), TZ)).toMatchObject({ minutes: 0, seconds: 0 });
+  }
   let s = await advanceUntil(accountId, (x) => x.stage === 'ARRANGEMENT');
   expect(s.arrangement).toMatchObject({ installments: 5, installmentsPaid: 0 });
+  expect(s.nextActionAt).toBe(checks[0]!.checkAt);
   // Nothing is paid: the first installment is missed, the arrangement defaults, a notice follows.
   s = await advanceUntil(accountId, (x) => x.stage === 'NOTICED' || x.stage === 'CONTACTED', 30);
   const kinds = (await actions(accountId)).map((a) => a.kind);
@@ -672,8 +681,8 @@ test('an arrangement kept to the last installment closes the episode', async () 
   });
   expect(installments.map((i) => i.status)).toEqual(['PAID', 'PAID']);
   expect((await actions(accountId)).map((a) => a.kind)).toContain('ARRANGEMENT_COMPLETED');
-  // Settled on the utility's day: each check runs at 00:00 UTC two days after the due date, which
-  // is still the evening before in Millbrook.
+  // Settled on the utility's day: each check runs at Millbrook's midnight once the due day and a
+  // day's grace are over.
   const kept = await app.t.db.timelineEvent.findMany({
     where: { accountId, kind: 'collections.arrangement.installment' },
     orderBy: { occurredAt: 'asc' },
@@ -694,9 +703,8 @@ test('an arrangement kept to the last installment closes the episode', async () 
   expect(arrangementRow.completedOn!.toISOString().slice(0, 10)).toBe(
     localDate(completed.occurredAt.getTime(), TZ),
   );
-  expect(localDate(completed.occurredAt.getTime(), TZ)).not.toBe(
-    completed.occurredAt.toISOString().slice(0, 10),
-  );
+  const last = (accepted.body.schedule as { dueDate: string }[])[1]!;
+  expect(localDate(completed.occurredAt.getTime(), TZ)).toBe(addDays(last.dueDate, 2));
 });
 
 test('paid while off, the crew cannot get to the meter: not reconnected, no charge, ordered again by the same deadline', async () => {

@@ -57,7 +57,13 @@ export interface ArrangementAnswer {
   accepted: boolean;
   reasons: string[];
   arrangementId: string | null;
-  schedule: { n: number; dueDate: string; amountCents: string }[];
+  /**
+   * `checkAt`: when the case checks the installment was paid, the end of the day after its due
+   * date in the utility's time zone (a day's grace for posting). Answers given before it was
+   * carried have none; their cases check at 00:00 UTC two days after the due date, as they were
+   * recorded doing.
+   */
+  schedule: { n: number; dueDate: string; amountCents: string; checkAt?: string }[];
 }
 
 export type CaseStage =
@@ -343,8 +349,12 @@ export async function collectionsCase(input: CollectionsCaseInput): Promise<Case
       await stage('ARRANGEMENT');
       let defaulted = false;
       for (const inst of a.schedule) {
-        // Due at the end of the installment's due day in UTC terms plus a day's grace for posting.
-        const dueAt = Date.parse(`${inst.dueDate}T00:00:00Z`) + 2 * 86_400_000;
+        // Checked once the due day and a day's grace for posting are over, in the utility's time
+        // (the answer says when). An answer without the moment is one recorded before it was
+        // given: the UTC reckoning it was recorded with stands, so its history replays unchanged.
+        const dueAt = inst.checkAt
+          ? Date.parse(inst.checkAt)
+          : Date.parse(`${inst.dueDate}T00:00:00Z`) + 2 * 86_400_000;
         state.nextAction = `INSTALLMENT_${inst.n}`;
         state.nextActionAt = new Date(dueAt).toISOString();
         while (Date.now() < dueAt) await condition(() => false, dueAt - Date.now());
