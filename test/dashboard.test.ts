@@ -331,6 +331,7 @@ test('an auditor reads every page and can change nothing', async () => {
     '/dashboard/bill-cycles',
     '/dashboard/bill-cycles/1/2026-11',
     '/dashboard/mail',
+    '/dashboard/water-notices',
     '/dashboard/accounts?q=100002',
     '/dashboard/accounts/100002',
     '/dashboard/accounts/100002?kind=read.*&kind=account.*&limit=10',
@@ -584,6 +585,74 @@ test('printed notices on the mail page: waiting letters, closing a batch, its fi
   expect(pdf.html.startsWith('%PDF-')).toBe(true);
   expect((await aud.post('/dashboard/print-batches/notices', { _csrf: csrf(seen.html) })).status).toBe(403);
   expect((await sup.get('/dashboard/print-batches/..%2F..%2Fetc/pdf')).status).toBe(404);
+});
+
+test('water notices: the list, a notice with its proof of delivery, resolving it (supervisors; auditors look)', async () => {
+  const issued = await app.call(
+    'supervisor',
+    'POST',
+    '/water-notices',
+    {
+      kind: 'PN_TIER_2',
+      title: 'Turbidity above the limit',
+      serviceAreas: ['East'],
+      learnedAt: new Date().toISOString(),
+      bodyEn: 'What happened, what it means, what to do.',
+    },
+    { 'idempotency-key': 'dashboard-water-notice' },
+  );
+  expect(issued.status).toBe(202);
+  const id = issued.body.id as string;
+  // Delivery has registered the first round's copies.
+  for (let i = 0; ; i++) {
+    const r = await app.call('supervisor', 'GET', `/water-notices/${id}`);
+    if (r.body.rounds?.[0]?.copies > 0 && r.body.missing.length === 0) break;
+    if (i > 600) throw new Error(`the notice was never delivered: ${JSON.stringify(r.body)}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  const status = (await app.call('supervisor', 'GET', `/water-notices/${id}`)).body;
+
+  const aud = await Client.as('auditor');
+  const list = await aud.get('/dashboard/water-notices');
+  expect(list.status).toBe(200);
+  expect(list.html).toContain(`<a href="/dashboard/water-notices/${id}">Turbidity above the limit</a>`);
+  expect(list.html).toContain('repeats every 3 months');
+  const detail = await aud.get(`/dashboard/water-notices/${id}`);
+  expect(detail.status).toBe(200);
+  const round = /<table class="grid" id="rounds">[\s\S]*?<tbody>\s*<tr[^>]*>([\s\S]*?)<\/tr>/.exec(
+    detail.html,
+  )![1]!;
+  const cells = [...round.matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map((m) => m[1]);
+  const r1 = status.rounds[0];
+  expect(cells.slice(0, 6)).toEqual(
+    [1, r1.copies, r1.emailed, r1.mailed, r1.waitingForPrint, r1.unconfirmed].map(String),
+  );
+  expect(detail.html).toContain('Accounts still without the latest round (0)');
+  expect(detail.html).not.toContain(`action="/dashboard/water-notices/${id}/resolve"`);
+  expect(detail.html).toContain('Your role (auditor) may look at this notice but not resolve it.');
+  const refused = await aud.post(`/dashboard/water-notices/${id}/resolve`, {
+    _csrf: csrf(detail.html),
+    reason: 'Looks fine',
+  });
+  expect(refused.status).toBe(403);
+
+  const sup = await Client.as('supervisor');
+  const page = await sup.get(`/dashboard/water-notices/${id}`);
+  expect(page.html).toContain(`action="/dashboard/water-notices/${id}/resolve"`);
+  const done = await sup.post(`/dashboard/water-notices/${id}/resolve`, {
+    _csrf: csrf(page.html),
+    reason: 'Turbidity back under the limit in two samples',
+  });
+  expect(done.status).toBe(303);
+  expect(done.location).toBe(`/dashboard/water-notices/${id}`);
+  const after = await sup.get(done.location!);
+  expect(after.html).toContain('Notice resolved');
+  expect(after.html).toContain('Turbidity back under the limit in two samples');
+  expect(after.html).not.toContain(`action="/dashboard/water-notices/${id}/resolve"`);
+  expect((await app.call('supervisor', 'GET', `/water-notices/${id}`)).body.resolvedAt).not.toBeNull();
+  const resolved = await audits('water-notice.resolve');
+  expect(resolved.map((a) => [a.entityId, a.actor])).toEqual([[id, 'supervisor']]);
+  expect((await sup.get('/dashboard/water-notices/not-a-notice')).status).toBe(404);
 });
 
 test('a door hanger a case ordered: its notice to post, printable from the orders page', async () => {

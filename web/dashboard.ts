@@ -27,11 +27,14 @@ import {
   overviewPage,
   readExceptionsPage,
   TIMELINE_KINDS,
+  waterNoticePage,
+  waterNoticesPage,
   type PageContext,
 } from './data';
 import { createRenderer } from './render';
 import { noticePrintBatchFile, requestNoticePrintBatch } from '../services/notice-print';
 import { postedNoticePdf } from '../services/posted-notice';
+import { endWaterNotice } from '../services/water-notice-runs';
 import { csrfValid, Sessions, type Session, type SessionOptions, DEFAULT_SESSION_OPTIONS } from './session';
 
 const ASSETS_DIR = path.resolve(__dirname, 'assets');
@@ -74,6 +77,7 @@ const NAV: NavItem[] = [
   { href: '/dashboard/read-exceptions', label: 'Read exceptions', permission: 'read-exception:read' },
   { href: '/dashboard/bill-cycles', label: 'Bill cycles', permission: 'bill-cycle:read' },
   { href: '/dashboard/mail', label: 'Mail', permission: 'mail:read' },
+  { href: '/dashboard/water-notices', label: 'Water notices', permission: 'mail:read' },
   { href: '/dashboard/accounts', label: 'Accounts', permission: 'account:read' },
 ];
 
@@ -93,6 +97,7 @@ const many = (v: unknown): string[] =>
   typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 
 const isoDay = z.iso.date();
+const ZUuid = z.uuid();
 const ZCycle = z
   .object({
     cycleId: z.coerce.number().int().min(1).max(31),
@@ -368,6 +373,48 @@ export function createDashboard(deps: ApiDeps, options: Partial<SessionOptions> 
       ? `Print batch ${r.batch.batchId} closed: ${r.batch.notices} letters, ${r.batch.pages} pages.`
       : 'No letter was waiting for print: no batch was made.';
     res.redirect(303, '/dashboard/mail');
+  });
+
+  // Drinking-water notices: the list, one notice's proof of delivery, and resolving it (the same
+  // services and audit as GET /water-notices, GET /water-notices/:id and POST …/resolve).
+  router.get('/water-notices', async (req, res) => {
+    if (!(await allowed(req, res, 'mail:read'))) return;
+    page(
+      res,
+      200,
+      'water-notices',
+      await waterNoticesPage(ctx(res)),
+      sessionOf(res),
+      '/dashboard/water-notices',
+    );
+  });
+
+  router.get('/water-notices/:id', async (req, res) => {
+    if (!(await allowed(req, res, 'mail:read'))) return;
+    const id = ZUuid.safeParse(req.params.id);
+    if (!id.success) return errorPage(res, sessionOf(res), 404, 'No such water notice.');
+    const model = await waterNoticePage(ctx(res), id.data);
+    page(res, 200, 'water-notice', model, sessionOf(res), '/dashboard/water-notices');
+  });
+
+  router.post('/water-notices/:id/resolve', async (req, res) => {
+    if (!(await allowed(req, res, 'mail:print'))) return;
+    const id = ZUuid.safeParse(req.params.id);
+    if (!id.success) return errorPage(res, sessionOf(res), 404, 'No such water notice.');
+    const s = sessionOf(res);
+    const reason = (one((req.body as Record<string, unknown>)?.reason) ?? '').trim().slice(0, 500);
+    if (!reason) {
+      s.flash = 'Say why the notice is resolved: the reason is kept with it.';
+      return res.redirect(303, `/dashboard/water-notices/${id.data}`);
+    }
+    await endWaterNotice(
+      { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue },
+      Sessions.actor(s, req),
+      id.data,
+      reason,
+    );
+    s.flash = 'Notice resolved: it is no longer repeated.';
+    res.redirect(303, `/dashboard/water-notices/${id.data}`);
   });
 
   router.get('/accounts', async (req, res) => {

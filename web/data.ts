@@ -21,6 +21,7 @@ import { listReadExceptions } from '../services/read-exceptions';
 import { listServiceOrders } from '../services/service-orders';
 import { postedNoticeOf } from '../services/posted-notice';
 import { listNoticePrintBatches } from '../services/notice-print';
+import { listWaterNotices, waterNoticeStatus } from '../services/water-notices';
 import { accountTimeline } from '../services/timeline';
 import type { CycleProgress, Stage } from '../workflows/bill-cycle';
 import { ageDays, day, money, stageAgeTable, when } from './format';
@@ -371,6 +372,68 @@ export async function billCyclePage(c: PageContext, cycleId: number, period: str
     readOnlyNote: approver
       ? null
       : `Your role (${c.role}) may look at this run but not approve, hold or release it.`,
+  };
+}
+
+// ---- drinking-water notices ------------------------------------------------------------------------
+
+/** Public notices and Consumer Confidence Reports issued (GET /water-notices), newest first. */
+export async function waterNoticesPage(c: PageContext) {
+  const { items } = await listWaterNotices(c.deps.db, 100);
+  return {
+    title: 'Water notices',
+    notices: items.map((n) => ({
+      id: n.id,
+      label: n.label,
+      title: n.title,
+      areas: n.serviceAreas?.join(', ') ?? 'All service areas',
+      issued: when(n.createdAt),
+      issuedBy: n.createdBy,
+      dueBy: when(n.dueBy),
+      repeats: n.repeatsEveryMonths && !n.resolvedAt ? `every ${n.repeatsEveryMonths} months` : null,
+      resolved: n.resolvedAt ? when(n.resolvedAt) : null,
+    })),
+  };
+}
+
+/** Shown of the accounts still without the latest round; the count is always whole. */
+const MISSING_SHOWN = 50;
+
+/** One notice's proof of delivery (GET /water-notices/:id), and its resolution for those who may. */
+export async function waterNoticePage(c: PageContext, id: string) {
+  const n = await waterNoticeStatus(c.deps.db, id, c.now);
+  const resolver = can(c.role, 'mail:print');
+  return {
+    title: n.title,
+    notice: {
+      ...n,
+      areas: n.serviceAreas?.join(', ') ?? 'All service areas',
+      issued: when(n.createdAt),
+      learned: n.learnedAt ? when(n.learnedAt) : null,
+      dueBy: when(n.dueBy),
+      resolved: n.resolvedAt ? when(n.resolvedAt) : null,
+    },
+    rounds: n.rounds.map((r) => ({
+      ...r,
+      first: when(r.firstAt),
+      last: when(r.lastAt),
+      timeliness:
+        r.onTime === true
+          ? 'on time'
+          : r.onTime === false
+            ? 'late'
+            : r.round === 1
+              ? 'letters still waiting for a print batch'
+              : 'a repeat: no deadline of its own',
+      late: r.onTime === false,
+    })),
+    missingCount: n.missing.length,
+    missing: n.missing.slice(0, MISSING_SHOWN),
+    missingMore: Math.max(0, n.missing.length - MISSING_SHOWN),
+    // Resolving ends the situation; a repeating (Tier 2) notice stops repeating.
+    mayResolve: resolver && !n.resolvedAt,
+    readOnlyNote:
+      resolver || n.resolvedAt ? null : `Your role (${c.role}) may look at this notice but not resolve it.`,
   };
 }
 
