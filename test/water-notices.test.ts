@@ -151,6 +151,12 @@ test('Tier 2: to the areas named, once each, on time; repeated three months on u
   expect(mail[0]!.subject).toBe('Millbrook Water & Light: Nitrate above the limit in the North area');
   expect(mail[0]!.text).toMatch(/IMPORTANT INFORMATION ABOUT YOUR DRINKING WATER/);
   expect(mail[0]!.text).toMatch(/Please share this information/);
+  // An English copy tells its Spanish readers, in Spanish, that it matters and whom to call
+  // (40 CFR 141.205(c)(2)); the Spanish copy is in Spanish throughout.
+  expect(mail[0]!.text).toMatch(
+    /Este aviso contiene información muy importante sobre su agua potable\. Tradúzcalo o hable con alguien que lo entienda bien\. Para recibirlo en español o pedir ayuda, llame al 814-/,
+  );
+  expect((c2!.content as { text: string }).text).not.toMatch(/Tradúzcalo/);
   const tl = await ok(app.call('csr', 'GET', `/accounts/${north1.accountId}/timeline?kind=notice.water`));
   expect(tl.items[0].summary).toMatch(/^Tier 2 public notice emailed: Nitrate above the limit/);
 
@@ -226,4 +232,7 @@ test('the Consumer Confidence Report: every area, due by July 1, the email and t
   expect(letter).toMatchObject({ channel: 'PRINT', language: 'en' });
   expect((letter!.content as { text: string }).text).toMatch(/https:\/\/millbrook\.example\/ccr\/2026/);
   expect((letter!.content as { text: string }).text).toMatch(/not yet available in your preferred language/);
+  expect((letter!.content as { text: string }).text).toMatch(
+    /Para recibirlo en español o pedir ayuda, llame al/,
+  );
 });
