@@ -89,6 +89,18 @@ async function completeOrder(orderId: string, body: object) {
   return app.call('crew-a', 'POST', `/field/orders/${orderId}/complete`, body);
 }
 
+/** The customer pays the whole past-due balance in cash at the counter. */
+async function payInFull(accountId: string) {
+  const pay = await app.call(
+    'csr',
+    'POST',
+    '/payments',
+    { accountId, amountCents: 12_345, channel: 'CASH' },
+    { 'idempotency-key': `case-pay-${accountId}` },
+  );
+  expect(pay.status).toBe(201);
+}
+
 async function actions(accountId: string) {
   return app.t.db.collectionsAction.findMany({ where: { accountId }, orderBy: { occurredAt: 'asc' } });
 }
@@ -153,14 +165,7 @@ test('PA: notice, contacts, posted notice, disconnection on a lawful day, paymen
     ).status,
   ).toBe(200);
   await advanceUntil(accountId, (x) => x.stage === 'DISCONNECTED');
-  const pay = await app.call(
-    'csr',
-    'POST',
-    '/payments',
-    { accountId, amountCents: 12_345, channel: 'CASH' },
-    { 'idempotency-key': `case-pay-${accountId}` },
-  );
-  expect(pay.status).toBe(201);
+  await payInFull(accountId);
   s = await advanceUntil(accountId, (x) => x.stage === 'RECONNECT_ORDERED');
   const reconnect = s.orders.find((o) => o.type === 'RECONNECT')!;
   const ro = await app.t.db.serviceOrder.findUniqueOrThrow({ where: { id: reconnect.orderId } });
@@ -434,14 +439,7 @@ test('a reconnection ordered by hand ends the case disconnection: no second crew
   expect(await app.t.db.ledgerEntry.count({ where: { accountId, kind: 'RECONNECTION_FEE' } })).toBe(0);
 
   // Paid: the case closes without sending a crew to restore service already on.
-  const pay = await app.call(
-    'csr',
-    'POST',
-    '/payments',
-    { accountId, amountCents: 12_345, channel: 'CASH' },
-    { 'idempotency-key': `case-pay-${accountId}` },
-  );
-  expect(pay.status).toBe(201);
+  await payInFull(accountId);
   const closed = await advanceUntil(accountId, (x) => x.stage === 'CLOSED', 5);
   expect(closed.closedReason).toBe('past-due balance paid');
   expect(closed.orders.filter((o) => o.type === 'RECONNECT')).toEqual([]);
@@ -709,14 +707,7 @@ test('an arrangement kept to the last installment closes the episode', async () 
 
 test('paid while off, the crew cannot get to the meter: not reconnected, no charge, ordered again by the same deadline', async () => {
   const accountId = await disconnectedCase(62);
-  const pay = await app.call(
-    'csr',
-    'POST',
-    '/payments',
-    { accountId, amountCents: 12_345, channel: 'CASH' },
-    { 'idempotency-key': `case-pay-${accountId}` },
-  );
-  expect(pay.status).toBe(201);
+  await payInFull(accountId);
   const first = await reconnectOrdered(accountId);
   expect(
     (await completeOrder(first.orderId, { outcome: 'NO_ACCESS', notes: 'Dog in the yard' })).status,
