@@ -16,6 +16,15 @@ export const SERVICE_ORDER_TYPES = [
 ] as const;
 export type ServiceOrderType = (typeof SERVICE_ORDER_TYPES)[number];
 
+/**
+ * Why a disconnection is opened by hand, not by a collections case: a hazard at the premises
+ * (SAFETY), tampering or theft of service (TAMPERING), or the customer's own request. NONPAYMENT is
+ * named only to be refused with its reason: a disconnection for nonpayment is the collections
+ * case's, which gives the notices and honours the protections the state's rules require.
+ */
+export const DISCONNECT_CAUSES = ['SAFETY', 'TAMPERING', 'CUSTOMER_REQUEST', 'NONPAYMENT'] as const;
+export type DisconnectCause = (typeof DISCONNECT_CAUSES)[number];
+
 export const PRIORITIES = ['EMERGENCY', 'HIGH', 'NORMAL', 'LOW'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 

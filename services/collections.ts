@@ -635,6 +635,7 @@ export async function recordOrderAction(
     type: string;
     reason: string;
     collectionsWorkflowId: string | null;
+    details?: unknown;
   },
   completion: { outcome: string; crewId?: string; readAt?: string | null },
   reportedAt: Date,
@@ -654,7 +655,18 @@ export async function recordOrderAction(
         profile: account.premise.jurisdictionProfile,
         ...facets,
         idempotencyKey: `service-order:${order.id}:action`,
-        data: { orderId: order.id, reason: order.reason, outcome: completion.outcome },
+        data: {
+          orderId: order.id,
+          reason: order.reason,
+          outcome: completion.outcome,
+          // Why service went off by hand (SAFETY, TAMPERING, CUSTOMER_REQUEST): never nonpayment.
+          ...(order.type === 'DISCONNECT'
+            ? {
+                disconnectCause:
+                  (order.details as { disconnectCause?: string } | null)?.disconnectCause ?? null,
+              }
+            : {}),
+        },
       },
     ],
     skipDuplicates: true,

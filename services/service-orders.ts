@@ -95,13 +95,15 @@ async function planOrder(
   db: Db,
   account: { id: string; premiseId: string; status: string; customerId: string },
   input: OpenInput,
+  byCase: boolean,
 ): Promise<{ meters?: ReadMeter[]; details?: OrderDetails; hold?: 'DEPOSIT' }> {
   const spec = TYPE_SPECS[input.type];
   const details = input.details ?? {};
   const extra = Object.keys(details).filter(
     (k) =>
       !((k === 'toPremiseId' || k === 'toAccountId') && input.type === 'TRANSFER_SERVICE') &&
-      !(k === 'newMeter' && input.type === 'METER_EXCHANGE'),
+      !(k === 'newMeter' && input.type === 'METER_EXCHANGE') &&
+      !(k === 'disconnectCause' && input.type === 'DISCONNECT' && !byCase),
   );
   if (extra.length > 0)
     throw invalid(`details.${extra[0]}`, `details.${extra[0]}: not used by a ${input.type} order`);
@@ -211,6 +213,19 @@ async function planOrder(
         details: { newMeter: nm },
       };
     }
+    case 'DISCONNECT': {
+      if (byCase) return {};
+      // By hand, service goes off only for what needs no collections notice; a disconnection for
+      // nonpayment is the case's, which the rules judge (notices, protections, protected days)
+      // when it orders it and again when the crew reports it done.
+      const cause = details.disconnectCause;
+      if (!cause || cause === 'NONPAYMENT')
+        throw invalid(
+          'details.disconnectCause',
+          `details.disconnectCause: ${cause ? 'a disconnection for nonpayment is ordered by the account’s collections case, under the state’s rules, not by hand' : 'a disconnection opened by hand says why'}: SAFETY (a hazard at the premises), TAMPERING (tampering or theft of service) or CUSTOMER_REQUEST`,
+        );
+      return { details: { disconnectCause: cause } };
+    }
     default:
       return {};
   }
@@ -243,7 +258,7 @@ export async function openServiceOrder(
     );
   if (input.windowStart && input.windowEnd && Date.parse(input.windowEnd) <= Date.parse(input.windowStart))
     throw invalid('windowEnd', 'windowEnd: the window must end after it starts');
-  const plan = await planOrder(d.db, account, input);
+  const plan = await planOrder(d.db, account, input, Boolean(options.notifyWorkflowId));
   if (options.postedNotice) plan.details = { ...plan.details, postedNotice: options.postedNotice };
   const orderId = options.orderId ?? (await newOrderId(d.db));
   const workflowId = serviceOrderWorkflowId(orderId);

@@ -2,7 +2,7 @@
 // The shapes the rest of the system already uses (ZServiceOrderCreate in api/schemas.ts, opened by
 // collections and the read-exception queue) stay valid inputs: everything added here is optional.
 import { z } from 'zod';
-import { OUTCOME_CODES, PRIORITIES, SERVICE_ORDER_TYPES } from '../domain/service-order';
+import { DISCONNECT_CAUSES, OUTCOME_CODES, PRIORITIES, SERVICE_ORDER_TYPES } from '../domain/service-order';
 
 const text = (max = 200) => z.string().trim().min(1).max(max);
 const id = z
@@ -45,6 +45,11 @@ export const ZOrderDetails = z
     toAccountId: id.optional(),
     /** METER_EXCHANGE: the meter set in place of `meterId`. */
     newMeter: ZNewMeter.optional(),
+    /**
+     * DISCONNECT opened by hand: why service goes off. NONPAYMENT is refused here: only the
+     * account's collections case orders that, under the state's rules (services/service-orders.ts).
+     */
+    disconnectCause: z.enum(DISCONNECT_CAUSES).optional(),
   })
   .strict();
 export type OrderDetails = z.infer<typeof ZOrderDetails>;

@@ -979,6 +979,42 @@ describe('a field order opened by hand', () => {
       `the action of order ${orderId}`,
     ).then((rows) => rows[0]!);
 
+  test('by hand, service goes off only for a cause that needs no collections notice, and the refusal says why', async () => {
+    const open = (details?: object) =>
+      app.call('csr', 'POST', '/service-orders', {
+        accountId: 'R12',
+        type: 'DISCONNECT',
+        reason: 'Past due since October',
+        ...(details ? { details } : {}),
+      });
+    const before = await app.t.db.serviceOrder.count({ where: { accountId: 'R12' } });
+    const none = await open();
+    expectError(none, 400, 'validation_failed', 'details.disconnectCause');
+    expect(none.body.error.message).toMatch(/SAFETY .* TAMPERING .* CUSTOMER_REQUEST/);
+    const nonpayment = await open({ disconnectCause: 'NONPAYMENT' });
+    expectError(nonpayment, 400, 'validation_failed', 'details.disconnectCause');
+    expect(nonpayment.body.error.message).toMatch(/ordered by the account’s collections case/);
+    expectError(
+      await open({ disconnectCause: 'OVERDUE' }),
+      400,
+      'validation_failed',
+      'details.disconnectCause',
+    );
+    // The cause belongs to a disconnection only.
+    expectError(
+      await app.call('csr', 'POST', '/service-orders', {
+        accountId: 'R12',
+        type: 'RECONNECT',
+        reason: 'Repaired',
+        details: { disconnectCause: 'SAFETY' },
+      }),
+      400,
+      'validation_failed',
+      'details.disconnectCause',
+    );
+    expect(await app.t.db.serviceOrder.count({ where: { accountId: 'R12' } })).toBe(before);
+  });
+
   test('a disconnection is a termination for a reason other than nonpayment; its reconnection counts too', async () => {
     // R12: Pennsylvania, electric, heated by electricity. No collections case opened these orders.
     const off = await openOrder(app, {
@@ -986,6 +1022,7 @@ describe('a field order opened by hand', () => {
       type: 'DISCONNECT',
       priority: 'HIGH',
       reason: 'Damaged meter base: shut off for safety',
+      details: { disconnectCause: 'SAFETY' },
     });
     await assign(app, off.id);
     expect(
@@ -1001,7 +1038,11 @@ describe('a field order opened by hand', () => {
       heating: true,
       customerClass: 'RES',
     });
-    expect(action.data).toMatchObject({ orderId: off.id, reason: 'Damaged meter base: shut off for safety' });
+    expect(action.data).toMatchObject({
+      orderId: off.id,
+      reason: 'Damaged meter base: shut off for safety',
+      disconnectCause: 'SAFETY',
+    });
 
     // A crew that could not get to the meter restored nothing: no action.
     const tried = await openOrder(app, {

@@ -60,6 +60,8 @@ export interface OrderDetails {
   };
   /** DOOR_HANGER ordered by a collections case: the notice the crew posts. */
   postedNotice?: PostedNoticeCopy;
+  /** DISCONNECT opened by hand: why service goes off (never nonpayment; see domain/service-order.ts). */
+  disconnectCause?: 'SAFETY' | 'TAMPERING' | 'CUSTOMER_REQUEST';
 }
 
 /**
