@@ -521,6 +521,25 @@ test('the queues: orders by stage and age with SLA breaches, cases, read excepti
   expect((await sup.get('/dashboard/cases')).html).toContain('Open cases by stage and age');
 });
 
+test('a disconnection opened by hand shows its cause in the order rows', async () => {
+  const order = await app.call('supervisor', 'POST', '/service-orders', {
+    accountId: '100003',
+    type: 'DISCONNECT',
+    priority: 'EMERGENCY',
+    reason: 'Gas smell reported at the meter',
+    details: { disconnectCause: 'SAFETY' },
+  });
+  expect(order.status).toBe(202);
+  const id = order.body.id as string;
+  for (let i = 0; i < 100 && !(await app.t.db.serviceOrder.findUnique({ where: { id } })); i++)
+    await new Promise((r) => setTimeout(r, 100));
+  const sup = await Client.as('supervisor');
+  const page = await sup.get('/dashboard/accounts/100003');
+  expect(page.status).toBe(200);
+  const row = new RegExp(`<td>${id}</td>[\\s\\S]*?<td>DISCONNECT <span class="tag">safety</span>`);
+  expect(page.html).toMatch(row);
+});
+
 test('failed sign-ins are rate-limited per address like the API; the lock-out is audited once', async () => {
   // An app of its own with a low limit (the shared test app allows many failures).
   const strict = createApp({

@@ -72,8 +72,18 @@ function orderView(o: OrderRow, now: Date) {
     fromCollections: !!o.collectionsWorkflowId,
     // A door hanger a case ordered carries the notice it posts, printable from the dashboard.
     postedNotice: postedNoticeOf(o.details) !== undefined,
+    // A disconnection opened by hand says why (never nonpayment: that is a case's).
+    disconnectCause:
+      DISCONNECT_CAUSE_LABEL[(o.details as { disconnectCause?: string } | null)?.disconnectCause ?? ''] ??
+      null,
   };
 }
+
+const DISCONNECT_CAUSE_LABEL: Record<string, string> = {
+  SAFETY: 'safety',
+  TAMPERING: 'tampering',
+  CUSTOMER_REQUEST: "customer's request",
+};
 type OrderView = ReturnType<typeof orderView>;
 
 async function openOrders(deps: ApiDeps, now: Date): Promise<{ items: OrderView[]; total: number }> {
