@@ -280,6 +280,46 @@ async function cancelBill(
   return reversal;
 }
 
+/**
+ * A correcting bill (an adjustment memo, or a rebill that replaces `of`), issued at once for the
+ * corrected bill's period and in its language, with its lines numbered from 1.
+ */
+async function issueCorrectingBill(
+  tx: Tx,
+  of: Pick<Bill, 'id' | 'accountId' | 'periodFrom' | 'periodTo' | 'language'>,
+  c: {
+    id: string;
+    kind: 'ADJUSTMENT' | 'REBILL';
+    now: Date;
+    today: string;
+    dueDate: string;
+    estimated: boolean;
+    total: bigint;
+    lines: Omit<Prisma.BillLineCreateManyInput, 'billId' | 'lineNo'>[];
+    replaces?: boolean;
+  },
+): Promise<void> {
+  await tx.bill.create({
+    data: {
+      id: c.id,
+      accountId: of.accountId,
+      kind: c.kind,
+      status: 'ISSUED',
+      issuedAt: c.now,
+      periodFrom: of.periodFrom,
+      periodTo: of.periodTo,
+      billDate: dbDate(c.today),
+      dueDate: dbDate(c.dueDate),
+      estimated: c.estimated,
+      totalCents: c.total,
+      language: of.language,
+      ...(c.replaces ? { replacesId: of.id } : {}),
+    },
+  });
+  if (c.lines.length)
+    await tx.billLine.createMany({ data: c.lines.map((l, i) => ({ ...l, billId: c.id, lineNo: i + 1 })) });
+}
+
 /** Runs a correction exactly once per user and client key: a replay returns the first answer. */
 async function exactlyOnce<T>(
   db: Db,
@@ -345,23 +385,16 @@ export async function adjustBill(
       const now = new Date();
       const today = utilityDate(now);
       const dueDate = addDays(today, DUE_DAYS_AFTER_BILL);
-      await tx.bill.create({
-        data: {
-          id,
-          accountId: bill.accountId,
-          kind: 'ADJUSTMENT',
-          status: 'ISSUED',
-          issuedAt: now,
-          periodFrom: bill.periodFrom,
-          periodTo: bill.periodTo,
-          billDate: dbDate(today),
-          dueDate: dbDate(dueDate),
-          estimated: false,
-          totalCents: total,
-          language: bill.language,
-        },
+      await issueCorrectingBill(tx, bill, {
+        id,
+        kind: 'ADJUSTMENT',
+        now,
+        today,
+        dueDate,
+        estimated: false,
+        total,
+        lines,
       });
-      await tx.billLine.createMany({ data: lines.map((l, i) => ({ ...l, billId: id, lineNo: i + 1 })) });
       const { entry } = await postEntry(
         tx,
         {
@@ -463,25 +496,17 @@ export async function rebillBill(
         if (r) reversals.push(r);
       }
 
-      await tx.bill.create({
-        data: {
-          id,
-          accountId: bill.accountId,
-          kind: 'REBILL',
-          status: 'ISSUED',
-          issuedAt: now,
-          periodFrom: bill.periodFrom,
-          periodTo: bill.periodTo,
-          billDate: dbDate(today),
-          dueDate: dbDate(dueDate),
-          estimated: input.lines ? false : bill.estimated,
-          totalCents: total,
-          language: bill.language,
-          replacesId: bill.id,
-        },
+      await issueCorrectingBill(tx, bill, {
+        id,
+        kind: 'REBILL',
+        now,
+        today,
+        dueDate,
+        estimated: input.lines ? false : bill.estimated,
+        total,
+        lines,
+        replaces: true,
       });
-      if (lines.length)
-        await tx.billLine.createMany({ data: lines.map((l, i) => ({ ...l, billId: id, lineNo: i + 1 })) });
       const charge =
         total === 0n
           ? null
