@@ -9,7 +9,7 @@ import type { Db, Tx } from '../lib/db/prisma';
 import { recordChange, SYSTEM_ACTOR, toJson } from '../lib/audit';
 import { inTransaction, query } from '../lib/db/bulk';
 import { jsonText, recordChangeOn } from '../lib/audit-batch';
-import { clientKeyFor, once, onceOn } from '../lib/idempotency';
+import { clientKeyFor, keyClaimed, once, onceOn } from '../lib/idempotency';
 import type { Mailer } from '../lib/mailer';
 import { formatCents } from '../domain/ledger/money';
 import {
@@ -968,8 +968,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
         collectionsKey(i.accountId, i.episode, 'arrangement:'),
         i.by.id,
         i.requestKey,
-        async (legacy) =>
-          Boolean(await db.idempotencyRecord.findUnique({ where: { key: legacy }, select: { key: true } })),
+        (legacy) => keyClaimed(db, legacy),
       );
       const lastEntry = await db.ledgerEntry.findFirst({
         where: { accountId: i.accountId },

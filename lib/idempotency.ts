@@ -3,7 +3,7 @@
 // result is returned and the step's writes are not repeated. Keys come from the workflow id and
 // the step, or from the client's Idempotency-Key.
 import type { PoolClient } from 'pg';
-import type { Tx } from './db/prisma';
+import type { Db, Tx } from './db/prisma';
 import { toJson } from './audit';
 import { jsonText } from './audit-batch';
 
@@ -83,6 +83,11 @@ export function onceOn<T>(
     },
   };
   return claimOnce(store, key, scope, step, null);
+}
+
+/** Whether a step has claimed `key` (in idempotency_record): for clientKeyFor's `storedBefore`. */
+export async function keyClaimed(db: Tx | Db, key: string): Promise<boolean> {
+  return Boolean(await db.idempotencyRecord.findUnique({ where: { key }, select: { key: true } }));
 }
 
 /**

@@ -25,7 +25,7 @@ import { Prisma, type Bill, type BillLine, type LedgerEntry } from '@prisma/clie
 import type { Db, Tx } from '../lib/db/prisma';
 import { recordChange, type Actor } from '../lib/audit';
 import { AppError, conflict, invalid, notFound } from '../lib/errors';
-import { clientKeyFor, once } from '../lib/idempotency';
+import { clientKeyFor, keyClaimed, once } from '../lib/idempotency';
 import { addDays, balance, DUE_DAYS_AFTER_BILL, formatCents } from '../domain/ledger';
 import { billView } from './bills';
 import { lockStatementAccounts, onTransaction, recordStatements } from './statements';
@@ -331,9 +331,7 @@ async function exactlyOnce<T>(
 ): Promise<{ body: T; replayed: boolean }> {
   const requestHash = sha256(JSON.stringify(request));
   return db.$transaction(async (tx) => {
-    const key = await clientKeyFor(`${scope}:`, actor.id, clientKey, async (legacy) =>
-      Boolean(await tx.idempotencyRecord.findUnique({ where: { key: legacy }, select: { key: true } })),
-    );
+    const key = await clientKeyFor(`${scope}:`, actor.id, clientKey, (legacy) => keyClaimed(tx, legacy));
     const r = await once(tx, key, scope, async () => JSON.stringify(await step(tx)), requestHash);
     if (r.replayed && r.requestHash !== requestHash)
       throw new AppError(

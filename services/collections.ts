@@ -640,7 +640,7 @@ export async function recordOrderAction(
   completion: { outcome: string; crewId?: string; readAt?: string | null },
   reportedAt: Date,
 ): Promise<boolean> {
-  if (order.collectionsWorkflowId || completion.outcome === 'NO_ACCESS') return false;
+  if (!actedByHand(order, completion)) return false;
   if (order.type !== 'DISCONNECT' && order.type !== 'RECONNECT') return false;
   const { account, facets } = await actionAccount(tx, order.accountId);
   const r = await tx.collectionsAction.createMany({
@@ -726,7 +726,11 @@ async function endCaseDisconnection(
 export const caseReconnectedByHand = (
   order: { type: string; collectionsWorkflowId: string | null },
   completion: { outcome: string },
-) => order.type === 'RECONNECT' && !order.collectionsWorkflowId && completion.outcome !== 'NO_ACCESS';
+) => order.type === 'RECONNECT' && actedByHand(order, completion);
+
+/** The crew did the act (it got to the meter) on an order no collections case opened. */
+const actedByHand = (order: { collectionsWorkflowId: string | null }, completion: { outcome: string }) =>
+  !order.collectionsWorkflowId && completion.outcome !== 'NO_ACCESS';
 
 /** Asks the open case for a payment arrangement: accepted or refused, with the rules' reasons. */
 export async function requestArrangement(

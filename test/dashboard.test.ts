@@ -100,6 +100,12 @@ async function waitForStage(stage: string, ms = 180_000) {
   }
 }
 
+/** Waits (up to 10 s) until the order an API call opened is on record. */
+async function orderRecorded(id: string) {
+  for (let i = 0; i < 100 && !(await app.t.db.serviceOrder.findUnique({ where: { id } })); i++)
+    await new Promise((r) => setTimeout(r, 100));
+}
+
 const audits = (action: string) =>
   app.t.db.auditEvent.findMany({ where: { action }, orderBy: { seq: 'asc' } });
 
@@ -446,8 +452,7 @@ test('the account 360 page: balance, deposit, meters, open cases and orders, tim
     reason: 'High bill dispute',
   });
   expect(order.status).toBe(202);
-  for (let i = 0; i < 100 && !(await app.t.db.serviceOrder.findUnique({ where: { id: order.body.id } })); i++)
-    await new Promise((r) => setTimeout(r, 100));
+  await orderRecorded(order.body.id);
 
   const r = await sup.get('/dashboard/accounts/100002');
   expect(r.status).toBe(200);
@@ -531,8 +536,7 @@ test('a disconnection opened by hand shows its cause in the order rows', async (
   });
   expect(order.status).toBe(202);
   const id = order.body.id as string;
-  for (let i = 0; i < 100 && !(await app.t.db.serviceOrder.findUnique({ where: { id } })); i++)
-    await new Promise((r) => setTimeout(r, 100));
+  await orderRecorded(id);
   const sup = await Client.as('supervisor');
   const page = await sup.get('/dashboard/accounts/100003');
   expect(page.status).toBe(200);

@@ -34,6 +34,7 @@ import {
   slaDueAt,
   type Completion,
   type Decision,
+  type DisconnectCause,
   type OrderStatus,
   type Priority,
   type ReadMeter,
@@ -61,7 +62,7 @@ export interface OrderDetails {
   /** DOOR_HANGER ordered by a collections case: the notice the crew posts. */
   postedNotice?: PostedNoticeCopy;
   /** DISCONNECT opened by hand: why service goes off (never nonpayment; see domain/service-order.ts). */
-  disconnectCause?: 'SAFETY' | 'TAMPERING' | 'CUSTOMER_REQUEST';
+  disconnectCause?: Exclude<DisconnectCause, 'NONPAYMENT'>;
 }
 
 /**
