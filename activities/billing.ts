@@ -35,7 +35,8 @@ import { resendBillEmail as resendEmail } from '../services/bill-email-resend';
 import { query } from '../lib/db/bulk';
 import { validateCycle } from './bill-cycle/validate-reads';
 import { refusalsFinal } from './refusals';
-import { RatingMemo, rateBills } from './bill-cycle/rate-bills';
+import { billId, RatingMemo, rateBills } from './bill-cycle/rate-bills';
+import { heldAccounts, heldBillingOpen } from '../services/held-bills';
 import { issueBills } from './bill-cycle/issue-bills';
 import { laneSplits } from './bill-cycle/lanes';
 import { assessRunLateCharges } from './bill-cycle/late-charges';
@@ -79,16 +80,17 @@ export function createBillingActivities(deps: BillingActivityDeps) {
   // Kept across batches (and runs) of this worker: it resets itself when the rider rates change.
   const memo = new RatingMemo();
 
+  /** The run's calendar for bills dated `billDate` instead (never earlier than the run's own). */
+  const calendarFrom = (calendar: CycleCalendar, billDate: string): CycleCalendar =>
+    shiftedCalendar(calendar, holdShiftDays(calendar.billDate, calendar.billDate, billDate));
+
   async function loadRun(runId: string) {
     const run = await db.billCycleRun.findUnique({ where: { id: runId }, include: { cycle: true } });
     if (!run) throw new Error(`Bill cycle run ${runId} does not exist`);
     // The run's own bill and due dates: a review hold may have moved them (redateAfterHold).
     const planned = cycleCalendar(run.period, run.cycle.readDay);
     const recorded = run.billDate ? isoDay(run.billDate) : planned.billDate;
-    return {
-      run,
-      calendar: shiftedCalendar(planned, holdShiftDays(planned.billDate, planned.billDate, recorded)),
-    };
+    return { run, calendar: calendarFrom(planned, recorded) };
   }
 
   return {
@@ -239,27 +241,68 @@ export function createBillingActivities(deps: BillingActivityDeps) {
       return laneSplits(db, run.cycleId, i.lanes);
     },
 
-    /** Rates the next `limit` accounts after `afterAccountId` (within its lane) into DRAFT bills. */
+    /**
+     * Rates the next `limit` accounts after `afterAccountId` (within its lane) into DRAFT bills; or,
+     * for a round of the run's held accounts, these accounts dated `billDate`.
+     */
     async rateBatch(i: {
       runId: string;
       afterAccountId: string | null;
       throughAccountId?: string | null;
       limit: number;
+      accountIds?: string[];
+      billDate?: string;
     }) {
       const { run, calendar } = await loadRun(i.runId);
       // Read per batch: a rider rate the board sets while a cycle waits is in force for its rating.
       const tariff = await effectiveTariff(db, baseTariff);
-      return rateBills(db, { ...i, cycleId: run.cycleId, calendar, tariff, memo });
+      const { billDate, ...batch } = i;
+      return rateBills(db, {
+        ...batch,
+        cycleId: run.cycleId,
+        calendar: billDate ? calendarFrom(calendar, billDate) : calendar,
+        tariff,
+        memo,
+      });
     },
 
-    /** DRAFT → ISSUED for a batch: the bill becomes immutable and its charge is posted. */
+    /** DRAFT → ISSUED for a batch (or these accounts): the bill becomes immutable and its charge is posted. */
     async issueBatch(i: {
       runId: string;
       afterAccountId: string | null;
       throughAccountId?: string | null;
       limit: number;
+      accountIds?: string[];
     }) {
       return issueBills(db, { ...i, heartbeat: () => Context.current().heartbeat() });
+    },
+
+    /**
+     * A round of the run's held accounts (services/held-bills.ts): whether the run bills them
+     * separately now, and if so the accounts and the calendar of bills dated `billDate` (never
+     * before the run's own bill date). Audited.
+     */
+    async openHeldRound(i: {
+      runId: string;
+      billDate: string;
+    }): Promise<
+      { open: true; calendar: CycleCalendar; accountIds: string[] } | { open: false; reason: string }
+    > {
+      const state = await heldBillingOpen(db, i.runId);
+      if (!state.open) return state;
+      const { calendar } = await loadRun(i.runId);
+      const accountIds = await heldAccounts(db, i.runId);
+      const round = calendarFrom(calendar, i.billDate);
+      await db.$transaction((tx) =>
+        recordAudit(tx, SYSTEM_ACTOR, {
+          action: 'bill-cycle.held-round',
+          entityType: 'bill_cycle_run',
+          entityId: i.runId,
+          after: { billDate: round.billDate, dueDate: round.dueDate, accountIds },
+          reason: 'Accounts the run held back for read exceptions, billed as their exceptions are resolved',
+        }),
+      );
+      return { open: true, calendar: round, accountIds };
     },
 
     /**
@@ -270,8 +313,13 @@ export function createBillingActivities(deps: BillingActivityDeps) {
      */
     async deliverCycleBills(i: {
       runId: string;
+      /** Only these accounts' bills of the run (a round of its held accounts: a print batch of their own). */
+      accountIds?: string[];
     }): Promise<{ emailed: number; printed: number; emailUnconfirmed: number }> {
       if (!deps.mailer || !deps.outDir) throw new Error('Bill delivery needs a mailer and an output folder');
+      const which = i.accountIds
+        ? { billIds: i.accountIds.map((a) => billId(i.runId, a)) }
+        : { runId: i.runId };
       await deliverBills(
         {
           db,
@@ -280,17 +328,17 @@ export function createBillingActivities(deps: BillingActivityDeps) {
           heartbeat: () => Context.current().heartbeat(),
           ...(deps.renderThreads !== undefined ? { renderThreads: deps.renderThreads } : {}),
         },
-        { runId: i.runId, actor: SYSTEM_ACTOR },
+        { ...which, actor: SYSTEM_ACTOR },
       );
-      await markInterruptedEmails(db, SYSTEM_ACTOR, { runId: i.runId });
+      await markInterruptedEmails(db, SYSTEM_ACTOR, which);
       const [counts] = await query<{ emailed: number; printed: number; emailUnconfirmed: number }>(
         db,
         `SELECT count(*) FILTER (WHERE n.channel = 'EMAIL' AND n.message_id IS NOT NULL)::int AS emailed,
            count(*) FILTER (WHERE n.channel = 'PRINT')::int AS printed,
            count(*) FILTER (WHERE n.channel = 'EMAIL' AND n.message_id IS NULL)::int AS "emailUnconfirmed"
          FROM notice n JOIN bill b ON b.id = n.bill_id
-         WHERE b.cycle_run_id = $1 AND n.type = $2`,
-        [i.runId, NOTICE_TYPE_BILL],
+         WHERE b.cycle_run_id = $1 AND n.type = $2 AND ($3::text[] IS NULL OR b.id = ANY($3))`,
+        [i.runId, NOTICE_TYPE_BILL, which.billIds ?? null],
       );
       return counts!;
     },
@@ -303,8 +351,13 @@ export function createBillingActivities(deps: BillingActivityDeps) {
     },
 
     /** Late payment charges the day after the due date, and the accounts still past due. */
-    async assessLateCharges(i: { runId: string; asOf: string }) {
-      return assessRunLateCharges(db, { ...i, heartbeat: () => Context.current().heartbeat() });
+    async assessLateCharges(i: { runId: string; asOf: string; accountIds?: string[] }) {
+      const { accountIds, ...rest } = i;
+      return assessRunLateCharges(db, {
+        ...rest,
+        ...(accountIds ? { billIds: accountIds.map((a) => billId(i.runId, a)) } : {}),
+        heartbeat: () => Context.current().heartbeat(),
+      });
     },
 
     async handOffToCollections(i: { runId: string; accountIds: string[]; asOf: string }) {

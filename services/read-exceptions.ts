@@ -12,6 +12,7 @@ import { estimateUsage } from '../domain/reads/estimate';
 import { cycleCalendar } from '../domain/billing/cycle-calendar';
 import { billedEstimates, classAverages, lastGoodReads, localText, meterHistory } from './read-history';
 import { openServiceOrder, type OrderDeps } from './service-orders';
+import { billHeldAccount } from './held-bills';
 
 export type Resolution =
   | { action: 'accept'; reason: string }
@@ -59,8 +60,14 @@ export async function resolveReadException(d: OrderDeps, actor: Actor, id: strin
     include: { cycleRun: { include: { cycle: true } } },
   });
   if (!e) throw notFound('Read exception', id);
-  if (e.status !== 'OPEN')
-    throw new AppError('conflict', `Read exception ${id} is already ${e.status.toLowerCase()}`);
+  // A crew sent to the meter leaves the read unsettled: once it reports, the clerk accepts,
+  // corrects (with the crew's read) or estimates, and the account is billed.
+  const awaitingCrew = e.status === 'CREW_SENT' && r.action !== 'send-crew';
+  if (e.status !== 'OPEN' && !awaitingCrew)
+    throw new AppError(
+      'conflict',
+      `Read exception ${id} is already ${e.status.toLowerCase().replace('_', ' ')}`,
+    );
   const meter = await d.db.meter.findUnique({ where: { id: e.meterId } });
   const result = await d.db.cycleMeterResult.findUnique({
     where: { cycleRunId_meterId: { cycleRunId: e.cycleRunId, meterId: e.meterId } },
@@ -166,16 +173,20 @@ export async function resolveReadException(d: OrderDeps, actor: Actor, id: strin
     estimate: 'ESTIMATED',
     'send-crew': 'CREW_SENT',
   } as const;
-  return d.db.$transaction(async (tx) => {
+  const resolved = await d.db.$transaction(async (tx) => {
     // The other exceptions of the same meter and run are settled by the same decision.
     const settled = await tx.readException.updateMany({
-      where: { cycleRunId: e.cycleRunId, meterId: e.meterId, status: 'OPEN' },
+      where: {
+        cycleRunId: e.cycleRunId,
+        meterId: e.meterId,
+        status: { in: awaitingCrew ? ['OPEN', 'CREW_SENT'] : ['OPEN'] },
+      },
       data: {
         status: status[r.action],
         resolution: detail as Prisma.InputJsonValue,
         resolvedBy: actor.id,
         resolvedAt: new Date(),
-        serviceOrderId,
+        ...(awaitingCrew ? {} : { serviceOrderId }),
       },
     });
     if (correctedRead) await tx.meterRead.create({ data: correctedRead });
@@ -193,7 +204,7 @@ export async function resolveReadException(d: OrderDeps, actor: Actor, id: strin
         entityType: 'read_exception',
         entityId: id,
         accountId: e.accountId,
-        before: { status: 'OPEN', code: e.code },
+        before: { status: e.status, code: e.code },
         after: { status: status[r.action], ...detail },
         reason: r.reason,
       },
@@ -207,6 +218,10 @@ export async function resolveReadException(d: OrderDeps, actor: Actor, id: strin
     );
     return { id, status: status[r.action], settled: settled.count, ...detail };
   });
+  // A run that has issued its bills held this account back: it is billed now, in that run.
+  const heldBillWorkflowId =
+    r.action === 'send-crew' ? null : await billHeldAccount(d, e.cycleRunId, e.accountId, actor.id);
+  return heldBillWorkflowId ? { ...resolved, heldBillWorkflowId } : resolved;
 }
 
 /**

@@ -39,18 +39,29 @@ type BatchRange = {
   afterAccountId: string | null;
   throughAccountId?: string | null;
   limit: number;
+  /** Only these accounts' bills (a round billing the run's held accounts). */
+  accountIds?: readonly string[];
   /** Called after each deposit refunded (the activity heartbeats). */
   heartbeat?: () => void;
 };
 
 /**
  * A batch's bills (drafts, bills an earlier attempt issued, and drafts it discarded) in account
- * order, for parameters ($1 run, $2 after account, $3 limit, $4 through account): the same rows for
- * the deposit refunds and the issue, and for every attempt at the batch.
+ * order, for parameters ($1 run, $2 after account, $3 limit, $4 through account, $5 only these
+ * accounts): the same rows for the deposit refunds and the issue, and for every attempt at the batch.
  */
 const BATCH_BILLS = `WHERE cycle_run_id = $1 AND kind = 'REGULAR' AND status IN ('DRAFT', 'ISSUED', 'CANCELLED')
   AND ($2::text IS NULL OR account_id > $2) AND ($4::text IS NULL OR account_id <= $4)
+  AND ($5::text[] IS NULL OR account_id = ANY($5))
   ORDER BY account_id LIMIT $3`;
+
+const batchParams = (i: BatchRange) => [
+  i.runId,
+  i.afterAccountId,
+  i.limit,
+  i.throughAccountId ?? null,
+  i.accountIds ?? null,
+];
 
 /**
  * Deposits held 12 months paid in full and on time are refunded, with interest, as a credit on the bill
@@ -88,10 +99,10 @@ async function refundDueDeposits(db: Db, i: BatchRange): Promise<void> {
        -- installments are not paid in full). A past-due balance is left to the rule.
        AND NOT EXISTS (
          SELECT 1 FROM payment_arrangement r
-         WHERE r.account_id = b.account_id AND (r.created_at AT TIME ZONE $5)::date <= b.bill_date
+         WHERE r.account_id = b.account_id AND (r.created_at AT TIME ZONE $6)::date <= b.bill_date
            AND (r.status = 'CURRENT' OR coalesce(r.completed_on, r.defaulted_on) IS NULL
              OR coalesce(r.completed_on, r.defaulted_on) > (b.bill_date - interval '12 months')::date))`,
-    [i.runId, i.afterAccountId, i.limit, i.throughAccountId ?? null, UTILITY_TIME_ZONE],
+    [...batchParams(i), UTILITY_TIME_ZONE],
   );
   for (const b of due) {
     await db.$transaction((tx) =>
@@ -110,7 +121,7 @@ export async function issueBills(db: Db, i: BatchRange): Promise<IssueBatchResul
            bill_date::text, due_date::text, estimated
          FROM bill
          ${BATCH_BILLS}`,
-        [i.runId, i.afterAccountId, i.limit, i.throughAccountId ?? null],
+        batchParams(i),
       )
     ).rows;
     if (batch.length === 0) return { lastAccountId: null, issued: 0, totalCents: '0' };

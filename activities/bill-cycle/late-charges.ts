@@ -85,22 +85,33 @@ async function openDisputes(c: PoolClient, accountIds: string[], asOf: string): 
   return new Set(rows.map((r) => r.account_id));
 }
 
+/**
+ * The run's late charges on `asOf` (the day after its due date), or, with `billIds`, those of bills
+ * the run issued later (its held accounts, billed once their read exceptions were resolved) on the
+ * day after their own due date.
+ */
 export async function assessRunLateCharges(
   db: Db,
-  i: { runId: string; asOf: string; heartbeat: () => void },
+  i: { runId: string; asOf: string; billIds?: readonly string[]; heartbeat: () => void },
 ): Promise<{ assessed: number; totalCents: string; pastDueAccounts: string[] }> {
   let assessed = 0;
   let total = 0n;
   const pastDueAccounts: string[] = [];
   for (let after: string | null = null; ; ) {
-    // The run's issued bill of each account (its regular bill, or what replaced it).
+    // The run's issued bill of each account (its regular bill, or what replaced it). Not an account
+    // whose regular bill is not due yet (issued late, held by a read exception): the charge is
+    // once per bill, and that bill's comes the day after its own due date.
     const bills: IssuedBill[] = await query<IssuedBill>(
       db,
-      `SELECT DISTINCT ON (account_id) id, account_id, estimated FROM bill
+      `SELECT DISTINCT ON (account_id) id, account_id, estimated FROM bill b
        WHERE cycle_run_id = $1 AND status = 'ISSUED' AND ($2::text IS NULL OR account_id > $2)
+         AND ($5::text[] IS NULL OR id = ANY($5))
+         AND NOT EXISTS (SELECT 1 FROM bill r
+           WHERE r.account_id = b.account_id AND r.cycle_run_id = $1 AND r.kind = 'REGULAR'
+             AND r.status = 'ISSUED' AND r.due_date >= $4::date)
        ORDER BY account_id, (kind = 'REGULAR') DESC, id
        LIMIT $3`,
-      [i.runId, after, SLICE],
+      [i.runId, after, SLICE, i.asOf, i.billIds ?? null],
     );
     if (bills.length === 0) break;
     after = bills[bills.length - 1]!.account_id;

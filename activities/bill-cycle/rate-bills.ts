@@ -116,6 +116,7 @@ async function loadInputs(
   after: string | null,
   through: string | null,
   limit: number,
+  only: readonly string[] | null,
 ) {
   return query<InputRow>(
     db,
@@ -124,7 +125,7 @@ async function loadInputs(
        SELECT a.id, a.class, a.premise_id, a.start_date::text, c.language
        FROM account a JOIN customer c ON c.id = a.customer_id
        WHERE a.bill_cycle = $1 AND a.status = 'ACTIVE' AND ($3::text IS NULL OR a.id > $3)
-         AND ($5::text IS NULL OR a.id <= $5)
+         AND ($5::text IS NULL OR a.id <= $5) AND ($6::text[] IS NULL OR a.id = ANY($6))
        ORDER BY a.id LIMIT $4
      )
      SELECT acc.id AS account_id, acc.class, acc.start_date, acc.language, b.status AS bill_status, x.*
@@ -142,7 +143,7 @@ async function loadInputs(
        WHERE r.cycle_run_id = $2 AND r.account_id = acc.id
      ) x ON true
      ORDER BY acc.id, x.meter_service, x.meter_id`,
-    [cycleId, runId, after, limit, through],
+    [cycleId, runId, after, limit, through, only],
   );
 }
 
@@ -450,6 +451,8 @@ export async function rateBills(
     afterAccountId: string | null;
     throughAccountId?: string | null;
     limit: number;
+    /** Only these accounts (the run's held accounts, billed once their exceptions are resolved). */
+    accountIds?: readonly string[];
   },
 ): Promise<RateBatchResult> {
   const rows = await loadInputs(
@@ -459,6 +462,7 @@ export async function rateBills(
     i.afterAccountId,
     i.throughAccountId ?? null,
     i.limit,
+    i.accountIds ?? null,
   );
   if (rows.length === 0) return { lastAccountId: null, drafted: 0, skipped: 0 };
   const readDay = Number(i.calendar.readDay.slice(8, 10));

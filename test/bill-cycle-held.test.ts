@@ -1,0 +1,212 @@
+// Accounts a run held back for read exceptions are billed in that run once the clerk resolves them:
+// Millbrook, November 2026, cycle 1 issued without them (auto-approved), then the queue is worked.
+// Each resolution bills its account in the run, dated the day of the resolution and due 20 days
+// later, delivered in a print batch of its own; a crew's exception is settled when the crew
+// reports; the day after the new due date the late charges of those bills are assessed and the
+// accounts handed to collections. Once the next run of the cycle opens, nothing more is billed in
+// the old one.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { startTestApp, type TestApp } from './helpers/app';
+import { workflowBundle } from './helpers/temporal';
+import { importLegacyExport } from '../services/import-legacy';
+import { billCycleWorkflowId, type CycleProgress } from '../workflows/bill-cycle';
+import { heldBillsProgressQuery, type HeldBillsProgress } from '../workflows/bill-cycle-held';
+import { billHeldAccount, heldBillsWorkflowId } from '../services/held-bills';
+import { utilityDate } from '../services/ledger';
+import { billId } from '../activities/bill-cycle/rate-bills';
+import { verifyAuditChain } from '../lib/audit-verify';
+
+jest.setTimeout(240_000);
+
+const DEMO = path.resolve(__dirname, '..', 'demo-data', 'millbrook');
+const RUN = '1:2026-11';
+let app: TestApp;
+let run: CycleProgress;
+
+async function importReads(file: string) {
+  const r = await app.call('csr', 'POST', '/reads/import', {
+    format: 'ami-csv',
+    fileName: path.basename(file),
+    content: readFileSync(path.join(DEMO, file), 'utf8'),
+  });
+  expect(r.body.status).toBe('completed');
+}
+
+async function exceptionOf(meterId: string): Promise<string> {
+  const r = await app.call('csr', 'GET', `/read-exceptions?cycleRunId=${RUN}&limit=100`);
+  return r.body.items.find((e: { meterId: string }) => e.meterId === meterId).id as string;
+}
+
+const resolve = async (meterId: string, body: object) =>
+  app.call('csr', 'POST', `/read-exceptions/${await exceptionOf(meterId)}/resolve`, body);
+
+const billOf = (accountId: string) =>
+  app.t.db.bill.findFirst({ where: { accountId, cycleRunId: RUN }, include: { lines: true } });
+
+const serviceCents = (bill: { lines: { service: string; amountCents: bigint }[] }, service: string) =>
+  bill.lines.filter((l) => l.service === service).reduce((s, l) => s + Number(l.amountCents), 0);
+
+const addDays = (iso: string, days: number) =>
+  new Date(Date.parse(`${iso}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
+async function heldProgress(workflowId: string): Promise<HeldBillsProgress> {
+  return app.env.client.workflow.getHandle(workflowId).query(heldBillsProgressQuery);
+}
+
+/** Waits until the held bills workflow has issued `issued` bills and waits for their due date. */
+async function heldIssued(workflowId: string, issued: number): Promise<HeldBillsProgress> {
+  for (let i = 0; ; i++) {
+    const p = await heldProgress(workflowId).catch(() => null);
+    if (p && p.issued === issued && p.stage === 'waiting-for-due-date') return p;
+    if (i > 400) throw new Error(`held bills never issued ${issued}: ${JSON.stringify(p)}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+beforeAll(async () => {
+  app = await startTestApp();
+  const conv = await importLegacyExport(app.t.db, {
+    dir: DEMO,
+    actor: { id: 'test', role: 'admin' },
+    encryptionKey: app.encryptionKey,
+  });
+  expect(conv.status).toBe('completed');
+  await importReads('reads/billing-reads-2026-10.csv');
+  await importReads('reads/billing-reads-2026-11.csv');
+  // Issued without a clerk: the accounts with open exceptions are held back.
+  expect(
+    (await app.call('csr', 'POST', '/bill-cycles/1/runs', { period: '2026-11', autoApprove: true })).status,
+  ).toBe(202);
+  run = await app.env.client.workflow.getHandle(billCycleWorkflowId(1, '2026-11')).result();
+  expect(run.stage).toBe('closed');
+});
+afterAll(() => app?.close());
+
+test('the run held back the accounts with open exceptions: no bill for them', async () => {
+  for (const a of ['100039', '100051', '100065', '100077']) expect(await billOf(a)).toBeNull();
+  expect(run.skipped).toBeGreaterThanOrEqual(4);
+});
+
+test('resolving a held account bills it in the run, dated today, in a print batch of its own', async () => {
+  const printDir = path.join(app.outDir, 'print');
+  const runBatch = readdirSync(printDir).filter((f) => f.endsWith('.pdf'));
+  expect(runBatch).toEqual(['print-1_2026-11.pdf']);
+  const runBatchBytes = statSync(path.join(printDir, runBatch[0]!)).size;
+
+  const today = utilityDate();
+  const workflowId = heldBillsWorkflowId(RUN, today);
+  // The read was "ERR": corrected to what the premise reads.
+  const corrected = await resolve('W000077', {
+    action: 'correct',
+    value: 346863,
+    reason: 'Read at the premise by phone',
+  });
+  expect(corrected.status).toBe(200);
+  expect(corrected.body.heldBillWorkflowId).toBe(workflowId);
+  // 6,205 kWh in a month is high, but the customer confirms it: a valid read.
+  const accepted = await resolve('E000051', { action: 'accept', reason: 'Space heaters; confirmed' });
+  expect(accepted.body.heldBillWorkflowId).toBe(workflowId);
+  const p = await heldIssued(workflowId, 2);
+
+  for (const [account, service, cents] of [
+    // 600 counts × 10 = 6,000 gal: 18.50 + 12.30 + 15.75 + sewer 37.20.
+    ['100077', 'WATER', 8375],
+    // 6,205 kWh: 12.00 + 112.50 + 5,205 × 0.1310 = 681.86 + PCA 76.32, tax 6 % of 882.68 = 52.96.
+    ['100051', 'ELECTRIC', 93564],
+    // 7,650 gal: 18.50 + 12.30 + 24.41 + sewer 47.43.
+    ['100051', 'WATER', 10264],
+  ] as const) {
+    const bill = (await billOf(account))!;
+    expect(serviceCents(bill, service)).toBe(cents);
+  }
+  for (const account of ['100077', '100051']) {
+    const bill = (await billOf(account))!;
+    expect(bill.status).toBe('ISSUED');
+    expect(bill.billDate.toISOString().slice(0, 10)).toBe(today);
+    expect(bill.dueDate!.toISOString().slice(0, 10)).toBe(addDays(today, 20));
+    // Its charge on the ledger, once; delivered once.
+    expect(await app.t.db.ledgerEntry.count({ where: { billId: bill.id, kind: 'CHARGE' } })).toBe(1);
+    expect(await app.t.db.notice.count({ where: { billId: bill.id, type: 'BILL' } })).toBe(1);
+  }
+  expect(p).toMatchObject({ issued: 2, refused: null });
+  expect(p.emailed + p.printed).toBe(2);
+  // Paper bills go in a batch of their own: the run's, already with the print vendor, is left as
+  // it was.
+  const notices = await app.t.db.notice.findMany({
+    where: { billId: { in: ['100077', '100051'].map((a) => billId(RUN, a)) }, type: 'BILL' },
+  });
+  expect(notices).toHaveLength(2);
+  for (const n of notices.filter((x) => x.channel === 'PRINT')) {
+    expect(n.batchId).not.toBe('print-1_2026-11');
+    expect(readdirSync(printDir)).toContain(`${n.batchId}.pdf`);
+  }
+  expect(statSync(path.join(printDir, 'print-1_2026-11.pdf')).size).toBe(runBatchBytes);
+
+  // An account the run has billed is not billed again, whatever is resolved for it later.
+  const deps = { db: app.t.db, temporal: app.env.client, taskQueue: app.taskQueue };
+  expect(await billHeldAccount(deps, RUN, '100077', 'test')).toBeNull();
+});
+
+test('a crew sent to the meter settles the read when it reports, and the account is billed', async () => {
+  const today = utilityDate();
+  const workflowId = heldBillsWorkflowId(RUN, today);
+  const crew = await resolve('W000065', { action: 'send-crew', reason: 'Tamper flag' });
+  expect(crew.body).toMatchObject({ status: 'CREW_SENT' });
+  expect(crew.body.heldBillWorkflowId).toBeUndefined();
+  expect(await billOf('100065')).toBeNull();
+  // Sending a second crew is refused; the crew's read settles it.
+  expect((await resolve('W000065', { action: 'send-crew', reason: 'again' })).status).toBe(409);
+  const read = await resolve('W000065', {
+    action: 'correct',
+    value: 565833,
+    reason: 'Crew verified the register; no tampering found',
+  });
+  expect(read.status).toBe(200);
+  expect(read.body).toMatchObject({ status: 'CORRECTED', heldBillWorkflowId: workflowId });
+  await heldIssued(workflowId, 3);
+  // 665 counts × 10 = 6,650 gal: 18.50 + 12.30 + 3,650 × 5.25/1000 = 19.16 + sewer 41.23.
+  expect(serviceCents((await billOf('100065'))!, 'WATER')).toBe(9119);
+});
+
+test('the day after the new due date: late charges on those bills, once, and the hand-off', async () => {
+  const today = utilityDate();
+  const handle = app.env.client.workflow.getHandle(heldBillsWorkflowId(RUN, today));
+  const done: HeldBillsProgress = await handle.result();
+  expect(done.stage).toBe('closed');
+  expect(done.calendar!.lateChargeDate).toBe(addDays(today, 21));
+  const bills = await Promise.all(['100077', '100051', '100065'].map(async (a) => (await billOf(a))!));
+  const fees = await app.t.db.ledgerEntry.findMany({
+    where: { kind: 'LATE_FEE', billId: { in: bills.map((b) => b.id) } },
+  });
+  // Nothing was paid: one late charge on each bill, none twice.
+  expect(fees.map((f) => f.billId).sort()).toEqual(bills.map((b) => b.id).sort());
+  for (const f of fees) expect(f.effectiveDate.toISOString().slice(0, 10)).toBe(addDays(today, 21));
+  expect(done.lateFees).toBe(3);
+  expect(done.handedOff).toBe(3);
+  // A workflow that waits three weeks: its history replays against the code.
+  await Worker.runReplayHistory(
+    { workflowBundle: await workflowBundle() },
+    await handle.fetchHistory(),
+    handle.workflowId,
+  );
+  expect((await verifyAuditChain(app.t.db)).ok).toBe(true);
+});
+
+test('once the next run of the cycle opens, the old run bills nothing more', async () => {
+  await app.t.db.billCycleRun.create({
+    data: {
+      id: '1:2026-12',
+      cycleId: 1,
+      period: '2026-12',
+      workflowId: 'bill-cycle:1:2026-12:test',
+      readWindowFrom: new Date('2026-11-30T00:00:00Z'),
+      readWindowTo: new Date('2026-12-06T00:00:00Z'),
+    },
+  });
+  const r = await resolve('W000039', { action: 'estimate', reason: 'Register replaced; estimate' });
+  expect(r.status).toBe(200);
+  expect(r.body.heldBillWorkflowId).toBeUndefined();
+  expect(await billOf('100039')).toBeNull();
+});
