@@ -16,6 +16,7 @@
 // same use twice.
 import type { Db } from '../lib/db/prisma';
 import { query } from '../lib/db/bulk';
+import { notFound } from '../lib/errors';
 import { utilityDate } from './ledger';
 import type { OrderDeps } from './service-orders';
 import { billHeldAccounts, heldBillsRequestSignal } from '../workflows/bill-cycle-held';
@@ -94,4 +95,71 @@ export async function billHeldAccount(
     signalArgs: [{ by }],
   });
   return workflowId;
+}
+
+export interface HeldReport {
+  runId: string;
+  /** Whether resolving an exception now bills its account in this run, and why not. */
+  billing: HeldBilling;
+  /** Accounts the run has not billed, with the read exceptions holding them. */
+  held: {
+    accountId: string;
+    exceptions: { id: string; meterId: string; code: string; status: string }[];
+  }[];
+  /** Bills the run issued after its own bill date: held accounts billed once resolved. */
+  billedLater: { billId: string; accountId: string; billDate: string; dueDate: string; totalCents: string }[];
+}
+
+/** The run's held accounts and the bills issued for them since (GET …/runs/:period/held). */
+export async function heldReport(db: Db, runId: string): Promise<HeldReport> {
+  const [run] = await query<{ bill_date: string | null }>(
+    db,
+    `SELECT bill_date::text FROM bill_cycle_run WHERE id = $1`,
+    [runId],
+  );
+  if (!run) throw notFound('Bill cycle run', runId);
+  const accounts = await heldAccounts(db, runId);
+  const exceptions = await query<{
+    id: string;
+    account_id: string;
+    meter_id: string;
+    code: string;
+    status: string;
+  }>(
+    db,
+    `SELECT id, account_id, meter_id, code, status::text FROM read_exception
+     WHERE cycle_run_id = $1 AND account_id = ANY($2) AND status IN ('OPEN', 'CREW_SENT')
+     ORDER BY account_id, meter_id, code`,
+    [runId, accounts],
+  );
+  const later = await query<{
+    id: string;
+    account_id: string;
+    bill_date: string;
+    due_date: string;
+    total_cents: string;
+  }>(
+    db,
+    `SELECT id, account_id, bill_date::text, due_date::text, total_cents::text FROM bill
+     WHERE cycle_run_id = $1 AND kind = 'REGULAR' AND status = 'ISSUED' AND bill_date > $2::date
+     ORDER BY bill_date, account_id`,
+    [runId, run.bill_date],
+  );
+  return {
+    runId,
+    billing: await heldBillingOpen(db, runId),
+    held: accounts.map((accountId) => ({
+      accountId,
+      exceptions: exceptions
+        .filter((e) => e.account_id === accountId)
+        .map((e) => ({ id: e.id, meterId: e.meter_id, code: e.code, status: e.status })),
+    })),
+    billedLater: later.map((b) => ({
+      billId: b.id,
+      accountId: b.account_id,
+      billDate: b.bill_date,
+      dueDate: b.due_date,
+      totalCents: b.total_cents,
+    })),
+  };
 }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { startTestApp, type TestApp } from './helpers/app';
 import { workflowBundle } from './helpers/temporal';
+import { DashboardClient } from './helpers/dashboard-client';
 import { importLegacyExport } from '../services/import-legacy';
 import { billCycleWorkflowId, type CycleProgress } from '../workflows/bill-cycle';
 import { heldBillsProgressQuery, type HeldBillsProgress } from '../workflows/bill-cycle-held';
@@ -84,9 +85,25 @@ beforeAll(async () => {
 });
 afterAll(() => app?.close());
 
+const heldReport = async () => (await app.call('auditor', 'GET', '/bill-cycles/1/runs/2026-11/held')).body;
+
 test('the run held back the accounts with open exceptions: no bill for them', async () => {
   for (const a of ['100039', '100051', '100065', '100077']) expect(await billOf(a)).toBeNull();
   expect(run.skipped).toBeGreaterThanOrEqual(4);
+  // The clerk sees which, and why.
+  const report = await heldReport();
+  expect(report.billing).toEqual({ open: true });
+  expect(report.billedLater).toEqual([]);
+  const held = new Map(
+    report.held.map((h: { accountId: string; exceptions: { meterId: string; code: string }[] }) => [
+      h.accountId,
+      h.exceptions.map((e) => `${e.meterId} ${e.code}`),
+    ]),
+  );
+  expect(held.get('100039')).toEqual(['W000039 NEGATIVE_CONSUMPTION']);
+  expect(held.get('100051')).toEqual(['E000051 HIGH_USE']);
+  expect(held.get('100077')).toEqual(['W000077 NON_NUMERIC']);
+  expect(held.has('100002')).toBe(false);
 });
 
 test('resolving a held account bills it in the run, dated today, in a print batch of its own', async () => {
@@ -143,6 +160,18 @@ test('resolving a held account bills it in the run, dated today, in a print batc
     expect(readdirSync(printDir)).toContain(`${n.batchId}.pdf`);
   }
   expect(statSync(path.join(printDir, 'print-1_2026-11.pdf')).size).toBe(runBatchBytes);
+
+  // The run's page lists them as billed once resolved (an auditor may look).
+  const report = await heldReport();
+  expect(report.billedLater.map((b: { accountId: string }) => b.accountId).sort()).toEqual([
+    '100051',
+    '100077',
+  ]);
+  const page = await (await DashboardClient.as(app, 'auditor')).get('/dashboard/bill-cycles/1/2026-11');
+  expect(page.status).toBe(200);
+  expect(page.html).toContain('Held accounts');
+  expect(page.html).toContain('W000039 NEGATIVE_CONSUMPTION');
+  expect(page.html).toMatch(/Billed once resolved[\s\S]*B-1-2026-11-100077/);
 
   // An account the run has billed is not billed again, whatever is resolved for it later.
   const deps = { db: app.t.db, temporal: app.env.client, taskQueue: app.taskQueue };
@@ -209,4 +238,8 @@ test('once the next run of the cycle opens, the old run bills nothing more', asy
   expect(r.status).toBe(200);
   expect(r.body.heldBillWorkflowId).toBeUndefined();
   expect(await billOf('100039')).toBeNull();
+  expect((await heldReport()).billing).toEqual({
+    open: false,
+    reason: 'run 1:2026-12 of the same cycle has opened: it bills the account from its last billed read',
+  });
 });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import { startTestApp, type TestApp } from './helpers/app';
 import { waitingLetter } from './helpers/print-letters';
+import { DashboardClient as Client, csrf } from './helpers/dashboard-client';
 import { createApp } from '../api/app';
 import { createLogger } from '../lib/logger';
 import { importLegacyExport } from '../services/import-legacy';
@@ -16,79 +17,6 @@ jest.setTimeout(240_000);
 
 const DEMO = path.resolve(__dirname, '..', 'demo-data', 'millbrook');
 let app: TestApp;
-
-// ---- a cookie-keeping client that follows no redirects ---------------------------------------------
-
-interface Page {
-  status: number;
-  html: string;
-  headers: Headers;
-  location: string | null;
-}
-
-class Client {
-  readonly cookies = new Map<string, string>();
-  /** Every Set-Cookie line received, as sent. */
-  readonly setCookies: string[] = [];
-
-  constructor(private readonly baseUrl = app.baseUrl) {}
-
-  async request(method: 'GET' | 'POST', url: string, form?: Record<string, string>): Promise<Page> {
-    const res = await fetch(this.baseUrl + url, {
-      method,
-      redirect: 'manual',
-      headers: {
-        ...(this.cookies.size ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
-        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      ...(form ? { body: new URLSearchParams(form).toString() } : {}),
-    });
-    for (const line of res.headers.getSetCookie()) {
-      this.setCookies.push(line);
-      const [pair = '', ...attrs] = line.split(';').map((s) => s.trim());
-      const name = pair.slice(0, pair.indexOf('='));
-      const value = pair.slice(pair.indexOf('=') + 1);
-      if (value === '' || attrs.some((a) => /^max-age=0$/i.test(a))) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    return {
-      status: res.status,
-      html: await res.text(),
-      headers: res.headers,
-      location: res.headers.get('location'),
-    };
-  }
-
-  get(url: string) {
-    return this.request('GET', url);
-  }
-
-  post(url: string, form: Record<string, string>) {
-    return this.request('POST', url, form);
-  }
-
-  /** Opens the sign-in form and posts the key with the form's token. */
-  async signIn(key: string): Promise<Page> {
-    const form = await this.get('/dashboard/sign-in');
-    expect(form.status).toBe(200);
-    return this.post('/dashboard/sign-in', { _csrf: csrf(form.html), key, next: '/dashboard' });
-  }
-
-  /** A signed-in client for a demo role; fails the test when sign-in does not succeed. */
-  static async as(role: string): Promise<Client> {
-    const c = new Client();
-    const r = await c.signIn(app.keys[role]!);
-    expect(r.status).toBe(303);
-    expect(r.location).toBe('/dashboard');
-    return c;
-  }
-}
-
-function csrf(html: string): string {
-  const m = /name="_csrf" value="([^"]+)"/.exec(html);
-  if (!m) throw new Error('no CSRF token on the page');
-  return m[1]!;
-}
 
 async function waitForStage(stage: string, ms = 180_000) {
   const end = Date.now() + ms;
@@ -137,7 +65,7 @@ beforeAll(async () => {
 afterAll(() => app?.close());
 
 test('a page without a session goes to the sign-in form, which names where to return', async () => {
-  const c = new Client();
+  const c = new Client(app);
   const r = await c.get('/dashboard/accounts/100002?kind=bill.*');
   expect(r.status).toBe(303);
   expect(r.location).toBe('/dashboard/sign-in?next=%2Fdashboard%2Faccounts%2F100002%3Fkind%3Dbill.*');
@@ -145,7 +73,7 @@ test('a page without a session goes to the sign-in form, which names where to re
   expect(form.status).toBe(200);
   expect(form.html).toContain('name="key"');
   // Only a dashboard path is a place to return to: never another site.
-  const evil = new Client();
+  const evil = new Client(app);
   const page = await evil.get('/dashboard/sign-in?next=https://evil.example/');
   const signed = await evil.post('/dashboard/sign-in', {
     _csrf: csrf(page.html),
@@ -157,7 +85,7 @@ test('a page without a session goes to the sign-in form, which names where to re
 });
 
 test('sign in and out with an API key: HttpOnly SameSite=Strict session cookie, both audited', async () => {
-  const c = new Client();
+  const c = new Client(app);
   const r = await c.signIn(app.keys.supervisor!);
   expect(r.status).toBe(303);
   const session = c.setCookies.find((l) => l.startsWith('ocis_dash=') && !/max-age=0/i.test(l));
@@ -195,7 +123,7 @@ test('sign in and out with an API key: HttpOnly SameSite=Strict session cookie, 
 test('a wrong key gets the sign-in page with an error; the API authenticator audits it, never what was typed', async () => {
   const failures = () => app.t.db.auditEvent.count({ where: { action: 'auth.failed' } });
   const before = await failures();
-  const c = new Client();
+  const c = new Client(app);
   const typed = 'ocis_deadbeef_not-a-real-secret-at-all-000000';
   const r = await c.signIn(typed);
   expect(r.status).toBe(401);
@@ -220,14 +148,14 @@ test('a wrong key gets the sign-in page with an error; the API authenticator aud
   const issued = await app.call('admin', 'POST', '/users/auditor/api-keys', { label: 'to revoke' });
   expect(issued.status).toBe(201);
   expect((await app.call('admin', 'POST', `/api-keys/${issued.body.id}/revoke`)).status).toBe(200);
-  expect((await new Client().signIn(issued.body.key)).status).toBe(401);
+  expect((await new Client(app).signIn(issued.body.key)).status).toBe(401);
   expect((await audits('auth.failed')).at(-1)!.reason).toMatch(/^revoked key/);
   expect(await failures()).toBe(before + 3);
 });
 
 test('revoking the key behind a session ends the session on its next request', async () => {
   const issued = await app.call('admin', 'POST', '/users/csr/api-keys', { label: 'dashboard session' });
-  const c = new Client();
+  const c = new Client(app);
   expect((await c.signIn(issued.body.key)).status).toBe(303);
   expect((await c.get('/dashboard')).status).toBe(200);
   expect((await app.call('admin', 'POST', `/api-keys/${issued.body.id}/revoke`)).status).toBe(200);
@@ -267,17 +195,17 @@ test('sessions end after 30 idle minutes or 12 hours; the least recently used go
 
 test('every form POST needs its CSRF token', async () => {
   // The sign-in form: no token, or a token from another browser's form.
-  const a = new Client();
+  const a = new Client(app);
   await a.get('/dashboard/sign-in');
   expect((await a.post('/dashboard/sign-in', { key: app.keys.supervisor! })).status).toBe(403);
-  const b = new Client();
+  const b = new Client(app);
   const bForm = await b.get('/dashboard/sign-in');
   const cross = await a.post('/dashboard/sign-in', { _csrf: csrf(bForm.html), key: app.keys.supervisor! });
   expect(cross.status).toBe(403);
   expect(a.cookies.has('ocis_dash')).toBe(false);
 
   // Signed in: approve and sign out without the session's token are refused and change nothing.
-  const sup = await Client.as('supervisor');
+  const sup = await Client.as(app, 'supervisor');
   const approvals = (await audits('bill-cycle.approve')).length;
   const forged: Record<string, string>[] = [{}, { _csrf: 'x'.repeat(43) }];
   for (const form of forged) {
@@ -294,7 +222,7 @@ test('every form POST needs its CSRF token', async () => {
 });
 
 test('a CSR sees the held cycle but has no Approve button, and the approve POST is refused (403)', async () => {
-  const csr = await Client.as('csr');
+  const csr = await Client.as(app, 'csr');
   const runPage = await csr.get('/dashboard/bill-cycles/1/2026-11');
   expect(runPage.status).toBe(200);
   expect(runPage.html).toContain('held-for-review');
@@ -319,14 +247,14 @@ test('a CSR sees the held cycle but has no Approve button, and the approve POST 
     'held-for-review',
   );
   // The supervisor's page has the button.
-  const sup = await Client.as('supervisor');
+  const sup = await Client.as(app, 'supervisor');
   expect((await sup.get('/dashboard/bill-cycles/1/2026-11')).html).toContain(
     'action="/dashboard/bill-cycles/1/2026-11/approve"',
   );
 });
 
 test('an auditor reads every page and can change nothing', async () => {
-  const aud = await Client.as('auditor');
+  const aud = await Client.as(app, 'auditor');
   for (const url of [
     '/dashboard',
     '/dashboard/orders',
@@ -358,9 +286,9 @@ test('an auditor reads every page and can change nothing', async () => {
 });
 
 test('security headers on pages, errors and assets; no inline script or style', async () => {
-  const sup = await Client.as('supervisor');
+  const sup = await Client.as(app, 'supervisor');
   const pages = await Promise.all([
-    new Client().get('/dashboard/sign-in'),
+    new Client(app).get('/dashboard/sign-in'),
     sup.get('/dashboard'),
     sup.get('/dashboard/accounts/100002'),
     sup.get('/dashboard/no-such-page'),
@@ -423,7 +351,7 @@ test('a customer named <script>alert(1)</script> is shown as text, everywhere', 
     channel: 'CALL',
     subject: '</li><script>alert(3)</script>',
   });
-  const sup = await Client.as('supervisor');
+  const sup = await Client.as(app, 'supervisor');
   const search = await sup.get(`/dashboard/accounts?q=${encodeURIComponent('<script>')}`);
   const page = await sup.get(`/dashboard/accounts/${a.body.id}`);
   for (const r of [search, page]) {
@@ -439,7 +367,7 @@ test('a customer named <script>alert(1)</script> is shown as text, everywhere', 
 });
 
 test('the account 360 page: balance, deposit, meters, open cases and orders, timeline with filters', async () => {
-  const sup = await Client.as('supervisor');
+  const sup = await Client.as(app, 'supervisor');
   // An interaction and a service order to find on the page.
   await app.call('csr', 'POST', '/accounts/100002/interactions', {
     channel: 'CALL',
@@ -511,7 +439,7 @@ test('the account 360 page: balance, deposit, meters, open cases and orders, tim
 });
 
 test('the queues: orders by stage and age with SLA breaches, cases, read exceptions, cycles, mail', async () => {
-  const sup = await Client.as('supervisor');
+  const sup = await Client.as(app, 'supervisor');
   const orders = await sup.get('/dashboard/orders');
   expect(orders.html).toContain('Open orders by stage and age');
   expect(orders.html).toMatch(/SLA breaches: \d+/);
@@ -537,7 +465,7 @@ test('a disconnection opened by hand shows its cause in the order rows', async (
   expect(order.status).toBe(202);
   const id = order.body.id as string;
   await orderRecorded(id);
-  const sup = await Client.as('supervisor');
+  const sup = await Client.as(app, 'supervisor');
   const page = await sup.get('/dashboard/accounts/100003');
   expect(page.status).toBe(200);
   const row = new RegExp(`<td>${id}</td>[\\s\\S]*?<td>DISCONNECT <span class="tag">safety</span>`);
@@ -560,7 +488,10 @@ test('failed sign-ins are rate-limited per address like the API; the lock-out is
   });
   try {
     const addr = server.address();
-    const c = new Client(`http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`);
+    const c = new Client({
+      baseUrl: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`,
+      keys: app.keys,
+    });
     const failedBefore = (await audits('auth.failed')).length;
     const lockedBefore = (await audits('auth.rate_limited')).length;
     for (let i = 0; i < 3; i++) expect((await c.signIn(`ocis_0000000${i}_wrong`)).status).toBe(401);
@@ -588,13 +519,13 @@ test('printed notices on the mail page: waiting letters, closing a batch, its fi
     name: 'Dashboard Letter',
     address: '5 Elm St, Millbrook, PA 16801',
   });
-  const aud = await Client.as('auditor');
+  const aud = await Client.as(app, 'auditor');
   const seen = await aud.get('/dashboard/mail');
   expect(seen.html).toContain('Printed notices');
   expect(seen.html).toMatch(/Waiting for the next batch: <strong>[1-9]\d*<\/strong>/);
   expect(seen.html).not.toContain('Close a batch now'); // auditors look, supervisors act
 
-  const sup = await Client.as('supervisor');
+  const sup = await Client.as(app, 'supervisor');
   const page = await sup.get('/dashboard/mail');
   expect(page.html).toContain('Close a batch now');
   const closed = await sup.post('/dashboard/print-batches/notices', { _csrf: csrf(page.html) });
@@ -635,7 +566,7 @@ test('water notices: the list, a notice with its proof of delivery, resolving it
   }
   const status = (await app.call('supervisor', 'GET', `/water-notices/${id}`)).body;
 
-  const aud = await Client.as('auditor');
+  const aud = await Client.as(app, 'auditor');
   const list = await aud.get('/dashboard/water-notices');
   expect(list.status).toBe(200);
   expect(list.html).toContain(`<a href="/dashboard/water-notices/${id}">Turbidity above the limit</a>`);
@@ -659,7 +590,7 @@ test('water notices: the list, a notice with its proof of delivery, resolving it
   });
   expect(refused.status).toBe(403);
 
-  const sup = await Client.as('supervisor');
+  const sup = await Client.as(app, 'supervisor');
   const page = await sup.get(`/dashboard/water-notices/${id}`);
   expect(page.html).toContain(`action="/dashboard/water-notices/${id}/resolve"`);
   const done = await sup.post(`/dashboard/water-notices/${id}/resolve`, {
@@ -679,7 +610,7 @@ test('water notices: the list, a notice with its proof of delivery, resolving it
 });
 
 test('a door hanger a case ordered: its notice to post, printable from the orders page', async () => {
-  const sup = await Client.as('supervisor');
+  const sup = await Client.as(app, 'supervisor');
   const account = await app.t.db.account.findUniqueOrThrow({ where: { id: '100002' } });
   await app.t.db.serviceOrder.create({
     data: {

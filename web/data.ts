@@ -11,6 +11,7 @@ import { getProfile, medicalConditionsUnmet, PROFILE_CODES, type ProfileCode } f
 import { AppError } from '../lib/errors';
 import { listCaughtMail } from '../lib/runtime/smtp-catcher';
 import { cycleProgress } from '../services/bill-cycles';
+import { heldReport, type HeldReport } from '../services/held-bills';
 import { listAccountBills } from '../services/bills';
 import { getCase, listCases } from '../services/cases';
 import { caseState, certificateOf } from '../services/collections';
@@ -279,6 +280,24 @@ const WAITING: readonly Stage[] = ['waiting-for-reads', 'held-for-review', 'wait
 /** Read times are the utility's wall clock kept in UTC columns (ARCHITECTURE.md): shown as read. */
 const wallClock = (iso: string) => iso.slice(0, 16).replace('T', ' ');
 
+/** Stages after the run issued its bills: it may have held accounts back. */
+const ISSUED_STAGES: readonly Stage[] = [
+  'delivering',
+  'waiting-for-due-date',
+  'late-charges',
+  'handing-off',
+  'closed',
+];
+
+function heldView(r: HeldReport) {
+  return {
+    open: r.billing.open,
+    reason: r.billing.open ? '' : `Resolving an exception no longer bills here: ${r.billing.reason}.`,
+    accounts: r.held,
+    billedLater: r.billedLater.map((b) => ({ ...b, amount: money(b.totalCents) })),
+  };
+}
+
 function progressView(p: CycleProgress & { source: string }) {
   return {
     stage: p.stage,
@@ -362,12 +381,14 @@ export async function billCyclePage(c: PageContext, cycleId: number, period: str
   const p = await cycleProgress(cycleDeps(c.deps), cycleId, period);
   const approver = can(c.role, 'bill-cycle:approve');
   const before = HOLDABLE.includes(p.stage);
+  const held = ISSUED_STAGES.includes(p.stage) ? await heldReport(c.deps.db, `${cycleId}:${period}`) : null;
   return {
     title: `Cycle ${cycleId}, ${period}`,
     cycleId,
     period,
     runId: `${cycleId}:${period}`,
     progress: progressView(p),
+    held: held && heldView(held),
     // A run at work refreshes itself (web/assets/dashboard.js); one waiting for a person, for
     // reads or for its due date does not.
     refreshSeconds: WAITING.includes(p.stage) ? null : 10,

@@ -10,6 +10,7 @@ import {
   intervalUsage,
 } from '../../services/read-import';
 import { listReadExceptions, resolveReadException } from '../../services/read-exceptions';
+import { heldReport } from '../../services/held-bills';
 import { cycleProgress, signalCycle, startCycleRun } from '../../services/bill-cycles';
 import { getBill, listAccountBills } from '../../services/bills';
 
@@ -160,6 +161,15 @@ export function registerBillingRoutes(t: RouteTable, deps: ApiDeps): void {
     permission: 'bill-cycle:read',
     params: ZCycleParams,
     handler: ({ params }) => cycleProgress(d, params.cycleId, params.period),
+  });
+  t.add({
+    method: 'get',
+    path: '/bill-cycles/:cycleId/runs/:period/held',
+    tag: 'bill cycles',
+    summary: 'Accounts the run held back for read exceptions, and the bills issued for them once resolved',
+    permission: 'bill-cycle:read',
+    params: ZCycleParams,
+    handler: ({ params }) => heldReport(deps.db, `${params.cycleId}:${params.period}`),
   });
   for (const [path, what, permission, summary] of [
     ['reads-complete', 'readsComplete', 'bill-cycle:run', 'All reads are in: validate now'],
