@@ -11,9 +11,10 @@
 // to pay from it; resolutions later the same day join it. The day after that due date it assesses
 // the late charges of its own bills and hands past-due accounts to collections, as the run does.
 //
-// Until the next run of the cycle opens: that run's reads start from the last read billed, so an
-// account still held then is billed by it, and billing it in the old run as well would bill the
-// same use twice.
+// Until the next run of the cycle starts validating its reads: that run's period for each meter
+// starts at the meter's last good read as it stands then (a read still held is not one), so billing
+// the old run afterwards could bill the same use twice. While the next run only waits for its
+// reads, a resolution here is what it will start from.
 import type { Db } from '../lib/db/prisma';
 import { query } from '../lib/db/bulk';
 import { notFound } from '../lib/errors';
@@ -31,13 +32,14 @@ export type HeldBilling = { open: true } | { open: false; reason: string };
 
 /**
  * Whether the run's held accounts are billed in it now: only once the run has issued its bills (the
- * run itself bills what is resolved before), and only until the next run of its cycle opens.
+ * run itself bills what is resolved before), and only until the next run of its cycle starts
+ * validating.
  */
 export async function heldBillingOpen(db: Db, runId: string): Promise<HeldBilling> {
   const [run] = await query<{ status: string; later: string | null }>(
     db,
     `SELECT r.status::text, (SELECT min(n.id) FROM bill_cycle_run n
-       WHERE n.cycle_id = r.cycle_id AND n.period > r.period) AS later
+       WHERE n.cycle_id = r.cycle_id AND n.period > r.period AND n.status <> 'OPEN') AS later
      FROM bill_cycle_run r WHERE r.id = $1`,
     [runId],
   );
@@ -47,7 +49,7 @@ export async function heldBillingOpen(db: Db, runId: string): Promise<HeldBillin
   if (run.later)
     return {
       open: false,
-      reason: `run ${run.later} of the same cycle has opened: it bills the account from its last billed read`,
+      reason: `run ${run.later} of the same cycle has read its meters: its period starts at each meter's last good read`,
     };
   return { open: true };
 }

@@ -3,8 +3,8 @@
 // Each resolution bills its account in the run, dated the day of the resolution and due 20 days
 // later, delivered in a print batch of its own; a crew's exception is settled when the crew
 // reports; the day after the new due date the late charges of those bills are assessed and the
-// accounts handed to collections. Once the next run of the cycle opens, nothing more is billed in
-// the old one.
+// accounts handed to collections. Once the next run of the cycle reads its meters, nothing more is
+// billed in the old one.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
@@ -223,7 +223,8 @@ test('the day after the new due date: late charges on those bills, once, and the
   expect((await verifyAuditChain(app.t.db)).ok).toBe(true);
 });
 
-test('once the next run of the cycle opens, the old run bills nothing more', async () => {
+test('once the next run of the cycle reads its meters, the old run bills nothing more', async () => {
+  // Opened and waiting for its reads: a resolution here is still billed here.
   await app.t.db.billCycleRun.create({
     data: {
       id: '1:2026-12',
@@ -234,12 +235,16 @@ test('once the next run of the cycle opens, the old run bills nothing more', asy
       readWindowTo: new Date('2026-12-06T00:00:00Z'),
     },
   });
+  expect((await heldReport()).billing).toEqual({ open: true });
+  // Validating: its periods start at each meter's last good read as it stands.
+  await app.t.db.billCycleRun.update({ where: { id: '1:2026-12' }, data: { status: 'VALIDATING' } });
   const r = await resolve('W000039', { action: 'estimate', reason: 'Register replaced; estimate' });
   expect(r.status).toBe(200);
   expect(r.body.heldBillWorkflowId).toBeUndefined();
   expect(await billOf('100039')).toBeNull();
   expect((await heldReport()).billing).toEqual({
     open: false,
-    reason: 'run 1:2026-12 of the same cycle has opened: it bills the account from its last billed read',
+    reason:
+      "run 1:2026-12 of the same cycle has read its meters: its period starts at each meter's last good read",
   });
 });
