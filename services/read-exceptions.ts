@@ -142,7 +142,7 @@ export async function resolveReadException(d: OrderDeps, actor: Actor, id: strin
       readUnit: meter.readUnit,
       period: { from: localText(from), to: localText(to) },
       history,
-      classAverage: await classAverageFor(d.db, e.cycleRunId, e.meterId),
+      classAverage: await classAverageFor(d.db, e.cycleRunId, e.meterId, e.accountId),
     });
     if (!est.ok) throw new AppError('conflict', est.reason);
     resultChange = {
@@ -250,12 +250,15 @@ async function previousValue(db: Db, meterId: string, at: Date): Promise<number 
 }
 
 /** The class average of the meter's class in this run, from the run's valid results. */
-async function classAverageFor(db: Db, runId: string, meterId: string) {
+async function classAverageFor(db: Db, runId: string, meterId: string, accountId: string | null) {
   const meter = await db.meter.findUnique({
     where: { id: meterId },
     include: { servicePoint: { include: { premise: { include: { accounts: true } } } } },
   });
-  const account = meter?.servicePoint.premise.accounts[0];
+  // The class of the account billed for the read: a premise keeps its closed accounts too.
+  const accounts = meter?.servicePoint.premise.accounts ?? [];
+  const account =
+    accounts.find((a) => a.id === accountId) ?? accounts.find((a) => a.status === 'ACTIVE') ?? accounts[0];
   if (!meter || !account) return undefined;
   const usageClass = `${account.class}-${meter.service}-${meter.readUnit}`;
   const peers = await db.$queryRaw<
