@@ -17,7 +17,8 @@
 // reads, a resolution here is what it will start from.
 import type { Db } from '../lib/db/prisma';
 import { query } from '../lib/db/bulk';
-import { notFound } from '../lib/errors';
+import { conflict, notFound } from '../lib/errors';
+import { recordAudit, type Actor } from '../lib/audit';
 import { utilityDate } from './ledger';
 import type { OrderDeps } from './service-orders';
 import { billHeldAccounts, heldBillsRequestSignal } from '../workflows/bill-cycle-held';
@@ -72,9 +73,27 @@ export async function heldAccounts(db: Db, runId: string): Promise<string[]> {
 }
 
 /**
+ * Asks for a round of the run's held accounts today (signal-with-start of today's
+ * `billHeldAccounts`): started, or told of more accounts when today's is already billing; one that
+ * has finished (its rounds refused) is started afresh and looks again. Returns its id.
+ */
+async function requestHeldBills(deps: OrderDeps, runId: string, by: string): Promise<string> {
+  const billDate = utilityDate();
+  const workflowId = heldBillsWorkflowId(runId, billDate);
+  await deps.temporal.workflow.signalWithStart(billHeldAccounts, {
+    workflowId,
+    taskQueue: deps.taskQueue,
+    args: [{ runId, billDate }],
+    signal: heldBillsRequestSignal,
+    signalArgs: [{ by }],
+  });
+  return workflowId;
+}
+
+/**
  * After a read exception of a run is resolved: when the run has issued and the account is one it
- * held back, asks for the account's bill (signal-with-start of today's `billHeldAccounts`). Returns
- * the workflow's id, or null when the run bills the account itself or can no longer bill it.
+ * held back, asks for the account's bill. Returns the workflow's id, or null when the run bills the
+ * account itself or can no longer bill it.
  */
 export async function billHeldAccount(
   deps: OrderDeps,
@@ -85,18 +104,32 @@ export async function billHeldAccount(
   if (!accountId) return null;
   if (!(await heldBillingOpen(deps.db, runId)).open) return null;
   if (!(await heldAccounts(deps.db, runId)).includes(accountId)) return null;
-  const billDate = utilityDate();
-  const workflowId = heldBillsWorkflowId(runId, billDate);
-  // Started, or told of one more account when today's is already billing; one that has finished
-  // (its rounds refused) is started afresh and looks again.
-  await deps.temporal.workflow.signalWithStart(billHeldAccounts, {
-    workflowId,
-    taskQueue: deps.taskQueue,
-    args: [{ runId, billDate }],
-    signal: heldBillsRequestSignal,
-    signalArgs: [{ by }],
-  });
-  return workflowId;
+  return requestHeldBills(deps, runId, by);
+}
+
+/**
+ * A person's request to bill the run's held accounts whose reads are settled now (POST
+ * …/runs/:period/held/bill): what a resolution does by itself, for when it could not (the workflow
+ * service was down at that moment). Refused, with why, when the run does not bill them separately
+ * or none is ready. Audited.
+ */
+export async function billHeldNow(deps: OrderDeps, actor: Actor, runId: string) {
+  const report = await heldReport(deps.db, runId);
+  if (!report.billing.open)
+    throw conflict(`The held accounts of run ${runId} are not billed here: ${report.billing.reason}`);
+  const ready = report.held.filter((h) => h.exceptions.length === 0).map((h) => h.accountId);
+  if (ready.length === 0)
+    throw conflict(`No held account of run ${runId} is ready: each has a read exception to resolve first`);
+  const workflowId = await requestHeldBills(deps, runId, actor.id);
+  await deps.db.$transaction((tx) =>
+    recordAudit(tx, actor, {
+      action: 'bill-cycle.bill-held',
+      entityType: 'bill_cycle_run',
+      entityId: runId,
+      after: { workflowId, accountIds: ready },
+    }),
+  );
+  return { runId, workflowId, accountIds: ready };
 }
 
 export interface HeldReport {

@@ -218,10 +218,22 @@ export async function resolveReadException(d: OrderDeps, actor: Actor, id: strin
     );
     return { id, status: status[r.action], settled: settled.count, ...detail };
   });
-  // A run that has issued its bills held this account back: it is billed now, in that run.
-  const heldBillWorkflowId =
-    r.action === 'send-crew' ? null : await billHeldAccount(d, e.cycleRunId, e.accountId, actor.id);
-  return heldBillWorkflowId ? { ...resolved, heldBillWorkflowId } : resolved;
+  // A run that has issued its bills held this account back: it is billed now, in that run. The
+  // resolution stands even when that request fails (the workflow service down): the answer says
+  // so, and the run's held accounts can be billed by hand (billHeldNow).
+  if (r.action === 'send-crew') return resolved;
+  try {
+    const heldBillWorkflowId = await billHeldAccount(d, e.cycleRunId, e.accountId, actor.id);
+    return heldBillWorkflowId ? { ...resolved, heldBillWorkflowId } : resolved;
+  } catch (err) {
+    const [cycleId, period] = e.cycleRunId.split(':');
+    return {
+      ...resolved,
+      heldBillError:
+        `The account's bill could not be asked for (${err instanceof Error ? err.message : String(err)}): ` +
+        `POST /bill-cycles/${cycleId}/runs/${period}/held/bill bills it`,
+    };
+  }
 }
 
 /**

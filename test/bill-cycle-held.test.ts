@@ -5,35 +5,27 @@
 // reports; the day after the new due date the late charges of those bills are assessed and the
 // accounts handed to collections. Once the next run of the cycle reads its meters, nothing more is
 // billed in the old one.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { startTestApp, type TestApp } from './helpers/app';
 import { workflowBundle } from './helpers/temporal';
 import { DashboardClient } from './helpers/dashboard-client';
-import { importLegacyExport } from '../services/import-legacy';
+import { millbrookWithReads } from './helpers/millbrook';
 import { billCycleWorkflowId, type CycleProgress } from '../workflows/bill-cycle';
 import { heldBillsProgressQuery, type HeldBillsProgress } from '../workflows/bill-cycle-held';
 import { billHeldAccount, heldBillsWorkflowId } from '../services/held-bills';
 import { utilityDate } from '../services/ledger';
+import { resolveReadException } from '../services/read-exceptions';
 import { billId } from '../activities/bill-cycle/rate-bills';
 import { verifyAuditChain } from '../lib/audit-verify';
 
 jest.setTimeout(240_000);
 
-const DEMO = path.resolve(__dirname, '..', 'demo-data', 'millbrook');
 const RUN = '1:2026-11';
 let app: TestApp;
 let run: CycleProgress;
-
-async function importReads(file: string) {
-  const r = await app.call('csr', 'POST', '/reads/import', {
-    format: 'ami-csv',
-    fileName: path.basename(file),
-    content: readFileSync(path.join(DEMO, file), 'utf8'),
-  });
-  expect(r.body.status).toBe('completed');
-}
 
 async function exceptionOf(meterId: string): Promise<string> {
   const r = await app.call('csr', 'GET', `/read-exceptions?cycleRunId=${RUN}&limit=100`);
@@ -68,14 +60,7 @@ async function heldIssued(workflowId: string, issued: number): Promise<HeldBills
 
 beforeAll(async () => {
   app = await startTestApp();
-  const conv = await importLegacyExport(app.t.db, {
-    dir: DEMO,
-    actor: { id: 'test', role: 'admin' },
-    encryptionKey: app.encryptionKey,
-  });
-  expect(conv.status).toBe('completed');
-  await importReads('reads/billing-reads-2026-10.csv');
-  await importReads('reads/billing-reads-2026-11.csv');
+  await millbrookWithReads(app);
   // Issued without a clerk: the accounts with open exceptions are held back.
   expect(
     (await app.call('csr', 'POST', '/bill-cycles/1/runs', { period: '2026-11', autoApprove: true })).status,
@@ -199,21 +184,69 @@ test('a crew sent to the meter settles the read when it reports, and the account
   expect(serviceCents((await billOf('100065'))!, 'WATER')).toBe(9119);
 });
 
+test('when the bill cannot be asked for, the resolution stands and a clerk bills it by hand', async () => {
+  const workflowId = heldBillsWorkflowId(RUN, utilityDate());
+  // Nothing is ready while every held account still has an exception open.
+  const early = await app.call('csr', 'POST', '/bill-cycles/1/runs/2026-11/held/bill', {});
+  expect(early.status).toBe(409);
+  expect(early.body.error.message).toMatch(/No held account of run 1:2026-11 is ready/);
+  // The workflow service is down at the moment of the resolution.
+  const down = {
+    db: app.t.db,
+    taskQueue: app.taskQueue,
+    temporal: {
+      workflow: { signalWithStart: () => Promise.reject(new Error('connection refused')) },
+    } as unknown as Client,
+  };
+  const resolved = await resolveReadException(
+    down,
+    { id: 'csr-1', role: 'csr' },
+    await exceptionOf('W000039'),
+    {
+      action: 'estimate',
+      reason: 'Register misread by the head-end; estimate',
+    },
+  );
+  expect(resolved).toMatchObject({ status: 'ESTIMATED' });
+  expect((resolved as { heldBillError?: string }).heldBillError).toMatch(
+    /connection refused.*POST \/bill-cycles\/1\/runs\/2026-11\/held\/bill/,
+  );
+  expect(await billOf('100039')).toBeNull();
+  expect((await heldReport()).held).toContainEqual({ accountId: '100039', exceptions: [] });
+  // The run's page offers to bill it to those who may.
+  const runPage = '/dashboard/bill-cycles/1/2026-11';
+  expect((await (await DashboardClient.as(app, 'csr')).get(runPage)).html).toContain(
+    'Bill 1 resolved account(s) now',
+  );
+  expect((await (await DashboardClient.as(app, 'auditor')).get(runPage)).html).not.toContain('bill-held');
+  // An auditor may not; a CSR bills what is ready.
+  expect((await app.call('auditor', 'POST', '/bill-cycles/1/runs/2026-11/held/bill', {})).status).toBe(403);
+  const byHand = await app.call('csr', 'POST', '/bill-cycles/1/runs/2026-11/held/bill', {});
+  expect(byHand.status).toBe(202);
+  expect(byHand.body).toEqual({ runId: RUN, workflowId, accountIds: ['100039'] });
+  await heldIssued(workflowId, 4);
+  const bill = (await billOf('100039'))!;
+  expect(bill.estimated).toBe(true);
+  expect(bill.billDate.toISOString().slice(0, 10)).toBe(utilityDate());
+});
+
 test('the day after the new due date: late charges on those bills, once, and the hand-off', async () => {
   const today = utilityDate();
   const handle = app.env.client.workflow.getHandle(heldBillsWorkflowId(RUN, today));
   const done: HeldBillsProgress = await handle.result();
   expect(done.stage).toBe('closed');
   expect(done.calendar!.lateChargeDate).toBe(addDays(today, 21));
-  const bills = await Promise.all(['100077', '100051', '100065'].map(async (a) => (await billOf(a))!));
+  const bills = await Promise.all(
+    ['100077', '100051', '100065', '100039'].map(async (a) => (await billOf(a))!),
+  );
   const fees = await app.t.db.ledgerEntry.findMany({
     where: { kind: 'LATE_FEE', billId: { in: bills.map((b) => b.id) } },
   });
   // Nothing was paid: one late charge on each bill, none twice.
   expect(fees.map((f) => f.billId).sort()).toEqual(bills.map((b) => b.id).sort());
   for (const f of fees) expect(f.effectiveDate.toISOString().slice(0, 10)).toBe(addDays(today, 21));
-  expect(done.lateFees).toBe(3);
-  expect(done.handedOff).toBe(3);
+  expect(done.lateFees).toBe(4);
+  expect(done.handedOff).toBe(4);
   // A workflow that waits three weeks: its history replays against the code.
   await Worker.runReplayHistory(
     { workflowBundle: await workflowBundle() },
@@ -238,10 +271,11 @@ test('once the next run of the cycle reads its meters, the old run bills nothing
   expect((await heldReport()).billing).toEqual({ open: true });
   // Validating: its periods start at each meter's last good read as it stands.
   await app.t.db.billCycleRun.update({ where: { id: '1:2026-12' }, data: { status: 'VALIDATING' } });
-  const r = await resolve('W000039', { action: 'estimate', reason: 'Register replaced; estimate' });
+  const r = await resolve('W000096', { action: 'accept', reason: 'A leak, repaired; the read is right' });
   expect(r.status).toBe(200);
   expect(r.body.heldBillWorkflowId).toBeUndefined();
-  expect(await billOf('100039')).toBeNull();
+  expect(await billOf('100096')).toBeNull();
+  expect((await app.call('csr', 'POST', '/bill-cycles/1/runs/2026-11/held/bill', {})).status).toBe(409);
   expect((await heldReport()).billing).toEqual({
     open: false,
     reason:

@@ -3,28 +3,18 @@
 // holds for review, is approved, rates, issues and delivers; bills are checked to the cent
 // against hand calculations, the November anomalies against the exception queue, and the ledger
 // against the bills.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { startTestApp, type TestApp } from './helpers/app';
-import { importLegacyExport } from '../services/import-legacy';
+import { convertMillbrook, importMillbrookReads } from './helpers/millbrook';
 import { billCycleWorkflowId, type CycleProgress } from '../workflows/bill-cycle';
 import { verifyAuditChain } from '../lib/audit-verify';
 import { lastGoodReads } from '../services/read-history';
 
 jest.setTimeout(240_000);
 
-const DEMO = path.resolve(__dirname, '..', 'demo-data', 'millbrook');
 let app: TestApp;
 
-async function importReads(format: 'ami-csv' | 'green-button', file: string) {
-  const r = await app.call('csr', 'POST', '/reads/import', {
-    format,
-    fileName: path.basename(file),
-    content: readFileSync(path.join(DEMO, file), 'utf8'),
-  });
-  expect(r.status).toBe(200);
-  return r.body;
-}
+const importReads = (format: 'ami-csv' | 'green-button', file: string) =>
+  importMillbrookReads(app, file, format);
 
 async function waitForStage(
   cycleId: number,
@@ -53,12 +43,7 @@ async function serviceCents(accountId: string, service: string): Promise<number>
 
 beforeAll(async () => {
   app = await startTestApp();
-  const conv = await importLegacyExport(app.t.db, {
-    dir: DEMO,
-    actor: { id: 'test', role: 'admin' },
-    encryptionKey: app.encryptionKey,
-  });
-  expect(conv.status).toBe('completed');
+  await convertMillbrook(app);
   const oct = await importReads('ami-csv', 'reads/billing-reads-2026-10.csv');
   expect(oct.status).toBe('completed');
   const nov = await importReads('ami-csv', 'reads/billing-reads-2026-11.csv');

@@ -3,16 +3,15 @@
 // timeline (filtered), and approves a bill cycle held for review; the workflow moves on.
 // Screenshots of each step go to test-artifacts/dashboard/. No browser is downloaded: without
 // Chromium this fails and says so.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from './helpers/app';
-import { importLegacyExport } from '../services/import-legacy';
+import { millbrookWithReads } from './helpers/millbrook';
 
 jest.setTimeout(240_000);
 
-const DEMO = path.resolve(__dirname, '..', 'demo-data', 'millbrook');
 const ARTIFACTS = path.resolve(__dirname, '..', 'test-artifacts', 'dashboard');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -61,20 +60,7 @@ beforeAll(async () => {
   app = await startTestApp();
   // Millbrook with its October and November reads; cycle 1 for November holds for review when
   // more than 2 % of meters have open exceptions (as in test/bill-cycle.test.ts).
-  const conv = await importLegacyExport(app.t.db, {
-    dir: DEMO,
-    actor: { id: 'test', role: 'admin' },
-    encryptionKey: app.encryptionKey,
-  });
-  expect(conv.status).toBe('completed');
-  for (const file of ['billing-reads-2026-10.csv', 'billing-reads-2026-11.csv']) {
-    const r = await app.call('csr', 'POST', '/reads/import', {
-      format: 'ami-csv',
-      fileName: file,
-      content: readFileSync(path.join(DEMO, 'reads', file), 'utf8'),
-    });
-    expect(r.status).toBe(200);
-  }
+  await millbrookWithReads(app);
   const start = await app.call('csr', 'POST', '/bill-cycles/1/runs', {
     period: '2026-11',
     reviewThreshold: 0.02,

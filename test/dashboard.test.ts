@@ -8,14 +8,13 @@ import type { Server } from 'node:http';
 import { startTestApp, type TestApp } from './helpers/app';
 import { waitingLetter } from './helpers/print-letters';
 import { DashboardClient as Client, csrf } from './helpers/dashboard-client';
+import { millbrookWithReads } from './helpers/millbrook';
 import { createApp } from '../api/app';
 import { createLogger } from '../lib/logger';
-import { importLegacyExport } from '../services/import-legacy';
 import { SessionStore } from '../web/session';
 
 jest.setTimeout(240_000);
 
-const DEMO = path.resolve(__dirname, '..', 'demo-data', 'millbrook');
 let app: TestApp;
 
 async function waitForStage(stage: string, ms = 180_000) {
@@ -41,20 +40,7 @@ beforeAll(async () => {
   app = await startTestApp();
   // Millbrook, its October and November reads, and cycle 1 for November held for review (more
   // than 2 % of meters with open exceptions), as in test/bill-cycle.test.ts.
-  const conv = await importLegacyExport(app.t.db, {
-    dir: DEMO,
-    actor: { id: 'test', role: 'admin' },
-    encryptionKey: app.encryptionKey,
-  });
-  expect(conv.status).toBe('completed');
-  for (const file of ['billing-reads-2026-10.csv', 'billing-reads-2026-11.csv']) {
-    const r = await app.call('csr', 'POST', '/reads/import', {
-      format: 'ami-csv',
-      fileName: file,
-      content: readFileSync(path.join(DEMO, 'reads', file), 'utf8'),
-    });
-    expect(r.status).toBe(200);
-  }
+  await millbrookWithReads(app);
   const start = await app.call('csr', 'POST', '/bill-cycles/1/runs', {
     period: '2026-11',
     reviewThreshold: 0.02,

@@ -14,6 +14,7 @@ import { can, type Permission } from '../domain/authorization';
 import { recordAudit } from '../lib/audit';
 import { AppError } from '../lib/errors';
 import { signalCycle } from '../services/bill-cycles';
+import { billHeldNow } from '../services/held-bills';
 import {
   accountPage,
   accountSearchPage,
@@ -322,6 +323,22 @@ export function createDashboard(deps: ApiDeps, options: Partial<SessionOptions> 
       res.redirect(303, `/dashboard/bill-cycles/${p.data.cycleId}/${p.data.period}`);
     });
   }
+
+  // Bill the held accounts whose reads are settled: the same service (and audit) as
+  // POST /bill-cycles/:id/runs/:period/held/bill.
+  router.post('/bill-cycles/:cycleId/:period/bill-held', async (req, res) => {
+    if (!(await allowed(req, res, 'bill-cycle:run'))) return;
+    const p = ZCycle.safeParse(req.params);
+    if (!p.success) return errorPage(res, sessionOf(res), 404, 'No such bill cycle run.');
+    const s = sessionOf(res);
+    const r = await billHeldNow(
+      { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue },
+      Sessions.actor(s, req),
+      `${p.data.cycleId}:${p.data.period}`,
+    );
+    s.flash = `${r.accountIds.length} held account(s) of cycle ${p.data.cycleId} for ${p.data.period} are being billed, dated today.`;
+    res.redirect(303, `/dashboard/bill-cycles/${p.data.cycleId}/${p.data.period}#held`);
+  });
 
   // A door hanger's notice, to print and post (the same PDF as the API's).
   router.get('/orders/:id/posted-notice', async (req, res) => {

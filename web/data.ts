@@ -289,9 +289,12 @@ const ISSUED_STAGES: readonly Stage[] = [
   'closed',
 ];
 
-function heldView(r: HeldReport) {
+function heldView(r: HeldReport, mayBill: boolean) {
+  const ready = r.held.filter((h) => h.exceptions.length === 0).length;
   return {
     open: r.billing.open,
+    // Resolved but not billed (the request failed when it was resolved): a button bills them.
+    ready: r.billing.open && mayBill ? ready : 0,
     reason: r.billing.open ? '' : `Resolving an exception no longer bills here: ${r.billing.reason}.`,
     accounts: r.held,
     billedLater: r.billedLater.map((b) => ({ ...b, amount: money(b.totalCents) })),
@@ -388,7 +391,7 @@ export async function billCyclePage(c: PageContext, cycleId: number, period: str
     period,
     runId: `${cycleId}:${period}`,
     progress: progressView(p),
-    held: held && heldView(held),
+    held: held && heldView(held, can(c.role, 'bill-cycle:run')),
     // A run at work refreshes itself (web/assets/dashboard.js); one waiting for a person, for
     // reads or for its due date does not.
     refreshSeconds: WAITING.includes(p.stage) ? null : 10,

@@ -10,7 +10,7 @@ import {
   intervalUsage,
 } from '../../services/read-import';
 import { listReadExceptions, resolveReadException } from '../../services/read-exceptions';
-import { heldReport } from '../../services/held-bills';
+import { billHeldNow, heldReport } from '../../services/held-bills';
 import { cycleProgress, signalCycle, startCycleRun } from '../../services/bill-cycles';
 import { getBill, listAccountBills } from '../../services/bills';
 
@@ -170,6 +170,18 @@ export function registerBillingRoutes(t: RouteTable, deps: ApiDeps): void {
     permission: 'bill-cycle:read',
     params: ZCycleParams,
     handler: ({ params }) => heldReport(deps.db, `${params.cycleId}:${params.period}`),
+  });
+  t.add({
+    method: 'post',
+    path: '/bill-cycles/:cycleId/runs/:period/held/bill',
+    tag: 'bill cycles',
+    summary:
+      'Bill the held accounts whose read exceptions are resolved (what each resolution does by itself)',
+    permission: 'bill-cycle:run',
+    params: ZCycleParams,
+    body: z.object({}).strict(),
+    status: 202,
+    handler: ({ actor, params }) => billHeldNow(d, actor, `${params.cycleId}:${params.period}`),
   });
   for (const [path, what, permission, summary] of [
     ['reads-complete', 'readsComplete', 'bill-cycle:run', 'All reads are in: validate now'],
