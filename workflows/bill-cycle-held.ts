@@ -7,8 +7,8 @@
 // and are due 20 days after it. Rounds are taken until the day after that due date; then the late
 // charges of these bills are assessed and past-due accounts handed to collections, as the run does
 // for its own. Every step is the run's own activity, idempotent per (run, account).
-import { condition, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { BillingActivities } from '../activities/billing';
+import { condition, defineQuery, defineSignal, setHandler } from '@temporalio/workflow';
+import { cycleDb, db } from './billing-activities';
 import type { CycleCalendar } from '../domain/billing/cycle-calendar';
 
 export interface HeldBillsInput {
@@ -42,18 +42,6 @@ export interface HeldBillsProgress {
 
 export const heldBillsRequestSignal = defineSignal<[{ by: string }]>('billHeld');
 export const heldBillsProgressQuery = defineQuery<HeldBillsProgress>('progress');
-
-const db = proxyActivities<BillingActivities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
-});
-
-const cycleDb = proxyActivities<BillingActivities>({
-  startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes' },
-});
 
 export async function billHeldAccounts(input: HeldBillsInput): Promise<HeldBillsProgress> {
   const { runId, billDate } = input;

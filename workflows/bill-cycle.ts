@@ -12,12 +12,12 @@ import {
   defineQuery,
   defineSignal,
   patched,
-  proxyActivities,
   setHandler,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BillingActivities } from '../activities/billing';
+import { cycleDb, db } from './billing-activities';
 import { cyclePeriodFor, type CycleCalendar } from '../domain/billing/cycle-calendar';
 import { laneRanges, type LaneRange } from '../domain/billing/lanes';
 
@@ -85,22 +85,6 @@ export const releaseSignal = defineSignal<[{ by: string }]>('release');
 export const progressQuery = defineQuery<CycleProgress>('progress');
 
 export const billCycleWorkflowId = (cycleId: number, period: string) => `bill-cycle:${cycleId}:${period}`;
-
-const db = proxyActivities<BillingActivities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
-});
-
-// Whole-cycle steps (validation, estimation, delivery, late charges, hand-off) work through the
-// run in slices and heartbeat after each: a worker that dies is noticed within the heartbeat
-// timeout, while a large cycle still has hours to finish. Changing these options changes no
-// command, so running cycles replay unchanged.
-const cycleDb = proxyActivities<BillingActivities>({
-  startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes' },
-});
 
 export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
   const info = workflowInfo();
