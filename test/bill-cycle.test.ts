@@ -240,9 +240,11 @@ test('cycle 1, December 2026: the first actual read after an estimate trues it u
           ? Number(w8Counts)
           : m.id === 'E000029'
             ? 34105 + 700 // October 34105: 700 kWh in two months, below November's estimate alone
-            : m.id === 'W000003'
-              ? Number((lastValue.get(m.id)! + 1500n) % 10n ** BigInt(m.dials)) // 15,000 gal: over the sewer cap
-              : Number((lastValue.get(m.id)! + (novDelta.get(m.id) ?? 300n)) % 10n ** BigInt(m.dials)),
+            : m.id === 'E000051'
+              ? 86552 + 1800 // November's read (6,205 kWh) stays held: 1,800 kWh since October's
+              : m.id === 'W000003'
+                ? Number((lastValue.get(m.id)! + 1500n) % 10n ** BigInt(m.dials)) // 15,000 gal: over the sewer cap
+                : Number((lastValue.get(m.id)! + (novDelta.get(m.id) ?? 300n)) % 10n ** BigInt(m.dials)),
     }));
   // In two batches through the JSON API: each numbers its reads from 1, as the results must not
   // take for one read's identity.
@@ -277,6 +279,19 @@ test('cycle 1, December 2026: the first actual read after an estimate trues it u
       where: { accountId, cycleRunId: '1:2026-12' },
       include: { lines: { orderBy: { lineNo: 'asc' } } },
     });
+
+  // Two months on one bill, 100051: November's read was never billed (its exception still open),
+  // so December's period runs from October's read. Priced as the two monthly periods it covers,
+  // 1,800 kWh split by days (31 + 30 of 61), each with its customer charge, blocks and PCA month:
+  // Oct 2 → Nov 2: 914.754… kWh: 12.00 + 102.91 + PCA 0.0123 11.25, tax 6 % of 126.16 = 7.57;
+  // Nov 2 → Dec 2: 885.245… kWh: 12.00 + 99.59 + PCA 0.0131 11.60, tax 6 % of 123.19 = 7.39.
+  const b51 = await dec('100051');
+  const electric51 = b51.lines.filter((l) => l.service === 'ELECTRIC');
+  expect(b51.periodFrom.toISOString().slice(0, 10)).toBe('2026-10-02');
+  expect(
+    electric51.filter((l) => l.component === 'CUSTOMER').map((l) => l.periodFrom.toISOString().slice(0, 10)),
+  ).toEqual(['2026-10-02', '2026-11-02']);
+  expect(electric51.reduce((sum, l) => sum + l.amountCents, 0n)).toBe(13373n + 13058n);
 
   // Under-estimate, 100008: billable = actual − estimated; the period starts where the estimate ended.
   const b8 = await dec('100008');
@@ -349,7 +364,9 @@ test('cycle 1, December 2026: the first actual read after an estimate trues it u
     JOIN bill n ON n.account_id = d.account_id AND n.cycle_run_id = '1:2026-11' AND n.kind = 'REGULAR'
     JOIN bill_statement ns ON ns.bill_id = n.id
     WHERE d.cycle_run_id = '1:2026-12' AND d.kind = 'REGULAR'`;
-  expect(chain.length).toBe(await app.t.db.bill.count({ where: { cycleRunId: '1:2026-12' } }));
+  // Every December bill but 100051's, which November did not bill (held back).
+  expect(chain.length).toBe(await app.t.db.bill.count({ where: { cycleRunId: '1:2026-12' } }) - 1);
+  expect(chain.map((c) => c.account_id)).not.toContain('100051');
   expect(chain.filter((c) => c.previous !== c.nov_due || c.activity !== c.late)).toEqual([]);
   expect(chain.filter((c) => c.late > 0n).length).toBeGreaterThan(0);
   const stated = await app.t.db.$queryRaw<{ waiting: boolean; kind: string; n: bigint }[]>`

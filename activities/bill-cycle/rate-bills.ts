@@ -14,6 +14,7 @@ import { copyRows, inTransaction, query } from '../../lib/db/bulk';
 import { billedEstimates } from '../../services/read-history';
 import { estimateCreditLines, planTrueUp } from '../../domain/billing/true-up';
 import { firstPeriodDays } from '../../domain/billing/final-bill';
+import { monthlyParts } from '../../domain/billing/monthly-parts';
 import type { CycleCalendar } from '../../domain/billing/cycle-calendar';
 import type { Decimal } from '../../domain/decimal';
 import {
@@ -302,12 +303,23 @@ function rateAccount(
           );
         continue;
       }
-      // Service that began within the period (a move-in after the read day) is a partial period,
-      // like a final bill's (ordinance, General provisions: partial periods).
-      const billingPeriodDays = firstPeriodDays(readDay, first.start_date, from, to);
-      for (const l of memo.rate(tariff, { ...base, period: { from, to }, billingPeriodDays, usage }).lines) {
-        lines.push(storedBillLine(l, lines.length + 1, service, meterId));
-        total += BigInt(l.amountCents);
+      // A period covering more than one month (a run that could not bill the meter) is priced as
+      // the months it covers (domain/billing/monthly-parts.ts). Service that began within a period
+      // (a move-in after the read day) is a partial period, like a final bill's (ordinance, General
+      // provisions: partial periods).
+      for (const part of monthlyParts(readDay, from, to, usage)) {
+        const billingPeriodDays =
+          firstPeriodDays(readDay, first.start_date, part.from, part.to) ?? part.periodDays;
+        const priced = memo.rate(tariff, {
+          ...base,
+          period: { from: part.from, to: part.to },
+          billingPeriodDays,
+          usage: part.usage,
+        });
+        for (const l of priced.lines) {
+          lines.push(storedBillLine(l, lines.length + 1, service, meterId));
+          total += BigInt(l.amountCents);
+        }
       }
     }
   }

@@ -727,9 +727,23 @@ describe('input errors', () => {
     ['a fractional billing period', { billingPeriodDays: 31.5 }, 'INVALID_INPUT'],
     ['negative use', { usage: '-1' }, 'INVALID_INPUT'],
     ['use that is not a number', { usage: '1,000' }, 'INVALID_INPUT'],
-    ['use that is not a finite decimal', { usage: dec(1).div(dec(3)) }, 'INVALID_INPUT'],
   ])('%s', (_name, change, code) => {
     expect(caught(() => rateService({ ...base, ...change })).code).toBe(code);
+  });
+
+  test('a share of use with no finite decimal expansion is priced exactly, and shown rounded', () => {
+    // 1,000 gal × 31/61 (October's share of two months of use): 508.196721… gal.
+    const r = rateService({
+      schedule: W1,
+      accountClass: 'RES',
+      period: { from: '2026-10-02', to: '2026-11-02' },
+      meterSize: '5/8"',
+      usage: dec(31000).div(dec(61)),
+    });
+    const [volume, sewer] = ['VOLUME', 'SEWER'].map((c) => r.lines.find((l) => l.componentCode === c)!);
+    expect([volume!.quantity, sewer!.quantity]).toEqual(['508.196721', '508.196721']);
+    // 508.196721… × 4.10 / 1000 = 2.0836… → 2.08; × 6.20 / 1000 = 3.1508… → 3.15.
+    expect([volume!.amountCents, sewer!.amountCents]).toEqual([208, 315]);
   });
 
   test('the version error says which date and what is in force', () => {

@@ -613,9 +613,10 @@ export function rateService(input: RatingInput): RatingResult {
   } catch {
     throw invalid(`Usage must be a decimal number, not '${String(input.usage)}'`, 'usage');
   }
-  const places = usage.decimalPlaces();
-  if (usage.sign() < 0 || places === null) {
-    throw invalid(`Usage must be a finite decimal and not negative, not ${usage.toString()}`, 'usage');
+  // Any exact amount, a share without a finite decimal expansion included (two months of use split
+  // by days, domain/billing/monthly-parts.ts): lines show such a quantity rounded, never price it so.
+  if (usage.sign() < 0) {
+    throw invalid(`Usage must not be negative, not ${usage.toString()}`, 'usage');
   }
 
   const ctx: Context = {
