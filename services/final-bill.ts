@@ -24,6 +24,7 @@ import {
 import { estimateCreditLines, planTrueUp } from '../domain/billing/true-up';
 import { schedulesFor, type Tariff } from '../domain/rating/tariff';
 import { firstPeriodDays, partialPeriodDays } from '../domain/billing/final-bill';
+import { monthlyParts } from '../domain/billing/monthly-parts';
 import { addDays, DUE_DAYS_AFTER_BILL, formatCents } from '../domain/ledger';
 import { accountPosition, dbDate, isoDay, jsonCents, postCharge, postEntry, utilityDate } from './ledger';
 import { applyDepositToFinalBill } from './deposits';
@@ -255,23 +256,29 @@ export async function issueFinalBill(
     }
     periodFrom = !periodFrom || from < periodFrom ? from : periodFrom;
     periodTo = !periodTo || to > periodTo ? to : periodTo;
-    const billingPeriodDays = partialPeriodDays(cycle?.readDay ?? null, from, to, { startsAtCycleRead });
+    // A stretch covering more than one month (a cycle that could not bill the meter) is priced as
+    // the months it covers, the last one prorated to the day service ends
+    // (domain/billing/monthly-parts.ts); each part against the regular period it falls in.
+    const parts = cycle ? monthlyParts(cycle.readDay, from, to, usage, 1) : [{ from, to, usage }];
     for (const schedule of schedulesFor(i.tariff, account.class, meter.service)) {
-      let rated;
-      try {
-        rated = rateService({
-          schedule,
-          riders: i.tariff.riders,
-          accountClass: account.class,
-          period: { from, to },
-          billingPeriodDays,
-          meterSize: meter.size,
-          usage,
-        });
-      } catch (err) {
-        if (err instanceof RatingError) throw new AppError('conflict', `Final bill: ${err.message}`);
-        throw err;
-      }
+      const rated = parts.map((part, k) => {
+        try {
+          return rateService({
+            schedule,
+            riders: i.tariff.riders,
+            accountClass: account.class,
+            period: { from: part.from, to: part.to },
+            billingPeriodDays: partialPeriodDays(cycle?.readDay ?? null, part.from, part.to, {
+              startsAtCycleRead: k === 0 ? startsAtCycleRead : true,
+            }),
+            meterSize: meter.size,
+            usage: part.usage,
+          });
+        } catch (err) {
+          if (err instanceof RatingError) throw new AppError('conflict', `Final bill: ${err.message}`);
+          throw err;
+        }
+      });
       if (exchange)
         lines.push({
           lineNo: lines.length + 1,
@@ -289,7 +296,7 @@ export async function issueFinalBill(
           periodTo: dbDate(to),
           meterId: r.meterId,
         });
-      for (const l of rated.lines) pushLine(l);
+      for (const r of rated) for (const l of r.lines) pushLine(l);
     }
   }
   const result = {

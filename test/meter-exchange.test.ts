@@ -177,8 +177,10 @@ async function estimatedThenExchanged(tag: string, oldFinal = 1300) {
 
 // A move-out after an over-estimated old meter was exchanged: 1000 → 1100 is 1,000 gal where the
 // October estimate billed 2,000, so nothing is left on it and October is credited −10.30 (as on
-// the cycle bill below). The new meter 0 → 100 = 1,000 gal over 10-02 → 11-20, 49 days, longer
-// than a period so unprorated: 18.50 + 4.10 + sewer 6.20 = 28.80. Final bill 28.80 − 10.30 = 18.50.
+// the cycle bill below). The new meter 0 → 100 = 1,000 gal over 10-02 → 11-20, 49 days: a whole
+// month and 18 days of the next, the use split by days. 10-02 → 11-02 (31 days): 632.653… gal,
+// 18.50 + 2.59 + sewer 3.92 = 25.01; 11-02 → 11-20 (18 of 30 days): 367.347… gal, base 18.50 ×
+// 18/30 = 11.10 + 1.51 + sewer 2.28 = 14.89. Final bill 39.90 − 10.30 = 29.60.
 test('a move-out after an over-estimated meter was exchanged credits the excess on the final bill', async () => {
   const c = await estimatedThenExchanged('MX7', 1100);
   const stop = await openOrder(app, { accountId: c.accountId, type: 'STOP_SERVICE', reason: 'Moving out' });
@@ -189,7 +191,7 @@ test('a move-out after an over-estimated meter was exchanged credits the excess 
   ).toBe(200);
   await orderUntil(app, stop.id, (x) => !!x.effects?.bill || !!x.effects?.problem);
   const bill = await ok(app.call('csr', 'GET', `/bills/BF-${stop.id}`));
-  expect(bill).toMatchObject({ totalCents: 1850, periodFrom: '2026-10-02', periodTo: '2026-11-20' });
+  expect(bill).toMatchObject({ totalCents: 2960, periodFrom: '2026-10-02', periodTo: '2026-11-20' });
   const credits = bill.lines.filter((l: { component: string }) => l.component.startsWith('ESTIMATE_CREDIT:'));
   expect(
     credits.map((l: { amountCents: number; meterId: string }) => [l.amountCents, l.meterId]).sort(),

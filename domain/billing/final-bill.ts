@@ -30,9 +30,10 @@ export function regularPeriodAround(readDay: number, on: string): { from: string
  * is a cycle read (`startsAtCycleRead`: the end of the last cycle bill), it opened the period of
  * its read day, and the read window lets it be taken up to READ_WINDOW_DAYS_BEFORE days early: a
  * read on 10-31 for a cycle read on the 2nd opens 11-02 → 12-02, not the period before it. A start
- * of service is taken as it is (the period whose read day is on or before it). A period of service
- * longer than that (a cycle was skipped) is billed as a whole period of its own length, unprorated.
- * Without a cycle calendar, the service period itself.
+ * of service is taken as it is (the period whose read day is on or before it). A stretch longer
+ * than that (a cycle was skipped) is cut into the months it covers first (monthly-parts.ts); given
+ * one whole, it counts as a period of its own length, unprorated. Without a cycle calendar, the
+ * service period itself.
  */
 export function partialPeriodDays(
   readDay: number | null,

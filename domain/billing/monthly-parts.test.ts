@@ -47,3 +47,14 @@ test('a period ending well after a read day is a full month and a prorated part 
 test('an empty or backward period is refused', () => {
   expect(() => monthlyParts(2, '2026-11-02', '2026-11-02', Decimal.ZERO)).toThrow(RangeError);
 });
+
+test('a final bill cuts at every read day before service ends, so its last stretch is exact', () => {
+  // Service ends three days after the read day: those three days are a stretch of their own.
+  expect(text(monthlyParts(2, '2026-10-02', '2026-12-05', Decimal.from(6400), 1))).toEqual([
+    '2026-10-02→2026-11-02 3100',
+    '2026-11-02→2026-12-02 3000',
+    '2026-12-02→2026-12-05 300',
+  ]);
+  // A cycle bill read three days late is one month more, not a stretch.
+  expect(monthlyParts(2, '2026-10-02', '2026-12-05', Decimal.from(6400))).toHaveLength(2);
+});

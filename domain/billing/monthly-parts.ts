@@ -29,12 +29,22 @@ export interface PeriodPart {
   periodDays?: number;
 }
 
-/** The period `from` → `to` of a cycle read on `readDay`, as the monthly periods it covers. */
-export function monthlyParts(readDay: number, from: string, to: string, usage: Decimal): PeriodPart[] {
+/**
+ * The period `from` → `to` of a cycle read on `readDay`, as the monthly periods it covers. A final
+ * bill ends where service ends, not at a read: `endMargin` 1 cuts at every read day before its
+ * last day, so its last stretch is prorated exactly.
+ */
+export function monthlyParts(
+  readDay: number,
+  from: string,
+  to: string,
+  usage: Decimal,
+  endMargin = SPLIT_MARGIN_DAYS,
+): PeriodPart[] {
   const days = daysBetween(from, to);
   if (days <= 0) throw new RangeError(`A period must end after it starts: ${from} → ${to}`);
   const cuts: string[] = [];
-  for (let cut = regularPeriodAround(readDay, from).to; daysBetween(cut, to) >= SPLIT_MARGIN_DAYS; ) {
+  for (let cut = regularPeriodAround(readDay, from).to; daysBetween(cut, to) >= endMargin; ) {
     if (daysBetween(from, cut) >= SPLIT_MARGIN_DAYS) cuts.push(cut);
     cut = addMonths(cut, 1);
   }
