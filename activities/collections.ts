@@ -124,7 +124,7 @@ export function postedNoticeCopy(
 }
 
 /** How long before the day's print close a disconnection notice is counted from the next one. */
-const PRINT_CLOSE_MARGIN_MS = 15 * 60_000;
+export const PRINT_CLOSE_MARGIN_MS = 15 * 60_000;
 
 export const collectionsKey = (accountId: string, episode: number, step: string) =>
   `collections:${accountId}:${episode}:${step}`;

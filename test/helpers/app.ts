@@ -44,7 +44,17 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(): Promise<TestApp> {
+export interface TestAppOptions {
+  /**
+   * When the day's print batch of notices closes (NOTICE_PRINT_TIME, HH:MM local; 16:00 by
+   * default). A disconnection notice decided after the close (or in the 15 minutes before it) is
+   * counted from the next day's batch, so a suite whose cases start at the real time of day sets a
+   * late close to run the same way whenever it runs.
+   */
+  noticePrintTime?: string;
+}
+
+export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const t = await createTestDatabase();
   const env = await createTimeSkippingEnv();
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
@@ -63,6 +73,7 @@ export async function startTestApp(): Promise<TestApp> {
       taskQueue,
       mailer,
       outDir: path.join(scratch, 'out'),
+      ...(opts.noticePrintTime ? { noticePrintTime: opts.noticePrintTime } : {}),
     }),
   });
   const running = worker.run();
