@@ -563,7 +563,7 @@ test('a certificate from someone the rule does not name is on record, says why, 
     rule: { code: 'PA_MEDICAL_CERTIFICATE', cite: '52 Pa. Code §§56.111–56.114' },
   });
   expect(r.body.unmet).toEqual([
-    'certified by someone the rule does not name; the rule accepts a physician or a nurse practitioner',
+    'certified by someone the rule does not name; the rule accepts a physician, a physician assistant or a nurse practitioner',
   ]);
   const s = await advanceUntil(accountId, (x) => x.stage === 'DISCONNECT_ORDERED', 10);
   expect(s.protections.join(' ')).not.toMatch(/medical/i);

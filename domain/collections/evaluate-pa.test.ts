@@ -370,6 +370,33 @@ describe('PA: each protection blocks a disconnection that was otherwise due', ()
     expect(evaluate(PA, s, 'SHORT_NOTICE_CONTACT', at).allowed).toBe(false);
   });
 
+  it('a physician assistant may certify (52 Pa. Code §56.111); a pharmacist may not', () => {
+    const by = (certifier: 'PHYSICIAN_ASSISTANT' | 'OTHER') =>
+      evaluate(
+        PA,
+        due({
+          medicalCertificates: [
+            {
+              receivedAt: '2026-11-17T15:00:00Z',
+              validUntil: '2026-12-16',
+              kind: 'WRITTEN',
+              renewalNumber: 0,
+              arrearsCents: 25_000n,
+              certifier,
+            },
+          ],
+        }),
+        'DISCONNECT',
+        at,
+      );
+    expect(codes(by('PHYSICIAN_ASSISTANT').blocking)).toEqual(['PA_MEDICAL_CERTIFICATE']);
+    const other = by('OTHER');
+    expect(other.allowed).toBe(true);
+    expect(other.reasons.map((r) => r.text).join(' ')).toMatch(
+      /the rule accepts a physician, a physician assistant or a nurse practitioner/,
+    );
+  });
+
   it('a certificate protects 30 days at most, whatever end date it states; longer is a renewal', () => {
     const s = due({
       medicalCertificates: [

@@ -271,13 +271,17 @@ const CERTIFIER_LABEL: Record<Certifier, string> = {
   OTHER: 'someone the rule does not name',
 };
 
+/** 'a', 'a or b', 'a, b or c'. */
+const alternatives = (items: readonly string[]) =>
+  items.length <= 2 ? items.join(' or ') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+
 /** What a certificate lacks under the rule: who certified it, a showing of inability to pay, a plan. */
 export function medicalConditionsUnmet(m: MedicalRule, c: MedicalCertificate): string[] {
   const unmet: string[] = [];
   const certifier = c.certifier ?? 'PHYSICIAN';
   if (m.certifiers && !m.certifiers.includes(certifier))
     unmet.push(
-      `certified by ${CERTIFIER_LABEL[certifier]}; the rule accepts ${m.certifiers.map((x) => CERTIFIER_LABEL[x]).join(' or ')}`,
+      `certified by ${CERTIFIER_LABEL[certifier]}; the rule accepts ${alternatives(m.certifiers.map((x) => CERTIFIER_LABEL[x]))}`,
     );
   const needsInability =
     m.inabilityToPay === 'EVERY_CERTIFICATE' || (m.inabilityToPay === 'RENEWALS' && c.renewalNumber > 0);

@@ -34,6 +34,13 @@ describe('reconnection deadlines', () => {
     expect(r.reasons[0]).toMatchObject({ code: 'PA_RECONNECT_WINTER', cite: '66 Pa.C.S. §1407(b)(2)' });
   });
 
+  it('PA: an erroneous January termination needing digging is restored within 24 hours, as any winter one', () => {
+    const jan = account({ disconnectedAt: '2027-01-12T15:00:00Z' });
+    const r = reconnectionDeadline(PA, jan, 'ERRONEOUS', '2027-01-13T15:00:00Z', { excavation: true });
+    expect(r.due).toBe('2027-01-14T15:00:00.000Z');
+    expect(codes(r.reasons)).toEqual(['PA_RECONNECT_WINTER']);
+  });
+
   it('NY: 24 hours after payment, agreement or order', () => {
     const r = reconnectionDeadline(getProfile('NY', '2026-06-01'), june, 'ORDER', '2026-06-10T14:00:00Z');
     expect(r.due).toBe('2026-06-11T14:00:00.000Z');

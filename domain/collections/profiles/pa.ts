@@ -105,8 +105,9 @@ export const PA_V1: PolicyProfile = {
     maxRenewalsSameArrears: 2,
     maxPerRollingMonths: null,
     phoneFollowUp: null,
-    // §56.111: a licensed physician or nurse practitioner certifies.
-    certifiers: ['PHYSICIAN', 'NURSE_PRACTITIONER'],
+    // §56.111 (as amended in 2019): a licensed physician, physician assistant or nurse practitioner
+    // certifies.
+    certifiers: ['PHYSICIAN', 'PHYSICIAN_ASSISTANT', 'NURSE_PRACTITIONER'],
     inabilityToPay: null,
     planAgreement: false,
     restoresWithinDaysOfDisconnection: null,
@@ -148,6 +149,17 @@ export const PA_V1: PolicyProfile = {
         text: 'on receipt of a valid medical certificate: within 24 hours',
       },
       {
+        code: 'PA_RECONNECT_WINTER',
+        cite: '66 Pa.C.S. §1407(b)(2)',
+        causes: 'ANY',
+        season: WINTER,
+        excavation: null,
+        hours: 24,
+        remoteHours: null,
+        businessDays: null,
+        text: 'termination between December 1 and March 31: within 24 hours',
+      },
+      {
         code: 'PA_RECONNECT_ERRONEOUS_EXCAVATION',
         cite: '66 Pa.C.S. §1407(b)(3)',
         causes: ['ERRONEOUS'],
@@ -168,17 +180,6 @@ export const PA_V1: PolicyProfile = {
         remoteHours: null,
         businessDays: null,
         text: 'erroneous termination: within 24 hours',
-      },
-      {
-        code: 'PA_RECONNECT_WINTER',
-        cite: '66 Pa.C.S. §1407(b)(2)',
-        causes: 'ANY',
-        season: WINTER,
-        excavation: null,
-        hours: 24,
-        remoteHours: null,
-        businessDays: null,
-        text: 'termination between December 1 and March 31: within 24 hours',
       },
       {
         code: 'PA_RECONNECT_EXCAVATION',
