@@ -86,7 +86,7 @@ const TS = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH
  */
 const CASE_CONTEXT_SQL = `
 SELECT a.id, a.class, a.status, a.income_pct_fpl::text AS income_pct_fpl,
-  a.income_verified_on::text AS income_verified_on,
+  a.income_verified_on::text AS income_verified_on, a.income_decreased_on::text AS income_decreased_on,
   a.third_party_name, a.third_party_email, a.third_party_address,
   a.critical_care_from::text AS critical_care_from, a.critical_care_until::text AS critical_care_until,
   a.emergency_contact_name, a.emergency_contact_phone,
@@ -142,6 +142,7 @@ interface CaseContextRow {
   status: string;
   income_pct_fpl: string | null;
   income_verified_on: string | null;
+  income_decreased_on: string | null;
   third_party_name: string | null;
   third_party_email: string | null;
   third_party_address: string | null;
@@ -361,6 +362,7 @@ export async function loadCaseContext(
     heating,
     incomePctFpl: row.income_pct_fpl === null ? null : Number(row.income_pct_fpl),
     incomeVerifiedOn: row.income_verified_on,
+    incomeChangedOn: row.income_decreased_on,
     age65OrDependentAdult: row.age65_or_dependent,
     tenantOccupied: row.tenant_occupied,
     thirdPartyDesignee: Boolean(row.third_party_name),

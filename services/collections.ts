@@ -14,6 +14,7 @@ import {
   type Certifier,
   type MedicalCertificate,
   type PolicyProfile,
+  incomeChangeQualifies,
 } from '../domain/collections';
 import { addCountedDays } from '../domain/collections/calendar';
 import { addDays, addMonths, isoDateIn } from '../domain/ledger/dates';
@@ -386,18 +387,28 @@ export async function setIncome(
   input: { incomePctFpl: number; verifiedOn: string | null },
 ) {
   await mustHaveAccount(d.db, accountId);
-  if (input.verifiedOn && input.verifiedOn > isoDateIn(new Date(), UTILITY_TIME_ZONE))
+  // Judged by the rules' clock, as the decisions the date feeds are.
+  if (input.verifiedOn && input.verifiedOn > isoDateIn(d.now ? await d.now() : new Date(), UTILITY_TIME_ZONE))
     throw new AppError('validation_failed', 'verifiedOn: must not be in the future', 'verifiedOn');
   await d.db.$transaction(async (tx) => {
     const before = await tx.account.findUniqueOrThrow({
       where: { id: accountId },
-      select: { incomePctFpl: true, incomeVerifiedOn: true },
+      select: { incomePctFpl: true, incomeVerifiedOn: true, incomeDecreasedOn: true },
     });
+    // A verified fall large enough to be a change in income (66 Pa.C.S. §1403) is dated: it lets a
+    // customer who defaulted on a payment agreement have a new one (§1405(d)).
+    const decreased =
+      input.verifiedOn !== null &&
+      incomeChangeQualifies(
+        before.incomePctFpl === null ? null : Number(before.incomePctFpl),
+        input.incomePctFpl,
+      );
     await tx.account.update({
       where: { id: accountId },
       data: {
         incomePctFpl: input.incomePctFpl,
         incomeVerifiedOn: input.verifiedOn ? new Date(`${input.verifiedOn}T00:00:00Z`) : null,
+        ...(decreased ? { incomeDecreasedOn: new Date(`${input.verifiedOn}T00:00:00Z`) } : {}),
       },
     });
     await recordChange(
@@ -409,11 +420,13 @@ export async function setIncome(
         entityId: accountId,
         accountId,
         before,
-        after: input,
+        after: { ...input, ...(decreased ? { incomeDecreasedOn: input.verifiedOn } : {}) },
       },
       {
         kind: 'collections.income',
-        summary: `Household income recorded: ${input.incomePctFpl}% of the poverty level${input.verifiedOn ? `, verified ${input.verifiedOn}` : ' (not verified)'}`,
+        summary:
+          `Household income recorded: ${input.incomePctFpl}% of the poverty level${input.verifiedOn ? `, verified ${input.verifiedOn}` : ' (not verified)'}` +
+          (decreased ? ': a change in income (66 Pa.C.S. §1403)' : ''),
         data: input,
       },
     );

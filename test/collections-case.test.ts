@@ -647,6 +647,32 @@ test('arrangements: refused with reasons, accepted, a missed installment default
   );
   const notices = await app.t.db.notice.findMany({ where: { accountId, type: 'DEFAULT_NOTICE' } });
   expect(notices.length).toBeGreaterThan(0);
+
+  // No second agreement after a default (66 Pa.C.S. §1405(d))…
+  await app.env.sleep(86_400_000);
+  const today = localDate(await app.env.currentTimeMs(), TZ);
+  const ask = (key: string) =>
+    app.call(
+      'csr',
+      'POST',
+      `/accounts/${accountId}/arrangements`,
+      { downPaymentCents: 0, installments: 3, firstDueDate: addDays(today, 10) },
+      { 'idempotency-key': key },
+    );
+  const again = await ask('arr-again');
+  expect(again.body.accepted).toBe(false);
+  expect(again.body.reasons.join(' ')).toMatch(/has not changed since: no second agreement/);
+  // …unless household income has changed (§1403): verified at half what it was, a new one is allowed.
+  const fell = await app.call('csr', 'PUT', `/accounts/${accountId}/income`, {
+    incomePctFpl: 200,
+    verifiedOn: today,
+  });
+  expect(fell.status).toBe(200);
+  const afterChange = await ask('arr-after-change');
+  expect(afterChange.body.accepted).toBe(true);
+  expect(afterChange.body.reasons.join(' ')).toMatch(
+    new RegExp(`household income changed on ${today}: a new agreement is allowed`),
+  );
 });
 
 test('an arrangement kept to the last installment closes the episode', async () => {

@@ -32,3 +32,18 @@ export function incomeStatus(
     };
   return { pct, verified: true, text: `household income ${pct}% FPL, verified on ${s.incomeVerifiedOn}` };
 }
+
+/**
+ * Whether a recorded income, `before` → `after` (% of the poverty level, the household the same),
+ * is a "change in income" (66 Pa.C.S. §1403): a decrease of at least 20% when the household is
+ * above 200% of the poverty level, of at least 10% at or below it. It lets a customer who
+ * defaulted on a payment agreement have a new one (§1405(d)). Exact: percentages are compared
+ * in hundredths, as they are stored.
+ */
+export function incomeChangeQualifies(before: number | null, after: number): boolean {
+  if (before === null || !(before > 0) || !(after < before)) return false;
+  const hundredths = (x: number) => Math.round(x * 100);
+  const drop = hundredths(before) - hundredths(after);
+  const share = hundredths(after) > 20_000 ? 20 : 10;
+  return drop * 100 >= share * hundredths(before);
+}

@@ -32,6 +32,6 @@ export { isAfterHours, reconnectionDeadline, reconnectionFee } from './reconnect
 export type { ReconnectionOptions } from './reconnection';
 export { requiredNoticeRecipients } from './recipients';
 export { addBusinessDays, endOfDay, holidayName, isBusinessDay, localDate, zonedInstant } from './calendar';
-export { incomeStatus } from './income';
+export { incomeChangeQualifies, incomeStatus } from './income';
 export { lateChargeWaiver } from './late-charge-waiver';
 export type { LateChargeWaiverDecision } from './late-charge-waiver';
