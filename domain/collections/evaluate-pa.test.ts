@@ -2,7 +2,7 @@
 // moratorium, and every protection blocking a disconnection that was otherwise due.
 import { evaluate, getProfile, nextLawfulMoment } from './index';
 import { account, codes, contact, notice, posted } from './test-support';
-import type { AccountSnapshot } from './types';
+import type { AccountSnapshot, MedicalCertificate } from './types';
 
 const PA = getProfile('PA', '2026-11-01');
 
@@ -343,22 +343,21 @@ describe('PA: winter moratorium (52 Pa. Code §56.100)', () => {
 
 describe('PA: each protection blocks a disconnection that was otherwise due', () => {
   const at = '2026-11-19T15:00:00Z';
+  /** A written certificate received 2026-11-17, good through 2026-12-16. */
+  const written = (over: Partial<MedicalCertificate> = {}): MedicalCertificate => ({
+    receivedAt: '2026-11-17T15:00:00Z',
+    validUntil: '2026-12-16',
+    kind: 'WRITTEN',
+    renewalNumber: 0,
+    arrearsCents: 25_000n,
+    ...over,
+  });
   it('baseline: lawful', () => {
     expect(evaluate(PA, due(), 'DISCONNECT', at).allowed).toBe(true);
   });
 
   it('medical certificate: blocked through its last day, then the next termination day', () => {
-    const s = due({
-      medicalCertificates: [
-        {
-          receivedAt: '2026-11-17T15:00:00Z',
-          validUntil: '2026-12-16',
-          kind: 'WRITTEN',
-          renewalNumber: 0,
-          arrearsCents: 25_000n,
-        },
-      ],
-    });
+    const s = due({ medicalCertificates: [written()] });
     const d = evaluate(PA, s, 'DISCONNECT', at);
     expect(codes(d.blocking)).toEqual(['PA_MEDICAL_CERTIFICATE']);
     expect(codes(d.protections)).toEqual(['PA_MEDICAL_CERTIFICATE']);
@@ -372,23 +371,7 @@ describe('PA: each protection blocks a disconnection that was otherwise due', ()
 
   it('a physician assistant may certify (52 Pa. Code §56.111); a pharmacist may not', () => {
     const by = (certifier: 'PHYSICIAN_ASSISTANT' | 'OTHER') =>
-      evaluate(
-        PA,
-        due({
-          medicalCertificates: [
-            {
-              receivedAt: '2026-11-17T15:00:00Z',
-              validUntil: '2026-12-16',
-              kind: 'WRITTEN',
-              renewalNumber: 0,
-              arrearsCents: 25_000n,
-              certifier,
-            },
-          ],
-        }),
-        'DISCONNECT',
-        at,
-      );
+      evaluate(PA, due({ medicalCertificates: [written({ certifier })] }), 'DISCONNECT', at);
     expect(codes(by('PHYSICIAN_ASSISTANT').blocking)).toEqual(['PA_MEDICAL_CERTIFICATE']);
     const other = by('OTHER');
     expect(other.allowed).toBe(true);
