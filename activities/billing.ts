@@ -74,6 +74,9 @@ const STATUS: Record<Stage, Prisma.BillCycleRunUpdateInput['status']> = {
   closed: 'CLOSED',
 };
 
+/** The regular bills of these accounts in the run (their ids are made from run and account). */
+const runBillIds = (runId: string, accountIds: readonly string[]) => accountIds.map((a) => billId(runId, a));
+
 export function createBillingActivities(deps: BillingActivityDeps) {
   const { db } = deps;
   const baseTariff = deps.tariff ?? MILLBROOK_TARIFF;
@@ -317,9 +320,7 @@ export function createBillingActivities(deps: BillingActivityDeps) {
       accountIds?: string[];
     }): Promise<{ emailed: number; printed: number; emailUnconfirmed: number }> {
       if (!deps.mailer || !deps.outDir) throw new Error('Bill delivery needs a mailer and an output folder');
-      const which = i.accountIds
-        ? { billIds: i.accountIds.map((a) => billId(i.runId, a)) }
-        : { runId: i.runId };
+      const which = i.accountIds ? { billIds: runBillIds(i.runId, i.accountIds) } : { runId: i.runId };
       await deliverBills(
         {
           db,
@@ -355,7 +356,7 @@ export function createBillingActivities(deps: BillingActivityDeps) {
       const { accountIds, ...rest } = i;
       return assessRunLateCharges(db, {
         ...rest,
-        ...(accountIds ? { billIds: accountIds.map((a) => billId(i.runId, a)) } : {}),
+        ...(accountIds ? { billIds: runBillIds(i.runId, accountIds) } : {}),
         heartbeat: () => Context.current().heartbeat(),
       });
     },

@@ -57,20 +57,29 @@ export async function heldBillingOpen(db: Db, runId: string): Promise<HeldBillin
 
 /**
  * The run's held accounts: active accounts of its cycle with no bill of the run at all (a bill
- * discarded for a final bill counts as one: that account was billed to its end).
+ * discarded for a final bill counts as one: that account was billed to its end). With `accountId`,
+ * only whether that one is.
  */
-export async function heldAccounts(db: Db, runId: string): Promise<string[]> {
+export async function heldAccounts(
+  db: Db,
+  runId: string,
+  accountId: string | null = null,
+): Promise<string[]> {
   const rows = await query<{ id: string }>(
     db,
     `SELECT a.id FROM account a JOIN bill_cycle_run r ON r.cycle_id = a.bill_cycle
-     WHERE r.id = $1 AND a.status = 'ACTIVE'
+     WHERE r.id = $1 AND a.status = 'ACTIVE' AND ($2::text IS NULL OR a.id = $2)
        AND NOT EXISTS (SELECT 1 FROM bill b WHERE b.account_id = a.id AND b.cycle_run_id = r.id)
        AND EXISTS (SELECT 1 FROM cycle_meter_result m WHERE m.cycle_run_id = r.id AND m.account_id = a.id)
      ORDER BY a.id`,
-    [runId],
+    [runId, accountId],
   );
   return rows.map((r) => r.id);
 }
+
+/** The held accounts of a report whose reads are settled: what a round would bill now. */
+export const readyAccounts = (r: Pick<HeldReport, 'held'>): string[] =>
+  r.held.filter((h) => h.exceptions.length === 0).map((h) => h.accountId);
 
 /**
  * Asks for a round of the run's held accounts today (signal-with-start of today's
@@ -103,7 +112,7 @@ export async function billHeldAccount(
 ): Promise<string | null> {
   if (!accountId) return null;
   if (!(await heldBillingOpen(deps.db, runId)).open) return null;
-  if (!(await heldAccounts(deps.db, runId)).includes(accountId)) return null;
+  if ((await heldAccounts(deps.db, runId, accountId)).length === 0) return null;
   return requestHeldBills(deps, runId, by);
 }
 
@@ -117,7 +126,7 @@ export async function billHeldNow(deps: OrderDeps, actor: Actor, runId: string) 
   const report = await heldReport(deps.db, runId);
   if (!report.billing.open)
     throw conflict(`The held accounts of run ${runId} are not billed here: ${report.billing.reason}`);
-  const ready = report.held.filter((h) => h.exceptions.length === 0).map((h) => h.accountId);
+  const ready = readyAccounts(report);
   if (ready.length === 0)
     throw conflict(`No held account of run ${runId} is ready: each has a read exception to resolve first`);
   const workflowId = await requestHeldBills(deps, runId, actor.id);

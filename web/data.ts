@@ -11,7 +11,7 @@ import { getProfile, medicalConditionsUnmet, PROFILE_CODES, type ProfileCode } f
 import { AppError } from '../lib/errors';
 import { listCaughtMail } from '../lib/runtime/smtp-catcher';
 import { cycleProgress } from '../services/bill-cycles';
-import { heldReport, type HeldReport } from '../services/held-bills';
+import { heldReport, readyAccounts, type HeldReport } from '../services/held-bills';
 import { listAccountBills } from '../services/bills';
 import { getCase, listCases } from '../services/cases';
 import { caseState, certificateOf } from '../services/collections';
@@ -290,7 +290,7 @@ const ISSUED_STAGES: readonly Stage[] = [
 ];
 
 function heldView(r: HeldReport, mayBill: boolean) {
-  const ready = r.held.filter((h) => h.exceptions.length === 0).length;
+  const ready = readyAccounts(r).length;
   return {
     open: r.billing.open,
     // Resolved but not billed (the request failed when it was resolved): a button bills them.
