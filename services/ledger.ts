@@ -451,6 +451,18 @@ export async function pastDueAsRecordedAt(
   return aging(entries.get(accountId) ?? [], on_).pastDueCents;
 }
 
+/** A ledger entry's columns as the set-based writers insert them (lib/db/bulk.ts insertRows). */
+export const LEDGER_ENTRY_COLUMNS = {
+  account_id: 'text',
+  kind: '"LedgerKind"',
+  amount_cents: 'bigint',
+  effective_date: 'date',
+  due_date: 'date',
+  bill_id: 'text',
+  idempotency_key: 'text',
+  memo: 'text',
+} as const;
+
 /** Each account's ledger entries in effect on the day (and, given `recordedBy`, recorded by then). */
 async function entriesOn(
   on: Runner,
@@ -527,16 +539,7 @@ export async function postLateFees(
   }>(
     c,
     'ledger_entry',
-    {
-      account_id: 'text',
-      kind: '"LedgerKind"',
-      amount_cents: 'bigint',
-      effective_date: 'date',
-      due_date: 'date',
-      bill_id: 'text',
-      idempotency_key: 'text',
-      memo: 'text',
-    },
+    LEDGER_ENTRY_COLUMNS,
     wanted.map((f) => [
       f.accountId,
       'LATE_FEE',

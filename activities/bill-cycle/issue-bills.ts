@@ -10,7 +10,7 @@
 import type { Db } from '../../lib/db/prisma';
 import { inTransaction, insertRows, query } from '../../lib/db/bulk';
 import { refundDepositIfDue } from '../../services/deposits';
-import { UTILITY_TIME_ZONE } from '../../services/ledger';
+import { LEDGER_ENTRY_COLUMNS, UTILITY_TIME_ZONE } from '../../services/ledger';
 import { SYSTEM_ACTOR, type AuditInput } from '../../lib/audit';
 import { recordAudits, recordTimelines } from '../../lib/audit-batch';
 import { moneyText } from '../../services/bill-render';
@@ -191,16 +191,7 @@ export async function issueBills(db: Db, i: BatchRange): Promise<IssueBatchResul
       await insertRows(
         c,
         'ledger_entry',
-        {
-          account_id: 'text',
-          kind: '"LedgerKind"',
-          amount_cents: 'bigint',
-          effective_date: 'date',
-          due_date: 'date',
-          bill_id: 'text',
-          idempotency_key: 'text',
-          memo: 'text',
-        },
+        LEDGER_ENTRY_COLUMNS,
         drafts
           .filter((b) => b.total_cents !== '0')
           .map((b) => [
