@@ -96,6 +96,41 @@ export function createBillingActivities(deps: BillingActivityDeps) {
     return { run, calendar: calendarFrom(planned, recorded) };
   }
 
+  /**
+   * Moves a run's bill and due dates (on the run and its drafts) from `from` to `to`, with an
+   * audit row saying why; nothing when the run already has `to`'s bill date (a retried activity).
+   */
+  async function moveRunDates(
+    run: { id: string; billDate: Date | null; dueDate: Date | null },
+    from: CycleCalendar,
+    to: CycleCalendar,
+    reason: string,
+  ): Promise<void> {
+    const before = {
+      billDate: run.billDate ? isoDay(run.billDate) : null,
+      dueDate: run.dueDate ? isoDay(run.dueDate) : null,
+    };
+    if (to.billDate === (before.billDate ?? from.billDate)) return;
+    await db.$transaction(async (tx) => {
+      await tx.billCycleRun.update({
+        where: { id: run.id },
+        data: { billDate: new Date(to.billDate), dueDate: new Date(to.dueDate) },
+      });
+      await tx.bill.updateMany({
+        where: { cycleRunId: run.id, status: 'DRAFT' },
+        data: { billDate: new Date(to.billDate), dueDate: new Date(to.dueDate) },
+      });
+      await recordAudit(tx, SYSTEM_ACTOR, {
+        action: 'bill-cycle.redate',
+        entityType: 'bill_cycle_run',
+        entityId: run.id,
+        before,
+        after: { billDate: to.billDate, dueDate: to.dueDate },
+        reason,
+      });
+    });
+  }
+
   return {
     async openCycleRun(i: {
       cycleId: number;
@@ -146,29 +181,31 @@ export function createBillingActivities(deps: BillingActivityDeps) {
         isoDateIn(new Date(i.approvedAt), UTILITY_TIME_ZONE),
       );
       const calendar = shiftedCalendar(planned, shift);
-      const before = {
-        billDate: run.billDate ? isoDay(run.billDate) : null,
-        dueDate: run.dueDate ? isoDay(run.dueDate) : null,
-      };
-      if (calendar.billDate === (before.billDate ?? planned.billDate)) return calendar;
-      await db.$transaction(async (tx) => {
-        await tx.billCycleRun.update({
-          where: { id: run.id },
-          data: { billDate: new Date(calendar.billDate), dueDate: new Date(calendar.dueDate) },
-        });
-        await tx.bill.updateMany({
-          where: { cycleRunId: run.id, status: 'DRAFT' },
-          data: { billDate: new Date(calendar.billDate), dueDate: new Date(calendar.dueDate) },
-        });
-        await recordAudit(tx, SYSTEM_ACTOR, {
-          action: 'bill-cycle.redate',
-          entityType: 'bill_cycle_run',
-          entityId: run.id,
-          before,
-          after: { billDate: calendar.billDate, dueDate: calendar.dueDate },
-          reason: `held for review from ${i.heldAt} to ${i.approvedAt}: the bills go out ${shift} day(s) after their planned date, and keep the ordinance's ${DUE_DAYS} days to pay`,
-        });
-      });
+      await moveRunDates(
+        run,
+        planned,
+        calendar,
+        `held for review from ${i.heldAt} to ${i.approvedAt}: the bills go out ${shift} day(s) after their planned date, and keep the ordinance's ${DUE_DAYS} days to pay`,
+      );
+      return calendar;
+    },
+
+    /**
+     * Before a run issues: when that is after the bill date it has (planned, or moved by a review
+     * hold), the bill date moves to the day of issue (the utility's date of `issuingAt`, the
+     * workflow's own moment), with the due date and the late-charge day, on the run and its drafts;
+     * audited. Returns the calendar in force; asked again, it moves nothing more.
+     */
+    async redateLateIssue(i: { runId: string; issuingAt: string }): Promise<CycleCalendar> {
+      const { run, calendar: current } = await loadRun(i.runId);
+      const issueOn = isoDateIn(new Date(i.issuingAt), UTILITY_TIME_ZONE);
+      const calendar = calendarFrom(current, issueOn);
+      await moveRunDates(
+        run,
+        current,
+        calendar,
+        `issued on ${issueOn}, after the bill date ${current.billDate}: the bills are dated the day they are issued and keep the ordinance's ${DUE_DAYS} days to pay`,
+      );
       return calendar;
     },
 

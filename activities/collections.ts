@@ -302,7 +302,7 @@ export function createCollectionsActivities(deps: CollectionsActivityDeps) {
               },
               {
                 kind: 'collections.handoff',
-                summary: `Handed to collections (episode ${h.episode}, ${ctx.profile.code} rules): $${dollars} past due after cycle ${h.runId}`,
+                summary: `Handed to collections (episode ${h.episode}, ${ctx.profile.code} rules): ${dollars} past due after cycle ${h.runId}`,
                 data: h,
               },
             );

@@ -38,6 +38,12 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
     body: z.infer<B>;
     query: z.infer<Q>;
     params: z.infer<P>;
+    /**
+     * Refuses the request unless the actor's role has `permission` as well (an option of the
+     * route only some roles may use), as the route's own permission is refused: logged, audited,
+     * 403.
+     */
+    demand: (permission: Permission) => Promise<void>;
   }) => Promise<unknown>;
 }
 
@@ -88,24 +94,21 @@ export class RouteTable {
     this.router[spec.method](spec.path, async (req, res, next) => {
       try {
         let actor: RequestActor | undefined;
+        const demand = async (permission: Permission) => {
+          if (!actor) throw new Error(`${spec.path}: demand() on a public route`);
+          if (can(actor.role, permission)) return;
+          req.log.warn({ actor: actor.id, role: actor.role, permission }, 'authorization refused');
+          await this.onRefused?.(req, actor, permission);
+          throw new AppError('forbidden', `The ${actor.role} role may not ${permission.replace(':', ' ')}`);
+        };
         if (spec.permission) {
           actor = req.actor = await this.authenticate(req);
-          if (!can(actor.role, spec.permission)) {
-            req.log.warn(
-              { actor: actor.id, role: actor.role, permission: spec.permission },
-              'authorization refused',
-            );
-            await this.onRefused?.(req, actor, spec.permission);
-            throw new AppError(
-              'forbidden',
-              `The ${actor.role} role may not ${spec.permission.replace(':', ' ')}`,
-            );
-          }
+          await demand(spec.permission);
         }
         const body = spec.body ? parse(spec.body, req.body ?? {}, 'body') : undefined;
         const query = parse(spec.query ?? NO_QUERY, { ...(req.query as object) }, 'query');
         const params = parse(spec.params ?? ANY_PARAMS, req.params, 'params');
-        const result = await spec.handler({ req, res, actor: actor!, body, query, params } as never);
+        const result = await spec.handler({ req, res, actor: actor!, body, query, params, demand } as never);
         if (res.headersSent) return;
         // A handler that chose its own status (a 422 rejection report) keeps it.
         res.status(res.statusCode !== 200 ? res.statusCode : status);

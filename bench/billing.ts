@@ -673,7 +673,16 @@ async function runCycle(
       handle = await client.workflow.start(billCycle, {
         workflowId,
         taskQueue,
-        args: [{ cycleId: CYCLE_ID, period: PERIOD, autoApprove: true, batchSize: p.batchSize }],
+        // A past period rehearsed with its planned dates: late charges and the hand-off come at once.
+        args: [
+          {
+            cycleId: CYCLE_ID,
+            period: PERIOD,
+            autoApprove: true,
+            batchSize: p.batchSize,
+            keepPlannedCalendar: true,
+          },
+        ],
       });
       let settled = false;
       const result = handle.result().then(
@@ -1270,6 +1279,7 @@ function report(
       cycleId: CYCLE_ID,
       period: PERIOD,
       autoApprove: true,
+      keepPlannedCalendar: true,
       mailSpool: m.mail.inMemory ? 'memory (/dev/shm)' : 'disk',
       generated: gen.counts,
       rawBaseline:

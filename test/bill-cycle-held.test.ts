@@ -63,7 +63,13 @@ beforeAll(async () => {
   await millbrookWithReads(app);
   // Issued without a clerk: the accounts with open exceptions are held back.
   expect(
-    (await app.call('csr', 'POST', '/bill-cycles/1/runs', { period: '2026-11', autoApprove: true })).status,
+    (
+      await app.call('supervisor', 'POST', '/bill-cycles/1/runs', {
+        period: '2026-11',
+        autoApprove: true,
+        keepPlannedDates: true,
+      })
+    ).status,
   ).toBe(202);
   run = await app.env.client.workflow.getHandle(billCycleWorkflowId(1, '2026-11')).result();
   expect(run.stage).toBe('closed');

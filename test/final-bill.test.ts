@@ -293,7 +293,14 @@ test('a stop while the cycle is held for review: the final bill covers the perio
   await postRead(app, c.meterId!, '2026-10-02T08:00:00', 1000);
   await postRead(app, c.meterId!, '2026-11-02T08:00:00', 1300);
   const run = (path = '') => `/bill-cycles/1/runs/2026-11${path}`;
-  expect((await app.call('csr', 'POST', '/bill-cycles/1/runs', { period: '2026-11' })).status).toBe(202);
+  expect(
+    (
+      await app.call('supervisor', 'POST', '/bill-cycles/1/runs', {
+        period: '2026-11',
+        keepPlannedDates: true,
+      })
+    ).status,
+  ).toBe(202);
   await ok(app.call('supervisor', 'POST', run('/hold'), { reason: 'Checking the rates' }));
   await eventually(
     () => app.call('supervisor', 'GET', run()),

@@ -225,8 +225,9 @@ describe('the bill cycle after an exchange', () => {
     await postRead(app, inWindow.meterId!, '2026-10-02T08:00:00', 1000);
     await exchange(inWindow, 'W-MX3-NEW', { old: 1290, new: 0, at: '2026-11-01T09:00:00' });
     await postRead(app, 'W-MX3-NEW', '2026-11-02T08:00:00', 10);
-    const start = await app.call('csr', 'POST', '/bill-cycles/1/runs', {
+    const start = await app.call('supervisor', 'POST', '/bill-cycles/1/runs', {
       period: '2026-11',
+      keepPlannedDates: true,
       autoApprove: true,
     });
     expect(start.status).toBe(202);

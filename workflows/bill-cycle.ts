@@ -36,6 +36,13 @@ export interface BillCycleInput {
    * batch's database work overlaps another's rating, which one lane at a time cannot do.
    */
   lanes?: number;
+  /**
+   * Keep the cycle's planned bill and due dates even when the bills are issued after them: a
+   * rehearsal of a past period (a parallel run against the legacy system, a load test), whose
+   * late charges and hand-off then come at once. Otherwise a run that issues after its bill date
+   * dates its bills the day they are issued.
+   */
+  keepPlannedCalendar?: boolean;
 }
 
 export type Stage =
@@ -196,7 +203,14 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
     await rateAll();
   }
 
-  // 7. Issue: drafts become immutable bills and post their charges to the ledger.
+  // 7. Issue: drafts become immutable bills and post their charges to the ledger. A run issuing
+  // after its bill date (started late, or its reads late) dates its bills the day they are issued,
+  // so the customer has the ordinance's 20 days to pay from the day the bill exists, and no late
+  // charge or disconnection notice follows a bill the moment it is issued.
+  if (!input.keepPlannedCalendar && patched('redate-late-issue')) {
+    calendar = await db.redateLateIssue({ runId: opened.runId, issuingAt: new Date().toISOString() });
+    p.calendar = calendar;
+  }
   await stage('issuing');
   p.issued = 0;
   p.issuedCents = '0';

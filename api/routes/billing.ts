@@ -46,6 +46,11 @@ export const ZStartRun = z
     reviewThreshold: z.number().min(0).max(1).optional(),
     batchSize: z.number().int().min(10).max(5000).optional(),
     lanes: z.number().int().min(1).max(8).optional(),
+    /**
+     * A rehearsal of a past period (a parallel run against the legacy system): the bills keep the
+     * cycle's planned bill and due dates even when issued after them. Supervisors and admins.
+     */
+    keepPlannedDates: z.boolean().optional(),
   })
   .strict();
 
@@ -147,8 +152,15 @@ export function registerBillingRoutes(t: RouteTable, deps: ApiDeps): void {
     params: z.object({ cycleId }).strict(),
     body: ZStartRun,
     status: 202,
-    handler: async ({ actor, params, body, res }) => {
-      const r = await startCycleRun(d, actor, { cycleId: params.cycleId, ...body });
+    handler: async ({ actor, params, body, res, demand }) => {
+      // Backdated bills (due dates already past, late charges at once) only by those who approve runs.
+      if (body.keepPlannedDates) await demand('bill-cycle:approve');
+      const { keepPlannedDates, ...options } = body;
+      const r = await startCycleRun(d, actor, {
+        cycleId: params.cycleId,
+        ...options,
+        ...(keepPlannedDates ? { keepPlannedCalendar: true } : {}),
+      });
       res.setHeader('Location', `/bill-cycles/${params.cycleId}/runs/${body.period}`);
       return r;
     },

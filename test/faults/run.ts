@@ -250,7 +250,8 @@ async function oneRun(seed: number, o: Options, bundleCode: string): Promise<Run
     await client.workflow.start(billCycle, {
       workflowId,
       taskQueue: TASK_QUEUE,
-      args: [{ cycleId: CYCLE_ID, period: PERIOD, autoApprove: true, batchSize }],
+      // A past period with its planned dates, so late charges and the hand-off come at once.
+      args: [{ cycleId: CYCLE_ID, period: PERIOD, autoApprove: true, batchSize, keepPlannedCalendar: true }],
     });
     say(`billCycle ${workflowId} started (batch ${batchSize})`);
     const driver = drivePayments({
