@@ -57,6 +57,7 @@ describe('a cycle run with the current code', () => {
       return batch;
     };
     let lanesAsked = 0;
+    const redatedAt: string[] = [];
     const activities: Partial<BillingActivities> = {
       async openCycleRun() {
         return {
@@ -73,6 +74,19 @@ describe('a cycle run with the current code', () => {
         };
       },
       async recordCycleStage() {},
+      // Issued after 2026-10-06: the bills are dated the day of issue (here, a fixed later day).
+      async redateLateIssue(i) {
+        redatedAt.push(i.issuingAt);
+        return {
+          period: '2026-10',
+          readDay: '2026-10-02',
+          readWindowFrom: '2026-09-30T00:00:00.000Z',
+          readWindowTo: '2026-10-06T00:00:00.000Z',
+          billDate: '2026-12-07',
+          dueDate: '2026-12-27',
+          lateChargeDate: '2026-12-28',
+        };
+      },
       async validateCycleReads() {
         return { meters: 6000, valid: 6000, exceptions: 0 };
       },
@@ -126,6 +140,8 @@ describe('a cycle run with the current code', () => {
     expect(result).toMatchObject({ stage: 'closed', drafted: 4500, issued: 4500, handedOff: 4100 });
     expect(new Set(limits)).toEqual(new Set([2000]));
     expect(lanesAsked).toBe(2);
+    expect(redatedAt).toHaveLength(1);
+    expect(result.calendar).toMatchObject({ billDate: '2026-12-07', dueDate: '2026-12-27' });
     // Lane 1 is accounts 100001–102250, lane 2 the rest: each covered once, in batches of 2,000.
     for (const kind of ['rate', 'issue'])
       expect(batches.filter((b) => b.kind === kind).sort((a, b) => (a.first < b.first ? -1 : 1))).toEqual([
