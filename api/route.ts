@@ -41,9 +41,9 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
     /**
      * Refuses the request unless the actor's role has `permission` as well (an option of the
      * route only some roles may use), as the route's own permission is refused: logged, audited,
-     * 403.
+     * 403 (the message starts with `field`, when given, to say which part of the request needs it).
      */
-    demand: (permission: Permission) => Promise<void>;
+    demand: (permission: Permission, field?: string) => Promise<void>;
   }) => Promise<unknown>;
 }
 
@@ -94,12 +94,17 @@ export class RouteTable {
     this.router[spec.method](spec.path, async (req, res, next) => {
       try {
         let actor: RequestActor | undefined;
-        const demand = async (permission: Permission) => {
+        const demand = async (permission: Permission, field?: string) => {
           if (!actor) throw new Error(`${spec.path}: demand() on a public route`);
           if (can(actor.role, permission)) return;
           req.log.warn({ actor: actor.id, role: actor.role, permission }, 'authorization refused');
           await this.onRefused?.(req, actor, permission);
-          throw new AppError('forbidden', `The ${actor.role} role may not ${permission.replace(':', ' ')}`);
+          const refusal = `the ${actor.role} role may not ${permission.replace(':', ' ')}`;
+          throw new AppError(
+            'forbidden',
+            field ? `${field}: ${refusal}` : `${refusal[0]!.toUpperCase()}${refusal.slice(1)}`,
+            field,
+          );
         };
         if (spec.permission) {
           actor = req.actor = await this.authenticate(req);

@@ -32,7 +32,11 @@ test('a CSR may not ask for the planned dates of a past period: refused and audi
     keepPlannedDates: true,
   });
   expect(r.status).toBe(403);
-  expect(r.body.error.message).toMatch(/csr role may not bill-cycle approve/);
+  expect(r.body.error).toMatchObject({
+    code: 'forbidden',
+    field: 'keepPlannedDates',
+    message: 'keepPlannedDates: the csr role may not bill-cycle approve',
+  });
   expect(
     await app.t.db.auditEvent.count({
       where: { action: 'authorization.refused', reason: 'the csr role lacks bill-cycle:approve' },

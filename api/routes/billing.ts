@@ -154,7 +154,7 @@ export function registerBillingRoutes(t: RouteTable, deps: ApiDeps): void {
     status: 202,
     handler: async ({ actor, params, body, res, demand }) => {
       // Backdated bills (due dates already past, late charges at once) only by those who approve runs.
-      if (body.keepPlannedDates) await demand('bill-cycle:approve');
+      if (body.keepPlannedDates) await demand('bill-cycle:approve', 'keepPlannedDates');
       const { keepPlannedDates, ...options } = body;
       const r = await startCycleRun(d, actor, {
         cycleId: params.cycleId,
