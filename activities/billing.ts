@@ -22,6 +22,7 @@ import {
 } from '../domain/billing/cycle-calendar';
 import { isoDateIn } from '../domain/ledger/dates';
 import { isoDay, UTILITY_TIME_ZONE } from '../services/ledger';
+import { zonedInstant } from '../domain/collections/calendar';
 import { resolveReadException } from '../services/read-exceptions';
 import { AppError } from '../lib/errors';
 import { effectiveTariff } from '../services/tariffs';
@@ -132,11 +133,12 @@ export function createBillingActivities(deps: BillingActivityDeps) {
   }
 
   return {
-    async openCycleRun(i: {
-      cycleId: number;
-      period: string;
-      workflowId: string;
-    }): Promise<{ runId: string; calendar: CycleCalendar }> {
+    async openCycleRun(i: { cycleId: number; period: string; workflowId: string }): Promise<{
+      runId: string;
+      calendar: CycleCalendar;
+      /** When the read window closes, as an instant (absent from results recorded before it was). */
+      readWindowClosesAt?: string;
+    }> {
       const cycle = await db.billCycle.findUnique({ where: { id: i.cycleId } });
       if (!cycle) throw new Error(`Bill cycle ${i.cycleId} does not exist`);
       const calendar = cycleCalendar(i.period, cycle.readDay);
@@ -163,7 +165,17 @@ export function createBillingActivities(deps: BillingActivityDeps) {
           after: calendar,
         });
       });
-      return { runId, calendar };
+      // The window's end is a reading of the utility's clock (written as UTC, as reads are): the
+      // instant it passes there, for the workflow's timer.
+      const closes = calendar.readWindowTo;
+      const readWindowClosesAt = new Date(
+        zonedInstant(
+          closes.slice(0, 10),
+          Number(closes.slice(11, 13)) * 60 + Number(closes.slice(14, 16)),
+          UTILITY_TIME_ZONE,
+        ),
+      ).toISOString();
+      return { runId, calendar, readWindowClosesAt };
     },
 
     /**

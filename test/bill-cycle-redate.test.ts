@@ -67,3 +67,19 @@ test('held from the day before the bill date until three days after it: bill and
   const charge = await app.t.db.ledgerEntry.findFirstOrThrow({ where: { billId: id, kind: 'CHARGE' } });
   expect([day(charge.effectiveDate), day(charge.dueDate)]).toEqual(['2027-02-09', '2027-03-01']);
 });
+
+test("the read window closes at midnight on the utility's clock, not at midnight UTC", async () => {
+  const activities = createBillingActivities({ db: app.t.db });
+  const cycle = await app.t.db.billCycle.findFirstOrThrow({ where: { readDay: 2 } });
+  // Window to 11-06 00:00 local: Eastern Standard Time, five hours behind UTC.
+  const november = await activities.openCycleRun({
+    cycleId: cycle.id,
+    period: '2026-11',
+    workflowId: 'w-nov',
+  });
+  expect(november.calendar.readWindowTo).toBe('2026-11-06T00:00:00.000Z');
+  expect(november.readWindowClosesAt).toBe('2026-11-06T05:00:00.000Z');
+  // In July, daylight time: four hours.
+  const july = await activities.openCycleRun({ cycleId: cycle.id, period: '2027-07', workflowId: 'w-jul' });
+  expect(july.readWindowClosesAt).toBe('2027-07-06T04:00:00.000Z');
+});

@@ -147,7 +147,9 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
 
   // 2. Wait for the read window to close, or for the clerk to say the reads are in.
   await stage('waiting-for-reads');
-  const untilClose = Date.parse(opened.calendar.readWindowTo) - Date.now();
+  // Until the window has closed on the utility's clock (a run opened before this was known waits
+  // until its end read as UTC, as it did when it started).
+  const untilClose = Date.parse(opened.readWindowClosesAt ?? opened.calendar.readWindowTo) - Date.now();
   if (untilClose > 0) await condition(() => readsComplete, untilClose);
 
   // 3. Validate every read of the cycle; exceptions go to the work queue.
