@@ -21,8 +21,7 @@ import {
   type CycleCalendar,
 } from '../domain/billing/cycle-calendar';
 import { isoDateIn } from '../domain/ledger/dates';
-import { isoDay, UTILITY_TIME_ZONE } from '../services/ledger';
-import { zonedInstant } from '../domain/collections/calendar';
+import { isoDay, UTILITY_TIME_ZONE, wallClockInstant } from '../services/ledger';
 import { resolveReadException } from '../services/read-exceptions';
 import { AppError } from '../lib/errors';
 import { effectiveTariff } from '../services/tariffs';
@@ -167,14 +166,7 @@ export function createBillingActivities(deps: BillingActivityDeps) {
       });
       // The window's end is a reading of the utility's clock (written as UTC, as reads are): the
       // instant it passes there, for the workflow's timer.
-      const closes = calendar.readWindowTo;
-      const readWindowClosesAt = new Date(
-        zonedInstant(
-          closes.slice(0, 10),
-          Number(closes.slice(11, 13)) * 60 + Number(closes.slice(14, 16)),
-          UTILITY_TIME_ZONE,
-        ),
-      ).toISOString();
+      const readWindowClosesAt = wallClockInstant(calendar.readWindowTo).toISOString();
       return { runId, calendar, readWindowClosesAt };
     },
 

@@ -99,12 +99,10 @@ export class RouteTable {
           if (can(actor.role, permission)) return;
           req.log.warn({ actor: actor.id, role: actor.role, permission }, 'authorization refused');
           await this.onRefused?.(req, actor, permission);
-          const refusal = `the ${actor.role} role may not ${permission.replace(':', ' ')}`;
-          throw new AppError(
-            'forbidden',
-            field ? `${field}: ${refusal}` : `${refusal[0]!.toUpperCase()}${refusal.slice(1)}`,
-            field,
-          );
+          const refusal = `role may not ${permission.replace(':', ' ')}`;
+          throw field
+            ? new AppError('forbidden', `${field}: the ${actor.role} ${refusal}`, field)
+            : new AppError('forbidden', `The ${actor.role} ${refusal}`);
         };
         if (spec.permission) {
           actor = req.actor = await this.authenticate(req);

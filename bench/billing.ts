@@ -680,7 +680,7 @@ async function runCycle(
             period: PERIOD,
             autoApprove: true,
             batchSize: p.batchSize,
-            keepPlannedCalendar: true,
+            keepPlannedDates: true,
           },
         ],
       });
@@ -1279,7 +1279,7 @@ function report(
       cycleId: CYCLE_ID,
       period: PERIOD,
       autoApprove: true,
-      keepPlannedCalendar: true,
+      keepPlannedDates: true,
       mailSpool: m.mail.inMemory ? 'memory (/dev/shm)' : 'disk',
       generated: gen.counts,
       rawBaseline:

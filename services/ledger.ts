@@ -32,10 +32,21 @@ import {
   lateFeeCents,
   type Entry,
 } from '../domain/ledger';
-import { localMidnight } from '../domain/collections/calendar';
+import { localMidnight, zonedInstant } from '../domain/collections/calendar';
 
 /** Millbrook is in Pennsylvania: ledger dates are civil days there. */
 export const UTILITY_TIME_ZONE = 'America/New_York';
+
+/**
+ * A reading of the utility's clock ('2026-12-03T14:05:00', or written as UTC the way reads and read
+ * windows are stored: '2026-11-06T00:00:00.000Z') as the instant it names.
+ */
+export function wallClockInstant(local: string): Date {
+  const minutes = Number(local.slice(11, 13)) * 60 + Number(local.slice(14, 16));
+  return new Date(
+    zonedInstant(local.slice(0, 10), minutes, UTILITY_TIME_ZONE) + Number(local.slice(17, 19) || 0) * 1000,
+  );
+}
 
 /**
  * The bounds of a `from`/`to` filter on instants (audit export, timeline): a bare date is a day

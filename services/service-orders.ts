@@ -40,10 +40,9 @@ import { nextNumber } from './records';
 import { postedNoticePdf } from './posted-notice';
 import { canComplete, TYPE_SPECS, type ReadMeter } from '../domain/service-order';
 import { formatCents } from '../domain/ledger';
-import { postEntry, utilityDate, UTILITY_TIME_ZONE } from './ledger';
+import { postEntry, utilityDate, wallClockInstant } from './ledger';
 import { localWallClock } from './service-order-effects';
 import { confirmDisconnect, disconnectCheck } from './disconnect-check';
-import { zonedInstant } from '../domain/collections/calendar';
 
 export interface OrderDeps {
   db: Db;
@@ -699,14 +698,6 @@ export function crewActedAt(completion: { readAt?: string | null } | null, repor
   if (!completion?.readAt) return reportedAt;
   const acted = wallClockInstant(completion.readAt);
   return acted < reportedAt ? acted : reportedAt;
-}
-
-/** A local wall-clock time in the utility's zone ('2026-12-03T14:05:00') as an instant. */
-export function wallClockInstant(local: string): Date {
-  const minutes = Number(local.slice(11, 13)) * 60 + Number(local.slice(14, 16));
-  return new Date(
-    zonedInstant(local.slice(0, 10), minutes, UTILITY_TIME_ZONE) + Number(local.slice(17, 19) || 0) * 1000,
-  );
 }
 
 function sameCompletion(stored: unknown, c: Record<string, unknown>): boolean {

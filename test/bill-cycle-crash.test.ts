@@ -84,7 +84,7 @@ test('a worker crash after a committed rating batch neither duplicates nor loses
   const handle = await env.client.workflow.start(billCycle, {
     taskQueue,
     workflowId: billCycleWorkflowId(2, '2026-11'),
-    args: [{ cycleId: 2, period: '2026-11', autoApprove: true, batchSize: 20, keepPlannedCalendar: true }],
+    args: [{ cycleId: 2, period: '2026-11', autoApprove: true, batchSize: 20, keepPlannedDates: true }],
   });
   await crashedNow;
   first.shutdown();

@@ -42,7 +42,7 @@ export interface BillCycleInput {
    * late charges and hand-off then come at once. Otherwise a run that issues after its bill date
    * dates its bills the day they are issued.
    */
-  keepPlannedCalendar?: boolean;
+  keepPlannedDates?: boolean;
 }
 
 export type Stage =
@@ -209,7 +209,7 @@ export async function billCycle(input: BillCycleInput): Promise<CycleProgress> {
   // after its bill date (started late, or its reads late) dates its bills the day they are issued,
   // so the customer has the ordinance's 20 days to pay from the day the bill exists, and no late
   // charge or disconnection notice follows a bill the moment it is issued.
-  if (!input.keepPlannedCalendar && patched('redate-late-issue')) {
+  if (!input.keepPlannedDates && patched('redate-late-issue')) {
     calendar = await db.redateLateIssue({ runId: opened.runId, issuingAt: new Date().toISOString() });
     p.calendar = calendar;
   }

@@ -155,12 +155,7 @@ export function registerBillingRoutes(t: RouteTable, deps: ApiDeps): void {
     handler: async ({ actor, params, body, res, demand }) => {
       // Backdated bills (due dates already past, late charges at once) only by those who approve runs.
       if (body.keepPlannedDates) await demand('bill-cycle:approve', 'keepPlannedDates');
-      const { keepPlannedDates, ...options } = body;
-      const r = await startCycleRun(d, actor, {
-        cycleId: params.cycleId,
-        ...options,
-        ...(keepPlannedDates ? { keepPlannedCalendar: true } : {}),
-      });
+      const r = await startCycleRun(d, actor, { cycleId: params.cycleId, ...body });
       res.setHeader('Location', `/bill-cycles/${params.cycleId}/runs/${body.period}`);
       return r;
     },

@@ -251,7 +251,7 @@ async function oneRun(seed: number, o: Options, bundleCode: string): Promise<Run
       workflowId,
       taskQueue: TASK_QUEUE,
       // A past period with its planned dates, so late charges and the hand-off come at once.
-      args: [{ cycleId: CYCLE_ID, period: PERIOD, autoApprove: true, batchSize, keepPlannedCalendar: true }],
+      args: [{ cycleId: CYCLE_ID, period: PERIOD, autoApprove: true, batchSize, keepPlannedDates: true }],
     });
     say(`billCycle ${workflowId} started (batch ${batchSize})`);
     const driver = drivePayments({
